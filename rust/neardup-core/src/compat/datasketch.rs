@@ -1,0 +1,1 @@
+//! Bit-exact datasketch MinHash schemes (filled in by the datasketch-compat work).

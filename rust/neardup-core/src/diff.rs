@@ -1,0 +1,1 @@
+//! Word-level diff (filled in by the diff work).

@@ -1,0 +1,7 @@
+//! Python bindings for the compat area (registered from lib.rs).
+
+use pyo3::prelude::*;
+
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}

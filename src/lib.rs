@@ -1,0 +1,23 @@
+//! `neardup._core`: the PyO3 binding of `neardup-core`. No algorithms live here; each file wraps one area.
+
+use pyo3::prelude::*;
+
+mod cluster;
+mod compat;
+mod diff;
+mod errors;
+mod lsh;
+mod minhash;
+mod texts;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    minhash::register(m)?;
+    lsh::register(m)?;
+    cluster::register(m)?;
+    diff::register(m)?;
+    compat::register(m)?;
+    Ok(())
+}

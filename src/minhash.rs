@@ -1,0 +1,328 @@
+//! `MinHasher`, `jaccard`, `shingle_jaccard`: thin wrappers over `neardup_core::minhash` and `shingle`.
+
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+use neardup_core::minhash::{self, MinHasher, Scheme};
+use neardup_core::shingle::{self, ShingleConfig, Unit};
+
+use crate::errors::{detached, to_py};
+use crate::texts::{text, texts};
+
+/// Extracts a 1-D uint32 signature, telling dtype problems (ValueError) from type problems (TypeError).
+pub fn sig1<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<PyReadonlyArray1<'py, u32>> {
+    if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, u32>>() {
+        return Ok(a);
+    }
+    if let Ok(dtype) = obj.getattr("dtype") {
+        let ndim: usize = obj.getattr("ndim")?.extract()?;
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a 1-D numpy array of uint32, got ndim={ndim} dtype={dtype}"
+        )));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{name} must be a numpy.ndarray of uint32, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// Extracts a 2-D uint32 signature matrix as one row-major vector.
+pub fn sig2(obj: &Bound<'_, PyAny>, name: &str, num_perm: usize) -> PyResult<(usize, Vec<u32>)> {
+    if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'_, u32>>() {
+        let shape = a.shape();
+        if shape[1] != num_perm && shape[0] > 0 {
+            return Err(PyValueError::new_err(format!(
+                "{name} must have {num_perm} columns (num_perm), got {}",
+                shape[1]
+            )));
+        }
+        return Ok((shape[0], a.as_array().iter().copied().collect()));
+    }
+    if let Ok(dtype) = obj.getattr("dtype") {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a 2-D numpy array of uint32, got dtype={dtype} ndim={}",
+            obj.getattr("ndim")?
+        )));
+    }
+    // A sequence of 1-D signatures.
+    let mut flat = Vec::new();
+    let mut n = 0;
+    for (i, item) in obj.try_iter()?.enumerate() {
+        let row = sig1(&item?, &format!("{name}[{i}]"))?;
+        if row.len() != num_perm {
+            return Err(PyValueError::new_err(format!(
+                "{name}[{i}] has length {}, expected num_perm={num_perm}",
+                row.len()
+            )));
+        }
+        flat.extend(row.as_array().iter().copied());
+        n += 1;
+    }
+    Ok((n, flat))
+}
+
+fn matrix(
+    py: Python<'_>,
+    flat: Vec<u32>,
+    n: usize,
+    k: usize,
+) -> PyResult<Bound<'_, PyArray2<u32>>> {
+    flat.into_pyarray(py).reshape([n, k])
+}
+
+/// Strings of a pyarrow `string`/`large_string` Array or ChunkedArray, read from its buffers; nulls are
+/// empty texts. `None` when `obj` is not a pyarrow array.
+fn arrow_texts(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<String>>> {
+    let module: String = obj.get_type().getattr("__module__")?.extract()?;
+    if !module.starts_with("pyarrow") {
+        return Ok(None);
+    }
+    let chunks: Vec<Bound<'_, PyAny>> = if obj.hasattr("chunks")? {
+        obj.getattr("chunks")?.extract()?
+    } else {
+        vec![obj.clone()]
+    };
+    let np = obj.py().import("numpy")?;
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let ty = chunk.getattr("type")?.str()?.to_string();
+        let wide = match ty.as_str() {
+            "string" | "utf8" => false,
+            "large_string" | "large_utf8" => true,
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "pyarrow arrays must be of type string or large_string, not {other}"
+                )))
+            }
+        };
+        let len: usize = chunk.len()?;
+        let offset: usize = chunk.getattr("offset")?.extract()?;
+        let bufs: Vec<Option<Bound<'_, PyAny>>> = chunk.call_method0("buffers")?.extract()?;
+        let as_u8 = |b: &Option<Bound<'_, PyAny>>| -> PyResult<Vec<u8>> {
+            match b {
+                None => Ok(Vec::new()),
+                Some(b) => {
+                    let a = np.call_method1("frombuffer", (b, "uint8"))?;
+                    Ok(a.extract::<PyReadonlyArray1<'_, u8>>()?
+                        .as_slice()?
+                        .to_vec())
+                }
+            }
+        };
+        let validity = as_u8(&bufs[0])?;
+        let offsets_raw = as_u8(&bufs[1])?;
+        let data = as_u8(&bufs[2])?;
+        let width = if wide { 8 } else { 4 };
+        let off = |i: usize| -> Option<usize> {
+            let b = offsets_raw.get(i * width..(i + 1) * width)?;
+            Some(if wide {
+                i64::from_le_bytes(b.try_into().ok()?) as usize
+            } else {
+                i32::from_le_bytes(b.try_into().ok()?) as usize
+            })
+        };
+        for i in offset..offset + len {
+            let valid = validity.is_empty() || (validity[i / 8] >> (i % 8)) & 1 == 1;
+            if !valid {
+                out.push(String::new());
+                continue;
+            }
+            let (s, e) = off(i)
+                .zip(off(i + 1))
+                .ok_or_else(|| PyValueError::new_err("malformed pyarrow string array offsets"))?;
+            let bytes = data
+                .get(s..e)
+                .ok_or_else(|| PyValueError::new_err("malformed pyarrow string array data"))?;
+            out.push(
+                std::str::from_utf8(bytes)
+                    .map_err(|_| PyValueError::new_err("pyarrow string array holds invalid UTF-8"))?
+                    .to_owned(),
+            );
+        }
+    }
+    Ok(Some(out))
+}
+
+/// MinHash signatures of texts, computed in the Rust core on all cores with the GIL released.
+#[pyclass(module = "neardup", name = "MinHasher", frozen)]
+pub struct PyMinHasher {
+    pub inner: MinHasher,
+}
+
+#[pymethods]
+impl PyMinHasher {
+    #[new]
+    #[pyo3(signature = (num_perm=128, *, ngram=3, unit="word", seed=1, normalize=true, scheme="oph"))]
+    fn new(
+        num_perm: i64,
+        ngram: i64,
+        unit: &str,
+        seed: u64,
+        normalize: bool,
+        scheme: &str,
+    ) -> PyResult<Self> {
+        if num_perm < 1 {
+            return Err(PyValueError::new_err(format!(
+                "num_perm: must be at least 1, got {num_perm}"
+            )));
+        }
+        if ngram < 1 {
+            return Err(PyValueError::new_err(format!(
+                "ngram: must be at least 1, got {ngram}"
+            )));
+        }
+        let unit = Unit::parse(unit).map_err(to_py)?;
+        let scheme = Scheme::parse(scheme).map_err(to_py)?;
+        let cfg = ShingleConfig::new(ngram as usize, unit, normalize, seed).map_err(to_py)?;
+        Ok(PyMinHasher {
+            inner: MinHasher::new(num_perm as usize, cfg, scheme).map_err(to_py)?,
+        })
+    }
+
+    #[getter]
+    fn num_perm(&self) -> usize {
+        self.inner.num_perm
+    }
+    #[getter]
+    fn ngram(&self) -> usize {
+        self.inner.shingles.ngram
+    }
+    #[getter]
+    fn unit(&self) -> &'static str {
+        self.inner.shingles.unit.name()
+    }
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.shingles.seed
+    }
+    #[getter]
+    fn normalize(&self) -> bool {
+        self.inner.shingles.normalize
+    }
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.inner.scheme.name()
+    }
+
+    fn signature<'py>(
+        &self,
+        py: Python<'py>,
+        text_: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let t = text(text_, "text")?;
+        let sig = py.detach(|| self.inner.signature(t.as_ref()));
+        Ok(sig.into_pyarray(py))
+    }
+
+    fn signatures<'py>(
+        &self,
+        py: Python<'py>,
+        texts_: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let k = self.inner.num_perm;
+        if let Some(owned) = arrow_texts(texts_)? {
+            let n = owned.len();
+            let flat = py.detach(|| self.inner.signatures(&owned));
+            return matrix(py, flat, n, k);
+        }
+        let ts = texts(texts_, "texts")?;
+        let n = ts.len();
+        let flat = py.detach(|| self.inner.signatures(&ts));
+        matrix(py, flat, n, k)
+    }
+
+    fn signatures_from_tokens<'py>(
+        &self,
+        py: Python<'py>,
+        docs: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let mut all = Vec::new();
+        for (i, doc) in docs.try_iter()?.enumerate() {
+            all.push(texts(&doc?, &format!("docs[{i}]"))?);
+        }
+        let n = all.len();
+        let flat = py.detach(|| self.inner.signatures_from_tokens(&all));
+        matrix(py, flat, n, self.inner.num_perm)
+    }
+
+    fn __repr__(&self) -> String {
+        let c = &self.inner.shingles;
+        format!(
+            "MinHasher(num_perm={}, ngram={}, unit='{}', seed={}, normalize={}, scheme='{}')",
+            self.inner.num_perm,
+            c.ngram,
+            c.unit.name(),
+            c.seed,
+            if c.normalize { "True" } else { "False" },
+            self.inner.scheme.name()
+        )
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let me = slf.get();
+        let c = &me.inner.shingles;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("ngram", c.ngram)?;
+        kwargs.set_item("unit", c.unit.name())?;
+        kwargs.set_item("seed", c.seed)?;
+        kwargs.set_item("normalize", c.normalize)?;
+        kwargs.set_item("scheme", me.inner.scheme.name())?;
+        let functools = py.import("functools")?;
+        let ctor = functools.call_method1("partial", (slf.get_type(),))?;
+        let ctor = functools.getattr("partial")?.call((ctor,), Some(&kwargs))?;
+        (ctor, (me.inner.num_perm,))
+            .into_pyobject(py)
+            .map(|t| t.into_any())
+    }
+}
+
+/// Estimated Jaccard similarity of two signatures (0.0 when either is the empty-set signature).
+#[pyfunction]
+fn jaccard(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let (a, b) = (sig1(a, "sig_a")?, sig1(b, "sig_b")?);
+    let (a, b) = (a.as_slice()?, b.as_slice()?);
+    if a.len() != b.len() {
+        return Err(PyValueError::new_err(format!(
+            "sig_a and sig_b must have the same length, got {} and {}",
+            a.len(),
+            b.len()
+        )));
+    }
+    let _ = py;
+    minhash::jaccard(a, b).map_err(to_py)
+}
+
+/// Exact Jaccard similarity of the shingle sets of two texts.
+#[pyfunction]
+#[pyo3(signature = (a, b, *, ngram=3, unit="word", normalize=true))]
+fn shingle_jaccard(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    ngram: i64,
+    unit: &str,
+    normalize: bool,
+) -> PyResult<f64> {
+    if ngram < 1 {
+        return Err(PyValueError::new_err(format!(
+            "ngram: must be at least 1, got {ngram}"
+        )));
+    }
+    let unit = Unit::parse(unit).map_err(to_py)?;
+    let cfg = ShingleConfig::new(ngram as usize, unit, normalize, 1).map_err(to_py)?;
+    let (a, b) = (text(a, "a")?, text(b, "b")?);
+    detached(py, || {
+        Ok(shingle::shingle_jaccard(&cfg, a.as_ref(), b.as_ref()))
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyMinHasher>()?;
+    m.add_function(wrap_pyfunction!(jaccard, m)?)?;
+    m.add_function(wrap_pyfunction!(shingle_jaccard, m)?)?;
+    Ok(())
+}
