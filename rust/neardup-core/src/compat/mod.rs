@@ -2,3 +2,4 @@
 //! invalidating stored signatures.
 
 pub mod datasketch;
+pub mod mt19937;

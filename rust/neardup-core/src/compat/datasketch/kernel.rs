@@ -1,0 +1,161 @@
+//! The permutation step of each datasketch scheme: fold token hashes into a signature,
+//! `sig[i] = min(sig[i], π_i(h))`.
+//!
+//! The loops are written so the compiler vectorises them over `i`; they are compiled for AVX-512 and
+//! AVX2 as well as the baseline target and the best one the CPU has is picked at run time (the default
+//! x86-64 target lacks the 32-bit vector multiply and the unsigned minimum these loops need).
+
+/// The Mersenne prime `2**61 - 1` of datasketch's legacy scheme.
+pub const MERSENNE_61: u64 = (1 << 61) - 1;
+
+/// `x % (2**61 - 1)`: `2**61 ≡ 1`, so the high three bits fold onto the low 61 and at most one
+/// subtraction remains.
+#[inline(always)]
+fn mod_mersenne61(x: u64) -> u64 {
+    let r = (x & MERSENNE_61) + (x >> 61);
+    if r >= MERSENNE_61 {
+        r - MERSENNE_61
+    } else {
+        r
+    }
+}
+
+/// "affine32": `a·h + b mod 2**32` on pre-mixed hashes.
+#[inline(always)]
+fn affine32_body(a: &[u32], b: &[u32], hashes: &[u32], sig: &mut [u32]) {
+    let (a, b) = (&a[..sig.len()], &b[..sig.len()]);
+    for &h in hashes {
+        for ((s, &a), &b) in sig.iter_mut().zip(a).zip(b) {
+            *s = (*s).min(a.wrapping_mul(h).wrapping_add(b));
+        }
+    }
+}
+
+/// "affine64": `a·h + b mod 2**64` on pre-mixed hashes.
+#[inline(always)]
+fn affine64_body(a: &[u64], b: &[u64], hashes: &[u64], sig: &mut [u64]) {
+    let (a, b) = (&a[..sig.len()], &b[..sig.len()]);
+    for &h in hashes {
+        for ((s, &a), &b) in sig.iter_mut().zip(a).zip(b) {
+            *s = (*s).min(a.wrapping_mul(h).wrapping_add(b));
+        }
+    }
+}
+
+/// "legacy": `((a·h + b) mod 2**64) mod (2**61 - 1)`, truncated to 32 bits. The first reduction is
+/// numpy's uint64 wrap-around, which datasketch 1.x silently relies on (`a·h` overflows 64 bits).
+#[inline(always)]
+fn legacy_body(a: &[u64], b: &[u64], hashes: &[u64], sig: &mut [u64]) {
+    let (a, b) = (&a[..sig.len()], &b[..sig.len()]);
+    for &h in hashes {
+        for ((s, &a), &b) in sig.iter_mut().zip(a).zip(b) {
+            let v = mod_mersenne61(a.wrapping_mul(h).wrapping_add(b)) & 0xFFFF_FFFF;
+            *s = (*s).min(v);
+        }
+    }
+}
+
+/// Defines `$name`, which runs `$body` compiled for the best instruction set available.
+macro_rules! multiversion {
+    ($(#[$doc:meta])* $name:ident, $body:ident, $t:ty) => {
+        $(#[$doc])*
+        pub fn $name(a: &[$t], b: &[$t], hashes: &[$t], sig: &mut [$t]) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+                fn v4(a: &[$t], b: &[$t], hashes: &[$t], sig: &mut [$t]) {
+                    $body(a, b, hashes, sig)
+                }
+                #[target_feature(enable = "avx2")]
+                fn v3(a: &[$t], b: &[$t], hashes: &[$t], sig: &mut [$t]) {
+                    $body(a, b, hashes, sig)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                {
+                    // SAFETY: the CPU has every feature `v4` is compiled for.
+                    return unsafe { v4(a, b, hashes, sig) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has every feature `v3` is compiled for.
+                    return unsafe { v3(a, b, hashes, sig) };
+                }
+            }
+            $body(a, b, hashes, sig)
+        }
+    };
+}
+
+multiversion!(
+    /// Folds pre-mixed 32-bit hashes into an "affine32" signature.
+    fold_affine32,
+    affine32_body,
+    u32
+);
+multiversion!(
+    /// Folds pre-mixed 64-bit hashes into an "affine64" signature.
+    fold_affine64,
+    affine64_body,
+    u64
+);
+multiversion!(
+    /// Folds raw token hashes into a "legacy" signature.
+    fold_legacy,
+    legacy_body,
+    u64
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mersenne_reduction_matches_remainder() {
+        for x in [
+            0,
+            1,
+            MERSENNE_61 - 1,
+            MERSENNE_61,
+            MERSENNE_61 + 1,
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+        ] {
+            assert_eq!(mod_mersenne61(x), x % MERSENNE_61, "{x}");
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..10_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            assert_eq!(mod_mersenne61(x), x % MERSENNE_61);
+        }
+    }
+
+    #[test]
+    fn dispatched_kernels_match_the_scalar_bodies() {
+        // Lengths that are not multiples of any vector width exercise the remainder loops.
+        for k in [1usize, 7, 16, 33, 128] {
+            let a32: Vec<u32> = (0..k as u32)
+                .map(|i| i.wrapping_mul(2_654_435_761) | 1)
+                .collect();
+            let b32: Vec<u32> = (0..k as u32).map(|i| i.wrapping_mul(40_503)).collect();
+            let h32 = [3u32, 0xFFFF_FFFF, 12_345_678];
+            let (mut x, mut y) = (vec![u32::MAX; k], vec![u32::MAX; k]);
+            fold_affine32(&a32, &b32, &h32, &mut x);
+            affine32_body(&a32, &b32, &h32, &mut y);
+            assert_eq!(x, y);
+
+            let a64: Vec<u64> = a32.iter().map(|&v| (v as u64) << 29 | 1).collect();
+            let b64: Vec<u64> = b32.iter().map(|&v| (v as u64) << 30).collect();
+            let h64 = [3u64, 0xFFFF_FFFF, u64::MAX];
+            let (mut x, mut y) = (vec![u64::MAX; k], vec![u64::MAX; k]);
+            fold_affine64(&a64, &b64, &h64, &mut x);
+            affine64_body(&a64, &b64, &h64, &mut y);
+            assert_eq!(x, y);
+            let (mut x, mut y) = (vec![u64::MAX; k], vec![u64::MAX; k]);
+            fold_legacy(&a64, &b64, &h64, &mut x);
+            legacy_body(&a64, &b64, &h64, &mut y);
+            assert_eq!(x, y);
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Word-level diff (filled in by the diff work).
