@@ -10,13 +10,20 @@ from neardup._core import (
     jaccard,
     shingle_jaccard,
 )
+from neardup.errors import SnapshotFormatError
+from neardup.formats import read_snapshot
+from neardup.model import Entry, Snapshot
 
 __all__ = [
+    "Entry",
     "IndexFormatError",
     "LSHIndex",
     "MinHasher",
     "NeardupError",
+    "Snapshot",
+    "SnapshotFormatError",
     "__version__",
     "jaccard",
+    "read_snapshot",
     "shingle_jaccard",
 ]

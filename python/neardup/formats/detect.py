@@ -1,0 +1,91 @@
+"""Guessing a snapshot's format from its first bytes."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from neardup.errors import SnapshotFormatError
+from neardup.formats.fields import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
+from neardup.formats.hf_text import HEADER_LINES
+from neardup.formats.source import BOM, HEAD_SIZE
+
+__all__ = ["detect_format"]
+
+_KNOWN_COLUMNS = frozenset(TITLE_FIELDS) | frozenset(ABSTRACT_FIELDS) | frozenset(ID_FIELDS)
+
+
+def _decode_head(head: bytes, path: str) -> str:
+    """Decode the first bytes, tolerating only a multi-byte character cut off at the end."""
+    if b"\x00" in head:
+        line = head.count(b"\n", 0, head.index(b"\x00")) + 1
+        raise SnapshotFormatError(path, line, "text", "binary data (a NUL byte)")
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if (
+            error.start >= len(head) - 3
+            and len(head) >= HEAD_SIZE
+            and error.reason.startswith("unexpected end")
+        ):
+            return head[: error.start].decode("utf-8")
+        line = head.count(b"\n", 0, error.start) + 1
+        got = f"byte 0x{head[error.start]:02x} (not UTF-8)"
+        raise SnapshotFormatError(path, line, "UTF-8 text", got) from None
+
+
+def _is_json_object_line(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _is_csv_header(line: str) -> bool:
+    try:
+        row = next(csv.reader([line], delimiter="\t" if "\t" in line else ","), [])
+    except csv.Error:
+        return False
+    names = {name.strip().lower() for name in row}
+    return len(row) >= 2 and bool(names & _KNOWN_COLUMNS)
+
+
+def detect_format(head: bytes, *, path: str = "<input>") -> str:
+    """Return the name of the format of a file starting with `head` (its first bytes, up to 64 KiB).
+
+    XML (``<``) is ``arxiv-atom``; a JSON array, or an object spread over several lines, is
+    ``hf-json``; one JSON object per line is ``jsonl``; the Daily Papers page header, or text in
+    paragraphs, is ``hf-text``; a delimited header row naming an id/title/abstract column is
+    ``csv``.
+    Raises `SnapshotFormatError` for empty, binary or non-UTF-8 input, or when nothing fits.
+    """
+    if head.startswith(BOM):
+        head = head[len(BOM) :]
+    text = _decode_head(head, path)
+    stripped = text.lstrip()
+    if not stripped:
+        raise SnapshotFormatError(path, None, "a snapshot", "an empty file")
+    skipped = text[: len(text) - len(stripped)].count("\n")
+    lines = stripped.splitlines()
+    first = lines[0].strip()
+    if stripped.startswith("<"):
+        return "arxiv-atom"
+    if stripped.startswith("["):
+        return "hf-json"
+    if stripped.startswith("{"):
+        complete_line = "\n" in stripped or len(head) < HEAD_SIZE
+        if not complete_line or _is_json_object_line(lines[0]):
+            return "jsonl"
+        return "hf-json"
+    if first in HEADER_LINES:
+        return "hf-text"
+    if _is_csv_header(lines[0]):
+        return "csv"
+    if len(lines) >= 3 and not lines[1].strip():
+        return "hf-text"  # paragraphs: title, blank line, abstract
+    raise SnapshotFormatError(
+        path,
+        skipped + 1,
+        "a snapshot in one of the formats hf-text, hf-json, arxiv-atom, jsonl, csv",
+        repr(first[:40]),
+    )

@@ -1,0 +1,249 @@
+"""Turning one record (a JSON object or a CSV row) into an `Entry`.
+
+Shared by the ``jsonl``, ``csv`` and ``hf-json`` readers. Field names are configurable; by default
+the first present of a few common names is used (`ID_FIELDS`, `TITLE_FIELDS`, `ABSTRACT_FIELDS`).
+A Daily Papers item's nested ``paper`` object is merged into its record, so those items read the
+same whether they come as a JSON array or as JSON lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from neardup.formats.source import Source
+from neardup.identity import identity_key
+from neardup.model import Entry
+
+__all__ = [
+    "ABSTRACT_FIELDS",
+    "ID_FIELDS",
+    "TITLE_FIELDS",
+    "FieldSpec",
+    "RecordMapper",
+    "describe",
+]
+
+ID_FIELDS = ("id", "arxiv_id", "arxiv", "paper_id", "doc_id", "doi", "url", "link", "guid")
+TITLE_FIELDS = ("title", "paper_title")
+ABSTRACT_FIELDS = ("abstract", "summary", "paper_abstract", "description")
+_PUBLISHED_FIELDS = ("published", "publishedAt", "published_at", "date", "pubDate")
+_VERSION = re.compile(r"v?(\d+)", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """Which fields hold the id, title and abstract (None: guess), and whether to keep the rest."""
+
+    id_field: str | None = None
+    title_field: str | None = None
+    abstract_field: str | None = None
+    keep_extra: bool = True
+
+
+def describe(value: object) -> str:
+    """A short description of a JSON value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        keys = ", ".join(list(value)[:6])
+        return f"an object with keys {keys}" if keys else "an empty object"
+    return type(value).__name__
+
+
+def _lookup(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+    """Find `name` in `record`, following dots into nested objects (``paper.title``)."""
+    if name in record:
+        return True, record[name]
+    value: Any = record
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def _first_present(record: Mapping[str, Any], names: Iterable[str]) -> str | None:
+    for name in names:
+        value = record.get(name)
+        if value is not None and value != "":
+            return name
+    return None
+
+
+def _authors(value: Any) -> tuple[str, ...] | None:
+    """Author names from a list of names, a list of ``{"name": ...}``, or one delimited string."""
+    if isinstance(value, str):
+        names = _AUTHOR_SPLIT.split(value.strip())
+        return tuple(" ".join(name.split()) for name in names if name.strip()) or None
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                out.append(item["name"])
+            else:
+                return None
+        return tuple(out)
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _last_version(value: Any) -> int | None:
+    """The arXiv dump's ``versions``: a list of ``{"version": "v1", ...}`` (or of strings)."""
+    if not isinstance(value, list) or not value:
+        return None
+    last = value[-1]
+    label = last.get("version") if isinstance(last, Mapping) else last
+    match = _VERSION.fullmatch(label.strip()) if isinstance(label, str) else None
+    return int(match[1]) if match else None
+
+
+def _first_version_date(value: Any) -> str | None:
+    if isinstance(value, list) and value and isinstance(value[0], Mapping):
+        created = value[0].get("created")
+        return created if isinstance(created, str) else None
+    return None
+
+
+def _organization(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        for name in ("fullname", "name"):
+            if isinstance(value.get(name), str):
+                return str(value[name])
+    return None
+
+
+class RecordMapper:
+    """Maps records of one source to entries, raising `SnapshotFormatError` for unusable ones."""
+
+    def __init__(self, source: Source, spec: FieldSpec) -> None:
+        self.source = source
+        self.spec = spec
+
+    def _text(
+        self,
+        record: Mapping[str, Any],
+        line: int,
+        explicit: str | None,
+        guesses: tuple[str, ...],
+        what: str,
+    ) -> tuple[str | None, str | None]:
+        """The (field name, text) of the title or abstract; raises for a field of the wrong type."""
+        if explicit is not None:
+            found, value = _lookup(record, explicit)
+            if not found:
+                raise self.source.error(line, f"a field {explicit!r} ({what})", describe(record))
+            name: str | None = explicit
+        else:
+            name = _first_present(record, guesses)
+            value = record[name] if name is not None else None
+        if value is None:
+            return name, None
+        if not isinstance(value, str):
+            raise self.source.error(line, f"a string {what} in field {name!r}", describe(value))
+        return name, value
+
+    def entry(self, record: Mapping[str, Any], position: int, line: int) -> Entry:
+        """The entry for `record`, the `position`-th of its snapshot, starting on `line`."""
+        paper = record.get("paper")
+        if isinstance(paper, Mapping):  # a Daily Papers item: the paper's own fields win
+            record = {**{k: v for k, v in record.items() if k != "paper"}, **paper}
+        spec = self.spec
+        consumed: set[str] = set()
+
+        title_name, title = self._text(record, line, spec.title_field, TITLE_FIELDS, "title")
+        abstract_name, abstract = self._text(
+            record, line, spec.abstract_field, ABSTRACT_FIELDS, "abstract"
+        )
+        title = " ".join(title.split()) if title is not None else ""
+        if not title:
+            if abstract and abstract.strip():
+                raise self.source.error(line, "a title", "an abstract with no title")
+            names = ", ".join((spec.title_field,) if spec.title_field else TITLE_FIELDS)
+            raise self.source.error(line, f"a non-empty title field ({names})", describe(record))
+        consumed.update(name for name in (title_name, abstract_name) if name is not None)
+
+        key: str | None = None
+        version: int | None = None
+        if spec.id_field is not None:
+            found, value = _lookup(record, spec.id_field)
+            if not found or value is None or value == "":
+                raise self.source.error(line, f"a field {spec.id_field!r} (id)", describe(record))
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise self.source.error(
+                    line, f"a string id in field {spec.id_field!r}", describe(value)
+                )
+            parsed = identity_key(str(value))
+            key, version = parsed if parsed is not None else (str(value).strip(), None)
+            consumed.add(spec.id_field)
+        else:
+            for name in ID_FIELDS:
+                value = record.get(name)
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    parsed = identity_key(str(value))
+                    if parsed is not None:
+                        key, version = parsed
+                        consumed.add(name)
+                        break
+        if version is None and "versions" in record:
+            version = _last_version(record["versions"])
+
+        authors = _authors(record["authors"]) if "authors" in record else None
+        if authors is not None:
+            consumed.add("authors")
+        published_name = _first_present(record, _PUBLISHED_FIELDS)
+        published: str | None = None
+        if published_name is not None and isinstance(record[published_name], str):
+            published = record[published_name]
+            consumed.add(published_name)
+        elif "versions" in record:
+            published = _first_version_date(record["versions"])
+        upvotes = _int(record.get("upvotes"))
+        if upvotes is not None:
+            consumed.add("upvotes")
+        authors_count = _int(record.get("authors_count"))
+        if authors_count is not None:
+            consumed.add("authors_count")
+        organization = _organization(record.get("organization"))
+        if organization is not None:
+            consumed.add("organization")
+
+        extra: dict[str, Any] = {}
+        if spec.keep_extra:
+            extra = {k: v for k, v in record.items() if k not in consumed}
+        return Entry(
+            title=title,
+            abstract=abstract.strip() if abstract is not None else "",
+            key=key,
+            version=version,
+            authors=authors,
+            authors_count=authors_count,
+            organization=organization,
+            published=published,
+            upvotes=upvotes,
+            position=position,
+            line=line,
+            extra=extra,
+        )

@@ -1,0 +1,211 @@
+"""Opening a snapshot for reading: a path, ``-`` for stdin, or a binary file object.
+
+A `Source` keeps the first bytes for format detection, then hands the readers the whole stream again
+(by seeking back, or by replaying the kept bytes for pipes), so nothing is read twice from disk and
+nothing beyond those first bytes is held in memory. It also owns the translation of I/O and decoding
+failures into `SnapshotFormatError`, so readers never leak `OSError` or `UnicodeDecodeError`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any, cast
+
+from neardup.errors import SnapshotFormatError
+
+__all__ = ["HEAD_SIZE", "PathOrFile", "Source", "open_source"]
+
+HEAD_SIZE = 64 * 1024
+"""How many bytes format detection looks at."""
+
+BOM = b"\xef\xbb\xbf"
+
+PathOrFile = str | os.PathLike[str] | IO[bytes]
+"""What `read_snapshot` accepts: a path, ``"-"`` for standard input, or a binary file object."""
+
+
+class _Replay(io.RawIOBase):
+    """A non-seekable stream with its first bytes put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        if self._head.nbytes:
+            size = min(target.nbytes, self._head.nbytes)
+            target[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(target.nbytes)
+        target[: len(data)] = data
+        return len(data)
+
+
+def _describe_decode_error(raw: bytes, error: UnicodeDecodeError) -> str:
+    column = len(raw[: error.start].decode("utf-8", "replace")) + 1
+    return f"byte 0x{raw[error.start]:02x} at column {column} (not UTF-8)"
+
+
+class Source:
+    """An open snapshot: its display name, its first bytes and its binary stream.
+
+    Readers pull either binary lines (`binary_lines`), decoded lines (`text_lines`), the whole text
+    (`read_text`, only for formats that are one document), or raw chunks (`stream`) for XML.
+    """
+
+    def __init__(self, name: str, head: bytes, stream: IO[bytes]) -> None:
+        self.name = name
+        self.head = head
+        self.stream = stream
+
+    def error(self, line: int | None, expected: str, got: str | None = None) -> SnapshotFormatError:
+        """A `SnapshotFormatError` about this source."""
+        return SnapshotFormatError(self.name, line, expected, got)
+
+    def io_error(self, line: int | None, error: OSError) -> SnapshotFormatError:
+        """A `SnapshotFormatError` for an I/O failure while reading."""
+        return self.error(line, "a readable file", error.strerror or str(error))
+
+    def binary_lines(self) -> Iterator[tuple[int, bytes]]:
+        """``(line number, bytes)`` for each line, the line end kept, the UTF-8 BOM removed.
+
+        A NUL byte anywhere means binary data and raises `SnapshotFormatError`.
+        """
+        number = 0
+        lines = iter(self.stream)
+        while True:
+            try:
+                raw = next(lines)
+            except StopIteration:
+                return
+            except OSError as error:
+                raise self.io_error(number + 1, error) from None
+            number += 1
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
+            if b"\x00" in raw:
+                raise self.error(number, "text", "binary data (a NUL byte)")
+            yield number, raw
+
+    def decode(self, number: int, raw: bytes) -> str:
+        """Decode one line as UTF-8, or raise `SnapshotFormatError` naming the line and column."""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise self.error(number, "UTF-8 text", _describe_decode_error(raw, error)) from None
+
+    def text_lines(self) -> Iterator[tuple[int, str]]:
+        """``(line number, text)`` for each line, decoded strictly as UTF-8, line end kept."""
+        for number, raw in self.binary_lines():
+            yield number, self.decode(number, raw)
+
+    def read_text(self) -> str:
+        """The whole content decoded as UTF-8 (BOM removed); for single-document formats only."""
+        try:
+            data = self.stream.read()
+        except OSError as error:
+            raise self.io_error(None, error) from None
+        if data.startswith(BOM):
+            data = data[len(BOM) :]
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise self.error(data.count(b"\n", 0, nul) + 1, "text", "binary data (a NUL byte)")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line_start = data.rfind(b"\n", 0, error.start) + 1
+            line_end = data.find(b"\n", error.start)
+            raw = data[line_start : line_end if line_end >= 0 else len(data)]
+            shifted = UnicodeDecodeError(
+                "utf-8", raw, error.start - line_start, error.end - line_start, error.reason
+            )
+            number = data.count(b"\n", 0, error.start) + 1
+            raise self.error(number, "UTF-8 text", _describe_decode_error(raw, shifted)) from None
+
+
+def _read_head(name: str, stream: IO[bytes]) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < HEAD_SIZE:
+        chunk = stream.read(HEAD_SIZE - size)
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes):
+            raise TypeError(
+                f"expected a binary file object, got one returning {type(chunk).__name__}"
+            )
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
+    try:
+        if stream.seekable():
+            stream.seek(stream.tell() - len(head))
+            return stream
+    except (OSError, ValueError):
+        pass
+    return cast(IO[bytes], io.BufferedReader(_Replay(head, stream), buffer_size=1 << 16))
+
+
+def _check_not_empty(source: Source) -> None:
+    head = source.head[len(BOM) :] if source.head.startswith(BOM) else source.head
+    if not head.strip() and len(source.head) < HEAD_SIZE:
+        raise source.error(None, "a snapshot", "an empty file")
+
+
+@contextmanager
+def open_source(path: PathOrFile) -> Iterator[Source]:
+    """Open `path` (``"-"`` is standard input) as a `Source`; close it afterwards if we opened it.
+
+    Missing, unreadable and empty files, and directories, raise `SnapshotFormatError`.
+    """
+    if hasattr(path, "read"):
+        stream = cast(IO[bytes], path)
+        name = str(getattr(stream, "name", "<stream>"))
+        owned = False
+    elif path == "-":
+        stream = sys.stdin.buffer
+        name = "<stdin>"
+        owned = False
+    else:
+        name = os.fsdecode(path)
+        try:
+            stream = open(name, "rb")  # noqa: SIM115 - closed below, after the readers are done
+        except FileNotFoundError:
+            raise SnapshotFormatError(name, None, "an existing file", "no such file") from None
+        except IsADirectoryError:
+            raise SnapshotFormatError(name, None, "a file", "a directory") from None
+        except PermissionError:
+            raise SnapshotFormatError(name, None, "a readable file", "permission denied") from None
+        except OSError as error:
+            raise SnapshotFormatError(
+                name, None, "a readable file", error.strerror or str(error)
+            ) from None
+        owned = True
+    try:
+        try:
+            head = _read_head(name, stream)
+        except IsADirectoryError:
+            raise SnapshotFormatError(name, None, "a file", "a directory") from None
+        except OSError as error:
+            raise SnapshotFormatError(
+                name, None, "a readable file", error.strerror or str(error)
+            ) from None
+        source = Source(name, head, _rewound(head, stream))
+        _check_not_empty(source)
+        yield source
+    finally:
+        if owned:
+            stream.close()
