@@ -1,0 +1,222 @@
+//! Semantic cleanup of a minimal token script, after diff-match-patch's `diff_cleanupSemantic` and
+//! `diff_cleanupSemanticLossless` (N. Fraser, <https://github.com/google/diff-match-patch>), lifted from
+//! characters to tokens.
+//!
+//! 1. **Folding.** A minimal script of a reworded clause is riddled with coincidental equalities ("the", a
+//!    comma) that break one replacement into many. An equality no longer (in characters) than the larger side
+//!    of the change before it *and* of the change after it is folded into one change with both; folding can
+//!    make the previous equality foldable in turn, so the check walks back (a stack makes this linear).
+//! 2. **Lossless shifting.** A pure insertion or deletion between two equalities can often slide (`A. {+B.
+//!    +}C.` or `A{+. B+}. C.`); it is slid to the position whose two ends score best: text edges, blank lines,
+//!    line breaks, punctuation followed by whitespace, whitespace, punctuation — dmp's scores.
+//!
+//! Folding raises the distance above the minimum; shifting does not change it. Reconstruction is exact either
+//! way, since only the grouping of tokens changes.
+
+use super::script::{push, Seg};
+use super::tokens::Token;
+
+/// One side of the diff: a text and its tokens.
+#[derive(Clone, Copy)]
+pub(crate) struct Side<'a> {
+    pub text: &'a str,
+    pub toks: &'a [Token],
+}
+
+impl<'a> Side<'a> {
+    #[inline]
+    fn tok(&self, k: usize) -> &'a str {
+        let t = &self.toks[k];
+        &self.text[t.start..t.end]
+    }
+
+    /// Code points in tokens `a..a+len` (whitespace between them not counted).
+    fn weight(&self, a: usize, len: usize) -> usize {
+        self.toks[a..a + len].iter().map(Token::chars).sum()
+    }
+
+    /// How good a place the boundary before token `k` is for an edit to start or end (dmp's scale).
+    fn boundary_score(&self, k: usize) -> u8 {
+        if k == 0 || k >= self.toks.len() {
+            return 6;
+        }
+        let (l, r) = (&self.toks[k - 1], &self.toks[k]);
+        let gap = &self.text[l.end..r.start];
+        let non_alnum = |s: &str, last: bool| {
+            let c = if last {
+                s.chars().next_back()
+            } else {
+                s.chars().next()
+            };
+            c.is_some_and(|c| !c.is_alphanumeric())
+        };
+        let newlines = gap.matches('\n').count();
+        if newlines >= 2 {
+            5
+        } else if newlines == 1 || gap.contains('\r') {
+            4
+        } else if !gap.is_empty() && non_alnum(&self.text[l.start..l.end], true) {
+            3
+        } else if !gap.is_empty() {
+            2
+        } else if non_alnum(&self.text[l.start..l.end], true)
+            || non_alnum(&self.text[r.start..r.end], false)
+        {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Applies both passes to `script` (a script as built by [`super::script::from_matches`]).
+pub(crate) fn semantic(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, tmp: &mut Vec<Seg>) {
+    fold(script, old, new, tmp);
+    shift(script, old, new);
+    // Shifting may empty an equality; merge what became adjacent.
+    tmp.clear();
+    for s in script.drain(..) {
+        push(tmp, s);
+    }
+    std::mem::swap(script, tmp);
+}
+
+fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, out: &mut Vec<Seg>) {
+    // Change weight: the larger of its deleted and inserted characters.
+    let change_w = |s: &Seg| old.weight(s.a, s.a_len).max(new.weight(s.b, s.b_len));
+    out.clear();
+    // Weight of each change on the stack, kept alongside so merged changes are not re-summed.
+    let mut weights: Vec<usize> = Vec::with_capacity(script.len());
+    for &seg in script.iter() {
+        out.push(seg);
+        weights.push(if seg.eq { 0 } else { change_w(&seg) });
+        while out.len() >= 3 {
+            let n = out.len();
+            let (c1, e, c2) = (out[n - 3], out[n - 2], out[n - 1]);
+            if c1.eq || !e.eq || c2.eq {
+                break;
+            }
+            let ew = old.weight(e.a, e.a_len);
+            if ew > weights[n - 3] || ew > weights[n - 1] {
+                break;
+            }
+            let merged = Seg::change(c1.a, c2.a + c2.a_len - c1.a, c1.b, c2.b + c2.b_len - c1.b);
+            out.truncate(n - 3);
+            weights.truncate(n - 3);
+            out.push(merged);
+            weights.push(change_w(&merged));
+        }
+    }
+    std::mem::swap(script, out);
+}
+
+fn shift(script: &mut [Seg], old: Side<'_>, new: Side<'_>) {
+    for k in 1..script.len().saturating_sub(1) {
+        let (prev, seg, next) = (script[k - 1], script[k], script[k + 1]);
+        if !prev.eq || !next.eq || seg.eq || (seg.a_len > 0 && seg.b_len > 0) {
+            continue;
+        }
+        // The side holding the edit; `s..e` is the edit there, `before`/`after` the equal tokens around it.
+        let (side, mut s, len) = if seg.a_len > 0 {
+            (old, seg.a, seg.a_len)
+        } else {
+            (new, seg.b, seg.b_len)
+        };
+        let (mut before, mut after) = (prev.a_len, next.a_len);
+        let mut e = s + len;
+        // Slide fully left, then step right scoring every position.
+        while before > 0 && side.tok(s - 1) == side.tok(e - 1) {
+            (s, e, before, after) = (s - 1, e - 1, before - 1, after + 1);
+        }
+        let mut best = (side.boundary_score(s) + side.boundary_score(e), s);
+        while after > 0 && side.tok(s) == side.tok(e) {
+            (s, e, after) = (s + 1, e + 1, after - 1);
+            let score = side.boundary_score(s) + side.boundary_score(e);
+            // Ties go right, as in dmp.
+            if score >= best.0 {
+                best = (score, s);
+            }
+        }
+        // Net displacement from the original position (may be negative).
+        let start = if seg.a_len > 0 { seg.a } else { seg.b };
+        let d = best.1 as isize - start as isize;
+        if d == 0 {
+            continue;
+        }
+        let mv = |x: usize| (x as isize + d) as usize;
+        let p = &mut script[k - 1];
+        p.a_len = mv(p.a_len);
+        p.b_len = p.a_len;
+        let c = &mut script[k];
+        (c.a, c.b) = (mv(c.a), mv(c.b));
+        let n = &mut script[k + 1];
+        (n.a, n.b) = (mv(n.a), mv(n.b));
+        n.a_len = (n.a_len as isize - d) as usize;
+        n.b_len = n.a_len;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tokens::tokenize;
+    use super::*;
+    use crate::shingle::Unit;
+
+    fn toks(s: &str) -> Vec<Token> {
+        let mut v = Vec::new();
+        tokenize(s, Unit::Word, &mut v);
+        v
+    }
+
+    #[test]
+    fn short_equality_between_changes_is_folded() {
+        // old: the cat sat ; new: a cat lay  → minimal: [the→a] cat [sat→lay]
+        let (o, n) = ("the cat sat", "a cat lay");
+        let (to, tn) = (toks(o), toks(n));
+        let mut s = vec![
+            Seg::change(0, 1, 0, 1),
+            Seg::equal(1, 1, 1),
+            Seg::change(2, 1, 2, 1),
+        ];
+        let side = |t, v| Side { text: t, toks: v };
+        semantic(&mut s, side(o, &to), side(n, &tn), &mut Vec::new());
+        assert_eq!(s, vec![Seg::change(0, 3, 0, 3)]);
+    }
+
+    #[test]
+    fn long_equality_is_kept() {
+        let (o, n) = ("a transformer b", "c transformer d");
+        let (to, tn) = (toks(o), toks(n));
+        let mut s = vec![
+            Seg::change(0, 1, 0, 1),
+            Seg::equal(1, 1, 1),
+            Seg::change(2, 1, 2, 1),
+        ];
+        let before = s.clone();
+        let side = |t, v| Side { text: t, toks: v };
+        semantic(&mut s, side(o, &to), side(n, &tn), &mut Vec::new());
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn inserted_sentence_slides_to_sentence_boundary() {
+        // new tokens: A . C . B .   (insert "C ." after "A ." is best; a minimal script may say ". C")
+        let (o, n) = ("A. B.", "A. C. B.");
+        let (to, tn) = (toks(o), toks(n));
+        let mut s = vec![
+            Seg::equal(0, 0, 1),
+            Seg::change(1, 0, 1, 2),
+            Seg::equal(1, 3, 3),
+        ];
+        let side = |t, v| Side { text: t, toks: v };
+        semantic(&mut s, side(o, &to), side(n, &tn), &mut Vec::new());
+        assert_eq!(
+            s,
+            vec![
+                Seg::equal(0, 0, 2),
+                Seg::change(2, 0, 2, 2),
+                Seg::equal(2, 4, 2)
+            ]
+        );
+    }
+}

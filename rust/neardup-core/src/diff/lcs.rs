@@ -1,0 +1,279 @@
+//! One longest common subsequence of two id sequences, by bit-parallel dynamic programming.
+//!
+//! Row `i` of the LCS table `L[i][j] = LCS(a[..i], b[..j])` is held as a bit vector `V_i` over the positions
+//! of `b`: bit `j` is 0 exactly when `L[i][j+1] = L[i][j] + 1`. With `M` the match mask of `a[i]` (bits of
+//! the positions where `b` holds the same token), Hyyrö's recurrence is
+//! `U = V & M; V' = (V + U) | (V - U)` — one addition with carry across machine words — so a row costs
+//! `⌈m/64⌉` word operations and the table `O(n⌈m/64⌉)` (Allison & Dix 1986; Crochemore et al. 2001;
+//! Hyyrö 2004, "Bit-parallel LCS-length computation revisited"). The same recurrence is what rapidfuzz uses.
+//!
+//! The alignment is traced back through the stored rows. When the rows would not fit a fixed memory budget,
+//! Hirschberg's divide and conquer (Hirschberg 1975) splits `a` in half, finds where an optimal path crosses
+//! the middle from a forward pass over the top half and a backward pass over the bottom half, and recurses;
+//! time stays `O(nm/64)` (about twice the single pass), memory `O(m)` plus the budget. Every subproblem
+//! first strips its common prefix and suffix, which are always part of some LCS.
+
+use super::tokens::ABSENT;
+
+/// Stored rows (u64 words) beyond which a subproblem is split instead of traced back in one piece.
+const ROWS_BUDGET: usize = 1 << 20;
+
+/// Reusable buffers: one per thread, so batches allocate once.
+#[derive(Default)]
+pub(crate) struct Lcs {
+    /// Match masks, `w` words per row; row 0 stays zero (tokens absent from the current `b`).
+    pm: Vec<u64>,
+    /// Token id → row of `pm` (0 = none); reset after each subproblem.
+    slot: Vec<u32>,
+    /// The current row.
+    v: Vec<u64>,
+    /// All rows of a traced subproblem.
+    rows: Vec<u64>,
+    /// Prefix LCS lengths of the forward pass (Hirschberg).
+    fwd: Vec<u32>,
+}
+
+#[inline]
+fn words(m: usize) -> usize {
+    m.div_ceil(64)
+}
+
+impl Lcs {
+    /// Appends to `out` the index pairs `(i, j)`, `a[i] == b[j]`, of one longest common subsequence, in
+    /// increasing order. Ids of `b` lie in `0..k`; ids of `a` lie in `0..k` or are [`ABSENT`].
+    pub fn matches(&mut self, a: &[u32], b: &[u32], k: usize, out: &mut Vec<(usize, usize)>) {
+        if self.slot.len() < k {
+            self.slot.resize(k, 0);
+        }
+        self.solve(a, 0, b, 0, out);
+    }
+
+    fn solve(&mut self, a: &[u32], ao: usize, b: &[u32], bo: usize, out: &mut Vec<(usize, usize)>) {
+        let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        out.extend((0..pre).map(|t| (ao + t, bo + t)));
+        let (a, b, ao, bo) = (&a[pre..], &b[pre..], ao + pre, bo + pre);
+        let suf = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
+        if !a.is_empty() && !b.is_empty() {
+            if a.len() * words(b.len()) <= ROWS_BUDGET || a.len() < 2 {
+                self.trace(a, ao, b, bo, out);
+            } else {
+                let mid = a.len() / 2;
+                let j = self.split(a, b, mid);
+                self.solve(&a[..mid], ao, &b[..j], bo, out);
+                self.solve(&a[mid..], ao + mid, &b[j..], bo + j, out);
+            }
+        }
+        let (an, bn) = (ao + a.len(), bo + b.len());
+        out.extend((0..suf).map(|t| (an + t, bn + t)));
+    }
+
+    /// Fills `pm` with the match masks of `b`, taken in the order of `bits` (bit 0 = first item).
+    fn build_pm(&mut self, bits: impl Iterator<Item = u32>, w: usize) {
+        self.pm.clear();
+        self.pm.resize(w, 0);
+        for (pos, id) in bits.enumerate() {
+            let id = id as usize;
+            let mut row = self.slot[id] as usize;
+            if row == 0 {
+                row = self.pm.len() / w;
+                self.slot[id] = row as u32;
+                self.pm.resize(self.pm.len() + w, 0);
+            }
+            self.pm[row * w + pos / 64] |= 1 << (pos % 64);
+        }
+    }
+
+    fn reset_slots(&mut self, b: &[u32]) {
+        for &id in b {
+            self.slot[id as usize] = 0;
+        }
+    }
+
+    /// Runs the recurrence over `rows_ids` from `V = all ones`; keeps every row in `rows` if `store`.
+    fn run(&mut self, rows_ids: impl Iterator<Item = u32>, w: usize, store: bool) {
+        self.v.clear();
+        self.v.resize(w, !0);
+        for id in rows_ids {
+            let row = if id == ABSENT {
+                0
+            } else {
+                self.slot[id as usize] as usize
+            };
+            let m = &self.pm[row * w..row * w + w];
+            if w == 1 {
+                let (v, u) = (self.v[0], self.v[0] & m[0]);
+                self.v[0] = v.wrapping_add(u) | (v - u);
+            } else {
+                let mut carry = false;
+                for (v, &mk) in self.v.iter_mut().zip(m) {
+                    let u = *v & mk;
+                    let (s, c1) = v.overflowing_add(u);
+                    let (s, c2) = s.overflowing_add(u64::from(carry));
+                    carry = c1 | c2;
+                    // u ⊆ v, so v - u never borrows.
+                    *v = s | (*v - u);
+                }
+            }
+            if store {
+                self.rows.extend_from_slice(&self.v);
+            }
+        }
+    }
+
+    /// One LCS of `a` and `b` from the full table.
+    fn trace(&mut self, a: &[u32], ao: usize, b: &[u32], bo: usize, out: &mut Vec<(usize, usize)>) {
+        let w = words(b.len());
+        self.build_pm(b.iter().copied(), w);
+        self.rows.clear();
+        self.run(a.iter().copied(), w, true);
+        self.reset_slots(b);
+        // Walk back from (n, m). Bit j-1 of V_i set: L[i][j] = L[i][j-1], so b[j-1] is not matched here.
+        // Otherwise a[i-1] is deleted if L[i-1][j] already reaches L[i][j] (bit j-1 of V_{i-1} clear), or
+        // matched with b[j-1]. V_0 is all ones.
+        let bit = |rows: &[u64], i: usize, j: usize| -> bool {
+            i == 0 || (rows[(i - 1) * w + j / 64] >> (j % 64)) & 1 == 1
+        };
+        let start = out.len();
+        let (mut i, mut j) = (a.len(), b.len());
+        while i > 0 && j > 0 {
+            if bit(&self.rows, i, j - 1) {
+                j -= 1;
+            } else {
+                i -= 1;
+                if bit(&self.rows, i, j - 1) {
+                    j -= 1;
+                    out.push((ao + i, bo + j));
+                }
+            }
+        }
+        out[start..].reverse();
+    }
+
+    /// Hirschberg's split: a `j` such that an LCS of `a` and `b` is an LCS of `(a[..mid], b[..j])` followed
+    /// by one of `(a[mid..], b[j..])`.
+    fn split(&mut self, a: &[u32], b: &[u32], mid: usize) -> usize {
+        let (m, w) = (b.len(), words(b.len()));
+        // Forward: fwd[j] = LCS(a[..mid], b[..j]).
+        self.build_pm(b.iter().copied(), w);
+        self.run(a[..mid].iter().copied(), w, false);
+        self.reset_slots(b);
+        self.fwd.clear();
+        self.fwd.push(0);
+        let mut l = 0u32;
+        for j in 0..m {
+            l += u32::from((self.v[j / 64] >> (j % 64)) & 1 == 0);
+            self.fwd.push(l);
+        }
+        // Backward over reversed sequences: after it, the zeros of V among bits 0..t count
+        // LCS(a[mid..], b[m-t..]).
+        self.build_pm(b.iter().rev().copied(), w);
+        self.run(a[mid..].iter().rev().copied(), w, false);
+        self.reset_slots(b);
+        let total_back: u32 = (0..m)
+            .map(|t| u32::from((self.v[t / 64] >> (t % 64)) & 1 == 0))
+            .sum();
+        // bwd(j) = LCS(a[mid..], b[j..]) = zeros among bits 0..m-j: going from j to j+1 drops bit m-1-j.
+        let (mut best, mut best_j) = (0u32, 0usize);
+        let mut back = total_back;
+        for j in 0..=m {
+            let s = self.fwd[j] + back;
+            if s > best || j == 0 {
+                best = s;
+                best_j = j;
+            }
+            if j < m {
+                let t = m - 1 - j;
+                back -= u32::from((self.v[t / 64] >> (t % 64)) & 1 == 0);
+            }
+        }
+        best_j
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[u32], b: &[u32]) -> usize {
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for i in 0..a.len() {
+            for j in 0..b.len() {
+                d[i + 1][j + 1] = if a[i] == b[j] {
+                    d[i][j] + 1
+                } else {
+                    d[i][j + 1].max(d[i + 1][j])
+                };
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    fn check(a: &[u32], b: &[u32]) {
+        let k = b.iter().map(|&x| x as usize + 1).max().unwrap_or(0);
+        let a: Vec<u32> = a
+            .iter()
+            .map(|&x| if (x as usize) < k { x } else { ABSENT })
+            .collect();
+        let mut out = Vec::new();
+        Lcs::default().matches(&a, b, k, &mut out);
+        assert_eq!(out.len(), naive(&a, b), "{a:?} {b:?}");
+        for w in out.windows(2) {
+            assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
+        }
+        for &(i, j) in &out {
+            assert_eq!(a[i], b[j]);
+        }
+    }
+
+    fn lcg(seed: &mut u64, k: u32) -> u32 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 33) % u64::from(k)) as u32
+    }
+
+    #[test]
+    fn small_cases() {
+        check(&[], &[]);
+        check(&[1], &[]);
+        check(&[0, 1, 2], &[2, 1, 0]);
+        check(&[0, 1, 0, 1], &[1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn random_against_naive_across_word_boundaries() {
+        let mut s = 7;
+        for round in 0..300 {
+            let (n, m) = (lcg(&mut s, 200) as usize, lcg(&mut s, 200) as usize);
+            let k = 2 + round % 9;
+            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
+            let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, k)).collect();
+            check(&a, &b);
+        }
+    }
+
+    #[test]
+    fn hirschberg_split_matches_naive() {
+        let mut s = 11;
+        for _ in 0..20 {
+            let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize);
+            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 4)).collect();
+            let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, 4)).collect();
+            let mut lcs = Lcs::default();
+            lcs.slot.resize(4, 0);
+            let mut out = Vec::new();
+            // Force the divide-and-conquer path regardless of the budget.
+            let mid = n / 2;
+            let j = lcs.split(&a, &b, mid);
+            lcs.solve(&a[..mid], 0, &b[..j], 0, &mut out);
+            lcs.solve(&a[mid..], mid, &b[j..], j, &mut out);
+            assert_eq!(out.len(), naive(&a, &b));
+        }
+    }
+}
