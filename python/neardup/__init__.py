@@ -2,11 +2,14 @@
 paper-digest snapshots, with a Rust core."""
 
 from neardup._core import (
+    Diff,
     IndexFormatError,
     LSHIndex,
     MinHasher,
     NeardupError,
     __version__,
+    diff,
+    diff_many,
     jaccard,
     shingle_jaccard,
 )
@@ -15,6 +18,7 @@ from neardup.formats import read_snapshot
 from neardup.model import Entry, Snapshot
 
 __all__ = [
+    "Diff",
     "Entry",
     "IndexFormatError",
     "LSHIndex",
@@ -23,6 +27,8 @@ __all__ = [
     "Snapshot",
     "SnapshotFormatError",
     "__version__",
+    "diff",
+    "diff_many",
     "jaccard",
     "read_snapshot",
     "shingle_jaccard",

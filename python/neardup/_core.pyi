@@ -136,3 +136,82 @@ def _dedup(
     unit: str = "word",
     seed: int = 1,
 ) -> tuple[list[tuple[int, int, float]], list[list[int]]]: ...
+
+# ---- diff ----------------------------------------------------------------------------------
+
+@final
+class Diff:
+    """The word (or character) diff of two texts, made by :func:`diff` or :func:`diff_many`.
+
+    ``ops`` cover both texts completely and in order: joining ``old[i1:i2]`` over all ops gives
+    ``old``, joining ``new[j1:j2]`` gives ``new``, and every ``"equal"`` op has identical text on
+    both sides. Whitespace between tokens belongs to the neighbouring ops; in the word unit a
+    difference in whitespace alone is carried by an op that counts no tokens, so it does not change
+    ``distance``, ``ratio`` or ``changed`` and renders as plain text.
+    """
+
+    @property
+    def ops(self) -> list[tuple[str, int, int, int, int]]:
+        """``(tag, i1, i2, j1, j2)``: tag ``"equal"``, ``"delete"``, ``"insert"`` or ``"replace"``,
+        code-point offsets (``str`` indices) into ``old`` and ``new``."""
+    @property
+    def distance(self) -> int:
+        """Tokens deleted plus tokens inserted; minimal (Indel distance) with ``cleanup="none"``."""
+    @property
+    def ratio(self) -> float:
+        """``1 - distance / (tokens in old + tokens in new)``; 1.0 for two empty texts."""
+    @property
+    def changed(self) -> bool:
+        """Whether any token changed (``distance > 0``)."""
+    @property
+    def old(self) -> str: ...
+    @property
+    def new(self) -> str: ...
+    @property
+    def unit(self) -> str:
+        """``"word"`` or ``"char"``."""
+    @property
+    def cleanup(self) -> str:
+        """``"semantic"`` or ``"none"``."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``old``, ``new``, ``unit``, ``cleanup``, ``distance``, ``ratio``,
+        ``changed`` and ``ops`` (a list of ``[tag, i1, i2, j1, j2]``)."""
+    def render(self, style: str = "plain", *, context: int | None = None) -> str:
+        """The diff as text in one of the styles:
+
+        * ``"plain"``: ``[-removed-]{+added+}``, as ``git diff --word-diff=plain``;
+        * ``"porcelain"``: one line per run prefixed with ``" "``, ``"-"`` or ``"+"``, and ``"~"``
+          for a newline of the text, as ``git diff --word-diff=porcelain``;
+        * ``"ansi"``: removed text red, added text green;
+        * ``"html"``: ``<del>removed</del><ins>added</ins>``, all text HTML-escaped;
+        * ``"markdown"``: ``~~removed~~ **added**``, Markdown punctuation escaped.
+
+        ``context=N`` keeps ``N`` tokens around each change and replaces the rest with ``…`` (an
+        unchanged pair then renders as ``""``). Unknown styles raise ValueError listing the choices.
+        Lone surrogates render as ``"?"``.
+        """
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Any: ...
+    @staticmethod
+    def _from_state(state: Any) -> Diff: ...
+
+def diff(old: str, new: str, *, unit: str = "word", cleanup: str = "semantic") -> Diff:
+    """The diff of two texts, computed in the Rust core.
+
+    ``unit="word"`` (default) compares tokens: maximal runs of ``\\w`` and every other
+    non-whitespace character on its own; ``unit="char"`` compares code points.
+    ``cleanup="semantic"`` (default) folds short coincidental equalities between two changes into
+    them, so that a reworded clause reads as one replacement (as diff-match-patch's semantic cleanup
+    does); ``cleanup="none"`` returns a minimal edit script. TypeError for non-``str`` texts,
+    ValueError (listing the choices) for unknown options.
+    """
+
+def diff_many(
+    pairs: Iterable[tuple[str, str]] | Iterable[Sequence[str]],
+    *,
+    unit: str = "word",
+    cleanup: str = "semantic",
+) -> list[Diff]:
+    """:func:`diff` of every ``(old, new)`` pair, in parallel on all cores with the GIL released,
+    results in input order."""

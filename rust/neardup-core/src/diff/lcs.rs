@@ -19,8 +19,9 @@ use super::tokens::ABSENT;
 const ROWS_BUDGET: usize = 1 << 20;
 
 /// Reusable buffers: one per thread, so batches allocate once.
-#[derive(Default)]
 pub(crate) struct Lcs {
+    /// Stored-row budget (a field so that tests can force the divide-and-conquer path).
+    budget: usize,
     /// Match masks, `w` words per row; row 0 stays zero (tokens absent from the current `b`).
     pm: Vec<u64>,
     /// Token id → row of `pm` (0 = none); reset after each subproblem.
@@ -31,6 +32,19 @@ pub(crate) struct Lcs {
     rows: Vec<u64>,
     /// Prefix LCS lengths of the forward pass (Hirschberg).
     fwd: Vec<u32>,
+}
+
+impl Default for Lcs {
+    fn default() -> Self {
+        Lcs {
+            budget: ROWS_BUDGET,
+            pm: Vec::new(),
+            slot: Vec::new(),
+            v: Vec::new(),
+            rows: Vec::new(),
+            fwd: Vec::new(),
+        }
+    }
 }
 
 #[inline]
@@ -60,7 +74,7 @@ impl Lcs {
             .count();
         let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
         if !a.is_empty() && !b.is_empty() {
-            if a.len() * words(b.len()) <= ROWS_BUDGET || a.len() < 2 {
+            if a.len() * words(b.len()) <= self.budget || a.len() < 2 {
                 self.trace(a, ao, b, bo, out);
             } else {
                 let mid = a.len() / 2;
@@ -259,21 +273,27 @@ mod tests {
     }
 
     #[test]
-    fn hirschberg_split_matches_naive() {
+    fn hirschberg_recursion_matches_naive() {
         let mut s = 11;
-        for _ in 0..20 {
-            let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize);
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 4)).collect();
-            let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, 4)).collect();
-            let mut lcs = Lcs::default();
-            lcs.slot.resize(4, 0);
-            let mut out = Vec::new();
-            // Force the divide-and-conquer path regardless of the budget.
-            let mid = n / 2;
-            let j = lcs.split(&a, &b, mid);
-            lcs.solve(&a[..mid], 0, &b[..j], 0, &mut out);
-            lcs.solve(&a[mid..], mid, &b[j..], j, &mut out);
-            assert_eq!(out.len(), naive(&a, &b));
+        for budget in [1, 3, 40] {
+            for _ in 0..15 {
+                let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize);
+                let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 4)).collect();
+                let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, 4)).collect();
+                let mut lcs = Lcs {
+                    budget,
+                    ..Lcs::default()
+                };
+                let mut out = Vec::new();
+                lcs.matches(&a, &b, 4, &mut out);
+                assert_eq!(out.len(), naive(&a, &b));
+                for w in out.windows(2) {
+                    assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
+                }
+                for &(i, j) in &out {
+                    assert_eq!(a[i], b[j]);
+                }
+            }
         }
     }
 }
