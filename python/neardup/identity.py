@@ -17,7 +17,8 @@ __all__ = ["arxiv_key", "doi_key", "identity_key", "normalize_doi", "normalize_t
 # New-style ids (0704.0001 onwards: YYMM.NNNN, five digits from 1501) and old-style ids
 # (archive[.SUBJECT]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136).
 _ARXIV_ID = (
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+    r"(?P<id>[0-9]{4}\.[0-9]{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/[0-9]{7})"  # new | old style
+    r"(?:v(?P<version>[0-9]{1,9}))?"
 )
 _ARXIV_FORMS = re.compile(
     r"""
@@ -33,10 +34,10 @@ _ARXIV_FORMS = re.compile(
     + r"""
     (?:\.pdf)?/?(?:[?\#].*)?
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.|www\.)?doi\.org/)", re.IGNORECASE)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
 
 
 def arxiv_key(text: str) -> tuple[str, int | None] | None:

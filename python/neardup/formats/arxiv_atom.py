@@ -77,8 +77,10 @@ class _Reader:
         title = _collapse(_text(children, "title"))
         suffix = _RDF_TITLE_SUFFIX.search(title)
         if suffix is not None and arxiv_key(suffix[1]) is not None:
-            title = title[: suffix.start()]
-            ident = ident if ident and arxiv_key(ident) else suffix[1]
+            title = title[: suffix.start()]  # "Title. (arXiv:1903.00003v3 [cs.CL] UPDATED)"
+            about = arxiv_key(ident) if ident else None
+            if about is None or about[1] is None:  # the suffix carries the version
+                ident = suffix[1]
         abstract_raw = (
             _text(children, "summary")
             or _text(children, "description")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
-from neardup.formats.fields import FieldSpec, RecordMapper
+from neardup.formats.fields import TITLE_FIELDS, FieldSpec, RecordMapper
 from neardup.formats.source import Source
 from neardup.model import Entry
 
@@ -54,6 +54,11 @@ def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
             if name is not None and column is None:
                 raise source.error(1, f"a column {name!r} ({what})", "columns " + ", ".join(header))
             fields[what] = column
+        if fields["title"] is None and not any(n.lower() in TITLE_FIELDS for n in header):
+            names = ", ".join(TITLE_FIELDS)
+            raise source.error(
+                1, f"a header row with a title column ({names})", "columns " + ", ".join(header)
+            )
         lowered = {column.lower(): column for column in reversed(header)}
         mapper = RecordMapper(
             source,

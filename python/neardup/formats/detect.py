@@ -12,6 +12,7 @@ from neardup.formats.source import BOM, HEAD_SIZE
 
 __all__ = ["detect_format"]
 
+_TITLE_COLUMNS = frozenset(TITLE_FIELDS)
 _KNOWN_COLUMNS = frozenset(TITLE_FIELDS) | frozenset(ABSTRACT_FIELDS) | frozenset(ID_FIELDS)
 
 
@@ -47,7 +48,7 @@ def _is_csv_header(line: str) -> bool:
     except csv.Error:
         return False
     names = {name.strip().lower() for name in row}
-    return len(row) >= 2 and bool(names & _KNOWN_COLUMNS)
+    return bool(names & _TITLE_COLUMNS) or (len(row) >= 2 and bool(names & _KNOWN_COLUMNS))
 
 
 def detect_format(head: bytes, *, path: str = "<input>") -> str:
@@ -61,6 +62,8 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
     """
     if head.startswith(BOM):
         head = head[len(BOM) :]
+    if head.lstrip().startswith(b"<"):  # XML declares its own encoding
+        return "arxiv-atom"
     text = _decode_head(head, path)
     stripped = text.lstrip()
     if not stripped:
@@ -68,8 +71,6 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
     skipped = text[: len(text) - len(stripped)].count("\n")
     lines = stripped.splitlines()
     first = lines[0].strip()
-    if stripped.startswith("<"):
-        return "arxiv-atom"
     if stripped.startswith("["):
         return "hf-json"
     if stripped.startswith("{"):
@@ -79,10 +80,12 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
         return "hf-json"
     if first in HEADER_LINES:
         return "hf-text"
-    if _is_csv_header(lines[0]):
+    paragraphs = len(lines) >= 3 and not lines[1].strip()  # title, blank line, abstract
+    one_column = "," not in lines[0] and "\t" not in lines[0]
+    if _is_csv_header(lines[0]) and not (paragraphs and one_column):
         return "csv"
-    if len(lines) >= 3 and not lines[1].strip():
-        return "hf-text"  # paragraphs: title, blank line, abstract
+    if paragraphs:
+        return "hf-text"
     raise SnapshotFormatError(
         path,
         skipped + 1,

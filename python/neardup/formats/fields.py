@@ -30,7 +30,7 @@ ID_FIELDS = ("id", "arxiv_id", "arxiv", "paper_id", "doc_id", "doi", "url", "lin
 TITLE_FIELDS = ("title", "paper_title")
 ABSTRACT_FIELDS = ("abstract", "summary", "paper_abstract", "description")
 _PUBLISHED_FIELDS = ("published", "publishedAt", "published_at", "date", "pubDate")
-_VERSION = re.compile(r"v?(\d+)", re.IGNORECASE)
+_VERSION = re.compile(r"v?([0-9]{1,9})", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
 
 
@@ -103,8 +103,10 @@ def _authors(value: Any) -> tuple[str, ...] | None:
 def _int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            return int(value)
     return None
 
 
@@ -158,6 +160,8 @@ class RecordMapper:
             name: str | None = explicit
         else:
             name = _first_present(record, guesses)
+            if name is None:  # an empty field is still that field (not left over for `extra`)
+                name = next((guess for guess in guesses if guess in record), None)
             value = record[name] if name is not None else None
         if value is None:
             return name, None

@@ -10,28 +10,30 @@ lines are tolerated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from neardup.formats.fields import FieldSpec
 from neardup.formats.source import Source
 from neardup.model import Entry
 
-__all__ = ["HEADER_LINES", "read"]
+__all__ = ["HEADER", "HEADER_LINES", "read", "render"]
 
-HEADER_LINES = frozenset(
-    {
-        "new",
-        "Get trending papers in your email inbox!",
-        "Subscribe",
-        "Daily Papers",
-        "byAK and the research community",
-    }
+HEADER = (
+    "new",
+    "Get trending papers in your email inbox!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
 )
+"""The page header's lines, in page order (each followed by a blank line, then the page date)."""
+HEADER_LINES = frozenset(HEADER)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_PAGE_DATE = re.compile(rf"{_MONTH} \d{{1,2}}(?:, \d{{4}})?")
-_META_DATE = re.compile(rf"(?P<date>{_MONTH} \d{{1,2}}(?:, \d{{4}})?)(?:\s+(?P<upvotes>\d+))?")
-_AUTHOR_COUNT = re.compile(r"\s*•\s*(?P<count>\d+)\s+authors?\s*")
+_PAGE_DATE = re.compile(rf"{_MONTH} [0-9]{{1,2}}(?:, [0-9]{{4}})?")
+_META_DATE = re.compile(
+    rf"(?P<date>{_MONTH} [0-9]{{1,2}}(?:, [0-9]{{4}})?)(?:\s+(?P<upvotes>[0-9]{{1,12}}))?"
+)
+_AUTHOR_COUNT = re.compile(r"\s*•\s*(?P<count>[0-9]{1,9})\s+authors?\s*")
 _META_DOT = "·"
 MAX_TITLE_CHARS = 400
 """Longer "titles" are abstracts whose title is missing."""
@@ -179,3 +181,42 @@ class _Parser:
 def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
     """Read the entries and the page date of an ``hf-text`` snapshot (`spec` is not used)."""
     return _Parser(source).run()
+
+
+def _meta_paragraph(entry: Entry) -> str | None:
+    if entry.published is None:
+        return None
+    if entry.authors_count is not None:
+        who = f"  • {entry.authors_count} authors"
+    elif entry.organization is not None:
+        who = entry.organization
+    elif entry.authors is not None:
+        who = f"  • {len(entry.authors)} authors"
+    else:
+        raise ValueError(f"entry {entry.title!r} has a date but no author count or organization")
+    when = entry.published if entry.upvotes is None else f"{entry.published} {entry.upvotes}"
+    return f"{who}\n{_META_DOT}\n{when}"
+
+
+def render(entries: Iterable[Entry], date: str | None = None) -> str:
+    """Write entries in the ``hf-text`` format (the inverse of `read`), without a final newline.
+
+    Entries with a ``published`` date get a meta block (author count or organisation, ``·``, date
+    and upvotes). Raises ValueError for text the format cannot hold: a title that is empty or spans
+    lines, an empty abstract, or an abstract containing a blank line.
+    """
+    paragraphs = list(HEADER)
+    if date is not None:
+        paragraphs.append(date)
+    for entry in entries:
+        title = entry.title.strip()
+        if not title or "\n" in title or "\r" in title:
+            raise ValueError(f"title {entry.title!r} must be one non-empty line")
+        lines = [line.strip() for line in entry.abstract.strip().splitlines()]
+        if not lines or not all(lines):
+            raise ValueError(f"abstract of {title!r} must be non-empty without blank lines")
+        paragraphs += [title, "\n".join(lines)]
+        meta = _meta_paragraph(entry)
+        if meta is not None:
+            paragraphs.append(meta)
+    return "\n\n".join(paragraphs)

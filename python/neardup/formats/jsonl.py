@@ -28,6 +28,8 @@ def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
         except json.JSONDecodeError as error:
             got = f"invalid JSON ({error.msg} at column {error.colno})"
             raise source.error(number, "a JSON object", got) from None
+        except ValueError as error:  # e.g. an integer beyond int_max_str_digits
+            raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
         except RecursionError:
             raise source.error(number, "a JSON object", "values nested too deeply") from None
         if not isinstance(record, dict):
