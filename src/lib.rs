@@ -8,6 +8,7 @@ mod diff;
 mod errors;
 mod lsh;
 mod minhash;
+mod near;
 mod texts;
 
 #[pymodule]
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     minhash::register(m)?;
     lsh::register(m)?;
     cluster::register(m)?;
+    near::register(m)?;
     diff::register(m)?;
     compat::register(m)?;
     Ok(())

@@ -124,6 +124,15 @@ class LSHIndex:
     def __contains__(self, key_: object, /) -> bool: ...
     def __reduce__(self) -> Any: ...
 
+# ---- fuzzy matching (reconciliation's near stage) ----------------------------------------------------
+
+def _near_cross(
+    left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
+def _near_self(
+    texts_: Iterable[str], /, *, threshold: float
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
+
 # ---- clustering ------------------------------------------------------------------------------------
 
 def _dedup(
@@ -136,6 +145,62 @@ def _dedup(
     unit: str = "word",
     seed: int = 1,
 ) -> tuple[list[tuple[int, int, float]], list[list[int]]]: ...
+
+# ---- datasketch compat -----------------------------------------------------------------------------
+# Private engines of neardup.compat.datasketch (its MinHash / MinHashLSH are the public face).
+
+@final
+class _DsHasher:
+    """The permutations of one datasketch ``MinHash(num_perm, seed, scheme)`` configuration."""
+
+    def __new__(cls, scheme: str, seed: int, num_perm: int) -> _DsHasher: ...
+    @staticmethod
+    def from_permutations(
+        scheme: str, a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]
+    ) -> _DsHasher: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def num_perm(self) -> int: ...
+    def permutations(self) -> npt.NDArray[Any]:
+        """``(2, num_perm)`` parameters ``a``, ``b`` in the scheme's dtype."""
+    def update(
+        self, hashvalues: npt.NDArray[Any], tokens: Iterable[Any], wide_tokens: bool
+    ) -> npt.NDArray[Any]:
+        """A new array: ``hashvalues`` updated with SHA-1 hashes of byte tokens."""
+    def update_hashed(
+        self, hashvalues: npt.NDArray[Any], hashes: npt.NDArray[np.uint64]
+    ) -> npt.NDArray[Any]:
+        """A new array: ``hashvalues`` updated with already computed token hashes."""
+    def bulk(
+        self, docs: Iterable[Iterable[Any]], init: npt.NDArray[Any], wide_tokens: bool
+    ) -> npt.NDArray[Any]:
+        """``(len(docs), num_perm)`` signatures, each starting from ``init``; GIL released."""
+
+@final
+class _DsLsh:
+    """Banded LSH with datasketch's candidate sets, over numbered slots."""
+
+    def __new__(cls, num_perm: int, bands: int, rows: int) -> _DsLsh: ...
+    @property
+    def num_perm(self) -> int: ...
+    @property
+    def bands(self) -> int: ...
+    @property
+    def rows(self) -> int: ...
+    def insert(self, hashvalues: npt.NDArray[Any]) -> int: ...
+    def insert_bands(self, values: npt.NDArray[np.uint64]) -> list[int]: ...
+    def remove(self, slot: int) -> None: ...
+    def query(self, hashvalues: npt.NDArray[Any]) -> list[int]: ...
+    def band_values(self, slot: int) -> npt.NDArray[np.uint64] | None: ...
+    def export(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+    def buckets(self, band: int) -> list[tuple[npt.NDArray[np.uint64], list[int]]]: ...
+    def __len__(self) -> int: ...
+
+def _ds_optimal_param(
+    threshold: float, num_perm: int, fp_weight: float, fn_weight: float
+) -> tuple[int, int]:
+    """datasketch's ``(b, r)`` choice."""
 
 # ---- diff ----------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ pub mod diff;
 pub mod error;
 pub mod lsh;
 pub mod minhash;
+pub mod near;
 pub mod shingle;
 
 pub use error::{Error, Result};

@@ -65,6 +65,15 @@ fn fast_range(h: u64, n: usize) -> usize {
     ((h as u128 * n as u128) >> 64) as usize
 }
 
+/// Reusable buffers of one worker thread, so batch loops allocate nothing per document.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    toks: Vec<u64>,
+    hashes: Vec<u64>,
+    filled: Vec<bool>,
+    orig: Vec<u32>,
+}
+
 /// Computes MinHash signatures with one fixed configuration.
 #[derive(Debug, Clone)]
 pub struct MinHasher {
@@ -107,6 +116,10 @@ impl MinHasher {
 
     /// Signature of one set of shingle hashes (duplicates allowed) into `out` (length `num_perm`).
     pub fn signature_of_hashes(&self, hashes: &[u64], out: &mut [u32]) {
+        self.signature_of_hashes_with(hashes, out, &mut Scratch::default())
+    }
+
+    fn signature_of_hashes_with(&self, hashes: &[u64], out: &mut [u32], scratch: &mut Scratch) {
         debug_assert_eq!(out.len(), self.num_perm);
         out.fill(EMPTY);
         if hashes.is_empty() {
@@ -121,28 +134,28 @@ impl MinHasher {
                     }
                 }
             }
-            Scheme::Oph => self.oph(hashes, out),
+            Scheme::Oph => self.oph(hashes, out, &mut scratch.filled, &mut scratch.orig),
         }
     }
 
-    fn oph(&self, hashes: &[u64], out: &mut [u32]) {
+    fn oph(&self, hashes: &[u64], out: &mut [u32], filled: &mut Vec<bool>, orig: &mut Vec<u32>) {
         let k = self.num_perm;
         // `filled` tracks which bins received a shingle: a bin can legitimately hold u32::MAX.
-        let mut filled = vec![false; k];
+        filled.clear();
+        filled.resize(k, false);
         for &h in hashes {
             let bin = fast_range(h, k);
             let v = h as u32;
-            if !filled[bin] || v < out[bin] {
-                out[bin] = v;
-                filled[bin] = true;
-            }
+            out[bin] = out[bin].min(v);
+            filled[bin] = true;
         }
         if filled.iter().all(|&f| f) {
             return;
         }
         // Optimal densification: every empty bin follows its own probe sequence (the same for every
         // document) until it lands on a bin that was filled, and copies that bin's value.
-        let orig: Vec<u32> = out.to_vec();
+        orig.clear();
+        orig.extend_from_slice(out);
         for i in 0..k {
             if filled[i] {
                 continue;
@@ -179,9 +192,12 @@ impl MinHasher {
         out.par_chunks_mut(k)
             .zip(texts.par_iter())
             .with_min_len(64)
-            .for_each_init(Vec::new, |hashes, (row, text)| {
-                self.shingles.shingle_hashes(text.as_ref(), hashes);
-                self.signature_of_hashes(hashes, row);
+            .for_each_init(Scratch::default, |sc, (row, text)| {
+                let mut hashes = std::mem::take(&mut sc.hashes);
+                self.shingles
+                    .shingle_hashes_with(text.as_ref(), &mut sc.toks, &mut hashes);
+                self.signature_of_hashes_with(&hashes, row, sc);
+                sc.hashes = hashes;
             });
         out
     }
@@ -193,9 +209,11 @@ impl MinHasher {
         out.par_chunks_mut(k)
             .zip(docs.par_iter())
             .with_min_len(64)
-            .for_each_init(Vec::new, |hashes, (row, toks)| {
-                self.shingles.shingle_hashes_from_tokens(toks, hashes);
-                self.signature_of_hashes(hashes, row);
+            .for_each_init(Scratch::default, |sc, (row, toks)| {
+                let mut hashes = std::mem::take(&mut sc.hashes);
+                self.shingles.shingle_hashes_from_tokens(toks, &mut hashes);
+                self.signature_of_hashes_with(&hashes, row, sc);
+                sc.hashes = hashes;
             });
         out
     }

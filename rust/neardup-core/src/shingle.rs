@@ -10,8 +10,8 @@
 //!   re-wrapping a text does not change its shingles.
 //! * **Shingles** are `n` consecutive tokens. A text with fewer than `n` tokens (but at least one) gives one
 //!   shingle of everything it has; a text without tokens gives the empty set.
-//! * **Hashing**: every token is hashed with seeded XXH3-64, and a shingle's hash is XXH3-64 (same seed) over
-//!   the little-endian bytes of its token hashes. Shingle sets are sets of these 64-bit hashes; with ~10^3
+//! * **Hashing**: every token is hashed with seeded XXH3-64; a shingle's hash combines its token hashes with
+//!   an order-sensitive multiply-rotate chain and murmur3's `fmix64` finaliser ([`combine_hashes`]). Shingle sets are sets of these 64-bit hashes; with ~10^3
 //!   shingles per text the chance that two distinct shingles collide is ~10^-13, so exact Jaccard on hashes is
 //!   exact Jaccard on shingles for all practical purposes.
 
@@ -88,18 +88,22 @@ impl ShingleConfig {
     /// Shingle hashes of `text`, in text order, duplicates included (callers that need a set sort+dedup;
     /// MinHash does not need to).
     pub fn shingle_hashes(&self, text: &str, out: &mut Vec<u64>) {
+        self.shingle_hashes_with(text, &mut Vec::new(), out)
+    }
+
+    /// [`ShingleConfig::shingle_hashes`] with a caller-provided token buffer (batch loops reuse it).
+    pub fn shingle_hashes_with(&self, text: &str, toks: &mut Vec<u64>, out: &mut Vec<u64>) {
         out.clear();
+        toks.clear();
         let text = if self.normalize {
             normalize(text)
         } else {
             Cow::Borrowed(text)
         };
-        let mut toks: Vec<u64> = Vec::with_capacity(text.len() / 5 + 1);
         match self.unit {
             Unit::Word => {
-                for w in words(&text) {
-                    toks.push(xxh3_64_with_seed(w.as_bytes(), self.seed));
-                }
+                let seed = self.seed;
+                for_each_word(&text, |w| toks.push(xxh3_64_with_seed(w.as_bytes(), seed)));
             }
             Unit::Char => {
                 let mut buf = [0u8; 4];
@@ -121,7 +125,7 @@ impl ShingleConfig {
                 }
             }
         }
-        self.combine(&toks, out);
+        self.combine(toks, out);
     }
 
     /// Shingle hashes from tokens the caller produced (no normalisation applied).
@@ -139,13 +143,9 @@ impl ShingleConfig {
             return;
         }
         let n = self.ngram.min(toks.len());
-        let mut bytes = [0u8; 64 * 8];
         out.reserve(toks.len() + 1 - n);
         for win in toks.windows(n) {
-            for (i, t) in win.iter().enumerate() {
-                bytes[i * 8..i * 8 + 8].copy_from_slice(&t.to_le_bytes());
-            }
-            out.push(xxh3_64_with_seed(&bytes[..n * 8], self.seed));
+            out.push(combine_hashes(win, self.seed));
         }
     }
 
@@ -159,16 +159,38 @@ impl ShingleConfig {
     }
 }
 
+/// Hash of a window of token hashes. Token hashes are already uniform 64-bit values, so an
+/// order-sensitive multiply-rotate chain finished by the murmur3 `fmix64` avalanche is enough (and several
+/// times cheaper than hashing their bytes again).
+#[inline(always)]
+pub fn combine_hashes(win: &[u64], seed: u64) -> u64 {
+    let mut h = seed ^ (win.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for &t in win {
+        h = (h ^ t).wrapping_mul(0xBF58_476D_1CE4_E5B9).rotate_left(31);
+    }
+    fmix64(h)
+}
+
+#[inline(always)]
+fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
 /// NFKC + lower-case mapping. Borrowed when the text is already ASCII lower-case (the common fast path).
 pub fn normalize(text: &str) -> Cow<'_, str> {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        return Cow::Borrowed(text);
+    if text.is_ascii() {
+        // NFKC is the identity on ASCII, and ASCII lower-casing is a byte map.
+        if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Borrowed(text);
+        }
+        return Cow::Owned(text.to_ascii_lowercase());
     }
     let mut out = String::with_capacity(text.len());
-    if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
         for c in text.chars() {
             out.extend(c.to_lowercase());
         }
@@ -205,17 +227,157 @@ pub fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
-/// Iterator over the maximal runs of word characters of `text`.
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        let start = rest.find(is_word_char)?;
-        let tail = &rest[start..];
-        let end = tail.find(|c| !is_word_char(c)).unwrap_or(tail.len());
-        let (w, r) = tail.split_at(end);
-        rest = r;
-        Some(w)
-    })
+/// Byte classes for the tokenizer: 0 = ASCII separator, 1 = ASCII word byte, 2 = start or continuation of
+/// a multi-byte character (classified after decoding).
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 {
+            2
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether the character starting at byte `pos` (a char boundary) is a word character, and its length.
+#[inline(always)]
+fn class_at(text: &str, pos: usize) -> (bool, usize) {
+    let bytes = text.as_bytes();
+    match BYTE_CLASS[bytes[pos] as usize] {
+        0 => (false, 1),
+        1 => (true, 1),
+        _ => match text.get(pos..).and_then(|t| t.chars().next()) {
+            Some(c) => (is_word_char(c), c.len_utf8()),
+            None => (false, 1),
+        },
+    }
+}
+
+/// Calls `f` on each maximal run of word characters of `text`, in order.
+#[inline]
+pub fn for_each_word<'a>(text: &'a str, f: impl FnMut(&'a str)) {
+    if text.len() <= 64 * 64 {
+        let mut bitmap = [0u64; 64];
+        if let Some(words) = ascii_word_bitmap(text.as_bytes(), &mut bitmap) {
+            return for_each_run(text, &bitmap[..words], f);
+        }
+    } else {
+        let mut bitmap = vec![0u64; text.len().div_ceil(64)];
+        if ascii_word_bitmap(text.as_bytes(), &mut bitmap).is_some() {
+            return for_each_run(text, &bitmap, f);
+        }
+    }
+    for_each_word_unicode(text, f)
+}
+
+/// Bit `i` of the bitmap is set when byte `i` is an ASCII word byte. Branch-free per byte, so word
+/// boundaries cost no mispredictions; `None` (bitmap unusable) as soon as a non-ASCII byte is seen.
+#[inline]
+fn ascii_word_bitmap(bytes: &[u8], bitmap: &mut [u64]) -> Option<usize> {
+    let mut n = 0;
+    for (chunk, slot) in bytes.chunks(64).zip(bitmap.iter_mut()) {
+        let mut m = 0u64;
+        let mut high = 0u8;
+        for (i, &b) in chunk.iter().enumerate() {
+            m |= ((BYTE_CLASS[b as usize] & 1) as u64) << i;
+            high |= b;
+        }
+        if high >= 0x80 {
+            return None;
+        }
+        *slot = m;
+        n += 1;
+    }
+    Some(n)
+}
+
+/// Calls `f` on every maximal run of set bits of `bitmap`, as a slice of `text`.
+#[inline]
+fn for_each_run<'a>(text: &'a str, bitmap: &[u64], mut f: impl FnMut(&'a str)) {
+    let nbits = bitmap.len() * 64;
+    let mut pos = 0;
+    while pos < nbits {
+        // Next set bit at or after `pos`.
+        let mut w = pos / 64;
+        let mut cur = bitmap[w] & (!0u64 << (pos % 64));
+        while cur == 0 {
+            w += 1;
+            if w == bitmap.len() {
+                return;
+            }
+            cur = bitmap[w];
+        }
+        let start = w * 64 + cur.trailing_zeros() as usize;
+        // Next clear bit after `start`.
+        let mut w = start / 64;
+        let mut cur = !bitmap[w] & (!0u64 << (start % 64));
+        while cur == 0 {
+            w += 1;
+            if w == bitmap.len() {
+                break;
+            }
+            cur = !bitmap[w];
+        }
+        let end = if cur == 0 {
+            nbits
+        } else {
+            w * 64 + cur.trailing_zeros() as usize
+        }
+        .min(text.len());
+        f(&text[start..end]);
+        pos = end;
+    }
+}
+
+/// The general path: classifies characters one by one, decoding non-ASCII ones.
+fn for_each_word_unicode<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut pos = 0;
+    while pos < n {
+        // Skip separators (ASCII ones byte by byte: the common case).
+        while pos < n && BYTE_CLASS[bytes[pos] as usize] == 0 {
+            pos += 1;
+        }
+        if pos >= n {
+            break;
+        }
+        let (is_w, len) = class_at(text, pos);
+        if !is_w {
+            pos += len;
+            continue;
+        }
+        let start = pos;
+        pos += len;
+        loop {
+            while pos < n && BYTE_CLASS[bytes[pos] as usize] == 1 {
+                pos += 1;
+            }
+            if pos < n && BYTE_CLASS[bytes[pos] as usize] == 2 {
+                let (is_w, len) = class_at(text, pos);
+                if is_w {
+                    pos += len;
+                    continue;
+                }
+            }
+            break;
+        }
+        f(&text[start..pos]);
+    }
+}
+
+/// The maximal runs of word characters of `text`, in order.
+pub fn words(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w));
+    out
 }
 
 /// Exact Jaccard similarity of two sorted, de-duplicated hash sets; 0 when either is empty.
@@ -249,8 +411,31 @@ mod tests {
 
     #[test]
     fn words_follow_python_w() {
-        let w: Vec<&str> = words("Hello, wörld! x_1 ２０ ½ — done").collect();
+        let w = words("Hello, wörld! x_1 ２０ ½ — done");
         assert_eq!(w, vec!["Hello", "wörld", "x_1", "２０", "½", "done"]);
+    }
+
+    #[test]
+    fn bitmap_and_unicode_paths_agree() {
+        let long: String = (0..3000)
+            .map(|i| if i % 7 == 0 { "a_b, " } else { "word9 " })
+            .collect();
+        for t in [
+            "",
+            " ",
+            "abc",
+            " abc ",
+            "a,b",
+            "x".repeat(200).as_str(),
+            long.as_str(),
+            "é ab",
+        ] {
+            let mut fast = Vec::new();
+            for_each_word(t, |w| fast.push(w));
+            let mut slow = Vec::new();
+            for_each_word_unicode(t, |w| slow.push(w));
+            assert_eq!(fast, slow, "{t:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,96 @@
+"""LSH at threshold 0.5: build from all signatures + query all of them: neardup vs rensa's RMinHashLSH
+vs datasketch's MinHashLSH. Signatures are computed once outside the timing (each library's own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from corpus import abstracts, size
+
+import neardup
+
+NUM_PERM = 128
+THRESHOLD = 0.5
+N_DOCS = size(200, 20_000)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Any:
+    return abstracts(N_DOCS, seed=7)
+
+
+@pytest.fixture(scope="module")
+def sigs(corpus: Any) -> np.ndarray:
+    return neardup.MinHasher(NUM_PERM).signatures(corpus.texts)
+
+
+def neardup_build_query(sigs: np.ndarray) -> list[list[int | str]]:
+    index = neardup.LSHIndex(THRESHOLD, NUM_PERM)
+    index.insert_many(range(len(sigs)), sigs)
+    return index.query_many(sigs)
+
+
+def test_lsh_neardup(benchmark: Any, sigs: np.ndarray, corpus: Any) -> None:
+    benchmark.group = "lsh build+query"
+    benchmark.extra_info.update(impl="neardup", docs=len(sigs))
+    result = benchmark(neardup_build_query, sigs)
+    # Recall of planted pairs whose true Jaccard is >= 0.6.
+    strong = [
+        (a, b)
+        for a, b in corpus.planted
+        if neardup.shingle_jaccard(corpus.texts[a], corpus.texts[b]) >= 0.6
+    ]
+    found = sum(1 for a, b in strong if b in result[a])
+    recall = found / len(strong) if strong else 1.0
+    benchmark.extra_info["recall_j>=0.6"] = recall
+    assert recall >= 0.95
+
+
+def test_lsh_rensa(benchmark: Any, corpus: Any) -> None:
+    rensa = pytest.importorskip("rensa")
+    from bench_minhash import python_shingles
+
+    hashes = [
+        rensa.RMinHash.from_token_sets([python_shingles(t)], NUM_PERM, 42)[0]
+        if hasattr(rensa.RMinHash, "from_token_sets")
+        else None
+        for t in corpus.texts
+    ]
+    if any(h is None for h in hashes):
+        mhs = []
+        for t in corpus.texts:
+            m = rensa.RMinHash(NUM_PERM, 42)
+            m.update(python_shingles(t))
+            mhs.append(m)
+        hashes = mhs
+
+    def run() -> Any:
+        lsh = rensa.RMinHashLSH(THRESHOLD, NUM_PERM, 16)
+        for i, m in enumerate(hashes):
+            lsh.insert(i, m)
+        return [lsh.query(m) for m in hashes]
+
+    benchmark.group = "lsh build+query"
+    benchmark.extra_info.update(impl="rensa", docs=len(hashes))
+    benchmark(run)
+
+
+def test_lsh_datasketch(benchmark: Any, corpus: Any) -> None:
+    datasketch = pytest.importorskip("datasketch")
+    from bench_minhash import python_shingles
+
+    mhs = datasketch.MinHash.bulk(
+        [[s.encode() for s in python_shingles(t)] for t in corpus.texts], num_perm=NUM_PERM
+    )
+
+    def run() -> Any:
+        lsh = datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        for i, m in enumerate(mhs):
+            lsh.insert(i, m)
+        return [lsh.query(m) for m in mhs]
+
+    benchmark.group = "lsh build+query"
+    benchmark.extra_info.update(impl="datasketch", docs=len(mhs))
+    benchmark(run)
