@@ -79,8 +79,13 @@ def test_minimal_script_matches_rapidfuzz_indel(old: str, new: str, unit: str) -
     assert d.distance == Indel.distance(tokens(old, unit), tokens(new, unit))
 
 
+# Code points unassigned in this Python's Unicode database are left out: the core's \w follows a
+# newer Unicode version (U+13460 is a letter since Unicode 16, unassigned in Python 3.11's 14.0).
+assigned = st.text(st.characters(exclude_categories=("Cs", "Cn")), max_size=80)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=80), st.text(max_size=80), st.sampled_from(["word", "char"]))
+@given(assigned, assigned, st.sampled_from(["word", "char"]))
 def test_arbitrary_unicode_is_reconstructed(old: str, new: str, unit: str) -> None:
     for cleanup in ("none", "semantic"):
         d = neardup.diff(old, new, unit=unit, cleanup=cleanup)
@@ -92,7 +97,9 @@ def test_arbitrary_unicode_is_reconstructed(old: str, new: str, unit: str) -> No
 
 # Lone surrogates (from surrogateescape decoding) cannot be UTF-8; they must still compare exactly.
 surrogate_text = st.text(
-    alphabet=st.one_of(st.sampled_from("ab ?.\ud800\udc00\udfff"), st.characters(codec="utf-8")),
+    alphabet=st.one_of(
+        st.sampled_from("ab ?.\ud800\udc00\udfff"), st.characters(exclude_categories=("Cs", "Cn"))
+    ),
     max_size=30,
 )
 
