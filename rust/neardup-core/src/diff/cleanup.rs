@@ -6,6 +6,11 @@
 //!    comma) that break one replacement into many. An equality no longer (in characters) than the larger side
 //!    of the change before it *and* of the change after it is folded into one change with both; folding can
 //!    make the previous equality foldable in turn, so the check walks back (a stack makes this linear).
+//!    In the word unit only equalities of at most [`MAX_FOLD_TOKENS`] tokens fold: dmp's relative rule alone
+//!    swallows whole retained phrases ("we propose a cross-modal transfer method to") between two long
+//!    rewrites. On the 178 labelled arXiv revisions the cap cuts the changed characters lying outside the
+//!    human edit spans from 8.2% to 0.5%, and folding still halves the change blocks of the minimal
+//!    script (2,726 → 1,369; the labellers marked 1,177 edits).
 //! 2. **Lossless shifting.** A pure insertion or deletion between two equalities can often slide (`A. {+B.
 //!    +}C.` or `A{+. B+}. C.`); it is slid to the position whose two ends score best: text edges, blank lines,
 //!    line breaks, punctuation followed by whitespace, whitespace, punctuation — dmp's scores.
@@ -15,6 +20,10 @@
 
 use super::script::{push, Seg};
 use super::tokens::Token;
+use crate::shingle::Unit;
+
+/// Longest equality (in tokens) that folding may swallow in the word unit: "the", "of the", ", and".
+pub(crate) const MAX_FOLD_TOKENS: usize = 2;
 
 /// One side of the diff: a text and its tokens.
 #[derive(Clone, Copy)]
@@ -70,8 +79,18 @@ impl<'a> Side<'a> {
 }
 
 /// Applies both passes to `script` (a script as built by [`super::script::from_matches`]).
-pub(crate) fn semantic(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, tmp: &mut Vec<Seg>) {
-    fold(script, old, new, tmp);
+pub(crate) fn semantic(
+    script: &mut Vec<Seg>,
+    old: Side<'_>,
+    new: Side<'_>,
+    unit: Unit,
+    tmp: &mut Vec<Seg>,
+) {
+    let cap = match unit {
+        Unit::Word => MAX_FOLD_TOKENS,
+        Unit::Char => usize::MAX,
+    };
+    fold(script, old, new, cap, tmp);
     shift(script, old, new);
     // Shifting may empty an equality; merge what became adjacent.
     tmp.clear();
@@ -81,7 +100,7 @@ pub(crate) fn semantic(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, tmp:
     std::mem::swap(script, tmp);
 }
 
-fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, out: &mut Vec<Seg>) {
+fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, cap: usize, out: &mut Vec<Seg>) {
     // Change weight: the larger of its deleted and inserted characters.
     let change_w = |s: &Seg| old.weight(s.a, s.a_len).max(new.weight(s.b, s.b_len));
     out.clear();
@@ -97,7 +116,7 @@ fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, out: &mut Vec<Seg>)
                 break;
             }
             let ew = old.weight(e.a, e.a_len);
-            if ew > weights[n - 3] || ew > weights[n - 1] {
+            if e.a_len > cap || ew > weights[n - 3] || ew > weights[n - 1] {
                 break;
             }
             let merged = Seg::change(c1.a, c2.a + c2.a_len - c1.a, c1.b, c2.b + c2.b_len - c1.b);
@@ -179,7 +198,13 @@ mod tests {
             Seg::change(2, 1, 2, 1),
         ];
         let side = |t, v| Side { text: t, toks: v };
-        semantic(&mut s, side(o, &to), side(n, &tn), &mut Vec::new());
+        semantic(
+            &mut s,
+            side(o, &to),
+            side(n, &tn),
+            Unit::Word,
+            &mut Vec::new(),
+        );
         assert_eq!(s, vec![Seg::change(0, 3, 0, 3)]);
     }
 
@@ -194,7 +219,13 @@ mod tests {
         ];
         let before = s.clone();
         let side = |t, v| Side { text: t, toks: v };
-        semantic(&mut s, side(o, &to), side(n, &tn), &mut Vec::new());
+        semantic(
+            &mut s,
+            side(o, &to),
+            side(n, &tn),
+            Unit::Word,
+            &mut Vec::new(),
+        );
         assert_eq!(s, before);
     }
 
@@ -209,7 +240,13 @@ mod tests {
             Seg::equal(1, 3, 3),
         ];
         let side = |t, v| Side { text: t, toks: v };
-        semantic(&mut s, side(o, &to), side(n, &tn), &mut Vec::new());
+        semantic(
+            &mut s,
+            side(o, &to),
+            side(n, &tn),
+            Unit::Word,
+            &mut Vec::new(),
+        );
         assert_eq!(
             s,
             vec![

@@ -11,8 +11,9 @@
 //!    divide and conquer in `O(m)` extra memory. Deleted + inserted tokens then equal the Indel (LCS) distance:
 //!    with [`Cleanup::None`] the script is minimal.
 //! 4. **Semantic cleanup** ([`Cleanup::Semantic`], the default): short coincidental equalities between two
-//!    changes are folded into them, and lone insertions/deletions slide to natural boundaries, following
-//!    diff-match-patch's `diff_cleanupSemantic` / `diff_cleanupSemanticLossless` (N. Fraser) on tokens.
+//!    changes (at most two words) are folded into them, and lone insertions/deletions slide to natural
+//!    boundaries, following diff-match-patch's `diff_cleanupSemantic` / `diff_cleanupSemanticLossless`
+//!    (N. Fraser) on tokens.
 //! 5. **Text ops.** The token script becomes [`Op`]s over both strings (byte and code-point offsets) that
 //!    cover them exactly; whitespace goes to the neighbouring ops, and a whitespace-only difference becomes an
 //!    op with no tokens, which costs nothing: in the word unit re-wrapping a text is not a change.
@@ -342,6 +343,7 @@ impl Differ {
                 &mut self.script,
                 side(old, ta),
                 side(new, tb),
+                unit,
                 &mut self.tmp,
             );
         }
