@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from corpus import abstracts, size
 
 import neardup
+from corpus import abstracts, size
 
 NUM_PERM = 128
 THRESHOLD = 0.5
@@ -38,9 +38,7 @@ def test_lsh_neardup(benchmark: Any, sigs: np.ndarray, corpus: Any) -> None:
     result = benchmark(neardup_build_query, sigs)
     # Recall of planted pairs whose true Jaccard is >= 0.6.
     strong = [
-        (a, b)
-        for a, b in corpus.planted
-        if neardup.shingle_jaccard(corpus.texts[a], corpus.texts[b]) >= 0.6
+        (a, b) for a, b in corpus.planted if neardup.shingle_jaccard(corpus.texts[a], corpus.texts[b]) >= 0.6
     ]
     found = sum(1 for a, b in strong if b in result[a])
     recall = found / len(strong) if strong else 1.0

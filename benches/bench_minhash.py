@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from corpus import abstracts, size
 
 import neardup
+from corpus import abstracts, size
 
 NUM_PERM = 128
 N_DOCS = size(200, 20_000)

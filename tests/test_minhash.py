@@ -37,9 +37,7 @@ def test_signature_shape_dtype_and_determinism() -> None:
     assert m.shape == (2, 64) and m.dtype == np.uint32
     assert np.array_equal(m[0], s)
     assert np.array_equal(neardup.MinHasher(64).signatures(["a b c d"]), h.signatures(["a b c d"]))
-    assert not np.array_equal(
-        neardup.MinHasher(64, seed=2).signature("a b c d"), h.signature("a b c d")
-    )
+    assert not np.array_equal(neardup.MinHasher(64, seed=2).signature("a b c d"), h.signature("a b c d"))
 
 
 def test_normalisation_switch() -> None:
@@ -142,9 +140,7 @@ def test_pyarrow_input_matches_str_input() -> None:
 
 def test_signatures_from_tokens() -> None:
     h = neardup.MinHasher(32, normalize=False)
-    assert np.array_equal(
-        h.signatures_from_tokens([["a", "b", "c", "d"]])[0], h.signature("a b c d")
-    )
+    assert np.array_equal(h.signatures_from_tokens([["a", "b", "c", "d"]])[0], h.signature("a b c d"))
 
 
 @pytest.mark.parametrize(

@@ -16,17 +16,22 @@ from neardup._core import (
 from neardup.errors import SnapshotFormatError
 from neardup.formats import read_snapshot
 from neardup.model import Entry, Snapshot
+from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff, compare
 
 __all__ = [
     "Diff",
+    "DuplicateGroup",
     "Entry",
     "IndexFormatError",
     "LSHIndex",
+    "Match",
     "MinHasher",
     "NeardupError",
     "Snapshot",
+    "SnapshotDiff",
     "SnapshotFormatError",
     "__version__",
+    "compare",
     "diff",
     "diff_many",
     "jaccard",

@@ -1,0 +1,200 @@
+"""The ``neardup`` command line, a thin layer over the public Python API.
+
+Exit codes: 0 = no differences, 1 = differences, 2 = trouble (bad input, bad arguments). Reports go to
+stdout (or ``-o FILE``, written atomically), diagnostics to stderr, one line each, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+import neardup
+from neardup import formats, report
+from neardup.errors import SnapshotFormatError
+from neardup.reconcile import DEFAULT_THRESHOLD, compare
+
+EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
+_LARGE_INPUT = 50_000
+
+
+class Trouble(Exception):
+    """A failure to report as one line on stderr with exit status 2."""
+
+
+def _use_color(choice: str, stream: Any) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+
+
+def _progress(message: str, *, size: int = _LARGE_INPUT) -> None:
+    """A status line on stderr, only on a terminal and only for large inputs."""
+    if size >= _LARGE_INPUT and sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[Kneardup: {message}")
+        sys.stderr.flush()
+
+
+def _progress_done() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Writes to stdout, or atomically to `output` (a temporary file renamed over it)."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+_FORMAT_CHOICE = click.Choice(["auto", *formats.FORMATS])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(neardup.__version__, prog_name="neardup")
+def cli() -> None:
+    """Near-duplicate detection, word diffs and reconciliation of paper-digest snapshots."""
+
+
+@cli.command("diff")
+@click.argument("old", type=str)
+@click.argument("new", type=str)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(report.FORMATS)),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option("-o", "--output", type=str, default=None, help="Write the report to FILE.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Minimum score of a fuzzy (near) match of title + abstract.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: only on a terminal, and not when NO_COLOR is set).",
+)
+@click.option(
+    "--word-diff",
+    type=click.Choice(["color", "plain", "porcelain"]),
+    default="color",
+    show_default=True,
+    help="How word changes show in the text report.",
+)
+@click.option("--include-meta", is_flag=True, help="Let metadata-only differences count as changes.")
+@click.option(
+    "--from",
+    "from_format",
+    type=_FORMAT_CHOICE,
+    default="auto",
+    show_default=True,
+    help="Input format of both snapshots.",
+)
+@click.option("--id-field", default=None, help="Field holding the id (jsonl, csv, hf-json).")
+@click.option("--title-field", default=None, help="Field holding the title.")
+@click.option("--abstract-field", default=None, help="Field holding the abstract.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+def diff_command(
+    old: str,
+    new: str,
+    fmt: str,
+    output: str | None,
+    threshold: float,
+    color: str,
+    word_diff: str,
+    include_meta: bool,
+    from_format: str,
+    id_field: str | None,
+    title_field: str | None,
+    abstract_field: str | None,
+    quiet: bool,
+) -> int:
+    """Compare two snapshots OLD and NEW ('-' reads standard input) and report which papers were
+    added, removed, changed (with word diffs) or kept, and which are listed twice.
+
+    Exit status: 0 no differences, 1 differences, 2 trouble."""
+    if old == "-" and new == "-":
+        raise Trouble("OLD and NEW cannot both be standard input")
+    def read(path: str) -> neardup.Snapshot:
+        return formats.read_snapshot(
+            path,
+            from_format,
+            id_field=id_field,
+            title_field=title_field,
+            abstract_field=abstract_field,
+        )
+
+    _progress(f"reading {old}", size=_LARGE_INPUT)
+    a = read(old)
+    _progress(f"reading {new}", size=len(a))
+    b = read(new)
+    _progress("reconciling", size=len(a) + len(b))
+    result = compare(a, b, threshold=threshold, include_meta=include_meta)
+    _progress_done()
+    if not quiet:
+        stream = sys.stdout if output in (None, "-") else None
+        text = report.render(result, fmt, word_diff=word_diff, color=_use_color(color, stream))
+        write_output(text, output)
+    return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CLI and returns its exit status (the console script exits with it)."""
+    if hasattr(signal, "SIGPIPE"):
+        # `neardup diff … | head` ends quietly, as Unix tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="neardup", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("neardup: aborted", err=True)
+        return EXIT_TROUBLE
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_TROUBLE
+    except (SnapshotFormatError, Trouble) as exc:
+        click.echo(f"neardup: {exc}", err=True)
+        return EXIT_TROUBLE
+    except (neardup.NeardupError, ValueError) as exc:
+        click.echo(f"neardup: error: {exc}", err=True)
+        return EXIT_TROUBLE
+    except MemoryError:
+        click.echo("neardup: out of memory", err=True)
+        return EXIT_TROUBLE
+    except KeyboardInterrupt:
+        return 130
+    return int(result) if isinstance(result, int) else EXIT_SAME

@@ -1,0 +1,42 @@
+"""The JSON Lines report: a ``summary`` record, then one record per changed, added, removed, unchanged
+entry and duplicate group, each with a ``kind`` field; keys sorted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from neardup.reconcile import SnapshotDiff
+from neardup.report.json import SCHEMA_VERSION
+
+
+def records(diff: SnapshotDiff) -> Iterator[dict[str, Any]]:
+    yield {
+        "kind": "summary",
+        "schema_version": SCHEMA_VERSION,
+        "old": {"path": diff.old.path, "date": diff.old.date, "format": diff.old.format},
+        "new": {"path": diff.new.path, "date": diff.new.date, "format": diff.new.format},
+        **diff.summary(),
+    }
+    for m in diff.changed:
+        yield {"kind": "changed", **m.to_dict()}
+    for e in diff.added:
+        yield {"kind": "added", "entry": e.to_dict()}
+    for e in diff.removed:
+        yield {"kind": "removed", "entry": e.to_dict()}
+    for m in diff.unchanged:
+        yield {
+            "kind": "unchanged",
+            "old_position": m.old.position,
+            "new_position": m.new.position,
+            "title": m.new.title,
+            "match": m.how,
+            "meta_changed": list(m.meta_changed),
+        }
+    for g in diff.duplicates:
+        yield {"kind": "duplicates", **g.to_dict()}
+
+
+def render(diff: SnapshotDiff, **_options: Any) -> str:
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records(diff))
