@@ -7,7 +7,9 @@ applies) and what was expected there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from neardup.formats import arxiv_atom, csv_table, hf_json, hf_text, jsonl
 from neardup.formats.detect import detect_format
@@ -28,6 +30,24 @@ _READERS: dict[str, _Reader] = {
 
 FORMATS: tuple[str, ...] = tuple(_READERS)
 """The names accepted by ``read_snapshot(format=...)`` (besides ``"auto"``)."""
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a reader builds its entries.
+
+    Readers allocate a few container objects per record (parsed JSON, `extra` dicts) and keep
+    them all, so every collection re-traverses everything read so far: on large inputs that more
+    than doubles the reading time. Readers create no reference cycles, so nothing is lost by
+    waiting; the collector is re-enabled afterwards (only if it was enabled before).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_snapshot(
@@ -65,5 +85,6 @@ def read_snapshot(
     spec = FieldSpec(id_field, title_field, abstract_field, keep_extra)
     with open_source(path) as source:
         name = detect_format(source.head, path=source.name) if format == "auto" else format
-        entries, date = _READERS[name](source, spec)
+        with _gc_paused():
+            entries, date = _READERS[name](source, spec)
     return Snapshot(entries, date=date, path=source.name, format=name)

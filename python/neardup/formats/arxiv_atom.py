@@ -82,9 +82,7 @@ class _Reader:
             if about is None or about[1] is None:  # the suffix carries the version
                 ident = suffix[1]
         abstract_raw = (
-            _text(children, "summary")
-            or _text(children, "description")
-            or _text(children, "content")
+            _text(children, "summary") or _text(children, "description") or _text(children, "content")
         )
         abstract = _collapse(abstract_raw)
         if abstract.startswith("<"):
@@ -116,9 +114,7 @@ class _Reader:
         elif "creator" in children:
             creators = ", ".join(_strip_html(c.text or "") for c in children["creator"])
             authors = tuple(_collapse(n) for n in creators.split(",") if n.strip()) or None
-        published = (
-            _text(children, "published") or _text(children, "pubDate") or _text(children, "date")
-        )
+        published = _text(children, "published") or _text(children, "pubDate") or _text(children, "date")
         for name in ("updated", "comment", "journal_ref", "announce_type"):
             value = _text(children, name)
             if value is not None:
@@ -179,9 +175,7 @@ class _Reader:
         name = _local(element.tag)
         if event == "start":
             if not stack and name not in _ROOTS:
-                raise self.source.error(
-                    line, "an Atom <feed> or an RSS <rss>/<rdf:RDF>", f"<{name}>"
-                )
+                raise self.source.error(line, "an Atom <feed> or an RSS <rss>/<rdf:RDF>", f"<{name}>")
             if name in _ITEMS and stack and _local(stack[-1].tag) in _CHANNELS:
                 starts[id(element)] = line
             stack.append(element)

@@ -74,14 +74,6 @@ def _lookup(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
     return True, value
 
 
-def _first_present(record: Mapping[str, Any], names: Iterable[str]) -> str | None:
-    for name in names:
-        value = record.get(name)
-        if value is not None and value != "":
-            return name
-    return None
-
-
 def _authors(value: Any) -> tuple[str, ...] | None:
     """Author names from a list of names, a list of ``{"name": ...}``, or one delimited string."""
     if isinstance(value, str):
@@ -137,12 +129,58 @@ def _organization(value: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Which of the guessed field names a record with a given set of keys has, in preference order.
+
+    Records of one file nearly always share their keys, so this is worked out once per key set.
+    """
+
+    title: tuple[str, ...]
+    abstract: tuple[str, ...]
+    ids: tuple[str, ...]
+    published: tuple[str, ...]
+
+    @classmethod
+    def of(cls, keys: Iterable[str]) -> _Plan:
+        present = set(keys)
+        return cls(
+            title=tuple(name for name in TITLE_FIELDS if name in present),
+            abstract=tuple(name for name in ABSTRACT_FIELDS if name in present),
+            ids=tuple(name for name in ID_FIELDS if name in present),
+            published=tuple(name for name in _PUBLISHED_FIELDS if name in present),
+        )
+
+
+_PLAN_CACHE_LIMIT = 256
+
+
+def _pick(record: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
+    """The first of `names` with a non-empty value, else the first of them at all (an empty field
+    is still that field, not something left over for `extra`)."""
+    for name in names:
+        value = record[name]
+        if value is not None and value != "":
+            return name
+    return names[0] if names else None
+
+
 class RecordMapper:
     """Maps records of one source to entries, raising `SnapshotFormatError` for unusable ones."""
 
     def __init__(self, source: Source, spec: FieldSpec) -> None:
         self.source = source
         self.spec = spec
+        self._plans: dict[tuple[str, ...], _Plan] = {}
+
+    def _plan(self, record: Mapping[str, Any]) -> _Plan:
+        keys = tuple(record)
+        plan = self._plans.get(keys)
+        if plan is None:
+            plan = _Plan.of(keys)
+            if len(self._plans) < _PLAN_CACHE_LIMIT:
+                self._plans[keys] = plan
+        return plan
 
     def _text(
         self,
@@ -159,15 +197,36 @@ class RecordMapper:
                 raise self.source.error(line, f"a field {explicit!r} ({what})", describe(record))
             name: str | None = explicit
         else:
-            name = _first_present(record, guesses)
-            if name is None:  # an empty field is still that field (not left over for `extra`)
-                name = next((guess for guess in guesses if guess in record), None)
+            name = _pick(record, guesses)
             value = record[name] if name is not None else None
-        if value is None:
-            return name, None
+        if value is None or type(value) is str:
+            return name, value
         if not isinstance(value, str):
             raise self.source.error(line, f"a string {what} in field {name!r}", describe(value))
-        return name, value
+        return name, str(value)
+
+    def _key(
+        self, record: Mapping[str, Any], plan: _Plan, line: int, consumed: set[str]
+    ) -> tuple[str | None, int | None]:
+        """The key and version from the id field, or from the first guessed field holding one."""
+        id_field = self.spec.id_field
+        if id_field is not None:
+            found, value = _lookup(record, id_field)
+            if not found or value is None or value == "":
+                raise self.source.error(line, f"a field {id_field!r} (id)", describe(record))
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise self.source.error(line, f"a string id in field {id_field!r}", describe(value))
+            consumed.add(id_field)
+            parsed = identity_key(str(value))
+            return parsed if parsed is not None else (str(value).strip(), None)
+        for name in plan.ids:
+            value = record[name]
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                parsed = identity_key(str(value))
+                if parsed is not None:
+                    consumed.add(name)
+                    return parsed
+        return None, None
 
     def entry(self, record: Mapping[str, Any], position: int, line: int) -> Entry:
         """The entry for `record`, the `position`-th of its snapshot, starting on `line`."""
@@ -175,71 +234,55 @@ class RecordMapper:
         if isinstance(paper, Mapping):  # a Daily Papers item: the paper's own fields win
             record = {**{k: v for k, v in record.items() if k != "paper"}, **paper}
         spec = self.spec
-        consumed: set[str] = set()
+        plan = self._plan(record)
 
-        title_name, title = self._text(record, line, spec.title_field, TITLE_FIELDS, "title")
-        abstract_name, abstract = self._text(
-            record, line, spec.abstract_field, ABSTRACT_FIELDS, "abstract"
-        )
-        title = " ".join(title.split()) if title is not None else ""
+        title_name, title = self._text(record, line, spec.title_field, plan.title, "title")
+        abstract_name, abstract = self._text(record, line, spec.abstract_field, plan.abstract, "abstract")
+        title = " ".join(title.split()) if title else ""
         if not title:
             if abstract and abstract.strip():
                 raise self.source.error(line, "a title", "an abstract with no title")
             names = ", ".join((spec.title_field,) if spec.title_field else TITLE_FIELDS)
             raise self.source.error(line, f"a non-empty title field ({names})", describe(record))
-        consumed.update(name for name in (title_name, abstract_name) if name is not None)
+        consumed: set[str] = {title_name} if title_name is not None else set()
+        if abstract_name is not None:
+            consumed.add(abstract_name)
 
-        key: str | None = None
-        version: int | None = None
-        if spec.id_field is not None:
-            found, value = _lookup(record, spec.id_field)
-            if not found or value is None or value == "":
-                raise self.source.error(line, f"a field {spec.id_field!r} (id)", describe(record))
-            if not isinstance(value, str | int) or isinstance(value, bool):
-                raise self.source.error(
-                    line, f"a string id in field {spec.id_field!r}", describe(value)
-                )
-            parsed = identity_key(str(value))
-            key, version = parsed if parsed is not None else (str(value).strip(), None)
-            consumed.add(spec.id_field)
-        else:
-            for name in ID_FIELDS:
-                value = record.get(name)
-                if isinstance(value, str | int) and not isinstance(value, bool):
-                    parsed = identity_key(str(value))
-                    if parsed is not None:
-                        key, version = parsed
-                        consumed.add(name)
-                        break
-        if version is None and "versions" in record:
-            version = _last_version(record["versions"])
+        key, version = self._key(record, plan, line, consumed)
+        versions = record.get("versions")
+        if version is None and versions is not None:
+            version = _last_version(versions)
 
         authors = _authors(record["authors"]) if "authors" in record else None
         if authors is not None:
             consumed.add("authors")
-        published_name = _first_present(record, _PUBLISHED_FIELDS)
         published: str | None = None
+        published_name = _pick(record, plan.published)
         if published_name is not None and isinstance(record[published_name], str):
             published = record[published_name]
             consumed.add(published_name)
-        elif "versions" in record:
-            published = _first_version_date(record["versions"])
-        upvotes = _int(record.get("upvotes"))
-        if upvotes is not None:
-            consumed.add("upvotes")
-        authors_count = _int(record.get("authors_count"))
-        if authors_count is not None:
-            consumed.add("authors_count")
-        organization = _organization(record.get("organization"))
-        if organization is not None:
-            consumed.add("organization")
+        elif versions is not None:
+            published = _first_version_date(versions)
+        upvotes = authors_count = organization = None
+        if "upvotes" in record:
+            upvotes = _int(record["upvotes"])
+            if upvotes is not None:
+                consumed.add("upvotes")
+        if "authors_count" in record:
+            authors_count = _int(record["authors_count"])
+            if authors_count is not None:
+                consumed.add("authors_count")
+        if "organization" in record:
+            organization = _organization(record["organization"])
+            if organization is not None:
+                consumed.add("organization")
 
         extra: dict[str, Any] = {}
         if spec.keep_extra:
             extra = {k: v for k, v in record.items() if k not in consumed}
         return Entry(
             title=title,
-            abstract=abstract.strip() if abstract is not None else "",
+            abstract=abstract.strip() if abstract else "",
             key=key,
             version=version,
             authors=authors,

@@ -65,9 +65,7 @@ class _Walker:
             got = f"invalid JSON ({error.msg} at column {error.colno})"
             raise self.source.error(error.lineno, "a JSON value", got) from None
         except ValueError as error:  # e.g. an integer beyond int_max_str_digits
-            raise self.source.error(
-                self.line(), "a JSON value", f"invalid JSON ({error})"
-            ) from None
+            raise self.source.error(self.line(), "a JSON value", f"invalid JSON ({error})") from None
         except RecursionError:
             raise self.source.error(self.line(), "JSON", "values nested too deeply") from None
         return value

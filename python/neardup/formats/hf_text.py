@@ -63,9 +63,7 @@ def _paragraphs(source: Source) -> Iterator[_Paragraph]:
 
 def _looks_like_meta(paragraph: _Paragraph) -> bool:
     lines = paragraph.lines
-    return (len(lines) >= 2 and lines[1].strip() == _META_DOT) or bool(
-        _AUTHOR_COUNT.fullmatch(lines[0])
-    )
+    return (len(lines) >= 2 and lines[1].strip() == _META_DOT) or bool(_AUTHOR_COUNT.fullmatch(lines[0]))
 
 
 @dataclass(slots=True)
@@ -85,9 +83,7 @@ class _Parser:
         lines = paragraph.lines
         if len(lines) != 3 or lines[1].strip() != _META_DOT:
             got = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
-            raise self.source.error(
-                paragraph.line, "a meta block of three lines (authors, '·', date)", got
-            )
+            raise self.source.error(paragraph.line, "a meta block of three lines (authors, '·', date)", got)
         meta = _Meta()
         count = _AUTHOR_COUNT.fullmatch(lines[0])
         if count is not None:
@@ -108,9 +104,7 @@ class _Parser:
 
     def check_title(self, paragraph: _Paragraph) -> str:
         if _looks_like_meta(paragraph):
-            raise self.source.error(
-                paragraph.line, "a title", "a meta block with no entry before it"
-            )
+            raise self.source.error(paragraph.line, "a title", "a meta block with no entry before it")
         if len(paragraph.lines) != 1:
             got = f"a paragraph of {len(paragraph.lines)} lines"
             raise self.source.error(paragraph.line, "a one-line title", got)

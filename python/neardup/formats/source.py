@@ -141,9 +141,7 @@ def _read_head(name: str, stream: IO[bytes]) -> bytes:
         if not chunk:
             break
         if not isinstance(chunk, bytes):
-            raise TypeError(
-                f"expected a binary file object, got one returning {type(chunk).__name__}"
-            )
+            raise TypeError(f"expected a binary file object, got one returning {type(chunk).__name__}")
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
@@ -190,9 +188,7 @@ def open_source(path: PathOrFile) -> Iterator[Source]:
         except PermissionError:
             raise SnapshotFormatError(name, None, "a readable file", "permission denied") from None
         except OSError as error:
-            raise SnapshotFormatError(
-                name, None, "a readable file", error.strerror or str(error)
-            ) from None
+            raise SnapshotFormatError(name, None, "a readable file", error.strerror or str(error)) from None
         owned = True
     try:
         try:
@@ -200,9 +196,7 @@ def open_source(path: PathOrFile) -> Iterator[Source]:
         except IsADirectoryError:
             raise SnapshotFormatError(name, None, "a file", "a directory") from None
         except OSError as error:
-            raise SnapshotFormatError(
-                name, None, "a readable file", error.strerror or str(error)
-            ) from None
+            raise SnapshotFormatError(name, None, "a readable file", error.strerror or str(error)) from None
         source = Source(name, head, _rewound(head, stream))
         _check_not_empty(source)
         yield source
