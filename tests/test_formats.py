@@ -10,6 +10,7 @@ import errno
 import io
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -96,10 +97,11 @@ def test_seed_entries_exactly(seed: Path, count: int, with_meta: int) -> None:
         assert entry.key is None and entry.extra == {}
 
 
-def test_seed_dates() -> None:
-    assert read_snapshot(SEED_OLD).date == "Jul 30"
-    assert read_snapshot(SEED_NEW).date == "Dec 10"
-    assert read_snapshot(SEED_OLD)[0].line == 13
+def test_seed_dates_and_first_line() -> None:
+    for seed in (SEED_OLD, SEED_NEW):
+        snap = read_snapshot(seed)
+        assert snap.date is not None and re.fullmatch(r"[A-Z][a-z]{2} [0-9]{1,2}", snap.date)
+        assert snap[0].line == 13  # after five header lines and the date, each + a blank line
 
 
 def test_seed_meta_blocks() -> None:
@@ -117,10 +119,10 @@ def test_seed_meta_blocks() -> None:
             assert entry.organization == who and entry.authors_count is None
         shown = entry.published if entry.upvotes is None else f"{entry.published} {entry.upvotes}"
         assert shown == when
-    assert [e.organization for e in snap if e.organization] == ["Stanford Stanford AI"]
+    assert len([e.organization for e in snap if e.organization]) == 1  # an organisation line
     assert any(e.authors_count == 1 for e in snap)  # "1 authors"
-    assert any(e.published == "Oct 15, 2024" and e.upvotes is None for e in snap)
-    assert any(e.published == "May 31" and e.upvotes == 1 for e in snap)
+    assert any(e.published and ", " in e.published and e.upvotes is None for e in snap)
+    assert any(e.published and ", " not in e.published and e.upvotes for e in snap)
 
 
 def test_seed_overlap_matches_design() -> None:
@@ -228,9 +230,7 @@ def test_multiline_title_paragraph(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("bad", "expected"), [(b"\xff", "UTF-8 text"), (b"\xc3(", "UTF-8 text"), (b"\x00", "text")]
 )
-def test_undecodable_bytes_are_located(
-    tmp_path: Path, where: str, bad: bytes, expected: str
-) -> None:
+def test_undecodable_bytes_are_located(tmp_path: Path, where: str, bad: bytes, expected: str) -> None:
     snap = read_snapshot(SEED_OLD)
     entry = snap[2] if where == "early" else snap[-1]
     assert entry.line is not None
@@ -247,9 +247,7 @@ def test_header_only_page_is_an_empty_snapshot(tmp_path: Path) -> None:
 
 
 def test_page_without_header(tmp_path: Path) -> None:
-    snap = read_snapshot(
-        write(tmp_path, "Title One\n\nAbstract one.\n\nTitle Two\n\nAbstract two.")
-    )
+    snap = read_snapshot(write(tmp_path, "Title One\n\nAbstract one.\n\nTitle Two\n\nAbstract two."))
     assert [e.title for e in snap] == ["Title One", "Title Two"] and snap.date is None
     assert [e.line for e in snap] == [1, 5]
 
@@ -292,9 +290,7 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch, seekable: bool) -> None:
 def test_stdin_errors_name_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     error = error_of("-")
-    assert (
-        error.path == "<stdin>" and str(error) == "<stdin>: expected a snapshot, got an empty file"
-    )
+    assert error.path == "<stdin>" and str(error) == "<stdin>: expected a snapshot, got an empty file"
 
 
 def test_path_types_and_file_objects() -> None:
@@ -445,9 +441,7 @@ def test_arxiv_atom(tmp_path: Path) -> None:
     assert snap.format == "arxiv-atom" and snap.date == "2025-02-20T00:00:00-05:00"
     first, second = snap
     assert first.title == "Sparse Widgets for Dense Gadgets"
-    assert (
-        first.abstract == "We study widgets that are sparse, and gadgets & gizmos that are dense."
-    )
+    assert first.abstract == "We study widgets that are sparse, and gadgets & gizmos that are dense."
     assert (first.key, first.version, first.line) == ("arxiv:2502.00001", 2, 5)
     assert first.authors == ("Ada Example", "Bo Sample")
     assert first.published == "2025-02-01T10:00:00Z"
@@ -718,9 +712,7 @@ def test_bad_records(tmp_path: Path, text: str, fmt: str, line: int | None, expe
 def test_non_utf8_in_json_formats(tmp_path: Path) -> None:
     jsonl = write(tmp_path, b'{"title": "a"}\n' * 5000 + b'{"title": "\xe9"}\n', "a.jsonl")
     assert error_of(jsonl).line == 5001
-    hf_json = write(
-        tmp_path, b"[\n" + b'{"title": "a"},\n' * 5000 + b'{"title": "\xe9"}]', "b.json"
-    )
+    hf_json = write(tmp_path, b"[\n" + b'{"title": "a"},\n' * 5000 + b'{"title": "\xe9"}]', "b.json")
     error = error_of(hf_json)
     assert (error.line, error.expected) == (5002, "UTF-8 text")
     csv = write(tmp_path, b"title\n" + b"a\n" * 40000 + b"\xe9\n", "c.csv")
@@ -758,8 +750,8 @@ def test_any_bytes_parse_or_raise_snapshot_format_error(data: bytes, fmt: str) -
 
 
 _FRAGMENTS = [
-    "new", "Daily Papers", "Jul 30", "Title", "An abstract.", "  • 3 authors", "·", "May 31 4",
-    "Oct 15, 2024", "Stanford AI", "\n", "\n\n", "\r\n", "\ufeff", "{", "}", "[", "]", '"title"',
+    "new", "Daily Papers", "Jul 30", "Title", "An abstract.", "  • 3 authors", "·", "May 3 4",
+    "Aug 15, 2023", "Invented Lab", "\n", "\n\n", "\r\n", "\ufeff", "{", "}", "[", "]", '"title"',
     '"paper"', '"abstract"', ":", ",", '"x"', "1", "null", "<feed>", "</feed>", "<entry>",
     "</entry>", "<title>", "</title>", "<rss>", "<item>", "id,title,abstract", '"', "\t", "\x00",
     "\udcff", "é", " ",
@@ -786,9 +778,7 @@ def test_mutated_seed_parses_or_raises(data: st.DataObject) -> None:
 
 
 _TEXT = st.text(
-    alphabet=st.characters(
-        categories=["L", "N", "P", "S", "Zs"], exclude_characters="·•\x85\u2028\u2029"
-    ),
+    alphabet=st.characters(categories=["L", "N", "P", "S", "Zs"], exclude_characters="·•\x85\u2028\u2029"),
     min_size=1,
     max_size=60,
 ).map(lambda s: " ".join(s.split()))
@@ -801,9 +791,7 @@ def _entries(draw: st.DrawFn) -> Entry:
     if not draw(st.booleans()):
         return Entry(title=title, abstract=abstract)
     who: dict[str, Any] = draw(
-        st.sampled_from(
-            [{"authors_count": 1}, {"authors_count": 12}, {"organization": "Invented Lab"}]
-        )
+        st.sampled_from([{"authors_count": 1}, {"authors_count": 12}, {"organization": "Invented Lab"}])
     )
     published = draw(st.sampled_from(["Jan 2", "Feb 29, 2024", "Dec 31"]))
     upvotes = draw(st.none() | st.integers(0, 999))

@@ -230,7 +230,7 @@ def test_normalize_title(title: str, expected: str) -> None:
 
 
 def test_title_variants_agree() -> None:
-    base = "Revisiting Design Choices in Offline Model-Based Reinforcement Learning"
+    base = "Rethinking Replay Buffers in Offline Model-Based Policy Search"
     variants = [
         base.upper(),
         base.lower(),
@@ -239,7 +239,7 @@ def test_title_variants_agree() -> None:
         base.replace("Model-Based", "Model–Based"),
     ]
     assert {normalize_title(v) for v in variants} == {normalize_title(base)}
-    other = "The Edge-of-Reach Problem in Offline Model-Based Reinforcement Learning"
+    other = "The Horizon Problem in Offline Model-Based Policy Search"
     assert normalize_title(other) != normalize_title(base)
 
 
