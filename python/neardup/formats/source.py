@@ -133,7 +133,7 @@ class Source:
             raise self.error(number, "UTF-8 text", _describe_decode_error(raw, shifted)) from None
 
 
-def _read_head(name: str, stream: IO[bytes]) -> bytes:
+def _read_head(stream: IO[bytes]) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while size < HEAD_SIZE:
@@ -192,7 +192,7 @@ def open_source(path: PathOrFile) -> Iterator[Source]:
         owned = True
     try:
         try:
-            head = _read_head(name, stream)
+            head = _read_head(stream)
         except IsADirectoryError:
             raise SnapshotFormatError(name, None, "a file", "a directory") from None
         except OSError as error:
