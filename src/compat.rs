@@ -1,7 +1,505 @@
-//! Python bindings for the compat area (registered from lib.rs).
+//! `_DsHasher` and `_DsLsh`: private engines behind `neardup.compat.datasketch`, thin wrappers over
+//! `neardup_core::compat::datasketch`. The Python module gives them datasketch's public API.
 
+use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use std::sync::mpsc;
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{
+    PyByteArray, PyByteArrayMethods, PyBytes, PyIterator, PyList, PyMemoryView, PyString,
+};
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use neardup_core::compat::datasketch::{
+    lsh::{self, DsLsh},
+    ByteDocs, DsMinHasher, Lane, Scheme, TokenHash,
+};
+
+use crate::errors::{detached, to_py};
+
+/// Appends one token the way `hashlib.sha1` reads it: bytes as they are, any other buffer by its raw
+/// bytes; `str` is refused with hashlib's own message.
+fn push_token(docs: &mut ByteDocs, tok: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(b) = tok.cast::<PyBytes>() {
+        docs.push_token(b.as_bytes());
+        return Ok(());
+    }
+    if let Ok(b) = tok.cast::<PyByteArray>() {
+        docs.push_token(&b.to_vec());
+        return Ok(());
+    }
+    if tok.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
+            "Strings must be encoded before hashing",
+        ));
+    }
+    let view = PyMemoryView::from(tok).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "object supporting the buffer API required, not {}",
+            tok.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    let raw = view.call_method0("tobytes")?;
+    docs.push_token(raw.cast::<PyBytes>()?.as_bytes());
+    Ok(())
+}
+
+/// Appends the tokens of a list. `bytes` items, the common case, are read in place through the C API:
+/// at ~170 tokens per document, PyO3's owned item handles and abi3 type checks would cost as much as
+/// hashing them.
+fn push_list(docs: &mut ByteDocs, list: &Bound<'_, PyList>) -> PyResult<()> {
+    let py = list.py();
+    let mut i = 0;
+    // The length is re-read each time: a fallback token below may run Python code that edits the list.
+    while i < list.len() {
+        // SAFETY: we hold the GIL and `i < len`, so this is a valid borrowed reference; it stays valid
+        // until Python code runs, and the only path that runs Python code takes its own reference first.
+        let item = unsafe { pyo3::ffi::PyList_GetItem(list.as_ptr(), i as pyo3::ffi::Py_ssize_t) };
+        if item.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        // SAFETY: `item` is a live object (above); reading its type pointer is always valid.
+        let exact_bytes =
+            unsafe { pyo3::ffi::Py_TYPE(item) == std::ptr::addr_of_mut!(pyo3::ffi::PyBytes_Type) };
+        if exact_bytes {
+            // SAFETY: `item` is exactly `bytes`: its buffer is immutable, `len` bytes long and alive
+            // while `item` is; it is copied before any Python code could run.
+            unsafe {
+                let ptr = pyo3::ffi::PyBytes_AsString(item);
+                let len = pyo3::ffi::PyBytes_Size(item);
+                if ptr.is_null() || len < 0 {
+                    return Err(PyErr::fetch(py));
+                }
+                docs.push_token(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize));
+            }
+        } else {
+            // SAFETY: `item` is a valid borrowed reference; this takes a new strong reference to it.
+            let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
+            push_token(docs, &owned)?;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Appends the tokens of one document (any iterable; lists take a faster path) and closes it.
+fn push_doc(docs: &mut ByteDocs, doc: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(list) = doc.cast::<PyList>() {
+        push_list(docs, list)?;
+    } else {
+        for tok in doc.try_iter()? {
+            push_token(docs, &tok?)?;
+        }
+    }
+    docs.end_doc();
+    Ok(())
+}
+
+fn token_hash(wide_tokens: bool) -> TokenHash {
+    if wide_tokens {
+        TokenHash::Sha1x64
+    } else {
+        TokenHash::Sha1x32
+    }
+}
+
+fn lane_vec<L: Lane + Element>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<L>> {
+    let arr = obj.extract::<PyReadonlyArray1<'_, L>>().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} must be a 1-D numpy array of {}",
+            std::any::type_name::<L>()
+        ))
+    })?;
+    Ok(arr.as_array().iter().copied().collect())
+}
+
+fn fold<'py, L: Lane + Element>(
+    h: &DsMinHasher,
+    py: Python<'py>,
+    hashvalues: &Bound<'py, PyAny>,
+    docs: ByteDocs,
+    hashes: Option<Vec<u64>>,
+    th: TokenHash,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut sig = lane_vec::<L>(hashvalues, "hashvalues")?;
+    detached(py, || match hashes {
+        Some(hs) => h.fold_hashes(&mut sig, &hs),
+        None => h.fold_tokens(&mut sig, docs.doc(0), th),
+    })?;
+    Ok(sig.into_pyarray(py).into_any())
+}
+
+/// Documents per chunk of `bulk`: a chunk's tokens stay in cache and its buffer is reused (touching
+/// fresh memory for a whole corpus costs page faults on the order of the hashing itself), and a chunk
+/// still gives every rayon thread work.
+const CHUNK_DOCS: usize = 256;
+
+/// Reads up to `CHUNK_DOCS` documents into `buf` (cleared first); false when `docs` is exhausted.
+fn fill_chunk(buf: &mut ByteDocs, docs: &mut Bound<'_, PyIterator>) -> PyResult<bool> {
+    buf.clear();
+    while buf.len() < CHUNK_DOCS {
+        match docs.next() {
+            Some(doc) => push_doc(buf, &doc?)?,
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+type ChunkResult<L> = (ByteDocs, neardup_core::Result<Vec<L>>);
+
+/// `MinHash.bulk`: signatures of every document of `docs`, row-major. Reading tokens out of Python
+/// objects needs the GIL and runs on this thread; it is pipelined with hashing, which a helper thread
+/// drives on the rayon pool: while chunk `i` is hashed, chunk `i + 1` is read.
+fn bulk_rows<L: Lane + Element>(
+    h: &DsMinHasher,
+    py: Python<'_>,
+    docs: &Bound<'_, PyAny>,
+    init: &[L],
+    th: TokenHash,
+) -> PyResult<(usize, Vec<L>)> {
+    let mut docs = docs.try_iter()?;
+    let mut first = ByteDocs::new();
+    if !fill_chunk(&mut first, &mut docs)? {
+        // One chunk holds everything: no pipeline needed.
+        let out = detached(py, || h.bulk(&first, init, th))?;
+        return Ok((first.len(), out));
+    }
+    let (to_worker, jobs) = mpsc::sync_channel::<ByteDocs>(1);
+    let (to_main, mut results) = mpsc::channel::<ChunkResult<L>>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for chunk in jobs {
+                let rows = h.bulk(&chunk, init, th);
+                if to_main.send((chunk, rows)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut out: Vec<L> = Vec::new();
+        let mut n = 0;
+        let mut in_flight = 0;
+        let mut spare = vec![ByteDocs::new()];
+        let mut next = Some(first);
+        let mut exhausted = false;
+        // Two buffers circulate: one being hashed while the other is filled.
+        while let Some(chunk) = next.take() {
+            n += chunk.len();
+            to_worker
+                .send(chunk)
+                .map_err(|_| PyRuntimeError::new_err("the hashing thread stopped"))?;
+            in_flight += 1;
+            if exhausted {
+                break;
+            }
+            let mut buf = match spare.pop() {
+                Some(b) => b,
+                None => {
+                    let (done, rx) = recv_detached(py, results)?;
+                    results = rx;
+                    in_flight -= 1;
+                    out.extend(done.1.map_err(to_py)?);
+                    done.0
+                }
+            };
+            exhausted = !fill_chunk(&mut buf, &mut docs)?;
+            if !buf.is_empty() {
+                next = Some(buf);
+            }
+        }
+        drop(to_worker);
+        for _ in 0..in_flight {
+            let (done, rx) = recv_detached(py, results)?;
+            results = rx;
+            out.extend(done.1.map_err(to_py)?);
+        }
+        Ok((n, out))
+    })
+}
+
+/// Waits for the hashing thread's next result with the GIL released (the receiver travels along,
+/// as it cannot be shared between threads).
+fn recv_detached<L: Lane>(
+    py: Python<'_>,
+    rx: mpsc::Receiver<ChunkResult<L>>,
+) -> PyResult<(ChunkResult<L>, mpsc::Receiver<ChunkResult<L>>)> {
+    let (msg, rx) = py.detach(move || (rx.recv(), rx));
+    let msg = msg.map_err(|_| PyRuntimeError::new_err("the hashing thread stopped"))?;
+    Ok((msg, rx))
+}
+
+fn bulk<'py, L: Lane + Element>(
+    h: &DsMinHasher,
+    py: Python<'py>,
+    docs: &Bound<'py, PyAny>,
+    init: &Bound<'py, PyAny>,
+    th: TokenHash,
+) -> PyResult<Bound<'py, PyAny>> {
+    let init = lane_vec::<L>(init, "hashvalues")?;
+    let (n, flat) = bulk_rows(h, py, docs, &init, th)?;
+    let out: Bound<'py, PyArray2<L>> = flat.into_pyarray(py).reshape([n, h.num_perm()])?;
+    Ok(out.into_any())
+}
+
+/// The permutations of one datasketch MinHash configuration (private: use
+/// `neardup.compat.datasketch.MinHash`).
+#[pyclass(module = "neardup._core", name = "_DsHasher", frozen)]
+pub struct PyDsHasher {
+    inner: DsMinHasher,
+}
+
+#[pymethods]
+impl PyDsHasher {
+    #[new]
+    fn new(scheme: &str, seed: u32, num_perm: usize) -> PyResult<Self> {
+        let scheme = Scheme::parse(scheme).map_err(to_py)?;
+        let inner = DsMinHasher::new(scheme, seed, num_perm).map_err(to_py)?;
+        Ok(PyDsHasher { inner })
+    }
+
+    #[staticmethod]
+    fn from_permutations(
+        scheme: &str,
+        a: PyReadonlyArray1<'_, u64>,
+        b: PyReadonlyArray1<'_, u64>,
+    ) -> PyResult<Self> {
+        let scheme = Scheme::parse(scheme).map_err(to_py)?;
+        let (a, b): (Vec<u64>, Vec<u64>) = (
+            a.as_array().iter().copied().collect(),
+            b.as_array().iter().copied().collect(),
+        );
+        let inner = DsMinHasher::from_permutations(scheme, &a, &b).map_err(to_py)?;
+        Ok(PyDsHasher { inner })
+    }
+
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.inner.scheme().name()
+    }
+
+    #[getter]
+    fn num_perm(&self) -> usize {
+        self.inner.num_perm()
+    }
+
+    /// `(2, num_perm)` array of the `a` and `b` parameters in the scheme's dtype.
+    fn permutations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (a, b) = self.inner.permutations();
+        let k = a.len();
+        let flat: Vec<u64> = a.into_iter().chain(b).collect();
+        if self.inner.scheme().is_narrow() {
+            // Narrow schemes' parameters fit u32 by construction.
+            let narrow: Vec<u32> = flat.into_iter().map(|v| v as u32).collect();
+            Ok(narrow.into_pyarray(py).reshape([2, k])?.into_any())
+        } else {
+            Ok(flat.into_pyarray(py).reshape([2, k])?.into_any())
+        }
+    }
+
+    /// A new array: `hashvalues` updated with the byte tokens of `tokens`.
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        hashvalues: &Bound<'py, PyAny>,
+        tokens: &Bound<'py, PyAny>,
+        wide_tokens: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut docs = ByteDocs::new();
+        push_doc(&mut docs, tokens)?;
+        let th = token_hash(wide_tokens);
+        if self.inner.scheme().is_narrow() {
+            fold::<u32>(&self.inner, py, hashvalues, docs, None, th)
+        } else {
+            fold::<u64>(&self.inner, py, hashvalues, docs, None, th)
+        }
+    }
+
+    /// A new array: `hashvalues` updated with token hashes computed by a user hash function.
+    fn update_hashed<'py>(
+        &self,
+        py: Python<'py>,
+        hashvalues: &Bound<'py, PyAny>,
+        hashes: PyReadonlyArray1<'py, u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let hs: Vec<u64> = hashes.as_array().iter().copied().collect();
+        let th = TokenHash::default_for(self.inner.scheme());
+        if self.inner.scheme().is_narrow() {
+            fold::<u32>(&self.inner, py, hashvalues, ByteDocs::new(), Some(hs), th)
+        } else {
+            fold::<u64>(&self.inner, py, hashvalues, ByteDocs::new(), Some(hs), th)
+        }
+    }
+
+    /// `(len(docs), num_perm)` signatures, each document's tokens folded into a copy of `init`.
+    fn bulk<'py>(
+        &self,
+        py: Python<'py>,
+        docs: &Bound<'py, PyAny>,
+        init: &Bound<'py, PyAny>,
+        wide_tokens: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let th = token_hash(wide_tokens);
+        if self.inner.scheme().is_narrow() {
+            bulk::<u32>(&self.inner, py, docs, init, th)
+        } else {
+            bulk::<u64>(&self.inner, py, docs, init, th)
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "_DsHasher(scheme='{}', num_perm={})",
+            self.inner.scheme().name(),
+            self.inner.num_perm()
+        )
+    }
+}
+
+/// Extracts a signature of unsigned integers as u64 values (u32 and u64 arrays are read as they are).
+fn sig_u64(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+    if let Ok(a) = obj.extract::<PyReadonlyArray1<'_, u32>>() {
+        return Ok(a.as_array().iter().map(|&v| v as u64).collect());
+    }
+    if let Ok(a) = obj.extract::<PyReadonlyArray1<'_, u64>>() {
+        return Ok(a.as_array().iter().copied().collect());
+    }
+    Err(PyTypeError::new_err(
+        "hashvalues must be a 1-D numpy array of uint32 or uint64",
+    ))
+}
+
+/// Banded LSH with datasketch's candidate sets over numbered slots (private: use
+/// `neardup.compat.datasketch.MinHashLSH`).
+#[pyclass(module = "neardup._core", name = "_DsLsh")]
+pub struct PyDsLsh {
+    inner: DsLsh,
+}
+
+#[pymethods]
+impl PyDsLsh {
+    #[new]
+    fn new(num_perm: usize, bands: usize, rows: usize) -> PyResult<Self> {
+        Ok(PyDsLsh {
+            inner: DsLsh::new(num_perm, bands, rows).map_err(to_py)?,
+        })
+    }
+
+    #[getter]
+    fn num_perm(&self) -> usize {
+        self.inner.num_perm()
+    }
+    #[getter]
+    fn bands(&self) -> usize {
+        self.inner.bands()
+    }
+    #[getter]
+    fn rows(&self) -> usize {
+        self.inner.rows()
+    }
+
+    /// Indexes a signature; returns its slot.
+    fn insert(&mut self, hashvalues: &Bound<'_, PyAny>) -> PyResult<u32> {
+        let sig = sig_u64(hashvalues)?;
+        self.inner.insert(&sig).map_err(to_py)
+    }
+
+    /// Re-indexes items from their band values (`export` output); returns their new slots.
+    fn insert_bands(
+        &mut self,
+        py: Python<'_>,
+        values: numpy::PyReadonlyArray2<'_, u64>,
+    ) -> PyResult<Vec<u32>> {
+        let view = values.as_array();
+        let rows: Vec<Vec<u64>> = view.outer_iter().map(|r| r.to_vec()).collect();
+        let inner = &mut self.inner;
+        detached(py, || rows.iter().map(|r| inner.insert_bands(r)).collect())
+    }
+
+    fn remove(&mut self, slot: u32) -> PyResult<()> {
+        self.inner.remove(slot).map_err(to_py)
+    }
+
+    /// Slots sharing a band with the signature, ascending.
+    fn query(&self, hashvalues: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let sig = sig_u64(hashvalues)?;
+        self.inner.query(&sig).map_err(to_py)
+    }
+
+    /// The `bands·rows` band values of a slot, or None.
+    fn band_values<'py>(&self, py: Python<'py>, slot: u32) -> Option<Bound<'py, PyArray1<u64>>> {
+        self.inner
+            .band_values(slot)
+            .map(|v| v.to_vec().into_pyarray(py))
+    }
+
+    /// Live slots (ascending) and their band values, `(n,)` and `(n, bands·rows)`.
+    fn export<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray2<u64>>)> {
+        let slots: Vec<u32> = self.inner.slots().collect();
+        let width = self.inner.bands() * self.inner.rows();
+        let flat: Vec<u64> = slots
+            .iter()
+            .filter_map(|&s| self.inner.band_values(s))
+            .flatten()
+            .copied()
+            .collect();
+        let n = slots.len();
+        Ok((
+            slots.into_pyarray(py),
+            flat.into_pyarray(py).reshape([n, width])?,
+        ))
+    }
+
+    /// Buckets of one band: `(band values, slots)` pairs.
+    fn buckets<'py>(
+        &self,
+        py: Python<'py>,
+        band: usize,
+    ) -> Vec<(Bound<'py, PyArray1<u64>>, Vec<u32>)> {
+        self.inner
+            .buckets(band)
+            .into_iter()
+            .map(|(v, s)| (v.into_pyarray(py), s))
+            .collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "_DsLsh(num_perm={}, bands={}, rows={}, len={})",
+            self.inner.num_perm(),
+            self.inner.bands(),
+            self.inner.rows(),
+            self.inner.len()
+        )
+    }
+}
+
+/// datasketch's `_optimal_param(threshold, num_perm, fp_weight, fn_weight)`.
+#[pyfunction]
+fn _ds_optimal_param(
+    py: Python<'_>,
+    threshold: f64,
+    num_perm: usize,
+    fp_weight: f64,
+    fn_weight: f64,
+) -> PyResult<(usize, usize)> {
+    detached(py, || {
+        lsh::optimal_params(threshold, num_perm, fp_weight, fn_weight)
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyDsHasher>()?;
+    m.add_class::<PyDsLsh>()?;
+    m.add_function(wrap_pyfunction!(_ds_optimal_param, m)?)?;
     Ok(())
 }

@@ -8,6 +8,9 @@
 
 use sha1::block_api::compress;
 
+#[cfg(target_arch = "x86_64")]
+use super::sha_ni;
+
 /// FIPS 180-4 initial hash value of SHA-1.
 const H0: [u32; 5] = [
     0x6745_2301,
@@ -32,6 +35,86 @@ fn sha1_words(data: &[u8]) -> [u32; 5] {
     flat[used * 64 - 8..used * 64].copy_from_slice(&bits.to_be_bytes());
     compress(&mut state, &pad[..used]);
     state
+}
+
+/// The one padded block of a message shorter than 56 bytes.
+#[inline(always)]
+fn single_block(data: &[u8]) -> [u8; 64] {
+    let mut block = [0u8; 64];
+    block[..data.len()].copy_from_slice(data);
+    block[data.len()] = 0x80;
+    block[56..].copy_from_slice(&(data.len() as u64 * 8).to_be_bytes());
+    block
+}
+
+/// Whether the SHA extensions can be used (std caches the CPUID answer).
+#[cfg(target_arch = "x86_64")]
+fn has_sha_ni() -> bool {
+    std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("sse2")
+        && std::arch::is_x86_feature_detected!("ssse3")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+}
+
+/// The datasketch token hash of one digest's first two words.
+#[inline(always)]
+fn prefix(words: (u32, u32), wide: bool) -> u64 {
+    let lo = words.0.swap_bytes() as u64;
+    if wide {
+        lo | ((words.1.swap_bytes() as u64) << 32)
+    } else {
+        lo
+    }
+}
+
+/// Appends `sha1_hash64(t)` (`wide`) or `sha1_hash32(t)` of every token to `out`.
+pub fn sha1_prefixes<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out: &mut Vec<u64>) {
+    #[cfg(target_arch = "x86_64")]
+    if has_sha_ni() {
+        // SAFETY: the CPU has every feature `sha1_prefixes_ni` is compiled for.
+        unsafe { sha1_prefixes_ni(tokens, wide, out) };
+        return;
+    }
+    for t in tokens {
+        let w = sha1_words(t);
+        out.push(prefix((w[0], w[1]), wide));
+    }
+}
+
+/// How many short tokens are hashed side by side.
+#[cfg(target_arch = "x86_64")]
+const LANES: usize = 4;
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn sha1_prefixes_ni<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out: &mut Vec<u64>) {
+    // Short tokens wait in `pending` until LANES of them can be hashed together; long ones (rare)
+    // take the generic path but keep their place in `out`.
+    let mut pending = [[0u8; 64]; LANES];
+    let mut slots = [0usize; LANES];
+    let mut n = 0;
+    for t in tokens {
+        if t.len() < 56 {
+            pending[n] = single_block(t);
+            slots[n] = out.len();
+            out.push(0);
+            n += 1;
+            if n == LANES {
+                let words = sha_ni::digest_words(&pending);
+                for (&slot, w) in slots.iter().zip(words) {
+                    out[slot] = prefix(w, wide);
+                }
+                n = 0;
+            }
+        } else {
+            let w = sha1_words(t);
+            out.push(prefix((w[0], w[1]), wide));
+        }
+    }
+    for i in 0..n {
+        let [w] = sha_ni::digest_words(&[pending[i]]);
+        out[slots[i]] = prefix(w, wide);
+    }
 }
 
 /// `sha1_hash32`: `struct.unpack("<I", sha1(data).digest()[:4])[0]`.
@@ -87,6 +170,25 @@ mod tests {
             let want64 = u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
             assert_eq!(sha1_hash32(&data), want32, "len {len}");
             assert_eq!(sha1_hash64(&data), want64, "len {len}");
+        }
+    }
+
+    #[test]
+    fn batched_prefixes_match_single_hashes() {
+        let data: Vec<Vec<u8>> = (0..300usize)
+            .map(|len| (0..len).map(|i| (i * 131 + len) as u8).collect())
+            .collect();
+        for wide in [false, true] {
+            let mut out = Vec::new();
+            sha1_prefixes(data.iter().map(|d| d.as_slice()), wide, &mut out);
+            for (d, got) in data.iter().zip(out) {
+                let want = if wide {
+                    sha1_hash64(d)
+                } else {
+                    sha1_hash32(d) as u64
+                };
+                assert_eq!(got, want, "len {}", d.len());
+            }
         }
     }
 

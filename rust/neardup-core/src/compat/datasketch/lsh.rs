@@ -10,6 +10,7 @@
 use std::collections::hash_map::Entry;
 
 use super::fmix64;
+use super::quadpack::quad_first_pass;
 use crate::error::{invalid, Error, Result};
 use crate::lsh::{error_areas, IdHashMap};
 
@@ -37,17 +38,42 @@ pub fn optimal_params(
     if fp_weight + fn_weight != 1.0 {
         return Err(invalid("weights", "must sum to 1.0"));
     }
-    let mut best = (f64::INFINITY, (0, 0));
+    let weighted = |fp: f64, fnr: f64| fp * fp_weight + fnr * fn_weight;
+    // ((b, r), false-positive area, false-negative area) in datasketch's search order.
+    let mut scored = Vec::new();
     for b in 1..=num_perm {
         for r in 1..=num_perm / b {
             let (fp, fnr) = error_areas(threshold, b, r);
-            let err = fp * fp_weight + fnr * fn_weight;
-            if err < best.0 {
-                best = (err, (b, r));
-            }
+            scored.push(((b, r), fp, fnr));
         }
     }
-    Ok(best.1)
+    let best = scored
+        .iter()
+        .map(|&(_, fp, fnr)| weighted(fp, fnr))
+        .fold(f64::INFINITY, f64::min);
+    // Candidates within rounding of the minimum (exact ties happen, e.g. at threshold 0.5): datasketch
+    // decides between those by the last bits of SciPy's `quad`, so replay it for them.
+    let tolerance = 1e-12 + 1e-9 * best.abs();
+    let mut choice = (f64::INFINITY, (0, 0));
+    for &((b, r), fp, fnr) in scored
+        .iter()
+        .filter(|&&(_, fp, fnr)| weighted(fp, fnr) <= best + tolerance)
+    {
+        let (rf, bf) = (r as f64, b as f64);
+        let fp =
+            quad_first_pass(|s| 1.0 - (1.0 - s.powf(rf)).powf(bf), 0.0, threshold).unwrap_or(fp);
+        let fnr = quad_first_pass(
+            |s| 1.0 - (1.0 - (1.0 - s.powf(rf)).powf(bf)),
+            threshold,
+            1.0,
+        )
+        .unwrap_or(fnr);
+        let err = weighted(fp, fnr);
+        if err < choice.0 {
+            choice = (err, (b, r));
+        }
+    }
+    Ok(choice.1)
 }
 
 /// Hash of one band's values (only used to find the bucket; values are compared on lookup).
@@ -258,6 +284,13 @@ mod tests {
         assert!(optimal_params(0.5, 128, 0.7, 0.7).is_err());
         assert!(optimal_params(0.0, 16, 0.5, 0.5).is_ok());
         assert!(optimal_params(1.0, 16, 0.5, 0.5).is_ok());
+    }
+
+    #[test]
+    fn exact_ties_are_broken_as_scipy_rounds_them() {
+        // (1, 1), (1, 2) and (2, 1) tie exactly at 0.5; datasketch ends up with b = 1.
+        assert_eq!(optimal_params(0.5, 2, 0.5, 0.5).unwrap(), (1, 1));
+        assert_eq!(optimal_params(0.5, 3, 0.5, 0.5).unwrap(), (1, 1));
     }
 
     #[test]

@@ -15,6 +15,13 @@ impl ByteDocs {
         Self::default()
     }
 
+    /// Empties the batch, keeping its memory for reuse.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.token_ends.clear();
+        self.doc_ends.clear();
+    }
+
     /// Appends a token to the document being built.
     pub fn push_token(&mut self, token: &[u8]) {
         self.data.extend_from_slice(token);

@@ -1,0 +1,803 @@
+"""Drop-in, bit-identical replacements for datasketch 2.x's ``MinHash`` and ``MinHashLSH``.
+
+Switch with one import line::
+
+    from neardup.compat.datasketch import MinHash, MinHashLSH
+
+Hash values are bit-identical to datasketch's for the same byte tokens, ``seed``, ``num_perm`` and
+``scheme`` ("affine32", datasketch 2.x's default; "legacy", datasketch 1.x; and "affine64"), so
+signatures stored by datasketch stay valid, and ``MinHashLSH`` picks the same ``(b, r)`` and returns the
+same candidates. Token hashing (SHA-1) and the permutations run in Rust with the GIL released;
+``MinHash.bulk`` hashes a whole corpus in one call on all cores.
+
+Differences from datasketch: no GPU (``gpu_mode="always"`` raises as it does without CUDA); only the
+in-memory storage of ``MinHashLSH`` (``storage_config`` of type ``"dict"``) and no ``hashfunc`` for
+band keys; ``query`` returns keys in insertion order (datasketch's order is arbitrary). A custom
+``hashfunc`` works, but is called from Python per token, as in datasketch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import pickle
+import struct
+import warnings
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from neardup._core import _ds_optimal_param, _DsHasher, _DsLsh
+
+__all__ = ["MinHash", "MinHashLSH", "sha1_hash32", "sha1_hash64"]
+
+SchemeName: TypeAlias = Literal["affine32", "affine64", "legacy"]
+GpuMode: TypeAlias = Literal["disable", "detect", "always"]
+HashValues: TypeAlias = npt.NDArray[Any]
+
+_VALID_SCHEMES = ("affine32", "affine64", "legacy")
+_DTYPES: dict[str, type[np.unsignedinteger[Any]]] = {
+    "legacy": np.uint64,
+    "affine32": np.uint32,
+    "affine64": np.uint64,
+}
+_MAX_HASHES = {"legacy": (1 << 32) - 1, "affine32": (1 << 32) - 1, "affine64": (1 << 64) - 1}
+_HASH_RANGE = 1 << 32
+_BULK_CHUNK = 4096
+
+
+def sha1_hash32(data: bytes) -> int:
+    """datasketch's default token hash: the first 4 bytes of SHA-1, little-endian."""
+    value: int = struct.unpack("<I", hashlib.sha1(data).digest()[:4])[0]
+    return value
+
+
+def sha1_hash64(data: bytes) -> int:
+    """The token hash of the "affine64" scheme: the first 8 bytes of SHA-1, little-endian."""
+    value: int = struct.unpack("<Q", hashlib.sha1(data).digest()[:8])[0]
+    return value
+
+
+def _sha1_width(hashfunc: Callable[..., Any]) -> int | None:
+    """32 or 64 when ``hashfunc`` is one of the SHA-1 token hashes the Rust core computes itself
+    (ours or datasketch's own), else None (the function is called from Python)."""
+    if hashfunc is sha1_hash32:
+        return 32
+    if hashfunc is sha1_hash64:
+        return 64
+    if getattr(hashfunc, "__module__", None) == "datasketch.hashfunc":
+        return {"sha1_hash32": 32, "sha1_hash64": 64}.get(getattr(hashfunc, "__name__", ""))
+    return None
+
+
+def _seed_u32(seed: Any) -> int:
+    """The seed as numpy's ``RandomState`` accepts it (integers in ``[0, 2**32)``)."""
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise TypeError(
+            f"seed must be an integer, not {type(seed).__name__} "
+            "(neardup.compat.datasketch supports integer seeds only)"
+        ) from None
+    if not 0 <= value <= (1 << 32) - 1:
+        raise ValueError("Seed must be between 0 and 2**32 - 1")
+    return value
+
+
+# Permutations depend only on (scheme, seed, num_perm): share them between MinHash objects.
+_HASHERS: dict[tuple[str, int, int], _DsHasher] = {}
+
+
+def _hasher(scheme: str, seed: Any, num_perm: int) -> _DsHasher:
+    key = (scheme, _seed_u32(seed), num_perm)
+    hasher = _HASHERS.get(key)
+    if hasher is None:
+        if len(_HASHERS) >= 256:
+            _HASHERS.clear()
+        hasher = _HASHERS[key] = _DsHasher(scheme, key[1], num_perm)
+    return hasher
+
+
+def _to_scheme_array(values: Any, scheme: str, what: str) -> HashValues:
+    """``values`` in the scheme's dtype, refusing values that do not fit (datasketch's rule)."""
+    dtype = _DTYPES[scheme]
+    if isinstance(values, np.ndarray):
+        if (
+            values.dtype.kind in "iu"
+            and values.size
+            and (int(values.max()) > _MAX_HASHES[scheme] or int(values.min()) < 0)
+        ):
+            raise ValueError(f"{what} out of range for scheme {scheme!r}")
+        return values.astype(dtype)
+    try:
+        return np.array(values, dtype=dtype)
+    except OverflowError as err:
+        raise ValueError(f"{what} out of range for scheme {scheme!r}: {err}") from err
+
+
+def _hasher_from_permutations(scheme: str, permutations: Any) -> _DsHasher:
+    if scheme == "legacy":
+        a = np.asarray(permutations[0], dtype=np.uint64)
+        b = np.asarray(permutations[1], dtype=np.uint64)
+    else:
+        a = _to_scheme_array(permutations[0], scheme, "permutation parameters")
+        b = _to_scheme_array(permutations[1], scheme, "permutation parameters")
+        if np.any(a & 1 == 0):
+            raise ValueError(f"all `a` permutation parameters must be odd for scheme {scheme!r}")
+    a64 = np.ascontiguousarray(a.reshape(-1), dtype=np.uint64)
+    b64 = np.ascontiguousarray(b.reshape(-1), dtype=np.uint64)
+    if len(a64) != len(b64):
+        raise ValueError("Numbers of hash values and permutations mismatch")
+    return _DsHasher.from_permutations(scheme, a64, b64)
+
+
+class MinHash:
+    """datasketch's ``MinHash`` (same constructor, methods and hash values), computed in Rust.
+
+    Args:
+        num_perm: number of permutations (ignored when ``hashvalues`` is given).
+        seed: the seed of numpy's ``RandomState`` drawing the permutations.
+        gpu_mode: accepted for compatibility; everything runs on the CPU.
+        hashfunc: token hash; default SHA-1 (``sha1_hash32``, or ``sha1_hash64`` for "affine64"),
+            computed in Rust. Tokens must then be bytes (or other buffers), as in datasketch.
+        hashobj: deprecated no-op, as in datasketch.
+        hashvalues: initial hash values (``scheme`` must then be given).
+        permutations: ``(a, b)`` permutation parameters (``scheme`` must then be given).
+        scheme: "affine32" (default), "affine64" or "legacy" (datasketch < 2.0).
+    """
+
+    __slots__ = (
+        "scheme",
+        "seed",
+        "num_perm",
+        "hashfunc",
+        "hashvalues",
+        "_hasher",
+        "_custom_permutations",
+        "_gpu_mode",
+        "__weakref__",
+    )
+
+    scheme: str
+    seed: Any
+    num_perm: int
+    hashfunc: Callable[..., Any]
+    hashvalues: HashValues
+    _hasher: _DsHasher
+    _custom_permutations: bool
+    _gpu_mode: str
+
+    def __init__(
+        self,
+        num_perm: int = 128,
+        seed: int = 1,
+        gpu_mode: GpuMode = "disable",
+        hashfunc: Callable[..., Any] | None = None,
+        hashobj: object | None = None,
+        hashvalues: npt.ArrayLike | None = None,
+        permutations: Any = None,
+        scheme: SchemeName | None = None,
+    ) -> None:
+        if scheme is None:
+            # Hash values carry no trace of their scheme: refuse to guess (datasketch's rule).
+            if hashvalues is not None or permutations is not None:
+                raise ValueError(
+                    "scheme must be specified explicitly when initializing from existing "
+                    "hash values or permutations: pass the scheme of the MinHash they came "
+                    "from, or scheme='legacy' for values created by datasketch before 2.0.0."
+                )
+            scheme = "affine32"
+        elif scheme not in _VALID_SCHEMES:
+            raise ValueError("scheme must be one of {}, got {!r}".format(", ".join(_VALID_SCHEMES), scheme))
+        self.scheme = scheme
+        if hashvalues is not None:
+            num_perm = len(hashvalues)  # type: ignore[arg-type]
+        if num_perm < 1:
+            raise ValueError("num_perm must be positive")
+        if num_perm > _HASH_RANGE:
+            raise ValueError(f"Cannot have more than {_HASH_RANGE} number of permutation functions")
+        self.seed = seed
+        self.num_perm = num_perm
+        if hashfunc is None:
+            hashfunc = sha1_hash64 if scheme == "affine64" else sha1_hash32
+        if not callable(hashfunc):
+            raise ValueError("The hashfunc must be a callable.")
+        self.hashfunc = hashfunc
+        if hashobj is not None:
+            warnings.warn("hashobj is deprecated, use hashfunc instead.", DeprecationWarning, stacklevel=2)
+        if hashvalues is None:
+            self.hashvalues = self._empty(num_perm)
+        elif scheme == "legacy":
+            self.hashvalues = np.array(hashvalues, dtype=np.uint64)
+        else:
+            self.hashvalues = _to_scheme_array(hashvalues, scheme, "hash values")
+        if permutations is None:
+            self._hasher = _hasher(scheme, seed, num_perm)
+            self._custom_permutations = False
+        else:
+            self._hasher = _hasher_from_permutations(scheme, permutations)
+            self._custom_permutations = True
+        if len(self) != self._hasher.num_perm:
+            raise ValueError("Numbers of hash values and permutations mismatch")
+        self._gpu_mode = gpu_mode
+
+    # ---- state ------------------------------------------------------------------------------
+
+    def _empty(self, num_perm: int) -> HashValues:
+        return np.full(num_perm, _MAX_HASHES[self.scheme], dtype=_DTYPES[self.scheme])
+
+    def _values(self) -> HashValues:
+        """``hashvalues`` in the scheme's dtype (users may have assigned anything)."""
+        hv = self.hashvalues
+        dtype = _DTYPES[self.scheme]
+        if isinstance(hv, np.ndarray) and hv.dtype == dtype and hv.ndim == 1:
+            return hv
+        return np.asarray(hv, dtype=dtype).reshape(-1)
+
+    def _derive(self, hashvalues: HashValues) -> MinHash:
+        """A MinHash sharing this one's configuration, with other hash values (no validation)."""
+        m = object.__new__(type(self))
+        m.scheme = self.scheme
+        m.seed = self.seed
+        m.num_perm = self.num_perm
+        m.hashfunc = self.hashfunc
+        m.hashvalues = hashvalues
+        m._hasher = self._hasher
+        m._custom_permutations = self._custom_permutations
+        m._gpu_mode = self._gpu_mode
+        return m
+
+    @property
+    def permutations(self) -> HashValues:
+        """The ``(2, num_perm)`` array of permutation parameters ``a`` and ``b``."""
+        return self._hasher.permutations()
+
+    @permutations.setter
+    def permutations(self, value: Any) -> None:
+        self._hasher = _hasher_from_permutations(self.scheme, value)
+        self._custom_permutations = True
+
+    def _fast_width(self) -> int | None:
+        """Token hash width when the Rust core can hash the tokens itself."""
+        width = _sha1_width(self.hashfunc)
+        if width == 64 and self.scheme == "affine32":
+            return None  # datasketch raises on the first out-of-range hash: keep its path.
+        return width
+
+    # ---- updates ----------------------------------------------------------------------------
+
+    def update(self, b: Any) -> None:
+        """Update this MinHash with one value (bytes for the default hash function)."""
+        width = self._fast_width()
+        if width is None:
+            self._update_hashed([self.hashfunc(b)])
+        else:
+            self.hashvalues = self._hasher.update(self._values(), [b], width == 64)
+
+    def update_batch(self, b: Iterable[Any]) -> None:
+        """Update this MinHash with many values."""
+        width = self._fast_width()
+        if self._gpu_mode == "always" or width is None:
+            hv_list = [self.hashfunc(x) for x in b]
+            if not hv_list:
+                return
+            if self._gpu_mode == "always":
+                raise RuntimeError("GPU mode 'always' requested but CuPy/CUDA device is unavailable.")
+            self._update_hashed(hv_list)
+        else:
+            self.hashvalues = self._hasher.update(self._values(), b, width == 64)
+
+    def _update_hashed(self, hv_list: list[Any]) -> None:
+        """Folds hash function outputs in, refusing values that do not fit (datasketch's rules)."""
+        if self.scheme == "legacy":
+            hashes = np.array(hv_list, dtype=np.uint64)
+        else:
+            try:
+                hashes = np.array(hv_list, dtype=_DTYPES[self.scheme]).astype(np.uint64)
+            except OverflowError as err:
+                raise ValueError(
+                    f"hashfunc returned a value out of range for scheme {self.scheme!r}: {err}. "
+                    "Use a hash function matching the scheme width, or scheme='affine64' "
+                    "for 64-bit hash values."
+                ) from err
+        self.hashvalues = self._hasher.update_hashed(self._values(), hashes.reshape(-1))
+
+    # ---- comparisons ------------------------------------------------------------------------
+
+    def _check_compatible(self, other: Any, what: str) -> None:
+        if getattr(other, "scheme", None) != self.scheme:
+            raise ValueError(f"Cannot {what} MinHash with different permutation schemes")
+        if other.seed != self.seed:
+            raise ValueError(f"Cannot {what} MinHash with different seeds")
+        if len(self) != len(other):
+            raise ValueError(f"Cannot {what} MinHash with different numbers of permutation functions")
+
+    def jaccard(self, other: Any) -> float:
+        """Estimated Jaccard similarity with ``other`` (same scheme, seed and num_perm)."""
+        self._check_compatible(other, "compute Jaccard given")
+        same = np.count_nonzero(self.hashvalues == other.hashvalues)
+        return float(same) / float(len(self))
+
+    def count(self) -> float:
+        """Estimated cardinality of the set (datasketch's estimator)."""
+        k = len(self)
+        total = np.sum(self.hashvalues / float(_MAX_HASHES[self.scheme]))
+        return float(k) / total - 1.0
+
+    def merge(self, other: Any) -> None:
+        """Make this MinHash the union of itself and ``other``."""
+        self._check_compatible(other, "merge")
+        self.hashvalues = np.minimum(other.hashvalues, self.hashvalues)
+
+    def digest(self) -> HashValues:
+        """A copy of the hash values."""
+        return self.hashvalues.copy()
+
+    def is_empty(self) -> bool:
+        """True when no value was added (all hash values at the maximum)."""
+        return not np.any(self.hashvalues != _MAX_HASHES[self.scheme])
+
+    def clear(self) -> None:
+        """Reset all hash values."""
+        self.hashvalues = self._empty(len(self))
+
+    def copy(self) -> MinHash:
+        """An independent copy (permutations are shared, they never change)."""
+        return self._derive(self.digest())
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(self) is type(other)
+            and isinstance(other, MinHash)
+            and self.scheme == other.scheme
+            and self.seed == other.seed
+            and bool(np.array_equal(self.hashvalues, other.hashvalues))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"MinHash(num_perm={len(self)}, seed={self.seed!r}, scheme={self.scheme!r})"
+
+    # ---- many at once -----------------------------------------------------------------------
+
+    @classmethod
+    def union(cls, *mhs: MinHash) -> MinHash:
+        """A new MinHash for the union of the sets of ``mhs`` (at least 2)."""
+        if len(mhs) < 2:
+            raise ValueError("Cannot union less than 2 MinHash")
+        first = mhs[0]
+        if any(first.seed != m.seed or len(first) != len(m) or first.scheme != m.scheme for m in mhs):
+            raise ValueError(
+                "The unioning MinHash must have the same seed, number of permutation functions and scheme"
+            )
+        return first._derive(np.minimum.reduce([m.hashvalues for m in mhs]))
+
+    @classmethod
+    def bulk(cls, b: Iterable[Iterable[Any]], **minhash_kwargs: Any) -> list[MinHash]:
+        """One MinHash per iterable of tokens in ``b``, all configured by ``minhash_kwargs``.
+
+        With the default hash function the whole batch is hashed in Rust on all cores.
+        """
+        return cls(**minhash_kwargs)._bulk(b)
+
+    @classmethod
+    def generator(cls, b: Iterable[Iterable[Any]], **minhash_kwargs: Any) -> Iterator[MinHash]:
+        """Like ``bulk``, yielding MinHashes as chunks of ``b`` are hashed."""
+        proto = cls(**minhash_kwargs)
+        docs = iter(b)
+        while chunk := list(islice(docs, _BULK_CHUNK)):
+            yield from proto._bulk(chunk)
+
+    def _bulk(self, docs: Iterable[Iterable[Any]]) -> list[MinHash]:
+        width = self._fast_width()
+        if width is None or self._gpu_mode == "always":
+            out = []
+            for doc in docs:
+                m = self.copy()
+                m.update_batch(doc)
+                out.append(m)
+            return out
+        matrix = self._hasher.bulk(docs, self._values(), width == 64)
+        return [self._derive(row) for row in matrix]
+
+    # ---- pickling ---------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "scheme": self.scheme,
+            "seed": self.seed,
+            "hashfunc": self.hashfunc,
+            "hashvalues": self.hashvalues,
+            "permutations": self.permutations if self._custom_permutations else None,
+            "gpu_mode": self._gpu_mode,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.scheme = state["scheme"]
+        self.seed = state["seed"]
+        self.hashfunc = state["hashfunc"]
+        self.hashvalues = state["hashvalues"]
+        self.num_perm = len(self.hashvalues)
+        self._gpu_mode = state["gpu_mode"]
+        perms = state["permutations"]
+        self._custom_permutations = perms is not None
+        if perms is None:
+            self._hasher = _hasher(self.scheme, self.seed, self.num_perm)
+        else:
+            self._hasher = _hasher_from_permutations(self.scheme, perms)
+
+
+# ---- LSH ---------------------------------------------------------------------------------------
+
+
+def _check_scheme_consistency(known: str | None, minhash: Any) -> str | None:
+    """The scheme an index should remember after seeing ``minhash`` (datasketch's rule: one index,
+    one scheme; objects without a scheme are exempt)."""
+    scheme = getattr(minhash, "scheme", None)
+    if scheme is None:
+        return known
+    if known is None:
+        return str(scheme)
+    if scheme != known:
+        raise ValueError(
+            f"MinHash scheme {scheme!r} does not match scheme {known!r} of the MinHash "
+            "previously given to this index"
+        )
+    return known
+
+
+_PARAMS_CACHE: dict[tuple[float, int, float, float], tuple[int, int]] = {}
+
+
+def _optimal_param(
+    threshold: float, num_perm: int, false_positive_weight: float, false_negative_weight: float
+) -> tuple[int, int]:
+    """datasketch's ``(b, r)`` choice: minimise the weighted false positive and negative areas."""
+    key = (threshold, num_perm, false_positive_weight, false_negative_weight)
+    if key not in _PARAMS_CACHE:
+        _PARAMS_CACHE[key] = _ds_optimal_param(*key)
+    return _PARAMS_CACHE[key]
+
+
+class _Hole:
+    """Marks a slot whose key was removed."""
+
+
+_HOLE = _Hole()
+
+
+class MinHashLSH:
+    """datasketch's ``MinHashLSH`` (in-memory storage) with the same ``(b, r)`` and candidates.
+
+    Args:
+        threshold: Jaccard threshold in [0, 1] the ``(b, r)`` choice is optimised for.
+        num_perm: number of hash values of the indexed MinHashes.
+        weights: ``(false_positive_weight, false_negative_weight)``, summing to 1.
+        params: ``(b, r)`` to bypass the optimisation.
+        storage_config: only ``{"type": "dict"}`` (the default) is supported.
+        prepickle: store keys pickled, as datasketch does when True.
+        hashfunc: not supported (band keys are kept exact).
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.9,
+        num_perm: int = 128,
+        weights: tuple[float, float] = (0.5, 0.5),
+        params: tuple[int, int] | None = None,
+        storage_config: dict[str, Any] | None = None,
+        prepickle: bool | None = None,
+        hashfunc: Callable[[bytes], Any] | None = None,
+    ) -> None:
+        storage_config = storage_config if storage_config else {"type": "dict"}
+        if storage_config.get("type") != "dict":
+            raise NotImplementedError(
+                "neardup.compat.datasketch.MinHashLSH keeps its index in memory: storage_config "
+                f"type {storage_config.get('type')!r} is not supported (use datasketch for it)"
+            )
+        if hashfunc is not None:
+            raise NotImplementedError(
+                "neardup.compat.datasketch.MinHashLSH keeps band keys exact: hashfunc is not supported"
+            )
+        self._buffer_size = 50000
+        if threshold > 1.0 or threshold < 0.0:
+            raise ValueError("threshold must be in [0.0, 1.0]")
+        if num_perm < 2:
+            raise ValueError("Too few permutation functions")
+        if any(w < 0.0 or w > 1.0 for w in weights):
+            raise ValueError("Weight must be in [0.0, 1.0]")
+        if sum(weights) != 1.0:
+            raise ValueError("Weights must sum to 1.0")
+        self.h = num_perm
+        if params is not None:
+            self.b, self.r = params
+            if self.b * self.r > num_perm:
+                raise ValueError(
+                    "The product of b and r in params is "
+                    f"{self.b} * {self.r} = {self.b * self.r} -- it must be less than num_perm "
+                    f"{num_perm}. Did you forget to specify num_perm?"
+                )
+        else:
+            fp_weight, fn_weight = weights
+            self.b, self.r = _optimal_param(threshold, num_perm, fp_weight, fn_weight)
+        if self.b < 2:
+            raise ValueError("The number of bands are too small (b < 2)")
+        self.prepickle = bool(prepickle)
+        self.hashfunc = None
+        self.hashranges = [(i * self.r, (i + 1) * self.r) for i in range(self.b)]
+        self._index = _DsLsh(num_perm, self.b, self.r)
+        self._key_of: list[Any] = []  # slot -> stored key (or _HOLE)
+        self._slot_of: dict[Hashable, int] = {}  # stored key -> its first slot
+        self._extra: dict[Hashable, list[int]] = {}  # slots of keys inserted more than once
+        self._minhash_scheme: str | None = None
+        self._dtype: np.dtype[Any] | None = None  # dtype of indexed hash values (band key width)
+        self._query_buffer: list[set[Any]] = []
+
+    @property
+    def params(self) -> tuple[int, int]:
+        """``(b, r)``: number of bands and rows per band."""
+        return (self.b, self.r)
+
+    @property
+    def buffer_size(self) -> int:
+        return self._buffer_size
+
+    @buffer_size.setter
+    def buffer_size(self, value: int) -> None:
+        self._buffer_size = value
+
+    @property
+    def keys(self) -> _KeysView:
+        """Indexed keys in insertion order, each mapped to its band keys (as datasketch stores them)."""
+        return _KeysView(self)
+
+    def _sig(self, minhash: Any) -> HashValues:
+        """The hash values of ``minhash`` as a 1-D uint32/uint64 array; remembers their dtype."""
+        hv: HashValues = minhash.hashvalues
+        if not (isinstance(hv, np.ndarray) and hv.dtype in (np.uint32, np.uint64)):
+            hv = np.asarray(hv)
+            if hv.dtype.kind not in "iu":
+                raise TypeError(f"hash values must be integers, got dtype {hv.dtype}")
+            hv = hv.astype(np.uint64)
+        if hv.ndim != 1:
+            raise TypeError(
+                "neardup.compat.datasketch.MinHashLSH indexes MinHash signatures (1-D hash values)"
+            )
+        if self._dtype is None:
+            self._dtype = hv.dtype
+        return hv
+
+    def _check(self, minhash: Any) -> None:
+        if len(minhash) != self.h:
+            raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
+
+    def insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
+        """Index ``key`` with the MinHash of its set; a present key raises ValueError."""
+        self._insert(key, minhash, check_duplication=check_duplication)
+
+    def _insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
+        self._check(minhash)
+        self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
+        if self.prepickle:
+            key = pickle.dumps(key)
+        if check_duplication and key in self._slot_of:
+            raise ValueError("The given key already exists")
+        self._register(key, self._index.insert(self._sig(minhash)))
+
+    def _register(self, key: Hashable, slot: int) -> None:
+        if slot == len(self._key_of):
+            self._key_of.append(key)
+        else:
+            self._key_of[slot] = key
+        if key in self._slot_of:
+            self._extra.setdefault(key, []).append(slot)
+        else:
+            self._slot_of[key] = slot
+
+    def query(self, minhash: Any) -> list[Any]:
+        """Keys sharing at least one band with ``minhash`` (candidates above the threshold)."""
+        self._check(minhash)
+        _check_scheme_consistency(self._minhash_scheme, minhash)
+        key_of = self._key_of
+        found = [key_of[s] for s in self._index.query(self._sig(minhash))]
+        if self._extra:
+            found = list(dict.fromkeys(found))
+        if self.prepickle:
+            return [pickle.loads(k) for k in found]
+        return found
+
+    def add_to_query_buffer(self, minhash: Any) -> None:
+        """Buffer a query; ``collect_query_buffer`` returns the keys found by all buffered ones."""
+        self._check(minhash)
+        _check_scheme_consistency(self._minhash_scheme, minhash)
+        key_of = self._key_of
+        self._query_buffer.append({key_of[s] for s in self._index.query(self._sig(minhash))})
+
+    def collect_query_buffer(self) -> list[Any]:
+        """Keys found by every buffered query; empties the buffer."""
+        buffered, self._query_buffer = self._query_buffer, []
+        if not buffered:
+            return []
+        found = set.intersection(*buffered)
+        if self.prepickle:
+            return [pickle.loads(k) for k in found]
+        return list(found)
+
+    def __contains__(self, key: Hashable) -> bool:
+        if self.prepickle:
+            key = pickle.dumps(key)
+        return key in self._slot_of
+
+    def remove(self, key: Hashable) -> None:
+        """Remove ``key``; ValueError if it is not indexed."""
+        if self.prepickle:
+            key = pickle.dumps(key)
+        if key not in self._slot_of:
+            raise ValueError("The given key does not exist")
+        slots = [self._slot_of.pop(key), *self._extra.pop(key, [])]
+        for slot in slots:
+            self._index.remove(slot)
+            self._key_of[slot] = _HOLE
+
+    def is_empty(self) -> bool:
+        """True when nothing is indexed."""
+        return len(self._index) == 0
+
+    def get_counts(self) -> list[dict[bytes, int]]:
+        """Per band, each bucket's band key mapped to the number of keys in it."""
+        return [
+            {self._band_key(values): len(slots) for values, slots in self._index.buckets(i)}
+            for i in range(self.b)
+        ]
+
+    def _band_key(self, values: npt.NDArray[np.uint64]) -> bytes:
+        """datasketch's band key: the band's hash values as big-endian bytes of their dtype."""
+        dtype = self._dtype if self._dtype is not None else np.dtype(np.uint64)
+        return values.astype(dtype).byteswap().tobytes()
+
+    def _band_keys(self, slot: int) -> list[bytes]:
+        values = self._index.band_values(slot)
+        if values is None:
+            return []
+        return [self._band_key(band) for band in values.reshape(self.b, self.r)]
+
+    def merge(self, other: MinHashLSH, check_overlap: bool = False) -> None:
+        """Add all keys of ``other`` (same num_perm, b and r) to this index."""
+        if not (type(self) is type(other) and self.h == other.h and self.b == other.b and self.r == other.r):
+            if type(self) is not type(other):
+                raise ValueError(f"Cannot merge type MinHashLSH and type {type(other).__name__}.")
+            raise ValueError("Cannot merge MinHashLSH with different initialization parameters.")
+        known, other_known = self._minhash_scheme, other._minhash_scheme
+        if known is not None and other_known is not None and known != other_known:
+            raise ValueError(
+                f"Cannot merge MinHashLSH indexed with MinHash scheme {other_known!r} into one "
+                f"indexed with scheme {known!r}"
+            )
+        if check_overlap and set(self._slot_of).intersection(other._slot_of):
+            raise ValueError("The keys are overlapping, duplicate key exists.")
+        if known is None:
+            self._minhash_scheme = other_known
+        if self._dtype is None:
+            self._dtype = other._dtype
+        slots, values = other._index.export()
+        for key, slot in zip(
+            [other._key_of[s] for s in slots], self._index.insert_bands(values), strict=True
+        ):
+            self._register(key, slot)
+
+    def insertion_session(self, buffer_size: int = 50000) -> MinHashLSHInsertionSession:
+        """A context manager for many inserts (kept for datasketch compatibility)."""
+        return MinHashLSHInsertionSession(self, buffer_size=buffer_size)
+
+    def deletion_session(self, buffer_size: int = 50000) -> MinHashLSHDeletionSession:
+        """A context manager for many removals (kept for datasketch compatibility)."""
+        return MinHashLSHDeletionSession(self, buffer_size=buffer_size)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return f"MinHashLSH(num_perm={self.h}, b={self.b}, r={self.r}, len={len(self)})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        slots, values = self._index.export()
+        return {
+            "h": self.h,
+            "b": self.b,
+            "r": self.r,
+            "prepickle": self.prepickle,
+            "buffer_size": self._buffer_size,
+            "scheme": self._minhash_scheme,
+            "dtype": None if self._dtype is None else self._dtype.str,
+            "keys": [self._key_of[s] for s in slots],
+            "values": values,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.h, self.b, self.r = state["h"], state["b"], state["r"]
+        self.prepickle = state["prepickle"]
+        self._buffer_size = state["buffer_size"]
+        self.hashfunc = None
+        self.hashranges = [(i * self.r, (i + 1) * self.r) for i in range(self.b)]
+        self._minhash_scheme = state["scheme"]
+        self._dtype = None if state["dtype"] is None else np.dtype(state["dtype"])
+        self._index = _DsLsh(self.h, self.b, self.r)
+        self._key_of, self._slot_of, self._extra = [], {}, {}
+        self._query_buffer = []
+        values = np.ascontiguousarray(state["values"], dtype=np.uint64)
+        for key, slot in zip(state["keys"], self._index.insert_bands(values), strict=True):
+            self._register(key, slot)
+
+
+class _KeysView(Mapping[Hashable, list[bytes]]):
+    """datasketch's ``lsh.keys``: indexed (stored) keys mapped to their band keys."""
+
+    def __init__(self, lsh: MinHashLSH) -> None:
+        self._lsh = lsh
+
+    def __getitem__(self, key: Hashable) -> list[bytes]:
+        lsh = self._lsh
+        slot = lsh._slot_of[key]
+        keys = lsh._band_keys(slot)
+        for extra in lsh._extra.get(key, []):
+            keys.extend(lsh._band_keys(extra))
+        return keys
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._lsh._slot_of)
+
+    def __len__(self) -> int:
+        return len(self._lsh._slot_of)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lsh._slot_of
+
+    def size(self) -> int:
+        return len(self)
+
+
+class MinHashLSHInsertionSession:
+    """Context manager inserting into a ``MinHashLSH`` (datasketch's API)."""
+
+    def __init__(self, lsh: MinHashLSH, buffer_size: int) -> None:
+        self.lsh = lsh
+        self.lsh.buffer_size = buffer_size
+
+    def __enter__(self) -> MinHashLSHInsertionSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing is buffered in memory: kept for API compatibility."""
+
+    def insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
+        self.lsh._insert(key, minhash, check_duplication=check_duplication)
+
+
+class MinHashLSHDeletionSession:
+    """Context manager removing from a ``MinHashLSH`` (datasketch's API)."""
+
+    def __init__(self, lsh: MinHashLSH, buffer_size: int) -> None:
+        self.lsh = lsh
+        self.lsh.buffer_size = buffer_size
+
+    def __enter__(self) -> MinHashLSHDeletionSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing is buffered in memory: kept for API compatibility."""
+
+    def remove(self, key: Hashable) -> None:
+        self.lsh.remove(key)
