@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SEED_NEW, SEED_OLD
 
+from conftest import REPO, SEED_NEW, SEED_OLD
 from neardup.cli import main
 
 EXAMPLES = REPO / "examples"

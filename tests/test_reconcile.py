@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEED_NEW, SEED_OLD
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neardup
+from conftest import SEED_NEW, SEED_OLD
 from neardup.formats import hf_text
 from neardup.reconcile import compare
 

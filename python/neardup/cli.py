@@ -65,6 +65,10 @@ def write_output(text: str, output: str | None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -147,6 +151,7 @@ def diff_command(
     Exit status: 0 no differences, 1 differences, 2 trouble."""
     if old == "-" and new == "-":
         raise Trouble("OLD and NEW cannot both be standard input")
+
     def read(path: str) -> neardup.Snapshot:
         return formats.read_snapshot(
             path,

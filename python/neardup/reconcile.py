@@ -23,7 +23,8 @@ one of removed / unchanged / changed and every new entry in exactly one of added
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,7 @@ META_FIELDS: tuple[str, ...] = (
     "upvotes",
 )
 TEXT_FIELDS: tuple[str, ...] = ("title", "abstract")
+_WORD = re.compile(r"\w+")
 
 
 def _collapse(text: str) -> str:
@@ -200,7 +202,9 @@ class _UnionFind:
         return out
 
 
-def _duplicates(entries: Sequence[Entry], label: str, threshold: float) -> list[DuplicateGroup]:
+def _duplicates(
+    entries: Sequence[Entry], titles: Sequence[str], label: str, threshold: float
+) -> list[DuplicateGroup]:
     uf = _UnionFind()
     first_by_key: dict[str, int] = {}
     first_by_title: dict[str, int] = {}
@@ -209,7 +213,7 @@ def _duplicates(entries: Sequence[Entry], label: str, threshold: float) -> list[
             seen = first_by_key.setdefault(e.key, e.position)
             if seen != e.position:
                 uf.union(seen, e.position, 1.0)
-        title = e.norm_title
+        title = titles[e.position]
         if title:
             seen = first_by_title.setdefault(title, e.position)
             if seen != e.position and not _different_keys(entries[seen], e):
@@ -226,36 +230,66 @@ def _different_keys(a: Entry, b: Entry) -> bool:
     return a.key is not None and b.key is not None and a.key != b.key
 
 
+def _words(entry: Entry) -> frozenset[str]:
+    return frozenset(_WORD.findall(_text_of(entry).casefold()))
+
+
+def _agreement(a: Entry, b: Entry) -> float:
+    """How well two entries with the same identity agree beyond it: shared words of title + abstract
+    (Jaccard), plus a smaller share for metadata values present on both sides and equal (author list,
+    dates, the source's other fields such as venue and year). Only used to choose among several
+    candidates with the same identity (a paper listed as journal and conference versions, say)."""
+    wa, wb = _words(a), _words(b)
+    text = len(wa & wb) / len(wa | wb) if wa | wb else 1.0
+    both = [(getattr(a, n), getattr(b, n)) for n in ("authors", "published", "organization")]
+    both += [(v, b.extra[k]) for k, v in a.extra.items() if k in b.extra]
+    present = [(x, y) for x, y in both if x is not None and y is not None]
+    meta = sum(1 for x, y in present if x == y) / len(present) if present else 0.0
+    return text + 0.5 * meta
+
+
 def _match_exact(
     old: Sequence[Entry],
     new: Sequence[Entry],
     old_left: Iterable[int],
     new_left: Iterable[int],
     label: str,
+    titles: tuple[Sequence[str], Sequence[str]],
 ) -> list[tuple[int, int, str]]:
-    """Pairs old and new entries with an equal non-empty identity (key or normalised title), in order."""
-    by_ident: dict[str, deque[int]] = defaultdict(deque)
-    for i in old_left:
-        ident = old[i].key if label == "key" else old[i].norm_title
-        if ident:
-            by_ident[ident].append(i)
+    """Pairs old and new entries with an equal non-empty identity (key or normalised title).
+
+    One candidate on each side: they match. Several (the same title listed for distinct papers, or one
+    paper listed twice): pairs are chosen best agreement first (`_agreement`), then by position."""
+    olds: dict[str, list[int]] = defaultdict(list)
+    news: dict[str, list[int]] = defaultdict(list)
+    for side, indices, entries, names in ((olds, old_left, old, titles[0]), (news, new_left, new, titles[1])):
+        for i in indices:
+            ident = entries[i].key if label == "key" else names[i]
+            if ident:
+                side[ident].append(i)
     out: list[tuple[int, int, str]] = []
-    for j in new_left:
-        ident = new[j].key if label == "key" else new[j].norm_title
-        if not ident:
+    for ident, js in news.items():
+        is_ = olds.get(ident)
+        if not is_:
             continue
-        queue = by_ident.get(ident)
-        if not queue:
+        if len(is_) == 1 and len(js) == 1:
+            if not _different_keys(old[is_[0]], new[js[0]]):
+                out.append((is_[0], js[0], label))
             continue
-        if label == "title":
-            # A title match between entries carrying different keys would join two distinct papers.
-            for k, i in enumerate(queue):
-                if not _different_keys(old[i], new[j]):
-                    del queue[k]
-                    out.append((i, j, label))
-                    break
-        else:
-            out.append((queue.popleft(), j, label))
+        scored = sorted(
+            (-_agreement(old[i], new[j]), i, j)
+            for i in is_
+            for j in js
+            if not _different_keys(old[i], new[j])
+        )
+        taken_i: set[int] = set()
+        taken_j: set[int] = set()
+        for _neg, i, j in scored:
+            if i not in taken_i and j not in taken_j:
+                taken_i.add(i)
+                taken_j.add(j)
+                out.append((i, j, label))
+    out.sort(key=lambda t: t[1])
     return out
 
 
@@ -316,9 +350,11 @@ def compare(
     o, n = old.entries, new.entries
     old_left = set(range(len(o)))
     new_left = set(range(len(n)))
+    # Normalised titles, computed once (the title stage and duplicate detection both use them).
+    titles = ([e.norm_title for e in o], [e.norm_title for e in n])
     pairs: list[tuple[int, int, str, float | None]] = []
     for label in ("key", "title"):
-        found = _match_exact(o, n, sorted(old_left), sorted(new_left), label)
+        found = _match_exact(o, n, sorted(old_left), sorted(new_left), label, titles)
         for i, j, how in found:
             pairs.append((i, j, how, None))
             old_left.discard(i)
@@ -360,7 +396,9 @@ def compare(
     unchanged.sort(key=lambda m: m.old.position)
     changed.sort(key=lambda m: m.old.position)
 
-    duplicates = _duplicates(o, "old", duplicate_threshold) + _duplicates(n, "new", duplicate_threshold)
+    duplicates = _duplicates(o, titles[0], "old", duplicate_threshold) + _duplicates(
+        n, titles[1], "new", duplicate_threshold
+    )
     return SnapshotDiff(
         old=old,
         new=new,

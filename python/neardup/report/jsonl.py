@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from neardup.reconcile import SnapshotDiff
-from neardup.report.json import SCHEMA_VERSION
+from neardup.report.json import SCHEMA_VERSION, _snapshot
 
 
 def records(diff: SnapshotDiff) -> Iterator[dict[str, Any]]:
     yield {
         "kind": "summary",
         "schema_version": SCHEMA_VERSION,
-        "old": {"path": diff.old.path, "date": diff.old.date, "format": diff.old.format},
-        "new": {"path": diff.new.path, "date": diff.new.date, "format": diff.new.format},
+        "old": _snapshot(diff.old),
+        "new": _snapshot(diff.new),
         **diff.summary(),
     }
     for m in diff.changed:

@@ -98,10 +98,18 @@ pub fn dedup<S: AsRef<str> + Sync>(
     let keys = (0..texts.len() as i64).map(crate::lsh::Key::Int).collect();
     index.insert_many(keys, &sigs)?;
     let candidates = index.candidate_pairs();
-    let sets: Vec<Vec<u64>> = texts
+    // Exact shingle sets only for the texts that take part in a candidate pair: usually a small share.
+    let mut involved: Vec<u32> = candidates.iter().flat_map(|&(a, b)| [a, b]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); texts.len()];
+    let computed: Vec<(u32, Vec<u64>)> = involved
         .par_iter()
-        .map(|t| shingles.shingle_set(t.as_ref()))
+        .map(|&i| (i, shingles.shingle_set(texts[i as usize].as_ref())))
         .collect();
+    for (i, set) in computed {
+        sets[i as usize] = set;
+    }
     let sims = verify_pairs(&sets, &candidates);
     let mut uf = UnionFind::new(texts.len());
     let mut pairs = Vec::new();

@@ -12,12 +12,10 @@
 //!   is strong evidence, a shared "of the" is none.
 //! * **Score**: weighted Jaccard `Σ_{A∩B} w / Σ_{A∪B} w` (Ioffe, "Improved consistent sampling, weighted
 //!   minhash and L1 sketching", ICDM 2010, for the weighted Jaccard similarity of sets).
-//! * **Candidates** come from an inverted index over *rare* features only (document frequency at most a
-//!   cap that grows with the collection), accumulating the shared rare weight per pair as in IR score
-//!   accumulation; a pair is verified exactly only when that weight plus all of the left text's common
-//!   weight could still reach the threshold (an upper bound, so pruning loses nothing among pairs that share
-//!   a rare feature). Pairs sharing only common words are never candidates: such texts are not the same
-//!   paper.
+//! * **Candidates**: each text's most specific shared features (lowest document frequency among features
+//!   seen in at least two texts) are indexed and probed, in the spirit of prefix filtering; every candidate
+//!   is verified on the exact score. Two versions of one paper share their rarest terms and phrases, so
+//!   they meet; texts that share only common words never become candidates.
 //!
 //! Results are sorted by score (descending), then by indices, and scores are computed by summing in a fixed
 //! order, so the output is the same whatever the number of threads. [`assign_one_to_one`] turns scored
@@ -52,12 +50,11 @@ pub fn features(text: &str) -> Vec<u64> {
     out
 }
 
-/// One document's features with their weights, aligned, plus the weight split into rare and common parts.
+/// One document's features with their weights, aligned, and the weights' sum.
 struct Weighted {
     feats: Vec<u64>,
     weights: Vec<f64>,
     total: f64,
-    common: f64,
 }
 
 /// A scored pair: `(left index, right index, score)`.
@@ -70,34 +67,19 @@ fn check_threshold(t: f64) -> Result<()> {
     Ok(())
 }
 
-/// The document-frequency cap below which a feature is "rare" and indexed.
-fn rare_cap(n_docs: usize) -> u32 {
-    (n_docs / 20).clamp(8, 256) as u32
-}
-
-fn weigh(sets: Vec<Vec<u64>>, df: &IdHashMap<u32>, n: usize, cap: u32) -> Vec<Weighted> {
+fn weigh(sets: Vec<Vec<u64>>, df: &IdHashMap<u32>, n: usize) -> Vec<Weighted> {
     let n1 = (n + 1) as f64;
     sets.into_par_iter()
         .map(|feats| {
-            let mut total = 0.0;
-            let mut common = 0.0;
             let weights: Vec<f64> = feats
                 .iter()
-                .map(|f| {
-                    let d = df.get(f).copied().unwrap_or(1);
-                    let w = (n1 / (d as f64 + 0.5)).ln();
-                    total += w;
-                    if d > cap {
-                        common += w;
-                    }
-                    w
-                })
+                .map(|f| (n1 / (df.get(f).copied().unwrap_or(1) as f64 + 0.5)).ln())
                 .collect();
+            let total = weights.iter().sum();
             Weighted {
                 feats,
                 weights,
                 total,
-                common,
             }
         })
         .collect()
@@ -143,21 +125,44 @@ fn weighted_jaccard(a: &Weighted, b: &Weighted) -> f64 {
     }
 }
 
-/// Core of both modes: scores every (left, right) pair sharing a rare feature whose score reaches
-/// `threshold`. With `same = true`, left and right are one collection and only `a < b` is reported.
+/// How many of a text's most specific shared features are indexed for candidate generation.
+const PREFIX: usize = 24;
+
+/// The `PREFIX` features of a document with the lowest document frequency among those that occur in at
+/// least two documents (a feature seen once can be shared with nobody), ties broken by hash so the choice
+/// is deterministic.
+fn prefix(doc: &Weighted, df: &IdHashMap<u32>) -> Vec<u64> {
+    let mut shared: Vec<(u32, u64)> = doc
+        .feats
+        .iter()
+        .filter_map(|f| df.get(f).filter(|&&d| d >= 2).map(|&d| (d, *f)))
+        .collect();
+    if shared.len() > PREFIX {
+        shared.select_nth_unstable(PREFIX - 1);
+        shared.truncate(PREFIX);
+    }
+    shared.into_iter().map(|(_, f)| f).collect()
+}
+
+/// Core of both modes: verifies every (left, right) pair whose most specific shared features meet, and
+/// keeps those scoring at least `threshold`. With `same = true`, left and right are one collection and
+/// only `a < b` is reported.
 fn scored_pairs(
     left: &[Weighted],
     right: &[Weighted],
     df: &IdHashMap<u32>,
-    cap: u32,
     threshold: f64,
     same: bool,
 ) -> Vec<Pair> {
-    // Inverted index of the right side's rare features (document frequency counted over both sides).
-    let is_rare = |f: &u64| df.get(f).is_some_and(|&d| d <= cap);
+    // Candidate generation in the spirit of prefix filtering (Chaudhuri, Ganti & Kaushik, "A primitive
+    // operator for similarity joins in data cleaning", ICDE 2006; Bayardo, Ma & Srikant, "Scaling up all
+    // pairs similarity search", WWW 2007): two versions of one text share their rarest features, so only
+    // the rarest few of each text are indexed and probed. Features that occur in exactly the two texts
+    // (df = 2) come first and are the strongest evidence; common words never generate candidates.
+    let right_prefixes: Vec<Vec<u64>> = right.par_iter().map(|d| prefix(d, df)).collect();
     let mut postings: IdHashMap<Vec<u32>> = IdHashMap::default();
-    for (b, doc) in right.iter().enumerate() {
-        for f in doc.feats.iter().filter(|f| is_rare(f)) {
+    for (b, feats) in right_prefixes.iter().enumerate() {
+        for f in feats {
             postings.entry(*f).or_default().push(b as u32);
         }
     }
@@ -165,45 +170,21 @@ fn scored_pairs(
         .par_iter()
         .enumerate()
         .with_min_len(16)
-        .map_init(
-            || (vec![0.0f64; right.len()], Vec::<u32>::new()),
-            |(acc, touched), (a, doc)| {
-                for (f, &w) in doc.feats.iter().zip(&doc.weights) {
-                    let Some(list) = postings.get(f) else {
-                        continue;
-                    };
-                    for &b in list {
-                        if same && b as usize <= a {
-                            continue;
-                        }
-                        if acc[b as usize] == 0.0 {
-                            touched.push(b);
-                        }
-                        acc[b as usize] += w;
-                    }
-                }
-                touched.sort_unstable();
-                let mut found = Vec::new();
-                for &b in touched.iter() {
-                    let shared_rare = acc[b as usize];
-                    acc[b as usize] = 0.0;
-                    let other = &right[b as usize];
-                    // Upper bound on the score: the intersection weighs at most the shared rare weight plus
-                    // every common feature of the left text; the union weighs at least the larger total.
-                    let bound = (shared_rare + doc.common) / doc.total.max(other.total);
-                    if bound + 1e-9 < threshold {
-                        continue;
-                    }
-                    let s = weighted_jaccard(doc, other);
-                    if s >= threshold {
-                        found.push((a as u32, b, s));
-                    }
-                }
-                touched.clear();
-                found
-            },
-        )
-        .flatten_iter()
+        .flat_map_iter(|(a, doc)| {
+            let mut cands: Vec<u32> = prefix(doc, df)
+                .iter()
+                .filter_map(|f| postings.get(f))
+                .flatten()
+                .copied()
+                .filter(|&b| !same || b as usize > a)
+                .collect();
+            cands.sort_unstable();
+            cands.dedup();
+            cands.into_iter().filter_map(move |b| {
+                let s = weighted_jaccard(doc, &right[b as usize]);
+                (s >= threshold).then_some((a as u32, b, s))
+            })
+        })
         .collect();
     sort_pairs(&mut pairs);
     pairs
@@ -226,10 +207,9 @@ pub fn cross_pairs<S: AsRef<str> + Sync>(
     let n = lsets.len() + rsets.len();
     let all: Vec<&Vec<u64>> = lsets.iter().chain(rsets.iter()).collect();
     let df = doc_freq(&all);
-    let cap = rare_cap(n);
-    let lw = weigh(lsets, &df, n, cap);
-    let rw = weigh(rsets, &df, n, cap);
-    Ok(scored_pairs(&lw, &rw, &df, cap, threshold, false))
+    let lw = weigh(lsets, &df, n);
+    let rw = weigh(rsets, &df, n);
+    Ok(scored_pairs(&lw, &rw, &df, threshold, false))
 }
 
 /// Scored pairs `(a, b, score)` with `a < b` inside one collection, best first.
@@ -239,9 +219,8 @@ pub fn self_pairs<S: AsRef<str> + Sync>(texts: &[S], threshold: f64) -> Result<V
     let n = sets.len();
     let all: Vec<&Vec<u64>> = sets.iter().collect();
     let df = doc_freq(&all);
-    let cap = rare_cap(n);
-    let w = weigh(sets, &df, n, cap);
-    Ok(scored_pairs(&w, &w, &df, cap, threshold, true))
+    let w = weigh(sets, &df, n);
+    Ok(scored_pairs(&w, &w, &df, threshold, true))
 }
 
 /// Greedy one-to-one matching: walks pairs best first and keeps a pair when neither side is taken yet.
