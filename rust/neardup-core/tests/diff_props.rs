@@ -112,8 +112,26 @@ fn unit() -> impl Strategy<Value = Unit> {
     prop_oneof![Just(Unit::Word), Just(Unit::Char)]
 }
 
+/// Long common ends around short differing middles, so the byte-level trimming is exercised.
+fn framed() -> impl Strategy<Value = (String, String)> {
+    (text(), text(), text(), text(), text(), text()).prop_map(|(p1, p2, a, b, s1, s2)| {
+        let (pre, suf) = (p1 + &p2 + &p2, s1.clone() + &s2 + &s1);
+        (format!("{pre}{a}{suf}"), format!("{pre}{b}{suf}"))
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn trimmed_ends_stay_minimal_and_exact((old, new) in framed(), unit in unit()) {
+        let d = diff(&old, &new, unit, Cleanup::None);
+        check_cover(&d, &old, &new);
+        let (ta, tb) = (tokens(&old, unit), tokens(&new, unit));
+        prop_assert_eq!(d.distance, ta.len() + tb.len() - 2 * lcs_len(&ta, &tb));
+        let s = diff(&old, &new, unit, Cleanup::Semantic);
+        check_cover(&s, &old, &new);
+    }
 
     #[test]
     fn minimal_and_exact(old in text(), new in text(), unit in unit()) {

@@ -20,7 +20,7 @@
 
 use super::script::{push, Seg};
 use super::tokens::Token;
-use crate::shingle::Unit;
+use crate::shingle::{is_space, Unit};
 
 /// Longest equality (in tokens) that folding may swallow in the word unit: "the", "of the", ", and".
 pub(crate) const MAX_FOLD_TOKENS: usize = 2;
@@ -44,33 +44,31 @@ impl<'a> Side<'a> {
         self.toks[a..a + len].iter().map(Token::chars).sum()
     }
 
-    /// How good a place the boundary before token `k` is for an edit to start or end (dmp's scale).
+    /// How good a place the boundary before token `k` is for an edit to start or end, on dmp's scale:
+    /// the whitespace around the boundary is its gap, looked at in the whole text (tokens may cover only
+    /// the middle of it).
     fn boundary_score(&self, k: usize) -> u8 {
-        if k == 0 || k >= self.toks.len() {
+        let pos = match k {
+            0 => self.toks.first().map_or(0, |t| t.start),
+            _ => self.toks[k - 1].end,
+        };
+        let (left, right) = self.text.split_at(pos);
+        let left = left.trim_end_matches(is_space);
+        let right = right.trim_start_matches(is_space);
+        let gap = &self.text[left.len()..self.text.len() - right.len()];
+        let (Some(l), Some(r)) = (left.chars().next_back(), right.chars().next()) else {
             return 6;
-        }
-        let (l, r) = (&self.toks[k - 1], &self.toks[k]);
-        let gap = &self.text[l.end..r.start];
-        let non_alnum = |s: &str, last: bool| {
-            let c = if last {
-                s.chars().next_back()
-            } else {
-                s.chars().next()
-            };
-            c.is_some_and(|c| !c.is_alphanumeric())
         };
         let newlines = gap.matches('\n').count();
         if newlines >= 2 {
             5
         } else if newlines == 1 || gap.contains('\r') {
             4
-        } else if !gap.is_empty() && non_alnum(&self.text[l.start..l.end], true) {
+        } else if !gap.is_empty() && !l.is_alphanumeric() {
             3
         } else if !gap.is_empty() {
             2
-        } else if non_alnum(&self.text[l.start..l.end], true)
-            || non_alnum(&self.text[r.start..r.end], false)
-        {
+        } else if !l.is_alphanumeric() || !r.is_alphanumeric() {
             1
         } else {
             0

@@ -3,8 +3,9 @@
 //! # Algorithm
 //! 1. **Tokens.** Word unit: maximal runs of Python `\w` and every other non-whitespace code point on its
 //!    own; whitespace is not a token (char unit: every code point is one). See [`tokens`](self).
-//! 2. **Trim and intern.** The common token prefix and suffix are split off (most revisions touch a few
-//!    places of a long text); the middle is interned to dense ids, `new`'s tokens first.
+//! 2. **Trim and intern.** The common prefix and suffix are split off, first as bytes (compared eight at a
+//!    time, cut back to token boundaries, only counted), then as tokens: most pairs are identical or
+//!    revised in a few places. The middle is interned to dense ids, `new`'s tokens first.
 //! 3. **LCS.** One longest common subsequence of the middles by bit-parallel dynamic programming (Allison &
 //!    Dix 1986; Hyyrö 2004): `⌈m/64⌉` word operations per token of `old`, so `O(nm/64)` time whether the texts
 //!    are related or not, traced back through the stored rows, or — above an 8 MB budget — by Hirschberg's
@@ -36,6 +37,7 @@ mod ops;
 mod render;
 mod script;
 mod tokens;
+mod trim;
 
 use rayon::prelude::*;
 
@@ -45,7 +47,7 @@ pub use render::Style;
 
 use cleanup::Side;
 use script::Seg;
-use tokens::{FxMap, Token};
+use tokens::{Interner, Token};
 
 /// How the minimal script is post-processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -296,6 +298,7 @@ pub struct Differ {
     tb: Vec<Token>,
     ids_a: Vec<u32>,
     ids_b: Vec<u32>,
+    interner: Interner,
     lcs: lcs::Lcs,
     matches: Vec<(usize, usize)>,
     script: Vec<Seg>,
@@ -309,31 +312,42 @@ impl Differ {
 
     /// The diff of `old` and `new`.
     pub fn diff(&mut self, old: &str, new: &str, unit: Unit, cleanup: Cleanup) -> DiffResult {
-        tokens::tokenize(old, unit, &mut self.ta);
-        tokens::tokenize(new, unit, &mut self.tb);
+        // Only the middle between the common ends is tokenised; the ends are counted.
+        let f = trim::frame(old, new, unit);
+        let pre = trim::count_tokens(&old[..f.lo], unit);
+        let suf = trim::count_tokens(&old[f.old_hi..], unit);
+        let lo_cp = old[..f.lo].chars().count();
+        tokens::tokenize(&old[f.lo..f.old_hi], unit, &mut self.ta);
+        tokens::tokenize(&new[f.lo..f.new_hi], unit, &mut self.tb);
+        for t in self.ta.iter_mut().chain(self.tb.iter_mut()) {
+            t.start += f.lo;
+            t.end += f.lo;
+            t.cp_start += lo_cp;
+            t.cp_end += lo_cp;
+        }
         let (ta, tb) = (&self.ta, &self.tb);
         let same = |x: &Token, y: &Token| old[x.start..x.end] == new[y.start..y.end];
-        let pre = ta.iter().zip(tb).take_while(|(x, y)| same(x, y)).count();
-        let suf = ta[pre..]
+        let tpre = ta.iter().zip(tb).take_while(|(x, y)| same(x, y)).count();
+        let tsuf = ta[tpre..]
             .iter()
             .rev()
-            .zip(tb[pre..].iter().rev())
+            .zip(tb[tpre..].iter().rev())
             .take_while(|(x, y)| same(x, y))
             .count();
-        let (ma, mb) = (&ta[pre..ta.len() - suf], &tb[pre..tb.len() - suf]);
+        let (ma, mb) = (&ta[tpre..ta.len() - tsuf], &tb[tpre..tb.len() - tsuf]);
         self.matches.clear();
         if !ma.is_empty() && !mb.is_empty() {
-            // The interner borrows the texts, so it lives for this call only (it is small: one middle).
-            let mut map: FxMap<&str, u32> = FxMap::default();
-            let k = tokens::intern(old, ma, new, mb, &mut map, &mut self.ids_a, &mut self.ids_b);
+            let k = self
+                .interner
+                .intern(old, ma, new, mb, &mut self.ids_a, &mut self.ids_b);
             self.lcs
                 .matches(&self.ids_a, &self.ids_b, k, &mut self.matches);
         }
         script::from_matches(
             ta.len(),
             tb.len(),
-            pre,
-            suf,
+            tpre,
+            tsuf,
             &self.matches,
             &mut self.script,
         );
@@ -347,15 +361,21 @@ impl Differ {
                 &mut self.tmp,
             );
         }
-        let mut ops = Vec::new();
-        let distance = ops::build(old, ta, new, tb, unit, &self.script, &mut ops);
+        let mut ops = Vec::with_capacity(2 * self.script.len() + 3);
+        let ends = ops::Ends {
+            frame: f,
+            lo_cp,
+            pre_tokens: pre,
+            suf_tokens: suf,
+        };
+        let distance = ops::build(old, ta, new, tb, unit, &self.script, ends, &mut ops);
         DiffResult {
             unit,
             cleanup,
             ops,
             distance,
-            old_tokens: ta.len(),
-            new_tokens: tb.len(),
+            old_tokens: pre + ta.len() + suf,
+            new_tokens: pre + tb.len() + suf,
         }
     }
 }

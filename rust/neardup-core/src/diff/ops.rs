@@ -9,6 +9,7 @@
 
 use super::script::Seg;
 use super::tokens::Token;
+use super::trim::Frame;
 use super::{Op, Span, Tag};
 use crate::shingle::{is_space, Unit};
 
@@ -124,7 +125,19 @@ impl Walk<'_, '_> {
     }
 }
 
+/// The common ends left out of tokenising: `old[..lo] == new[..lo]` holds `pre_tokens` tokens, the
+/// common suffix from `old_hi` / `new_hi` holds `suf_tokens`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ends {
+    pub frame: Frame,
+    pub lo_cp: usize,
+    pub pre_tokens: usize,
+    pub suf_tokens: usize,
+}
+
 /// Text ops of `script` into `ops` (cleared first); returns the distance (changed tokens, both sides).
+/// `ta` and `tb` are the tokens of the middles, with offsets into the whole texts.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
     old: &str,
     ta: &[Token],
@@ -132,6 +145,7 @@ pub(crate) fn build(
     tb: &[Token],
     unit: Unit,
     script: &[Seg],
+    ends: Ends,
     ops: &mut Vec<Op>,
 ) -> usize {
     ops.clear();
@@ -141,7 +155,15 @@ pub(crate) fn build(
         unit,
         out: Builder { ops },
     };
-    let (mut po, mut pn) = (Pos::default(), Pos::default());
+    let f = ends.frame;
+    let lo = Pos {
+        byte: f.lo,
+        cp: ends.lo_cp,
+    };
+    let pre = ends.pre_tokens;
+    w.out
+        .piece(true, (Pos::default(), lo), (Pos::default(), lo), pre, pre);
+    let (mut po, mut pn) = (lo, lo);
     let (mut da, mut db) = (0, 0);
     let at = |t: &Token| {
         (
@@ -170,16 +192,24 @@ pub(crate) fn build(
             (po, pn) = (xe, ye);
         }
     }
-    // After the last token there is only whitespace, so counting its code points is cheap.
-    let end = |s: &str, toks: &[Token]| {
-        let (b, c) = toks.last().map_or((0, 0), |t| (t.end, t.cp_end));
+    // Between the last token of the middle and its end there is only whitespace: cheap to count.
+    let hi = |s: &str, toks: &[Token], hi: usize| {
+        let (b, c) = toks.last().map_or((lo.byte, lo.cp), |t| (t.end, t.cp_end));
         Pos {
-            byte: s.len(),
-            cp: c + s[b..].chars().count(),
+            byte: hi,
+            cp: c + s[b..hi].chars().count(),
         }
     };
-    let (oe, ne) = (end(old, ta), end(new, tb));
-    w.region((po, oe), (pn, ne), da, db);
+    let (oh, nh) = (hi(old, ta, f.old_hi), hi(new, tb, f.new_hi));
+    w.region((po, oh), (pn, nh), da, db);
+    let tail = old[f.old_hi..].chars().count();
+    let end = |p: Pos, s: &str| Pos {
+        byte: s.len(),
+        cp: p.cp + tail,
+    };
+    let suf = ends.suf_tokens;
+    w.out
+        .piece(true, (oh, end(oh, old)), (nh, end(nh, new)), suf, suf);
     let mut distance = 0;
     for op in ops.iter_mut() {
         if op.tag != Tag::Equal {

@@ -3,9 +3,6 @@
 //! Word unit: maximal runs of Python `\w`, and every other non-whitespace code point on its own; whitespace is
 //! not a token but the *gap* between two tokens. Char unit: every code point is a token, whitespace included.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::shingle::{is_space, is_word_char, Unit};
 
 /// One token: `text[start..end]` in bytes, `cp_start..cp_end` in code points (Python `str` indices).
@@ -83,6 +80,23 @@ pub(crate) fn tokenize(text: &str, unit: Unit, out: &mut Vec<Token>) {
     }
 }
 
+/// Byte classes of ASCII for the word unit: 0 whitespace (Python's `\s`: `\t\n\v\f\r`, space and the
+/// separators 0x1c..0x1f), 1 word character (`[A-Za-z0-9_]`), 2 anything else (one token per byte).
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [2u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            t[c] = 1;
+        } else if b == b' ' || (b >= 0x09 && b <= 0x0d) || (b >= 0x1c && b <= 0x1f) {
+            t[c] = 0;
+        }
+        c += 1;
+    }
+    t
+};
+
 /// The common case (English abstracts): bytes are code points, and `\w` / `\s` are table look-ups.
 fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
     let tok = |s, e| Token {
@@ -95,105 +109,131 @@ fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
         out.extend((0..text.len()).map(|i| tok(i, i + 1)));
         return;
     }
+    let class = |b: u8| ASCII_CLASS[usize::from(b & 0x7f)];
     let mut i = 0;
     while i < text.len() {
-        let b = text[i];
-        if b.is_ascii_alphanumeric() || b == b'_' {
-            let s = i;
-            while i < text.len() && (text[i].is_ascii_alphanumeric() || text[i] == b'_') {
+        match class(text[i]) {
+            0 => i += 1,
+            1 => {
+                let s = i;
+                i += 1 + text[i + 1..]
+                    .iter()
+                    .position(|&b| class(b) != 1)
+                    .unwrap_or(text.len() - i - 1);
+                out.push(tok(s, i));
+            }
+            _ => {
+                out.push(tok(i, i + 1));
                 i += 1;
             }
-            out.push(tok(s, i));
-        } else {
-            // Python's \s on ASCII: \t \n \v \f \r, space and the separators 0x1c..0x1f.
-            if !(b == b' ' || (0x09..=0x0d).contains(&b) || (0x1c..=0x1f).contains(&b)) {
-                out.push(tok(i, i + 1));
-            }
-            i += 1;
         }
     }
 }
 
-/// FxHash (rustc's hasher): a multiply-rotate over 8-byte words. Token texts are short and not adversarial
-/// across a trust boundary that matters here (a collision only costs time), so SipHash would be wasted work.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
+/// Hash of a token's bytes: a multiply-rotate over 8-byte words (rustc's FxHash step) finished with a
+/// multiply-xorshift so that the high bits, which pick the table slot, depend on every byte. Not
+/// collision-resistant, and it need not be: the interner compares texts on every hash match.
+#[inline]
+pub(crate) fn hash_token(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
     }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let h = h ^ (h >> 29);
+    h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
 }
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Token id for a token of the row text (`old`) that never occurs in the column text (`new`).
 pub(crate) const ABSENT: u32 = u32::MAX;
 
-/// Interns the middle (after prefix/suffix trimming) of both texts. `new`'s distinct tokens get the dense ids
-/// `0..k` (they index the bit-parallel match table); `old`'s tokens absent from `new` all get [`ABSENT`], since
-/// they can never be part of a common subsequence.
-pub(crate) fn intern<'t>(
-    old: &'t str,
-    old_toks: &[Token],
-    new: &'t str,
-    new_toks: &[Token],
-    map: &mut FxMap<&'t str, u32>,
-    old_ids: &mut Vec<u32>,
-    new_ids: &mut Vec<u32>,
-) -> usize {
-    map.clear();
-    new_ids.clear();
-    old_ids.clear();
-    for t in new_toks {
-        let next = map.len() as u32;
-        new_ids.push(*map.entry(&new[t.start..t.end]).or_insert(next));
+/// Interns token texts to dense ids with an open-addressing table that is kept (and never cleared: a
+/// generation number retires old entries) across calls, so a batch allocates it once.
+#[derive(Default)]
+pub(crate) struct Interner {
+    /// (hash, id, generation) per slot; a slot is live when its generation is the current one.
+    slots: Vec<(u64, u32, u32)>,
+    generation: u32,
+    /// Byte range in `new` of the first token given each id, to check candidates against.
+    reps: Vec<(usize, usize)>,
+}
+
+impl Interner {
+    fn reset(&mut self, n: usize) {
+        let want = (2 * n).next_power_of_two().max(64);
+        if self.slots.len() < want || self.generation == u32::MAX {
+            self.slots.clear();
+            self.slots.resize(want, (0, 0, 0));
+            self.generation = 0;
+        }
+        self.generation += 1;
+        self.reps.clear();
     }
-    for t in old_toks {
-        old_ids.push(map.get(&old[t.start..t.end]).copied().unwrap_or(ABSENT));
+
+    /// The slot holding `tok` (of `text`) or the empty slot where it would go.
+    #[inline]
+    fn find(&self, new: &str, tok: &str, h: u64) -> (usize, bool) {
+        let mask = self.slots.len() - 1;
+        let mut i = (h >> 32) as usize & mask;
+        loop {
+            let (sh, id, g) = self.slots[i];
+            if g != self.generation {
+                return (i, false);
+            }
+            if sh == h {
+                let (s, e) = self.reps[id as usize];
+                if &new[s..e] == tok {
+                    return (i, true);
+                }
+            }
+            i = (i + 1) & mask;
+        }
     }
-    map.len()
+
+    /// Ids of the middles of both texts: `new`'s distinct tokens get `0..k` in order of first
+    /// appearance (they index the bit-parallel match table); `old`'s tokens absent from `new` get
+    /// [`ABSENT`], since they can never be part of a common subsequence. Returns `k`.
+    pub fn intern(
+        &mut self,
+        old: &str,
+        old_toks: &[Token],
+        new: &str,
+        new_toks: &[Token],
+        old_ids: &mut Vec<u32>,
+        new_ids: &mut Vec<u32>,
+    ) -> usize {
+        self.reset(new_toks.len());
+        new_ids.clear();
+        old_ids.clear();
+        for t in new_toks {
+            let tok = &new[t.start..t.end];
+            let h = hash_token(tok.as_bytes());
+            let (slot, found) = self.find(new, tok, h);
+            if found {
+                new_ids.push(self.slots[slot].1);
+            } else {
+                let id = self.reps.len() as u32;
+                self.reps.push((t.start, t.end));
+                self.slots[slot] = (h, id, self.generation);
+                new_ids.push(id);
+            }
+        }
+        for t in old_toks {
+            let tok = &old[t.start..t.end];
+            let (slot, found) = self.find(new, tok, hash_token(tok.as_bytes()));
+            old_ids.push(if found { self.slots[slot].1 } else { ABSENT });
+        }
+        self.reps.len()
+    }
 }
 
 #[cfg(test)]
