@@ -119,6 +119,9 @@ pub enum Key {
     Str(String),
 }
 
+/// A live slot: its key and its band hashes (`None` for an empty-set signature).
+type Slot = (Key, Option<Box<[u64]>>);
+
 /// Banded LSH index. Slots are numbered in insertion order; removed slots stay as holes.
 #[derive(Debug, Clone)]
 pub struct LshIndex {
@@ -126,7 +129,7 @@ pub struct LshIndex {
     bands: usize,
     rows: usize,
     /// Band hashes of each slot (`bands` per slot); `None` for removed slots.
-    slots: Vec<Option<(Key, Option<Box<[u64]>>)>>,
+    slots: Vec<Option<Slot>>,
     by_key: HashMap<Key, u32>,
     tables: Vec<IdHashMap<Vec<u32>>>,
 }
@@ -300,7 +303,7 @@ impl LshIndex {
 
     /// Candidates of many row-major signatures, in parallel.
     pub fn query_many(&self, sigs: &[u32]) -> Result<Vec<Vec<Key>>> {
-        if sigs.len() % self.num_perm != 0 {
+        if !sigs.len().is_multiple_of(self.num_perm) {
             return Err(Error::LengthMismatch {
                 expected: self.num_perm,
                 got: sigs.len() % self.num_perm,
@@ -414,8 +417,7 @@ impl LshIndex {
         let bands = r.usize()?;
         let rows = r.usize()?;
         let n = r.usize()?;
-        let valid = num_perm >= 1
-            && num_perm <= 1 << 16
+        let valid = (1..=1 << 16).contains(&num_perm)
             && bands >= 1
             && rows >= 1
             && bands.checked_mul(rows).is_some_and(|p| p <= num_perm);
