@@ -59,6 +59,12 @@ pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Start of bin `i`'s densification probe sequence.
+#[inline]
+fn probe_state(seed: u64, i: usize) -> u64 {
+    seed ^ ((i as u64) << 20)
+}
+
 /// Maps a 64-bit hash uniformly onto `0..n` (Lemire's multiply-high "fast range").
 #[inline]
 fn fast_range(h: u64, n: usize) -> usize {
@@ -83,9 +89,15 @@ pub struct MinHasher {
     /// k-permutation multipliers (odd) and offsets; empty for OPH.
     a: Vec<u64>,
     b: Vec<u64>,
-    /// Seed of the densification probe sequence.
+    /// Seed of the densification probe sequences.
     probe_seed: u64,
+    /// The first `PROBES` bins of every bin's probe sequence (`PROBES` per bin), precomputed: the
+    /// sequence is the same for every document, and looking it up is cheaper than regenerating it.
+    probes: Vec<u16>,
 }
+
+/// Probe steps precomputed per bin; an empty bin needs fewer than two on average when most bins fill.
+const PROBES: usize = 8;
 
 impl MinHasher {
     pub fn new(num_perm: usize, shingles: ShingleConfig, scheme: Scheme) -> Result<Self> {
@@ -104,6 +116,16 @@ impl MinHasher {
             }
         }
         let probe_seed = splitmix64(&mut state);
+        let mut probes = Vec::new();
+        if scheme == Scheme::Oph {
+            probes.reserve(num_perm * PROBES);
+            for i in 0..num_perm {
+                let mut st = probe_state(probe_seed, i);
+                for _ in 0..PROBES {
+                    probes.push(fast_range(splitmix64(&mut st), num_perm) as u16);
+                }
+            }
+        }
         Ok(MinHasher {
             shingles,
             num_perm,
@@ -111,6 +133,7 @@ impl MinHasher {
             a,
             b,
             probe_seed,
+            probes,
         })
     }
 
@@ -160,13 +183,20 @@ impl MinHasher {
             if filled[i] {
                 continue;
             }
-            let mut state = self.probe_seed ^ ((i as u64) << 20);
-            let mut found = None;
-            for _ in 0..4 * k + 64 {
-                let j = fast_range(splitmix64(&mut state), k);
-                if filled[j] {
-                    found = Some(j);
-                    break;
+            let table = &self.probes[i * PROBES..(i + 1) * PROBES];
+            let mut found = table.iter().map(|&j| j as usize).find(|&j| filled[j]);
+            if found.is_none() {
+                // Past the table: continue the same sequence where the table stopped.
+                let mut state = probe_state(self.probe_seed, i);
+                for _ in 0..PROBES {
+                    splitmix64(&mut state);
+                }
+                for _ in 0..4 * k + 64 {
+                    let j = fast_range(splitmix64(&mut state), k);
+                    if filled[j] {
+                        found = Some(j);
+                        break;
+                    }
                 }
             }
             // The probe sequence finds a filled bin with overwhelming probability; a deterministic scan
