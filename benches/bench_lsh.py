@@ -32,7 +32,7 @@ def neardup_build_query(sigs: np.ndarray) -> list[list[int | str]]:
     return index.query_many(sigs)
 
 
-def test_lsh_neardup(benchmark: Any, sigs: np.ndarray, corpus: Any) -> None:
+def test_lsh_neardup(benchmark: Any, sigs: np.ndarray, corpus: Any, quality: Any) -> None:
     benchmark.group = "lsh build+query"
     benchmark.extra_info.update(impl="neardup", docs=len(sigs))
     result = benchmark(neardup_build_query, sigs)
@@ -43,6 +43,7 @@ def test_lsh_neardup(benchmark: Any, sigs: np.ndarray, corpus: Any) -> None:
     found = sum(1 for a, b in strong if b in result[a])
     recall = found / len(strong) if strong else 1.0
     benchmark.extra_info["recall_j>=0.6"] = recall
+    quality(**{"lsh_recall_j>=0.6": recall})
     assert recall >= 0.95
 
 

@@ -45,20 +45,22 @@ def dblp_acm_quality() -> dict[str, float]:
     return {"dblp_precision": p, "dblp_recall": r, "dblp_f1": 2 * p * r / (p + r)}
 
 
-def test_revisions(benchmark: Any) -> None:
+def test_revisions(benchmark: Any, quality: Any) -> None:
     benchmark.group = "reconcile quality"
     benchmark.extra_info["impl"] = "neardup"
     q = benchmark.pedantic(revisions_quality, rounds=1, iterations=1)
     benchmark.extra_info.update(q)
+    quality(revisions_found=q["revisions_found"], revisions_wrong=q["revisions_wrong"])
     assert q["revisions_wrong"] == 0
     assert q["revisions_found"] >= 0.95
 
 
-def test_dblp_acm(benchmark: Any) -> None:
+def test_dblp_acm(benchmark: Any, quality: Any) -> None:
     if not (evaldata.EVAL / "dblp-acm").exists():
         pytest.fail("../shared/eval/dblp-acm is missing")
     benchmark.group = "reconcile quality"
     benchmark.extra_info["impl"] = "neardup"
     q = benchmark.pedantic(dblp_acm_quality, rounds=1, iterations=1)
     benchmark.extra_info.update(q)
+    quality(**q)
     assert q["dblp_f1"] >= 0.98

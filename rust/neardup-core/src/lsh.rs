@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -92,6 +93,25 @@ pub fn optimal_params(
             "must be two non-negative numbers summing to 1",
         ));
     }
+    // The search integrates ~2·num_perm·ln(num_perm) S-curves; indexes are often built with the same few
+    // settings, so remember the answers.
+    static CACHE: OnceLock<Mutex<HashMap<(u64, usize, u64, u64), (usize, usize)>>> =
+        OnceLock::new();
+    let cache_key = (
+        threshold.to_bits(),
+        num_perm,
+        fp_weight.to_bits(),
+        fn_weight.to_bits(),
+    );
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(&hit) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&cache_key).copied())
+        .as_ref()
+    {
+        return Ok(hit);
+    }
     let mut best = (f64::INFINITY, (1, 1));
     for b in 1..=num_perm {
         for r in 1..=num_perm / b {
@@ -101,6 +121,9 @@ pub fn optimal_params(
                 best = (err, (b, r));
             }
         }
+    }
+    if let Ok(mut c) = cache.lock() {
+        c.insert(cache_key, best.1);
     }
     Ok(best.1)
 }
