@@ -146,6 +146,49 @@ def run_suite(scale: str, out_json: Path, quality_json: Path) -> int:
     return subprocess.run(cmd, env=env, cwd=REPO, check=False).returncode
 
 
+_SCALING_SNIPPET = """
+import os, sys, time
+sys.path.insert(0, {here!r})
+import neardup
+from corpus import abstracts
+texts = abstracts({n}, seed=42).texts
+pairs = list(zip(texts[: {n} // 2], texts[{n} // 2 :]))
+h = neardup.MinHasher(128)
+def best(f):
+    b = float("inf")
+    for _ in range(5):
+        t = time.perf_counter(); f(); b = min(b, time.perf_counter() - t)
+    return b
+print(best(lambda: h.signatures(texts)), best(lambda: neardup.diff_many(pairs)))
+"""
+
+
+def scaling(scale: str) -> list[str]:
+    """Throughput of the batch paths on 1 and 2 threads (separate processes: the pool size is fixed at
+    start-up)."""
+    n = {"smoke": 400, "ci": 5000, "full": 20000}[scale]
+    code = _SCALING_SNIPPET.format(here=str(HERE), n=n)
+    times = {}
+    for threads in (1, 2):
+        env = {**os.environ, "RAYON_NUM_THREADS": str(threads)}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        )
+        if out.returncode != 0:
+            return [f"(scaling measurement failed: {out.stderr.strip().splitlines()[-1:]})"]
+        times[threads] = [float(x) for x in out.stdout.split()]
+    lines = ["| batch path | 1 thread | 2 threads | speed-up |", "|---|---:|---:|---:|"]
+    for k, (name, unit, count) in enumerate(
+        (("MinHasher.signatures", "docs/s", n), ("diff_many", "pairs/s", n // 2))
+    ):
+        one, two = times[1][k], times[2][k]
+        lines.append(
+            f"| {name} ({count} items) | {count / one:,.0f} {unit} | {count / two:,.0f} {unit} | "
+            f"{one / two:.2f}x |"
+        )
+    return lines
+
+
 def update_readme(body: list[str]) -> None:
     readme = REPO / "README.md"
     text = readme.read_text(encoding="utf-8")
@@ -175,7 +218,7 @@ def main() -> int:
     quality = json.loads(quality_json.read_text()) if quality_json.exists() else {}
     timing, v1 = tables(bench)
     qual, v2 = quality_table(quality, bench)
-    body = [*header(args.scale), *timing, "", *qual]
+    body = [*header(args.scale), *timing, "", *qual, "", *scaling(args.scale)]
     text = "\n".join(body) + "\n"
     print(text)
     results = HERE / "results"
