@@ -134,6 +134,36 @@ def _hasher_from_permutations(scheme: str, permutations: Any) -> _DsHasher:
     return _DsHasher.from_permutations(scheme, a64, b64)
 
 
+class _Config:
+    """What MinHashes made from one another share: everything but the hash values. Kept apart so
+    that ``bulk`` builds each of its many results with two attribute stores."""
+
+    __slots__ = ("scheme", "seed", "num_perm", "hashfunc", "hasher", "custom_permutations", "gpu_mode")
+
+    def __init__(
+        self,
+        scheme: str,
+        seed: Any,
+        num_perm: int,
+        hashfunc: Callable[..., Any],
+        hasher: _DsHasher,
+        custom_permutations: bool,
+        gpu_mode: str,
+    ) -> None:
+        self.scheme = scheme
+        self.seed = seed
+        self.num_perm = num_perm
+        self.hashfunc = hashfunc
+        self.hasher = hasher
+        self.custom_permutations = custom_permutations
+        self.gpu_mode = gpu_mode
+
+    def replace(self, **changes: Any) -> _Config:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return _Config(**values)
+
+
 class MinHash:
     """datasketch's ``MinHash`` (same constructor, methods and hash values), computed in Rust.
 
@@ -149,26 +179,10 @@ class MinHash:
         scheme: "affine32" (default), "affine64" or "legacy" (datasketch < 2.0).
     """
 
-    __slots__ = (
-        "scheme",
-        "seed",
-        "num_perm",
-        "hashfunc",
-        "hashvalues",
-        "_hasher",
-        "_custom_permutations",
-        "_gpu_mode",
-        "__weakref__",
-    )
+    __slots__ = ("hashvalues", "_cfg", "__weakref__")
 
-    scheme: str
-    seed: Any
-    num_perm: int
-    hashfunc: Callable[..., Any]
     hashvalues: HashValues
-    _hasher: _DsHasher
-    _custom_permutations: bool
-    _gpu_mode: str
+    _cfg: _Config
 
     def __init__(
         self,
@@ -192,47 +206,77 @@ class MinHash:
             scheme = "affine32"
         elif scheme not in _VALID_SCHEMES:
             raise ValueError("scheme must be one of {}, got {!r}".format(", ".join(_VALID_SCHEMES), scheme))
-        self.scheme = scheme
         if hashvalues is not None:
             num_perm = len(hashvalues)  # type: ignore[arg-type]
         if num_perm < 1:
             raise ValueError("num_perm must be positive")
         if num_perm > _HASH_RANGE:
             raise ValueError(f"Cannot have more than {_HASH_RANGE} number of permutation functions")
-        self.seed = seed
-        self.num_perm = num_perm
         if hashfunc is None:
             hashfunc = sha1_hash64 if scheme == "affine64" else sha1_hash32
         if not callable(hashfunc):
             raise ValueError("The hashfunc must be a callable.")
-        self.hashfunc = hashfunc
         if hashobj is not None:
             warnings.warn("hashobj is deprecated, use hashfunc instead.", DeprecationWarning, stacklevel=2)
         if hashvalues is None:
-            self.hashvalues = self._empty(num_perm)
+            values = np.full(num_perm, _MAX_HASHES[scheme], dtype=_DTYPES[scheme])
         elif scheme == "legacy":
-            self.hashvalues = np.array(hashvalues, dtype=np.uint64)
+            values = np.array(hashvalues, dtype=np.uint64)
         else:
-            self.hashvalues = _to_scheme_array(hashvalues, scheme, "hash values")
+            values = _to_scheme_array(hashvalues, scheme, "hash values")
         if permutations is None:
-            self._hasher = _hasher(scheme, seed, num_perm)
-            self._custom_permutations = False
+            hasher = _hasher(scheme, seed, num_perm)
         else:
-            self._hasher = _hasher_from_permutations(scheme, permutations)
-            self._custom_permutations = True
-        if len(self) != self._hasher.num_perm:
+            hasher = _hasher_from_permutations(scheme, permutations)
+        if len(values) != hasher.num_perm:
             raise ValueError("Numbers of hash values and permutations mismatch")
-        self._gpu_mode = gpu_mode
+        self.hashvalues = values
+        self._cfg = _Config(scheme, seed, num_perm, hashfunc, hasher, permutations is not None, gpu_mode)
+
+    # ---- configuration (datasketch exposes these as attributes) -----------------------------
+
+    @property
+    def scheme(self) -> str:
+        return self._cfg.scheme
+
+    @scheme.setter
+    def scheme(self, value: str) -> None:
+        self._cfg = self._cfg.replace(scheme=value)
+
+    @property
+    def seed(self) -> Any:
+        return self._cfg.seed
+
+    @seed.setter
+    def seed(self, value: Any) -> None:
+        self._cfg = self._cfg.replace(seed=value)
+
+    @property
+    def num_perm(self) -> int:
+        return self._cfg.num_perm
+
+    @num_perm.setter
+    def num_perm(self, value: int) -> None:
+        self._cfg = self._cfg.replace(num_perm=value)
+
+    @property
+    def hashfunc(self) -> Callable[..., Any]:
+        return self._cfg.hashfunc
+
+    @hashfunc.setter
+    def hashfunc(self, value: Callable[..., Any]) -> None:
+        self._cfg = self._cfg.replace(hashfunc=value)
 
     # ---- state ------------------------------------------------------------------------------
 
     def _empty(self, num_perm: int) -> HashValues:
-        return np.full(num_perm, _MAX_HASHES[self.scheme], dtype=_DTYPES[self.scheme])
+        scheme = self._cfg.scheme
+        return np.full(num_perm, _MAX_HASHES[scheme], dtype=_DTYPES[scheme])
 
     def _values(self) -> HashValues:
         """``hashvalues`` in the scheme's dtype (users may have assigned anything)."""
         hv = self.hashvalues
-        dtype = _DTYPES[self.scheme]
+        dtype = _DTYPES[self._cfg.scheme]
         if isinstance(hv, np.ndarray) and hv.dtype == dtype and hv.ndim == 1:
             return hv
         return np.asarray(hv, dtype=dtype).reshape(-1)
@@ -240,30 +284,24 @@ class MinHash:
     def _derive(self, hashvalues: HashValues) -> MinHash:
         """A MinHash sharing this one's configuration, with other hash values (no validation)."""
         m = object.__new__(type(self))
-        m.scheme = self.scheme
-        m.seed = self.seed
-        m.num_perm = self.num_perm
-        m.hashfunc = self.hashfunc
+        m._cfg = self._cfg
         m.hashvalues = hashvalues
-        m._hasher = self._hasher
-        m._custom_permutations = self._custom_permutations
-        m._gpu_mode = self._gpu_mode
         return m
 
     @property
     def permutations(self) -> HashValues:
         """The ``(2, num_perm)`` array of permutation parameters ``a`` and ``b``."""
-        return self._hasher.permutations()
+        return self._cfg.hasher.permutations()
 
     @permutations.setter
     def permutations(self, value: Any) -> None:
-        self._hasher = _hasher_from_permutations(self.scheme, value)
-        self._custom_permutations = True
+        hasher = _hasher_from_permutations(self._cfg.scheme, value)
+        self._cfg = self._cfg.replace(hasher=hasher, custom_permutations=True)
 
     def _fast_width(self) -> int | None:
         """Token hash width when the Rust core can hash the tokens itself."""
-        width = _sha1_width(self.hashfunc)
-        if width == 64 and self.scheme == "affine32":
+        width = _sha1_width(self._cfg.hashfunc)
+        if width == 64 and self._cfg.scheme == "affine32":
             return None  # datasketch raises on the first out-of-range hash: keep its path.
         return width
 
@@ -275,20 +313,21 @@ class MinHash:
         if width is None:
             self._update_hashed([self.hashfunc(b)])
         else:
-            self.hashvalues = self._hasher.update(self._values(), [b], width == 64)
+            self.hashvalues = self._cfg.hasher.update(self._values(), [b], width == 64)
 
     def update_batch(self, b: Iterable[Any]) -> None:
         """Update this MinHash with many values."""
         width = self._fast_width()
-        if self._gpu_mode == "always" or width is None:
+        gpu_always = self._cfg.gpu_mode == "always"
+        if gpu_always or width is None:
             hv_list = [self.hashfunc(x) for x in b]
             if not hv_list:
                 return
-            if self._gpu_mode == "always":
+            if gpu_always:
                 raise RuntimeError("GPU mode 'always' requested but CuPy/CUDA device is unavailable.")
             self._update_hashed(hv_list)
         else:
-            self.hashvalues = self._hasher.update(self._values(), b, width == 64)
+            self.hashvalues = self._cfg.hasher.update(self._values(), b, width == 64)
 
     def _update_hashed(self, hv_list: list[Any]) -> None:
         """Folds hash function outputs in, refusing values that do not fit (datasketch's rules)."""
@@ -303,7 +342,7 @@ class MinHash:
                     "Use a hash function matching the scheme width, or scheme='affine64' "
                     "for 64-bit hash values."
                 ) from err
-        self.hashvalues = self._hasher.update_hashed(self._values(), hashes.reshape(-1))
+        self.hashvalues = self._cfg.hasher.update_hashed(self._values(), hashes.reshape(-1))
 
     # ---- comparisons ------------------------------------------------------------------------
 
@@ -397,15 +436,15 @@ class MinHash:
 
     def _bulk(self, docs: Iterable[Iterable[Any]]) -> list[MinHash]:
         width = self._fast_width()
-        if width is None or self._gpu_mode == "always":
+        if width is None or self._cfg.gpu_mode == "always":
             out = []
             for doc in docs:
                 m = self.copy()
                 m.update_batch(doc)
                 out.append(m)
             return out
-        matrix = self._hasher.bulk(docs, self._values(), width == 64)
-        return [self._derive(row) for row in matrix]
+        matrix = self._cfg.hasher.bulk(docs, self._values(), width == 64)
+        return list(map(self._derive, matrix))
 
     # ---- pickling ---------------------------------------------------------------------------
 
@@ -415,23 +454,21 @@ class MinHash:
             "seed": self.seed,
             "hashfunc": self.hashfunc,
             "hashvalues": self.hashvalues,
-            "permutations": self.permutations if self._custom_permutations else None,
-            "gpu_mode": self._gpu_mode,
+            "permutations": self.permutations if self._cfg.custom_permutations else None,
+            "gpu_mode": self._cfg.gpu_mode,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.scheme = state["scheme"]
-        self.seed = state["seed"]
-        self.hashfunc = state["hashfunc"]
-        self.hashvalues = state["hashvalues"]
-        self.num_perm = len(self.hashvalues)
-        self._gpu_mode = state["gpu_mode"]
+        scheme, seed, values = state["scheme"], state["seed"], state["hashvalues"]
         perms = state["permutations"]
-        self._custom_permutations = perms is not None
         if perms is None:
-            self._hasher = _hasher(self.scheme, self.seed, self.num_perm)
+            hasher = _hasher(scheme, seed, len(values))
         else:
-            self._hasher = _hasher_from_permutations(self.scheme, perms)
+            hasher = _hasher_from_permutations(scheme, perms)
+        self.hashvalues = values
+        self._cfg = _Config(
+            scheme, seed, len(values), state["hashfunc"], hasher, perms is not None, state["gpu_mode"]
+        )
 
 
 # ---- LSH ---------------------------------------------------------------------------------------

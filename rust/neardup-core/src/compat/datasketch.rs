@@ -21,6 +21,8 @@ mod kernel;
 pub mod lsh;
 mod quadpack;
 #[cfg(target_arch = "x86_64")]
+mod sha_avx512;
+#[cfg(target_arch = "x86_64")]
 mod sha_ni;
 mod tokens;
 

@@ -9,7 +9,7 @@
 use sha1::block_api::compress;
 
 #[cfg(target_arch = "x86_64")]
-use super::sha_ni;
+use super::{sha_avx512, sha_ni};
 
 /// FIPS 180-4 initial hash value of SHA-1.
 const H0: [u32; 5] = [
@@ -37,14 +37,21 @@ fn sha1_words(data: &[u8]) -> [u32; 5] {
     state
 }
 
-/// The one padded block of a message shorter than 56 bytes.
+/// Writes the one padded block of a message shorter than 56 bytes into `block`, in place (batches
+/// fill their lanes directly; a temporary block would be copied once more).
 #[inline(always)]
-fn single_block(data: &[u8]) -> [u8; 64] {
-    let mut block = [0u8; 64];
-    block[..data.len()].copy_from_slice(data);
+fn fill_block(block: &mut [u8; 64], data: &[u8]) {
+    // Copy 8 bytes at a time: a fixed-size copy is a plain move, a variable-length one a memcpy call.
+    let (words, rest) = data.as_chunks::<8>();
+    let mut at = 0;
+    for w in words {
+        block[at..at + 8].copy_from_slice(w);
+        at += 8;
+    }
+    block[at..at + rest.len()].copy_from_slice(rest);
+    block[data.len()..56].fill(0);
     block[data.len()] = 0x80;
     block[56..].copy_from_slice(&(data.len() as u64 * 8).to_be_bytes());
-    block
 }
 
 /// Whether the SHA extensions can be used (std caches the CPUID answer).
@@ -70,6 +77,14 @@ fn prefix(words: (u32, u32), wide: bool) -> u64 {
 /// Appends `sha1_hash64(t)` (`wide`) or `sha1_hash32(t)` of every token to `out`.
 pub fn sha1_prefixes<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out: &mut Vec<u64>) {
     #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+    {
+        // SAFETY: the CPU has every feature `sha1_prefixes_avx512` is compiled for.
+        unsafe { sha1_prefixes_avx512(tokens, wide, out) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if has_sha_ni() {
         // SAFETY: the CPU has every feature `sha1_prefixes_ni` is compiled for.
         unsafe { sha1_prefixes_ni(tokens, wide, out) };
@@ -81,27 +96,26 @@ pub fn sha1_prefixes<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out
     }
 }
 
-/// How many short tokens are hashed side by side.
-#[cfg(target_arch = "x86_64")]
-const LANES: usize = 4;
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn sha1_prefixes_ni<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out: &mut Vec<u64>) {
-    // Short tokens wait in `pending` until LANES of them can be hashed together; long ones (rare)
-    // take the generic path but keep their place in `out`.
-    let mut pending = [[0u8; 64]; LANES];
-    let mut slots = [0usize; LANES];
+/// Hashes `tokens` in batches of `N` one-block messages with `batch` (a multi-message SHA-1); tokens of
+/// 56 bytes or more (rare: two blocks or more) take the generic path but keep their place in `out`.
+#[inline(always)]
+fn sha1_prefixes_batched<'t, const N: usize>(
+    tokens: impl Iterator<Item = &'t [u8]>,
+    wide: bool,
+    out: &mut Vec<u64>,
+    batch: impl Fn(&[[u8; 64]; N]) -> [(u32, u32); N],
+) {
+    let mut pending = [[0u8; 64]; N];
+    let mut slots = [0usize; N];
     let mut n = 0;
     for t in tokens {
         if t.len() < 56 {
-            pending[n] = single_block(t);
+            fill_block(&mut pending[n], t);
             slots[n] = out.len();
             out.push(0);
             n += 1;
-            if n == LANES {
-                let words = sha_ni::digest_words(&pending);
-                for (&slot, w) in slots.iter().zip(words) {
+            if n == N {
+                for (&slot, w) in slots.iter().zip(batch(&pending)) {
                     out[slot] = prefix(w, wide);
                 }
                 n = 0;
@@ -111,10 +125,29 @@ fn sha1_prefixes_ni<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out:
             out.push(prefix((w[0], w[1]), wide));
         }
     }
-    for i in 0..n {
-        let [w] = sha_ni::digest_words(&[pending[i]]);
-        out[slots[i]] = prefix(w, wide);
+    if n > 0 {
+        // The idle lanes hash stale blocks whose results are dropped.
+        for (&slot, w) in slots[..n].iter().zip(batch(&pending)) {
+            out[slot] = prefix(w, wide);
+        }
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn sha1_prefixes_avx512<'t>(
+    tokens: impl Iterator<Item = &'t [u8]>,
+    wide: bool,
+    out: &mut Vec<u64>,
+) {
+    sha1_prefixes_batched::<16>(tokens, wide, out, |b| sha_avx512::digest_words_x16(b));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn sha1_prefixes_ni<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out: &mut Vec<u64>) {
+    // Four interleaved messages keep the SHA unit busy (one message is a chain of dependent rounds).
+    sha1_prefixes_batched::<4>(tokens, wide, out, |b| sha_ni::digest_words::<4>(b));
 }
 
 /// `sha1_hash32`: `struct.unpack("<I", sha1(data).digest()[:4])[0]`.
