@@ -365,7 +365,9 @@ def test_lsh_queries_match(scheme: str, threshold: float) -> None:
     assert ours.get_counts() == theirs.get_counts()
     assert list(ours.keys) == list(theirs.keys.keys())
     for key in list(theirs.keys.keys())[:20]:
-        assert ours.keys[key] == theirs.keys.get(key)
+        assert ours.keys[key] == ours.keys.get(key) == theirs.keys.get(key)
+    assert ours.keys.get("missing") == theirs.keys.get("missing") == []
+    assert ours.keys.size() == theirs.keys.size()
     # Remove a third, then everything must still agree.
     for i in range(0, len(docs), 3):
         ours.remove(f"doc{i}")

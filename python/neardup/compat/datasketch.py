@@ -796,6 +796,12 @@ class _KeysView(Mapping[Hashable, list[bytes]]):
     def __contains__(self, key: object) -> bool:
         return key in self._lsh._slot_of
 
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        """Band keys of ``key``; like datasketch's storage, ``[]`` for a missing key by default."""
+        if key in self._lsh._slot_of:
+            return self[key]
+        return [] if default is None else default
+
     def size(self) -> int:
         return len(self)
 
