@@ -248,6 +248,22 @@ def test_errors_match_datasketch() -> None:
         nd.MinHash(hashobj=object())
 
 
+def test_bulk_error_mid_stream() -> None:
+    """A bad token deep inside a long input raises cleanly (the hashing pipeline stops, no hang)."""
+    docs: list[list[Any]] = [[b"ok"]] * 900
+    docs[700] = [b"fine", "not bytes"]
+    with pytest.raises(TypeError, match="encoded"):
+        nd.MinHash.bulk(docs, num_perm=16)
+
+    def failing() -> Iterator[list[bytes]]:
+        yield from [[b"a"]] * 600
+        raise RuntimeError("source failed")
+
+    with pytest.raises(RuntimeError, match="source failed"):
+        nd.MinHash.bulk(failing(), num_perm=16)
+    assert len(nd.MinHash.bulk([[b"a"]] * 600, num_perm=16)) == 600
+
+
 def test_minhash_pickle_roundtrip() -> None:
     m = nd.MinHash(num_perm=32, seed=9, scheme="legacy")
     m.update_batch(TOKEN_SETS["non-ascii"])
