@@ -168,3 +168,77 @@ fn lsh_params_match_datasketch() {
         assert_eq!(lsh::optimal_params(t, k, fp, fnw).unwrap(), want, "{t} {k}");
     }
 }
+
+mod properties {
+    use super::*;
+    use neardup_core::compat::datasketch::lsh::DsLsh;
+    use proptest::prelude::*;
+
+    fn scheme() -> impl Strategy<Value = Scheme> {
+        prop_oneof![
+            Just(Scheme::Legacy),
+            Just(Scheme::Affine32),
+            Just(Scheme::Affine64)
+        ]
+    }
+
+    fn docs() -> impl Strategy<Value = Vec<Vec<Vec<u8>>>> {
+        // Token lengths straddle SHA-1's one/two-block boundary (55/56 bytes).
+        let token = proptest::collection::vec(any::<u8>(), 0..130);
+        proptest::collection::vec(proptest::collection::vec(token, 0..40), 0..40)
+    }
+
+    fn one_by_one<L: neardup_core::compat::datasketch::Lane>(
+        h: &DsMinHasher,
+        docs: &[Vec<Vec<u8>>],
+        init: &[L],
+    ) -> Vec<L> {
+        let th = TokenHash::default_for(h.scheme());
+        let mut out = Vec::new();
+        for doc in docs {
+            let mut sig = init.to_vec();
+            h.fold_tokens(&mut sig, doc.iter().map(|t| t.as_slice()), th)
+                .unwrap();
+            out.extend(sig);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn bulk_equals_folding_each_document(
+            docs in docs(), scheme in scheme(), seed in any::<u32>(), num_perm in 1usize..70,
+        ) {
+            let h = DsMinHasher::new(scheme, seed, num_perm).unwrap();
+            let mut packed = ByteDocs::new();
+            for doc in &docs {
+                for t in doc {
+                    packed.push_token(t);
+                }
+                packed.end_doc();
+            }
+            let th = TokenHash::default_for(scheme);
+            if scheme.is_narrow() {
+                let init = vec![u32::MAX; num_perm];
+                prop_assert_eq!(h.bulk(&packed, &init, th).unwrap(), one_by_one(&h, &docs, &init));
+            } else {
+                let init = vec![scheme.max_hash(); num_perm];
+                prop_assert_eq!(h.bulk(&packed, &init, th).unwrap(), one_by_one(&h, &docs, &init));
+            }
+        }
+
+        #[test]
+        fn lsh_finds_every_item_until_removed(
+            sigs in proptest::collection::vec(proptest::collection::vec(0u64..4, 12), 1..30),
+        ) {
+            let mut idx = DsLsh::new(12, 4, 3).unwrap();
+            let slots: Vec<u32> = sigs.iter().map(|s| idx.insert(s).unwrap()).collect();
+            for (s, &slot) in sigs.iter().zip(&slots) {
+                prop_assert!(idx.query(s).unwrap().contains(&slot));
+            }
+            idx.remove(slots[0]).unwrap();
+            prop_assert!(!idx.query(&sigs[0]).unwrap().contains(&slots[0]));
+            prop_assert_eq!(idx.len(), sigs.len() - 1);
+        }
+    }
+}
