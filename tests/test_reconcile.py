@@ -205,3 +205,35 @@ def test_json_is_deterministic(seeds: tuple[neardup.Snapshot, neardup.Snapshot])
 def test_invalid_thresholds(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="threshold"):
         compare(neardup.Snapshot([]), neardup.Snapshot([]), **kwargs)
+
+
+def test_same_title_listed_for_two_papers_is_disambiguated_by_content() -> None:
+    """Two distinct papers with one title (journal and conference versions, say) on both sides: each old
+    entry goes to the new entry that agrees with it, not to the first in listing order."""
+    old = [
+        neardup.Entry(title="Book review column", abstract="Karl Aberer", extra={"year": "2002"}),
+        neardup.Entry(title="Book review column", abstract="Alice Smith, Bob Jones", extra={"year": "2003"}),
+    ]
+    new = [
+        neardup.Entry(title="Book Review Column", abstract="Alice Smith, Bob Jones", extra={"year": "2003"}),
+        neardup.Entry(title="Book review column", abstract="Karl Aberer", extra={"year": "2002"}),
+    ]
+    d = compare(neardup.Snapshot(old), neardup.Snapshot(new))
+    got = sorted((m.old.position, m.new.position) for m in (*d.unchanged, *d.changed))
+    assert got == [(0, 1), (1, 0)]
+    assert all(m.how == "title" for m in (*d.unchanged, *d.changed))
+    # Same content, metadata decides: the year agrees.
+    old2 = [neardup.Entry(title="Editorial", abstract="J. Doe", extra={"year": y}) for y in ("1999", "2001")]
+    new2 = [neardup.Entry(title="Editorial", abstract="J. Doe", extra={"year": y}) for y in ("2001", "1999")]
+    d2 = compare(neardup.Snapshot(old2), neardup.Snapshot(new2))
+    assert sorted((m.old.position, m.new.position) for m in d2.unchanged) == [(0, 1), (1, 0)]
+
+
+def test_similarity_of_key_and_title_matches_is_the_text_ratio() -> None:
+    a = neardup.Entry(title="T", abstract="one two three four five six seven eight", key="arxiv:1")
+    b = neardup.Entry(title="T", abstract="one two three four five six seven nine", key="arxiv:1")
+    d = compare(neardup.Snapshot([a]), neardup.Snapshot([b]))
+    (m,) = d.changed
+    assert m.how == "key"
+    assert 0.8 < m.similarity < 1.0
+    assert set(m.fields) == {"abstract"}

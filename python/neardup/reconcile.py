@@ -58,6 +58,7 @@ META_FIELDS: tuple[str, ...] = (
 )
 TEXT_FIELDS: tuple[str, ...] = ("title", "abstract")
 _WORD = re.compile(r"\w+")
+_WHOLE = "\x00whole"  # diff job of a pair's whole text (never a field name)
 
 
 def _collapse(text: str) -> str:
@@ -368,12 +369,17 @@ def compare(
     # Which matched pairs differ in text, and the diffs of their differing fields, in one batch.
     diff_jobs: list[tuple[int, str]] = []
     diff_inputs: list[tuple[str, str]] = []
-    for k, (i, j, _how, _s) in enumerate(pairs):
+    for k, (i, j, _how, score) in enumerate(pairs):
+        before = len(diff_jobs)
         for name in TEXT_FIELDS:
             a, b = getattr(o[i], name), getattr(n[j], name)
             if a != b and _collapse(a) != _collapse(b):
                 diff_jobs.append((k, name))
                 diff_inputs.append((a, b))
+        if score is None and len(diff_jobs) > before:
+            # Key and title matches report the word-diff ratio of the whole text as their similarity.
+            diff_jobs.append((k, _WHOLE))
+            diff_inputs.append((_text_of(o[i]), _text_of(n[j])))
     diffs = _core.diff_many(diff_inputs) if diff_inputs else []
     fields_of: dict[int, dict[str, _core.Diff]] = defaultdict(dict)
     for (k, name), d in zip(diff_jobs, diffs, strict=True):
@@ -384,12 +390,9 @@ def compare(
     for k, (i, j, how, score) in enumerate(pairs):
         fields = fields_of.get(k, {})
         meta = _meta_differences(o[i], n[j])
+        whole = fields.pop(_WHOLE, None)
         if score is None:
-            if fields:
-                whole = _core.diff(_text_of(o[i]), _text_of(n[j]))
-                score = whole.ratio
-            else:
-                score = 1.0
+            score = 1.0 if whole is None else whole.ratio
         is_changed = bool(fields) or (include_meta and bool(meta))
         m = Match(o[i], n[j], how, score, fields, meta, is_changed)
         (changed if is_changed else unchanged).append(m)
