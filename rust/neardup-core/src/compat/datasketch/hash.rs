@@ -39,6 +39,7 @@ fn sha1_words(data: &[u8]) -> [u32; 5] {
 
 /// Writes the one padded block of a message shorter than 56 bytes into `block`, in place (batches
 /// fill their lanes directly; a temporary block would be copied once more).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn fill_block(block: &mut [u8; 64], data: &[u8]) {
     // Copy 8 bytes at a time: a fixed-size copy is a plain move, a variable-length one a memcpy call.
@@ -98,6 +99,7 @@ pub fn sha1_prefixes<'t>(tokens: impl Iterator<Item = &'t [u8]>, wide: bool, out
 
 /// Hashes `tokens` in batches of `N` one-block messages with `batch` (a multi-message SHA-1); tokens of
 /// 56 bytes or more (rare: two blocks or more) take the generic path but keep their place in `out`.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn sha1_prefixes_batched<'t, const N: usize>(
     tokens: impl Iterator<Item = &'t [u8]>,
