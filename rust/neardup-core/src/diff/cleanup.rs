@@ -99,29 +99,29 @@ pub(crate) fn semantic(
 }
 
 fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, cap: usize, out: &mut Vec<Seg>) {
-    // Change weight: the larger of its deleted and inserted characters.
-    let change_w = |s: &Seg| old.weight(s.a, s.a_len).max(new.weight(s.b, s.b_len));
     out.clear();
-    // Weight of each change on the stack, kept alongside so merged changes are not re-summed.
-    let mut weights: Vec<usize> = Vec::with_capacity(script.len());
+    // (old, new) characters of each run on the stack: merged runs add them up instead of re-summing
+    // their tokens, which would make a long chain of folds quadratic.
+    let mut weights: Vec<(usize, usize)> = Vec::with_capacity(script.len());
     for &seg in script.iter() {
         out.push(seg);
-        weights.push(if seg.eq { 0 } else { change_w(&seg) });
+        weights.push((old.weight(seg.a, seg.a_len), new.weight(seg.b, seg.b_len)));
         while out.len() >= 3 {
             let n = out.len();
             let (c1, e, c2) = (out[n - 3], out[n - 2], out[n - 1]);
             if c1.eq || !e.eq || c2.eq {
                 break;
             }
-            let ew = old.weight(e.a, e.a_len);
-            if e.a_len > cap || ew > weights[n - 3] || ew > weights[n - 1] {
+            let (w1, we, w2) = (weights[n - 3], weights[n - 2], weights[n - 1]);
+            // Equal runs have the same characters on both sides, so `we.0` is the equality's length.
+            if e.a_len > cap || we.0 > w1.0.max(w1.1) || we.0 > w2.0.max(w2.1) {
                 break;
             }
             let merged = Seg::change(c1.a, c2.a + c2.a_len - c1.a, c1.b, c2.b + c2.b_len - c1.b);
             out.truncate(n - 3);
             weights.truncate(n - 3);
             out.push(merged);
-            weights.push(change_w(&merged));
+            weights.push((w1.0 + we.0 + w2.0, w1.1 + we.1 + w2.1));
         }
     }
     std::mem::swap(script, out);

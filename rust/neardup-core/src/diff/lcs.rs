@@ -109,43 +109,70 @@ impl Lcs {
         }
     }
 
-    /// Runs the recurrence over `rows_ids` from `V = all ones`; keeps every row in `rows` if `store`.
-    fn run(&mut self, rows_ids: impl Iterator<Item = u32>, w: usize, store: bool) {
-        self.v.clear();
-        self.v.resize(w, !0);
+    /// One step of the recurrence: `v` becomes the row after a token with match mask `m`.
+    #[inline(always)]
+    fn step(v: &mut [u64], m: &[u64]) {
+        if let ([x], [mk]) = (&mut *v, m) {
+            let u = *x & mk;
+            *x = x.wrapping_add(u) | (*x - u);
+            return;
+        }
+        let mut carry = false;
+        for (x, &mk) in v.iter_mut().zip(m) {
+            let u = *x & mk;
+            let (s, c1) = x.overflowing_add(u);
+            let (s, c2) = s.overflowing_add(u64::from(carry));
+            carry = c1 | c2;
+            // u ⊆ x, so x - u never borrows.
+            *x = s | (*x - u);
+        }
+    }
+
+    #[inline]
+    fn mask(&self, id: u32, w: usize) -> &[u64] {
+        let row = if id == ABSENT {
+            0
+        } else {
+            self.slot[id as usize] as usize
+        };
+        &self.pm[row * w..row * w + w]
+    }
+
+    /// Runs the recurrence over `rows_ids` from `V = all ones`, leaving the last row in `v`.
+    fn run(&mut self, rows_ids: impl Iterator<Item = u32>, w: usize) {
+        let mut v = std::mem::take(&mut self.v);
+        v.clear();
+        v.resize(w, !0);
         for id in rows_ids {
-            let row = if id == ABSENT {
-                0
-            } else {
-                self.slot[id as usize] as usize
-            };
-            let m = &self.pm[row * w..row * w + w];
-            if w == 1 {
-                let (v, u) = (self.v[0], self.v[0] & m[0]);
-                self.v[0] = v.wrapping_add(u) | (v - u);
-            } else {
-                let mut carry = false;
-                for (v, &mk) in self.v.iter_mut().zip(m) {
-                    let u = *v & mk;
-                    let (s, c1) = v.overflowing_add(u);
-                    let (s, c2) = s.overflowing_add(u64::from(carry));
-                    carry = c1 | c2;
-                    // u ⊆ v, so v - u never borrows.
-                    *v = s | (*v - u);
+            Self::step(&mut v, self.mask(id, w));
+        }
+        self.v = v;
+    }
+
+    /// Runs the recurrence over all of `a`, keeping every row in `rows` (row `i` = `V_{i+1}`).
+    fn run_stored(&mut self, a: &[u32], w: usize) {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        rows.resize(a.len() * w, !0);
+        for (i, &id) in a.iter().enumerate() {
+            let (done, rest) = rows.split_at_mut(i * w);
+            let cur = &mut rest[..w];
+            if i > 0 {
+                // A word loop, not `copy_from_slice`: rows are a few words and a memcpy call costs more.
+                for (c, &p) in cur.iter_mut().zip(&done[(i - 1) * w..]) {
+                    *c = p;
                 }
             }
-            if store {
-                self.rows.extend_from_slice(&self.v);
-            }
+            Self::step(cur, self.mask(id, w));
         }
+        self.rows = rows;
     }
 
     /// One LCS of `a` and `b` from the full table.
     fn trace(&mut self, a: &[u32], ao: usize, b: &[u32], bo: usize, out: &mut Vec<(usize, usize)>) {
         let w = words(b.len());
         self.build_pm(b.iter().copied(), w);
-        self.rows.clear();
-        self.run(a.iter().copied(), w, true);
+        self.run_stored(a, w);
         self.reset_slots(b);
         // Walk back from (n, m). Bit j-1 of V_i set: L[i][j] = L[i][j-1], so b[j-1] is not matched here.
         // Otherwise a[i-1] is deleted if L[i-1][j] already reaches L[i][j] (bit j-1 of V_{i-1} clear), or
@@ -175,7 +202,7 @@ impl Lcs {
         let (m, w) = (b.len(), words(b.len()));
         // Forward: fwd[j] = LCS(a[..mid], b[..j]).
         self.build_pm(b.iter().copied(), w);
-        self.run(a[..mid].iter().copied(), w, false);
+        self.run(a[..mid].iter().copied(), w);
         self.reset_slots(b);
         self.fwd.clear();
         self.fwd.push(0);
@@ -187,7 +214,7 @@ impl Lcs {
         // Backward over reversed sequences: after it, the zeros of V among bits 0..t count
         // LCS(a[mid..], b[m-t..]).
         self.build_pm(b.iter().rev().copied(), w);
-        self.run(a[mid..].iter().rev().copied(), w, false);
+        self.run(a[mid..].iter().rev().copied(), w);
         self.reset_slots(b);
         let total_back: u32 = (0..m)
             .map(|t| u32::from((self.v[t / 64] >> (t % 64)) & 1 == 0))

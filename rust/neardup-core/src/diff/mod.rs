@@ -326,7 +326,12 @@ impl Differ {
             t.cp_end += lo_cp;
         }
         let (ta, tb) = (&self.ta, &self.tb);
-        let same = |x: &Token, y: &Token| old[x.start..x.end] == new[y.start..y.end];
+        let same = |x: &Token, y: &Token| {
+            tokens::same_bytes(
+                &old.as_bytes()[x.start..x.end],
+                &new.as_bytes()[y.start..y.end],
+            )
+        };
         let tpre = ta.iter().zip(tb).take_while(|(x, y)| same(x, y)).count();
         let tsuf = ta[tpre..]
             .iter()

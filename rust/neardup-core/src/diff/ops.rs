@@ -8,7 +8,7 @@
 //! reconstruction exact but costs nothing (the distance counts tokens) and renders as plain text.
 
 use super::script::Seg;
-use super::tokens::Token;
+use super::tokens::{same_bytes, Token};
 use super::trim::Frame;
 use super::{Op, Span, Tag};
 use crate::shingle::{is_space, Unit};
@@ -183,14 +183,31 @@ pub(crate) fn build(
             db += seg.b_len;
             continue;
         }
-        for k in 0..seg.a_len {
-            let (xs, xe) = at(&ta[seg.a + k]);
-            let (ys, ye) = at(&tb[seg.b + k]);
-            w.region((po, xs), (pn, ys), da, db);
-            (da, db) = (0, 0);
-            w.out.piece(true, (xs, xe), (ys, ye), 1, 1);
-            (po, pn) = (xe, ye);
+        if seg.a_len == 0 {
+            continue;
         }
+        let (xs, mut xe) = at(&ta[seg.a]);
+        let (ys, mut ye) = at(&tb[seg.b]);
+        w.region((po, xs), (pn, ys), da, db);
+        (da, db) = (0, 0);
+        // The run is equal token by token; only a gap that differs (whitespace) interrupts it.
+        let (mut so, mut sn, mut n) = (xs, ys, 1);
+        for k in 1..seg.a_len {
+            let (xs, x_end) = at(&ta[seg.a + k]);
+            let (ys, y_end) = at(&tb[seg.b + k]);
+            if !same_bytes(
+                &old.as_bytes()[xe.byte..xs.byte],
+                &new.as_bytes()[ye.byte..ys.byte],
+            ) {
+                w.out.piece(true, (so, xe), (sn, ye), n, n);
+                w.region((xe, xs), (ye, ys), 0, 0);
+                (so, sn, n) = (xs, ys, 0);
+            }
+            n += 1;
+            (xe, ye) = (x_end, y_end);
+        }
+        w.out.piece(true, (so, xe), (sn, ye), n, n);
+        (po, pn) = (xe, ye);
     }
     // Between the last token of the middle and its end there is only whitespace: cheap to count.
     let hi = |s: &str, toks: &[Token], hi: usize| {

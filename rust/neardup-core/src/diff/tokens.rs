@@ -97,7 +97,61 @@ const ASCII_CLASS: [u8; 128] = {
     t
 };
 
-/// The common case (English abstracts): bytes are code points, and `\w` / `\s` are table look-ups.
+/// Masks of the word bytes and of the whitespace bytes of up to 64 ASCII bytes (bit `i` = byte `i`).
+#[inline(always)]
+fn class_masks(chunk: &[u8]) -> (u64, u64) {
+    #[cfg(target_arch = "x86_64")]
+    if chunk.len() == 64 {
+        return sse2::masks64(chunk);
+    }
+    let (mut word, mut space) = (0u64, 0u64);
+    for (i, &b) in chunk.iter().enumerate() {
+        let c = ASCII_CLASS[usize::from(b & 0x7f)];
+        word |= u64::from(c == 1) << i;
+        space |= u64::from(c == 0) << i;
+    }
+    (word, space)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// [`super::class_masks`] of exactly 64 ASCII bytes, 16 at a time.
+    #[inline(always)]
+    pub(super) fn masks64(chunk: &[u8]) -> (u64, u64) {
+        let (mut word, mut space) = (0u64, 0u64);
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of the x86_64 baseline, and `chunk` holds 64 bytes, so the unaligned
+            // 16-byte load at `16 * k` stays in bounds.
+            unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
+                let in_range = |lo: u8, hi: u8, x: __m128i| {
+                    _mm_and_si128(
+                        _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
+                        _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
+                    )
+                };
+                let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let w = _mm_or_si128(
+                    _mm_or_si128(in_range(b'0', b'9', v), in_range(b'a', b'z', lower)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
+                );
+                let s = _mm_or_si128(
+                    _mm_or_si128(in_range(0x09, 0x0d, v), in_range(0x1c, 0x1f, v)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+                );
+                word |= u64::from(_mm_movemask_epi8(w) as u16) << (16 * k);
+                space |= u64::from(_mm_movemask_epi8(s) as u16) << (16 * k);
+            }
+        }
+        (word, space)
+    }
+}
+
+/// The common case (English abstracts): bytes are code points. Word bytes and whitespace bytes are found
+/// 64 at a time as bit masks; tokens start at punctuation bytes and at word bytes not preceded by one,
+/// so the loop runs once per token instead of branching on every byte.
 fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
     let tok = |s, e| Token {
         start: s,
@@ -109,25 +163,75 @@ fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
         out.extend((0..text.len()).map(|i| tok(i, i + 1)));
         return;
     }
-    let class = |b: u8| ASCII_CLASS[usize::from(b & 0x7f)];
-    let mut i = 0;
-    while i < text.len() {
-        match class(text[i]) {
-            0 => i += 1,
-            1 => {
-                let s = i;
-                i += 1 + text[i + 1..]
-                    .iter()
-                    .position(|&b| class(b) != 1)
-                    .unwrap_or(text.len() - i - 1);
-                out.push(tok(s, i));
-            }
-            _ => {
-                out.push(tok(i, i + 1));
-                i += 1;
+    // Start of a word run that reached the end of the previous chunk.
+    let mut open: Option<usize> = None;
+    let mut prev_word = 0u64;
+    for (c, chunk) in text.chunks(64).enumerate() {
+        let base = c * 64;
+        let valid = if chunk.len() == 64 {
+            !0
+        } else {
+            (1u64 << chunk.len()) - 1
+        };
+        let (word, space) = class_masks(chunk);
+        let non_word = !word & valid;
+        if let Some(s) = open {
+            if non_word != 0 {
+                out.push(tok(s, base + non_word.trailing_zeros() as usize));
+                open = None;
+            } else if chunk.len() < 64 {
+                out.push(tok(s, text.len()));
+                open = None;
             }
         }
+        let punct = non_word & !space;
+        let mut starts = (word & !((word << 1) | prev_word)) | punct;
+        while starts != 0 {
+            let i = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if punct >> i & 1 == 1 {
+                out.push(tok(base + i, base + i + 1));
+                continue;
+            }
+            let rest = non_word & (!0u64 << i);
+            if rest != 0 {
+                out.push(tok(base + i, base + rest.trailing_zeros() as usize));
+            } else if chunk.len() == 64 {
+                open = Some(base + i);
+            } else {
+                out.push(tok(base + i, text.len()));
+            }
+        }
+        prev_word = word >> 63;
     }
+    if let Some(s) = open {
+        out.push(tok(s, text.len()));
+    }
+}
+
+/// Up to 8 bytes as a u64 without a `memcpy` call: for a given length the map is injective (the two
+/// overlapping reads, or the first, middle and last byte, cover every byte).
+#[inline(always)]
+fn load_small(b: &[u8]) -> u64 {
+    let n = b.len();
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    match n {
+        8.. => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+        4..=7 => u32_at(0) | u32_at(n - 4) << 32,
+        1..=3 => u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+        0 => 0,
+    }
+}
+
+/// Byte equality, inlined for the short strings tokens and gaps nearly always are.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 8 {
+            load_small(a) == load_small(b)
+        } else {
+            a == b
+        }
 }
 
 /// Hash of a token's bytes: a multiply-rotate over 8-byte words (rustc's FxHash step) finished with a
@@ -139,15 +243,11 @@ pub(crate) fn hash_token(bytes: &[u8]) -> u64 {
     let mut h = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        h = (h.rotate_left(5) ^ load_small(c)).wrapping_mul(K);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        h = (h.rotate_left(5) ^ load_small(rest)).wrapping_mul(K);
     }
     let h = h ^ (h >> 29);
     h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
@@ -191,7 +291,7 @@ impl Interner {
             }
             if sh == h {
                 let (s, e) = self.reps[id as usize];
-                if &new[s..e] == tok {
+                if same_bytes(&new.as_bytes()[s..e], tok.as_bytes()) {
                     return (i, true);
                 }
             }
@@ -272,6 +372,51 @@ mod tests {
         assert_eq!(v.len(), 5);
         assert_eq!(v[4].cp_start, 4);
         assert_eq!(v[4].start, 7);
+    }
+
+    #[test]
+    fn ascii_chunks_agree_with_a_byte_loop() {
+        // Runs crossing 64-byte chunk boundaries, whole chunks of one word, every byte class.
+        let mut seed = 3u64;
+        let alphabet = b"ab_9 \t\x1c.,-(";
+        for len in [0, 1, 63, 64, 65, 127, 128, 129, 200, 1000] {
+            for _ in 0..20 {
+                let text: String = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        let k = (seed >> 59) as usize;
+                        char::from(if k < 8 {
+                            b'a'
+                        } else {
+                            alphabet[k % alphabet.len()]
+                        })
+                    })
+                    .collect();
+                let mut fast = Vec::new();
+                tokenize(&text, Unit::Word, &mut fast);
+                let mut slow = Vec::new();
+                let mut i = 0;
+                let b = text.as_bytes();
+                while i < b.len() {
+                    match ASCII_CLASS[usize::from(b[i])] {
+                        0 => i += 1,
+                        1 => {
+                            let s = i;
+                            while i < b.len() && ASCII_CLASS[usize::from(b[i])] == 1 {
+                                i += 1;
+                            }
+                            slow.push((s, i));
+                        }
+                        _ => {
+                            slow.push((i, i + 1));
+                            i += 1;
+                        }
+                    }
+                }
+                let fast: Vec<_> = fast.iter().map(|t| (t.start, t.end)).collect();
+                assert_eq!(fast, slow, "{text:?}");
+            }
+        }
     }
 
     #[test]
