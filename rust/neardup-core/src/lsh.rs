@@ -95,8 +95,8 @@ pub fn optimal_params(
     }
     // The search integrates ~2·num_perm·ln(num_perm) S-curves; indexes are often built with the same few
     // settings, so remember the answers.
-    static CACHE: OnceLock<Mutex<HashMap<(u64, usize, u64, u64), (usize, usize)>>> =
-        OnceLock::new();
+    type Params = HashMap<(u64, usize, u64, u64), (usize, usize)>;
+    static CACHE: OnceLock<Mutex<Params>> = OnceLock::new();
     let cache_key = (
         threshold.to_bits(),
         num_perm,
