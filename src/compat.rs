@@ -151,6 +151,9 @@ fn fill_chunk(buf: &mut ByteDocs, docs: &mut Bound<'_, PyIterator>) -> PyResult<
 
 type ChunkResult<L> = (ByteDocs, neardup_core::Result<Vec<L>>);
 
+/// Live slots and their band values, as returned by `_DsLsh.export`.
+type SlotsAndBands<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray2<u64>>);
+
 /// `MinHash.bulk`: signatures of every document of `docs`, row-major. Reading tokens out of Python
 /// objects needs the GIL and runs on this thread; it is pipelined with hashing, which a helper thread
 /// drives on the rayon pool: while chunk `i` is hashed, chunk `i + 1` is read.
@@ -436,10 +439,7 @@ impl PyDsLsh {
     }
 
     /// Live slots (ascending) and their band values, `(n,)` and `(n, bands·rows)`.
-    fn export<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray2<u64>>)> {
+    fn export<'py>(&self, py: Python<'py>) -> PyResult<SlotsAndBands<'py>> {
         let slots: Vec<u32> = self.inner.slots().collect();
         let width = self.inner.bands() * self.inner.rows();
         let flat: Vec<u64> = slots
