@@ -13,12 +13,14 @@ from neardup._core import (
     jaccard,
     shingle_jaccard,
 )
+from neardup.dedup import DedupResult, dedup
 from neardup.errors import SnapshotFormatError
 from neardup.formats import read_snapshot
 from neardup.model import Entry, Snapshot
 from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff, compare
 
 __all__ = [
+    "DedupResult",
     "Diff",
     "DuplicateGroup",
     "Entry",
@@ -32,6 +34,7 @@ __all__ = [
     "SnapshotFormatError",
     "__version__",
     "compare",
+    "dedup",
     "diff",
     "diff_many",
     "jaccard",

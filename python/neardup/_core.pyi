@@ -146,6 +146,56 @@ def _dedup(
     seed: int = 1,
 ) -> tuple[list[tuple[int, int, float]], list[list[int]]]: ...
 
+# Corpus-scale pieces of neardup.dedup and neardup.distributed.ray (private; numpy arrays in and out).
+
+def _banding(*, threshold: float = 0.8, num_perm: int = 128) -> tuple[int, int]:
+    """``(bands, rows)`` of the LSH banding used at `threshold`."""
+
+def _band_keys(
+    texts_: Iterable[str], /, *, threshold: float = 0.8, ngram: int = 3, num_perm: int = 128
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """Band keys ``(n, bands)`` of texts and the mask of texts without shingles."""
+
+def _partition_band_keys(
+    keys: npt.NDArray[np.uint64], empty: npt.NDArray[np.bool_], /, *, doc_base: int, parts: int
+) -> list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]]:
+    """``(band, key, doc)`` entries of each of `parts` reducers; documents numbered from `doc_base`."""
+
+def _buckets_of_entries(
+    band: npt.NDArray[np.uint32], key: npt.NDArray[np.uint64], doc: npt.NDArray[np.uint64], /
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Buckets ``(offsets, docs)`` of shuffled entries."""
+
+def _buckets_of_keys(
+    keys: npt.NDArray[np.uint64], empty: npt.NDArray[np.bool_], /
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Buckets ``(offsets, docs)`` of a key matrix (row i is document i)."""
+
+def _shingle_sets(
+    texts_: Iterable[str], ids: npt.NDArray[np.uint64], /, *, ngram: int = 3
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Shingle-set store ``(ids, offsets, values)`` of texts stored under `ids` (ascending)."""
+
+def _cluster_buckets(
+    offsets: npt.NDArray[np.uint64],
+    docs: npt.NDArray[np.uint64],
+    sets: Sequence[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]],
+    /,
+    *,
+    threshold: float = 0.8,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Verified partial components ``(docs, roots)`` of buckets, roots the smallest members."""
+
+def _components(
+    docs: npt.NDArray[np.uint64], roots: npt.NDArray[np.uint64], /
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Components ``(offsets, members)`` of the edges ``docs[i] — roots[i]``."""
+
+def _dedup_corpus(
+    texts_: Iterable[str], /, *, threshold: float = 0.8, ngram: int = 3, num_perm: int = 128
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Near-duplicate clusters ``(offsets, members)`` of in-memory texts."""
+
 # ---- datasketch compat -----------------------------------------------------------------------------
 # Private engines of neardup.compat.datasketch (its MinHash / MinHashLSH are the public face).
 

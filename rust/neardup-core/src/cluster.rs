@@ -5,6 +5,14 @@
 //! union-find (Tarjan, "Efficiency of a good but not linear set union algorithm", 1975) with path halving
 //! and union by size. Components are reported with sorted members, ordered by their smallest member, so the
 //! output does not depend on thread scheduling.
+//!
+//! [`dedup`] returns every verified pair as well (reconciliation wants them). Corpus-scale clustering only
+//! needs the components, and is built from the pieces of [`bands`] (band keys, shuffles, buckets) and
+//! [`verify`] (bucket verification that skips pairs already connected, mergeable partial components);
+//! [`dedup_corpus`] chains them for texts in memory.
+
+pub mod bands;
+pub mod verify;
 
 use rayon::prelude::*;
 
@@ -123,6 +131,32 @@ pub fn dedup<S: AsRef<str> + Sync>(
         pairs,
         clusters: uf.groups(),
     })
+}
+
+/// Near-duplicate clusters of in-memory texts, by the corpus pipeline: band keys → buckets → exact
+/// verification of bucket members (shingle sets only for documents in some bucket) → components. Clusters
+/// have two or more members, ascending, ordered by their first member. They are the components of the pairs
+/// sharing a band (with the recall-leaning [`bands::Banding::for_threshold`], where [`dedup`] uses equal
+/// weights) whose exact Jaccard is at least `threshold`.
+pub fn dedup_corpus<S: AsRef<str> + Sync>(
+    texts: &[S],
+    shingles: ShingleConfig,
+    hasher: &MinHasher,
+    threshold: f64,
+) -> Result<Vec<Vec<u64>>> {
+    check_threshold(threshold)?;
+    let banding = bands::Banding::for_threshold(threshold, hasher.num_perm)?;
+    let (keys, empty) = bands::band_keys(hasher, &banding, texts)?;
+    let buckets = bands::Buckets::from_matrix(&keys, banding.bands, &empty)?;
+    drop(keys);
+    let members = buckets.members();
+    let chosen: Vec<&str> = members
+        .iter()
+        .map(|&i| texts[i as usize].as_ref())
+        .collect();
+    let sets = verify::shingle_sets(&shingles, &chosen, &members)?;
+    let forest = verify::cluster_buckets(&buckets, &sets.view(), threshold)?;
+    verify::components(&forest)
 }
 
 #[cfg(test)]

@@ -1,0 +1,598 @@
+"""Corpus-scale near-duplicate clustering.
+
+`dedup` clusters texts held in memory; `dedup_files` streams snapshot files and plain JSONL/CSV corpora.
+Both run the same pipeline in the Rust core: MinHash signatures → LSH band keys → buckets of documents
+sharing a band → exact shingle-Jaccard verification of bucket members → connected components. A cluster is
+a connected component of the graph whose edges are the pairs that share a bucket and whose exact Jaccard
+is at least the threshold, so the result does not depend on threads, chunking or sharding
+(`neardup.distributed.ray.dedup` gives the same clusters).
+
+Memory of `dedup_files`: the first pass keeps, per document, its band keys (8 bytes per band: 72 bytes at
+the default threshold; the signature itself is dropped) and its id. The second pass re-reads the files and
+computes shingle sets only for documents that share a bucket with another one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from neardup import _core
+from neardup._core import NeardupError
+from neardup.errors import SnapshotFormatError
+from neardup.formats import FORMATS, read_snapshot
+from neardup.formats.detect import detect_format
+from neardup.formats.fields import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS, describe
+from neardup.formats.source import Source, open_source
+from neardup.model import Entry
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "FIELDS",
+    "TEXT_FIELDS",
+    "DedupResult",
+    "ReadSpec",
+    "Record",
+    "dedup",
+    "dedup_files",
+    "iter_records",
+    "open_atomic",
+]
+
+DEFAULT_THRESHOLD = 0.8
+FIELDS: tuple[str, ...] = ("title", "abstract", "title+abstract")
+"""What `field` may name: the text of a record that is compared."""
+TEXT_FIELDS: tuple[str, ...] = ("text", "content", "body")
+"""Fields read from JSONL/CSV records that have neither a title nor an abstract field (plain corpora)."""
+
+_CHUNK = 4096
+"""Documents per call into the core while streaming: big enough to use every core, small enough to keep
+only a few MB of text alive."""
+
+PathLike: TypeAlias = str | os.PathLike[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DedupResult:
+    """Near-duplicate clusters of a corpus.
+
+    Attributes:
+        clusters: clusters of two or more documents (indices into the input, in input order across
+            files), members ascending, clusters ordered by their first member.
+        size: the number of documents.
+        ids: for `dedup_files`, the id of each document (its id field, else ``path:line``); else None.
+    """
+
+    clusters: list[list[int]]
+    size: int
+    ids: Sequence[str] | None = field(default=None, repr=False)
+
+    @property
+    def representative(self) -> list[int]:
+        """The document kept for each cluster: its first member."""
+        return [c[0] for c in self.clusters]
+
+    @property
+    def keep(self) -> npt.NDArray[np.bool_]:
+        """Boolean mask over the documents: True for documents in no cluster and for each cluster's
+        first member."""
+        mask = np.ones(self.size, dtype=np.bool_)
+        for c in self.clusters:
+            mask[c[1:]] = False
+        return mask
+
+    @property
+    def duplicates(self) -> int:
+        """How many documents a deduplicated copy drops."""
+        return sum(len(c) - 1 for c in self.clusters)
+
+    @property
+    def has_duplicates(self) -> bool:
+        return bool(self.clusters)
+
+    def labels(self) -> npt.NDArray[np.int64]:
+        """The cluster number of each document (its position in `clusters`), -1 for unclustered ones."""
+        out = np.full(self.size, -1, dtype=np.int64)
+        for number, c in enumerate(self.clusters):
+            out[c] = number
+        return out
+
+
+def _clusters(offsets: npt.NDArray[np.uint64], members: npt.NDArray[np.uint64]) -> list[list[int]]:
+    flat = members.tolist()
+    bounds = offsets.tolist()
+    return [flat[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def dedup(
+    texts: Iterable[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    ngram: int = 3,
+    num_perm: int = 128,
+) -> DedupResult:
+    """Near-duplicate clusters of `texts`.
+
+    Texts are normalised (NFKC, lower case), cut into word `ngram` shingles and MinHashed with `num_perm`
+    values; documents sharing an LSH band are verified on their exact shingle Jaccard, and those at or above
+    `threshold` are joined. All of it runs in the Rust core, in parallel, with the GIL released.
+
+    Args:
+        texts: the documents (a sequence or any iterable of str).
+        threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1).
+        ngram: words per shingle.
+        num_perm: MinHash values per signature.
+
+    Returns:
+        A `DedupResult`: ``clusters`` (lists of indices), ``representative``, ``keep``.
+
+    Raises:
+        ValueError: a parameter is out of range.
+        TypeError: a text is not a str.
+    """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of str, not a single str")
+    seq = texts if isinstance(texts, Sequence) else list(texts)
+    offsets, members = _core._dedup_corpus(seq, threshold=threshold, ngram=ngram, num_perm=num_perm)
+    return DedupResult(_clusters(offsets, members), len(seq))
+
+
+# ---- reading records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSpec:
+    """How documents are read from files (picklable, so distributed workers read the same way).
+
+    Attributes:
+        format: a snapshot format (`neardup.formats.FORMATS`) or ``"auto"``.
+        field: which text is compared: ``title``, ``abstract`` or ``title+abstract``.
+        id_field, title_field, abstract_field: the fields holding them (JSONL, CSV, hf-json); None
+            guesses from common names.
+        text_field: for JSONL/CSV corpora, one field holding the whole text (overrides `field`).
+    """
+
+    format: str = "auto"
+    field: str = "title+abstract"
+    id_field: str | None = None
+    title_field: str | None = None
+    abstract_field: str | None = None
+    text_field: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.field not in FIELDS:
+            raise ValueError(f"field must be one of {', '.join(FIELDS)}, got {self.field!r}")
+        if self.format != "auto" and self.format not in FORMATS:
+            known = ", ".join(("auto", *FORMATS))
+            raise ValueError(f"unknown snapshot format {self.format!r}; expected one of {known}")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One document: its id, the text compared, and (on request) the record as one JSON line."""
+
+    id: str
+    text: str
+    line: int | None
+    raw: str | None = None
+
+
+def _lookup(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+    if name in record:
+        return True, record[name]
+    value: Any = record
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+class _Mapper:
+    """Maps JSONL/CSV records to `Record`s, raising `SnapshotFormatError` for unusable ones."""
+
+    def __init__(self, source: Source, spec: ReadSpec) -> None:
+        self.source = source
+        self.spec = spec
+
+    def _text(
+        self, record: Mapping[str, Any], line: int, explicit: str | None, guesses: Sequence[str]
+    ) -> str | None:
+        """The text of the explicit field (which must exist), else of the first guessed field present;
+        None when no guessed field is present."""
+        if explicit is not None:
+            found, value = _lookup(record, explicit)
+            if not found:
+                raise self.source.error(line, f"a field {explicit!r}", describe(record))
+            name = explicit
+        else:
+            guessed = next((n for n in guesses if n in record and record[n] not in (None, "")), None)
+            if guessed is None:
+                guessed = next((n for n in guesses if n in record), None)
+            if guessed is None:
+                return None
+            name, value = guessed, record[guessed]
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise self.source.error(line, f"a string in field {name!r}", describe(value))
+        return value
+
+    def _id(self, record: Mapping[str, Any], line: int) -> str:
+        id_field = self.spec.id_field
+        if id_field is not None:
+            found, value = _lookup(record, id_field)
+            if not found or value is None or value == "":
+                raise self.source.error(line, f"a field {id_field!r} (id)", describe(record))
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise self.source.error(line, f"a string id in field {id_field!r}", describe(value))
+            return str(value)
+        for name in ID_FIELDS:
+            value = record.get(name)
+            if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+                return str(value)
+        return f"{self.source.name}:{line}"
+
+    def record(self, record: Mapping[str, Any], line: int, raw: str | None) -> Record:
+        paper = record.get("paper")
+        if isinstance(paper, Mapping):  # a Daily Papers item: the paper's own fields win
+            record = {**{k: v for k, v in record.items() if k != "paper"}, **paper}
+        spec = self.spec
+        if spec.text_field is not None:
+            text = self._text(record, line, spec.text_field, ()) or ""
+        else:
+            title: str | None = None
+            abstract: str | None = None
+            if spec.field != "abstract":
+                title = self._text(record, line, spec.title_field, TITLE_FIELDS)
+            if spec.field != "title":
+                abstract = self._text(record, line, spec.abstract_field, ABSTRACT_FIELDS)
+            if title is None and abstract is None:
+                plain = self._text(record, line, None, TEXT_FIELDS)
+                if plain is None:
+                    wanted = {"title": TITLE_FIELDS, "abstract": ABSTRACT_FIELDS}.get(
+                        spec.field, TITLE_FIELDS + ABSTRACT_FIELDS
+                    )
+                    names = ", ".join((*wanted, *TEXT_FIELDS))
+                    raise self.source.error(line, f"a text field ({names})", describe(record))
+                text = plain
+            elif spec.field == "title+abstract":
+                text = f"{title or ''}\n{abstract or ''}"
+            else:
+                text = title if title is not None else abstract or ""
+        return Record(self._id(record, line), text, line, raw)
+
+
+def _jsonl_records(source: Source, spec: ReadSpec, raw: bool) -> Iterator[Record]:
+    mapper = _Mapper(source, spec)
+    seen = False
+    for number, data in source.binary_lines():
+        if not data.strip():
+            continue
+        try:
+            record = json.loads(data)
+        except UnicodeDecodeError:
+            source.decode(number, data)  # raises with the offending byte and column
+            raise  # pragma: no cover - decode() raised already
+        except json.JSONDecodeError as error:
+            raise source.error(
+                number, "a JSON object", f"invalid JSON ({error.msg} at column {error.colno})"
+            ) from None
+        except ValueError as error:
+            raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
+        except RecursionError:
+            raise source.error(number, "a JSON object", "values nested too deeply") from None
+        if not isinstance(record, dict):
+            raise source.error(number, "a JSON object", describe(record))
+        seen = True
+        yield mapper.record(record, number, data.decode("utf-8").strip() if raw else None)
+    if not seen:
+        raise source.error(None, "at least one JSON object", "only blank lines")
+
+
+def _csv_records(source: Source, spec: ReadSpec, raw: bool) -> Iterator[Record]:
+    lines = (text for _, text in source.text_lines())
+    first = next(lines, None)
+    if first is None:  # pragma: no cover - empty files are refused when opened
+        raise source.error(None, "a header row", "an empty file")
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+
+    def replay() -> Iterator[str]:
+        yield first
+        yield from lines
+
+    reader = csv.reader(replay(), delimiter=delimiter, strict=True)
+    mapper = _Mapper(source, spec)
+    try:
+        header = [name.strip() for name in next(reader)]
+        lowered = {column.lower(): column for column in reversed(header)}
+        # Guessed field names match the header case-insensitively ("Title" is the title).
+        renames = {
+            known: lowered[known]
+            for known in (*ID_FIELDS, *TITLE_FIELDS, *ABSTRACT_FIELDS, *TEXT_FIELDS)
+            if known in lowered and lowered[known] != known and known not in header
+        }
+        line = reader.line_num + 1
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                if len(row) != len(header):
+                    raise source.error(
+                        line, f"a row of {len(header)} fields like the header", f"{len(row)} fields"
+                    )
+                record = dict(zip(header, row, strict=True))
+                for known, column in renames.items():
+                    record[known] = record.pop(column)
+                text = json.dumps(record, ensure_ascii=False) if raw else None
+                yield mapper.record(record, line, text)
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise source.error(reader.line_num or 1, "a CSV row", str(error)) from None
+
+
+def _entry_text(entry: Entry, field: str) -> str:
+    if field == "title":
+        return entry.title
+    if field == "abstract":
+        return entry.abstract
+    return f"{entry.title}\n{entry.abstract}"
+
+
+def _snapshot_records(source: Source, format: str, spec: ReadSpec, raw: bool) -> Iterator[Record]:
+    try:
+        snapshot = read_snapshot(
+            source.stream,
+            format,
+            id_field=spec.id_field,
+            title_field=spec.title_field,
+            abstract_field=spec.abstract_field,
+            keep_extra=raw,
+        )
+    except SnapshotFormatError as error:
+        if error.path == source.name:
+            raise
+        raise SnapshotFormatError(source.name, error.line, error.expected, error.got) from None
+    for entry in snapshot.entries:
+        yield Record(
+            entry.key or f"{source.name}:{entry.line}",
+            _entry_text(entry, spec.field),
+            entry.line,
+            json.dumps(entry.to_dict(), ensure_ascii=False) if raw else None,
+        )
+
+
+def iter_records(
+    path: PathLike | IO[bytes],
+    spec: ReadSpec | None = None,
+    *,
+    raw: bool = False,
+    name: str | None = None,
+) -> Iterator[Record]:
+    """The documents of one file, in file order: streamed for JSONL and CSV, read whole for the snapshot
+    formats (pages of a few hundred entries).
+
+    Args:
+        path: a path, ``"-"`` for standard input, or a binary file object.
+        spec: how to read it (`ReadSpec`).
+        raw: also give each record as one JSON line (`Record.raw`): the line itself for JSONL, the row as
+            an object for CSV, `Entry.to_dict` for the snapshot formats.
+        name: the name to show for the file in ids and errors (default: its path).
+
+    Raises:
+        SnapshotFormatError: the file is missing, unreadable or not valid in its format.
+    """
+    spec = spec or ReadSpec()
+    with open_source(path) as source:
+        if name is not None:
+            source.name = name
+        fmt = detect_format(source.head, path=source.name) if spec.format == "auto" else spec.format
+        if fmt == "jsonl":
+            yield from _jsonl_records(source, spec, raw)
+        elif fmt == "csv":
+            yield from _csv_records(source, spec, raw)
+        else:
+            yield from _snapshot_records(source, fmt, spec, raw)
+
+
+@contextmanager
+def _rereadable(paths: Sequence[PathLike]) -> Iterator[list[PathLike | IO[bytes]]]:
+    """`paths` made re-readable: ``-`` (standard input) is spooled to a temporary file first."""
+    with ExitStack() as stack:
+        out: list[PathLike | IO[bytes]] = []
+        spooled: IO[bytes] | None = None
+        for p in paths:
+            if p == "-":
+                if spooled is None:
+                    spooled = stack.enter_context(tempfile.TemporaryFile())
+                    shutil.copyfileobj(sys.stdin.buffer, spooled)
+                out.append(spooled)
+            else:
+                out.append(p)
+        yield out
+
+
+def _records(paths: Sequence[PathLike | IO[bytes]], spec: ReadSpec, raw: bool = False) -> Iterator[Record]:
+    for p in paths:
+        if isinstance(p, str | os.PathLike):
+            yield from iter_records(p, spec, raw=raw)
+        else:
+            p.seek(0)
+            yield from iter_records(p, spec, raw=raw, name="<stdin>")
+
+
+@contextmanager
+def open_atomic(path: PathLike) -> Iterator[IO[str]]:
+    """A text file that replaces `path` only once it is completely written (a temporary file in the same
+    directory, renamed over it); nothing is left behind on failure.
+
+    Raises:
+        NeardupError: the file cannot be written.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(target) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# ---- progress -----------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """One status line on stderr, rewritten in place; silent unless enabled (default: stderr is a tty)."""
+
+    def __init__(self, enabled: bool | None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[Kneardup: {message}")
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+# ---- streaming pipeline -------------------------------------------------------------------------------
+
+
+def _chunks(records: Iterator[Record], size: int = _CHUNK) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for r in records:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def dedup_files(
+    paths: Sequence[PathLike] | PathLike,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    ngram: int = 3,
+    num_perm: int = 128,
+    spec: ReadSpec | None = None,
+    progress: bool | None = None,
+) -> DedupResult:
+    """Near-duplicate clusters of the documents of `paths` (any snapshot format, or JSONL/CSV corpora;
+    ``-`` is standard input), in file order across files. Same clusters as `dedup` on the same texts.
+
+    The files are read twice: once for band keys (kept: 8 bytes per band per document) and ids, once for
+    the texts of documents that share a bucket with another one (their shingle sets are computed then).
+
+    Args:
+        spec: how to read the files (`ReadSpec`: format, compared field, field names).
+        progress: show progress on stderr (None: only when stderr is a terminal).
+
+    Raises:
+        SnapshotFormatError: a file is missing, unreadable or invalid.
+        NeardupError: a file changed between the two passes.
+        ValueError: a parameter is out of range.
+    """
+    spec = spec or ReadSpec()
+    path_list: list[PathLike] = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not path_list:
+        raise ValueError("no input files")
+    show = _Progress(progress)
+    _core._banding(threshold=threshold, num_perm=num_perm)  # parameters checked before reading
+    try:
+        with _rereadable(path_list) as sources:
+            ids, keys, empty = _first_pass(sources, spec, threshold, ngram, num_perm, show)
+            n = len(ids)
+            show(f"grouping {n:,} documents into buckets")
+            offsets, docs = _core._buckets_of_keys(keys, empty)
+            del keys, empty
+            needed = np.unique(docs)
+            stores = _second_pass(sources, spec, needed, n, ngram, show)
+        show(f"verifying {len(needed):,} candidate documents")
+        roots = _core._cluster_buckets(offsets, docs, stores, threshold=threshold)
+        clusters = _clusters(*_core._components(*roots))
+    finally:
+        show.done()
+    return DedupResult(clusters, n, ids)
+
+
+def _first_pass(
+    sources: Sequence[PathLike | IO[bytes]],
+    spec: ReadSpec,
+    threshold: float,
+    ngram: int,
+    num_perm: int,
+    show: Callable[[str], None],
+) -> tuple[list[str], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    ids: list[str] = []
+    key_blocks: list[npt.NDArray[np.uint64]] = []
+    empty_blocks: list[npt.NDArray[np.bool_]] = []
+    for chunk in _chunks(_records(sources, spec)):
+        k, e = _core._band_keys([r.text for r in chunk], threshold=threshold, ngram=ngram, num_perm=num_perm)
+        ids.extend(r.id for r in chunk)
+        key_blocks.append(k)
+        empty_blocks.append(e)
+        show(f"read {len(ids):,} documents")
+    bands, _ = _core._banding(threshold=threshold, num_perm=num_perm)
+    keys = np.concatenate(key_blocks) if key_blocks else np.zeros((0, bands), dtype=np.uint64)
+    empty = np.concatenate(empty_blocks) if empty_blocks else np.zeros(0, dtype=np.bool_)
+    return ids, keys, empty
+
+
+def _second_pass(
+    sources: Sequence[PathLike | IO[bytes]],
+    spec: ReadSpec,
+    needed: npt.NDArray[np.uint64],
+    n: int,
+    ngram: int,
+    show: Callable[[str], None],
+) -> list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]]:
+    stores: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]] = []
+    if len(needed) == 0:
+        return stores
+    wanted = needed.tolist()
+    at = 0
+    texts: list[str] = []
+    chosen: list[int] = []
+    index = -1
+    for index, record in enumerate(_records(sources, spec)):
+        if at < len(wanted) and wanted[at] == index:
+            texts.append(record.text)
+            chosen.append(index)
+            at += 1
+            if len(texts) >= _CHUNK:
+                stores.append(_core._shingle_sets(texts, np.array(chosen, dtype=np.uint64), ngram=ngram))
+                texts, chosen = [], []
+                show(f"re-read {at:,} of {len(wanted):,} candidate documents")
+    if texts:
+        stores.append(_core._shingle_sets(texts, np.array(chosen, dtype=np.uint64), ngram=ngram))
+    if index + 1 != n:
+        raise NeardupError(f"the input changed while it was read ({n} documents, then {index + 1})")
+    return stores

@@ -1,0 +1,448 @@
+"""Near-duplicate clustering of a sharded corpus on a Ray cluster (``pip install "neardup[ray]"``).
+
+`dedup` runs the pipeline of `neardup.dedup` as waves of Ray tasks; the Rust core does the work inside
+the workers and the driver only passes object references and merges small partial results:
+
+1. **map** (one task per shard): read the shard, compute band keys, and deal ``(band, key, doc)``
+   entries to ``partitions`` reducers by a hash of ``(band, key)`` — the shuffle. A document is numbered
+   ``(shard << 32) | position``, which orders documents exactly as the local engine does over the
+   concatenated shards.
+2. **reduce** (one task per partition): sort the entries into buckets; each bucket is whole on one reducer.
+3. **sets** (one task per shard): re-read the shard and compute the exact shingle sets of the documents
+   that some bucket holds.
+4. **verify** (one task per partition): verify the partition's buckets on exact Jaccard, skipping pairs
+   already connected, and return its partial components (each document → smallest document).
+5. **merge** (driver): union of the partial components (a sharded union-find) → clusters, numbered by
+   their first document.
+6. **write** (one task per shard): one JSONL file per shard with ``{"id", "cluster"}`` for each document
+   (``cluster`` is null for documents in no cluster), and with ``keep_first`` the kept records.
+
+Clusters are the connected components of the verified bucket pairs, as in `neardup.dedup`, so the same
+input and parameters give exactly the same clusters as the local engine. Shard paths and the output
+directory must be readable and writable at the same path on every node (a shared filesystem).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import ray
+from ray.exceptions import RayTaskError
+
+from neardup import _core
+from neardup._core import NeardupError
+from neardup.dedup import (
+    DEFAULT_THRESHOLD,
+    DedupResult,
+    ReadSpec,
+    _chunks,
+    _Progress,
+    iter_records,
+    open_atomic,
+)
+
+__all__ = ["RayDedupSummary", "dedup"]
+
+_U64 = npt.NDArray[np.uint64]
+_Store = tuple[_U64, _U64, _U64]
+_SHARD_BITS = 32
+_LOCAL_MASK = (1 << _SHARD_BITS) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class RayDedupSummary:
+    """What a distributed run found and wrote.
+
+    Attributes:
+        documents: documents read, over all shards.
+        clusters: clusters as in `neardup.DedupResult.clusters`: indices in shard order, then file order.
+        shards: the shard paths, in the order given.
+        files: the ``{"id", "cluster"}`` JSONL file written for each shard, in shard order.
+        kept_files: with ``keep_first``, the deduplicated records of each shard; else empty.
+        partitions: how many reducers the band keys were shuffled to.
+    """
+
+    documents: int
+    clusters: list[list[int]]
+    shards: tuple[str, ...]
+    files: tuple[str, ...]
+    kept_files: tuple[str, ...]
+    partitions: int
+
+    @property
+    def duplicates(self) -> int:
+        """Documents a deduplicated copy drops."""
+        return sum(len(c) - 1 for c in self.clusters)
+
+    def result(self) -> DedupResult:
+        """The clusters as a `neardup.DedupResult` (without ids)."""
+        return DedupResult(self.clusters, self.documents)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (cluster sizes, not members)."""
+        return {
+            "documents": self.documents,
+            "clusters": len(self.clusters),
+            "duplicates": self.duplicates,
+            "partitions": self.partitions,
+            "shards": list(self.shards),
+            "files": list(self.files),
+            "kept_files": list(self.kept_files),
+        }
+
+
+# ---- tasks ------------------------------------------------------------------------------------------
+
+
+@ray.remote
+def _map_shard(
+    shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, parts: int
+) -> tuple[Any, ...]:
+    """Band keys of a shard, dealt to `parts` reducers: ``(count, part_0, ..., part_{parts-1})``."""
+    base = shard << _SHARD_BITS
+    count = 0
+    pieces: list[list[tuple[npt.NDArray[np.uint32], _U64, _U64]]] = [[] for _ in range(parts)]
+    for chunk in _chunks(iter_records(path, spec)):
+        if count + len(chunk) > _LOCAL_MASK:
+            raise ValueError(f"{path}: a shard holds at most {_LOCAL_MASK} documents")
+        keys, empty = _core._band_keys(
+            [r.text for r in chunk], threshold=threshold, ngram=ngram, num_perm=num_perm
+        )
+        for p, entries in enumerate(
+            _core._partition_band_keys(keys, empty, doc_base=base + count, parts=parts)
+        ):
+            pieces[p].append(entries)
+        count += len(chunk)
+    out: list[Any] = [count]
+    for piece in pieces:
+        out.append(
+            (
+                np.concatenate([e[0] for e in piece]) if piece else np.zeros(0, np.uint32),
+                np.concatenate([e[1] for e in piece]) if piece else np.zeros(0, np.uint64),
+                np.concatenate([e[2] for e in piece]) if piece else np.zeros(0, np.uint64),
+            )
+        )
+    return tuple(out)
+
+
+@ray.remote(num_returns=2)
+def _reduce(*parts: tuple[npt.NDArray[np.uint32], _U64, _U64]) -> tuple[tuple[_U64, _U64], _U64]:
+    """Buckets of one partition, and the documents they hold."""
+    band = np.concatenate([p[0] for p in parts])
+    key = np.concatenate([p[1] for p in parts])
+    doc = np.concatenate([p[2] for p in parts])
+    offsets, docs = _core._buckets_of_entries(band, key, doc)
+    return (offsets, docs), np.unique(docs)
+
+
+@ray.remote
+def _shard_sets(shard: int, path: str, spec: ReadSpec, ngram: int, count: int, *members: _U64) -> _Store:
+    """Shingle sets of the documents of one shard that some bucket holds, as one store."""
+    base = shard << _SHARD_BITS
+    mine = [m[(m >> _SHARD_BITS) == shard] for m in members]
+    needed = np.unique(np.concatenate(mine)) if mine else np.zeros(0, np.uint64)
+    wanted = (needed & _LOCAL_MASK).tolist()
+    blocks: list[_Store] = []
+    texts: list[str] = []
+    chosen: list[int] = []
+    at = 0
+    seen = 0
+    if wanted:
+        for seen, record in enumerate(iter_records(path, spec), start=1):
+            if at < len(wanted) and wanted[at] == seen - 1:
+                texts.append(record.text)
+                chosen.append(base + seen - 1)
+                at += 1
+                if len(texts) >= 4096:
+                    blocks.append(_core._shingle_sets(texts, np.array(chosen, np.uint64), ngram=ngram))
+                    texts, chosen = [], []
+        if seen != count:
+            raise NeardupError(
+                f"{path}: the shard changed while it was read ({count} documents, then {seen})"
+            )
+    if texts:
+        blocks.append(_core._shingle_sets(texts, np.array(chosen, np.uint64), ngram=ngram))
+    return _concat_stores(blocks)
+
+
+def _concat_stores(blocks: Sequence[_Store]) -> _Store:
+    if not blocks:
+        empty = np.zeros(0, np.uint64)
+        return empty, np.zeros(1, np.uint64), empty
+    ids = np.concatenate([b[0] for b in blocks])
+    values = np.concatenate([b[2] for b in blocks])
+    starts = np.cumsum([0] + [len(b[2]) for b in blocks[:-1]], dtype=np.uint64)
+    offsets = np.concatenate(
+        [np.zeros(1, np.uint64)] + [b[1][1:] + start for b, start in zip(blocks, starts, strict=True)]
+    )
+    return ids, offsets, values
+
+
+@ray.remote
+def _verify(threshold: float, buckets: tuple[_U64, _U64], *stores: _Store) -> tuple[_U64, _U64]:
+    """Partial components of one partition's buckets: ``(docs, roots)``."""
+    offsets, docs = buckets
+    return _core._cluster_buckets(offsets, docs, list(stores), threshold=threshold)
+
+
+@ray.remote
+def _write_shard(
+    path: str,
+    spec: ReadSpec,
+    count: int,
+    local: npt.NDArray[np.int64],
+    cluster: npt.NDArray[np.int64],
+    dropped: npt.NDArray[np.int64],
+    out_path: str,
+    kept_path: str | None,
+) -> int:
+    """Writes ``{"id", "cluster"}`` for each document of a shard (and the kept records); returns how many
+    documents were written."""
+    import json
+
+    labels = np.full(count, -1, dtype=np.int64)
+    labels[local] = cluster
+    drop = np.zeros(count, dtype=np.bool_)
+    drop[dropped] = True
+    written = 0
+    with open_atomic(out_path) as out:
+        if kept_path is None:
+            for i, record in enumerate(iter_records(path, spec)):
+                label = int(labels[i]) if i < count else -1
+                out.write(json.dumps({"id": record.id, "cluster": label if label >= 0 else None}) + "\n")
+                written += 1
+        else:
+            with open_atomic(kept_path) as kept:
+                for i, record in enumerate(iter_records(path, spec, raw=True)):
+                    label = int(labels[i]) if i < count else -1
+                    out.write(json.dumps({"id": record.id, "cluster": label if label >= 0 else None}) + "\n")
+                    if i < count and not drop[i]:
+                        kept.write(f"{record.raw}\n")
+                    written += 1
+    if written != count:
+        raise NeardupError(f"{path}: the shard changed while it was read ({count} documents, then {written})")
+    return written
+
+
+# ---- driver -----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _connected(address: str | None) -> Iterator[None]:
+    """Uses the Ray session of the caller, or connects to `address` (None: a running cluster or a new
+    local one) for the duration of the run."""
+    if ray.is_initialized():
+        yield
+        return
+    ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _get(refs: Any) -> Any:
+    """`ray.get`, re-raising a task's own neardup or value error as itself (not wrapped)."""
+    try:
+        return ray.get(refs)
+    except RayTaskError as error:
+        cause = getattr(error, "cause", None)
+        if isinstance(cause, NeardupError | ValueError | OSError):
+            raise cause from None
+        raise
+
+
+def _output_names(shards: Sequence[str], output_dir: str) -> list[str]:
+    stems = [os.path.splitext(os.path.basename(s))[0] or "shard" for s in shards]
+    unique = len(set(stems)) == len(stems)
+    return [os.path.join(output_dir, stem if unique else f"{i:05d}-{stem}") for i, stem in enumerate(stems)]
+
+
+def dedup(
+    paths: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    ngram: int = 3,
+    num_perm: int = 128,
+    spec: ReadSpec | None = None,
+    keep_first: bool = False,
+    partitions: int | None = None,
+    address: str | None = None,
+    progress: bool | None = None,
+) -> RayDedupSummary:
+    """Near-duplicate clusters of the documents of the shards `paths`, computed by Ray tasks.
+
+    Writes ``<shard>.clusters.jsonl`` into `output_dir` for each shard: one ``{"id": ..., "cluster": ...}``
+    line per document in shard order (``cluster`` is the cluster number, or null); with `keep_first`
+    also ``<shard>.dedup.jsonl``, the shard's records without the duplicates (each cluster keeps its first
+    document). Files are written atomically.
+
+    Args:
+        paths: the shards (any format `neardup.read_snapshot` reads, or JSONL/CSV corpora).
+        output_dir: where the per-shard files go (created if missing).
+        threshold, ngram, num_perm: as in `neardup.dedup`.
+        spec: how to read the shards (`neardup.dedup.ReadSpec`).
+        keep_first: also write the deduplicated records.
+        partitions: reducers of the band-key shuffle (default: the cluster's CPUs).
+        address: the Ray cluster to connect to when Ray is not initialised yet (``"auto"``,
+            ``"ray://host:10001"``; None: a running local cluster or a new one). When this call
+            connects, it disconnects at the end; a session the caller opened is used as it is.
+        progress: show the stage on stderr (None: only when stderr is a terminal).
+
+    Returns:
+        A `RayDedupSummary`; ``summary.clusters`` equals ``neardup.dedup.dedup_files(paths).clusters``.
+
+    Raises:
+        SnapshotFormatError: a shard is missing, unreadable or invalid.
+        ValueError: a parameter is out of range.
+    """
+    spec = spec or ReadSpec()
+    shards = [os.path.abspath(os.fspath(p)) for p in paths]
+    if not shards:
+        raise ValueError("no input shards")
+    if any(os.fspath(p) == "-" for p in paths):
+        raise ValueError("the ray engine reads files, not standard input")
+    _core._banding(threshold=threshold, num_perm=num_perm)  # parameters checked before any task runs
+    out_dir = os.path.abspath(os.fspath(output_dir))
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise NeardupError(f"{out_dir}: cannot create the output directory: {exc.strerror or exc}") from None
+    stems = _output_names(shards, out_dir)
+    files = [f"{s}.clusters.jsonl" for s in stems]
+    kept = [f"{s}.dedup.jsonl" for s in stems] if keep_first else []
+    clash = set(shards) & {*files, *kept}
+    if clash:
+        raise ValueError(f"an output file would overwrite an input shard: {sorted(clash)[0]}")
+    show = _Progress(progress)
+    try:
+        with _connected(address):
+            resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+            parts = partitions or max(1, int(resources.get("CPU", 1)))
+            if parts < 1:
+                raise ValueError(f"partitions must be at least 1, got {parts}")
+            created: list[Any] = []
+            try:
+                counts, offsets, flat = _run(
+                    shards, spec, threshold, ngram, num_perm, parts, files, kept, created, show
+                )
+            except BaseException:
+                _drain(created)
+                raise
+    finally:
+        show.done()
+    starts = np.cumsum([0, *counts], dtype=np.int64)
+    glob = starts[(flat >> _SHARD_BITS).astype(np.int64)] + (flat & _LOCAL_MASK).astype(np.int64)
+    bounds = offsets.tolist()
+    members_list = glob.tolist()
+    clusters = [members_list[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return RayDedupSummary(
+        documents=int(starts[-1]),
+        clusters=clusters,
+        shards=tuple(shards),
+        files=tuple(files),
+        kept_files=tuple(kept),
+        partitions=parts,
+    )
+
+
+def _run(
+    shards: Sequence[str],
+    spec: ReadSpec,
+    threshold: float,
+    ngram: int,
+    num_perm: int,
+    parts: int,
+    files: Sequence[str],
+    kept: Sequence[str],
+    created: list[Any],
+    show: _Progress,
+) -> tuple[list[int], _U64, _U64]:
+    """The task waves; every object reference made is appended to `created`."""
+    show(f"map: band keys of {len(shards)} shards")
+    mapped: list[list[Any]] = [
+        _map_shard.options(num_returns=parts + 1).remote(  # type: ignore[misc]
+            i, path, spec, threshold, ngram, num_perm, parts
+        )
+        for i, path in enumerate(shards)
+    ]
+    created.extend(ref for refs in mapped for ref in refs)
+    counts: list[int] = _get([m[0] for m in mapped])
+    show(f"reduce: buckets of {sum(counts):,} documents in {parts} partitions")
+    reduced: list[list[Any]] = [
+        _reduce.remote(*[m[p + 1] for m in mapped])  # type: ignore[misc]
+        for p in range(parts)
+    ]
+    created.extend(ref for refs in reduced for ref in refs)
+    buckets = [r[0] for r in reduced]
+    members = [r[1] for r in reduced]
+    show("sets: shingle sets of candidate documents")
+    stores = [_shard_sets.remote(i, path, spec, ngram, counts[i], *members) for i, path in enumerate(shards)]
+    created.extend(stores)
+    show("verify: exact Jaccard of bucket members")
+    verified = [_verify.remote(threshold, b, *stores) for b in buckets]
+    created.extend(verified)
+    partial = _get(verified)
+    docs = np.concatenate([p[0] for p in partial]) if partial else np.zeros(0, np.uint64)
+    roots = np.concatenate([p[1] for p in partial]) if partial else np.zeros(0, np.uint64)
+    offsets, flat = _core._components(docs, roots)
+    show(f"write: {len(shards)} files")
+    written = _write_tasks(shards, spec, counts, offsets, flat, files, kept)
+    created.extend(written)
+    _get(written)
+    return counts, offsets, flat
+
+
+def _drain(refs: Sequence[Any]) -> None:
+    """Collects the results of a failed run's tasks, so that Ray does not report their errors again as
+    unhandled when the references are dropped."""
+    if not refs:
+        return
+    try:
+        ready, _ = ray.wait(list(refs), num_returns=len(refs), timeout=10)
+    except Exception:  # pragma: no cover - the session is gone
+        return
+    for ref in ready:
+        with contextlib.suppress(Exception):  # the first error is being raised already
+            ray.get(ref)
+
+
+def _write_tasks(
+    shards: Sequence[str],
+    spec: ReadSpec,
+    counts: Sequence[int],
+    offsets: _U64,
+    flat: _U64,
+    files: Sequence[str],
+    kept: Sequence[str],
+) -> list[Any]:
+    sizes = (offsets[1:] - offsets[:-1]).astype(np.int64)
+    number = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    first = np.zeros(len(flat), dtype=np.bool_)
+    first[offsets[:-1].astype(np.int64)] = True
+    shard_of = (flat >> _SHARD_BITS).astype(np.int64)
+    local = (flat & _LOCAL_MASK).astype(np.int64)
+    refs = []
+    for i, path in enumerate(shards):
+        sel = shard_of == i
+        refs.append(
+            _write_shard.remote(
+                path,
+                spec,
+                counts[i],
+                local[sel],
+                number[sel],
+                local[sel & ~first],
+                files[i],
+                kept[i] if kept else None,
+            )
+        )
+    return refs
