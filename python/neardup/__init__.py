@@ -13,13 +13,16 @@ from neardup._core import (
     jaccard,
     shingle_jaccard,
 )
+from neardup.catalog import Catalog
 from neardup.dedup import DedupResult, dedup
-from neardup.errors import SnapshotFormatError
+from neardup.errors import CatalogError, SnapshotFormatError
 from neardup.formats import read_snapshot
 from neardup.model import Entry, Snapshot
 from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff, compare
 
 __all__ = [
+    "Catalog",
+    "CatalogError",
     "DedupResult",
     "Diff",
     "DuplicateGroup",

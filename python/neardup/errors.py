@@ -10,7 +10,7 @@ from typing import Any
 
 from neardup._core import NeardupError
 
-__all__ = ["SnapshotFormatError"]
+__all__ = ["CatalogError", "SnapshotFormatError"]
 
 _GOT_LIMIT = 80
 
@@ -60,3 +60,30 @@ class SnapshotFormatError(NeardupError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.line, self.expected, self.got))
+
+
+class CatalogError(NeardupError):
+    """A catalog database cannot be used: it is not a neardup catalog, was written by a newer neardup
+    (newer schema version), is damaged, does not exist (when opened without ``create``), or is busy
+    (another process held its write lock longer than the busy timeout).
+
+    Attributes:
+        path: the database file as given.
+        reason: what is wrong, one line.
+
+    ``str(error)`` is one line: ``path: reason``.
+    """
+
+    path: str
+    reason: str
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.reason))

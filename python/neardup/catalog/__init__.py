@@ -1,0 +1,276 @@
+"""The catalog: one history of papers across any number of snapshots, in an embedded SQLite database.
+
+>>> from neardup import Catalog, read_snapshot                          # doctest: +SKIP
+>>> with Catalog("papers.db") as catalog:                               # doctest: +SKIP
+...     catalog.add(read_snapshot("2024-07-30.txt")).summary_line()
+'2024-07-30.txt: snapshot 1, 92 entries: 92 new papers, 0 new versions, 92 sightings'
+
+Each snapshot is reconciled against the papers already known with the rules of `neardup.compare` (key →
+normalised title → verified near-duplicate; see `neardup.catalog.ingest`), in one transaction, so the catalog
+only ever holds whole snapshots. A snapshot whose content hash is already in the catalog is not added again.
+The near-duplicate index of known papers lives in the same database and is updated with each snapshot
+(`neardup.catalog.nearindex`), so adding a snapshot costs in proportion to the snapshot, not the catalog.
+
+Several processes may use one catalog: reads never wait, and writers take turns (WAL journal, a busy
+timeout); a writer that cannot get the lock in time gets a `CatalogError` saying the database is busy.
+A `Catalog` object holds one connection and belongs to the thread that opened it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from neardup._core import diff_many
+from neardup.catalog.dates import parse_day
+from neardup.catalog.ingest import add_snapshot, content_hash, find_snapshot, prepare
+from neardup.catalog.nearindex import NearIndex
+from neardup.catalog.records import (
+    AddResult,
+    PaperHistory,
+    PaperRecord,
+    SightingRecord,
+    SnapshotRecord,
+    VersionRecord,
+)
+from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, connect, transaction
+from neardup.errors import CatalogError
+from neardup.identity import identity_key
+from neardup.model import Snapshot
+from neardup.reconcile import TEXT_FIELDS, _collapse
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "SCHEMA_VERSION",
+    "AddResult",
+    "Catalog",
+    "CatalogError",
+    "PaperHistory",
+    "PaperRecord",
+    "SightingRecord",
+    "SnapshotRecord",
+    "VersionRecord",
+    "content_hash",
+]
+
+#: Seconds a writer waits for another process's write transaction before giving up as busy.
+DEFAULT_TIMEOUT = 30.0
+
+_PAPER_COLUMNS = (
+    "SELECT p.id, p.key, v.title, p.first_snapshot, p.last_snapshot, f.day, l.day, p.sightings, "
+    "p.versions FROM paper AS p JOIN version AS v ON v.id = p.current_version "
+    "JOIN snapshot AS f ON f.id = p.first_snapshot JOIN snapshot AS l ON l.id = p.last_snapshot"
+)
+
+
+class Catalog:
+    """A catalog of papers seen across snapshots, stored in the SQLite database at `path`.
+
+    Args:
+        path: the database file (created when missing, if `create`), or ``":memory:"``.
+        timeout: seconds to wait for another process's write transaction before `add` gives up with a
+            "database is busy" `CatalogError`.
+        create: create the catalog when the file does not exist (else CatalogError "no such catalog").
+
+    Raises:
+        CatalogError: the file is not a neardup catalog, has a newer schema version, is damaged, does
+            not exist (without `create`), or is busy.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT, create: bool = True
+    ) -> None:
+        self._path = os.fspath(path)
+        self._timeout = float(timeout)
+        self._conn: sqlite3.Connection | None = connect(self._path, timeout=self._timeout, create=create)
+        self._index = NearIndex(self._conn)
+
+    @property
+    def path(self) -> str:
+        """The database file as given."""
+        return self._path
+
+    def __repr__(self) -> str:
+        state = "closed" if self._conn is None else "open"
+        return f"Catalog({self._path!r}, {state})"
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the database connection (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        if self._conn is None:
+            raise CatalogError(self._path, "catalog is closed")
+        try:
+            yield self._conn
+        except sqlite3.Error as exc:
+            raise busy_or_damaged(self._path, exc, self._timeout) from None
+
+    # ---- writing -----------------------------------------------------------------------------------
+
+    def add(self, snapshot: Snapshot, *, date: str | None = None) -> AddResult:
+        """Ingests one snapshot: every entry becomes a sighting of a new or known paper, and known papers
+        listed with a changed title or abstract get a new version. All or nothing.
+
+        A snapshot is identified by its content hash: SHA-256 of its date and entries (every field but
+        the line numbers), not of its path. Adding one already in the catalog changes nothing and
+        returns a result with ``already_ingested=True``.
+
+        Args:
+            snapshot: the snapshot, e.g. from `neardup.read_snapshot`.
+            date: the listing date to record instead of ``snapshot.date`` (ISO ``YYYY-MM-DD``, or as
+                displayed, e.g. ``"Jul 30"``); it decides the snapshot's day for ``papers(since=...)``.
+
+        Raises:
+            CatalogError: the database is busy (another writer held it past the timeout) or damaged.
+            TypeError: `snapshot` is not a `Snapshot`.
+        """
+        if not isinstance(snapshot, Snapshot):
+            raise TypeError(f"add() expects a neardup.Snapshot, not {type(snapshot).__name__}")
+        digest = content_hash(snapshot)
+        with self._db() as conn:
+            earlier = find_snapshot(conn, digest, snapshot)
+        if earlier is not None:
+            return earlier
+        prepared = prepare(snapshot, self._index, digest)  # CPU work before taking the write lock
+        now = dt.datetime.now(dt.UTC)
+        with self._db() as conn, transaction(conn):
+            # (Checks the hash again under the lock: another process may have added it meanwhile.)
+            return add_snapshot(conn, prepared, self._index, date=date, now=now)
+
+    # ---- reading -----------------------------------------------------------------------------------
+
+    def snapshots(self) -> list[SnapshotRecord]:
+        """The ingested snapshots in ingestion order."""
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT id, hash, path, format, date, day, entries, new_papers, new_versions, added_at "
+                "FROM snapshot ORDER BY id"
+            ).fetchall()
+        return [SnapshotRecord(*row) for row in rows]
+
+    def papers(self, since: str | dt.date | None = None) -> list[PaperRecord]:
+        """Every paper, in order of first sight; with `since`, only those listed in a snapshot of that
+        day or later (``YYYY-MM-DD``, a `datetime.date`, or a date as displayed such as ``"Jul 30"``).
+
+        Raises:
+            ValueError: `since` is not a date.
+        """
+        with self._db() as conn:
+            if since is None:
+                rows = conn.execute(f"{_PAPER_COLUMNS} ORDER BY p.id").fetchall()
+            else:
+                day = _since_day(since)
+                rows = conn.execute(
+                    f"{_PAPER_COLUMNS} WHERE p.id IN (SELECT s.paper FROM snapshot AS n "
+                    "JOIN sighting AS s ON s.snapshot = n.id WHERE n.day >= ?) ORDER BY p.id",
+                    (day,),
+                ).fetchall()
+        return [PaperRecord(*row) for row in rows]
+
+    def paper(self, ref: int | str) -> PaperRecord:
+        """One paper by id (``12`` or ``"12"``) or by key (``"arxiv:2407.01234"``, ``"2407.01234"``,
+        a DOI).
+
+        Raises:
+            CatalogError: no such paper.
+        """
+        with self._db() as conn:
+            pid = self._resolve(conn, ref)
+            row = conn.execute(f"{_PAPER_COLUMNS} WHERE p.id = ?", (pid,)).fetchone()
+        return PaperRecord(*row)
+
+    def history(self, paper: int | str) -> PaperHistory:
+        """A paper's versions, with word diffs (`neardup.diff`) between consecutive ones, and every
+        sighting. `paper` is an id or a key, as for `paper`.
+
+        Raises:
+            CatalogError: no such paper.
+        """
+        with self._db() as conn:
+            pid = self._resolve(conn, paper)
+            record = PaperRecord(*conn.execute(f"{_PAPER_COLUMNS} WHERE p.id = ?", (pid,)).fetchone())
+            vrows = conn.execute(
+                "SELECT v.number, v.title, v.abstract, v.snapshot, s.day, v.how, v.similarity, v.id "
+                "FROM version AS v JOIN snapshot AS s ON s.id = v.snapshot WHERE v.paper = ? "
+                "ORDER BY v.number",
+                (pid,),
+            ).fetchall()
+            srows = conn.execute(
+                "SELECT s.snapshot, n.day, s.position, v.number, s.how, s.similarity, s.upvotes, s.meta "
+                "FROM sighting AS s JOIN snapshot AS n ON n.id = s.snapshot "
+                "JOIN version AS v ON v.id = s.version WHERE s.paper = ? ORDER BY s.snapshot, s.position",
+                (pid,),
+            ).fetchall()
+        jobs: list[tuple[int, str]] = []
+        pairs: list[tuple[str, str]] = []
+        for i in range(1, len(vrows)):
+            for f, name in enumerate(TEXT_FIELDS, start=1):
+                old, new = vrows[i - 1][f], vrows[i][f]
+                if old != new and _collapse(old) != _collapse(new):
+                    jobs.append((i, name))
+                    pairs.append((old, new))
+        changes: dict[int, dict[str, Any]] = {}
+        for (i, name), d in zip(jobs, diff_many(pairs) if pairs else [], strict=True):
+            changes.setdefault(i, {})[name] = d
+        versions = tuple(
+            VersionRecord(number, title, abstract, snap, day, how, sim, changes=changes.get(i, {}))
+            for i, (number, title, abstract, snap, day, how, sim, _id) in enumerate(vrows)
+        )
+        sightings = tuple(
+            SightingRecord(snap, day, pos, ver, how, sim, up, meta=json.loads(meta))
+            for snap, day, pos, ver, how, sim, up, meta in srows
+        )
+        return PaperHistory(record, versions, sightings)
+
+    def counts(self) -> dict[str, int]:
+        """Totals: ``snapshots``, ``papers``, ``versions``, ``sightings``."""
+        with self._db() as conn:
+            row = conn.execute(
+                "SELECT (SELECT count(*) FROM snapshot), (SELECT count(*) FROM paper), "
+                "(SELECT count(*) FROM version), (SELECT count(*) FROM sighting)"
+            ).fetchone()
+        return dict(zip(("snapshots", "papers", "versions", "sightings"), row, strict=True))
+
+    def _resolve(self, conn: sqlite3.Connection, ref: int | str) -> int:
+        text = str(ref).strip()
+        if text.isdigit():
+            row = conn.execute("SELECT id FROM paper WHERE id = ?", (int(text),)).fetchone()
+        else:
+            found = identity_key(text)
+            keys = [text] + ([found[0]] if found else [])
+            row = conn.execute(
+                "SELECT id FROM paper WHERE key IN (?, ?) ORDER BY id LIMIT 1", (keys[0], keys[-1])
+            ).fetchone()
+        if row is None:
+            raise CatalogError(self._path, f"no paper {text!r} in the catalog")
+        pid: int = row[0]
+        return pid
+
+
+def _since_day(since: str | dt.date) -> str:
+    if isinstance(since, dt.datetime):
+        return since.date().isoformat()
+    if isinstance(since, dt.date):
+        return since.isoformat()
+    day = parse_day(since, default_year=dt.datetime.now(dt.UTC).year)
+    if day is None:
+        raise ValueError(f"since: expected a date such as 2024-07-30, got {since!r}")
+    return day

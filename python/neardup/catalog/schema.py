@@ -1,0 +1,193 @@
+"""The catalog's SQLite schema: creation, identification and version checks, and the one mapping from
+SQLite failures to `neardup.CatalogError`.
+
+A catalog is recognised by ``PRAGMA application_id`` (``NDCT``) and versioned by ``PRAGMA user_version``
+(both live in the database header, so they are read without touching any table). A database with another
+application id, or with tables but no id, is not a catalog; a higher user_version was written by a newer
+neardup and is refused rather than misread.
+
+Tables (ids are SQLite integer keys, assigned in ingestion order, so they are deterministic):
+
+* ``meta(name, value)``: settings of the catalog, e.g. the near-index parameters and fingerprint.
+* ``snapshot``: one row per ingested snapshot: content hash (unique), path, format, date as displayed,
+  ``day`` (ISO date used for ``--since``), entry count, what it added, and when.
+* ``paper``: one row per distinct paper: its stable key when one is known (unique), its current version,
+  first and last snapshot it was listed in, and running counts of sightings and versions.
+* ``version``: the texts (title, abstract) a paper went through, numbered from 1, with the snapshot that
+  first listed each and how it was matched to the paper.
+* ``sighting``: one row per listed entry: (snapshot, position) → paper, version, how it was matched,
+  and its volatile metadata (upvotes; the rest as JSON).
+* ``title``: normalised titles of every version → paper (the title stage of matching).
+* ``near_posting`` / ``near_common``: the persisted near-duplicate index (see `neardup.catalog.nearindex`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+
+from neardup.errors import CatalogError
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "busy_or_damaged", "connect", "transaction"]
+
+#: ``PRAGMA application_id`` of a neardup catalog: the ASCII bytes "NDCT".
+APPLICATION_ID = 0x4E444354
+#: The schema version this code writes; older versions are migrated, newer ones refused.
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE snapshot (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    path TEXT,
+    format TEXT,
+    date TEXT,
+    day TEXT NOT NULL,
+    entries INTEGER NOT NULL,
+    new_papers INTEGER NOT NULL DEFAULT 0,
+    new_versions INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX snapshot_day ON snapshot(day);
+CREATE TABLE paper (
+    id INTEGER PRIMARY KEY,
+    key TEXT UNIQUE,
+    current_version INTEGER NOT NULL,
+    first_snapshot INTEGER NOT NULL REFERENCES snapshot(id),
+    last_snapshot INTEGER NOT NULL REFERENCES snapshot(id),
+    sightings INTEGER NOT NULL,
+    versions INTEGER NOT NULL
+);
+CREATE TABLE version (
+    id INTEGER PRIMARY KEY,
+    paper INTEGER NOT NULL REFERENCES paper(id),
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    abstract TEXT NOT NULL,
+    snapshot INTEGER NOT NULL REFERENCES snapshot(id),
+    how TEXT NOT NULL,
+    similarity REAL,
+    UNIQUE (paper, number)
+);
+CREATE TABLE sighting (
+    snapshot INTEGER NOT NULL REFERENCES snapshot(id),
+    position INTEGER NOT NULL,
+    paper INTEGER NOT NULL REFERENCES paper(id),
+    version INTEGER NOT NULL REFERENCES version(id),
+    how TEXT NOT NULL,
+    similarity REAL,
+    upvotes INTEGER,
+    meta TEXT NOT NULL,
+    PRIMARY KEY (snapshot, position)
+) WITHOUT ROWID;
+CREATE INDEX sighting_paper ON sighting(paper, snapshot);
+CREATE TABLE title (
+    norm TEXT NOT NULL,
+    paper INTEGER NOT NULL REFERENCES paper(id),
+    PRIMARY KEY (norm, paper)
+) WITHOUT ROWID;
+CREATE TABLE near_posting (
+    k INTEGER NOT NULL,
+    paper INTEGER NOT NULL,
+    PRIMARY KEY (k, paper)
+) WITHOUT ROWID;
+CREATE TABLE near_common (
+    k INTEGER PRIMARY KEY
+);
+"""
+
+
+def busy_or_damaged(path: str, exc: sqlite3.Error, timeout: float) -> CatalogError:
+    """The CatalogError for an SQLite failure: busy (lock not obtained in time) or anything else."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return CatalogError(path, f"database is busy: another process is writing to it (waited {timeout:g}s)")
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+        return CatalogError(path, "not a neardup catalog (not an SQLite database)")
+    return CatalogError(path, f"catalog database error: {text}")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken with ``BEGIN IMMEDIATE`` (the write lock up front, waiting up to the
+    busy timeout): committed when the block ends normally, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    for statement in _DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _check(conn: sqlite3.Connection, path: str) -> bool:
+    """Validates the header of an existing database; False when it is empty (a catalog to create)."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if app_id == 0 and version == 0:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise CatalogError(path, "not a neardup catalog (an SQLite database of another application)")
+        return False
+    if app_id != APPLICATION_ID:
+        raise CatalogError(path, "not a neardup catalog (an SQLite database of another application)")
+    if version > SCHEMA_VERSION:
+        raise CatalogError(
+            path,
+            f"catalog schema version {version} is newer than this neardup supports "
+            f"({SCHEMA_VERSION}): upgrade neardup to read it",
+        )
+    if version < 1:
+        raise CatalogError(path, f"damaged catalog: invalid schema version {version}")
+    return True
+
+
+def connect(path: str, *, timeout: float, create: bool) -> sqlite3.Connection:
+    """Opens (and when new and `create`, initialises) the catalog at `path`.
+
+    Raises:
+        CatalogError: not a catalog, a newer schema, missing (without `create`), busy or damaged.
+    """
+    if path != ":memory:" and not create and not os.path.exists(path):
+        raise CatalogError(path, "no such catalog")
+    if os.path.isdir(path):
+        raise CatalogError(path, "not a neardup catalog (a directory)")
+    try:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise CatalogError(path, f"cannot open: {exc}") from None
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not _check(conn, path):
+            # A new catalog: WAL first (so that readers never block the creating writer), then the
+            # schema, re-checked under the write lock in case another process created it meanwhile.
+            conn.execute("PRAGMA journal_mode = WAL")
+            with transaction(conn):
+                if not _check(conn, path):
+                    _create(conn)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
+            conn.execute("PRAGMA journal_mode = WAL")
+        # WAL with synchronous=NORMAL never corrupts on a crash; a power loss may drop the last commits.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA cache_size = -65536")
+    except CatalogError:
+        conn.close()
+        raise
+    except sqlite3.Error as exc:
+        conn.close()
+        raise busy_or_damaged(path, exc, timeout) from None
+    return conn
