@@ -18,6 +18,8 @@ import click
 
 import neardup
 from neardup import formats, report
+from neardup.cli_catalog import catalog
+from neardup.cli_dedup import dedup
 from neardup.errors import SnapshotFormatError
 from neardup.reconcile import DEFAULT_THRESHOLD, compare
 
@@ -173,6 +175,11 @@ def diff_command(
         text = report.render(result, fmt, word_diff=word_diff, color=_use_color(color, stream))
         write_output(text, output)
     return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
+
+
+# The other subcommands live in their own modules.
+cli.add_command(catalog)
+cli.add_command(dedup)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
