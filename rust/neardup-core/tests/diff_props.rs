@@ -211,3 +211,34 @@ fn long_texts_stay_minimal() {
     let (ta, tb) = (tokens(&old, Unit::Word), tokens(&new, Unit::Word));
     assert_eq!(d.distance, ta.len() + tb.len() - 2 * lcs_len(&ta, &tb));
 }
+
+#[test]
+fn long_related_texts_take_the_myers_path_and_stay_minimal() {
+    let mut s = 7u64;
+    let mut r = |k: u64| {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 33) % k
+    };
+    let words = ["alpha", "beta", "gamma", "delta", "the", "of", ",", "."];
+    let old: Vec<&str> = (0..4000).map(|_| words[r(8) as usize]).collect();
+    let mut new = old.clone();
+    for _ in 0..60 {
+        let p = r(new.len() as u64) as usize;
+        match r(3) {
+            0 => {
+                new.remove(p);
+            }
+            1 => new.insert(p, "inserted"),
+            _ => new[p] = "replaced",
+        }
+    }
+    let (old, new) = (old.join(" "), new.join(" "));
+    for unit in [Unit::Word, Unit::Char] {
+        let d = diff(&old, &new, unit, Cleanup::None);
+        check_cover(&d, &old, &new);
+        let (ta, tb) = (tokens(&old, unit), tokens(&new, unit));
+        assert_eq!(d.distance, ta.len() + tb.len() - 2 * lcs_len(&ta, &tb));
+    }
+}

@@ -13,15 +13,21 @@
 //! time stays `O(nm/64)` (about twice the single pass), memory `O(m)` plus the budget. Every subproblem
 //! first strips its common prefix and suffix, which are always part of some LCS.
 
+use super::myers;
 use super::tokens::ABSENT;
 
 /// Stored rows (u64 words) beyond which a subproblem is split instead of traced back in one piece.
 const ROWS_BUDGET: usize = 1 << 20;
 
+/// Table size (u64 words) from which a subproblem first tries Myers' middle snake: below it the table is
+/// a few microseconds of work and always wins.
+const MYERS_FROM: usize = 1 << 13;
+
 /// Reusable buffers: one per thread, so batches allocate once.
 pub(crate) struct Lcs {
-    /// Stored-row budget (a field so that tests can force the divide-and-conquer path).
+    /// Stored-row budget and Myers threshold (fields so that tests can force every path).
     budget: usize,
+    myers_from: usize,
     /// Match masks, `w` words per row; row 0 stays zero (tokens absent from the current `b`).
     pm: Vec<u64>,
     /// Token id → row of `pm` (0 = none); reset after each subproblem.
@@ -32,17 +38,23 @@ pub(crate) struct Lcs {
     rows: Vec<u64>,
     /// Prefix LCS lengths of the forward pass (Hirschberg).
     fwd: Vec<u32>,
+    /// Furthest-reaching paths of Myers' search.
+    v1: Vec<isize>,
+    v2: Vec<isize>,
 }
 
 impl Default for Lcs {
     fn default() -> Self {
         Lcs {
             budget: ROWS_BUDGET,
+            myers_from: MYERS_FROM,
             pm: Vec::new(),
             slot: Vec::new(),
             v: Vec::new(),
             rows: Vec::new(),
             fwd: Vec::new(),
+            v1: Vec::new(),
+            v2: Vec::new(),
         }
     }
 }
@@ -59,10 +71,20 @@ impl Lcs {
         if self.slot.len() < k {
             self.slot.resize(k, 0);
         }
-        self.solve(a, 0, b, 0, out);
+        self.solve(a, 0, b, 0, out, true);
     }
 
-    fn solve(&mut self, a: &[u32], ao: usize, b: &[u32], bo: usize, out: &mut Vec<(usize, usize)>) {
+    /// `myers`: whether Myers' search may be tried (not below a subproblem where it already gave up:
+    /// the halves of unrelated texts are unrelated too).
+    fn solve(
+        &mut self,
+        a: &[u32],
+        ao: usize,
+        b: &[u32],
+        bo: usize,
+        out: &mut Vec<(usize, usize)>,
+        myers: bool,
+    ) {
         let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
         out.extend((0..pre).map(|t| (ao + t, bo + t)));
         let (a, b, ao, bo) = (&a[pre..], &b[pre..], ao + pre, bo + pre);
@@ -74,13 +96,38 @@ impl Lcs {
             .count();
         let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
         if !a.is_empty() && !b.is_empty() {
-            if a.len() * words(b.len()) <= self.budget || a.len() < 2 {
+            let cost = a.len() * words(b.len());
+            let try_myers = myers && cost > self.myers_from;
+            if try_myers {
+                // Long inputs that differ little split far cheaper along Myers' middle snake. A diagonal
+                // step costs a few table words, so the search stops after cost/8 steps: unrelated texts
+                // lose about half a table pass by trying, once per chain of subproblems.
+                let cap = cost.isqrt() / 4;
+                let (mut v1, mut v2) = (std::mem::take(&mut self.v1), std::mem::take(&mut self.v2));
+                let split = myers::middle_snake(a, b, cap, &mut v1, &mut v2);
+                (self.v1, self.v2) = (v1, v2);
+                if let Some((x, y)) = split.filter(|&s| s != (0, 0) && s != (a.len(), b.len())) {
+                    self.solve(&a[..x], ao, &b[..y], bo, out, true);
+                    self.solve(&a[x..], ao + x, &b[y..], bo + y, out, true);
+                    let (an, bn) = (ao + a.len(), bo + b.len());
+                    out.extend((0..suf).map(|t| (an + t, bn + t)));
+                    return;
+                }
+            }
+            if cost <= self.budget || a.len() < 2 {
                 self.trace(a, ao, b, bo, out);
             } else {
                 let mid = a.len() / 2;
                 let j = self.split(a, b, mid);
-                self.solve(&a[..mid], ao, &b[..j], bo, out);
-                self.solve(&a[mid..], ao + mid, &b[j..], bo + j, out);
+                self.solve(&a[..mid], ao, &b[..j], bo, out, myers && !try_myers);
+                self.solve(
+                    &a[mid..],
+                    ao + mid,
+                    &b[j..],
+                    bo + j,
+                    out,
+                    myers && !try_myers,
+                );
             }
         }
         let (an, bn) = (ao + a.len(), bo + b.len());
@@ -300,15 +347,53 @@ mod tests {
     }
 
     #[test]
+    fn myers_splits_of_related_sequences_stay_optimal() {
+        let mut s = 5;
+        for _ in 0..60 {
+            let n = lcg(&mut s, 400) as usize + 1;
+            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 6)).collect();
+            let mut b = a.clone();
+            for _ in 0..lcg(&mut s, 20) {
+                let p = lcg(&mut s, b.len() as u32 + 1) as usize;
+                if lcg(&mut s, 2) == 0 && p < b.len() {
+                    b.remove(p);
+                } else {
+                    b.insert(p, lcg(&mut s, 6));
+                }
+            }
+            let mut lcs = Lcs {
+                myers_from: 0,
+                ..Lcs::default()
+            };
+            let mut out = Vec::new();
+            lcs.matches(&a, &b, 6, &mut out);
+            assert_eq!(out.len(), naive(&a, &b));
+            for w in out.windows(2) {
+                assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
+            }
+            for &(i, j) in &out {
+                assert_eq!(a[i], b[j]);
+            }
+        }
+    }
+
+    #[test]
     fn hirschberg_recursion_matches_naive() {
         let mut s = 11;
-        for budget in [1, 3, 40] {
+        for (budget, myers_from) in [
+            (1, usize::MAX),
+            (3, usize::MAX),
+            (40, usize::MAX),
+            (1, 0),
+            (40, 0),
+        ] {
             for _ in 0..15 {
                 let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize);
                 let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 4)).collect();
                 let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, 4)).collect();
                 let mut lcs = Lcs {
                     budget,
+                    myers_from,
                     ..Lcs::default()
                 };
                 let mut out = Vec::new();

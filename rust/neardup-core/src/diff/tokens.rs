@@ -99,7 +99,7 @@ const ASCII_CLASS: [u8; 128] = {
 
 /// Masks of the word bytes and of the whitespace bytes of up to 64 ASCII bytes (bit `i` = byte `i`).
 #[inline(always)]
-fn class_masks(chunk: &[u8]) -> (u64, u64) {
+pub(crate) fn class_masks(chunk: &[u8]) -> (u64, u64) {
     #[cfg(target_arch = "x86_64")]
     if chunk.len() == 64 {
         return sse2::masks64(chunk);

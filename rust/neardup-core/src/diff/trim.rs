@@ -7,6 +7,7 @@
 //! or, for the suffix, following — code point is not a word character), and a margin of a few tokens is
 //! left in the middle so that semantic cleanup can still slide an edit over the tokens next to it.
 
+use super::tokens::class_masks;
 use crate::shingle::{is_space, is_word_char, Unit};
 
 /// Bytes of common text kept in the middle on each side for edit sliding (a handful of words).
@@ -134,35 +135,21 @@ pub(crate) fn count_tokens(text: &str, unit: Unit) -> usize {
     n
 }
 
-/// Word-unit token count of ASCII text: a token starts at every byte that is punctuation, and at every
-/// word byte not preceded by one. Each step looks at two bytes and carries nothing, so it vectorises.
+/// Word-unit token count of ASCII text: a token starts at every punctuation byte and at every word
+/// byte not preceded by one, so each 64-byte chunk contributes the popcount of those start bits.
 fn count_ascii_word_tokens(b: &[u8]) -> usize {
-    // Bitwise (not short-circuit) logic on 0/1 bytes: no branches, so LLVM emits SIMD compares.
-    #[inline(always)]
-    fn word(b: u8) -> u8 {
-        u8::from((b | 0x20).wrapping_sub(b'a') < 26)
-            | u8::from(b.wrapping_sub(b'0') < 10)
-            | u8::from(b == b'_')
-    }
-    #[inline(always)]
-    fn space(b: u8) -> u8 {
-        u8::from(b == b' ')
-            | u8::from(b.wrapping_sub(0x09) < 5)
-            | u8::from(b.wrapping_sub(0x1c) < 4)
-    }
-    #[inline(always)]
-    fn starts(prev: u8, cur: u8) -> u32 {
-        let w = word(cur);
-        u32::from((w & (word(prev) ^ 1)) | ((w | space(cur)) ^ 1))
-    }
-    let Some(&first) = b.first() else {
-        return 0;
-    };
-    // A virtual space before the text.
-    let mut n = starts(b' ', first) as usize;
-    // Sum in u32 blocks (at most 2^16 steps each, far from overflowing) so the loop stays SIMD-wide.
-    for (p, c) in b.chunks(1 << 16).zip(b[1..].chunks(1 << 16)) {
-        n += p.iter().zip(c).map(|(&p, &c)| starts(p, c)).sum::<u32>() as usize;
+    let mut n = 0;
+    let mut prev_word = 0u64;
+    for chunk in b.chunks(64) {
+        let valid = if chunk.len() == 64 {
+            !0
+        } else {
+            (1u64 << chunk.len()) - 1
+        };
+        let (word, space) = class_masks(chunk);
+        let starts = (word & !((word << 1) | prev_word)) | (!word & !space & valid);
+        n += starts.count_ones() as usize;
+        prev_word = word >> 63;
     }
     n
 }
