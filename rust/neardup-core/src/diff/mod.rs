@@ -316,6 +316,10 @@ impl Differ {
 
     /// The diff of `old` and `new`.
     pub fn diff(&mut self, old: &str, new: &str, unit: Unit, cleanup: Cleanup) -> DiffResult {
+        if old == new {
+            // The most common pair of all in snapshot reconciliation: one equal op.
+            return identical(old, unit, cleanup);
+        }
         // Only the middle between the common ends is tokenised; the ends are counted.
         let f = trim::frame(old, new, unit);
         let pre = trim::count_tokens(&old[..f.lo], unit);
@@ -386,6 +390,36 @@ impl Differ {
             old_tokens: pre + ta.len() + suf,
             new_tokens: pre + tb.len() + suf,
         }
+    }
+}
+
+fn identical(text: &str, unit: Unit, cleanup: Cleanup) -> DiffResult {
+    let n = trim::count_tokens(text, unit);
+    let cps = text.chars().count();
+    let span = Span {
+        start: 0,
+        end: text.len(),
+        cp_start: 0,
+        cp_end: cps,
+    };
+    let ops = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Op {
+            tag: Tag::Equal,
+            old: span,
+            new: span,
+            old_tokens: n,
+            new_tokens: n,
+        }]
+    };
+    DiffResult {
+        unit,
+        cleanup,
+        ops,
+        distance: 0,
+        old_tokens: n,
+        new_tokens: n,
     }
 }
 
