@@ -149,10 +149,17 @@ class _Reader:
             except OSError as error:
                 raise self.source.io_error(line, error) from None
             try:
-                if chunk:
-                    parser.feed(chunk)
-                else:
-                    parser.close()
+                try:
+                    if chunk:
+                        parser.feed(chunk)
+                    else:
+                        parser.close()
+                except (LookupError, ValueError) as error:
+                    # The declared encoding is unknown, not a text encoding, or multi-byte (expat
+                    # takes only UTF-8/16 and single-byte encodings from Python's codecs).
+                    raise self.source.error(
+                        line, "an XML encoding declaration expat supports", str(error)
+                    ) from None
                 for item in parser.read_events():  # only start/end events: (name, element)
                     if len(item) == 2 and isinstance(item[1], ET.Element):
                         self.event(item[0], item[1], stack, starts, line)

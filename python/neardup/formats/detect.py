@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from typing import Any
 
 from neardup.errors import SnapshotFormatError
 from neardup.formats.fields import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
+from neardup.formats.hf_json import LIST_KEYS
 from neardup.formats.hf_text import HEADER_LINES
 from neardup.formats.source import BOM, HEAD_SIZE
 
@@ -35,11 +37,20 @@ def _decode_head(head: bytes, path: str) -> str:
         raise SnapshotFormatError(path, line, "UTF-8 text", got) from None
 
 
-def _is_json_object_line(line: str) -> bool:
+def _json_object_line(line: str) -> dict[str, Any] | None:
     try:
-        return isinstance(json.loads(line), dict)
+        value = json.loads(line)
     except (ValueError, RecursionError):
-        return False
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _is_wrapped_papers(record: dict[str, Any]) -> bool:
+    """An hf-json document on one line: an object holding the item array under one of `LIST_KEYS`
+    (and no title of its own, which a one-record JSONL file would have)."""
+    return not any(name in record for name in TITLE_FIELDS) and any(
+        isinstance(record.get(name), list) for name in LIST_KEYS
+    )
 
 
 def _is_csv_header(line: str) -> bool:
@@ -75,9 +86,10 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
         return "hf-json"
     if stripped.startswith("{"):
         complete_line = "\n" in stripped or len(head) < HEAD_SIZE
-        if not complete_line or _is_json_object_line(lines[0]):
+        if not complete_line:
             return "jsonl"
-        return "hf-json"
+        record = _json_object_line(lines[0])
+        return "jsonl" if record is not None and not _is_wrapped_papers(record) else "hf-json"
     if first in HEADER_LINES:
         return "hf-text"
     paragraphs = len(lines) >= 3 and not lines[1].strip()  # title, blank line, abstract

@@ -9,11 +9,12 @@ item by item so that every entry, and every error, carries its line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from neardup.formats.fields import FieldSpec, RecordMapper, describe
-from neardup.formats.source import Source
+from neardup.formats.source import Source, lone_surrogate
 from neardup.model import Entry
 
 __all__ = ["LIST_KEYS", "read"]
@@ -21,6 +22,8 @@ __all__ = ["LIST_KEYS", "read"]
 LIST_KEYS = ("papers", "dailyPapers", "items", "data")
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
+# A \\uD800-\\uDFFF escape: the only way a lone surrogate gets into parsed JSON.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 class _Walker:
@@ -62,7 +65,8 @@ class _Walker:
         try:
             value, self.pos = _DECODER.raw_decode(self.text, self.pos)
         except json.JSONDecodeError as error:
-            got = f"invalid JSON ({error.msg} at column {error.colno})"
+            # Some messages end with "at" ("Unterminated string starting at"): the column follows.
+            got = f"invalid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
             raise self.source.error(error.lineno, "a JSON value", got) from None
         except ValueError as error:  # e.g. an integer beyond int_max_str_digits
             raise self.source.error(self.line(), "a JSON value", f"invalid JSON ({error})") from None
@@ -118,11 +122,19 @@ class _Walker:
 
 def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
     """Read the entries of an ``hf-json`` snapshot (no date: the API JSON has none)."""
-    walker = _Walker(source, source.read_text())
+    text = source.read_text()
+    walker = _Walker(source, text)
     mapper = RecordMapper(source, spec)
     entries: list[Entry] = []
+    # Only a document spelling a surrogate escape needs the (slower) check of every item.
+    check_surrogates = _SURROGATE_ESCAPE.search(text) is not None
     for line, item in walker.papers():
         if not isinstance(item, dict):
             raise source.error(line, "a Daily Papers item (a JSON object)", describe(item))
+        lone = lone_surrogate(item) if check_surrogates else None
+        if lone is not None:
+            raise source.error(
+                line, "valid Unicode text", f"a lone surrogate {lone} (an unpaired \\u escape)"
+            )
         entries.append(mapper.entry(item, len(entries), line))
     return entries, None

@@ -109,6 +109,12 @@ class _Parser:
             got = f"a paragraph of {len(paragraph.lines)} lines"
             raise self.source.error(paragraph.line, "a one-line title", got)
         title = paragraph.lines[0].strip()
+        if "\r" in title:
+            got = "a carriage return inside the line (CR-only line ends?)"
+            raise self.source.error(paragraph.line, "LF or CRLF line ends", got)
+        if title in HEADER_LINES:
+            got = f"the page header line {title!r} again (two pages in one file?)"
+            raise self.source.error(paragraph.line, "a title", got)
         if len(title) > MAX_TITLE_CHARS:
             raise self.source.error(
                 paragraph.line, "a title", f"{len(title)} characters (an abstract with no title?)"

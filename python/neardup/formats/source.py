@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,22 @@ from typing import IO, Any, cast
 
 from neardup.errors import SnapshotFormatError
 
-__all__ = ["HEAD_SIZE", "PathOrFile", "Source", "open_source"]
+__all__ = ["HEAD_SIZE", "PathOrFile", "Source", "lone_surrogate", "open_source"]
 
 HEAD_SIZE = 64 * 1024
 """How many bytes format detection looks at."""
 
 BOM = b"\xef\xbb\xbf"
+
+# Byte-order marks of the encodings a UTF-8 reader must refuse by name (UTF-32 first: its
+# little-endian mark begins with UTF-16's).
+_WIDE_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PathOrFile = str | os.PathLike[str] | IO[bytes]
 """What `read_snapshot` accepts: a path, ``"-"`` for standard input, or a binary file object."""
@@ -157,6 +168,37 @@ def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
     return cast(IO[bytes], io.BufferedReader(_Replay(head, stream), buffer_size=1 << 16))
 
 
+def lone_surrogate(value: object) -> str | None:
+    """The first lone surrogate code point in `value` (a string, or JSON-like lists and dicts of them),
+    as its ``\\uXXXX`` escape; None when there is none.
+
+    JSON can spell such code points (``"\\ud800"``), but they are not text: they cannot be written
+    as UTF-8, so the reports could not show them.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return None
+        found = _LONE_SURROGATE.search(value)
+        return f"\\u{ord(found[0]):04x}" if found else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            hit = lone_surrogate(key) or lone_surrogate(item)
+            if hit:
+                return hit
+    elif isinstance(value, list):
+        for item in value:
+            hit = lone_surrogate(item)
+            if hit:
+                return hit
+    return None
+
+
+def _check_encoding(source: Source) -> None:
+    for bom, encoding in _WIDE_BOMS:
+        if source.head.startswith(bom):
+            raise source.error(1, "UTF-8 text", f"{encoding} text (a byte-order mark {bom.hex(' ').upper()})")
+
+
 def _check_not_empty(source: Source) -> None:
     head = source.head[len(BOM) :] if source.head.startswith(BOM) else source.head
     if not head.strip() and len(source.head) < HEAD_SIZE:
@@ -198,6 +240,7 @@ def open_source(path: PathOrFile) -> Iterator[Source]:
         except OSError as error:
             raise SnapshotFormatError(name, None, "a readable file", error.strerror or str(error)) from None
         source = Source(name, head, _rewound(head, stream))
+        _check_encoding(source)
         _check_not_empty(source)
         yield source
     finally:
