@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -302,3 +303,75 @@ def test_fifty_megabyte_record_is_read(tmp_path: Path) -> None:
     assert summary["kind"] == "summary"
     counts = {k: summary[k] for k in ("changed", "added", "removed", "unchanged")}
     assert counts == {"changed": 1, "added": 2, "removed": 0, "unchanged": 0}
+
+
+# ---- output targets ----------------------------------------------------------------------------------
+# Known problems of `neardup.cli.write_output`, reported to its owner; each turns into a pass when fixed.
+
+
+@pytest.mark.xfail(reason="write_output renames its temporary file over a symlink instead of its target")
+def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert run("diff", GOOD, GOOD, "--format", "json", "-o", link).returncode == 0
+    assert link.is_symlink()
+    assert json.loads(real.read_text(encoding="utf-8"))["summary"]["unchanged"] == GOOD_ENTRIES
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.xfail(reason="write_output replaces a FIFO (or a device such as /dev/null) with a regular file")
+def test_output_into_a_fifo_goes_to_its_reader(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def drain() -> None:
+        with fifo.open("rb") as r:
+            received.append(r.read())
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    r = run("diff", GOOD, GOOD, "--format", "json", "-o", fifo, timeout=60)
+    if reader.is_alive():  # the FIFO was replaced, nobody opened it for writing: unblock the reader
+        with fifo.open("wb"):
+            pass
+    reader.join(timeout=10)
+    assert r.returncode == 0
+    assert stat_is_fifo(fifo)
+    assert received and json.loads(received[0])["summary"]["unchanged"] == GOOD_ENTRIES
+
+
+def stat_is_fifo(path: Path) -> bool:
+    return stat.S_ISFIFO(path.lstat().st_mode)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.xfail(reason="a failed write to standard output (ENOSPC) ends in a traceback")
+def test_full_standard_output_is_one_line() -> None:
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run(
+            [sys.executable, "-m", "neardup", "diff", str(GOOD), str(BAD / "crlf.txt")],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in err and err.count("\n") == 1, err
+
+
+@pytest.mark.xfail(reason="write_output removes its temporary file only after an OSError")
+def test_unencodable_report_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """A lone surrogate escape in a field the reader keeps as-is (an extra field of a JSONL record)
+    cannot be written as UTF-8: the run fails, and must leave nothing behind."""
+    src = tmp_path / "in"
+    src.mkdir()
+    old = src / "old.jsonl"
+    old.write_bytes(b'{"title": "T", "abstract": "A", "venue": "x \\udc80"}\n')
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    r = run("diff", old, GOOD, "--format", "json", "-o", out_dir / "report.json")
+    assert r.returncode in (1, 2) and "Traceback" not in r.stderr.decode()
+    assert [p.name for p in out_dir.iterdir()] in ([], ["report.json"])
