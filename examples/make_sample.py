@@ -145,10 +145,7 @@ class Paper:
 def _papers(rng: random.Random) -> list[Paper]:
     papers = []
     for title, abstract in zip(TITLES, ABSTRACTS, strict=True):
-        if rng.random() < 0.15:
-            who = rng.choice(ORGANIZATIONS)
-        else:
-            who = f"  • {rng.randint(1, 14)} authors"
+        who = rng.choice(ORGANIZATIONS) if rng.random() < 0.15 else f"  • {rng.randint(1, 14)} authors"
         month = rng.choice(["May", "Jun", "Jul"])
         year = rng.choice(["", "", ", 2024"])
         published = f"{month} {rng.randint(1, 28)}{year}"

@@ -134,9 +134,7 @@ _LATEX_ACCENT_MARKS = {
     "r": "\u030a",
 }
 # \'e  \'{e}  {\'e}  \c{c}  \v s
-_LATEX_ACCENT = re.compile(
-    r"\\(['`^\"~=.]|[cvHukr](?=[\s{]))\s*(?:\{\s*([A-Za-z]|\\[ij])\s*\}|([A-Za-z]))"
-)
+_LATEX_ACCENT = re.compile(r"\\(['`^\"~=.]|[cvHukr](?=[\s{]))\s*(?:\{\s*([A-Za-z]|\\[ij])\s*\}|([A-Za-z]))")
 _LATEX_LETTERS = {
     "ss": "ß",
     "ae": "æ",
@@ -268,9 +266,7 @@ def _is_format(char: str) -> bool:
     return unicodedata.category(char) == "Cf"
 
 
-_ASCII_SEPARATORS = {
-    code: " " for code in range(128) if _is_separator(chr(code)) or chr(code).isspace()
-}
+_ASCII_SEPARATORS = {code: " " for code in range(128) if _is_separator(chr(code)) or chr(code).isspace()}
 
 
 def normalize_title(title: str) -> str:
