@@ -93,15 +93,11 @@ class LSHIndex:
     def threshold(self) -> float | None: ...
     def insert(self, key_: int | str, sig: npt.NDArray[np.uint32], /) -> None:
         """Inserts one key; a key already present raises ValueError."""
-    def insert_many(
-        self, keys: Iterable[int | str], sigs: npt.NDArray[np.uint32] | Iterable[Any], /
-    ) -> None:
+    def insert_many(self, keys: Iterable[int | str], sigs: npt.NDArray[np.uint32] | Iterable[Any], /) -> None:
         """Inserts many keys at once (all or nothing)."""
     def query(self, sig: npt.NDArray[np.uint32], /) -> list[int | str]:
         """Keys sharing at least one band with ``sig``, in insertion order."""
-    def query_many(
-        self, sigs: npt.NDArray[np.uint32] | Iterable[Any], /
-    ) -> list[list[int | str]]:
+    def query_many(self, sigs: npt.NDArray[np.uint32] | Iterable[Any], /) -> list[list[int | str]]:
         """``query`` for each row, in parallel."""
     def remove(self, key_: int | str, /) -> None:
         """Removes a key; KeyError if absent."""
@@ -205,9 +201,7 @@ class _DsHasher:
 
     def __new__(cls, scheme: str, seed: int, num_perm: int) -> _DsHasher: ...
     @staticmethod
-    def from_permutations(
-        scheme: str, a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]
-    ) -> _DsHasher: ...
+    def from_permutations(scheme: str, a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> _DsHasher: ...
     @property
     def scheme(self) -> str: ...
     @property
@@ -218,9 +212,7 @@ class _DsHasher:
         self, hashvalues: npt.NDArray[Any], tokens: Iterable[Any], wide_tokens: bool
     ) -> npt.NDArray[Any]:
         """A new array: ``hashvalues`` updated with SHA-1 hashes of byte tokens."""
-    def update_hashed(
-        self, hashvalues: npt.NDArray[Any], hashes: npt.NDArray[np.uint64]
-    ) -> npt.NDArray[Any]:
+    def update_hashed(self, hashvalues: npt.NDArray[Any], hashes: npt.NDArray[np.uint64]) -> npt.NDArray[Any]:
         """A new array: ``hashvalues`` updated with already computed token hashes."""
     def bulk(
         self, docs: Iterable[Iterable[Any]], init: npt.NDArray[Any], wide_tokens: bool
@@ -247,9 +239,7 @@ class _DsLsh:
     def buckets(self, band: int) -> list[tuple[npt.NDArray[np.uint64], list[int]]]: ...
     def __len__(self) -> int: ...
 
-def _ds_optimal_param(
-    threshold: float, num_perm: int, fp_weight: float, fn_weight: float
-) -> tuple[int, int]:
+def _ds_optimal_param(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
     """datasketch's ``(b, r)`` choice."""
 
 # ---- diff ----------------------------------------------------------------------------------
