@@ -9,6 +9,7 @@ mod errors;
 mod lsh;
 mod minhash;
 mod near;
+mod records;
 mod texts;
 
 #[pymodule]
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     near::register(m)?;
     diff::register(m)?;
     compat::register(m)?;
+    records::register(m)?;
     Ok(())
 }

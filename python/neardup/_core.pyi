@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from os import PathLike
-from typing import Any, final
+from typing import Any, TypeVar, final
 
 import numpy as np
 import numpy.typing as npt
@@ -320,3 +320,53 @@ def diff_many(
 ) -> list[Diff]:
     """:func:`diff` of every ``(old, new)`` pair, in parallel on all cores with the GIL released,
     results in input order."""
+
+# ---- snapshot records ------------------------------------------------------------------------------
+
+_E = TypeVar("_E")
+
+def _read_jsonl_batch(
+    data: bytes,
+    end: int,
+    first_line: int,
+    first_position: int,
+    entry_type: type[_E],
+    none_fields: Sequence[str],
+    *,
+    title_field: str | None = None,
+    abstract_field: str | None = None,
+    id_field: str | None = None,
+    keep_extra: bool = True,
+    int_max_str_digits: int = 4300,
+) -> tuple[
+    list[_E | tuple[int, bytes] | tuple[int, str, str, str | None, int | None]],
+    str | None,
+    list[int],
+    list[int],
+    int,
+]:
+    """Read the whole JSON lines in ``data[:end]`` (the first being line `first_line`) for the
+    ``jsonl`` reader.
+
+    Lines are parsed in parallel with the GIL released; blank lines are skipped. Returns
+    ``(items, rest_json, rest_at, fallback_at, line_count)``, one item per other line, in order:
+
+    * an `entry_type` instance, built without calling its ``__init__``: ``title`` (whitespace
+      collapsed), ``abstract`` (stripped), ``key``, ``version``, ``position`` (`first_position` plus
+      the item's index), ``line`` and a new empty ``extra`` dict set, every field in `none_fields`
+      None;
+    * ``(line, title, abstract, key, version)`` for a record whose other members include fields the
+      reader interprets (authors, versions, dates, counts);
+    * ``(line, raw bytes)`` for a line left to the Python reader (its indices are `fallback_at`): not
+      UTF-8 or not a JSON object by the strict grammar, duplicate keys, a ``paper`` item, a title,
+      abstract or id of another type, no title, or an id in a spelling other than a bare arXiv id.
+
+    `rest_json` is a JSON array with, for each item listed in `rest_at`, an object of the record's
+    other members (their raw text, in order), or None when no record has any. `line_count` counts
+    all lines, blank ones too. ValueError if `end` is beyond the data.
+
+    Field names as in `neardup.read_snapshot`; ValueError for dotted names and the fields the
+    Python reader interprets after the fact (authors, versions, dates, counts, paper).
+    `int_max_str_digits` is ``sys.get_int_max_str_digits()``: records dropping a longer integer
+    (without `keep_extra`) go back to Python, which refuses them.
+    """

@@ -20,6 +20,7 @@ from neardup.model import Entry
 __all__ = [
     "ABSTRACT_FIELDS",
     "ID_FIELDS",
+    "INTERPRETED_FIELDS",
     "TITLE_FIELDS",
     "FieldSpec",
     "RecordMapper",
@@ -30,6 +31,16 @@ ID_FIELDS = ("id", "arxiv_id", "arxiv", "paper_id", "doc_id", "doi", "url", "lin
 TITLE_FIELDS = ("title", "paper_title")
 ABSTRACT_FIELDS = ("abstract", "summary", "paper_abstract", "description")
 _PUBLISHED_FIELDS = ("published", "publishedAt", "published_at", "date", "pubDate")
+INTERPRETED_FIELDS = (
+    "paper",
+    "versions",
+    "authors",
+    "upvotes",
+    "authors_count",
+    "organization",
+    *_PUBLISHED_FIELDS,
+)
+"""Fields read besides the id, title and abstract (and a Daily Papers item's nested ``paper``)."""
 _VERSION = re.compile(r"v?([0-9]{1,9})", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
 
@@ -249,6 +260,31 @@ class RecordMapper:
             consumed.add(abstract_name)
 
         key, version = self._key(record, plan, line, consumed)
+        abstract = abstract.strip() if abstract else ""
+        return self.finish(record, position, line, title, abstract, key, version, consumed, plan.published)
+
+    def finish(
+        self,
+        record: Mapping[str, Any],
+        position: int,
+        line: int,
+        title: str,
+        abstract: str,
+        key: str | None,
+        version: int | None,
+        consumed: set[str] | None = None,
+        published_fields: tuple[str, ...] | None = None,
+    ) -> Entry:
+        """The entry of a record whose title, abstract and key are known: its other fields (authors,
+        dates, counts, `extra`) are read from `record`, leaving out the `consumed` ones.
+
+        The Rust core reads titles, abstracts and keys of JSON lines itself and hands the remaining
+        members over as `record`.
+        """
+        if consumed is None:
+            consumed = set()
+        if published_fields is None:
+            published_fields = self._plan(record).published
         versions = record.get("versions")
         if version is None and versions is not None:
             version = _last_version(versions)
@@ -257,7 +293,7 @@ class RecordMapper:
         if authors is not None:
             consumed.add("authors")
         published: str | None = None
-        published_name = _pick(record, plan.published)
+        published_name = _pick(record, published_fields)
         if published_name is not None and isinstance(record[published_name], str):
             published = record[published_name]
             consumed.add(published_name)
@@ -278,11 +314,11 @@ class RecordMapper:
                 consumed.add("organization")
 
         extra: dict[str, Any] = {}
-        if spec.keep_extra:
+        if self.spec.keep_extra:
             extra = {k: v for k, v in record.items() if k not in consumed}
         return Entry(
             title=title,
-            abstract=abstract.strip() if abstract else "",
+            abstract=abstract,
             key=key,
             version=version,
             authors=authors,

@@ -1,40 +1,161 @@
 """Reader for ``jsonl``: one JSON object per line (the arXiv metadata dump, Daily Papers items, or
-any records with configurable id/title/abstract fields). Streams line by line; blank lines are
-skipped."""
+any records with configurable id/title/abstract fields). Blank lines are skipped.
+
+The file is read in batches of whole lines (a few MB each, so memory stays bounded on any size).
+Each batch goes to the Rust core, which parses the lines in parallel and builds the entries of the
+records it can read with certainty; every other line (an error to report, a Daily Papers item, an
+id in an unusual spelling...) comes back to the per-record Python path below, which is the
+definition of the format. Both give identical entries and errors.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import sys
+from typing import Any, cast
 
-from neardup.formats.fields import FieldSpec, RecordMapper, describe
-from neardup.formats.source import Source
+from neardup import _core
+from neardup.formats.fields import INTERPRETED_FIELDS, FieldSpec, RecordMapper, describe
+from neardup.formats.source import BOM, Source
 from neardup.model import Entry
 
 __all__ = ["read"]
+
+BATCH_SIZE = 4 << 20
+"""Bytes read at a time; a batch is the whole lines among them (and the end of the line before)."""
+
+# The entry fields the core fills; it sets every other field of `Entry` to None.
+_FILLED = ("title", "abstract", "key", "version", "position", "line", "extra")
+_Fields = tuple[int, str, str, str | None, int | None]  # line, title, abstract, key, version
+_NONE_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in _FILLED)
+
+
+def _core_can_build_entries() -> bool:
+    """Whether `Entry` still has the fields the core fills, and only None defaults besides them."""
+    fields = {f.name: f for f in dataclasses.fields(Entry)}
+    return set(_FILLED) <= fields.keys() and all(fields[name].default is None for name in _NONE_FIELDS)
+
+
+_CORE_BUILDS_ENTRIES = _core_can_build_entries()
+
+
+def _core_reads(spec: FieldSpec) -> bool:
+    """Whether the core can read records for `spec`: explicit fields are plain top-level names."""
+    names = (spec.id_field, spec.title_field, spec.abstract_field)
+    return _CORE_BUILDS_ENTRIES and all(
+        name is None or ("." not in name and name not in INTERPRETED_FIELDS) for name in names
+    )
+
+
+def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, position: int) -> Entry | None:
+    """The entry of one line (None for a blank line), or the `SnapshotFormatError` it deserves."""
+    if b"\x00" in raw:
+        raise source.error(number, "text", "binary data (a NUL byte)")
+    if not raw.strip():
+        return None
+    try:
+        record = json.loads(raw)
+    except UnicodeDecodeError:
+        source.decode(number, raw)  # raises with the offending byte and column
+        raise  # pragma: no cover - decode() raised already
+    except json.JSONDecodeError as error:
+        got = f"invalid JSON ({error.msg} at column {error.colno})"
+        raise source.error(number, "a JSON object", got) from None
+    except ValueError as error:  # e.g. an integer beyond int_max_str_digits
+        raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
+    except RecursionError:
+        raise source.error(number, "a JSON object", "values nested too deeply") from None
+    if not isinstance(record, dict):
+        raise source.error(number, "a JSON object", describe(record))
+    return mapper.entry(record, position, number)
+
+
+def _read_lines(
+    source: Source, mapper: RecordMapper, first: int, data: bytes, end: int, entries: list[Entry]
+) -> int:
+    """The per-record path for the lines in ``data[:end]``; returns how many there are."""
+    lines = io.BytesIO(data[:end])
+    count = 0
+    for count, raw in enumerate(lines, 1):
+        entry = _record(source, mapper, first + count - 1, raw, len(entries))
+        if entry is not None:
+            entries.append(entry)
+    return count
+
+
+def _read_batch(
+    source: Source, mapper: RecordMapper, first: int, data: bytes, end: int, entries: list[Entry]
+) -> int:
+    """The core's path for a batch: it builds the entries; members it leaves over are added to their
+    `extra` or finished by `RecordMapper.finish`, and lines it hands back go the per-record path.
+    Returns the number of lines read."""
+    spec = mapper.spec
+    position = len(entries)
+    items, rest_json, rest_at, fallback_at, count = _core._read_jsonl_batch(
+        data,
+        end,
+        first,
+        position,
+        Entry,
+        _NONE_FIELDS,
+        title_field=spec.title_field,
+        abstract_field=spec.abstract_field,
+        id_field=spec.id_field,
+        keep_extra=spec.keep_extra,
+        int_max_str_digits=sys.get_int_max_str_digits(),
+    )
+    if rest_json is not None:
+        try:
+            rests: list[dict[str, Any]] = json.loads(rest_json)
+        except (ValueError, RecursionError):  # values Python refuses: the per-record path says where
+            return _read_lines(source, mapper, first, data, end, entries)
+        for index, rest in zip(rest_at, rests, strict=True):
+            item = items[index]
+            if isinstance(item, Entry):  # a fresh dict the core made for this entry
+                cast(dict[str, Any], item.extra).update(rest)
+            else:
+                number, title, abstract, key, version = cast(_Fields, item)
+                items[index] = mapper.finish(rest, position + index, number, title, abstract, key, version)
+    blank = []
+    for index in fallback_at:
+        number, raw = cast(tuple[int, bytes], items[index])
+        entry = _record(source, mapper, number, raw, position + index)
+        if entry is None:  # pragma: no cover - the core skips blank lines itself
+            blank.append(index)
+        else:
+            items[index] = entry
+    for index in reversed(blank):  # pragma: no cover
+        del items[index]
+    entries.extend(cast(list[Entry], items))
+    return count
 
 
 def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
     """Read the entries of a ``jsonl`` snapshot; each entry's ``line`` is its record's line."""
     mapper = RecordMapper(source, spec)
     entries: list[Entry] = []
-    for number, raw in source.binary_lines():
-        if not raw.strip():
-            continue
+    read_lines = _read_batch if _core_reads(spec) else _read_lines
+    number = 1  # the line `pending` starts
+    pending = b""  # the start of a line not yet read to its end
+    first = True
+    while True:
         try:
-            record = json.loads(raw)
-        except UnicodeDecodeError:
-            source.decode(number, raw)  # raises with the offending byte and column
-            raise  # pragma: no cover - decode() raised already
-        except json.JSONDecodeError as error:
-            got = f"invalid JSON ({error.msg} at column {error.colno})"
-            raise source.error(number, "a JSON object", got) from None
-        except ValueError as error:  # e.g. an integer beyond int_max_str_digits
-            raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
-        except RecursionError:
-            raise source.error(number, "a JSON object", "values nested too deeply") from None
-        if not isinstance(record, dict):
-            raise source.error(number, "a JSON object", describe(record))
-        entries.append(mapper.entry(record, len(entries), number))
+            chunk = source.stream.read(BATCH_SIZE)
+        except OSError as error:
+            raise source.io_error(number, error) from None
+        data = pending + chunk if pending else chunk
+        end = data.rfind(b"\n") + 1 if chunk else len(data)
+        if end and first:  # the first line is whole: drop its BOM
+            first = False
+            if data.startswith(BOM):
+                data, end = data[len(BOM) :], end - len(BOM)
+        if end:
+            number += read_lines(source, mapper, number, data, end, entries)
+        pending = data[end:]
+        if not chunk:
+            break
     if not entries:
         raise source.error(None, "at least one JSON object", "only blank lines")
     return entries, None

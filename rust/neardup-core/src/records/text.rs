@@ -1,0 +1,62 @@
+//! Python's notion of whitespace (`str.isspace`, `str.split()`, `str.strip()`), which differs from Rust's
+//! `char::is_whitespace` by the four information separators U+001C..U+001F.
+
+/// `str.isspace()` for one code point (unchanged since Unicode 6.3).
+#[inline]
+pub fn is_py_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | '\u{1c}'..='\u{20}'
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// `text.strip()`.
+pub fn py_strip(text: &str) -> &str {
+    text.trim_matches(is_py_space)
+}
+
+/// `" ".join(text.split())`.
+pub fn py_collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(is_py_space).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_whitespace() {
+        let spaces: String = [
+            '\t', '\n', '\x0b', '\x0c', '\r', '\x1c', '\x1f', ' ', '\u{85}', '\u{a0}', '\u{3000}',
+        ]
+        .iter()
+        .collect();
+        assert!(spaces.chars().all(is_py_space));
+        assert!(!['\u{180e}', '\u{200b}', '\u{feff}', 'a', '\0']
+            .iter()
+            .any(|&c| is_py_space(c)));
+        assert_eq!(py_strip(&format!("{spaces}a b{spaces}")), "a b");
+        assert_eq!(
+            py_collapse(&format!("{spaces}a{spaces}b\u{2029}c ")),
+            "a b c"
+        );
+        assert_eq!(py_collapse(&spaces), "");
+    }
+}
