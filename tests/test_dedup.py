@@ -415,20 +415,12 @@ def test_cli_keep_first_writes_records(
 def test_cli_report_to_file_and_stdin(corpus: tuple[Path, list[str]], tmp_path: Path) -> None:
     path, _ = corpus
     report = tmp_path / "report.json"
+    script = (
+        "import sys; from neardup.cli import cli, main; from neardup.cli_dedup import dedup; "
+        "'dedup' in cli.commands or cli.add_command(dedup); sys.exit(main(sys.argv[1:]))"
+    )
     r = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from neardup.cli import cli, main; "
-            "from neardup.cli_dedup import dedup; "
-            "'dedup' in cli.commands or cli.add_command(dedup); sys.exit(main(sys.argv[1:]))",
-            "dedup",
-            "-",
-            "--format",
-            "json",
-            "-o",
-            str(report),
-        ],
+        [sys.executable, "-c", script, "dedup", "-", "--format", "json", "-o", str(report)],
         input=path.read_bytes(),
         capture_output=True,
         timeout=120,
@@ -437,6 +429,17 @@ def test_cli_report_to_file_and_stdin(corpus: tuple[Path, list[str]], tmp_path: 
     assert r.returncode == 1, r.stderr
     assert r.stdout == b"" and r.stderr == b""
     assert json.loads(report.read_text())["documents"] == len(path.read_text().splitlines())
+    # --keep-first reads standard input a third time (from the spooled copy).
+    kept = subprocess.run(
+        [sys.executable, "-c", script, "dedup", "-", "--keep-first"],
+        input=path.read_bytes(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert kept.returncode == 1, kept.stderr
+    want = [line for line, k in zip(path.read_text().splitlines(), dedup_files(path).keep, strict=True) if k]
+    assert kept.stdout.decode().splitlines() == want
 
 
 def test_cli_trouble(

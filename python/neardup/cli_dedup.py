@@ -9,12 +9,22 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from contextlib import ExitStack
+from typing import IO, Any
 
 import click
 
-from neardup.dedup import DEFAULT_THRESHOLD, FIELDS, DedupResult, ReadSpec, _records, _rereadable, open_atomic
-from neardup.dedup import dedup_files as _dedup_files
+from neardup.dedup import (
+    DEFAULT_THRESHOLD,
+    FIELDS,
+    DedupResult,
+    PathLike,
+    ReadSpec,
+    dedup_sources,
+    open_atomic,
+    records_of,
+    rereadable,
+)
 from neardup.formats import FORMATS
 
 __all__ = ["dedup", "render"]
@@ -72,20 +82,17 @@ def render(result: DedupResult, fmt: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _keep_first(paths: Sequence[str], spec: ReadSpec, result: DedupResult, output: str | None) -> None:
-    """Writes the kept records of `paths` as JSON lines (stdout, or `output` atomically)."""
+def _keep_first(
+    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec, result: DedupResult, output: str | None
+) -> None:
+    """Writes the kept records of `sources` as JSON lines (stdout, or `output` atomically)."""
     keep = result.keep
-    with _rereadable(paths) as sources:
-        if output is None or output == "-":
-            for i, record in enumerate(_records(sources, spec, raw=True)):
-                if i < len(keep) and keep[i]:
-                    sys.stdout.write(f"{record.raw}\n")
-            sys.stdout.flush()
-            return
-        with open_atomic(output) as fh:
-            for i, record in enumerate(_records(sources, spec, raw=True)):
-                if i < len(keep) and keep[i]:
-                    fh.write(f"{record.raw}\n")
+    with ExitStack() as stack:
+        out = sys.stdout if output is None or output == "-" else stack.enter_context(open_atomic(output))
+        for i, record in enumerate(records_of(sources, spec, raw=True)):
+            if i < len(keep) and keep[i]:
+                out.write(f"{record.raw}\n")
+        out.flush()
 
 
 @click.command("dedup")
@@ -186,12 +193,13 @@ def dedup(
         raise click.UsageError("--address and --partitions need --engine ray")
     if files.count("-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
-    result = _dedup_files(list(files), threshold=threshold, ngram=ngram, num_perm=num_perm, spec=spec)
-    if not quiet:
-        if keep_first:
-            _keep_first(files, spec, result, output)
-        else:
-            _write(render(result, fmt), output)
+    with rereadable(list(files)) as sources:
+        result = dedup_sources(sources, threshold, ngram, num_perm, spec, None)
+        if not quiet:
+            if keep_first:
+                _keep_first(sources, spec, result, output)
+            else:
+                _write(render(result, fmt), output)
     return EXIT_DUPLICATES if result.has_duplicates else EXIT_NONE
 
 

@@ -46,8 +46,12 @@ __all__ = [
     "Record",
     "dedup",
     "dedup_files",
+    "dedup_sources",
     "iter_records",
     "open_atomic",
+    "records_of",
+    "rereadable",
+    "shingle_sets_of",
 ]
 
 DEFAULT_THRESHOLD = 0.8
@@ -199,37 +203,69 @@ def _lookup(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
     return True, value
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The guessed field names present in records with one set of keys, in preference order (records of
+    one file nearly always share their keys, so this is worked out once per key set)."""
+
+    title: tuple[str, ...]
+    abstract: tuple[str, ...]
+    text: tuple[str, ...]
+    ids: tuple[str, ...]
+
+
+_PLAN_CACHE_LIMIT = 256
+
+
 class _Mapper:
     """Maps JSONL/CSV records to `Record`s, raising `SnapshotFormatError` for unusable ones."""
 
     def __init__(self, source: Source, spec: ReadSpec) -> None:
         self.source = source
         self.spec = spec
+        self._plans: dict[tuple[str, ...], _Plan] = {}
 
-    def _text(
-        self, record: Mapping[str, Any], line: int, explicit: str | None, guesses: Sequence[str]
-    ) -> str | None:
-        """The text of the explicit field (which must exist), else of the first guessed field present;
-        None when no guessed field is present."""
-        if explicit is not None:
-            found, value = _lookup(record, explicit)
-            if not found:
-                raise self.source.error(line, f"a field {explicit!r}", describe(record))
-            name = explicit
-        else:
-            guessed = next((n for n in guesses if n in record and record[n] not in (None, "")), None)
-            if guessed is None:
-                guessed = next((n for n in guesses if n in record), None)
-            if guessed is None:
-                return None
-            name, value = guessed, record[guessed]
+    def _plan(self, record: Mapping[str, Any]) -> _Plan:
+        keys = tuple(record)
+        plan = self._plans.get(keys)
+        if plan is None:
+            present = set(keys)
+            plan = _Plan(
+                tuple(n for n in TITLE_FIELDS if n in present),
+                tuple(n for n in ABSTRACT_FIELDS if n in present),
+                tuple(n for n in TEXT_FIELDS if n in present),
+                tuple(n for n in ID_FIELDS if n in present),
+            )
+            if len(self._plans) < _PLAN_CACHE_LIMIT:
+                self._plans[keys] = plan
+        return plan
+
+    def _string(self, value: Any, name: str, line: int) -> str:
+        if type(value) is str:
+            return value
         if value is None:
             return ""
-        if not isinstance(value, str):
-            raise self.source.error(line, f"a string in field {name!r}", describe(value))
-        return value
+        if isinstance(value, str):
+            return str(value)
+        raise self.source.error(line, f"a string in field {name!r}", describe(value))
 
-    def _id(self, record: Mapping[str, Any], line: int) -> str:
+    def _explicit(self, record: Mapping[str, Any], name: str, line: int) -> str:
+        found, value = _lookup(record, name)
+        if not found:
+            raise self.source.error(line, f"a field {name!r}", describe(record))
+        return self._string(value, name, line)
+
+    def _guess(self, record: Mapping[str, Any], names: tuple[str, ...], line: int) -> str | None:
+        """The first of `names` with a non-empty value, else the first of them; None when none is there."""
+        if not names:
+            return None
+        for name in names:
+            value = record[name]
+            if value is not None and value != "":
+                return self._string(value, name, line)
+        return self._string(record[names[0]], names[0], line)
+
+    def _id(self, record: Mapping[str, Any], plan: _Plan, line: int) -> str:
         id_field = self.spec.id_field
         if id_field is not None:
             found, value = _lookup(record, id_field)
@@ -238,8 +274,8 @@ class _Mapper:
             if not isinstance(value, str | int) or isinstance(value, bool):
                 raise self.source.error(line, f"a string id in field {id_field!r}", describe(value))
             return str(value)
-        for name in ID_FIELDS:
-            value = record.get(name)
+        for name in plan.ids:
+            value = record[name]
             if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
                 return str(value)
         return f"{self.source.name}:{line}"
@@ -249,17 +285,26 @@ class _Mapper:
         if isinstance(paper, Mapping):  # a Daily Papers item: the paper's own fields win
             record = {**{k: v for k, v in record.items() if k != "paper"}, **paper}
         spec = self.spec
+        plan = self._plan(record)
         if spec.text_field is not None:
-            text = self._text(record, line, spec.text_field, ()) or ""
+            text = self._explicit(record, spec.text_field, line)
         else:
             title: str | None = None
             abstract: str | None = None
             if spec.field != "abstract":
-                title = self._text(record, line, spec.title_field, TITLE_FIELDS)
+                title = (
+                    self._explicit(record, spec.title_field, line)
+                    if spec.title_field is not None
+                    else self._guess(record, plan.title, line)
+                )
             if spec.field != "title":
-                abstract = self._text(record, line, spec.abstract_field, ABSTRACT_FIELDS)
+                abstract = (
+                    self._explicit(record, spec.abstract_field, line)
+                    if spec.abstract_field is not None
+                    else self._guess(record, plan.abstract, line)
+                )
             if title is None and abstract is None:
-                plain = self._text(record, line, None, TEXT_FIELDS)
+                plain = self._guess(record, plan.text, line)
                 if plain is None:
                     wanted = {"title": TITLE_FIELDS, "abstract": ABSTRACT_FIELDS}.get(
                         spec.field, TITLE_FIELDS + ABSTRACT_FIELDS
@@ -271,15 +316,27 @@ class _Mapper:
                 text = f"{title or ''}\n{abstract or ''}"
             else:
                 text = title if title is not None else abstract or ""
-        return Record(self._id(record, line), text, line, raw)
+        return Record(self._id(record, plan, line), text, line, raw)
 
 
-def _jsonl_records(source: Source, spec: ReadSpec, raw: bool) -> Iterator[Record]:
+def _jsonl_records(
+    source: Source, spec: ReadSpec, raw: bool, only: Sequence[int] | None = None
+) -> Iterator[Record]:
+    """Records of a JSONL source; with `only` (ascending record numbers), just those, and the other lines
+    are not even parsed (they were checked by an earlier pass)."""
     mapper = _Mapper(source, spec)
-    seen = False
+    seen = 0
+    at = 0
     for number, data in source.binary_lines():
         if not data.strip():
             continue
+        seen += 1
+        if only is not None:
+            if at >= len(only):
+                return
+            if only[at] != seen - 1:
+                continue
+            at += 1
         try:
             record = json.loads(data)
         except UnicodeDecodeError:
@@ -295,7 +352,6 @@ def _jsonl_records(source: Source, spec: ReadSpec, raw: bool) -> Iterator[Record
             raise source.error(number, "a JSON object", "values nested too deeply") from None
         if not isinstance(record, dict):
             raise source.error(number, "a JSON object", describe(record))
-        seen = True
         yield mapper.record(record, number, data.decode("utf-8").strip() if raw else None)
     if not seen:
         raise source.error(None, "at least one JSON object", "only blank lines")
@@ -377,6 +433,7 @@ def iter_records(
     *,
     raw: bool = False,
     name: str | None = None,
+    only: Sequence[int] | None = None,
 ) -> Iterator[Record]:
     """The documents of one file, in file order: streamed for JSONL and CSV, read whole for the snapshot
     formats (pages of a few hundred entries).
@@ -387,6 +444,8 @@ def iter_records(
         raw: also give each record as one JSON line (`Record.raw`): the line itself for JSONL, the row as
             an object for CSV, `Entry.to_dict` for the snapshot formats.
         name: the name to show for the file in ids and errors (default: its path).
+        only: just the records with these numbers (0-based, ascending), for a file read before: JSONL
+            lines outside them are not parsed.
 
     Raises:
         SnapshotFormatError: the file is missing, unreadable or not valid in its format.
@@ -397,15 +456,25 @@ def iter_records(
             source.name = name
         fmt = detect_format(source.head, path=source.name) if spec.format == "auto" else spec.format
         if fmt == "jsonl":
-            yield from _jsonl_records(source, spec, raw)
-        elif fmt == "csv":
-            yield from _csv_records(source, spec, raw)
-        else:
-            yield from _snapshot_records(source, fmt, spec, raw)
+            yield from _jsonl_records(source, spec, raw, only)
+            return
+        records = (
+            _csv_records(source, spec, raw) if fmt == "csv" else _snapshot_records(source, fmt, spec, raw)
+        )
+        if only is None:
+            yield from records
+            return
+        at = 0
+        for index, record in enumerate(records):
+            if at >= len(only):
+                return
+            if only[at] == index:
+                at += 1
+                yield record
 
 
 @contextmanager
-def _rereadable(paths: Sequence[PathLike]) -> Iterator[list[PathLike | IO[bytes]]]:
+def rereadable(paths: Sequence[PathLike]) -> Iterator[list[PathLike | IO[bytes]]]:
     """`paths` made re-readable: ``-`` (standard input) is spooled to a temporary file first."""
     with ExitStack() as stack:
         out: list[PathLike | IO[bytes]] = []
@@ -421,13 +490,19 @@ def _rereadable(paths: Sequence[PathLike]) -> Iterator[list[PathLike | IO[bytes]
         yield out
 
 
-def _records(paths: Sequence[PathLike | IO[bytes]], spec: ReadSpec, raw: bool = False) -> Iterator[Record]:
+def _source_records(
+    p: PathLike | IO[bytes], spec: ReadSpec, raw: bool = False, only: Sequence[int] | None = None
+) -> Iterator[Record]:
+    if isinstance(p, str | os.PathLike):
+        return iter_records(p, spec, raw=raw, only=only)
+    p.seek(0)
+    return iter_records(p, spec, raw=raw, name="<stdin>", only=only)
+
+
+def records_of(paths: Sequence[PathLike | IO[bytes]], spec: ReadSpec, raw: bool = False) -> Iterator[Record]:
+    """The records of several sources of `rereadable`, in order."""
     for p in paths:
-        if isinstance(p, str | os.PathLike):
-            yield from iter_records(p, spec, raw=raw)
-        else:
-            p.seek(0)
-            yield from iter_records(p, spec, raw=raw, name="<stdin>")
+        yield from _source_records(p, spec, raw)
 
 
 @contextmanager
@@ -520,27 +595,37 @@ def dedup_files(
         NeardupError: a file changed between the two passes.
         ValueError: a parameter is out of range.
     """
-    spec = spec or ReadSpec()
     path_list: list[PathLike] = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not path_list:
         raise ValueError("no input files")
-    show = _Progress(progress)
+    with rereadable(path_list) as sources:
+        return dedup_sources(sources, threshold, ngram, num_perm, spec or ReadSpec(), progress)
+
+
+def dedup_sources(
+    sources: Sequence[PathLike | IO[bytes]],
+    threshold: float,
+    ngram: int,
+    num_perm: int,
+    spec: ReadSpec,
+    progress: bool | None,
+) -> DedupResult:
+    """`dedup_files` over sources made re-readable (`rereadable`)."""
     _core._banding(threshold=threshold, num_perm=num_perm)  # parameters checked before reading
+    show = _Progress(progress)
     try:
-        with _rereadable(path_list) as sources:
-            ids, keys, empty = _first_pass(sources, spec, threshold, ngram, num_perm, show)
-            n = len(ids)
-            show(f"grouping {n:,} documents into buckets")
-            offsets, docs = _core._buckets_of_keys(keys, empty)
-            del keys, empty
-            needed = np.unique(docs)
-            stores = _second_pass(sources, spec, needed, n, ngram, show)
+        ids, counts, keys, empty = _first_pass(sources, spec, threshold, ngram, num_perm, show)
+        show(f"grouping {len(ids):,} documents into buckets")
+        offsets, docs = _core._buckets_of_keys(keys, empty)
+        del keys, empty
+        needed = np.unique(docs)
+        stores = _second_pass(sources, spec, counts, needed, ngram, show)
         show(f"verifying {len(needed):,} candidate documents")
         roots = _core._cluster_buckets(offsets, docs, stores, threshold=threshold)
         clusters = _clusters(*_core._components(*roots))
     finally:
         show.done()
-    return DedupResult(clusters, n, ids)
+    return DedupResult(clusters, len(ids), ids)
 
 
 def _first_pass(
@@ -550,49 +635,78 @@ def _first_pass(
     ngram: int,
     num_perm: int,
     show: Callable[[str], None],
-) -> tuple[list[str], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+) -> tuple[list[str], list[int], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """Ids, documents per source, band keys and empty mask of every document."""
     ids: list[str] = []
+    counts: list[int] = []
     key_blocks: list[npt.NDArray[np.uint64]] = []
     empty_blocks: list[npt.NDArray[np.bool_]] = []
-    for chunk in _chunks(_records(sources, spec)):
-        k, e = _core._band_keys([r.text for r in chunk], threshold=threshold, ngram=ngram, num_perm=num_perm)
-        ids.extend(r.id for r in chunk)
-        key_blocks.append(k)
-        empty_blocks.append(e)
-        show(f"read {len(ids):,} documents")
+    for source in sources:
+        before = len(ids)
+        for chunk in _chunks(_source_records(source, spec)):
+            k, e = _core._band_keys(
+                [r.text for r in chunk], threshold=threshold, ngram=ngram, num_perm=num_perm
+            )
+            ids.extend(r.id for r in chunk)
+            key_blocks.append(k)
+            empty_blocks.append(e)
+            show(f"read {len(ids):,} documents")
+        counts.append(len(ids) - before)
     bands, _ = _core._banding(threshold=threshold, num_perm=num_perm)
     keys = np.concatenate(key_blocks) if key_blocks else np.zeros((0, bands), dtype=np.uint64)
     empty = np.concatenate(empty_blocks) if empty_blocks else np.zeros(0, dtype=np.bool_)
-    return ids, keys, empty
+    return ids, counts, keys, empty
+
+
+_Store: TypeAlias = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]
+
+
+def shingle_sets_of(
+    records: Iterator[Record], ids: Sequence[int], ngram: int, show: Callable[[str], None] | None = None
+) -> list[_Store]:
+    """Shingle-set stores of `records` (the documents `ids`, in order), a few thousand per store."""
+    stores: list[_Store] = []
+    texts: list[str] = []
+    at = 0
+    for record in records:
+        texts.append(record.text)
+        if len(texts) >= _CHUNK:
+            stores.append(
+                _core._shingle_sets(texts, np.array(ids[at : at + len(texts)], np.uint64), ngram=ngram)
+            )
+            at += len(texts)
+            texts = []
+            if show is not None:
+                show(f"re-read {at:,} of {len(ids):,} candidate documents")
+    if texts:
+        stores.append(_core._shingle_sets(texts, np.array(ids[at : at + len(texts)], np.uint64), ngram=ngram))
+        at += len(texts)
+    if at != len(ids):
+        raise NeardupError(f"the input changed while it was read ({len(ids)} candidate documents, then {at})")
+    return stores
 
 
 def _second_pass(
     sources: Sequence[PathLike | IO[bytes]],
     spec: ReadSpec,
+    counts: Sequence[int],
     needed: npt.NDArray[np.uint64],
-    n: int,
     ngram: int,
     show: Callable[[str], None],
-) -> list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]]:
-    stores: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]] = []
-    if len(needed) == 0:
-        return stores
+) -> list[_Store]:
+    """Shingle sets of the `needed` documents, re-read (and only they parsed) from their sources."""
+    stores: list[_Store] = []
+    start = 0
     wanted = needed.tolist()
-    at = 0
-    texts: list[str] = []
-    chosen: list[int] = []
-    index = -1
-    for index, record in enumerate(_records(sources, spec)):
-        if at < len(wanted) and wanted[at] == index:
-            texts.append(record.text)
-            chosen.append(index)
-            at += 1
-            if len(texts) >= _CHUNK:
-                stores.append(_core._shingle_sets(texts, np.array(chosen, dtype=np.uint64), ngram=ngram))
-                texts, chosen = [], []
-                show(f"re-read {at:,} of {len(wanted):,} candidate documents")
-    if texts:
-        stores.append(_core._shingle_sets(texts, np.array(chosen, dtype=np.uint64), ngram=ngram))
-    if index + 1 != n:
-        raise NeardupError(f"the input changed while it was read ({n} documents, then {index + 1})")
+    lo = 0
+    for source, count in zip(sources, counts, strict=True):
+        hi = lo
+        while hi < len(wanted) and wanted[hi] < start + count:
+            hi += 1
+        if hi > lo:
+            mine = wanted[lo:hi]
+            local = [i - start for i in mine]
+            stores.extend(shingle_sets_of(_source_records(source, spec, only=local), mine, ngram, show))
+        lo = hi
+        start += count
     return stores

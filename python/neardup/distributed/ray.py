@@ -46,6 +46,7 @@ from neardup.dedup import (
     _Progress,
     iter_records,
     open_atomic,
+    shingle_sets_of,
 )
 
 __all__ = ["RayDedupSummary", "dedup"]
@@ -143,33 +144,14 @@ def _reduce(*parts: tuple[npt.NDArray[np.uint32], _U64, _U64]) -> tuple[tuple[_U
 
 
 @ray.remote
-def _shard_sets(shard: int, path: str, spec: ReadSpec, ngram: int, count: int, *members: _U64) -> _Store:
+def _shard_sets(shard: int, path: str, spec: ReadSpec, ngram: int, *members: _U64) -> _Store:
     """Shingle sets of the documents of one shard that some bucket holds, as one store."""
-    base = shard << _SHARD_BITS
     mine = [m[(m >> _SHARD_BITS) == shard] for m in members]
     needed = np.unique(np.concatenate(mine)) if mine else np.zeros(0, np.uint64)
-    wanted = (needed & _LOCAL_MASK).tolist()
-    blocks: list[_Store] = []
-    texts: list[str] = []
-    chosen: list[int] = []
-    at = 0
-    seen = 0
-    if wanted:
-        for seen, record in enumerate(iter_records(path, spec), start=1):
-            if at < len(wanted) and wanted[at] == seen - 1:
-                texts.append(record.text)
-                chosen.append(base + seen - 1)
-                at += 1
-                if len(texts) >= 4096:
-                    blocks.append(_core._shingle_sets(texts, np.array(chosen, np.uint64), ngram=ngram))
-                    texts, chosen = [], []
-        if seen != count:
-            raise NeardupError(
-                f"{path}: the shard changed while it was read ({count} documents, then {seen})"
-            )
-    if texts:
-        blocks.append(_core._shingle_sets(texts, np.array(chosen, np.uint64), ngram=ngram))
-    return _concat_stores(blocks)
+    if len(needed) == 0:
+        return _concat_stores([])
+    local = (needed & _LOCAL_MASK).tolist()
+    return _concat_stores(shingle_sets_of(iter_records(path, spec, only=local), needed.tolist(), ngram))
 
 
 def _concat_stores(blocks: Sequence[_Store]) -> _Store:
@@ -385,7 +367,7 @@ def _run(
     buckets = [r[0] for r in reduced]
     members = [r[1] for r in reduced]
     show("sets: shingle sets of candidate documents")
-    stores = [_shard_sets.remote(i, path, spec, ngram, counts[i], *members) for i, path in enumerate(shards)]
+    stores = [_shard_sets.remote(i, path, spec, ngram, *members) for i, path in enumerate(shards)]
     created.extend(stores)
     show("verify: exact Jaccard of bucket members")
     verified = [_verify.remote(threshold, b, *stores) for b in buckets]
