@@ -7,7 +7,7 @@ a connected component of the graph whose edges are the pairs that share a bucket
 is at least the threshold, so the result does not depend on threads, chunking or sharding
 (`neardup.distributed.ray.dedup` gives the same clusters).
 
-Memory of `dedup_files`: the first pass keeps, per document, its band keys (8 bytes per band: 72 bytes at
+Memory of `dedup_files`: the first pass keeps, per document, its band keys (8 bytes per band: 112 bytes at
 the default threshold; the signature itself is dropped) and its id. The second pass re-reads the files and
 computes shingle sets only for documents that share a bucket with another one.
 """
@@ -67,7 +67,7 @@ only a few MB of text alive."""
 PathLike: TypeAlias = str | os.PathLike[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class DedupResult:
     """Near-duplicate clusters of a corpus.
 
@@ -104,6 +104,9 @@ class DedupResult:
     @property
     def has_duplicates(self) -> bool:
         return bool(self.clusters)
+
+    def __repr__(self) -> str:
+        return f"DedupResult(size={self.size}, clusters={len(self.clusters)}, duplicates={self.duplicates})"
 
     def labels(self) -> npt.NDArray[np.int64]:
         """The cluster number of each document (its position in `clusters`), -1 for unclustered ones."""
