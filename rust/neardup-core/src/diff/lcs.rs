@@ -64,6 +64,29 @@ fn words(m: usize) -> usize {
     m.div_ceil(64)
 }
 
+/// The highest position `z < j` whose bit in `row` is clear.
+#[inline]
+fn highest_zero_below(row: &[u64], j: usize) -> Option<usize> {
+    let top = j - 1;
+    let mut k = top / 64;
+    let keep = if top % 64 == 63 {
+        !0
+    } else {
+        (1u64 << (top % 64 + 1)) - 1
+    };
+    let mut zeros = !row[k] & keep;
+    loop {
+        if zeros != 0 {
+            return Some(k * 64 + 63 - zeros.leading_zeros() as usize);
+        }
+        if k == 0 {
+            return None;
+        }
+        k -= 1;
+        zeros = !row[k];
+    }
+}
+
 impl Lcs {
     /// Appends to `out` the index pairs `(i, j)`, `a[i] == b[j]`, of one longest common subsequence, in
     /// increasing order. Ids of `b` lie in `0..k`; ids of `a` lie in `0..k` or are [`ABSENT`].
@@ -221,23 +244,22 @@ impl Lcs {
         self.build_pm(b.iter().copied(), w);
         self.run_stored(a, w);
         self.reset_slots(b);
-        // Walk back from (n, m). Bit j-1 of V_i set: L[i][j] = L[i][j-1], so b[j-1] is not matched here.
-        // Otherwise a[i-1] is deleted if L[i-1][j] already reaches L[i][j] (bit j-1 of V_{i-1} clear), or
-        // matched with b[j-1]. V_0 is all ones.
-        let bit = |rows: &[u64], i: usize, j: usize| -> bool {
-            i == 0 || (rows[(i - 1) * w + j / 64] >> (j % 64)) & 1 == 1
-        };
+        // Walk back from (n, m). Bit j-1 of V_i set: L[i][j] = L[i][j-1], so b[j-1] is not matched here;
+        // a bit scan skips all such columns at once, to the highest clear bit z < j. Then a[i-1] is
+        // deleted if L[i-1][z+1] already reaches L[i][z+1] (bit z of V_{i-1} clear), or matched with b[z].
+        // V_0 is all ones.
         let start = out.len();
         let (mut i, mut j) = (a.len(), b.len());
         while i > 0 && j > 0 {
-            if bit(&self.rows, i, j - 1) {
-                j -= 1;
+            let Some(z) = highest_zero_below(&self.rows[(i - 1) * w..i * w], j) else {
+                break;
+            };
+            i -= 1;
+            if i == 0 || (self.rows[(i - 1) * w + z / 64] >> (z % 64)) & 1 == 1 {
+                out.push((ao + i, bo + z));
+                j = z;
             } else {
-                i -= 1;
-                if bit(&self.rows, i, j - 1) {
-                    j -= 1;
-                    out.push((ao + i, bo + j));
-                }
+                j = z + 1;
             }
         }
         out[start..].reverse();

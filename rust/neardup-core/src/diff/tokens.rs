@@ -262,6 +262,8 @@ pub(crate) const ABSENT: u32 = u32::MAX;
 pub(crate) struct Interner {
     /// (hash, id, generation) per slot; a slot is live when its generation is the current one.
     slots: Vec<(u64, u32, u32)>,
+    /// Slots in use by the current call, minus one.
+    mask: usize,
     generation: u32,
     /// Byte range in `new` of the first token given each id, to check candidates against.
     reps: Vec<(usize, usize)>,
@@ -269,20 +271,23 @@ pub(crate) struct Interner {
 
 impl Interner {
     fn reset(&mut self, n: usize) {
+        // Only the first `want` slots are used, however large an earlier call grew the table: small
+        // diffs after a large one stay within a few cache-resident kilobytes.
         let want = (2 * n).next_power_of_two().max(64);
         if self.slots.len() < want || self.generation == u32::MAX {
             self.slots.clear();
             self.slots.resize(want, (0, 0, 0));
             self.generation = 0;
         }
+        self.mask = want - 1;
         self.generation += 1;
         self.reps.clear();
     }
 
     /// The slot holding `tok` (of `text`) or the empty slot where it would go.
-    #[inline]
+    #[inline(always)]
     fn find(&self, new: &str, tok: &str, h: u64) -> (usize, bool) {
-        let mask = self.slots.len() - 1;
+        let mask = self.mask;
         let mut i = (h >> 32) as usize & mask;
         loop {
             let (sh, id, g) = self.slots[i];
