@@ -102,7 +102,7 @@ def _keep_first(
     type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
     default=DEFAULT_THRESHOLD,
     show_default=True,
-    help="Minimum exact Jaccard similarity of word 3-gram sets.",
+    help="Minimum exact Jaccard similarity of the word n-gram sets (see --ngram).",
 )
 @click.option(
     "--field",
