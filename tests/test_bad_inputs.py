@@ -306,10 +306,9 @@ def test_fifty_megabyte_record_is_read(tmp_path: Path) -> None:
 
 
 # ---- output targets ----------------------------------------------------------------------------------
-# Known problems of `neardup.cli.write_output`, reported to its owner; each turns into a pass when fixed.
+# Output targets other than a plain new file: symlinks, FIFOs, a full disk, an unencodable report.
 
 
-@pytest.mark.xfail(reason="write_output renames its temporary file over a symlink instead of its target")
 def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     real = tmp_path / "real.json"
     real.write_text("old", encoding="utf-8")
@@ -321,7 +320,6 @@ def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-@pytest.mark.xfail(reason="write_output replaces a FIFO (or a device such as /dev/null) with a regular file")
 def test_output_into_a_fifo_goes_to_its_reader(tmp_path: Path) -> None:
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo)
@@ -348,7 +346,6 @@ def stat_is_fifo(path: Path) -> bool:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
-@pytest.mark.xfail(reason="a failed write to standard output (ENOSPC) ends in a traceback")
 def test_full_standard_output_is_one_line() -> None:
     with open("/dev/full", "wb") as full:
         r = subprocess.run(
@@ -362,7 +359,6 @@ def test_full_standard_output_is_one_line() -> None:
     assert r.returncode == 2 and "Traceback" not in err and err.count("\n") == 1, err
 
 
-@pytest.mark.xfail(reason="write_output removes its temporary file only after an OSError")
 def test_unencodable_report_leaves_no_temporary_file(tmp_path: Path) -> None:
     """A lone surrogate escape in a field the reader keeps as-is (an extra field of a JSONL record)
     cannot be written as UTF-8: the run fails, and must leave nothing behind."""

@@ -52,16 +52,44 @@ def _progress_done() -> None:
         sys.stderr.flush()
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Writes to stdout, or atomically to `output` (a temporary file renamed over it)."""
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
+def _silence_stdout() -> None:
+    """After a failed write to stdout, point it at /dev/null so the interpreter's final flush cannot fail
+    again (and print a second, unhelpful message)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Writes the report to stdout, or to `output`.
+
+    A regular file (or a new one) is written atomically: a temporary file beside it, renamed over it, so a
+    failed run never leaves a partial report. A symlink is followed (the link stays a link). A FIFO or a
+    device is written to directly, since there is nothing to replace."""
+    if output is None or output == "-":
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except UnicodeEncodeError as exc:
+            raise Trouble(f"<stdout>: cannot encode the report: {exc.reason}") from None
+        except BrokenPipeError:
+            _silence_stdout()
+        except OSError as exc:
+            _silence_stdout()
+            raise Trouble(f"<stdout>: cannot write: {exc.strerror or exc}") from None
+        return
+    target = Path(os.path.realpath(output))
+    try:
+        if target.exists() and not target.is_file():
+            with target.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except UnicodeEncodeError as exc:
+        raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
     except OSError as exc:
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
     try:
@@ -72,9 +100,12 @@ def write_output(text: str, output: str | None) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
+    except UnicodeEncodeError as exc:
+        raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 _FORMAT_CHOICE = click.Choice(["auto", *formats.FORMATS])
