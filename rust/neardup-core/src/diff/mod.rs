@@ -336,8 +336,10 @@ impl Differ {
         let (ta, tb) = (&self.ta, &self.tb);
         let same = |x: &Token, y: &Token| {
             tokens::same_bytes(
-                &old.as_bytes()[x.start..x.end],
-                &new.as_bytes()[y.start..y.end],
+                old.as_bytes(),
+                (x.start, x.end),
+                new.as_bytes(),
+                (y.start, y.end),
             )
         };
         let tpre = ta.iter().zip(tb).take_while(|(x, y)| same(x, y)).count();

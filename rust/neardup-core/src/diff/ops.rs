@@ -196,8 +196,10 @@ pub(crate) fn build(
             let (xs, x_end) = at(&ta[seg.a + k]);
             let (ys, y_end) = at(&tb[seg.b + k]);
             if !same_bytes(
-                &old.as_bytes()[xe.byte..xs.byte],
-                &new.as_bytes()[ye.byte..ys.byte],
+                old.as_bytes(),
+                (xe.byte, xs.byte),
+                new.as_bytes(),
+                (ye.byte, ys.byte),
             ) {
                 w.out.piece(true, (so, xe), (sn, ye), n, n);
                 w.region((xe, xs), (ye, ys), 0, 0);

@@ -209,45 +209,56 @@ fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
     }
 }
 
-/// Up to 8 bytes as a u64 without a `memcpy` call: for a given length the map is injective (the two
-/// overlapping reads, or the first, middle and last byte, cover every byte).
+/// Bytes `start..start + n` (`1 <= n <= 8`) of `text` as a zero-padded little-endian u64: one unaligned
+/// load and a mask when eight bytes are readable from `start` (nearly always: tokens lie inside a
+/// text), otherwise two overlapping smaller loads. No `memcpy` call, no branch on the length class in
+/// the common case, and both ways give the same value.
 #[inline(always)]
-fn load_small(b: &[u8]) -> u64 {
-    let n = b.len();
+fn load_at(text: &[u8], start: usize, n: usize) -> u64 {
+    debug_assert!((1..=8).contains(&n));
+    let keep = u64::MAX >> (64 - 8 * n);
+    if let Some(w) = text.get(start..start + 8) {
+        let w = [w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]];
+        return u64::from_le_bytes(w) & keep;
+    }
+    let b = &text[start..start + n];
+    let u16_at = |i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
     let u32_at = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    // Overlapping bytes are equal, so OR-ing the two loads puts every byte in its place.
     match n {
-        8.. => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
-        4..=7 => u32_at(0) | u32_at(n - 4) << 32,
-        1..=3 => u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
-        0 => 0,
+        4.. => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
+        2..=3 => u16_at(0) | u16_at(n - 2) << (8 * (n - 2)),
+        _ => u64::from(b[0]),
     }
 }
 
-/// Byte equality, inlined for the short strings tokens and gaps nearly always are.
+/// Whether `a[ra]` equals `b[rb]` (byte ranges), inlined for the short strings tokens and gaps nearly
+/// always are.
 #[inline(always)]
-pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && if a.len() <= 8 {
-            load_small(a) == load_small(b)
-        } else {
-            a == b
+pub(crate) fn same_bytes(a: &[u8], ra: (usize, usize), b: &[u8], rb: (usize, usize)) -> bool {
+    let n = ra.1 - ra.0;
+    n == rb.1 - rb.0
+        && match n {
+            0 => true,
+            1..=8 => load_at(a, ra.0, n) == load_at(b, rb.0, n),
+            _ => a[ra.0..ra.1] == b[rb.0..rb.1],
         }
 }
 
-/// Hash of a token's bytes: a multiply-rotate over 8-byte words (rustc's FxHash step) finished with a
-/// multiply-xorshift so that the high bits, which pick the table slot, depend on every byte. Not
-/// collision-resistant, and it need not be: the interner compares texts on every hash match.
-#[inline]
-pub(crate) fn hash_token(bytes: &[u8]) -> u64 {
+/// Hash of the bytes `text[start..end]`: a multiply-rotate over 8-byte words (rustc's FxHash step)
+/// finished with a multiply-xorshift so that the high bits, which pick the table slot, depend on every
+/// byte. Not collision-resistant, and it need not be: the interner compares texts on every hash match.
+#[inline(always)]
+pub(crate) fn hash_token(text: &[u8], start: usize, end: usize) -> u64 {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        h = (h.rotate_left(5) ^ load_small(c)).wrapping_mul(K);
+    let mut h = (end - start) as u64;
+    let mut p = start;
+    while p + 8 <= end {
+        h = (h.rotate_left(5) ^ load_at(text, p, 8)).wrapping_mul(K);
+        p += 8;
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        h = (h.rotate_left(5) ^ load_small(rest)).wrapping_mul(K);
+    if p < end {
+        h = (h.rotate_left(5) ^ load_at(text, p, end - p)).wrapping_mul(K);
     }
     let h = h ^ (h >> 29);
     h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
@@ -286,7 +297,7 @@ impl Interner {
 
     /// The slot holding `tok` (of `text`) or the empty slot where it would go.
     #[inline(always)]
-    fn find(&self, new: &str, tok: &str, h: u64) -> (usize, bool) {
+    fn find(&self, new: &[u8], text: &[u8], tok: (usize, usize), h: u64) -> (usize, bool) {
         let mask = self.mask;
         let mut i = (h >> 32) as usize & mask;
         loop {
@@ -295,8 +306,7 @@ impl Interner {
                 return (i, false);
             }
             if sh == h {
-                let (s, e) = self.reps[id as usize];
-                if same_bytes(&new.as_bytes()[s..e], tok.as_bytes()) {
+                if same_bytes(new, self.reps[id as usize], text, tok) {
                     return (i, true);
                 }
             }
@@ -319,10 +329,10 @@ impl Interner {
         self.reset(new_toks.len());
         new_ids.clear();
         old_ids.clear();
+        let (old, new) = (old.as_bytes(), new.as_bytes());
         for t in new_toks {
-            let tok = &new[t.start..t.end];
-            let h = hash_token(tok.as_bytes());
-            let (slot, found) = self.find(new, tok, h);
+            let h = hash_token(new, t.start, t.end);
+            let (slot, found) = self.find(new, new, (t.start, t.end), h);
             if found {
                 new_ids.push(self.slots[slot].1);
             } else {
@@ -333,8 +343,8 @@ impl Interner {
             }
         }
         for t in old_toks {
-            let tok = &old[t.start..t.end];
-            let (slot, found) = self.find(new, tok, hash_token(tok.as_bytes()));
+            let h = hash_token(old, t.start, t.end);
+            let (slot, found) = self.find(new, old, (t.start, t.end), h);
             old_ids.push(if found { self.slots[slot].1 } else { ABSENT });
         }
         self.reps.len()
@@ -422,6 +432,26 @@ mod tests {
                 assert_eq!(fast, slow, "{text:?}");
             }
         }
+    }
+
+    #[test]
+    fn loads_are_the_same_at_the_text_end_and_inside() {
+        let text = b"abcdefghijklmnop";
+        for n in 1..=8 {
+            for start in 0..=text.len() - n {
+                let mut w = [0u8; 8];
+                w[..n].copy_from_slice(&text[start..start + n]);
+                assert_eq!(
+                    load_at(text, start, n),
+                    u64::from_le_bytes(w),
+                    "{start} {n}"
+                );
+            }
+        }
+        let (a, b) = (b"xx token", b"token");
+        assert!(same_bytes(a, (3, 8), b, (0, 5)));
+        assert_eq!(hash_token(a, 3, 8), hash_token(b, 0, 5));
+        assert!(!same_bytes(a, (3, 8), b, (0, 4)));
     }
 
     #[test]
