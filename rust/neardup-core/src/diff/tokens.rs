@@ -305,10 +305,8 @@ impl Interner {
             if g != self.generation {
                 return (i, false);
             }
-            if sh == h {
-                if same_bytes(new, self.reps[id as usize], text, tok) {
-                    return (i, true);
-                }
+            if sh == h && same_bytes(new, self.reps[id as usize], text, tok) {
+                return (i, true);
             }
             i = (i + 1) & mask;
         }
