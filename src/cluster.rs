@@ -21,7 +21,7 @@ use crate::texts::texts;
 /// Near-duplicate clusters of `texts`: returns `(pairs, clusters)` where pairs are `(i, j, jaccard)`
 /// verified at `threshold` and clusters are the connected components (size ≥ 2, members ascending).
 #[pyfunction]
-#[pyo3(signature = (texts_, *, threshold=0.8, ngram=3, num_perm=128, unit="word", seed=1))]
+#[pyo3(signature = (texts_, /, *, threshold=0.8, ngram=3, num_perm=128, unit="word", seed=1))]
 #[allow(clippy::type_complexity)]
 fn _dedup(
     py: Python<'_>,

@@ -90,6 +90,7 @@ impl PyLSHIndex {
         self.threshold
     }
 
+    #[pyo3(signature = (key_, sig, /))]
     fn insert(&mut self, key_: &Bound<'_, PyAny>, sig: &Bound<'_, PyAny>) -> PyResult<()> {
         let k = key(key_)?;
         let s = sig1(sig, "sig")?;
@@ -103,6 +104,7 @@ impl PyLSHIndex {
         self.inner.insert(k, s.as_slice()?).map_err(to_py)
     }
 
+    #[pyo3(signature = (keys, sigs, /))]
     fn insert_many(
         &mut self,
         py: Python<'_>,
@@ -124,6 +126,7 @@ impl PyLSHIndex {
         detached(py, || inner.insert_many(keys, &flat))
     }
 
+    #[pyo3(signature = (sig, /))]
     fn query<'py>(
         &self,
         py: Python<'py>,
@@ -134,6 +137,7 @@ impl PyLSHIndex {
         found.iter().map(|k| key_to_py(py, k)).collect()
     }
 
+    #[pyo3(signature = (sigs, /))]
     fn query_many<'py>(
         &self,
         py: Python<'py>,
@@ -148,6 +152,7 @@ impl PyLSHIndex {
             .collect()
     }
 
+    #[pyo3(signature = (key_, /))]
     fn remove(&mut self, key_: &Bound<'_, PyAny>) -> PyResult<()> {
         let k = key(key_)?;
         if !self.inner.contains(&k) {
@@ -167,6 +172,7 @@ impl PyLSHIndex {
     }
 
     /// Key of an insertion index as used by `candidate_pairs`.
+    #[pyo3(signature = (index, /))]
     fn key_at<'py>(&self, py: Python<'py>, index: u32) -> PyResult<Bound<'py, PyAny>> {
         match self.inner.key_of(index) {
             Some(k) => key_to_py(py, k),
@@ -203,6 +209,7 @@ impl PyLSHIndex {
     }
 
     #[staticmethod]
+    #[pyo3(signature = (data, /))]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
         let inner = detached(py, || LshIndex::from_bytes(data))?;
         Ok(PyLSHIndex {
@@ -211,6 +218,7 @@ impl PyLSHIndex {
         })
     }
 
+    #[pyo3(signature = (path, /))]
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
         let inner = &self.inner;
         let data = detached(py, || Ok(inner.to_bytes()))?;
@@ -219,6 +227,7 @@ impl PyLSHIndex {
     }
 
     #[staticmethod]
+    #[pyo3(signature = (path, /))]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
         let data = std::fs::read(&path)?;
         Self::from_bytes(py, &data)

@@ -207,6 +207,7 @@ impl PyMinHasher {
         self.inner.scheme.name()
     }
 
+    #[pyo3(signature = (text_, /))]
     fn signature<'py>(
         &self,
         py: Python<'py>,
@@ -217,6 +218,7 @@ impl PyMinHasher {
         Ok(sig.into_pyarray(py))
     }
 
+    #[pyo3(signature = (texts_, /))]
     fn signatures<'py>(
         &self,
         py: Python<'py>,
@@ -234,6 +236,7 @@ impl PyMinHasher {
         matrix(py, flat, n, k)
     }
 
+    #[pyo3(signature = (docs, /))]
     fn signatures_from_tokens<'py>(
         &self,
         py: Python<'py>,
@@ -282,6 +285,7 @@ impl PyMinHasher {
 
 /// Estimated Jaccard similarity of two signatures (0.0 when either is the empty-set signature).
 #[pyfunction]
+#[pyo3(signature = (a, b, /))]
 fn jaccard(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<f64> {
     let (a, b) = (sig1(a, "sig_a")?, sig1(b, "sig_b")?);
     let (a, b) = (a.as_slice()?, b.as_slice()?);
@@ -298,7 +302,7 @@ fn jaccard(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResu
 
 /// Exact Jaccard similarity of the shingle sets of two texts.
 #[pyfunction]
-#[pyo3(signature = (a, b, *, ngram=3, unit="word", normalize=true))]
+#[pyo3(signature = (a, b, /, *, ngram=3, unit="word", normalize=true))]
 fn shingle_jaccard(
     py: Python<'_>,
     a: &Bound<'_, PyAny>,

@@ -28,7 +28,7 @@ fn arrays(py: Python<'_>, pairs: Vec<near::Pair>) -> PairArrays<'_> {
 /// `threshold` (IDF-weighted Jaccard over word unigrams and bigrams), best first; with `one_to_one`,
 /// a greedy best-first matching instead of all pairs.
 #[pyfunction]
-#[pyo3(signature = (left, right, *, threshold, one_to_one=true))]
+#[pyo3(signature = (left, right, /, *, threshold, one_to_one=true))]
 fn _near_cross<'py>(
     py: Python<'py>,
     left: &Bound<'py, PyAny>,
@@ -50,7 +50,7 @@ fn _near_cross<'py>(
 
 /// Pairs `(a, b, score)` with `a < b` inside one collection scoring at least `threshold`, best first.
 #[pyfunction]
-#[pyo3(signature = (texts_, *, threshold))]
+#[pyo3(signature = (texts_, /, *, threshold))]
 fn _near_self<'py>(
     py: Python<'py>,
     texts_: &Bound<'py, PyAny>,

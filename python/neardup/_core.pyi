@@ -8,6 +8,34 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = [
+    "__version__",
+    "NeardupError",
+    "IndexFormatError",
+    "MinHasher",
+    "jaccard",
+    "shingle_jaccard",
+    "LSHIndex",
+    "_dedup",
+    "_banding",
+    "_band_keys",
+    "_partition_band_keys",
+    "_buckets_of_entries",
+    "_buckets_of_keys",
+    "_shingle_sets",
+    "_cluster_buckets",
+    "_components",
+    "_dedup_corpus",
+    "_near_cross",
+    "_near_self",
+    "Diff",
+    "diff",
+    "diff_many",
+    "_DsHasher",
+    "_DsLsh",
+    "_ds_optimal_param",
+    "_read_jsonl_batch",
+]
 
 class NeardupError(Exception):
     """Base class of neardup's domain errors."""
@@ -80,7 +108,7 @@ class LSHIndex:
         threshold: float = 0.5,
         num_perm: int = 128,
         *,
-        weights: tuple[float, float] = (0.5, 0.5),
+        weights: tuple[float, float] = ...,
         params: tuple[int, int] | None = None,
     ) -> LSHIndex: ...
     @property
