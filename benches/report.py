@@ -38,6 +38,8 @@ FLOORS: dict[tuple[str, str], float] = {
     ("diff-related", "difflib"): 5.0,  # target 30x
     ("diff-unrelated", "rapidfuzz"): 1.0,  # target 5x
     ("compat-bulk-affine32", "datasketch"): 5.0,  # target 20x
+    ("dedup", "datasketch"): 5.0,  # target 20x, measured 57-97x
+    ("dedup", "rensa"): 1.0,  # target 2x, measured 12-23x
 }
 # Quality floors: (figure) → minimum (or maximum, for names ending in "_wrong" / "_outside").
 QUALITY_FLOORS: dict[str, float] = {
@@ -46,6 +48,8 @@ QUALITY_FLOORS: dict[str, float] = {
     "dblp_f1": 0.98,
     "lsh_recall_j>=0.6": 0.95,
     "minimal_share": 1.0,
+    "dedup_precision": 0.99,
+    "dedup_recall_j>=t+0.1": 0.95,
 }
 
 
