@@ -307,6 +307,7 @@ pub struct Differ {
     matches: Vec<(usize, usize)>,
     script: Vec<Seg>,
     tmp: Vec<Seg>,
+    ops: Vec<Op>,
 }
 
 impl Differ {
@@ -376,18 +377,18 @@ impl Differ {
                 &mut self.tmp,
             );
         }
-        let mut ops = Vec::with_capacity(2 * self.script.len() + 3);
         let ends = ops::Ends {
             frame: f,
             lo_cp,
             pre_tokens: pre,
             suf_tokens: suf,
         };
-        let distance = ops::build(old, ta, new, tb, unit, &self.script, ends, &mut ops);
+        let distance = ops::build(old, ta, new, tb, unit, &self.script, ends, &mut self.ops);
         DiffResult {
             unit,
             cleanup,
-            ops,
+            // An exact-size copy: results of large batches are kept, so no spare capacity.
+            ops: self.ops.clone(),
             distance,
             old_tokens: pre + ta.len() + suf,
             new_tokens: pre + tb.len() + suf,
