@@ -4,13 +4,18 @@
 //! The Python reader stays the definition. This module only takes the records whose outcome it can be sure
 //! of and hands every other one back untouched ([`Parsed::Fallback`]): lines that are not valid UTF-8 or
 //! not a JSON object by `serde_json`'s strict grammar (Python then reports the precise error, or accepts
-//! what it alone accepts: a BOM, `NaN`, lone surrogates), duplicate keys, Daily Papers items (`paper`),
-//! fields of types the reader refuses, missing titles, and ids in spellings other than the bare arXiv ones.
+//! what it alone accepts: a BOM, `NaN`), lines spelling surrogate escapes, duplicate keys, Daily Papers
+//! items (`paper`), fields of types the reader refuses, missing titles, and ids in spellings other than
+//! the bare arXiv ones.
 //!
-//! For the records it takes, the fields that Python still has to interpret (authors, versions, dates,
-//! counts, and whatever goes to `Entry.extra`) are handed back as [`Fields::rest`]: a JSON object made of
-//! those members' raw text in their order, which `json.loads` turns into the same values it would have
-//! produced from the whole line. Keys are re-encoded, values are copied byte for byte.
+//! Lines are delimited by a strict scanner for the usual flat objects (`scan`, 16 bytes a step through
+//! long strings) and by `serde_json` for everything else; every value stays raw text until needed.
+//!
+//! For the records it takes, the remaining members go to `Entry.extra` decoded ([`Fields::extra`]) when
+//! they are all scalars. Otherwise, or when Python still has to interpret some (authors, versions, dates,
+//! counts), they are handed back as [`Fields::rest`]: a JSON object made of those members' raw text in
+//! their order, which `json.loads` turns into the same values it would have produced from the whole line.
+//! Keys are re-encoded, values are copied byte for byte.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -22,6 +27,7 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 mod arxiv;
+mod scan;
 mod text;
 
 pub use arxiv::{classify as classify_id, Id};
@@ -139,11 +145,11 @@ pub fn read_jsonl<'a>(data: &'a [u8], first_line: u64, spec: &RecordSpec) -> Bat
         .with_min_len(32)
         .filter_map(|(i, span)| {
             let raw = &data[span.clone()];
-            let has_nul = memchr::memchr(0, raw).is_some();
-            if !has_nul && raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
+            // (a NUL byte is not blank, and JSON has no place for one: such lines fall back)
+            if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
                 return None;
             }
-            let parsed = match (has_nul || spells_surrogate(raw), std::str::from_utf8(raw)) {
+            let parsed = match (spells_surrogate(raw), std::str::from_utf8(raw)) {
                 (false, Ok(line)) => {
                     parse_line(line, spec).map_or(Parsed::Fallback, Parsed::Record)
                 }
@@ -171,13 +177,20 @@ fn spells_surrogate(raw: &[u8]) -> bool {
     })
 }
 
-type Member<'a> = (Cow<'a, str>, &'a RawValue);
+/// A key (decoded) and its value's raw JSON text.
+type Member<'a> = (Cow<'a, str>, &'a str);
 
 /// One line's record, or None to leave it to Python.
 pub fn parse_line<'a>(line: &'a str, spec: &RecordSpec) -> Option<Fields<'a>> {
-    let mut de = serde_json::Deserializer::from_str(line);
-    let members = de.deserialize_map(MembersVisitor).ok()?;
-    de.end().ok()?;
+    let members = match scan::flat_object(line) {
+        Some(members) => members,
+        None => {
+            let mut de = serde_json::Deserializer::from_str(line);
+            let members = de.deserialize_map(MembersVisitor).ok()?;
+            de.end().ok()?;
+            members
+        }
+    };
     fields(&members, spec)
 }
 
@@ -189,8 +202,7 @@ enum Value<'a> {
     Other,
 }
 
-fn value(raw: &RawValue) -> Option<Value<'_>> {
-    let text = raw.get();
+fn value(text: &str) -> Option<Value<'_>> {
     Some(match text.as_bytes().first()? {
         b'n' => Value::Null,
         b'"' => {
@@ -212,7 +224,7 @@ fn pick(members: &[Member<'_>], names: &[&str]) -> Option<usize> {
     let mut first = None;
     for name in names {
         if let Some(at) = members.iter().position(|(k, _)| k == name) {
-            let raw = members[at].1.get();
+            let raw = members[at].1;
             if raw != "null" && raw != "\"\"" {
                 return Some(at);
             }
@@ -261,7 +273,7 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         rest_has_meta |= meta;
         if spec.keep_extra || meta {
             kept.push(&members[at]);
-        } else if long_digit_run(raw.get(), spec.int_max_str_digits) {
+        } else if long_digit_run(raw, spec.int_max_str_digits) {
             return None;
         }
     }
@@ -292,7 +304,7 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         rest.push(if rest.is_empty() { '{' } else { ',' });
         rest.push_str(&serde_json::to_string(name.as_ref()).ok()?);
         rest.push(':');
-        rest.push_str(raw.get());
+        rest.push_str(raw);
     }
     rest.push('}');
     fields.rest = Some(rest);
@@ -312,13 +324,12 @@ pub enum Scalar<'a> {
 
 /// The scalar a member holds, or None for arrays, objects, integers beyond 64 bits and strings Rust
 /// cannot hold (lone surrogates).
-fn scalar(raw: &RawValue) -> Option<Scalar<'_>> {
-    let text = raw.get();
+fn scalar(text: &str) -> Option<Scalar<'_>> {
     Some(match text.as_bytes().first()? {
         b'n' => Scalar::Null,
         b't' => Scalar::Bool(true),
         b'f' => Scalar::Bool(false),
-        b'"' => match value(raw)? {
+        b'"' => match value(text)? {
             Value::Str(s) => Scalar::Str(s),
             _ => return None,
         },
@@ -387,7 +398,7 @@ fn long_digit_run(text: &str, limit: usize) -> bool {
     })
 }
 
-struct MembersVisitor;
+pub(crate) struct MembersVisitor;
 
 impl<'de> Visitor<'de> for MembersVisitor {
     type Value = Vec<Member<'de>>;
@@ -399,7 +410,7 @@ impl<'de> Visitor<'de> for MembersVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(8);
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            members.push((key, map.next_value::<&'de RawValue>()?));
+            members.push((key, map.next_value::<&'de RawValue>()?.get()));
         }
         Ok(members)
     }

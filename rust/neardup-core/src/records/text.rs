@@ -27,6 +27,17 @@ pub fn py_strip(text: &str) -> &str {
 
 /// `" ".join(text.split())`.
 pub fn py_collapse(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let single_spaced = text.is_ascii()
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|pair| pair == b"  ")
+        && !bytes
+            .iter()
+            .any(|&b| b != b' ' && is_py_space(char::from(b)));
+    if single_spaced {
+        return text.to_owned(); // the usual title: nothing to do
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split(is_py_space).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -58,5 +69,20 @@ mod tests {
             "a b c"
         );
         assert_eq!(py_collapse(&spaces), "");
+        for text in [
+            "",
+            " ",
+            "a",
+            "a b",
+            " a",
+            "a ",
+            "a  b",
+            "a\tb",
+            "a\x1cb",
+            "\u{e9} \u{3000}x",
+        ] {
+            let expected: Vec<_> = text.split(is_py_space).filter(|w| !w.is_empty()).collect();
+            assert_eq!(py_collapse(text), expected.join(" "), "{text:?}");
+        }
     }
 }
