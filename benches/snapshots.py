@@ -46,7 +46,11 @@ def make_pair(directory: Path, n: int, seed: int = 2024) -> Pair:
     n_added = n * 2 // 100
     titles = _texts(rng, vocab, p, n + n_added, 9)
     abstracts = _texts(rng, vocab, p, n + n_added, 150)
-    ids = [f"{2400 + i // 100000:04d}.{i % 100000:05d}" for i in range(n + n_added)]
+    # Plausible new-style arXiv ids (YYMM.NNNNN, months 01-12), so keyed records really match by key.
+    ids = [
+        f"{24 + i // 1_200_000:02d}{1 + (i // 100_000) % 12:02d}.{i % 100_000:05d}"
+        for i in range(n + n_added)
+    ]
     old = [{"id": ids[i], "title": titles[i], "abstract": abstracts[i]} for i in range(n)]
     order = rng.permutation(n)
     removed = set(order[: n * 2 // 100].tolist())
