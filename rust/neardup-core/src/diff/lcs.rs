@@ -13,8 +13,8 @@
 //! time stays `O(nm/64)` (about twice the single pass), memory `O(m)` plus the budget. Every subproblem
 //! first strips its common prefix and suffix, which are always part of some LCS.
 
+use super::intern::ABSENT;
 use super::myers;
-use super::tokens::ABSENT;
 
 /// Stored rows (u64 words) beyond which a subproblem is split instead of traced back in one piece.
 const ROWS_BUDGET: usize = 1 << 20;

@@ -2,15 +2,18 @@
 //!
 //! # Algorithm
 //! 1. **Tokens.** Word unit: maximal runs of Python `\w` and every other non-whitespace code point on its
-//!    own; whitespace is not a token (char unit: every code point is one). See [`tokens`](self).
-//! 2. **Trim and intern.** The common prefix and suffix are split off, first as bytes (compared eight at a
+//!    own; whitespace is not a token (char unit: every code point is one). ASCII text is classified 64
+//!    bytes at a time into bit masks (SSE2 on x86_64), so the tokenizer loops once per token.
+//! 2. **Trim and intern.** The common prefix and suffix are split off, first as bytes (compared 32 at a
 //!    time, cut back to token boundaries, only counted), then as tokens: most pairs are identical or
-//!    revised in a few places. The middle is interned to dense ids, `new`'s tokens first.
+//!    revised in a few places. The middle is interned to dense ids, `new`'s tokens first, in a reusable
+//!    open-addressing table that verifies every hash match.
 //! 3. **LCS.** One longest common subsequence of the middles by bit-parallel dynamic programming (Allison &
 //!    Dix 1986; Hyyrö 2004): `⌈m/64⌉` word operations per token of `old`, so `O(nm/64)` time whether the texts
 //!    are related or not, traced back through the stored rows, or — above an 8 MB budget — by Hirschberg's
 //!    divide and conquer in `O(m)` extra memory. Long middles that differ little are first split along
-//!    Myers' middle snake (`O((n+m)D)`, about `D²` on text; abandoned after half the table's cost).
+//!    Myers' middle snake (Myers 1986; `O((n+m)D)`, about `D²` on text; abandoned after an eighth of the
+//!    table's size in steps, so unrelated texts lose little).
 //!    Deleted + inserted tokens then equal the Indel (LCS) distance: with [`Cleanup::None`] the script is
 //!    minimal.
 //! 4. **Semantic cleanup** ([`Cleanup::Semantic`], the default): short coincidental equalities between two
@@ -35,10 +38,12 @@
 //! ```
 
 mod cleanup;
+mod intern;
 mod lcs;
 mod myers;
 mod ops;
 mod render;
+mod restore;
 mod script;
 mod tokens;
 mod trim;
@@ -50,8 +55,9 @@ pub use crate::shingle::Unit;
 pub use render::Style;
 
 use cleanup::Side;
+use intern::Interner;
 use script::Seg;
-use tokens::{Interner, Token};
+use tokens::Token;
 
 /// How the minimal script is post-processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -188,110 +194,6 @@ impl DiffResult {
     pub fn render(&self, old: &str, new: &str, style: Style, context: Option<usize>) -> String {
         render::render(self, old, new, style, context)
     }
-
-    /// Rebuilds a result from ops given in code points (as a Python pickle holds them), checking that they
-    /// cover both texts in order, that equal ops hold identical text and that no op splits a token.
-    pub fn from_ops(
-        old: &str,
-        new: &str,
-        unit: Unit,
-        cleanup: Cleanup,
-        ops: &[(Tag, usize, usize, usize, usize)],
-    ) -> Result<DiffResult> {
-        let (mut ta, mut tb) = (Vec::new(), Vec::new());
-        tokens::tokenize(old, unit, &mut ta);
-        tokens::tokenize(new, unit, &mut tb);
-        let (mut co, mut cn) = (Cursor::new(old, &ta), Cursor::new(new, &tb));
-        let mut out = Vec::with_capacity(ops.len());
-        let mut distance = 0;
-        for (k, &(tag, i1, i2, j1, j2)) in ops.iter().enumerate() {
-            let bad = |what: &str| invalid("ops", format!("op {k}: {what}"));
-            if i1 != co.cp || j1 != cn.cp || i2 < i1 || j2 < j1 {
-                return Err(bad("does not start where the previous op ended"));
-            }
-            let (so, to) = co
-                .advance(i2)
-                .ok_or_else(|| bad("old range splits a token or overruns"))?;
-            let (sn, tn) = cn
-                .advance(j2)
-                .ok_or_else(|| bad("new range splits a token or overruns"))?;
-            let ok = match tag {
-                Tag::Equal => old[so.bytes()] == new[sn.bytes()],
-                Tag::Insert => so.is_empty() && !sn.is_empty(),
-                Tag::Delete => !so.is_empty() && sn.is_empty(),
-                Tag::Replace => !so.is_empty() && !sn.is_empty(),
-            };
-            if !ok {
-                return Err(bad("tag does not match its text"));
-            }
-            if tag != Tag::Equal {
-                distance += to + tn;
-            }
-            out.push(Op {
-                tag,
-                old: so,
-                new: sn,
-                old_tokens: to,
-                new_tokens: tn,
-            });
-        }
-        if co.byte != old.len() || cn.byte != new.len() {
-            return Err(invalid("ops", "do not cover both texts"));
-        }
-        Ok(DiffResult {
-            unit,
-            cleanup,
-            ops: out,
-            distance,
-            old_tokens: ta.len(),
-            new_tokens: tb.len(),
-        })
-    }
-}
-
-/// Walks a text by code points, counting the tokens passed (for [`DiffResult::from_ops`]).
-struct Cursor<'a> {
-    text: &'a str,
-    toks: &'a [Token],
-    byte: usize,
-    cp: usize,
-    tok: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn new(text: &'a str, toks: &'a [Token]) -> Self {
-        Cursor {
-            text,
-            toks,
-            byte: 0,
-            cp: 0,
-            tok: 0,
-        }
-    }
-    /// Moves to code point `to`; the span passed and its token count, or None if `to` lies past the end or
-    /// inside a token.
-    fn advance(&mut self, to: usize) -> Option<(Span, usize)> {
-        let start = (self.byte, self.cp);
-        let mut chars = self.text[self.byte..].chars();
-        while self.cp < to {
-            self.byte += chars.next()?.len_utf8();
-            self.cp += 1;
-        }
-        let first = self.tok;
-        while self.tok < self.toks.len() && self.toks[self.tok].end <= self.byte {
-            self.tok += 1;
-        }
-        if self.toks.get(self.tok).is_some_and(|t| t.start < self.byte) {
-            return None;
-        }
-        let span = Span {
-            start: start.0,
-            end: self.byte,
-            cp_start: start.1,
-            cp_end: self.cp,
-        };
-        Some((span, self.tok - first))
-    }
 }
 
 /// A differ with reusable buffers: diffing many pairs one after another through one `Differ` allocates
@@ -336,7 +238,7 @@ impl Differ {
         }
         let (ta, tb) = (&self.ta, &self.tb);
         let same = |x: &Token, y: &Token| {
-            tokens::same_bytes(
+            intern::same_bytes(
                 old.as_bytes(),
                 (x.start, x.end),
                 new.as_bytes(),

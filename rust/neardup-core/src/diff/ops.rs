@@ -7,8 +7,9 @@
 //! the change. A region that differs only in whitespace thus becomes an op holding no tokens: it keeps the
 //! reconstruction exact but costs nothing (the distance counts tokens) and renders as plain text.
 
+use super::intern::same_bytes;
 use super::script::Seg;
-use super::tokens::{same_bytes, Token};
+use super::tokens::Token;
 use super::trim::Frame;
 use super::{Op, Span, Tag};
 use crate::shingle::{is_space, Unit};

@@ -1,7 +1,9 @@
-//! Tokens of one text (byte and code-point spans) and the interning of token texts to dense ids.
+//! Tokens of one text, as byte and code-point spans.
 //!
 //! Word unit: maximal runs of Python `\w`, and every other non-whitespace code point on its own; whitespace is
 //! not a token but the *gap* between two tokens. Char unit: every code point is a token, whitespace included.
+//! ASCII text (the common case) is classified 64 bytes at a time into word and whitespace bit masks, and
+//! tokens are read off the masks' set bits; other text goes code point by code point.
 
 use crate::shingle::{is_space, is_word_char, Unit};
 
@@ -209,146 +211,6 @@ fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
     }
 }
 
-/// Bytes `start..start + n` (`1 <= n <= 8`) of `text` as a zero-padded little-endian u64: one unaligned
-/// load and a mask when eight bytes are readable from `start` (nearly always: tokens lie inside a
-/// text), otherwise two overlapping smaller loads. No `memcpy` call, no branch on the length class in
-/// the common case, and both ways give the same value.
-#[inline(always)]
-fn load_at(text: &[u8], start: usize, n: usize) -> u64 {
-    debug_assert!((1..=8).contains(&n));
-    let keep = u64::MAX >> (64 - 8 * n);
-    if let Some(w) = text.get(start..start + 8) {
-        let w = [w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]];
-        return u64::from_le_bytes(w) & keep;
-    }
-    let b = &text[start..start + n];
-    let u16_at = |i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
-    let u32_at = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
-    // Overlapping bytes are equal, so OR-ing the two loads puts every byte in its place.
-    match n {
-        4.. => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
-        2..=3 => u16_at(0) | u16_at(n - 2) << (8 * (n - 2)),
-        _ => u64::from(b[0]),
-    }
-}
-
-/// Whether `a[ra]` equals `b[rb]` (byte ranges), inlined for the short strings tokens and gaps nearly
-/// always are.
-#[inline(always)]
-pub(crate) fn same_bytes(a: &[u8], ra: (usize, usize), b: &[u8], rb: (usize, usize)) -> bool {
-    let n = ra.1 - ra.0;
-    n == rb.1 - rb.0
-        && match n {
-            0 => true,
-            1..=8 => load_at(a, ra.0, n) == load_at(b, rb.0, n),
-            _ => a[ra.0..ra.1] == b[rb.0..rb.1],
-        }
-}
-
-/// Hash of the bytes `text[start..end]`: a multiply-rotate over 8-byte words (rustc's FxHash step)
-/// finished with a multiply-xorshift so that the high bits, which pick the table slot, depend on every
-/// byte. Not collision-resistant, and it need not be: the interner compares texts on every hash match.
-#[inline(always)]
-pub(crate) fn hash_token(text: &[u8], start: usize, end: usize) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = (end - start) as u64;
-    let mut p = start;
-    while p + 8 <= end {
-        h = (h.rotate_left(5) ^ load_at(text, p, 8)).wrapping_mul(K);
-        p += 8;
-    }
-    if p < end {
-        h = (h.rotate_left(5) ^ load_at(text, p, end - p)).wrapping_mul(K);
-    }
-    let h = h ^ (h >> 29);
-    h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
-}
-
-/// Token id for a token of the row text (`old`) that never occurs in the column text (`new`).
-pub(crate) const ABSENT: u32 = u32::MAX;
-
-/// Interns token texts to dense ids with an open-addressing table that is kept (and never cleared: a
-/// generation number retires old entries) across calls, so a batch allocates it once.
-#[derive(Default)]
-pub(crate) struct Interner {
-    /// (hash, id, generation) per slot; a slot is live when its generation is the current one.
-    slots: Vec<(u64, u32, u32)>,
-    /// Slots in use by the current call, minus one.
-    mask: usize,
-    generation: u32,
-    /// Byte range in `new` of the first token given each id, to check candidates against.
-    reps: Vec<(usize, usize)>,
-}
-
-impl Interner {
-    fn reset(&mut self, n: usize) {
-        // Only the first `want` slots are used, however large an earlier call grew the table: small
-        // diffs after a large one stay within a few cache-resident kilobytes.
-        let want = (2 * n).next_power_of_two().max(64);
-        if self.slots.len() < want || self.generation == u32::MAX {
-            self.slots.clear();
-            self.slots.resize(want, (0, 0, 0));
-            self.generation = 0;
-        }
-        self.mask = want - 1;
-        self.generation += 1;
-        self.reps.clear();
-    }
-
-    /// The slot holding `tok` (of `text`) or the empty slot where it would go.
-    #[inline(always)]
-    fn find(&self, new: &[u8], text: &[u8], tok: (usize, usize), h: u64) -> (usize, bool) {
-        let mask = self.mask;
-        let mut i = (h >> 32) as usize & mask;
-        loop {
-            let (sh, id, g) = self.slots[i];
-            if g != self.generation {
-                return (i, false);
-            }
-            if sh == h && same_bytes(new, self.reps[id as usize], text, tok) {
-                return (i, true);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Ids of the middles of both texts: `new`'s distinct tokens get `0..k` in order of first
-    /// appearance (they index the bit-parallel match table); `old`'s tokens absent from `new` get
-    /// [`ABSENT`], since they can never be part of a common subsequence. Returns `k`.
-    pub fn intern(
-        &mut self,
-        old: &str,
-        old_toks: &[Token],
-        new: &str,
-        new_toks: &[Token],
-        old_ids: &mut Vec<u32>,
-        new_ids: &mut Vec<u32>,
-    ) -> usize {
-        self.reset(new_toks.len());
-        new_ids.clear();
-        old_ids.clear();
-        let (old, new) = (old.as_bytes(), new.as_bytes());
-        for t in new_toks {
-            let h = hash_token(new, t.start, t.end);
-            let (slot, found) = self.find(new, new, (t.start, t.end), h);
-            if found {
-                new_ids.push(self.slots[slot].1);
-            } else {
-                let id = self.reps.len() as u32;
-                self.reps.push((t.start, t.end));
-                self.slots[slot] = (h, id, self.generation);
-                new_ids.push(id);
-            }
-        }
-        for t in old_toks {
-            let h = hash_token(old, t.start, t.end);
-            let (slot, found) = self.find(new, old, (t.start, t.end), h);
-            old_ids.push(if found { self.slots[slot].1 } else { ABSENT });
-        }
-        self.reps.len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,26 +292,6 @@ mod tests {
                 assert_eq!(fast, slow, "{text:?}");
             }
         }
-    }
-
-    #[test]
-    fn loads_are_the_same_at_the_text_end_and_inside() {
-        let text = b"abcdefghijklmnop";
-        for n in 1..=8 {
-            for start in 0..=text.len() - n {
-                let mut w = [0u8; 8];
-                w[..n].copy_from_slice(&text[start..start + n]);
-                assert_eq!(
-                    load_at(text, start, n),
-                    u64::from_le_bytes(w),
-                    "{start} {n}"
-                );
-            }
-        }
-        let (a, b) = (b"xx token", b"token");
-        assert!(same_bytes(a, (3, 8), b, (0, 5)));
-        assert_eq!(hash_token(a, 3, 8), hash_token(b, 0, 5));
-        assert!(!same_bytes(a, (3, 8), b, (0, 4)));
     }
 
     #[test]
