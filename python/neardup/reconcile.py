@@ -220,7 +220,8 @@ def _duplicates(
             if seen != e.position and not _different_keys(entries[seen], e):
                 uf.union(seen, e.position, 1.0)
     if len(entries) > 1:
-        pairs, _clusters = _core._dedup([_text_of(e) for e in entries], threshold=threshold)
+        # 64 permutations are plenty to find pairs this similar; every candidate is verified exactly.
+        pairs, _clusters = _core._dedup([_text_of(e) for e in entries], threshold=threshold, num_perm=64)
         for a, b, sim in pairs:
             if not _different_keys(entries[a], entries[b]):
                 uf.union(a, b, sim)
