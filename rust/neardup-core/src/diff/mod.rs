@@ -328,9 +328,17 @@ fn identical(text: &str, unit: Unit, cleanup: Cleanup) -> DiffResult {
     }
 }
 
-/// The diff of `old` and `new`.
+thread_local! {
+    /// Buffers reused by [`diff`] across calls on one thread (one call at a time: nothing re-enters).
+    static DIFFER: std::cell::RefCell<Differ> = std::cell::RefCell::new(Differ::new());
+}
+
+/// The diff of `old` and `new` (through a per-thread [`Differ`], so repeated calls do not reallocate).
 pub fn diff(old: &str, new: &str, unit: Unit, cleanup: Cleanup) -> DiffResult {
-    Differ::new().diff(old, new, unit, cleanup)
+    DIFFER.with(|d| match d.try_borrow_mut() {
+        Ok(mut d) => d.diff(old, new, unit, cleanup),
+        Err(_) => Differ::new().diff(old, new, unit, cleanup),
+    })
 }
 
 /// Diffs of many `(old, new)` pairs, in parallel on rayon's pool, in input order.
