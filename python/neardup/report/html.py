@@ -62,6 +62,7 @@ details > p { white-space: pre-wrap; margin: .4rem 0 .6rem 1.1rem; }
 .added .title { border-left: 3px solid var(--ins-fg); padding-left: .4rem; }
 .removed .title { border-left: 3px solid var(--del-fg); padding-left: .4rem; }
 .empty { font-style: italic; }
+.entry > p.where:first-child { margin-top: 0; }
 """
 
 
