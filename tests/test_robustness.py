@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,12 @@ from neardup import Snapshot, SnapshotFormatError, read_snapshot
 from neardup.formats import FORMATS
 from neardup.formats.hf_text import HEADER
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# NEARDUP_ROBUSTNESS_EXAMPLES=2000 for a longer local search.
+SETTINGS = settings(
+    max_examples=int(os.environ.get("NEARDUP_ROBUSTNESS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # ---- text ------------------------------------------------------------------------------------------
 
