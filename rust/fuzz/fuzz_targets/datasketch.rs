@@ -38,7 +38,7 @@ fn minhash(data: &[u8]) {
     let mut p = Bytes::new(data);
     let flags = p.u8();
     let scheme = SCHEMES[(flags % 3) as usize];
-    let sid = (flags % 3) as u8;
+    let sid = flags % 3;
     let wide_tokens = flags & 4 != 0;
     let th = if wide_tokens {
         TokenHash::Sha1x64

@@ -3,11 +3,15 @@
 //! candidates, and its queries and candidate pairs equal a brute-force scan over band hashes.
 #![no_main]
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use libfuzzer_sys::fuzz_target;
 use neardup_core::lsh::{optimal_params, Key, LshIndex};
 use neardup_fuzz::Bytes;
+
+/// A live slot of the reference: its number and band hashes (None for an empty-set signature).
+type Live = (u32, Option<Box<[u64]>>);
 
 fn same_queries(a: &LshIndex, b: &LshIndex, probes: &[Vec<u32>]) {
     for sig in probes {
@@ -36,7 +40,7 @@ fn ops(data: &[u8]) {
     let rows = 1 + p.u8() as usize % (num_perm / bands);
     let mut idx = LshIndex::new(num_perm, bands, rows).unwrap();
     // Reference: live key → (slot, band hashes).
-    let mut live: BTreeMap<Key, (u32, Option<Box<[u64]>>)> = BTreeMap::new();
+    let mut live: BTreeMap<Key, Live> = BTreeMap::new();
     let mut next_slot = 0u32;
     let mut probes = Vec::new();
     while !p.is_empty() {
@@ -54,12 +58,13 @@ fn ops(data: &[u8]) {
         match op % 4 {
             0 | 1 => {
                 let res = idx.insert(key.clone(), &sig);
-                if live.contains_key(&key) {
-                    assert!(res.is_err(), "duplicate key accepted");
-                } else {
-                    res.unwrap();
-                    live.insert(key, (next_slot, idx.band_hashes(&sig)));
-                    next_slot += 1;
+                match live.entry(key) {
+                    Entry::Occupied(_) => assert!(res.is_err(), "duplicate key accepted"),
+                    Entry::Vacant(slot) => {
+                        res.unwrap();
+                        slot.insert((next_slot, idx.band_hashes(&sig)));
+                        next_slot += 1;
+                    }
                 }
             }
             2 => {
