@@ -61,7 +61,8 @@ def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, posit
         source.decode(number, raw)  # raises with the offending byte and column
         raise  # pragma: no cover - decode() raised already
     except json.JSONDecodeError as error:
-        got = f"invalid JSON ({error.msg} at column {error.colno})"
+        # Some messages end with "at" ("Invalid control character at"): the column follows.
+        got = f"invalid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
         raise source.error(number, "a JSON object", got) from None
     except ValueError as error:  # e.g. an integer beyond int_max_str_digits
         raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None

@@ -26,10 +26,15 @@ struct Input {
     edits: Vec<Edit>,
     tail: String,
     context: Option<u8>,
+    /// One input in eight repeats `old` to about 800 tokens before editing it, so that the LCS table
+    /// passes the size from which Myers' middle snake is tried (8192 words).
+    stretch: u8,
 }
 
 /// Oracle work bound: n·m token comparisons.
-const ORACLE_CELLS: usize = 250_000;
+const ORACLE_CELLS: usize = 1_000_000;
+/// Tokens a stretched `old` reaches.
+const STRETCH_TOKENS: usize = 800;
 
 fn apply(old: &str, edits: &[Edit], tail: &str) -> String {
     let mut s = old.to_owned();
@@ -100,7 +105,15 @@ fn check(old: &str, new: &str, unit: Unit, cleanup: Cleanup, d: &DiffResult) {
 }
 
 fuzz_target!(|input: Input| {
-    let old = input.old.as_str();
+    let unit_is_char = input.char_unit;
+    let mut old = input.old.clone();
+    if input.stretch % 8 == 7 {
+        let per_copy = diff_tokens(&old, unit_is_char).len();
+        if per_copy > 0 {
+            old = old.repeat(STRETCH_TOKENS.div_ceil(per_copy));
+        }
+    }
+    let old = old.as_str();
     let new = apply(old, &input.edits, &input.tail);
     let unit = if input.char_unit {
         Unit::Char
