@@ -7,7 +7,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use neardup_core::diff::{diff, diff_many, Cleanup, DiffResult, Style, Tag, Unit};
-use neardup_fuzz::{diff_tokens, lcs_len};
+use neardup_fuzz::{diff_tokens, indel_distance, lcs_len};
 
 #[derive(Arbitrary, Debug)]
 struct Edit {
@@ -26,15 +26,15 @@ struct Input {
     edits: Vec<Edit>,
     tail: String,
     context: Option<u8>,
-    /// One input in eight repeats `old` to about 800 tokens before editing it, so that the LCS table
-    /// passes the size from which Myers' middle snake is tried (8192 words).
+    /// One input in eight repeats `old` to about 2500 tokens before editing it, so that the LCS table
+    /// passes the size from which the core tries Myers' middle snake (8192 words).
     stretch: u8,
 }
 
 /// Oracle work bound: n·m token comparisons.
-const ORACLE_CELLS: usize = 1_000_000;
+const ORACLE_CELLS: usize = 250_000;
 /// Tokens a stretched `old` reaches.
-const STRETCH_TOKENS: usize = 800;
+const STRETCH_TOKENS: usize = 2500;
 
 fn apply(old: &str, edits: &[Edit], tail: &str) -> String {
     let mut s = old.to_owned();
@@ -90,8 +90,15 @@ fn check(old: &str, new: &str, unit: Unit, cleanup: Cleanup, d: &DiffResult) {
     assert_eq!(rebuilt_new, new);
     assert_eq!(distance, d.distance);
     assert!((0.0..=1.0).contains(&d.ratio()));
-    if ta.len() * tb.len() <= ORACLE_CELLS {
-        let indel = ta.len() + tb.len() - 2 * lcs_len(&ta, &tb);
+    // The oracle: the O(nm) table for small pairs, Myers' O((n+m)·D) search for long similar ones.
+    let indel = if ta.len() * tb.len() <= ORACLE_CELLS {
+        Some(ta.len() + tb.len() - 2 * lcs_len(&ta, &tb))
+    } else if d.distance <= 600 {
+        Some(indel_distance(&ta, &tb))
+    } else {
+        None
+    };
+    if let Some(indel) = indel {
         match cleanup {
             Cleanup::None => assert_eq!(d.distance, indel, "not minimal"),
             Cleanup::Semantic => assert!(d.distance >= indel),

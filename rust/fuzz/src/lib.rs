@@ -77,6 +77,36 @@ pub fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     prev[b.len()]
 }
 
+/// The Indel distance (insertions + deletions) by Myers' greedy O((n+m)·D) search ("An O(ND) difference
+/// algorithm and its variations", 1986), written out plainly: the oracle for long, similar sequences,
+/// where the O(nm) table is too slow.
+pub fn indel_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    let max = n + m;
+    // v[k + max]: the furthest x reached on diagonal k = x - y.
+    let mut v = vec![0isize; 2 * max as usize + 3];
+    let at = |k: isize| (k + max + 1) as usize;
+    for d in 0..=max {
+        for k in (-d..=d).step_by(2) {
+            let mut x = if k == -d || (k != d && v[at(k - 1)] < v[at(k + 1)]) {
+                v[at(k + 1)]
+            } else {
+                v[at(k - 1)] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[at(k)] = x;
+            if x >= n && y >= m {
+                return d as usize;
+            }
+        }
+    }
+    unreachable!("D never exceeds n + m")
+}
+
 /// MurmurHash3's 32-bit finaliser.
 pub fn fmix32(mut h: u32) -> u32 {
     h ^= h >> 16;
@@ -167,5 +197,7 @@ mod tests {
         assert_eq!(char_tokens("  a \n b "), ["a", " ", "b"]);
         assert_eq!(diff_tokens("a, b", false), ["a", ",", "b"]);
         assert_eq!(lcs_len(b"abcbdab", b"bdcaba"), 4);
+        assert_eq!(indel_distance(b"abcbdab", b"bdcaba"), 7 + 6 - 2 * 4);
+        assert_eq!(indel_distance(b"", b"ab"), 2);
     }
 }
