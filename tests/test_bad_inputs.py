@@ -54,6 +54,7 @@ REFUSED: dict[str, tuple[int | None, str]] = {
     "wrong_type.jsonl": (2, "expected a string title in field 'title', got an array"),
     "not_object.jsonl": (2, "expected a JSON object, got an array"),
     "lone_surrogate.json": (2, "expected valid Unicode text, got a lone surrogate"),
+    "lone_surrogate.jsonl": (2, "expected valid Unicode text, got a lone surrogate"),
     "deeply_nested.json": (1, "expected JSON, got values nested too deeply"),
     "huge_int.jsonl": (1, "expected a JSON value, got invalid JSON"),
     "unknown_encoding.xml": (1, "expected an XML encoding declaration expat supports"),
@@ -360,8 +361,8 @@ def test_full_standard_output_is_one_line() -> None:
 
 
 def test_unencodable_report_leaves_no_temporary_file(tmp_path: Path) -> None:
-    """A lone surrogate escape in a field the reader keeps as-is (an extra field of a JSONL record)
-    cannot be written as UTF-8: the run fails, and must leave nothing behind."""
+    """A lone surrogate escape (JSON can spell one, UTF-8 cannot hold it) in a member that would only
+    reach the report: refused with one line, and nothing left behind."""
     src = tmp_path / "in"
     src.mkdir()
     old = src / "old.jsonl"
@@ -369,5 +370,5 @@ def test_unencodable_report_leaves_no_temporary_file(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     r = run("diff", old, GOOD, "--format", "json", "-o", out_dir / "report.json")
-    assert r.returncode in (1, 2) and "Traceback" not in r.stderr.decode()
-    assert [p.name for p in out_dir.iterdir()] in ([], ["report.json"])
+    assert_refused(r, str(old), 1, "expected valid Unicode text, got a lone surrogate \\udc80")
+    assert list(out_dir.iterdir()) == []

@@ -112,6 +112,9 @@ def corpus() -> dict[str, bytes]:
     )
     files["not_object.jsonl"] = b'{"title": "T", "abstract": "S"}\n["a", "list"]\n'
     files["lone_surrogate.json"] = b'[\n {"paper": {"title": "T \\udc80", "summary": "S"}}\n]\n'
+    files["lone_surrogate.jsonl"] = (
+        b'{"title": "T", "abstract": "S"}\n{"title": "U", "abstract": "S", "venue": "\\ud800"}\n'
+    )
     files["deeply_nested.json"] = b"[" * 10_000 + b"]" * 10_000
     files["huge_int.jsonl"] = b'{"title": "T", "abstract": "S", "n": ' + b"9" * 5000 + b"}\n"
     files["unknown_encoding.xml"] = (

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from neardup import _core
 from neardup.formats.fields import INTERPRETED_FIELDS, FieldSpec, RecordMapper, describe
-from neardup.formats.source import BOM, Source
+from neardup.formats.source import BOM, Source, lone_surrogate
 from neardup.model import Entry
 
 __all__ = ["read"]
@@ -70,6 +70,11 @@ def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, posit
         raise source.error(number, "a JSON object", "values nested too deeply") from None
     if not isinstance(record, dict):
         raise source.error(number, "a JSON object", describe(record))
+    if b"\\u" in raw:  # only a \u escape can spell a lone surrogate (the core leaves such lines here)
+        lone = lone_surrogate(record)
+        if lone is not None:
+            got = f"a lone surrogate {lone} (an unpaired \\u escape)"
+            raise source.error(number, "valid Unicode text", got)
     return mapper.entry(record, position, number)
 
 
