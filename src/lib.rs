@@ -9,6 +9,7 @@ mod errors;
 mod lsh;
 mod minhash;
 mod near;
+mod reconcile;
 mod records;
 mod texts;
 
@@ -23,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     diff::register(m)?;
     compat::register(m)?;
     records::register(m)?;
+    reconcile::register(m)?;
     Ok(())
 }

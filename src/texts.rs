@@ -51,7 +51,13 @@ pub fn texts(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Text>> {
     }
     let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
     for (i, item) in obj.try_iter()?.enumerate() {
-        out.push(text(&item?, &format!("{what}[{i}]"))?);
+        let item = item?;
+        // The item's name is only spelled out for an error: formatting it for every text costs more
+        // than borrowing the text.
+        match text(&item, what) {
+            Ok(t) => out.push(t),
+            Err(_) => out.push(text(&item, &format!("{what}[{i}]"))?),
+        }
     }
     Ok(out)
 }

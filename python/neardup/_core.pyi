@@ -1,6 +1,6 @@
 """Type stubs and user-facing docs of the Rust extension ``neardup._core``."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from os import PathLike
 from typing import Any, TypeVar, final
 
@@ -28,6 +28,10 @@ __all__ = [
     "_dedup_corpus",
     "_near_cross",
     "_near_self",
+    "_normalize_titles",
+    "_match_identities",
+    "_duplicate_pairs",
+    "_diff_jsonl",
     "Diff",
     "diff",
     "diff_many",
@@ -156,6 +160,40 @@ def _near_cross(
 def _near_self(
     texts_: Iterable[str], /, *, threshold: float
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
+
+# ---- reconciliation steps ------------------------------------------------------------------------
+
+def _normalize_titles(titles: Iterable[str], /) -> list[str | None]: ...
+def _match_identities(
+    old: Iterable[str | None], new: Iterable[str | None], /
+) -> tuple[list[tuple[int, int]], list[tuple[list[int], list[int]]]]: ...
+def _duplicate_pairs(
+    old_titles: Iterable[str],
+    old_abstracts: Iterable[str],
+    new_titles: Iterable[str],
+    new_abstracts: Iterable[str],
+    /,
+    *,
+    threshold: float,
+    num_perm: int = 64,
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]: ...
+def _diff_jsonl(
+    old_path: str | PathLike[str],
+    new_path: str | PathLike[str],
+    old_name: str,
+    new_name: str,
+    normalize_title: Callable[[str], str],
+    /,
+    *,
+    threshold: float,
+    duplicate_threshold: float,
+    include_meta: bool = False,
+    near: bool = True,
+    title_field: str | None = None,
+    abstract_field: str | None = None,
+    id_field: str | None = None,
+    int_max_str_digits: int = 4300,
+) -> tuple[str, bool] | None: ...
 
 # ---- clustering ------------------------------------------------------------------------------------
 

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from neardup import _core
+from neardup.identity import normalize_title
 from neardup.model import Entry, Snapshot
 
 __all__ = [
@@ -58,6 +60,7 @@ META_FIELDS: tuple[str, ...] = (
 )
 TEXT_FIELDS: tuple[str, ...] = ("title", "abstract")
 _WORD = re.compile(r"\w+")
+_META = attrgetter(*META_FIELDS)
 _WHOLE = "\x00whole"  # diff job of a pair's whole text (never a field name)
 
 
@@ -161,7 +164,10 @@ class SnapshotDiff:
 
 
 def _meta_differences(old: Entry, new: Entry) -> tuple[str, ...]:
-    return tuple(name for name in META_FIELDS if getattr(old, name) != getattr(new, name))
+    a, b = _META(old), _META(new)
+    if a == b:  # the common case, compared as one tuple
+        return ()
+    return tuple(name for name, x, y in zip(META_FIELDS, a, b, strict=True) if x != y)
 
 
 def _text_of(entry: Entry) -> str:
@@ -204,28 +210,41 @@ class _UnionFind:
 
 
 def _duplicates(
-    entries: Sequence[Entry], titles: Sequence[str], label: str, threshold: float
+    entries: Sequence[Entry],
+    titles: Sequence[str],
+    label: str,
+    threshold: float,
+    near_pairs: Sequence[tuple[int, int, float]] | None = None,
 ) -> list[DuplicateGroup]:
+    """Groups of entries listed more than once: same key, same normalised title (unless their keys
+    differ), or near-identical text. ``near_pairs`` are the text pairs when already found (see
+    `_core._duplicate_pairs`, which finds them for two snapshots at once)."""
     uf = _UnionFind()
     first_by_key: dict[str, int] = {}
     first_by_title: dict[str, int] = {}
-    for e in entries:
-        if e.key is not None:
-            seen = first_by_key.setdefault(e.key, e.position)
-            if seen != e.position:
-                uf.union(seen, e.position, 1.0)
-        title = titles[e.position]
+    keys = [e.key for e in entries]
+    for position, (key, title) in enumerate(zip(keys, titles, strict=True)):
+        if key is not None:
+            seen = first_by_key.setdefault(key, position)
+            if seen != position:
+                uf.union(seen, position, 1.0)
         if title:
-            seen = first_by_title.setdefault(title, e.position)
-            if seen != e.position and not _different_keys(entries[seen], e):
-                uf.union(seen, e.position, 1.0)
-    if len(entries) > 1:
+            seen = first_by_title.setdefault(title, position)
+            if seen != position and not _keys_differ(keys[seen], key):
+                uf.union(seen, position, 1.0)
+    if near_pairs is None and len(entries) > 1:
         # 64 permutations are plenty to find pairs this similar; every candidate is verified exactly.
-        pairs, _clusters = _core._dedup([_text_of(e) for e in entries], threshold=threshold, num_perm=64)
-        for a, b, sim in pairs:
-            if not _different_keys(entries[a], entries[b]):
-                uf.union(a, b, sim)
+        near_pairs, _ = _core._duplicate_pairs(
+            [e.title for e in entries], [e.abstract for e in entries], [], [], threshold=threshold
+        )
+    for a, b, sim in near_pairs or ():
+        if not _keys_differ(keys[a], keys[b]):
+            uf.union(a, b, sim)
     return [DuplicateGroup(label, members, sim) for members, sim in uf.groups()]
+
+
+def _keys_differ(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
 
 
 def _different_keys(a: Entry, b: Entry) -> bool:
@@ -250,34 +269,27 @@ def _agreement(a: Entry, b: Entry) -> float:
     return text + 0.5 * meta
 
 
+def _normalized_titles(titles: Sequence[str]) -> list[str]:
+    """`normalize_title` of each title: plain-ASCII titles in one core batch, the others in Python."""
+    fast = _core._normalize_titles(titles)
+    return [normalize_title(t) if f is None else f for t, f in zip(titles, fast, strict=True)]
+
+
 def _match_exact(
     old: Sequence[Entry],
     new: Sequence[Entry],
-    old_left: Iterable[int],
-    new_left: Iterable[int],
+    old_ids: Sequence[str | None],
+    new_ids: Sequence[str | None],
     label: str,
-    titles: tuple[Sequence[str], Sequence[str]],
 ) -> list[tuple[int, int, str]]:
-    """Pairs old and new entries with an equal non-empty identity (key or normalised title).
+    """Pairs old and new entries with an equal non-empty identity (key or normalised title; None for
+    entries taking no part), never two entries whose keys differ, in new order.
 
     One candidate on each side: they match. Several (the same title listed for distinct papers, or one
     paper listed twice): pairs are chosen best agreement first (`_agreement`), then by position."""
-    olds: dict[str, list[int]] = defaultdict(list)
-    news: dict[str, list[int]] = defaultdict(list)
-    for side, indices, entries, names in ((olds, old_left, old, titles[0]), (news, new_left, new, titles[1])):
-        for i in indices:
-            ident = entries[i].key if label == "key" else names[i]
-            if ident:
-                side[ident].append(i)
-    out: list[tuple[int, int, str]] = []
-    for ident, js in news.items():
-        is_ = olds.get(ident)
-        if not is_:
-            continue
-        if len(is_) == 1 and len(js) == 1:
-            if not _different_keys(old[is_[0]], new[js[0]]):
-                out.append((is_[0], js[0], label))
-            continue
+    unique, groups = _core._match_identities(old_ids, new_ids)
+    out = [(i, j, label) for i, j in unique if not _different_keys(old[i], new[j])]
+    for is_, js in groups:
         scored = sorted(
             (-_agreement(old[i], new[j]), i, j)
             for i in is_
@@ -350,14 +362,23 @@ def compare(
     if not 0.0 < duplicate_threshold < 1.0:
         raise ValueError(f"duplicate_threshold: must be in (0, 1), got {duplicate_threshold}")
     o, n = old.entries, new.entries
+    # Columns, read once: every stage below works on them rather than on entry attributes.
+    old_titles, new_titles = [e.title for e in o], [e.title for e in n]
+    old_abstracts, new_abstracts = [e.abstract for e in o], [e.abstract for e in n]
     old_left = set(range(len(o)))
     new_left = set(range(len(n)))
     # Normalised titles, computed once (the title stage and duplicate detection both use them).
-    titles = ([e.norm_title for e in o], [e.norm_title for e in n])
+    titles = (_normalized_titles(old_titles), _normalized_titles(new_titles))
     pairs: list[tuple[int, int, str, float | None]] = []
     for label in ("key", "title"):
-        found = _match_exact(o, n, sorted(old_left), sorted(new_left), label, titles)
-        for i, j, how in found:
+        if label == "key":
+            ids = ([e.key for e in o], [e.key for e in n])
+        else:
+            ids = (
+                [t if i in old_left else None for i, t in enumerate(titles[0])],
+                [t if j in new_left else None for j, t in enumerate(titles[1])],
+            )
+        for i, j, how in _match_exact(o, n, ids[0], ids[1], label):
             pairs.append((i, j, how, None))
             old_left.discard(i)
             new_left.discard(j)
@@ -371,9 +392,13 @@ def compare(
     diff_jobs: list[tuple[int, str]] = []
     diff_inputs: list[tuple[str, str]] = []
     for k, (i, j, _how, score) in enumerate(pairs):
+        if old_titles[i] == new_titles[j] and old_abstracts[i] == new_abstracts[j]:
+            continue  # the common case: nothing to diff
         before = len(diff_jobs)
-        for name in TEXT_FIELDS:
-            a, b = getattr(o[i], name), getattr(n[j], name)
+        for name, a, b in (
+            ("title", old_titles[i], new_titles[j]),
+            ("abstract", old_abstracts[i], new_abstracts[j]),
+        ):
             if a != b and _collapse(a) != _collapse(b):
                 diff_jobs.append((k, name))
                 diff_inputs.append((a, b))
@@ -400,8 +425,12 @@ def compare(
     unchanged.sort(key=lambda m: m.old.position)
     changed.sort(key=lambda m: m.old.position)
 
-    duplicates = _duplicates(o, titles[0], "old", duplicate_threshold) + _duplicates(
-        n, titles[1], "new", duplicate_threshold
+    # Near-identical texts inside each snapshot, found for both at once (they share most texts).
+    old_near, new_near = _core._duplicate_pairs(
+        old_titles, old_abstracts, new_titles, new_abstracts, threshold=duplicate_threshold
+    )
+    duplicates = _duplicates(o, titles[0], "old", duplicate_threshold, old_near) + _duplicates(
+        n, titles[1], "new", duplicate_threshold, new_near
     )
     return SnapshotDiff(
         old=old,

@@ -25,6 +25,7 @@ pub mod error;
 pub mod lsh;
 pub mod minhash;
 pub mod near;
+pub mod reconcile;
 pub mod records;
 pub mod shingle;
 

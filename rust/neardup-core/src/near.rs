@@ -50,9 +50,10 @@ pub fn features(text: &str) -> Vec<u64> {
     out
 }
 
-/// One document's features with their weights, aligned, and the weights' sum.
+/// One document's features with their document frequencies and weights, aligned, and the weights' sum.
 struct Weighted {
     feats: Vec<u64>,
+    dfs: Vec<u32>,
     weights: Vec<f64>,
     total: f64,
 }
@@ -67,17 +68,29 @@ fn check_threshold(t: f64) -> Result<()> {
     Ok(())
 }
 
-fn weigh(sets: Vec<Vec<u64>>, df: &IdHashMap<u32>, n: usize) -> Vec<Weighted> {
-    let n1 = (n + 1) as f64;
+/// Weighs every document's features by their inverse document frequency over all `sets`.
+fn weigh(sets: Vec<Vec<u64>>) -> Vec<Weighted> {
+    let n1 = (sets.len() + 1) as f64;
+    let dfs = doc_freqs(&sets);
+    // Document frequencies are small integers: their weights are computed once each.
+    let idf: Vec<f64> = (0..=sets.len().min(4096))
+        .map(|d| (n1 / (d as f64 + 0.5)).ln())
+        .collect();
     sets.into_par_iter()
-        .map(|feats| {
-            let weights: Vec<f64> = feats
+        .zip(dfs)
+        .map(|(feats, dfs)| {
+            let weights: Vec<f64> = dfs
                 .iter()
-                .map(|f| (n1 / (df.get(f).copied().unwrap_or(1) as f64 + 0.5)).ln())
+                .map(|&d| {
+                    idf.get(d as usize)
+                        .copied()
+                        .unwrap_or_else(|| (n1 / (d as f64 + 0.5)).ln())
+                })
                 .collect();
             let total = weights.iter().sum();
             Weighted {
                 feats,
+                dfs,
                 weights,
                 total,
             }
@@ -85,21 +98,28 @@ fn weigh(sets: Vec<Vec<u64>>, df: &IdHashMap<u32>, n: usize) -> Vec<Weighted> {
         .collect()
 }
 
-fn doc_freq(sets: &[&Vec<u64>]) -> IdHashMap<u32> {
-    let mut all: Vec<u64> = sets.iter().flat_map(|s| s.iter().copied()).collect();
-    all.par_sort_unstable();
-    let mut df = IdHashMap::default();
-    df.reserve(all.len() / 2);
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i + 1;
-        while j < all.len() && all[j] == all[i] {
-            j += 1;
+/// The document frequency of each feature of each document (its sets are de-duplicated), aligned with the
+/// features. One sort of all (feature, document, index) occurrences groups equal features together; it
+/// replaces a hash-map lookup per feature, whose cache misses dominated on large inputs.
+fn doc_freqs(sets: &[Vec<u64>]) -> Vec<Vec<u32>> {
+    let mut occ: Vec<(u64, u32, u32)> = sets
+        .iter()
+        .enumerate()
+        .flat_map(|(d, s)| {
+            s.iter()
+                .enumerate()
+                .map(move |(i, &f)| (f, d as u32, i as u32))
+        })
+        .collect();
+    occ.par_sort_unstable();
+    let mut dfs: Vec<Vec<u32>> = sets.iter().map(|s| vec![0; s.len()]).collect();
+    for run in occ.chunk_by(|a, b| a.0 == b.0) {
+        let df = run.len() as u32;
+        for &(_, d, i) in run {
+            dfs[d as usize][i as usize] = df;
         }
-        df.insert(all[i], (j - i) as u32);
-        i = j;
     }
-    df
+    dfs
 }
 
 /// Exact weighted Jaccard of two weighted documents (weights of a feature are equal on both sides).
@@ -131,11 +151,13 @@ const PREFIX: usize = 24;
 /// The `PREFIX` features of a document with the lowest document frequency among those that occur in at
 /// least two documents (a feature seen once can be shared with nobody), ties broken by hash so the choice
 /// is deterministic.
-fn prefix(doc: &Weighted, df: &IdHashMap<u32>) -> Vec<u64> {
+fn prefix(doc: &Weighted) -> Vec<u64> {
     let mut shared: Vec<(u32, u64)> = doc
         .feats
         .iter()
-        .filter_map(|f| df.get(f).filter(|&&d| d >= 2).map(|&d| (d, *f)))
+        .zip(&doc.dfs)
+        .filter(|&(_, &d)| d >= 2)
+        .map(|(&f, &d)| (d, f))
         .collect();
     if shared.len() > PREFIX {
         shared.select_nth_unstable(PREFIX - 1);
@@ -147,19 +169,13 @@ fn prefix(doc: &Weighted, df: &IdHashMap<u32>) -> Vec<u64> {
 /// Core of both modes: verifies every (left, right) pair whose most specific shared features meet, and
 /// keeps those scoring at least `threshold`. With `same = true`, left and right are one collection and
 /// only `a < b` is reported.
-fn scored_pairs(
-    left: &[Weighted],
-    right: &[Weighted],
-    df: &IdHashMap<u32>,
-    threshold: f64,
-    same: bool,
-) -> Vec<Pair> {
+fn scored_pairs(left: &[Weighted], right: &[Weighted], threshold: f64, same: bool) -> Vec<Pair> {
     // Candidate generation in the spirit of prefix filtering (Chaudhuri, Ganti & Kaushik, "A primitive
     // operator for similarity joins in data cleaning", ICDE 2006; Bayardo, Ma & Srikant, "Scaling up all
     // pairs similarity search", WWW 2007): two versions of one text share their rarest features, so only
     // the rarest few of each text are indexed and probed. Features that occur in exactly the two texts
     // (df = 2) come first and are the strongest evidence; common words never generate candidates.
-    let right_prefixes: Vec<Vec<u64>> = right.par_iter().map(|d| prefix(d, df)).collect();
+    let right_prefixes: Vec<Vec<u64>> = right.par_iter().map(prefix).collect();
     let mut postings: IdHashMap<Vec<u32>> = IdHashMap::default();
     for (b, feats) in right_prefixes.iter().enumerate() {
         for f in feats {
@@ -171,7 +187,7 @@ fn scored_pairs(
         .enumerate()
         .with_min_len(16)
         .flat_map_iter(|(a, doc)| {
-            let mut cands: Vec<u32> = prefix(doc, df)
+            let mut cands: Vec<u32> = prefix(doc)
                 .iter()
                 .filter_map(|f| postings.get(f))
                 .flatten()
@@ -204,23 +220,20 @@ pub fn cross_pairs<S: AsRef<str> + Sync>(
     check_threshold(threshold)?;
     let lsets: Vec<Vec<u64>> = left.par_iter().map(|t| features(t.as_ref())).collect();
     let rsets: Vec<Vec<u64>> = right.par_iter().map(|t| features(t.as_ref())).collect();
-    let n = lsets.len() + rsets.len();
-    let all: Vec<&Vec<u64>> = lsets.iter().chain(rsets.iter()).collect();
-    let df = doc_freq(&all);
-    let lw = weigh(lsets, &df, n);
-    let rw = weigh(rsets, &df, n);
-    Ok(scored_pairs(&lw, &rw, &df, threshold, false))
+    let split = lsets.len();
+    let mut all = lsets;
+    all.extend(rsets);
+    let mut w = weigh(all);
+    let rw = w.split_off(split);
+    Ok(scored_pairs(&w, &rw, threshold, false))
 }
 
 /// Scored pairs `(a, b, score)` with `a < b` inside one collection, best first.
 pub fn self_pairs<S: AsRef<str> + Sync>(texts: &[S], threshold: f64) -> Result<Vec<Pair>> {
     check_threshold(threshold)?;
     let sets: Vec<Vec<u64>> = texts.par_iter().map(|t| features(t.as_ref())).collect();
-    let n = sets.len();
-    let all: Vec<&Vec<u64>> = sets.iter().collect();
-    let df = doc_freq(&all);
-    let w = weigh(sets, &df, n);
-    Ok(scored_pairs(&w, &w, &df, threshold, true))
+    let w = weigh(sets);
+    Ok(scored_pairs(&w, &w, threshold, true))
 }
 
 /// Greedy one-to-one matching: walks pairs best first and keeps a pair when neither side is taken yet.

@@ -27,6 +27,7 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 mod arxiv;
+pub mod file;
 mod scan;
 mod text;
 

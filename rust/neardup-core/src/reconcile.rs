@@ -1,0 +1,291 @@
+//! Batch steps of snapshot reconciliation (`python/neardup/reconcile.py`): the per-entry work that costs
+//! microseconds an entry in Python and would dominate `neardup diff` on snapshots of 10^5 entries.
+//!
+//! * [`normalize_title_ascii`]: the normalised title of DESIGN §5 for the common case of a plain-ASCII title
+//!   with no LaTeX; anything else is left to the Python definition (`neardup.identity.normalize_title`).
+//! * [`match_identities`]: old and new entries sharing an identity (key or normalised title), as pairs when
+//!   the identity is unique on both sides and as groups otherwise (Python resolves those by agreement).
+//! * [`duplicate_pairs`]: near-duplicate pairs inside each of two snapshots, by MinHash/LSH with exact
+//!   verification (Broder, "On the resemblance and containment of documents", 1997; Indyk & Motwani,
+//!   STOC 1998). Two snapshots of one listing share most of their texts, so each distinct text is
+//!   shingled and signed once for both.
+//! * [`snapshot`] and [`json`]: the whole of `neardup diff --format json` for snapshots the core reads by
+//!   itself (`records::file`), with the same results and the same bytes as the Python path.
+
+pub mod json;
+pub mod snapshot;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::cluster::verify_pairs;
+use crate::error::Result;
+use crate::lsh::{check_threshold, optimal_params};
+use crate::minhash::{is_empty_signature, MinHasher};
+use crate::shingle::ShingleConfig;
+
+/// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
+/// each key, which made it the main cost of maps keyed by short titles.)
+#[derive(Default)]
+pub struct StrHasher(u64);
+
+impl Hasher for StrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u8(&mut self, byte: u8) {
+        // `str`'s Hash ends with a 0xFF marker byte: fold it in cheaply.
+        self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type StrMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<StrHasher>>;
+
+/// Python's `str.isspace()` on ASCII: the C0 separators 0x1C..0x1F count as whitespace there.
+fn python_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// The normalised title of a plain-ASCII title without LaTeX (`\`, `{`, `}`, `$`), or `None` when the
+/// title needs the full definition. On such titles NFKC is the identity and casefolding is lowercasing;
+/// every ASCII punctuation mark and symbol (Unicode P* and S*) and whitespace becomes a word break.
+pub fn normalize_title_ascii(title: &str) -> Option<String> {
+    let bytes = title.as_bytes();
+    if !title.is_ascii()
+        || bytes
+            .iter()
+            .any(|b| matches!(b, b'\\' | b'{' | b'}' | b'$'))
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for word in bytes
+        .split(|&b| b.is_ascii_punctuation() || python_space(b))
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
+    }
+    Some(out)
+}
+
+/// Entries of two snapshots sharing an identity.
+#[derive(Debug, Default, PartialEq)]
+pub struct IdentityMatches {
+    /// `(old, new)` for identities held by exactly one entry on each side, in new order.
+    pub pairs: Vec<(u32, u32)>,
+    /// `(olds, news)` for identities on both sides held by more than one entry on either, in the order
+    /// of their first new entry; members ascending.
+    pub groups: Vec<(Vec<u32>, Vec<u32>)>,
+}
+
+/// Groups old and new entries by identity; `None` and empty identities take no part.
+pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
+    let mut olds: StrMap<Vec<u32>> = StrMap::default();
+    olds.reserve(old.len());
+    for (i, id) in old.iter().enumerate() {
+        if let Some(id) = id.filter(|s| !s.is_empty()) {
+            olds.entry(id).or_default().push(i as u32);
+        }
+    }
+    let mut news: StrMap<usize> = StrMap::default();
+    news.reserve(new.len().min(olds.len()));
+    let mut order: Vec<(&str, Vec<u32>)> = Vec::new();
+    for (j, id) in new.iter().enumerate() {
+        if let Some(id) = id.filter(|s| !s.is_empty() && olds.contains_key(s)) {
+            let slot = *news.entry(id).or_insert_with(|| {
+                order.push((id, Vec::new()));
+                order.len() - 1
+            });
+            order[slot].1.push(j as u32);
+        }
+    }
+    let mut out = IdentityMatches::default();
+    for (id, js) in order {
+        let is = &olds[id];
+        if is.len() == 1 && js.len() == 1 {
+            out.pairs.push((is[0], js[0]));
+        } else {
+            out.groups.push((is.clone(), js));
+        }
+    }
+    out
+}
+
+/// A verified pair inside one collection: `(a, b, jaccard)` with `a < b`.
+pub type Pair = (u32, u32, f64);
+
+/// Near-duplicate pairs inside `old` and inside `new` (each list sorted): pairs sharing an LSH band of
+/// their signatures (bands and rows by the equal-weight rule for `threshold`) whose exact shingle
+/// Jaccard is at least `threshold`. Distinct texts are signed once for both collections.
+pub fn duplicate_pairs<S: AsRef<str> + Sync>(
+    old: &[S],
+    new: &[S],
+    shingles: ShingleConfig,
+    hasher: &MinHasher,
+    threshold: f64,
+) -> Result<(Vec<Pair>, Vec<Pair>)> {
+    check_threshold(threshold)?;
+    let k = hasher.num_perm;
+    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
+    // Distinct texts, numbered in order of first appearance (old, then new).
+    let mut ids: StrMap<u32> = StrMap::default();
+    ids.reserve(old.len() + new.len());
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut all_ids: Vec<u32> = Vec::with_capacity(old.len() + new.len());
+    for t in old.iter().chain(new) {
+        let t: &str = t.as_ref();
+        let id = *ids.entry(t).or_insert_with(|| {
+            distinct.push(t);
+            distinct.len() as u32 - 1
+        });
+        all_ids.push(id);
+    }
+    let (old_ids, new_ids) = all_ids.split_at(old.len());
+    drop(ids);
+    let sigs = hasher.signatures(&distinct);
+    let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
+
+    let candidates = |members: &[u32]| -> Vec<(u32, u32)> {
+        let mut pairs: Vec<u64> = (0..bands)
+            .into_par_iter()
+            .flat_map_iter(|band| {
+                let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(members.len());
+                let mut bytes: Vec<u8> = Vec::with_capacity(rows * 4);
+                for (i, &u) in members.iter().enumerate() {
+                    let s = sig(u);
+                    if is_empty_signature(s) {
+                        continue; // an empty text is nobody's duplicate
+                    }
+                    bytes.clear();
+                    bytes.extend(
+                        s[band * rows..(band + 1) * rows]
+                            .iter()
+                            .flat_map(|v| v.to_le_bytes()),
+                    );
+                    keyed.push((xxh3_64_with_seed(&bytes, band as u64), i as u32));
+                }
+                keyed.sort_unstable();
+                let mut local = Vec::new();
+                for run in keyed.chunk_by(|x, y| x.0 == y.0) {
+                    for (x, &(_, a)) in run.iter().enumerate() {
+                        for &(_, b) in &run[x + 1..] {
+                            local.push(((a as u64) << 32) | b as u64);
+                        }
+                    }
+                }
+                local
+            })
+            .collect();
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        pairs
+            .into_iter()
+            .map(|p| ((p >> 32) as u32, p as u32))
+            .collect()
+    };
+    let old_candidates = candidates(old_ids);
+    let new_candidates = candidates(new_ids);
+
+    // Exact shingle sets of the distinct texts taking part in some candidate pair (usually few).
+    let mut involved: Vec<u32> = old_candidates
+        .iter()
+        .map(|&(a, b)| [old_ids[a as usize], old_ids[b as usize]])
+        .chain(
+            new_candidates
+                .iter()
+                .map(|&(a, b)| [new_ids[a as usize], new_ids[b as usize]]),
+        )
+        .flatten()
+        .collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); distinct.len()];
+    let computed: Vec<(u32, Vec<u64>)> = involved
+        .par_iter()
+        .map(|&u| (u, shingles.shingle_set(distinct[u as usize])))
+        .collect();
+    for (u, set) in computed {
+        sets[u as usize] = set;
+    }
+    let verified = |ids: &[u32], candidates: Vec<(u32, u32)>| -> Vec<Pair> {
+        let as_distinct: Vec<(u32, u32)> = candidates
+            .iter()
+            .map(|&(a, b)| (ids[a as usize], ids[b as usize]))
+            .collect();
+        let sims = verify_pairs(&sets, &as_distinct);
+        candidates
+            .into_iter()
+            .zip(sims)
+            .filter(|&(_, s)| s >= threshold)
+            .map(|((a, b), s)| (a, b, s))
+            .collect()
+    };
+    Ok((
+        verified(old_ids, old_candidates),
+        verified(new_ids, new_candidates),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::dedup;
+    use crate::minhash::Scheme;
+
+    #[test]
+    fn ascii_titles_normalise_like_python() {
+        let n = |t: &str| normalize_title_ascii(t);
+        assert_eq!(
+            n("Embedding&MLP: a Re-Take").as_deref(),
+            Some("embedding mlp a re take")
+        );
+        assert_eq!(n("  A\x1fB_c\t\n").as_deref(), Some("a b c"));
+        assert_eq!(n("...").as_deref(), Some(""));
+        assert_eq!(n("Caf\u{e9}"), None);
+        assert_eq!(n("The $\\alpha$ rule"), None);
+        assert_eq!(n("{GAN}s"), None);
+    }
+
+    #[test]
+    fn identities_split_into_pairs_and_groups() {
+        let old = [Some("a"), Some("b"), None, Some("b"), Some(""), Some("c")];
+        let new = [Some("b"), Some("x"), Some("a"), Some(""), Some("c"), None];
+        let m = match_identities(&old, &new);
+        assert_eq!(m.pairs, vec![(0, 2), (5, 4)]);
+        assert_eq!(m.groups, vec![(vec![1, 3], vec![0])]);
+    }
+
+    #[test]
+    fn duplicate_pairs_match_dedup_on_each_side() {
+        let base =
+            "we study near duplicate detection with minhash and lsh on paper abstracts today";
+        let old = vec![
+            base.to_string(),
+            "an entirely different text about protein folding and molecular dynamics".into(),
+            format!("{base} again"),
+            String::new(),
+            String::new(),
+        ];
+        let new = vec![
+            format!("{base} again"),
+            base.to_string(),
+            "yet another unrelated text on graph neural networks for molecules".into(),
+            base.to_string(),
+        ];
+        let cfg = ShingleConfig::default();
+        let hasher = MinHasher::new(64, cfg, Scheme::Oph).unwrap();
+        let (o, n) = duplicate_pairs(&old, &new, cfg, &hasher, 0.8).unwrap();
+        assert_eq!(o, dedup(&old, cfg, &hasher, 0.8).unwrap().pairs);
+        assert_eq!(n, dedup(&new, cfg, &hasher, 0.8).unwrap().pairs);
+        assert_eq!(n.len(), 3);
+    }
+}

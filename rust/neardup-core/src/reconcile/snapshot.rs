@@ -1,0 +1,321 @@
+//! Reconciliation of two snapshots held as owned records, entirely in Rust: the same stages and results as
+//! `neardup.reconcile.compare` (key → normalised title → near matching, text diffs, metadata differences,
+//! duplicate groups), for the records the core reads by itself (`records::file`).
+//!
+//! Where Python decides by judgement rather than rule (several entries sharing one key or title, resolved
+//! by `reconcile._agreement`), [`compare`] returns `None` and the caller takes the Python path.
+
+use rayon::prelude::*;
+
+use crate::diff::{diff_many, Cleanup, DiffResult, Unit};
+use crate::error::Result;
+use crate::minhash::{MinHasher, Scheme};
+use crate::near;
+use crate::records::file::Record;
+use crate::records::py_collapse;
+use crate::shingle::ShingleConfig;
+
+use super::{duplicate_pairs, match_identities};
+
+/// How `compare` runs (as the keyword arguments of `neardup.compare`).
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub threshold: f64,
+    pub duplicate_threshold: f64,
+    pub include_meta: bool,
+    pub near: bool,
+}
+
+/// The stage that matched a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    Key,
+    Title,
+    Near,
+}
+
+impl How {
+    pub fn name(self) -> &'static str {
+        match self {
+            How::Key => "key",
+            How::Title => "title",
+            How::Near => "near",
+        }
+    }
+}
+
+/// A text field that differs, with its word diff.
+#[derive(Debug, Clone)]
+pub struct FieldDiff {
+    pub name: &'static str,
+    pub diff: DiffResult,
+}
+
+/// A matched pair (`reconcile.Match`), by positions.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub old: u32,
+    pub new: u32,
+    pub how: How,
+    pub similarity: f64,
+    /// Differing text fields, by name ascending.
+    pub fields: Vec<FieldDiff>,
+    pub meta_changed: Vec<&'static str>,
+}
+
+/// Entries of one snapshot listed more than once (`reconcile.DuplicateGroup`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub members: Vec<u32>,
+    pub similarity: f64,
+}
+
+/// The result of [`compare`] (`reconcile.SnapshotDiff`, by positions).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub unchanged: Vec<Matched>,
+    pub changed: Vec<Matched>,
+    pub added: Vec<u32>,
+    pub removed: Vec<u32>,
+    pub duplicates_old: Vec<Group>,
+    pub duplicates_new: Vec<Group>,
+}
+
+impl Outcome {
+    pub fn has_differences(&self) -> bool {
+        !(self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty())
+    }
+}
+
+fn keys_differ(a: &Option<String>, b: &Option<String>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if x != y)
+}
+
+fn text_of(r: &Record) -> String {
+    [r.title.as_str(), r.abstract_text.as_str()].join("\n")
+}
+
+/// Reconciles `old` and `new`, whose normalised titles (`identity.normalize_title`) are given; `None`
+/// when an identity is shared by several entries on one side (the Python path resolves those).
+pub fn compare<'a>(
+    old: &'a [Record],
+    new: &'a [Record],
+    old_titles: &'a [String],
+    new_titles: &'a [String],
+    opts: Options,
+) -> Result<Option<Outcome>> {
+    let mut old_left = vec![true; old.len()];
+    let mut new_left = vec![true; new.len()];
+    // (old, new, how, near score)
+    let mut pairs: Vec<(u32, u32, How, Option<f64>)> = Vec::new();
+    for how in [How::Key, How::Title] {
+        let found = {
+            let ids = |records: &'a [Record],
+                       titles: &'a [String],
+                       left: &[bool]|
+             -> Vec<Option<&'a str>> {
+                match how {
+                    How::Key => records.iter().map(|r| r.key.as_deref()).collect(),
+                    _ => titles
+                        .iter()
+                        .zip(left)
+                        .map(|(t, &l)| l.then_some(t.as_str()))
+                        .collect(),
+                }
+            };
+            match_identities(
+                &ids(old, old_titles, &old_left),
+                &ids(new, new_titles, &new_left),
+            )
+        };
+        if !found.groups.is_empty() {
+            return Ok(None);
+        }
+        for (i, j) in found.pairs {
+            if keys_differ(&old[i as usize].key, &new[j as usize].key) {
+                continue;
+            }
+            pairs.push((i, j, how, None));
+            old_left[i as usize] = false;
+            new_left[j as usize] = false;
+        }
+    }
+    if opts.near {
+        let ol: Vec<u32> = (0..old.len() as u32)
+            .filter(|&i| old_left[i as usize])
+            .collect();
+        let nl: Vec<u32> = (0..new.len() as u32)
+            .filter(|&j| new_left[j as usize])
+            .collect();
+        if !ol.is_empty() && !nl.is_empty() {
+            let lt: Vec<String> = ol.iter().map(|&i| text_of(&old[i as usize])).collect();
+            let rt: Vec<String> = nl.iter().map(|&j| text_of(&new[j as usize])).collect();
+            // Best first; the greedy assignment skips pairs whose keys say they differ.
+            for (a, b, s) in near::cross_pairs(&lt, &rt, opts.threshold)? {
+                let (i, j) = (ol[a as usize], nl[b as usize]);
+                if !old_left[i as usize]
+                    || !new_left[j as usize]
+                    || keys_differ(&old[i as usize].key, &new[j as usize].key)
+                {
+                    continue;
+                }
+                old_left[i as usize] = false;
+                new_left[j as usize] = false;
+                pairs.push((i, j, How::Near, Some(s)));
+            }
+        }
+    }
+
+    // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
+    let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    for (k, &(i, j, _, score)) in pairs.iter().enumerate() {
+        let (a, b) = (&old[i as usize], &new[j as usize]);
+        if a.title == b.title && a.abstract_text == b.abstract_text {
+            continue;
+        }
+        let before = jobs.len();
+        for (name, x, y) in [
+            ("title", &a.title, &b.title),
+            ("abstract", &a.abstract_text, &b.abstract_text),
+        ] {
+            if x != y && py_collapse(x) != py_collapse(y) {
+                jobs.push((k, Some(name)));
+                inputs.push((x.clone(), y.clone()));
+            }
+        }
+        if score.is_none() && jobs.len() > before {
+            jobs.push((k, None));
+            inputs.push((text_of(a), text_of(b)));
+        }
+    }
+    let diffs = diff_many(&inputs, Unit::Word, Cleanup::Semantic);
+    let mut fields: Vec<Vec<FieldDiff>> = vec![Vec::new(); pairs.len()];
+    let mut whole: Vec<Option<f64>> = vec![None; pairs.len()];
+    for ((k, name), d) in jobs.into_iter().zip(diffs) {
+        match name {
+            Some(name) => fields[k].push(FieldDiff { name, diff: d }),
+            None => whole[k] = Some(d.ratio()),
+        }
+    }
+
+    let mut unchanged = Vec::new();
+    let mut changed = Vec::new();
+    for (k, (i, j, how, score)) in pairs.into_iter().enumerate() {
+        let mut fs = std::mem::take(&mut fields[k]);
+        fs.sort_by_key(|f| f.name);
+        // Of the metadata fields (`reconcile.META_FIELDS`) only the version is ever set on these records.
+        let meta_changed = if old[i as usize].version != new[j as usize].version {
+            vec!["version"]
+        } else {
+            Vec::new()
+        };
+        let similarity = score.unwrap_or(whole[k].unwrap_or(1.0));
+        let is_changed = !fs.is_empty() || (opts.include_meta && !meta_changed.is_empty());
+        let m = Matched {
+            old: i,
+            new: j,
+            how,
+            similarity,
+            fields: fs,
+            meta_changed,
+        };
+        if is_changed {
+            changed.push(m);
+        } else {
+            unchanged.push(m);
+        }
+    }
+    unchanged.sort_by_key(|m| m.old);
+    changed.sort_by_key(|m| m.old);
+
+    let texts = |rs: &[Record]| rs.par_iter().map(text_of).collect::<Vec<_>>();
+    let cfg = ShingleConfig::default();
+    let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
+    let (old_near, new_near) = duplicate_pairs(
+        &texts(old),
+        &texts(new),
+        cfg,
+        &hasher,
+        opts.duplicate_threshold,
+    )?;
+    Ok(Some(Outcome {
+        unchanged,
+        changed,
+        added: (0..new.len() as u32)
+            .filter(|&j| new_left[j as usize])
+            .collect(),
+        removed: (0..old.len() as u32)
+            .filter(|&i| old_left[i as usize])
+            .collect(),
+        duplicates_old: duplicate_groups(old, old_titles, &old_near),
+        duplicates_new: duplicate_groups(new, new_titles, &new_near),
+    }))
+}
+
+/// `reconcile._duplicates`: entries joined by an equal key, an equal non-empty normalised title (unless
+/// their keys differ) or a near-identical text (unless their keys differ); each group's similarity is
+/// its weakest link, groups ordered by members.
+fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f64)]) -> Vec<Group> {
+    use std::collections::HashMap;
+    let n = records.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut weakest = vec![1.0f64; n];
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let p = parent[x as usize];
+            parent[x as usize] = parent[p as usize];
+            x = p;
+        }
+        x
+    }
+    let mut linked = vec![false; n];
+    let mut union = |a: u32, b: u32, sim: f64| {
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        let low = sim.min(weakest[ra as usize]).min(weakest[rb as usize]);
+        let (lo, hi) = (ra.min(rb), ra.max(rb));
+        parent[hi as usize] = lo;
+        weakest[lo as usize] = low;
+        linked[a as usize] = true;
+        linked[b as usize] = true;
+    };
+    let mut first_key: HashMap<&str, u32> = HashMap::new();
+    let mut first_title: HashMap<&str, u32> = HashMap::new();
+    for (p, (r, t)) in records.iter().zip(titles).enumerate() {
+        let p = p as u32;
+        if let Some(k) = &r.key {
+            let seen = *first_key.entry(k).or_insert(p);
+            if seen != p {
+                union(seen, p, 1.0);
+            }
+        }
+        if !t.is_empty() {
+            let seen = *first_title.entry(t).or_insert(p);
+            if seen != p && !keys_differ(&records[seen as usize].key, &r.key) {
+                union(seen, p, 1.0);
+            }
+        }
+    }
+    for &(a, b, s) in near {
+        if !keys_differ(&records[a as usize].key, &records[b as usize].key) {
+            union(a, b, s);
+        }
+    }
+    let mut groups: HashMap<u32, Vec<u32>> = HashMap::new();
+    for x in 0..n as u32 {
+        if linked[x as usize] {
+            let r = find(&mut parent, x);
+            groups.entry(r).or_default().push(x);
+        }
+    }
+    let mut out: Vec<Group> = groups
+        .into_iter()
+        .filter(|(_, ms)| ms.len() > 1)
+        .map(|(r, members)| Group {
+            members,
+            similarity: weakest[r as usize],
+        })
+        .collect();
+    out.sort_by(|a, b| a.members.cmp(&b.members));
+    out
+}

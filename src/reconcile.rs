@@ -1,0 +1,206 @@
+//! Bindings of `neardup_core::reconcile`: the batch steps of `neardup.reconcile.compare`.
+
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyString;
+use rayon::prelude::*;
+
+use std::path::PathBuf;
+
+use neardup_core::minhash::{MinHasher, Scheme};
+use neardup_core::reconcile::{self, json, snapshot};
+use neardup_core::records::{file, RecordSpec};
+use neardup_core::shingle::ShingleConfig;
+
+use crate::errors::{detached, to_py};
+use crate::texts::{texts, Text};
+
+/// Normalised titles of plain-ASCII titles without LaTeX; `None` where Python's definition is needed.
+#[pyfunction]
+#[pyo3(signature = (titles, /))]
+fn _normalize_titles(titles: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+    let ts = texts(titles, "titles")?;
+    Ok(ts
+        .iter()
+        .map(|t| reconcile::normalize_title_ascii(t.as_ref()))
+        .collect())
+}
+
+fn identities(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Option<PyBackedStr>>> {
+    obj.try_iter()?
+        .map(|item| {
+            let item = item?;
+            if item.is_none() {
+                Ok(None)
+            } else {
+                Ok(Some(item.cast::<PyString>()?.clone().try_into()?))
+            }
+        })
+        .collect()
+}
+
+fn view(v: &[Option<PyBackedStr>]) -> Vec<Option<&str>> {
+    v.iter().map(|s| s.as_deref()).collect()
+}
+
+type IdentityResult = (Vec<(u32, u32)>, Vec<(Vec<u32>, Vec<u32>)>);
+
+/// `(pairs, groups)` of old and new entries sharing an identity (`None` or "" for none): pairs where the
+/// identity is unique on both sides, in new order; `(olds, news)` groups otherwise.
+#[pyfunction]
+#[pyo3(signature = (old, new, /))]
+fn _match_identities(old: &Bound<'_, PyAny>, new: &Bound<'_, PyAny>) -> PyResult<IdentityResult> {
+    let (o, n) = (identities(old)?, identities(new)?);
+    let m = reconcile::match_identities(&view(&o), &view(&n));
+    Ok((m.pairs, m.groups))
+}
+
+type Pairs = Vec<(u32, u32, f64)>;
+
+/// Near-duplicate pairs `(a, b, jaccard)` inside the old and inside the new entries, their texts being
+/// `title + "\n" + abstract`: word 3-gram MinHash (one-permutation, `num_perm` slots) with LSH
+/// candidates verified on the exact Jaccard at `threshold`.
+#[pyfunction]
+#[pyo3(signature = (old_titles, old_abstracts, new_titles, new_abstracts, /, *, threshold, num_perm=64))]
+fn _duplicate_pairs(
+    py: Python<'_>,
+    old_titles: &Bound<'_, PyAny>,
+    old_abstracts: &Bound<'_, PyAny>,
+    new_titles: &Bound<'_, PyAny>,
+    new_abstracts: &Bound<'_, PyAny>,
+    threshold: f64,
+    num_perm: usize,
+) -> PyResult<(Pairs, Pairs)> {
+    let (ot, oa) = (
+        texts(old_titles, "old_titles")?,
+        texts(old_abstracts, "old_abstracts")?,
+    );
+    let (nt, na) = (
+        texts(new_titles, "new_titles")?,
+        texts(new_abstracts, "new_abstracts")?,
+    );
+    if ot.len() != oa.len() || nt.len() != na.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "titles and abstracts: must have the same length on each side",
+        ));
+    }
+    let cfg = ShingleConfig::default();
+    let hasher = MinHasher::new(num_perm, cfg, Scheme::Oph).map_err(to_py)?;
+    detached(py, || {
+        let join = |t: &[Text], a: &[Text]| -> Vec<String> {
+            t.par_iter()
+                .zip(a.par_iter())
+                .map(|(t, a)| [t.as_ref(), a.as_ref()].join("\n"))
+                .collect()
+        };
+        let (old, new) = (join(&ot, &oa), join(&nt, &na));
+        reconcile::duplicate_pairs(&old, &new, cfg, &hasher, threshold)
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_normalize_titles, m)?)?;
+    m.add_function(wrap_pyfunction!(_match_identities, m)?)?;
+    m.add_function(wrap_pyfunction!(_duplicate_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(_diff_jsonl, m)?)?;
+    Ok(())
+}
+
+// ---- the all-Rust `neardup diff --format json` ------------------------------------------------------
+
+fn spec(
+    title_field: Option<String>,
+    abstract_field: Option<String>,
+    id_field: Option<String>,
+    int_max_str_digits: usize,
+) -> RecordSpec {
+    RecordSpec {
+        title_field,
+        abstract_field,
+        id_field,
+        keep_extra: true,
+        int_max_str_digits,
+    }
+}
+
+/// The JSON report of `neardup diff OLD NEW --format json` and whether the snapshots differ, computed
+/// without Python objects per entry; `None` when some record or some decision needs the Python path
+/// (which then reads and reports as usual). `normalize_title` is Python's definition, called only for
+/// titles that are not plain ASCII.
+#[pyfunction]
+#[pyo3(signature = (
+    old_path, new_path, old_name, new_name, normalize_title, /, *, threshold, duplicate_threshold,
+    include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
+    int_max_str_digits=4300,
+))]
+#[allow(clippy::too_many_arguments)]
+fn _diff_jsonl(
+    py: Python<'_>,
+    old_path: PathBuf,
+    new_path: PathBuf,
+    old_name: &str,
+    new_name: &str,
+    normalize_title: &Bound<'_, PyAny>,
+    threshold: f64,
+    duplicate_threshold: f64,
+    include_meta: bool,
+    near: bool,
+    title_field: Option<String>,
+    abstract_field: Option<String>,
+    id_field: Option<String>,
+    int_max_str_digits: usize,
+) -> PyResult<Option<(String, bool)>> {
+    let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
+    let read = py.detach(|| {
+        let (a, b) = rayon::join(
+            || file::read_records(&old_path, &spec),
+            || file::read_records(&new_path, &spec),
+        );
+        match (a, b) {
+            (Ok(Some(a)), Ok(Some(b))) => Some((a, b)),
+            _ => None, // unreadable or not for this path: the Python reader says why
+        }
+    });
+    let Some((old, new)) = read else {
+        return Ok(None);
+    };
+    let ascii = |rs: &[file::Record]| -> Vec<Option<String>> {
+        rs.par_iter()
+            .map(|r| reconcile::normalize_title_ascii(&r.title))
+            .collect()
+    };
+    let (old_fast, new_fast) = py.detach(|| (ascii(&old), ascii(&new)));
+    let finish = |rs: &[file::Record], fast: Vec<Option<String>>| -> PyResult<Vec<String>> {
+        rs.iter()
+            .zip(fast)
+            .map(|(r, f)| match f {
+                Some(t) => Ok(t),
+                None => normalize_title.call1((r.title.as_str(),))?.extract(),
+            })
+            .collect()
+    };
+    let (old_titles, new_titles) = (finish(&old, old_fast)?, finish(&new, new_fast)?);
+    let opts = snapshot::Options {
+        threshold,
+        duplicate_threshold,
+        include_meta,
+        near,
+    };
+    detached(py, || {
+        let Some(outcome) = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)? else {
+            return Ok(None);
+        };
+        let source = |path, records| json::Source {
+            path,
+            format: "jsonl",
+            records,
+        };
+        let text = json::render(
+            &outcome,
+            source(old_name, &old),
+            source(new_name, &new),
+            threshold,
+        );
+        Ok(Some((text, outcome.has_differences())))
+    })
+}

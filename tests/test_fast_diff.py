@@ -1,0 +1,231 @@
+"""The all-Rust path of ``neardup diff --format json`` (`neardup.fast_diff`) against the Python path.
+
+Both must give byte-identical reports on every input the fast path accepts, and the fast path must step
+aside (return None) on every input it does not handle, so that the Python path decides."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import neardup
+from conftest import SEED_NEW, SEED_OLD
+from neardup import fast_diff, report
+from neardup.cli import main
+
+WORDS = (
+    "model",
+    "learning",
+    "graph",
+    "neural",
+    "data",
+    "training",
+    "language",
+    "robust",
+    "sparse",
+    "attention",
+    "diffusion",
+    "policy",
+    "reward",
+    "transformer",
+    "token",
+    "benchmark",
+    "retrieval",
+    "agent",
+    "vision",
+    "memory",
+    "scaling",
+    "quantum",
+    "protein",
+)
+ODD_TITLES = [
+    "Caf\u00e9 Models: \u00dcber Attention",  # non-ASCII: normalised by Python's definition
+    "The $\\alpha$-Divergence of {GAN}s",  # LaTeX
+    "Stra\u00dfe \u2014 a \ufb01ne Test",  # casefold and NFKC differ from lowercasing
+    "Tabs\tand\x1fseparators",
+]
+
+
+def python_report(old: Path, new: Path, **kwargs: Any) -> str:
+    threshold = kwargs.pop("threshold", neardup.reconcile.DEFAULT_THRESHOLD)
+    a, b = neardup.read_snapshot(old), neardup.read_snapshot(new)
+    diff = neardup.compare(a, b, threshold=threshold, include_meta=kwargs.get("include_meta", False))
+    return report.render(diff, "json")
+
+
+def fast_report(old: Path, new: Path, **kwargs: Any) -> str | None:
+    kwargs.setdefault("threshold", neardup.reconcile.DEFAULT_THRESHOLD)
+    result = fast_diff.diff_json(str(old), str(new), **kwargs)
+    return None if result is None else result[0]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(
+        rng.choice(WORDS) + rng.choice(["", "s", "ed", "ing", str(rng.randrange(99))]) for _ in range(n)
+    )
+
+
+def record(rng: random.Random, i: int) -> dict[str, Any]:
+    title = sentence(rng, rng.randrange(3, 9)).capitalize() + rng.choice([".", "", ":", " (v2)", "?"])
+    if i % 17 == 0:
+        title = ODD_TITLES[(i // 17) % len(ODD_TITLES)] + f" {i}"
+    r: dict[str, Any] = {"title": title, "abstract": sentence(rng, rng.randrange(20, 80))}
+    if rng.random() < 0.6:
+        r["id"] = f"{21 + i % 5}{1 + i % 12:02d}.{i:05d}v{rng.randrange(1, 4)}"
+    if rng.random() < 0.3:  # scalar extras of every JSON type, with escapes and odd floats
+        r["score"] = rng.choice(
+            [1.5, 1e-07, 2.5e16, -0.0, 3, True, None, 'q"uo\\te\n\u0001', "\u00e9t\u00e9"]
+        )
+    return r
+
+
+def write(path: Path, records: list[dict[str, Any]], *, crlf: bool = False, bom: bool = False) -> Path:
+    end = "\r\n" if crlf else "\n"
+    text = end.join(json.dumps(r, ensure_ascii=bool(len(records) % 2)) for r in records) + end
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+def edited(rng: random.Random, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A later snapshot: some removed, added, abstracts revised, titles re-cased, ids bumped or dropped,
+    whitespace-only edits, and near-identical copies listed twice."""
+    out = []
+    for r in records:
+        roll = rng.random()
+        r = dict(r)
+        if roll < 0.04:
+            continue
+        if roll < 0.12:
+            words = r["abstract"].split()
+            for _ in range(rng.randrange(1, 6)):
+                words[rng.randrange(len(words))] = rng.choice(WORDS)
+            r["abstract"] = " ".join(words)
+        elif roll < 0.16:
+            r["title"] = r["title"].upper()
+        elif roll < 0.20:
+            r["abstract"] = "  " + r["abstract"].replace(" ", "\n ", 2)
+        elif roll < 0.24 and "id" in r:
+            r["id"] = r["id"][:-1] + "9"  # a new version: metadata only
+        elif roll < 0.28:
+            r.pop("id", None)
+            r["title"] = r["title"] + " revisited"
+        out.append(r)
+        if roll > 0.985:
+            twin = dict(r, abstract=r["abstract"] + " Extended.")
+            twin.pop("id", None)
+            twin["title"] = twin["title"] + " (extended)"
+            out.append(twin)
+    out += [record(rng, 10_000 + i) for i in range(len(records) // 20)]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_path_matches_python_path(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    records = [record(rng, i) for i in range(rng.choice([1, 5, 60, 400]))]
+    old = write(tmp_path / "old.jsonl", records, bom=seed == 1)
+    new = write(tmp_path / "new.jsonl", edited(rng, records), crlf=seed == 2)
+    for kwargs in ({}, {"include_meta": True}, {"threshold": 0.3}):
+        fast = fast_report(old, new, **kwargs)
+        assert fast is not None, "these records are for the fast path"
+        assert fast == python_report(old, new, **kwargs)
+
+
+def test_fast_path_reports_what_changed(tmp_path: Path) -> None:
+    old = write(tmp_path / "o.jsonl", [{"id": "2101.00001v1", "title": "A", "abstract": "one two three"}])
+    new = write(tmp_path / "n.jsonl", [{"id": "2101.00001v2", "title": "A", "abstract": "one 2 three"}])
+    doc = json.loads(fast_report(old, new) or "")
+    assert doc["summary"] == {
+        "added": 0,
+        "changed": 1,
+        "duplicates": 0,
+        "meta_changed": 1,
+        "removed": 0,
+        "unchanged": 0,
+    }
+    (change,) = doc["changed"]
+    assert change["fields"]["abstract"]["ops"][1] == ["replace", 4, 7, 4, 5]
+    assert change["meta_changed"] == ["version"]
+
+
+def test_seed_snapshots_as_jsonl(tmp_path: Path) -> None:
+    """The real seeds, rewritten as JSON Lines records (title, abstract, id): same report both ways."""
+    paths = []
+    for seed in (SEED_OLD, SEED_NEW):
+        snap = neardup.read_snapshot(seed)
+        rows = [{"title": e.title, "abstract": e.abstract, **({"id": e.key} if e.key else {})} for e in snap]
+        paths.append(write(tmp_path / f"{seed.stem}.jsonl", rows))
+    fast = fast_report(*paths)
+    assert fast is not None
+    assert fast == python_report(*paths)
+    summary = json.loads(fast)["summary"]
+    assert (summary["unchanged"], summary["added"], summary["removed"]) == (39, 26, 53)
+
+
+@pytest.mark.parametrize(
+    "old_rows",
+    [
+        [{"title": "A", "abstract": "x", "authors": "Ann, Bob"}],  # authors: Python interprets them
+        [{"title": "Same", "abstract": "x"}, {"title": "Same", "abstract": "y"}],  # one title, two papers
+        [{"id": "2101.00001", "title": "A"}, {"id": "2101.00001", "title": "A again"}],  # one key twice
+    ],
+)
+def test_fast_path_steps_aside(tmp_path: Path, old_rows: list[dict[str, Any]]) -> None:
+    old = write(tmp_path / "o.jsonl", old_rows)
+    new = write(
+        tmp_path / "n.jsonl", [{"title": "Same", "abstract": "x"}, {"id": "2101.00001", "title": "A"}]
+    )
+    assert fast_report(old, new) is None
+    # ... and the CLI still reports, through the Python path.
+    out = tmp_path / "r.json"
+    assert main(["diff", str(old), str(new), "--format", "json", "-o", str(out)]) in (0, 1)
+    assert out.read_text(encoding="utf-8") == python_report(old, new)
+
+
+def test_fast_path_leaves_other_inputs_to_python(tmp_path: Path) -> None:
+    good = write(tmp_path / "g.jsonl", [{"title": "A", "abstract": "x"}])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "A"}\n{not json\n', encoding="utf-8")
+    text = tmp_path / "t.txt"
+    text.write_text("Title\n\nabstract\n", encoding="utf-8")
+    for old, new in (
+        (good, bad),
+        (bad, good),
+        (good, tmp_path / "missing.jsonl"),
+        (good, tmp_path),
+        (good, text),
+    ):
+        assert fast_report(old, new) is None
+    assert fast_diff.diff_json(str(good), "-", threshold=0.1) is None
+    assert fast_diff.diff_json(str(good), str(good), threshold=0.1, from_format="csv") is None
+
+
+def test_cli_json_takes_the_fast_path(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    records = [record(rng, i) for i in range(200)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "neardup", "diff", str(old), str(new), "--format", "json", "-o", str(out)],
+        capture_output=True,
+        env={**os.environ, "RAYON_NUM_THREADS": "2"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == b""
+    assert out.read_text(encoding="utf-8") == python_report(old, new)
+    # Deterministic whatever the thread count.
+    proc1 = subprocess.run(
+        [sys.executable, "-m", "neardup", "diff", str(old), str(new), "--format", "json"],
+        capture_output=True,
+        env={**os.environ, "RAYON_NUM_THREADS": "1"},
+    )
+    assert proc1.stdout.decode("utf-8") == out.read_text(encoding="utf-8")
+    assert main(["diff", str(old), str(old), "--format", "json", "-q"]) == 0
