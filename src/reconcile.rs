@@ -166,7 +166,7 @@ fn _diff_jsonl(
     };
     let ascii = |rs: &[file::Record]| -> Vec<Option<String>> {
         rs.par_iter()
-            .map(|r| reconcile::normalize_title_ascii(&r.title))
+            .map(|r| reconcile::normalize_title_ascii(r.title()))
             .collect()
     };
     let (old_fast, new_fast) = py.detach(|| (ascii(&old), ascii(&new)));
@@ -175,7 +175,7 @@ fn _diff_jsonl(
             .zip(fast)
             .map(|(r, f)| match f {
                 Some(t) => Ok(t),
-                None => normalize_title.call1((r.title.as_str(),))?.extract(),
+                None => normalize_title.call1((r.title(),))?.extract(),
             })
             .collect()
     };

@@ -127,7 +127,7 @@ fn scalar(out: &mut String, v: &Scalar<'_>) {
 /// `Entry.to_dict()` with sorted keys.
 fn entry(out: &mut String, r: &Record, position: u32) {
     out.push_str("{\"abstract\": ");
-    string(out, &r.abstract_text);
+    string(out, r.abstract_text());
     out.push_str(", \"authors\": null, \"authors_count\": null, \"extra\": {");
     let mut extra: Vec<&(String, Scalar<'static>)> = r.extra.iter().collect();
     extra.sort_by(|a, b| a.0.cmp(&b.0));
@@ -146,7 +146,7 @@ fn entry(out: &mut String, r: &Record, position: u32) {
         ", \"line\": {}, \"organization\": null, \"position\": {position}, \"published\": null, \"title\": ",
         r.line
     );
-    string(out, &r.title);
+    string(out, r.title());
     out.push_str(", \"upvotes\": null, \"version\": ");
     match r.version {
         Some(v) => {
@@ -180,8 +180,8 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
             out.push_str(", ");
         }
         let (x, y) = match f.name {
-            "title" => (&a.title, &b.title),
-            _ => (&a.abstract_text, &b.abstract_text),
+            "title" => (a.title(), b.title()),
+            _ => (a.abstract_text(), b.abstract_text()),
         };
         string(out, f.name);
         out.push_str(": {\"new\": ");
@@ -298,7 +298,7 @@ pub fn render(outcome: &Outcome, old: Source<'_>, new: Source<'_>, threshold: f6
             ", \"new_position\": {}, \"old_position\": {}, \"title\": ",
             m.new, m.old
         );
-        string(out, &n[m.new as usize].title);
+        string(out, n[m.new as usize].title());
         out.push('}');
     });
     out.push_str("}\n");

@@ -5,8 +5,6 @@
 //! Where Python decides by judgement rather than rule (several entries sharing one key or title, resolved
 //! by `reconcile._agreement`), [`compare`] returns `None` and the caller takes the Python path.
 
-use rayon::prelude::*;
-
 use crate::diff::{diff_many, Cleanup, DiffResult, Unit};
 use crate::error::Result;
 use crate::minhash::{MinHasher, Scheme};
@@ -91,10 +89,6 @@ fn keys_differ(a: &Option<String>, b: &Option<String>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if x != y)
 }
 
-fn text_of(r: &Record) -> String {
-    [r.title.as_str(), r.abstract_text.as_str()].join("\n")
-}
-
 /// Reconciles `old` and `new`, whose normalised titles (`identity.normalize_title`) are given; `None`
 /// when an identity is shared by several entries on one side (the Python path resolves those).
 pub fn compare<'a>(
@@ -148,8 +142,8 @@ pub fn compare<'a>(
             .filter(|&j| new_left[j as usize])
             .collect();
         if !ol.is_empty() && !nl.is_empty() {
-            let lt: Vec<String> = ol.iter().map(|&i| text_of(&old[i as usize])).collect();
-            let rt: Vec<String> = nl.iter().map(|&j| text_of(&new[j as usize])).collect();
+            let lt: Vec<&str> = ol.iter().map(|&i| old[i as usize].text()).collect();
+            let rt: Vec<&str> = nl.iter().map(|&j| new[j as usize].text()).collect();
             // Best first; the greedy assignment skips pairs whose keys say they differ.
             for (a, b, s) in near::cross_pairs(&lt, &rt, opts.threshold)? {
                 let (i, j) = (ol[a as usize], nl[b as usize]);
@@ -168,25 +162,25 @@ pub fn compare<'a>(
 
     // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
     let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
-    let mut inputs: Vec<(String, String)> = Vec::new();
+    let mut inputs: Vec<(&str, &str)> = Vec::new();
     for (k, &(i, j, _, score)) in pairs.iter().enumerate() {
         let (a, b) = (&old[i as usize], &new[j as usize]);
-        if a.title == b.title && a.abstract_text == b.abstract_text {
+        if a.text() == b.text() {
             continue;
         }
         let before = jobs.len();
         for (name, x, y) in [
-            ("title", &a.title, &b.title),
-            ("abstract", &a.abstract_text, &b.abstract_text),
+            ("title", a.title(), b.title()),
+            ("abstract", a.abstract_text(), b.abstract_text()),
         ] {
             if x != y && py_collapse(x) != py_collapse(y) {
                 jobs.push((k, Some(name)));
-                inputs.push((x.clone(), y.clone()));
+                inputs.push((x, y));
             }
         }
         if score.is_none() && jobs.len() > before {
             jobs.push((k, None));
-            inputs.push((text_of(a), text_of(b)));
+            inputs.push((a.text(), b.text()));
         }
     }
     let diffs = diff_many(&inputs, Unit::Word, Cleanup::Semantic);
@@ -229,7 +223,7 @@ pub fn compare<'a>(
     unchanged.sort_by_key(|m| m.old);
     changed.sort_by_key(|m| m.old);
 
-    let texts = |rs: &[Record]| rs.par_iter().map(text_of).collect::<Vec<_>>();
+    let texts = |rs: &'a [Record]| rs.iter().map(Record::text).collect::<Vec<_>>();
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
     let (old_near, new_near) = duplicate_pairs(

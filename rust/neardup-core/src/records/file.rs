@@ -18,17 +18,31 @@ const BATCH: usize = 4 << 20;
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// One record of a snapshot, owning its text: the fields of a Python `Entry` built by the core (every
-/// other entry field is None).
+/// other entry field is None). Title and abstract are stored as one `title + "\n" + abstract` string,
+/// the text that near matching and duplicate detection read, so that it exists once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub title: String,
-    pub abstract_text: String,
+    text: String,
+    title_len: usize,
     pub key: Option<String>,
     pub version: Option<u32>,
     /// The other members, in file order.
     pub extra: Vec<(String, Scalar<'static>)>,
     /// 1-based line of the record.
     pub line: u64,
+}
+
+impl Record {
+    pub fn title(&self) -> &str {
+        &self.text[..self.title_len]
+    }
+    pub fn abstract_text(&self) -> &str {
+        &self.text[self.title_len + 1..]
+    }
+    /// `title + "\n" + abstract`.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 fn owned(s: Scalar<'_>) -> Scalar<'static> {
@@ -76,8 +90,8 @@ pub fn read_records(path: &Path, spec: &RecordSpec) -> io::Result<Option<Vec<Rec
             for line in batch.lines {
                 match line.parsed {
                     Parsed::Record(f) if f.rest.is_none() => records.push(Record {
-                        title: f.title,
-                        abstract_text: f.abstract_text.into_owned(),
+                        text: [f.title.as_str(), &f.abstract_text].join("\n"),
+                        title_len: f.title.len(),
                         key: f.key,
                         version: f.version,
                         extra: f
@@ -139,8 +153,8 @@ mod tests {
         };
         let recs = read_records(&p, &spec).unwrap().unwrap();
         assert_eq!(recs.len(), 2);
-        assert_eq!(recs[0].title, "A title");
-        assert_eq!(recs[0].abstract_text, "x");
+        assert_eq!(recs[0].title(), "A title");
+        assert_eq!(recs[0].abstract_text(), "x");
         assert_eq!(recs[0].key.as_deref(), Some("arxiv:2101.00001"));
         assert_eq!(recs[0].version, Some(2));
         assert_eq!(recs[0].extra, vec![("n".to_string(), Scalar::Int(3))]);
