@@ -4,11 +4,17 @@ on the same generated arXiv-like records (see snapshots.py: 5% abstracts revised
 
 Both run as separate processes (what a user runs), timed by pytest-benchmark; peak resident memory of each
 run is recorded. Full scale: 100k and 200k records; the time ratio 200k / 100k shows how neardup scales.
+The ``neardup`` row runs the core on one thread like the other benches (csv-diff is single-threaded
+Python); ``neardup-2-threads`` is the same command on both cores, as a user runs it by default.
+
+Both inputs are plain JSON Lines records, so `neardup diff --format json` takes the all-Rust path
+(`neardup.fast_diff`); the tests check it writes the same bytes as the Python path.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -77,6 +83,16 @@ def test_neardup_diff(benchmark: Any, pairs: dict[int, Pair], n: int, tmp_path: 
     code, peak = peak_kib(cmd)
     benchmark.extra_info["peak_rss_kib"] = peak
     quality(**{f"snapshot_{n}_peak_rss_mib": peak / 1024})
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_neardup_diff_two_threads(benchmark: Any, pairs: dict[int, Pair], n: int, tmp_path: Path) -> None:
+    cmd = neardup_cmd(pairs[n], tmp_path / "report.json")
+    env = {**os.environ, "RAYON_NUM_THREADS": "2"}
+    benchmark.group = f"snapshot diff {n} records"
+    benchmark.extra_info.update(impl="neardup-2-threads", records=n)
+    code = benchmark.pedantic(lambda: subprocess.call(cmd, env=env), rounds=3, iterations=1)
+    assert code == 1
 
 
 @pytest.mark.parametrize("n", SIZES)

@@ -1,6 +1,8 @@
 """neardup: near-duplicate detection (MinHash/LSH), word-level diffs, and fuzzy reconciliation of
 paper-digest snapshots, with a Rust core."""
 
+from typing import TYPE_CHECKING, Any
+
 from neardup._core import (
     Diff,
     IndexFormatError,
@@ -13,12 +15,25 @@ from neardup._core import (
     jaccard,
     shingle_jaccard,
 )
-from neardup.catalog import Catalog
 from neardup.dedup import DedupResult, dedup
 from neardup.errors import CatalogError, SnapshotFormatError
 from neardup.formats import read_snapshot
 from neardup.model import Entry, Snapshot
 from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff, compare
+
+if TYPE_CHECKING:
+    from neardup.catalog import Catalog
+
+
+def __getattr__(name: str) -> Any:
+    # The catalog (SQLite, numpy) loads on first use, so that `neardup diff` starts quickly.
+    if name == "Catalog":
+        from neardup.catalog import Catalog
+
+        globals()["Catalog"] = Catalog
+        return Catalog
+    raise AttributeError(f"module 'neardup' has no attribute {name!r}")
+
 
 __all__ = [
     "Catalog",

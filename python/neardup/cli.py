@@ -6,6 +6,7 @@ stdout (or ``-o FILE``, written atomically), diagnostics to stderr, one line eac
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -18,7 +19,6 @@ import click
 
 import neardup
 from neardup import fast_diff, formats, report
-from neardup.cli_catalog import catalog
 from neardup.cli_dedup import dedup
 from neardup.errors import SnapshotFormatError
 from neardup.reconcile import DEFAULT_THRESHOLD, compare
@@ -111,7 +111,22 @@ def write_output(text: str, output: str | None) -> None:
 _FORMAT_CHOICE = click.Choice(["auto", *formats.FORMATS])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; ``catalog`` (SQLite, numpy) is imported only when it is the command run."""
+
+    _LAZY = {"catalog": "neardup.cli_catalog"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._LAZY and cmd_name not in self.commands:
+            module = importlib.import_module(self._LAZY[cmd_name])
+            self.add_command(getattr(module, cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(neardup.__version__, prog_name="neardup")
 def cli() -> None:
     """Near-duplicate detection, word diffs and reconciliation of paper-digest snapshots."""
@@ -227,8 +242,7 @@ def diff_command(
     return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
 
 
-# The other subcommands live in their own modules.
-cli.add_command(catalog)
+# The other subcommands live in their own modules (catalog: loaded on use, see `_Commands`).
 cli.add_command(dedup)
 
 

@@ -23,10 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeAlias
-
-import numpy as np
-import numpy.typing as npt
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from neardup import _core
 from neardup._core import NeardupError
@@ -36,6 +33,10 @@ from neardup.formats.detect import detect_format
 from neardup.formats.fields import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS, describe
 from neardup.formats.source import Source, open_source
 from neardup.model import Entry
+
+if TYPE_CHECKING:  # numpy is imported where it is used: `import neardup` stays quick for the CLI
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -91,6 +92,8 @@ class DedupResult:
     def keep(self) -> npt.NDArray[np.bool_]:
         """Boolean mask over the documents: True for documents in no cluster and for each cluster's
         first member."""
+        import numpy as np
+
         mask = np.ones(self.size, dtype=np.bool_)
         for c in self.clusters:
             mask[c[1:]] = False
@@ -110,6 +113,8 @@ class DedupResult:
 
     def labels(self) -> npt.NDArray[np.int64]:
         """The cluster number of each document (its position in `clusters`), -1 for unclustered ones."""
+        import numpy as np
+
         out = np.full(self.size, -1, dtype=np.int64)
         for number, c in enumerate(self.clusters):
             out[c] = number
@@ -614,6 +619,8 @@ def dedup_sources(
     progress: bool | None,
 ) -> DedupResult:
     """`dedup_files` over sources made re-readable (`rereadable`)."""
+    import numpy as np
+
     _core._banding(threshold=threshold, num_perm=num_perm)  # parameters checked before reading
     show = _Progress(progress)
     try:
@@ -640,6 +647,8 @@ def _first_pass(
     show: Callable[[str], None],
 ) -> tuple[list[str], list[int], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
     """Ids, documents per source, band keys and empty mask of every document."""
+    import numpy as np
+
     ids: list[str] = []
     counts: list[int] = []
     key_blocks: list[npt.NDArray[np.uint64]] = []
@@ -661,13 +670,15 @@ def _first_pass(
     return ids, counts, keys, empty
 
 
-_Store: TypeAlias = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]
+_Store: TypeAlias = "tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]"
 
 
 def shingle_sets_of(
     records: Iterator[Record], ids: Sequence[int], ngram: int, show: Callable[[str], None] | None = None
 ) -> list[_Store]:
     """Shingle-set stores of `records` (the documents `ids`, in order), a few thousand per store."""
+    import numpy as np
+
     stores: list[_Store] = []
     texts: list[str] = []
     at = 0
