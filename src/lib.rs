@@ -2,6 +2,12 @@
 
 use pyo3::prelude::*;
 
+/// The core allocates and frees millions of small strings and vectors per large batch (records, shingle
+/// sets, report pieces); mimalloc does that markedly faster than the system allocator and returns memory
+/// to the system less eagerly (fewer page faults). It serves the Rust side only: Python keeps its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cluster;
 mod compat;
 mod diff;

@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::PyString;
+use pyo3::types::{PyBytes, PyString};
 use rayon::prelude::*;
 
 use std::path::PathBuf;
@@ -149,7 +149,7 @@ fn _diff_jsonl(
     abstract_field: Option<String>,
     id_field: Option<String>,
     int_max_str_digits: usize,
-) -> PyResult<Option<(String, bool)>> {
+) -> PyResult<Option<(Py<PyBytes>, bool)>> {
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
     let read = py.detach(|| {
         let (a, b) = rayon::join(
@@ -186,7 +186,7 @@ fn _diff_jsonl(
         include_meta,
         near,
     };
-    detached(py, || {
+    let report = detached(py, || {
         let Some(outcome) = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)? else {
             return Ok(None);
         };
@@ -202,5 +202,7 @@ fn _diff_jsonl(
             threshold,
         );
         Ok(Some((text, outcome.has_differences())))
-    })
+    })?;
+    drop((old, new, old_titles, new_titles)); // before the report's copy into Python
+    Ok(report.map(|(text, differ)| (PyBytes::new(py, text.as_bytes()).unbind(), differ)))
 }

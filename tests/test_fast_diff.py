@@ -63,7 +63,7 @@ def python_report(old: Path, new: Path, **kwargs: Any) -> str:
 def fast_report(old: Path, new: Path, **kwargs: Any) -> str | None:
     kwargs.setdefault("threshold", neardup.reconcile.DEFAULT_THRESHOLD)
     result = fast_diff.diff_json(str(old), str(new), **kwargs)
-    return None if result is None else result[0]
+    return None if result is None else result[0].decode("utf-8")
 
 
 def sentence(rng: random.Random, n: int) -> str:

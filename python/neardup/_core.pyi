@@ -193,7 +193,7 @@ def _diff_jsonl(
     abstract_field: str | None = None,
     id_field: str | None = None,
     int_max_str_digits: int = 4300,
-) -> tuple[str, bool] | None: ...
+) -> tuple[bytes, bool] | None: ...
 
 # ---- clustering ------------------------------------------------------------------------------------
 

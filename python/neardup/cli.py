@@ -63,15 +63,19 @@ def _silence_stdout() -> None:
         pass
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Writes the report to stdout, or to `output`.
+def write_output(text: str | bytes, output: str | None) -> None:
+    """Writes the report (text, or UTF-8 bytes) to stdout, or to `output`.
 
     A regular file (or a new one) is written atomically: a temporary file beside it, renamed over it, so a
     failed run never leaves a partial report. A symlink is followed (the link stays a link). A FIFO or a
     device is written to directly, since there is nothing to replace."""
     if output is None or output == "-":
         try:
-            sys.stdout.write(text)
+            if isinstance(text, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(text)
+            else:
+                sys.stdout.write(text)
             sys.stdout.flush()
         except UnicodeEncodeError as exc:
             raise Trouble(f"<stdout>: cannot encode the report: {exc.reason}") from None
@@ -83,9 +87,10 @@ def write_output(text: str, output: str | None) -> None:
         return
     target = Path(os.path.realpath(output))
     try:
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
         if target.exists() and not target.is_file():
-            with target.open("w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            with target.open("wb") as fh:
+                fh.write(data)
             return
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except UnicodeEncodeError as exc:
@@ -93,8 +98,8 @@ def write_output(text: str, output: str | None) -> None:
     except OSError as exc:
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         # mkstemp creates the file private (0600); give it the permissions a plain open() would.
         umask = os.umask(0)
         os.umask(umask)
@@ -224,9 +229,9 @@ def diff_command(
         )
         _progress_done()
         if fast is not None:
-            text, differ = fast
+            data, differ = fast
             if not quiet:
-                write_output(text, output)
+                write_output(data, output)
             return EXIT_DIFFERENT if differ else EXIT_SAME
     _progress(f"reading {old}", size=_LARGE_INPUT)
     a = read(old)

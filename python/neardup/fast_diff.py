@@ -49,8 +49,8 @@ def diff_json(
     id_field: str | None = None,
     title_field: str | None = None,
     abstract_field: str | None = None,
-) -> tuple[str, bool] | None:
-    """The JSON report of ``neardup diff OLD NEW --format json`` and whether the snapshots differ, or
+) -> tuple[bytes, bool] | None:
+    """The JSON report of ``neardup diff OLD NEW --format json`` (UTF-8) and whether the snapshots differ, or
     None when this path does not apply (then `neardup.compare` and `neardup.report.render` give it)."""
     if from_format not in ("auto", "jsonl"):
         return None

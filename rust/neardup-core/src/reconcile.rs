@@ -45,7 +45,7 @@ impl Hasher for StrHasher {
     }
 }
 
-type StrMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<StrHasher>>;
+pub(crate) type StrMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<StrHasher>>;
 
 /// Python's `str.isspace()` on ASCII: the C0 separators 0x1C..0x1F count as whitespace there.
 fn python_space(b: u8) -> bool {
@@ -64,16 +64,21 @@ pub fn normalize_title_ascii(title: &str) -> Option<String> {
     {
         return None;
     }
-    let mut out = String::with_capacity(bytes.len());
-    for word in bytes
-        .split(|&b| b.is_ascii_punctuation() || python_space(b))
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut pending_space = false;
+    for &b in bytes {
+        if b.is_ascii_punctuation() || python_space(b) {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(b' ');
+                pending_space = false;
+            }
+            out.push(b.to_ascii_lowercase());
         }
-        out.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
     }
+    // Only ASCII bytes were pushed, so this cannot fail.
+    let out = String::from_utf8(out).ok()?;
     Some(out)
 }
 
@@ -89,33 +94,55 @@ pub struct IdentityMatches {
 
 /// Groups old and new entries by identity; `None` and empty identities take no part.
 pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
-    let mut olds: StrMap<Vec<u32>> = StrMap::default();
-    olds.reserve(old.len());
+    // identity → (first old index, old count, first new index, new count). Counting rather than listing
+    // keeps the common case (one entry a side) free of per-identity allocations.
+    const NONE: u32 = u32::MAX;
+    let mut seen: StrMap<[u32; 4]> = StrMap::default();
+    seen.reserve(old.len());
     for (i, id) in old.iter().enumerate() {
         if let Some(id) = id.filter(|s| !s.is_empty()) {
-            olds.entry(id).or_default().push(i as u32);
+            let e = seen.entry(id).or_insert([i as u32, 0, NONE, 0]);
+            e[1] += 1;
         }
     }
-    let mut news: StrMap<usize> = StrMap::default();
-    news.reserve(new.len().min(olds.len()));
-    let mut order: Vec<(&str, Vec<u32>)> = Vec::new();
+    let mut order: Vec<&str> = Vec::new(); // identities on both sides, by first new entry
     for (j, id) in new.iter().enumerate() {
-        if let Some(id) = id.filter(|s| !s.is_empty() && olds.contains_key(s)) {
-            let slot = *news.entry(id).or_insert_with(|| {
-                order.push((id, Vec::new()));
-                order.len() - 1
-            });
-            order[slot].1.push(j as u32);
+        if let Some(e) = id.and_then(|s| seen.get_mut(s)) {
+            if e[3] == 0 {
+                e[2] = j as u32;
+                order.push(id.unwrap_or_default());
+            }
+            e[3] += 1;
         }
     }
     let mut out = IdentityMatches::default();
-    for (id, js) in order {
-        let is = &olds[id];
-        if is.len() == 1 && js.len() == 1 {
-            out.pairs.push((is[0], js[0]));
+    let mut shared: Vec<&str> = Vec::new();
+    for id in order {
+        let [i, old_count, j, new_count] = seen[id];
+        if old_count == 1 && new_count == 1 {
+            out.pairs.push((i, j));
         } else {
-            out.groups.push((is.clone(), js));
+            shared.push(id);
         }
+    }
+    if !shared.is_empty() {
+        // Rare: list the members of the shared identities.
+        let mut members: StrMap<(Vec<u32>, Vec<u32>)> =
+            shared.iter().map(|&id| (id, Default::default())).collect();
+        for (i, id) in old.iter().enumerate() {
+            if let Some(m) = id.and_then(|s| members.get_mut(s)) {
+                m.0.push(i as u32);
+            }
+        }
+        for (j, id) in new.iter().enumerate() {
+            if let Some(m) = id.and_then(|s| members.get_mut(s)) {
+                m.1.push(j as u32);
+            }
+        }
+        out.groups = shared
+            .iter()
+            .map(|id| members.remove(id).unwrap_or_default())
+            .collect();
     }
     out
 }

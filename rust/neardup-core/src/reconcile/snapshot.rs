@@ -13,7 +13,7 @@ use crate::records::file::Record;
 use crate::records::py_collapse;
 use crate::shingle::ShingleConfig;
 
-use super::{duplicate_pairs, match_identities};
+use super::{duplicate_pairs, match_identities, StrMap};
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone, Copy)]
@@ -273,8 +273,8 @@ fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f6
         linked[a as usize] = true;
         linked[b as usize] = true;
     };
-    let mut first_key: HashMap<&str, u32> = HashMap::new();
-    let mut first_title: HashMap<&str, u32> = HashMap::new();
+    let mut first_key: StrMap<u32> = StrMap::default();
+    let mut first_title: StrMap<u32> = StrMap::default();
     for (p, (r, t)) in records.iter().zip(titles).enumerate() {
         let p = p as u32;
         if let Some(k) = &r.key {
