@@ -99,27 +99,69 @@ fn weigh(sets: Vec<Vec<u64>>) -> Vec<Weighted> {
 }
 
 /// The document frequency of each feature of each document (its sets are de-duplicated), aligned with the
-/// features. One sort of all (feature, document, index) occurrences groups equal features together; it
-/// replaces a hash-map lookup per feature, whose cache misses dominated on large inputs.
+/// features.
+///
+/// Every (feature, slot) occurrence is scattered into one of `PARTS` partitions by the feature's top bits
+/// (features are uniform hashes), and each partition is sorted and counted on its own: the partitions fit in
+/// cache and run in parallel, where one global sort or hash map of all features missed the cache at every
+/// step.
 fn doc_freqs(sets: &[Vec<u64>]) -> Vec<Vec<u32>> {
-    let mut occ: Vec<(u64, u32, u32)> = sets
-        .iter()
-        .enumerate()
-        .flat_map(|(d, s)| {
-            s.iter()
-                .enumerate()
-                .map(move |(i, &f)| (f, d as u32, i as u32))
-        })
-        .collect();
-    occ.par_sort_unstable();
-    let mut dfs: Vec<Vec<u32>> = sets.iter().map(|s| vec![0; s.len()]).collect();
-    for run in occ.chunk_by(|a, b| a.0 == b.0) {
-        let df = run.len() as u32;
-        for &(_, d, i) in run {
-            dfs[d as usize][i as usize] = df;
+    const BITS: u32 = 8;
+    const PARTS: usize = 1 << BITS;
+    let part = |f: u64| (f >> (64 - BITS)) as usize;
+    // Slot of each occurrence in the flat concatenation of all sets.
+    let mut starts = Vec::with_capacity(sets.len() + 1);
+    starts.push(0usize);
+    for s in sets {
+        starts.push(starts.last().copied().unwrap_or(0) + s.len());
+    }
+    let total = starts[sets.len()];
+    let mut counts = vec![0usize; PARTS + 1];
+    for s in sets {
+        for &f in s {
+            counts[part(f) + 1] += 1;
         }
     }
-    dfs
+    for p in 0..PARTS {
+        counts[p + 1] += counts[p];
+    }
+    let mut fill = counts.clone();
+    let mut occ: Vec<(u64, u32)> = vec![(0, 0); total];
+    for (d, s) in sets.iter().enumerate() {
+        for (i, &f) in s.iter().enumerate() {
+            let p = part(f);
+            occ[fill[p]] = (f, (starts[d] + i) as u32);
+            fill[p] += 1;
+        }
+    }
+    // Partitions in parallel: sort, count runs, and list (slot, df).
+    let mut pieces: Vec<&mut [(u64, u32)]> = Vec::with_capacity(PARTS);
+    let mut rest = occ.as_mut_slice();
+    for p in 0..PARTS {
+        let (head, tail) = rest.split_at_mut(counts[p + 1] - counts[p]);
+        pieces.push(head);
+        rest = tail;
+    }
+    let found: Vec<Vec<(u32, u32)>> = pieces
+        .into_par_iter()
+        .map(|piece| {
+            piece.sort_unstable();
+            let mut out = Vec::with_capacity(piece.len());
+            for run in piece.chunk_by(|a, b| a.0 == b.0) {
+                let df = run.len() as u32;
+                out.extend(run.iter().map(|&(_, slot)| (slot, df)));
+            }
+            out
+        })
+        .collect();
+    let mut flat = vec![0u32; total];
+    for (slot, df) in found.into_iter().flatten() {
+        flat[slot as usize] = df;
+    }
+    sets.iter()
+        .enumerate()
+        .map(|(d, _)| flat[starts[d]..starts[d + 1]].to_vec())
+        .collect()
 }
 
 /// Exact weighted Jaccard of two weighted documents (weights of a feature are equal on both sides).
