@@ -6,8 +6,10 @@ aside (return None) on every input it does not handle, so that the Python path d
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -229,3 +231,19 @@ def test_cli_json_takes_the_fast_path(tmp_path: Path) -> None:
     )
     assert proc1.stdout.decode("utf-8") == out.read_text(encoding="utf-8")
     assert main(["diff", str(old), str(old), "--format", "json", "-q"]) == 0
+
+
+def test_scalar_extras_are_spelled_as_python_json(tmp_path: Path) -> None:
+    """Every kind of JSON scalar an added entry carries (floats of every magnitude, big integers, escapes)
+    comes out of the core exactly as `json.dumps` writes it."""
+    rng = random.Random(3)
+    floats = [struct.unpack("<d", rng.randbytes(8))[0] for _ in range(400)]
+    floats = [x for x in floats if math.isfinite(x)]
+    floats += [10.0**e for e in range(-30, 30)] + [1.0 / 3, 2.0**-1074, 1.7976931348623157e308, 5e-324]
+    values: list[Any] = [*floats, 2**63 - 1, -(2**63), 0, "\u2028\x7f\ud7ff\u00e9", "\\u0041"]
+    new_rows = [{"title": f"T{i}", "abstract": "x", "v": v} for i, v in enumerate(values)]
+    old = write(tmp_path / "o.jsonl", [{"title": "Only old", "abstract": "y"}])
+    new = write(tmp_path / "n.jsonl", new_rows)
+    fast = fast_report(old, new)
+    assert fast is not None
+    assert fast == python_report(old, new)
