@@ -40,6 +40,12 @@ FLOORS: dict[tuple[str, str], float] = {
     ("compat-bulk-affine32", "datasketch"): 5.0,  # target 20x
     ("dedup", "datasketch"): 5.0,  # target 20x, measured 57-97x
     ("dedup", "rensa"): 1.0,  # target 2x, measured 12-23x
+    # `neardup diff --format json` vs csv-diff (target 5x, measured 1.7-2.7x with the all-Rust path; the
+    # Python path, which these floors exist to notice taking over, measured 0.3-0.6x).
+    ("snapshot diff 25000 records", "csv-diff"): 1.0,
+    ("snapshot diff 50000 records", "csv-diff"): 0.8,
+    ("snapshot diff 100000 records", "csv-diff"): 0.8,
+    ("snapshot diff 200000 records", "csv-diff"): 0.8,
 }
 # Quality floors: (figure) → minimum (or maximum, for names ending in "_wrong" / "_outside").
 QUALITY_FLOORS: dict[str, float] = {
