@@ -442,20 +442,25 @@ impl LshIndex {
     /// Writes the `bands` bucket hashes of `sig` into `out`; false (and `out` untouched) for an empty-set
     /// signature. The same function as [`crate::cluster::bands::Banding::keys_into`].
     fn hash_into(&self, sig: &[u32], out: &mut [u64]) -> bool {
+        Self::hash_bands(self.rows, sig, &mut out[..self.bands])
+    }
+
+    /// [`LshIndex::hash_into`] for `out.len()` bands of `rows` rows, borrowing nothing of the index.
+    fn hash_bands(rows: usize, sig: &[u32], out: &mut [u64]) -> bool {
         if is_empty_signature(sig) {
             return false;
         }
         let mut bytes = [0u8; 4 * 64];
         let mut heap = Vec::new();
-        let buf: &mut [u8] = if self.rows <= 64 {
-            &mut bytes[..self.rows * 4]
+        let buf: &mut [u8] = if rows <= 64 {
+            &mut bytes[..rows * 4]
         } else {
-            heap.resize(self.rows * 4, 0);
+            heap.resize(rows * 4, 0);
             &mut heap
         };
-        for (band, key) in out.iter_mut().enumerate().take(self.bands) {
-            let rows = &sig[band * self.rows..(band + 1) * self.rows];
-            for (chunk, v) in buf.chunks_exact_mut(4).zip(rows) {
+        for (band, key) in out.iter_mut().enumerate() {
+            let values = &sig[band * rows..(band + 1) * rows];
+            for (chunk, v) in buf.chunks_exact_mut(4).zip(values) {
                 chunk.copy_from_slice(&v.to_le_bytes());
             }
             *key = xxh3_64_with_seed(buf, band as u64);
@@ -509,9 +514,10 @@ impl LshIndex {
         }
     }
 
-    /// Appends slots for `keys` (validated); `hashes` holds `bands` values per key, `banded[i]` says whether
-    /// key `i` goes in buckets (false for an empty-set signature).
-    fn push_hashed(&mut self, keys: Vec<Key>, hashes: &[u64], banded: &[bool]) {
+    /// Appends slots for `keys` (validated); `banded[i]` says whether key `i` goes in buckets (false for an
+    /// empty-set signature). `hashes` holds `bands` values per key; `None` when the band hashes of the banded
+    /// keys are already appended to `self.hashes`, in order (no free rows to reuse).
+    fn push_hashed(&mut self, keys: Vec<Key>, hashes: Option<&[u64]>, banded: &[bool]) {
         let bands = self.bands;
         let base = self.slot_row.len();
         self.push_keys(keys);
@@ -522,17 +528,20 @@ impl LshIndex {
                 self.slot_row.push(UNBANDED);
                 continue;
             }
-            let h = &hashes[i * bands..(i + 1) * bands];
             let slot = (base + i) as u32;
-            let row = match self.free_rows.pop() {
-                Some(row) => {
+            let row = match (hashes, self.free_rows.pop()) {
+                (Some(hashes), Some(row)) => {
                     let r = row as usize;
-                    self.hashes[r * bands..(r + 1) * bands].copy_from_slice(h);
+                    self.hashes[r * bands..(r + 1) * bands]
+                        .copy_from_slice(&hashes[i * bands..(i + 1) * bands]);
                     self.row_slot[r] = slot;
                     row
                 }
-                None => {
-                    self.hashes.extend_from_slice(h);
+                (hashes, _) => {
+                    if let Some(hashes) = hashes {
+                        self.hashes
+                            .extend_from_slice(&hashes[i * bands..(i + 1) * bands]);
+                    }
                     self.row_slot.push(slot);
                     (self.row_slot.len() - 1) as u32
                 }
@@ -564,7 +573,7 @@ impl LshIndex {
         }
         let mut hashes = vec![0u64; self.bands];
         let banded = self.hash_into(sig, &mut hashes);
-        self.push_hashed(vec![key], &hashes, &[banded]);
+        self.push_hashed(vec![key], Some(&hashes), &[banded]);
         Ok(())
     }
 
@@ -596,16 +605,40 @@ impl LshIndex {
                 }
             }
         }
-        let bands = self.bands;
-        let mut hashes = vec![0u64; keys.len() * bands];
-        let mut banded = vec![false; keys.len()];
-        hashes
-            .par_chunks_mut(bands)
-            .zip(banded.par_iter_mut())
-            .zip(sigs.par_chunks(self.num_perm))
-            .with_min_len(256)
-            .for_each(|((h, b), sig)| *b = self.hash_into(sig, h));
-        self.push_hashed(keys, &hashes, &banded);
+        let (bands, n) = (self.bands, keys.len());
+        let mut banded = vec![false; n];
+        let (rows, num_perm) = (self.rows, self.num_perm);
+        let hash_all = |out: &mut [u64], banded: &mut [bool]| {
+            out.par_chunks_mut(bands)
+                .zip(banded.par_iter_mut())
+                .zip(sigs.par_chunks(num_perm))
+                .with_min_len(256)
+                .for_each(|((h, b), sig)| *b = Self::hash_bands(rows, sig, h));
+        };
+        if self.free_rows.is_empty() {
+            // New rows go at the end: hash straight into place (no copy of the batch's band hashes), then
+            // close the gaps of empty-set signatures.
+            let first = self.row_slot.len();
+            let mut all = std::mem::take(&mut self.hashes);
+            all.resize((first + n) * bands, 0);
+            hash_all(&mut all[first * bands..], &mut banded);
+            let mut w = first;
+            for (i, &b) in banded.iter().enumerate() {
+                if b {
+                    if w != first + i {
+                        all.copy_within((first + i) * bands..(first + i + 1) * bands, w * bands);
+                    }
+                    w += 1;
+                }
+            }
+            all.truncate(w * bands);
+            self.hashes = all;
+            self.push_hashed(keys, None, &banded);
+        } else {
+            let mut hashes = vec![0u64; n * bands];
+            hash_all(&mut hashes, &mut banded);
+            self.push_hashed(keys, Some(&hashes), &banded);
+        }
         Ok(())
     }
 
@@ -1092,8 +1125,12 @@ mod tests {
                 (0..4).map(|_| (rng(&mut seed) % 5) as u32).collect()
             };
             match rng(&mut seed) % 3 {
-                0 | 1 => {
-                    let res = idx.insert(key.clone(), &sig);
+                op @ (0 | 1) => {
+                    let res = if op == 0 {
+                        idx.insert(key.clone(), &sig)
+                    } else {
+                        idx.insert_many(vec![key.clone()], &sig)
+                    };
                     if let std::collections::btree_map::Entry::Vacant(e) = live.entry(key) {
                         res.unwrap();
                         e.insert((next_slot, sig.clone()));
@@ -1164,6 +1201,44 @@ mod tests {
         let back = LshIndex::from_bytes(&idx.to_bytes()).unwrap();
         assert!(!back.keys_are_slots());
         assert_eq!(back.key_of(6), Some(Key::Int(2)));
+    }
+
+    #[test]
+    fn batches_with_empty_signatures_keep_every_band_hash_in_place() {
+        let sig = |v: u32| vec![v, v + 1, v + 2, v + 3];
+        let empty = vec![u32::MAX; 4];
+        assert!(is_empty_signature(&empty));
+        let mut idx = LshIndex::new(4, 2, 2).unwrap();
+        let batch = [sig(1), empty.clone(), sig(10), empty.clone(), sig(20)].concat();
+        idx.insert_many((0..5).map(Key::Int).collect(), &batch)
+            .unwrap();
+        assert_eq!(idx.len(), 5);
+        for (slot, v) in [(0, 1), (2, 10), (4, 20)] {
+            assert_eq!(idx.query_slots(&sig(v)).unwrap(), vec![slot]);
+            assert_eq!(idx.band_hashes(&sig(v)).unwrap().len(), 2);
+        }
+        assert!(idx.query_slots(&empty).unwrap().is_empty());
+        let c = idx.query_many_slots(&batch).unwrap();
+        assert_eq!(c.len(), 5);
+        assert_eq!(
+            (c.get(0), c.get(1), c.get(2)),
+            (&[0][..], &[][..], &[2][..])
+        );
+        // Rows freed by removal are reused by the next batch.
+        idx.remove(&Key::Int(2)).unwrap();
+        idx.insert_many(
+            vec![Key::Str("x".into()), Key::Int(7)],
+            &[sig(30), sig(10)].concat(),
+        )
+        .unwrap();
+        assert_eq!(idx.query_slots(&sig(10)).unwrap(), vec![6]);
+        assert_eq!(idx.query_slots(&sig(30)).unwrap(), vec![5]);
+        assert_eq!(idx.query_slots(&sig(20)).unwrap(), vec![4]);
+        let back = LshIndex::from_bytes(&idx.to_bytes()).unwrap();
+        assert_eq!(
+            back.query_many_slots(&batch).unwrap(),
+            idx.query_many_slots(&batch).unwrap()
+        );
     }
 
     #[test]
