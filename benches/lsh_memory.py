@@ -13,6 +13,7 @@ texts takes a minute).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import json
@@ -37,10 +38,8 @@ def _rss() -> int:
 
 def _settle() -> None:
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _child(lib: str, texts_path: str) -> int:
@@ -61,6 +60,7 @@ def _child(lib: str, texts_path: str) -> int:
 
     elif lib == "rensa":
         import rensa
+
         from bench_minhash import python_shingles
 
         hashes = []
@@ -78,7 +78,8 @@ def _child(lib: str, texts_path: str) -> int:
     elif lib == "datasketch":
         import datasketch
 
-        mhs = [datasketch.LeanMinHash(seed=1, hashvalues=row, scheme="legacy") for row in sigs.astype(np.uint64)]
+        values = sigs.astype(np.uint64)
+        mhs = [datasketch.LeanMinHash(seed=1, hashvalues=row, scheme="legacy") for row in values]
 
         def build() -> Any:
             lsh = datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)

@@ -148,9 +148,10 @@ const REMOVED: u32 = NONE;
 /// The row of a live slot with an empty-set signature: it is in no bucket.
 const UNBANDED: u32 = u32::MAX - 1;
 
-/// Queries per block in [`LshIndex::query_many_slots`]: bounds the scratch memory of a block and is the
-/// unit of parallel work.
-const QUERY_BLOCK: usize = 2048;
+/// Queries per block in [`LshIndex::query_many_slots`]: bounds the scratch memory of a block (~20 bytes per
+/// query and band). Large blocks let a band's table, probed by every query of the block in turn, stay in
+/// cache; bands are the unit of parallel work.
+const QUERY_BLOCK: usize = 32768;
 /// Lookups whose table entries are loaded together (see [`LshIndex::query_many_slots`]).
 const PROBE_GROUP: usize = 64;
 
@@ -694,68 +695,86 @@ impl LshIndex {
             .collect())
     }
 
-    /// Candidate slots of one block of row-major signatures, compressed.
-    fn query_block(&self, sigs: &[u32]) -> Candidates {
-        let q = sigs.len() / self.num_perm;
-        let bands = self.bands;
-        let mut h = vec![0u64; q * bands];
-        let live: Vec<bool> = sigs
-            .chunks_exact(self.num_perm)
-            .zip(h.chunks_exact_mut(bands))
-            .map(|(sig, out)| self.hash_into(sig, out))
-            .collect();
-        // Band by band (one table in cache at a time), gather (query, slot) pairs, then group them by query
-        // with a counting sort.
-        let mut found: Vec<(u32, u32)> = Vec::with_capacity(q * bands + q);
+    /// `(query, slot)` for every member of the bucket of each live query's key in one band.
+    fn probe_band(&self, table: &Band, keys: &[u64], live: &[bool]) -> Vec<(u32, u32)> {
+        let mut found = Vec::with_capacity(keys.len() + keys.len() / 4);
+        if table.table.is_empty() {
+            return found;
+        }
+        let mask = table.table.len() - 1;
         let mut first = [0u64; PROBE_GROUP];
-        for (b, table) in self.tables.iter().enumerate() {
-            if table.table.is_empty() {
-                continue;
+        for start in (0..keys.len()).step_by(PROBE_GROUP) {
+            let group = start..(start + PROBE_GROUP).min(keys.len());
+            // Load each key's home entry first, independently of the others, so the processor overlaps the
+            // cache misses; the probes below then find those lines in cache.
+            for (f, i) in first.iter_mut().zip(group.clone()) {
+                *f = table.table[keys[i] as usize & mask].key;
             }
-            let mask = table.table.len() - 1;
-            for start in (0..q).step_by(PROBE_GROUP) {
-                let group = start..(start + PROBE_GROUP).min(q);
-                // Load each key's home entry first, independently of the others, so the processor overlaps
-                // the cache misses; the probes below then find those lines in cache.
-                for (f, i) in first.iter_mut().zip(group.clone()) {
-                    *f = table.table[h[i * bands + b] as usize & mask].key;
+            for (&f, i) in first.iter().zip(group) {
+                if !live[i] {
+                    continue;
                 }
-                for (&f, i) in first.iter().zip(group) {
-                    if !live[i] {
-                        continue;
+                let key = keys[i];
+                let home = key as usize & mask;
+                let bucket = if f == key && table.table[home].head != NONE {
+                    &table.table[home]
+                } else {
+                    match table.find(key) {
+                        Some(bucket) => bucket,
+                        None => continue,
                     }
-                    let key = h[i * bands + b];
-                    let home = key as usize & mask;
-                    let bucket = if f == key && table.table[home].head != NONE {
-                        &table.table[home]
-                    } else {
-                        match table.find(key) {
-                            Some(bucket) => bucket,
-                            None => continue,
-                        }
-                    };
-                    if bucket.len == 1 {
-                        found.push((i as u32, self.row_slot[bucket.head as usize]));
-                    } else {
-                        let mut r = bucket.head;
-                        while r != NONE {
-                            found.push((i as u32, self.row_slot[r as usize]));
-                            r = table.next[r as usize];
-                        }
+                };
+                let mut r = bucket.head;
+                found.push((i as u32, self.row_slot[r as usize]));
+                if bucket.len > 1 {
+                    r = table.next[r as usize];
+                    while r != NONE {
+                        found.push((i as u32, self.row_slot[r as usize]));
+                        r = table.next[r as usize];
                     }
                 }
             }
         }
+        found
+    }
+
+    /// Candidate slots of one block of row-major signatures, compressed.
+    fn query_block(&self, sigs: &[u32]) -> Candidates {
+        let q = sigs.len() / self.num_perm;
+        let (bands, rows) = (self.bands, self.rows);
+        let mut h = vec![0u64; q * bands];
+        let mut live = vec![false; q];
+        h.par_chunks_mut(bands)
+            .zip(live.par_iter_mut())
+            .zip(sigs.par_chunks(self.num_perm))
+            .with_min_len(256)
+            .for_each(|((out, l), sig)| *l = Self::hash_bands(rows, sig, out));
+        // Band-major copy, so each band's pass below reads its keys sequentially.
+        let mut by_band = vec![0u64; q * bands];
+        for (i, hs) in h.chunks_exact(bands).enumerate() {
+            for (b, &v) in hs.iter().enumerate() {
+                by_band[b * q + i] = v;
+            }
+        }
+        drop(h);
+        // Band by band (one table in cache at a time; bands in parallel), gather (query, slot) pairs, then
+        // group them by query with a counting sort.
+        let found: Vec<Vec<(u32, u32)>> = self
+            .tables
+            .par_iter()
+            .zip(by_band.par_chunks(q.max(1)))
+            .map(|(table, keys)| self.probe_band(table, keys, &live))
+            .collect();
         let mut offsets = vec![0usize; q + 1];
-        for &(i, _) in &found {
+        for &(i, _) in found.iter().flatten() {
             offsets[i as usize + 1] += 1;
         }
         for i in 0..q {
             offsets[i + 1] += offsets[i];
         }
         let mut fill = offsets.clone();
-        let mut slots = vec![0u32; found.len()];
-        for &(i, s) in &found {
+        let mut slots = vec![0u32; offsets[q]];
+        for &(i, s) in found.iter().flatten() {
             slots[fill[i as usize]] = s;
             fill[i as usize] += 1;
         }
