@@ -154,6 +154,8 @@ const UNBANDED: u32 = u32::MAX - 1;
 const QUERY_BLOCK: usize = 32768;
 /// Lookups whose table entries are loaded together (see [`LshIndex::query_many_slots`]).
 const PROBE_GROUP: usize = 64;
+/// Queries hashed together (one parallel task) in [`LshIndex::query_many_slots`].
+const HASH_CHUNK: usize = 1024;
 
 /// A bucket: its key (a band hash), its newest row and its size. `head == NONE` marks a free entry.
 #[derive(Debug, Clone, Copy)]
@@ -714,11 +716,17 @@ impl LshIndex {
             .collect())
     }
 
-    /// `(query, slot)` for every member of the bucket of each live query's key in one band.
-    fn probe_band(&self, table: &Band, keys: &[u64], live: &[bool]) -> Vec<(u32, u32)> {
-        let mut found = Vec::with_capacity(keys.len() + keys.len() / 4);
+    /// Appends `(base + i, slot)` for every member of the bucket of `keys[i]` in one band, for live `i`.
+    fn probe_band(
+        &self,
+        table: &Band,
+        keys: &[u64],
+        live: &[bool],
+        base: usize,
+        found: &mut Vec<(u32, u32)>,
+    ) {
         if table.table.is_empty() {
-            return found;
+            return;
         }
         let mask = table.table.len() - 1;
         let mut first = [0u64; PROBE_GROUP];
@@ -744,43 +752,58 @@ impl LshIndex {
                     }
                 };
                 // `len` bounds the walk: no load of the last member's (empty) link.
+                let q = (base + i) as u32;
                 let mut r = bucket.head;
-                found.push((i as u32, self.row_slot[r as usize]));
+                found.push((q, self.row_slot[r as usize]));
                 for _ in 1..bucket.len {
                     r = table.next[r as usize];
-                    found.push((i as u32, self.row_slot[r as usize]));
+                    found.push((q, self.row_slot[r as usize]));
                 }
             }
         }
-        found
     }
 
     /// Candidate slots of one block of row-major signatures, compressed.
     fn query_block(&self, sigs: &[u32]) -> Candidates {
         let q = sigs.len() / self.num_perm;
         let (bands, rows) = (self.bands, self.rows);
-        let mut h = vec![0u64; q * bands];
+        // Keys in chunks of HASH_CHUNK queries, band-major within a chunk (hashed in parallel by chunk), so each
+        // band's pass below reads its keys sequentially.
+        let mut keys = vec![0u64; q * bands];
         let mut live = vec![false; q];
-        h.par_chunks_mut(bands)
-            .zip(live.par_iter_mut())
-            .zip(sigs.par_chunks(self.num_perm))
-            .with_min_len(256)
-            .for_each(|((out, l), sig)| *l = Self::hash_bands(rows, sig, out));
-        // Band-major copy, so each band's pass below reads its keys sequentially.
-        let mut by_band = vec![0u64; q * bands];
-        for (i, hs) in h.chunks_exact(bands).enumerate() {
-            for (b, &v) in hs.iter().enumerate() {
-                by_band[b * q + i] = v;
-            }
-        }
-        drop(h);
+        keys.par_chunks_mut(HASH_CHUNK * bands)
+            .zip(live.par_chunks_mut(HASH_CHUNK))
+            .zip(sigs.par_chunks(HASH_CHUNK * self.num_perm))
+            .for_each(|((chunk, live), sigs)| {
+                let len = live.len();
+                let mut h = vec![0u64; bands];
+                for (j, (l, sig)) in live
+                    .iter_mut()
+                    .zip(sigs.chunks_exact(self.num_perm))
+                    .enumerate()
+                {
+                    *l = Self::hash_bands(rows, sig, &mut h);
+                    for (b, &v) in h.iter().enumerate() {
+                        chunk[b * len + j] = v;
+                    }
+                }
+            });
         // Band by band (one table in cache at a time; bands in parallel), gather (query, slot) pairs, then
         // group them by query with a counting sort.
         let found: Vec<Vec<(u32, u32)>> = self
             .tables
             .par_iter()
-            .zip(by_band.par_chunks(q.max(1)))
-            .map(|(table, keys)| self.probe_band(table, keys, &live))
+            .enumerate()
+            .map(|(b, table)| {
+                let mut found = Vec::with_capacity(q + q / 4);
+                for (c, chunk) in keys.chunks(HASH_CHUNK * bands).enumerate() {
+                    let len = chunk.len() / bands;
+                    let base = c * HASH_CHUNK;
+                    let band_keys = &chunk[b * len..(b + 1) * len];
+                    self.probe_band(table, band_keys, &live[base..base + len], base, &mut found);
+                }
+                found
+            })
             .collect();
         let mut offsets = vec![0usize; q + 1];
         for &(i, _) in found.iter().flatten() {
