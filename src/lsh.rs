@@ -32,7 +32,8 @@ fn key_to_py<'py>(py: Python<'py>, k: &Key) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-/// Signatures as one row-major slice: borrowed from a C-contiguous uint32 array, else copied.
+/// Signatures as one owned row-major vector (owned: Python code may write to the array once the GIL is
+/// released). A C-contiguous uint32 array is copied in one `memcpy`, anything else through `sig2`.
 fn with_sigs<T>(
     sigs: &Bound<'_, PyAny>,
     num_perm: usize,
@@ -40,9 +41,11 @@ fn with_sigs<T>(
 ) -> PyResult<T> {
     if let Ok(a) = sigs.extract::<numpy::PyReadonlyArray2<'_, u32>>() {
         let (n, k) = a.as_array().dim();
-        if k == num_perm || n == 0 {
+        if k == num_perm {
             if let Ok(flat) = a.as_slice() {
-                return f(n, if n == 0 { &[] } else { flat });
+                let flat = flat.to_vec();
+                drop(a);
+                return f(n, &flat);
             }
         }
     }
