@@ -32,8 +32,8 @@ fn key_to_py<'py>(py: Python<'py>, k: &Key) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-/// Signatures as one owned row-major vector (owned: Python code may write to the array once the GIL is
-/// released). A C-contiguous uint32 array is copied in one `memcpy`, anything else through `sig2`.
+/// Signatures as one row-major slice: a C-contiguous uint32 array is borrowed read-only for the call (as
+/// `cluster.rs` does: no copy, no transient 4·n·num_perm bytes), anything else is copied through `sig2`.
 fn with_sigs<T>(
     sigs: &Bound<'_, PyAny>,
     num_perm: usize,
@@ -43,9 +43,7 @@ fn with_sigs<T>(
         let (n, k) = a.as_array().dim();
         if k == num_perm {
             if let Ok(flat) = a.as_slice() {
-                let flat = flat.to_vec();
-                drop(a);
-                return f(n, &flat);
+                return f(n, flat);
             }
         }
     }
