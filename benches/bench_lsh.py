@@ -1,5 +1,9 @@
 """LSH at threshold 0.5: build from all signatures + query all of them: neardup vs rensa's RMinHashLSH
-vs datasketch's MinHashLSH. Signatures are computed once outside the timing (each library's own)."""
+vs datasketch's MinHashLSH. Signatures are computed once outside the timing (each library's own).
+
+The neardup test also records each index's extra resident memory (`lsh_memory.py`: fresh processes, median
+of 3) as quality figures: MiB per library and the ratio rensa / neardup (floor 1 in report.py: neardup's
+index must not take more memory than rensa's)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,15 @@ from typing import Any
 import numpy as np
 import pytest
 
+import lsh_memory
 import neardup
 from corpus import abstracts, size
 
 NUM_PERM = 128
 THRESHOLD = 0.5
 N_DOCS = size(200, 20_000)
+# Below a few thousand signatures RSS deltas are a handful of pages and allocator slack: no ratio there.
+MEMORY_RATIO_MIN_DOCS = 5_000
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +52,19 @@ def test_lsh_neardup(benchmark: Any, sigs: np.ndarray, corpus: Any, quality: Any
     benchmark.extra_info["recall_j>=0.6"] = recall
     quality(**{"lsh_recall_j>=0.6": recall})
     assert recall >= 0.95
+    # Here rather than in a test of its own, which `--benchmark-only` (the report's run) would skip.
+    record_memory(corpus, quality)
+
+
+def record_memory(corpus: Any, quality: Any) -> None:
+    """Extra resident memory of each library's index over the corpus (not timed)."""
+    runs = 3 if N_DOCS >= MEMORY_RATIO_MIN_DOCS else 1
+    extra = lsh_memory.measure(corpus.texts, runs=runs)
+    assert "neardup" in extra
+    figures = {f"lsh_extra_mib_{lib}": b / 2**20 for lib, b in extra.items()}
+    if "rensa" in extra and N_DOCS >= MEMORY_RATIO_MIN_DOCS:
+        figures["lsh_memory_rensa/neardup"] = extra["rensa"] / extra["neardup"]
+    quality(**figures)
 
 
 def test_lsh_rensa(benchmark: Any, corpus: Any) -> None:

@@ -33,7 +33,7 @@ REPO = HERE.parent
 FLOORS: dict[tuple[str, str], float] = {
     ("signatures", "datasketch"): 10.0,  # measured ~35x single-thread
     ("signatures", "rensa"): 2.0,  # measured ~10x
-    ("lsh build+query", "datasketch"): 3.0,  # measured ~20x+
+    ("lsh build+query", "datasketch"): 3.0,  # measured 58-94x (rensa: 1.8-4.6x, noisy; no floor)
     ("diff-related", "rapidfuzz"): 2.0,  # target 10x
     ("diff-related", "difflib"): 5.0,  # target 30x
     ("diff-unrelated", "rapidfuzz"): 1.0,  # target 5x
@@ -53,6 +53,8 @@ QUALITY_FLOORS: dict[str, float] = {
     "revisions_wrong": 0.0,
     "dblp_f1": 0.98,
     "lsh_recall_j>=0.6": 0.95,
+    # Extra RSS of rensa's index / neardup's at >= 5k signatures: deterministic to ~1% (measured 1.6-1.7).
+    "lsh_memory_rensa/neardup": 1.0,
     "minimal_share": 1.0,
     "dedup_precision": 0.99,
     "dedup_recall_j>=t+0.1": 0.95,

@@ -3,9 +3,9 @@
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyInt, PyString};
+use pyo3::types::{PyBytes, PyInt, PyList, PyString};
 
-use neardup_core::lsh::{Key, LshIndex};
+use neardup_core::lsh::{Candidates, Key, LshIndex};
 
 use crate::errors::{detached, to_py};
 use crate::minhash::{sig1, sig2};
@@ -30,6 +30,50 @@ fn key_to_py<'py>(py: Python<'py>, k: &Key) -> PyResult<Bound<'py, PyAny>> {
         Key::Int(i) => i.into_pyobject(py)?.into_any(),
         Key::Str(s) => s.into_pyobject(py)?.into_any(),
     })
+}
+
+/// Signatures as one row-major slice: a C-contiguous uint32 array is borrowed read-only for the call (as
+/// `cluster.rs` does: no copy, no transient 4·n·num_perm bytes), anything else is copied through `sig2`.
+fn with_sigs<T>(
+    sigs: &Bound<'_, PyAny>,
+    num_perm: usize,
+    f: impl FnOnce(usize, &[u32]) -> PyResult<T>,
+) -> PyResult<T> {
+    if let Ok(a) = sigs.extract::<numpy::PyReadonlyArray2<'_, u32>>() {
+        let (n, k) = a.as_array().dim();
+        if k == num_perm {
+            if let Ok(flat) = a.as_slice() {
+                return f(n, flat);
+            }
+        }
+    }
+    let (n, flat) = sig2(sigs, "sigs", num_perm)?;
+    f(n, &flat)
+}
+
+/// `list[list[key]]` of compressed candidates. Keys `0..n` inserted in order (the common case) are the
+/// slot numbers themselves, so no key is looked up.
+fn candidates_to_py<'py>(
+    py: Python<'py>,
+    inner: &LshIndex,
+    found: &Candidates,
+) -> PyResult<Bound<'py, PyList>> {
+    let dense = inner.keys_are_slots();
+    let lists = (0..found.len()).map(|i| {
+        let slots = found.get(i);
+        if dense {
+            PyList::new(py, slots)
+        } else {
+            let keys = slots
+                .iter()
+                .filter_map(|&s| inner.key_of(s))
+                .map(|k| key_to_py(py, &k))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, keys)
+        }
+    });
+    let lists = lists.collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, lists)
 }
 
 /// Banded LSH index over MinHash signatures; keys are int or str.
@@ -115,15 +159,17 @@ impl PyLSHIndex {
             .try_iter()?
             .map(|k| key(&k?))
             .collect::<PyResult<_>>()?;
-        let (n, flat) = sig2(sigs, "sigs", self.inner.num_perm())?;
-        if n != keys.len() {
-            return Err(PyValueError::new_err(format!(
-                "keys and sigs must have the same length, got {} and {n}",
-                keys.len()
-            )));
-        }
+        let num_perm = self.inner.num_perm();
         let inner = &mut self.inner;
-        detached(py, || inner.insert_many(keys, &flat))
+        with_sigs(sigs, num_perm, |n, flat| {
+            if n != keys.len() {
+                return Err(PyValueError::new_err(format!(
+                    "keys and sigs must have the same length, got {} and {n}",
+                    keys.len()
+                )));
+            }
+            detached(py, || inner.insert_many(keys, flat))
+        })
     }
 
     #[pyo3(signature = (sig, /))]
@@ -142,14 +188,12 @@ impl PyLSHIndex {
         &self,
         py: Python<'py>,
         sigs: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Vec<Bound<'py, PyAny>>>> {
-        let (_, flat) = sig2(sigs, "sigs", self.inner.num_perm())?;
+    ) -> PyResult<Bound<'py, PyList>> {
         let inner = &self.inner;
-        let found = detached(py, || inner.query_many(&flat))?;
-        found
-            .iter()
-            .map(|ks| ks.iter().map(|k| key_to_py(py, k)).collect())
-            .collect()
+        let found = with_sigs(sigs, inner.num_perm(), |_, flat| {
+            detached(py, || inner.query_many_slots(flat))
+        })?;
+        candidates_to_py(py, inner, &found)
     }
 
     #[pyo3(signature = (key_, /))]
@@ -167,7 +211,7 @@ impl PyLSHIndex {
             .live_slots()
             .into_iter()
             .filter_map(|s| self.inner.key_of(s))
-            .map(|k| key_to_py(py, k))
+            .map(|k| key_to_py(py, &k))
             .collect()
     }
 
@@ -175,7 +219,7 @@ impl PyLSHIndex {
     #[pyo3(signature = (index, /))]
     fn key_at<'py>(&self, py: Python<'py>, index: u32) -> PyResult<Bound<'py, PyAny>> {
         match self.inner.key_of(index) {
-            Some(k) => key_to_py(py, k),
+            Some(k) => key_to_py(py, &k),
             None => Err(PyKeyError::new_err(index)),
         }
     }

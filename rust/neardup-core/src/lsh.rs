@@ -6,9 +6,16 @@
 //! any band hashes equal. `(b, r)` is chosen as datasketch does: minimise
 //! `w_fp·∫₀ᵗ P(s) ds + w_fn·∫ₜ¹ (1 − P(s)) ds` over all `b·r ≤ num_perm`.
 //!
-//! The index stores, per slot, only the `b` band hashes (not the signature), so memory is `8·b` bytes per
-//! item plus the bucket lists. Empty-set signatures are stored (so `contains` and `len` see them) but put in
-//! no bucket: they are near-duplicates of nothing.
+//! The index stores, per item, only the `b` band hashes (not the signature) and, per band, one entry of an
+//! open-addressing table whose bucket members are chained through a flat array: about `8·b + 4 + 4·b +
+//! 16·b·(4/3 at most)` bytes per item, with no allocation per bucket or per item (~1 KB at `b = 25`; rensa's
+//! index takes ~1.7 KB, datasketch's ~8.5 KB: `benches/lsh_memory.py`). Keys inserted as `0, 1, 2, …` need
+//! no key map. Empty-set signatures are stored (so `contains` and `len` see them) but put in no bucket: they
+//! are near-duplicates of nothing.
+//!
+//! Batches go band by band ([`LshIndex::insert_many`], [`LshIndex::query_many_slots`]): one band's table
+//! stays in cache while every item of the batch probes it, and the probes of a group are issued before any
+//! is used, so their cache misses overlap.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -142,8 +149,229 @@ pub enum Key {
     Str(String),
 }
 
-/// A live slot: its key and its band hashes (`None` for an empty-set signature).
-type Slot = (Key, Option<Box<[u64]>>);
+/// End of a bucket chain; as a slot's row, a removed slot.
+const NONE: u32 = u32::MAX;
+const REMOVED: u32 = NONE;
+/// The row of a live slot with an empty-set signature: it is in no bucket.
+const UNBANDED: u32 = u32::MAX - 1;
+
+/// Queries per block in [`LshIndex::query_many_slots`]: bounds the scratch memory of a block (~20 bytes per
+/// query and band). Large blocks let a band's table, probed by every query of the block in turn, stay in
+/// cache; bands are the unit of parallel work.
+const QUERY_BLOCK: usize = 32768;
+/// Lookups whose table entries are loaded together (see [`LshIndex::query_many_slots`]).
+const PROBE_GROUP: usize = 64;
+/// Queries hashed together (one parallel task) in [`LshIndex::query_many_slots`].
+const HASH_CHUNK: usize = 1024;
+
+/// A bucket: its key (a band hash), its newest row and its size. `head == NONE` marks a free entry.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    key: u64,
+    head: u32,
+    len: u32,
+}
+
+const FREE: Bucket = Bucket {
+    key: 0,
+    head: NONE,
+    len: 0,
+};
+
+/// One band's buckets: an open-addressing table (linear probing, load at most 3/4) of [`Bucket`]s, each
+/// the head of an intrusive list of rows through `next[row]` (newest first). Almost every bucket holds one
+/// item, so an item costs one 16-byte entry (at most 4/3 of one) plus 4 bytes, with no allocation per
+/// bucket; band hashes are uniformly mixed, so their low bits index the table directly.
+#[derive(Debug, Clone, Default)]
+struct Band {
+    table: Vec<Bucket>,
+    used: usize,
+    next: Vec<u32>,
+}
+
+impl Band {
+    /// Table position where `key` is or would go.
+    fn position(&self, key: u64) -> usize {
+        let mask = self.table.len() - 1;
+        let mut i = key as usize & mask;
+        loop {
+            let b = &self.table[i];
+            if b.head == NONE || b.key == key {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn find(&self, key: u64) -> Option<&Bucket> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let b = &self.table[self.position(key)];
+        (b.head != NONE).then_some(b)
+    }
+
+    /// Room for `additional` more buckets without passing the load limit.
+    fn reserve(&mut self, additional: usize) {
+        let need = self.used + additional;
+        if need * 4 < self.table.len() * 3 {
+            return;
+        }
+        let mut cap = self.table.len().max(16);
+        while need * 4 >= cap * 3 {
+            cap *= 2;
+        }
+        let old = std::mem::replace(&mut self.table, vec![FREE; cap]);
+        for b in old.into_iter().filter(|b| b.head != NONE) {
+            let i = self.position(b.key);
+            self.table[i] = b;
+        }
+    }
+
+    fn push(&mut self, key: u64, row: u32) {
+        self.reserve(1);
+        let i = self.position(key);
+        let b = &mut self.table[i];
+        if b.head == NONE {
+            *b = Bucket {
+                key,
+                head: row,
+                len: 1,
+            };
+            self.used += 1;
+            self.next[row as usize] = NONE;
+        } else {
+            self.next[row as usize] = b.head;
+            b.head = row;
+            b.len += 1;
+        }
+    }
+
+    /// [`Band::push`] of many rows, room reserved, keys given by `key_of`: in groups whose home entries are
+    /// loaded first, independently of each other, so the processor overlaps their cache misses.
+    fn push_rows(&mut self, rows: &[u32], key_of: impl Fn(u32) -> u64) {
+        if rows.is_empty() {
+            return;
+        }
+        self.reserve(rows.len());
+        let mask = self.table.len() - 1;
+        for group in rows.chunks(PROBE_GROUP) {
+            let mut warm = 0u64;
+            for &row in group {
+                warm ^= self.table[key_of(row) as usize & mask].key;
+            }
+            std::hint::black_box(warm);
+            for &row in group {
+                self.push(key_of(row), row);
+            }
+        }
+    }
+
+    fn unlink(&mut self, key: u64, row: u32) {
+        if self.table.is_empty() {
+            return;
+        }
+        let i = self.position(key);
+        let Bucket { head, len, .. } = self.table[i];
+        if head == NONE {
+            return;
+        }
+        let after = self.next[row as usize];
+        if head == row {
+            if len == 1 {
+                self.delete_at(i);
+            } else {
+                self.table[i].head = after;
+                self.table[i].len -= 1;
+            }
+        } else {
+            let mut s = head;
+            while s != NONE {
+                let n = self.next[s as usize];
+                if n == row {
+                    self.next[s as usize] = after;
+                    self.table[i].len -= 1;
+                    break;
+                }
+                s = n;
+            }
+        }
+        self.next[row as usize] = NONE;
+    }
+
+    /// Frees entry `i`, shifting later entries of its probe run back (no tombstones).
+    fn delete_at(&mut self, mut i: usize) {
+        let mask = self.table.len() - 1;
+        self.used -= 1;
+        let mut j = i;
+        loop {
+            self.table[i] = FREE;
+            loop {
+                j = (j + 1) & mask;
+                let b = self.table[j];
+                if b.head == NONE {
+                    return;
+                }
+                let home = b.key as usize & mask;
+                // `b` may stay unless its home lies cyclically in (i, j].
+                let stays = if i <= j {
+                    i < home && home <= j
+                } else {
+                    i < home || home <= j
+                };
+                if !stays {
+                    self.table[i] = b;
+                    i = j;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Appends the rows of `bucket` (newest first).
+    fn members_into(&self, bucket: &Bucket, out: &mut Vec<u32>) {
+        let mut r = bucket.head;
+        while r != NONE {
+            out.push(r);
+            r = self.next[r as usize];
+        }
+    }
+
+    fn buckets(&self) -> impl Iterator<Item = &Bucket> {
+        self.table.iter().filter(|b| b.head != NONE)
+    }
+}
+
+/// How keys map to slots.
+#[derive(Debug, Clone)]
+enum Keys {
+    /// Every key is the int equal to its slot number (keys inserted as `0, 1, 2, …`): no map needed.
+    Dense,
+    /// Arbitrary keys: the key of each slot (`None` for removed slots) and the slot of each live key.
+    Map {
+        keys: Vec<Option<Key>>,
+        slots: HashMap<Key, u32>,
+    },
+}
+
+/// Candidates of many queries, compressed: those of query `i` are `slots[offsets[i]..offsets[i + 1]]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Candidates {
+    pub offsets: Vec<usize>,
+    pub slots: Vec<u32>,
+}
+
+impl Candidates {
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn get(&self, i: usize) -> &[u32] {
+        &self.slots[self.offsets[i]..self.offsets[i + 1]]
+    }
+}
 
 /// Banded LSH index. Slots are numbered in insertion order; removed slots stay as holes.
 #[derive(Debug, Clone)]
@@ -151,10 +379,17 @@ pub struct LshIndex {
     num_perm: usize,
     bands: usize,
     rows: usize,
-    /// Band hashes of each slot (`bands` per slot); `None` for removed slots.
-    slots: Vec<Option<Slot>>,
-    by_key: HashMap<Key, u32>,
-    tables: Vec<IdHashMap<Vec<u32>>>,
+    /// Per slot: its row, or [`REMOVED`], or [`UNBANDED`]. Only slots in buckets take a row, so holes and
+    /// empty-set signatures cost 4 bytes, and rows freed by `remove` are reused.
+    slot_row: Vec<u32>,
+    /// Per row: its slot (`NONE` for a free row).
+    row_slot: Vec<u32>,
+    /// Band hashes, `bands` per row, row-major.
+    hashes: Vec<u64>,
+    free_rows: Vec<u32>,
+    tables: Vec<Band>,
+    keys: Keys,
+    live: usize,
 }
 
 impl LshIndex {
@@ -172,9 +407,13 @@ impl LshIndex {
             num_perm,
             bands,
             rows,
-            slots: Vec::new(),
-            by_key: HashMap::new(),
-            tables: (0..bands).map(|_| IdHashMap::default()).collect(),
+            slot_row: Vec::new(),
+            row_slot: Vec::new(),
+            hashes: Vec::new(),
+            free_rows: Vec::new(),
+            tables: (0..bands).map(|_| Band::default()).collect(),
+            keys: Keys::Dense,
+            live: 0,
         })
     }
 
@@ -193,13 +432,31 @@ impl LshIndex {
         self.rows
     }
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.live
     }
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.live == 0
     }
+
+    /// True while every live key is the int equal to its slot number, so `key_of(s)` is `Key::Int(s)`.
+    pub fn keys_are_slots(&self) -> bool {
+        matches!(self.keys, Keys::Dense)
+    }
+
+    fn slot_of(&self, key: &Key) -> Option<u32> {
+        match &self.keys {
+            Keys::Dense => match *key {
+                Key::Int(i) => u32::try_from(i)
+                    .ok()
+                    .filter(|&s| self.slot_row.get(s as usize).is_some_and(|&r| r != REMOVED)),
+                Key::Str(_) => None,
+            },
+            Keys::Map { slots, .. } => slots.get(key).copied(),
+        }
+    }
+
     pub fn contains(&self, key: &Key) -> bool {
-        self.by_key.contains_key(key)
+        self.slot_of(key).is_some()
     }
 
     fn check_len(&self, sig: &[u32]) -> Result<()> {
@@ -212,45 +469,140 @@ impl LshIndex {
         Ok(())
     }
 
+    /// Writes the `bands` bucket hashes of `sig` into `out`; false (and `out` untouched) for an empty-set
+    /// signature. The same function as [`crate::cluster::bands::Banding::keys_into`].
+    fn hash_into(&self, sig: &[u32], out: &mut [u64]) -> bool {
+        Self::hash_bands(self.rows, sig, &mut out[..self.bands])
+    }
+
+    /// [`LshIndex::hash_into`] for `out.len()` bands of `rows` rows, borrowing nothing of the index.
+    fn hash_bands(rows: usize, sig: &[u32], out: &mut [u64]) -> bool {
+        if is_empty_signature(sig) {
+            return false;
+        }
+        // The bytes of every band at once, then the hashes: hashing each band right after writing its
+        // bytes 4 at a time makes xxh3's 8-byte reads wait on store forwarding (a third of the time).
+        let used = out.len() * rows;
+        let mut stack = [0u8; 4 * 256];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = if used <= 256 {
+            &mut stack[..used * 4]
+        } else {
+            heap.resize(used * 4, 0);
+            &mut heap
+        };
+        for (chunk, v) in buf.chunks_exact_mut(4).zip(&sig[..used]) {
+            chunk.copy_from_slice(&v.to_le_bytes());
+        }
+        for (band, (key, bytes)) in out.iter_mut().zip(buf.chunks_exact(rows * 4)).enumerate() {
+            *key = xxh3_64_with_seed(bytes, band as u64);
+        }
+        true
+    }
+
     /// The `bands` bucket hashes of a signature, or `None` for an empty-set signature.
     pub fn band_hashes(&self, sig: &[u32]) -> Option<Box<[u64]>> {
-        if is_empty_signature(sig) {
-            return None;
+        let mut out = vec![0u64; self.bands];
+        self.hash_into(sig, &mut out)
+            .then(|| out.into_boxed_slice())
+    }
+
+    fn next_slot(&self, extra: usize) -> Result<u32> {
+        u32::try_from(self.slot_row.len() + extra)
+            .ok()
+            .filter(|&s| s < UNBANDED)
+            .ok_or_else(|| invalid("key", "the index holds fewer than 2^32 - 1 items"))
+    }
+
+    /// Records the keys of `n` new slots starting at the current end; keys already validated.
+    fn push_keys(&mut self, new: Vec<Key>) {
+        let base = self.slot_row.len() as i64;
+        if matches!(self.keys, Keys::Dense)
+            && new
+                .iter()
+                .enumerate()
+                .all(|(i, k)| *k == Key::Int(base + i as i64))
+        {
+            return;
         }
-        let mut bytes = vec![0u8; self.rows * 4];
-        Some(
-            (0..self.bands)
-                .map(|band| {
-                    let rows = &sig[band * self.rows..(band + 1) * self.rows];
-                    for (i, v) in rows.iter().enumerate() {
-                        bytes[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
+        if matches!(self.keys, Keys::Dense) {
+            let keys: Vec<Option<Key>> = (0..self.slot_row.len())
+                .map(|s| (self.slot_row[s] != REMOVED).then_some(Key::Int(s as i64)))
+                .collect();
+            let slots = keys
+                .iter()
+                .enumerate()
+                .filter_map(|(s, k)| k.clone().map(|k| (k, s as u32)))
+                .collect();
+            self.keys = Keys::Map { keys, slots };
+        }
+        if let Keys::Map { keys, slots } = &mut self.keys {
+            slots.reserve(new.len());
+            keys.reserve(new.len());
+            for (i, k) in new.into_iter().enumerate() {
+                slots.insert(k.clone(), base as u32 + i as u32);
+                keys.push(Some(k));
+            }
+        }
+    }
+
+    /// Appends slots for `keys` (validated); `banded[i]` says whether key `i` goes in buckets (false for an
+    /// empty-set signature). `hashes` holds `bands` values per key; `None` when the band hashes of the banded
+    /// keys are already appended to `self.hashes`, in order (no free rows to reuse).
+    fn push_hashed(&mut self, keys: Vec<Key>, hashes: Option<&[u64]>, banded: &[bool]) {
+        let bands = self.bands;
+        let base = self.slot_row.len();
+        self.push_keys(keys);
+        self.live += banded.len();
+        let mut new_rows = Vec::with_capacity(banded.len());
+        for (i, &b) in banded.iter().enumerate() {
+            if !b {
+                self.slot_row.push(UNBANDED);
+                continue;
+            }
+            let slot = (base + i) as u32;
+            let row = match (hashes, self.free_rows.pop()) {
+                (Some(hashes), Some(row)) => {
+                    let r = row as usize;
+                    self.hashes[r * bands..(r + 1) * bands]
+                        .copy_from_slice(&hashes[i * bands..(i + 1) * bands]);
+                    self.row_slot[r] = slot;
+                    row
+                }
+                (hashes, _) => {
+                    if let Some(hashes) = hashes {
+                        self.hashes
+                            .extend_from_slice(&hashes[i * bands..(i + 1) * bands]);
                     }
-                    xxh3_64_with_seed(&bytes, band as u64)
-                })
-                .collect(),
-        )
+                    self.row_slot.push(slot);
+                    (self.row_slot.len() - 1) as u32
+                }
+            };
+            self.slot_row.push(row);
+            new_rows.push(row);
+        }
+        let rows = self.row_slot.len();
+        let all = &self.hashes;
+        // Band by band: one table's working set at a time stays in cache.
+        self.tables
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(b, table)| {
+                table.next.resize(rows, NONE);
+                table.push_rows(&new_rows, |row| all[row as usize * bands + b]);
+            });
     }
 
     /// Inserts one key. A key already present is an error (remove it first), as in datasketch.
     pub fn insert(&mut self, key: Key, sig: &[u32]) -> Result<()> {
         self.check_len(sig)?;
-        let hashes = self.band_hashes(sig);
-        self.insert_hashed(key, hashes)
-    }
-
-    fn insert_hashed(&mut self, key: Key, hashes: Option<Box<[u64]>>) -> Result<()> {
-        if self.by_key.contains_key(&key) {
+        self.next_slot(0)?;
+        if self.contains(&key) {
             return Err(invalid("key", format!("{key:?} is already in the index")));
         }
-        let slot = u32::try_from(self.slots.len())
-            .map_err(|_| invalid("key", "the index holds at most 2^32 items"))?;
-        if let Some(h) = &hashes {
-            for (table, &bh) in self.tables.iter_mut().zip(h.iter()) {
-                table.entry(bh).or_default().push(slot);
-            }
-        }
-        self.by_key.insert(key.clone(), slot);
-        self.slots.push(Some((key, hashes)));
+        let mut hashes = vec![0u64; self.bands];
+        let banded = self.hash_into(sig, &mut hashes);
+        self.push_hashed(vec![key], Some(&hashes), &[banded]);
         Ok(())
     }
 
@@ -262,38 +614,82 @@ impl LshIndex {
                 got: sigs.len(),
             });
         }
-        // Validate all keys first so a failing batch inserts nothing.
-        let mut seen = std::collections::HashSet::with_capacity(keys.len());
-        for k in &keys {
-            if self.by_key.contains_key(k) || !seen.insert(k) {
-                return Err(invalid("keys", format!("{k:?} is already in the index")));
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.next_slot(keys.len() - 1)?;
+        // Validate all keys first so a failing batch inserts nothing. Keys continuing `0, 1, 2, …` of a
+        // dense index are new by construction.
+        let base = self.slot_row.len() as i64;
+        let continues = matches!(self.keys, Keys::Dense)
+            && keys
+                .iter()
+                .enumerate()
+                .all(|(i, k)| *k == Key::Int(base + i as i64));
+        if !continues {
+            let mut seen = std::collections::HashSet::with_capacity(keys.len());
+            for k in &keys {
+                if self.contains(k) || !seen.insert(k) {
+                    return Err(invalid("keys", format!("{k:?} is already in the index")));
+                }
             }
         }
-        let hashes: Vec<Option<Box<[u64]>>> = sigs
-            .par_chunks(self.num_perm)
-            .with_min_len(256)
-            .map(|s| self.band_hashes(s))
-            .collect();
-        for (k, h) in keys.into_iter().zip(hashes) {
-            self.insert_hashed(k, h)?;
+        let (bands, n) = (self.bands, keys.len());
+        let mut banded = vec![false; n];
+        let (rows, num_perm) = (self.rows, self.num_perm);
+        let hash_all = |out: &mut [u64], banded: &mut [bool]| {
+            out.par_chunks_mut(bands)
+                .zip(banded.par_iter_mut())
+                .zip(sigs.par_chunks(num_perm))
+                .with_min_len(256)
+                .for_each(|((h, b), sig)| *b = Self::hash_bands(rows, sig, h));
+        };
+        if self.free_rows.is_empty() {
+            // New rows go at the end: hash straight into place (no copy of the batch's band hashes), then
+            // close the gaps of empty-set signatures.
+            let first = self.row_slot.len();
+            let mut all = std::mem::take(&mut self.hashes);
+            all.resize((first + n) * bands, 0);
+            hash_all(&mut all[first * bands..], &mut banded);
+            let mut w = first;
+            for (i, &b) in banded.iter().enumerate() {
+                if b {
+                    if w != first + i {
+                        all.copy_within((first + i) * bands..(first + i + 1) * bands, w * bands);
+                    }
+                    w += 1;
+                }
+            }
+            all.truncate(w * bands);
+            self.hashes = all;
+            self.push_hashed(keys, None, &banded);
+        } else {
+            let mut hashes = vec![0u64; n * bands];
+            hash_all(&mut hashes, &mut banded);
+            self.push_hashed(keys, Some(&hashes), &banded);
         }
         Ok(())
     }
 
     pub fn remove(&mut self, key: &Key) -> Result<()> {
         let slot = self
-            .by_key
-            .remove(key)
+            .slot_of(key)
             .ok_or_else(|| invalid("key", format!("{key:?} is not in the index")))?;
-        if let Some((_, Some(h))) = self.slots[slot as usize].take() {
-            for (table, bh) in self.tables.iter_mut().zip(h.iter()) {
-                if let Some(list) = table.get_mut(bh) {
-                    list.retain(|&s| s != slot);
-                    if list.is_empty() {
-                        table.remove(bh);
-                    }
-                }
+        let s = slot as usize;
+        let row = self.slot_row[s];
+        if row != UNBANDED {
+            let (r, bands) = (row as usize, self.bands);
+            for (b, table) in self.tables.iter_mut().enumerate() {
+                table.unlink(self.hashes[r * bands + b], row);
             }
+            self.row_slot[r] = NONE;
+            self.free_rows.push(row);
+        }
+        self.slot_row[s] = REMOVED;
+        self.live -= 1;
+        if let Keys::Map { keys, slots } = &mut self.keys {
+            slots.remove(key);
+            keys[s] = None;
         }
         Ok(())
     }
@@ -301,14 +697,17 @@ impl LshIndex {
     /// Slots sharing at least one band with `sig`, ascending (insertion order).
     pub fn query_slots(&self, sig: &[u32]) -> Result<Vec<u32>> {
         self.check_len(sig)?;
-        let Some(h) = self.band_hashes(sig) else {
-            return Ok(Vec::new());
-        };
+        let mut h = vec![0u64; self.bands];
         let mut out: Vec<u32> = Vec::new();
-        for (table, bh) in self.tables.iter().zip(h.iter()) {
-            if let Some(list) = table.get(bh) {
-                out.extend_from_slice(list);
+        if self.hash_into(sig, &mut h) {
+            for (table, &bh) in self.tables.iter().zip(&h) {
+                if let Some(bucket) = table.find(bh) {
+                    table.members_into(bucket, &mut out);
+                }
             }
+        }
+        for r in &mut out {
+            *r = self.row_slot[*r as usize];
         }
         out.sort_unstable();
         out.dedup();
@@ -320,35 +719,186 @@ impl LshIndex {
         Ok(self
             .query_slots(sig)?
             .into_iter()
-            .filter_map(|s| self.key_of(s).cloned())
+            .filter_map(|s| self.key_of(s))
             .collect())
     }
 
-    /// Candidates of many row-major signatures, in parallel.
-    pub fn query_many(&self, sigs: &[u32]) -> Result<Vec<Vec<Key>>> {
+    /// Appends `(base + i, slot)` for every member of the bucket of `keys[i]` in one band, for live `i`.
+    fn probe_band(
+        &self,
+        table: &Band,
+        keys: &[u64],
+        live: &[bool],
+        base: usize,
+        found: &mut Vec<(u32, u32)>,
+    ) {
+        if table.table.is_empty() {
+            return;
+        }
+        let mask = table.table.len() - 1;
+        let mut first = [0u64; PROBE_GROUP];
+        for start in (0..keys.len()).step_by(PROBE_GROUP) {
+            let group = start..(start + PROBE_GROUP).min(keys.len());
+            // Load each key's home entry first, independently of the others, so the processor overlaps the
+            // cache misses; the probes below then find those lines in cache.
+            for (f, i) in first.iter_mut().zip(group.clone()) {
+                *f = table.table[keys[i] as usize & mask].key;
+            }
+            for (&f, i) in first.iter().zip(group) {
+                if !live[i] {
+                    continue;
+                }
+                let key = keys[i];
+                let home = key as usize & mask;
+                let bucket = if f == key && table.table[home].head != NONE {
+                    &table.table[home]
+                } else {
+                    match table.find(key) {
+                        Some(bucket) => bucket,
+                        None => continue,
+                    }
+                };
+                // `len` bounds the walk: no load of the last member's (empty) link.
+                let q = (base + i) as u32;
+                let mut r = bucket.head;
+                found.push((q, self.row_slot[r as usize]));
+                for _ in 1..bucket.len {
+                    r = table.next[r as usize];
+                    found.push((q, self.row_slot[r as usize]));
+                }
+            }
+        }
+    }
+
+    /// Candidate slots of one block of row-major signatures, compressed.
+    fn query_block(&self, sigs: &[u32]) -> Candidates {
+        let q = sigs.len() / self.num_perm;
+        let (bands, rows) = (self.bands, self.rows);
+        // Keys in chunks of HASH_CHUNK queries, band-major within a chunk (hashed in parallel by chunk), so each
+        // band's pass below reads its keys sequentially.
+        let mut keys = vec![0u64; q * bands];
+        let mut live = vec![false; q];
+        keys.par_chunks_mut(HASH_CHUNK * bands)
+            .zip(live.par_chunks_mut(HASH_CHUNK))
+            .zip(sigs.par_chunks(HASH_CHUNK * self.num_perm))
+            .for_each(|((chunk, live), sigs)| {
+                let len = live.len();
+                let mut h = vec![0u64; bands];
+                for (j, (l, sig)) in live
+                    .iter_mut()
+                    .zip(sigs.chunks_exact(self.num_perm))
+                    .enumerate()
+                {
+                    *l = Self::hash_bands(rows, sig, &mut h);
+                    for (b, &v) in h.iter().enumerate() {
+                        chunk[b * len + j] = v;
+                    }
+                }
+            });
+        // Band by band (one table in cache at a time; bands in parallel), gather (query, slot) pairs, then
+        // group them by query with a counting sort.
+        let found: Vec<Vec<(u32, u32)>> = self
+            .tables
+            .par_iter()
+            .enumerate()
+            .map(|(b, table)| {
+                let mut found = Vec::with_capacity(q + q / 4);
+                for (c, chunk) in keys.chunks(HASH_CHUNK * bands).enumerate() {
+                    let len = chunk.len() / bands;
+                    let base = c * HASH_CHUNK;
+                    let band_keys = &chunk[b * len..(b + 1) * len];
+                    self.probe_band(table, band_keys, &live[base..base + len], base, &mut found);
+                }
+                found
+            })
+            .collect();
+        let mut offsets = vec![0usize; q + 1];
+        for &(i, _) in found.iter().flatten() {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..q {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut slots = vec![0u32; offsets[q]];
+        for &(i, s) in found.iter().flatten() {
+            slots[fill[i as usize]] = s;
+            fill[i as usize] += 1;
+        }
+        // Sort and deduplicate each query's run, compacting in place.
+        let mut write = 0;
+        for i in 0..q {
+            let (start, end) = (offsets[i], offsets[i + 1]);
+            offsets[i] = write;
+            slots[start..end].sort_unstable();
+            let mut last = None;
+            for k in start..end {
+                let s = slots[k];
+                if last != Some(s) {
+                    slots[write] = s;
+                    write += 1;
+                    last = Some(s);
+                }
+            }
+        }
+        offsets[q] = write;
+        slots.truncate(write);
+        Candidates { offsets, slots }
+    }
+
+    /// Candidate slots (ascending) of many row-major signatures, in parallel.
+    pub fn query_many_slots(&self, sigs: &[u32]) -> Result<Candidates> {
         if !sigs.len().is_multiple_of(self.num_perm) {
             return Err(Error::LengthMismatch {
                 expected: self.num_perm,
                 got: sigs.len() % self.num_perm,
             });
         }
-        sigs.par_chunks(self.num_perm)
-            .with_min_len(64)
-            .map(|s| self.query(s))
-            .collect()
+        let blocks: Vec<Candidates> = sigs
+            .par_chunks(self.num_perm * QUERY_BLOCK)
+            .map(|block| self.query_block(block))
+            .collect();
+        if blocks.len() == 1 {
+            return Ok(blocks.into_iter().next().unwrap_or_default());
+        }
+        let total: usize = blocks.iter().map(|c| c.slots.len()).sum();
+        let mut out = Candidates {
+            offsets: Vec::with_capacity(sigs.len() / self.num_perm + 1),
+            slots: Vec::with_capacity(total),
+        };
+        out.offsets.push(0);
+        for c in blocks {
+            let base = out.slots.len();
+            out.offsets.extend(c.offsets[1..].iter().map(|&o| base + o));
+            out.slots.extend_from_slice(&c.slots);
+        }
+        Ok(out)
     }
 
-    pub fn key_of(&self, slot: u32) -> Option<&Key> {
-        self.slots
-            .get(slot as usize)
-            .and_then(|s| s.as_ref())
-            .map(|(k, _)| k)
+    /// Candidates of many row-major signatures, in parallel.
+    pub fn query_many(&self, sigs: &[u32]) -> Result<Vec<Vec<Key>>> {
+        let c = self.query_many_slots(sigs)?;
+        Ok((0..c.len())
+            .map(|i| c.get(i).iter().filter_map(|&s| self.key_of(s)).collect())
+            .collect())
+    }
+
+    /// Key of a live slot.
+    pub fn key_of(&self, slot: u32) -> Option<Key> {
+        match &self.keys {
+            Keys::Dense => (self
+                .slot_row
+                .get(slot as usize)
+                .is_some_and(|&r| r != REMOVED))
+            .then_some(Key::Int(slot as i64)),
+            Keys::Map { keys, .. } => keys.get(slot as usize).cloned().flatten(),
+        }
     }
 
     /// Slot number of every live key, in insertion order.
     pub fn live_slots(&self) -> Vec<u32> {
-        (0..self.slots.len() as u32)
-            .filter(|&s| self.slots[s as usize].is_some())
+        (0..self.slot_row.len() as u32)
+            .filter(|&s| self.slot_row[s as usize] != REMOVED)
             .collect()
     }
 
@@ -359,9 +909,15 @@ impl LshIndex {
             .par_iter()
             .flat_map_iter(|table| {
                 let mut local = Vec::new();
-                for list in table.values() {
-                    for (i, &a) in list.iter().enumerate() {
-                        for &b in &list[i + 1..] {
+                let mut members = Vec::new();
+                for bucket in table.buckets().filter(|b| b.len > 1) {
+                    members.clear();
+                    table.members_into(bucket, &mut members);
+                    for r in &mut members {
+                        *r = self.row_slot[*r as usize];
+                    }
+                    for (i, &a) in members.iter().enumerate() {
+                        for &b in &members[i + 1..] {
                             let (lo, hi) = if a < b { (a, b) } else { (b, a) };
                             local.push(((lo as u64) << 32) | hi as u64);
                         }
@@ -385,36 +941,36 @@ impl LshIndex {
 
     /// Versioned little-endian binary form: header, then every slot (holes kept so numbering survives).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + self.slots.len() * (16 + 8 * self.bands));
+        let slots = self.slot_row.len();
+        let mut out = Vec::with_capacity(32 + slots * (16 + 8 * self.bands));
         out.extend_from_slice(Self::MAGIC);
         out.extend_from_slice(&Self::VERSION.to_le_bytes());
-        for v in [self.num_perm, self.bands, self.rows, self.slots.len()] {
+        for v in [self.num_perm, self.bands, self.rows, slots] {
             out.extend_from_slice(&(v as u64).to_le_bytes());
         }
-        for slot in &self.slots {
-            match slot {
-                None => out.push(0),
-                Some((key, hashes)) => {
-                    match key {
-                        Key::Int(i) => {
-                            out.push(1);
-                            out.extend_from_slice(&i.to_le_bytes());
-                        }
-                        Key::Str(s) => {
-                            out.push(2);
-                            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                            out.extend_from_slice(s.as_bytes());
-                        }
-                    }
-                    match hashes {
-                        None => out.push(0),
-                        Some(h) => {
-                            out.push(1);
-                            for v in h.iter() {
-                                out.extend_from_slice(&v.to_le_bytes());
-                            }
-                        }
-                    }
+        for s in 0..slots {
+            let Some(key) = self.key_of(s as u32) else {
+                out.push(0);
+                continue;
+            };
+            match key {
+                Key::Int(i) => {
+                    out.push(1);
+                    out.extend_from_slice(&i.to_le_bytes());
+                }
+                Key::Str(s) => {
+                    out.push(2);
+                    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                    out.extend_from_slice(s.as_bytes());
+                }
+            }
+            let row = self.slot_row[s] as usize;
+            if self.slot_row[s] == UNBANDED {
+                out.push(0);
+            } else {
+                out.push(1);
+                for v in &self.hashes[row * self.bands..(row + 1) * self.bands] {
+                    out.extend_from_slice(&v.to_le_bytes());
                 }
             }
         }
@@ -452,12 +1008,19 @@ impl LshIndex {
         let mut idx =
             LshIndex::new(num_perm, bands, rows).map_err(|e| Error::IndexFormat(e.to_string()))?;
         // Each slot takes at least one byte: a count beyond the data is corrupt, not a reason to allocate.
-        if n > data.len() {
+        if n > data.len() || n >= NONE as usize {
             return Err(Error::IndexFormat("slot count exceeds the data".into()));
         }
-        for _ in 0..n {
+        let mut keys: Vec<Option<Key>> = Vec::with_capacity(n);
+        let mut slot_row: Vec<u32> = Vec::with_capacity(n);
+        let mut row_slot: Vec<u32> = Vec::new();
+        let mut hashes: Vec<u64> = Vec::new();
+        for s in 0..n {
             match r.byte()? {
-                0 => idx.slots.push(None),
+                0 => {
+                    keys.push(None);
+                    slot_row.push(REMOVED);
+                }
                 tag @ (1 | 2) => {
                     let key = if tag == 1 {
                         Key::Int(r.u64()? as i64)
@@ -469,27 +1032,21 @@ impl LshIndex {
                                 .map_err(|_| Error::IndexFormat("key is not UTF-8".into()))?,
                         )
                     };
-                    let hashes = match r.byte()? {
-                        0 => None,
-                        1 => Some(
-                            (0..bands)
-                                .map(|_| r.u64())
-                                .collect::<Result<Vec<u64>>>()?
-                                .into_boxed_slice(),
-                        ),
-                        t => return Err(Error::IndexFormat(format!("bad band tag {t}"))),
-                    };
-                    if idx.by_key.contains_key(&key) {
-                        return Err(Error::IndexFormat(format!("duplicate key {key:?}")));
-                    }
-                    let slot = idx.slots.len() as u32;
-                    if let Some(h) = &hashes {
-                        for (table, &bh) in idx.tables.iter_mut().zip(h.iter()) {
-                            table.entry(bh).or_default().push(slot);
+                    match r.byte()? {
+                        0 => slot_row.push(UNBANDED),
+                        1 => {
+                            // Read before growing anything, so memory stays proportional to the data.
+                            let raw = r.take(bands.saturating_mul(8))?;
+                            hashes.extend(
+                                raw.chunks_exact(8)
+                                    .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
+                            );
+                            slot_row.push(row_slot.len() as u32);
+                            row_slot.push(s as u32);
                         }
+                        t => return Err(Error::IndexFormat(format!("bad band tag {t}"))),
                     }
-                    idx.by_key.insert(key.clone(), slot);
-                    idx.slots.push(Some((key, hashes)));
+                    keys.push(Some(key));
                 }
                 t => return Err(Error::IndexFormat(format!("bad slot tag {t}"))),
             }
@@ -497,6 +1054,34 @@ impl LshIndex {
         if r.pos != data.len() {
             return Err(Error::IndexFormat("trailing bytes after the index".into()));
         }
+        let dense = keys
+            .iter()
+            .enumerate()
+            .all(|(s, k)| k.as_ref().is_none_or(|k| *k == Key::Int(s as i64)));
+        if !dense {
+            let mut slots = HashMap::with_capacity(n);
+            for (s, k) in keys.iter().enumerate() {
+                if let Some(k) = k {
+                    if slots.insert(k.clone(), s as u32).is_some() {
+                        return Err(Error::IndexFormat(format!("duplicate key {k:?}")));
+                    }
+                }
+            }
+            idx.keys = Keys::Map { keys, slots };
+        }
+        idx.live = slot_row.iter().filter(|&&r| r != REMOVED).count();
+        idx.slot_row = slot_row;
+        idx.row_slot = row_slot;
+        idx.hashes = hashes;
+        let (bands, rows, all) = (idx.bands, idx.row_slot.len(), &idx.hashes);
+        let order: Vec<u32> = (0..rows as u32).collect();
+        idx.tables
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(b, table)| {
+                table.next = vec![NONE; rows];
+                table.push_rows(&order, |row| all[row as usize * bands + b]);
+            });
         Ok(idx)
     }
 }
@@ -533,6 +1118,192 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// xorshift: a fixed stream of test inputs without a dependency.
+    fn rng(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    #[test]
+    fn band_table_survives_colliding_keys() {
+        // Keys sharing their low bits make long probe runs that wrap; deletions must keep every key findable.
+        let mut band = Band {
+            next: vec![NONE; 4096],
+            ..Band::default()
+        };
+        let mut model: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        let mut seed = 7;
+        for step in 0..20_000u32 {
+            let key = (rng(&mut seed) % 24) << 40 | (rng(&mut seed) % 3) | 0xf0;
+            let row = (rng(&mut seed) % 4096) as u32;
+            let members = model.entry(key).or_default();
+            if let Some(p) = members.iter().position(|&r| r == row) {
+                members.remove(p);
+                band.unlink(key, row);
+            } else if model.values().all(|m| !m.contains(&row)) {
+                model.get_mut(&key).unwrap().push(row);
+                band.push(key, row);
+            }
+            model.retain(|_, m| !m.is_empty());
+            if step % 97 == 0 {
+                for k in 0..24u64 {
+                    for low in 0..3 {
+                        let key = k << 40 | low | 0xf0;
+                        let mut got = Vec::new();
+                        if let Some(b) = band.find(key) {
+                            band.members_into(b, &mut got);
+                            assert_eq!(b.len as usize, got.len());
+                        }
+                        got.sort_unstable();
+                        let mut want = model.get(&key).cloned().unwrap_or_default();
+                        want.sort_unstable();
+                        assert_eq!(got, want, "key {key:x} at step {step}");
+                    }
+                }
+                assert_eq!(band.used, model.len());
+            }
+        }
+    }
+
+    #[test]
+    fn index_matches_a_naive_model() {
+        // Tiny bands over a tiny alphabet: many shared buckets, holes, reinserted keys, empty signatures.
+        let mut seed = 11;
+        let mut idx = LshIndex::new(4, 4, 1).unwrap();
+        let mut live: BTreeMap<Key, (u32, Vec<u32>)> = BTreeMap::new();
+        let mut next_slot = 0u32;
+        for step in 0..3000 {
+            let k = rng(&mut seed) % 40;
+            let key = if k.is_multiple_of(3) {
+                Key::Str(format!("k{k}"))
+            } else {
+                Key::Int(k as i64 - 5)
+            };
+            let sig: Vec<u32> = if rng(&mut seed).is_multiple_of(17) {
+                vec![u32::MAX; 4]
+            } else {
+                (0..4).map(|_| (rng(&mut seed) % 5) as u32).collect()
+            };
+            match rng(&mut seed) % 3 {
+                op @ (0 | 1) => {
+                    let res = if op == 0 {
+                        idx.insert(key.clone(), &sig)
+                    } else {
+                        idx.insert_many(vec![key.clone()], &sig)
+                    };
+                    if let std::collections::btree_map::Entry::Vacant(e) = live.entry(key) {
+                        res.unwrap();
+                        e.insert((next_slot, sig.clone()));
+                        next_slot += 1;
+                    } else {
+                        assert!(res.is_err());
+                    }
+                }
+                _ => {
+                    assert_eq!(idx.remove(&key).is_ok(), live.remove(&key).is_some());
+                }
+            }
+            assert_eq!(idx.len(), live.len());
+            if step % 50 == 0 {
+                let want: BTreeSet<u32> = live
+                    .values()
+                    .filter(|(_, s)| !is_empty_signature(s) && !is_empty_signature(&sig))
+                    .filter(|(_, s)| s.iter().zip(&sig).any(|(a, b)| a == b))
+                    .map(|&(slot, _)| slot)
+                    .collect();
+                let got = idx.query_slots(&sig).unwrap();
+                assert_eq!(got, want.iter().copied().collect::<Vec<_>>());
+                let many = idx
+                    .query_many_slots(&[sig.clone(), sig.clone()].concat())
+                    .unwrap();
+                assert_eq!(many.get(1), &got[..]);
+                let back = LshIndex::from_bytes(&idx.to_bytes()).unwrap();
+                assert_eq!(back.to_bytes(), idx.to_bytes());
+                assert_eq!(back.query_slots(&sig).unwrap(), got);
+                assert_eq!(back.candidate_pairs(), idx.candidate_pairs());
+                for (k, &(slot, _)) in &live {
+                    assert!(idx.contains(k));
+                    assert_eq!(idx.key_of(slot).as_ref(), Some(k));
+                }
+            }
+        }
+        let mut pairs = Vec::new();
+        let items: Vec<_> = live.values().collect();
+        for (i, (a, sa)) in items.iter().enumerate() {
+            for (b, sb) in &items[i + 1..] {
+                if !is_empty_signature(sa)
+                    && !is_empty_signature(sb)
+                    && sa.iter().zip(sb).any(|(x, y)| x == y)
+                {
+                    pairs.push((*a.min(b), *a.max(b)));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        assert_eq!(idx.candidate_pairs(), pairs);
+    }
+
+    #[test]
+    fn dense_int_keys_need_no_map_and_switch_when_broken() {
+        let sigs: Vec<u32> = (0..6 * 8).map(|i| (i % 13) as u32).collect();
+        let mut idx = LshIndex::new(8, 4, 2).unwrap();
+        idx.insert_many((0..6).map(Key::Int).collect(), &sigs)
+            .unwrap();
+        assert!(idx.keys_are_slots());
+        idx.remove(&Key::Int(2)).unwrap();
+        assert!(idx.keys_are_slots() && !idx.contains(&Key::Int(2)) && idx.len() == 5);
+        assert!(idx.insert_many(vec![Key::Int(1)], &sigs[..8]).is_err());
+        idx.insert(Key::Int(2), &sigs[..8]).unwrap();
+        assert!(!idx.keys_are_slots());
+        assert_eq!(idx.key_of(6), Some(Key::Int(2)));
+        assert_eq!(idx.key_of(2), None);
+        assert!(idx.contains(&Key::Int(2)) && idx.contains(&Key::Int(5)) && idx.len() == 6);
+        let back = LshIndex::from_bytes(&idx.to_bytes()).unwrap();
+        assert!(!back.keys_are_slots());
+        assert_eq!(back.key_of(6), Some(Key::Int(2)));
+    }
+
+    #[test]
+    fn batches_with_empty_signatures_keep_every_band_hash_in_place() {
+        let sig = |v: u32| vec![v, v + 1, v + 2, v + 3];
+        let empty = vec![u32::MAX; 4];
+        assert!(is_empty_signature(&empty));
+        let mut idx = LshIndex::new(4, 2, 2).unwrap();
+        let batch = [sig(1), empty.clone(), sig(10), empty.clone(), sig(20)].concat();
+        idx.insert_many((0..5).map(Key::Int).collect(), &batch)
+            .unwrap();
+        assert_eq!(idx.len(), 5);
+        for (slot, v) in [(0, 1), (2, 10), (4, 20)] {
+            assert_eq!(idx.query_slots(&sig(v)).unwrap(), vec![slot]);
+            assert_eq!(idx.band_hashes(&sig(v)).unwrap().len(), 2);
+        }
+        assert!(idx.query_slots(&empty).unwrap().is_empty());
+        let c = idx.query_many_slots(&batch).unwrap();
+        assert_eq!(c.len(), 5);
+        assert_eq!(
+            (c.get(0), c.get(1), c.get(2)),
+            (&[0][..], &[][..], &[2][..])
+        );
+        // Rows freed by removal are reused by the next batch.
+        idx.remove(&Key::Int(2)).unwrap();
+        idx.insert_many(
+            vec![Key::Str("x".into()), Key::Int(7)],
+            &[sig(30), sig(10)].concat(),
+        )
+        .unwrap();
+        assert_eq!(idx.query_slots(&sig(10)).unwrap(), vec![6]);
+        assert_eq!(idx.query_slots(&sig(30)).unwrap(), vec![5]);
+        assert_eq!(idx.query_slots(&sig(20)).unwrap(), vec![4]);
+        let back = LshIndex::from_bytes(&idx.to_bytes()).unwrap();
+        assert_eq!(
+            back.query_many_slots(&batch).unwrap(),
+            idx.query_many_slots(&batch).unwrap()
+        );
+    }
 
     #[test]
     fn params_match_datasketch_for_common_thresholds() {
