@@ -28,8 +28,11 @@ mod texts;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Freed memory goes back to the system at once rather than after 10 ms, so that a large index or
     // snapshot leaves no idle heap behind in the process's resident size.
-    // SAFETY: setting an allocator option is allowed at any time; the index is pinned above.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    // (MIMALLOC_PURGE_DELAY in the environment still decides when set.)
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: setting an allocator option is allowed at any time; the index is pinned above.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     minhash::register(m)?;
