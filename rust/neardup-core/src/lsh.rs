@@ -476,7 +476,7 @@ impl LshIndex {
     }
 
     /// [`LshIndex::hash_into`] for `out.len()` bands of `rows` rows, borrowing nothing of the index.
-    fn hash_bands(rows: usize, sig: &[u32], out: &mut [u64]) -> bool {
+    pub(crate) fn hash_bands(rows: usize, sig: &[u32], out: &mut [u64]) -> bool {
         if is_empty_signature(sig) {
             return false;
         }

@@ -23,8 +23,8 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::verify_pairs;
 use crate::error::Result;
-use crate::lsh::{check_threshold, optimal_params};
-use crate::minhash::{is_empty_signature, MinHasher};
+use crate::lsh::{check_threshold, optimal_params, LshIndex};
+use crate::minhash::MinHasher;
 use crate::shingle::ShingleConfig;
 
 /// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
@@ -182,24 +182,20 @@ pub fn duplicate_pairs<S: AsRef<str> + Sync>(
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {
+        // Every member's band keys at once (an empty text has none: it is nobody's duplicate).
+        let mut keys = vec![0u64; members.len() * bands];
+        let mut live = vec![false; members.len()];
+        keys.par_chunks_mut(bands)
+            .zip(live.par_iter_mut())
+            .zip(members.par_iter())
+            .for_each(|((k, l), &u)| *l = LshIndex::hash_bands(rows, sig(u), k));
         let mut pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
-                let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(members.len());
-                let mut bytes: Vec<u8> = Vec::with_capacity(rows * 4);
-                for (i, &u) in members.iter().enumerate() {
-                    let s = sig(u);
-                    if is_empty_signature(s) {
-                        continue; // an empty text is nobody's duplicate
-                    }
-                    bytes.clear();
-                    bytes.extend(
-                        s[band * rows..(band + 1) * rows]
-                            .iter()
-                            .flat_map(|v| v.to_le_bytes()),
-                    );
-                    keyed.push((xxh3_64_with_seed(&bytes, band as u64), i as u32));
-                }
+                let mut keyed: Vec<(u64, u32)> = (0..members.len())
+                    .filter(|&i| live[i])
+                    .map(|i| (keys[i * bands + band], i as u32))
+                    .collect();
                 keyed.sort_unstable();
                 let mut local = Vec::new();
                 for run in keyed.chunk_by(|x, y| x.0 == y.0) {

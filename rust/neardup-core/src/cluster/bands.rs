@@ -16,11 +16,10 @@
 //! Documents whose shingle set is empty have no keys and join no bucket: they are near-duplicates of nothing.
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::error::{invalid, Error, Result};
 use crate::lsh::optimal_params;
-use crate::minhash::{is_empty_signature, MinHasher};
+use crate::minhash::MinHasher;
 
 /// Weights of the false-positive and false-negative areas when choosing `(b, r)` for clustering. Every
 /// candidate is verified on its exact Jaccard, so a false positive costs one verification and a false
@@ -50,25 +49,8 @@ impl Banding {
 
     /// Writes the `bands` keys of `sig` into `out`; false (and `out` untouched) for an empty-set signature.
     pub fn keys_into(&self, sig: &[u32], out: &mut [u64]) -> bool {
-        if is_empty_signature(sig) {
-            return false;
-        }
-        let mut bytes = [0u8; 4 * 64];
-        let mut heap = Vec::new();
-        let buf: &mut [u8] = if self.rows <= 64 {
-            &mut bytes[..self.rows * 4]
-        } else {
-            heap.resize(self.rows * 4, 0);
-            &mut heap
-        };
-        for (band, key) in out.iter_mut().enumerate().take(self.bands) {
-            let rows = &sig[band * self.rows..(band + 1) * self.rows];
-            for (chunk, v) in buf.chunks_exact_mut(4).zip(rows) {
-                chunk.copy_from_slice(&v.to_le_bytes());
-            }
-            *key = xxh3_64_with_seed(buf, band as u64);
-        }
-        true
+        // One implementation for both: the band keys here and the LSH index's bucket hashes must agree.
+        crate::lsh::LshIndex::hash_bands(self.rows, sig, &mut out[..self.bands])
     }
 }
 
