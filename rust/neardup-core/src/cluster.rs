@@ -17,7 +17,7 @@ pub mod verify;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::lsh::{check_threshold, LshIndex};
+use crate::lsh::check_threshold;
 use crate::minhash::MinHasher;
 use crate::shingle::{jaccard_sorted, ShingleConfig};
 
@@ -99,33 +99,12 @@ pub fn dedup<S: AsRef<str> + Sync>(
     hasher: &MinHasher,
     threshold: f64,
 ) -> Result<DedupOutput> {
-    check_threshold(threshold)?;
-    let k = hasher.num_perm;
-    let sigs = hasher.signatures(texts);
-    let mut index = LshIndex::with_threshold(threshold, k, (0.5, 0.5))?;
-    let keys = (0..texts.len() as i64).map(crate::lsh::Key::Int).collect();
-    index.insert_many(keys, &sigs)?;
-    let candidates = index.candidate_pairs();
-    // Exact shingle sets only for the texts that take part in a candidate pair: usually a small share.
-    let mut involved: Vec<u32> = candidates.iter().flat_map(|&(a, b)| [a, b]).collect();
-    involved.sort_unstable();
-    involved.dedup();
-    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); texts.len()];
-    let computed: Vec<(u32, Vec<u64>)> = involved
-        .par_iter()
-        .map(|&i| (i, shingles.shingle_set(texts[i as usize].as_ref())))
-        .collect();
-    for (i, set) in computed {
-        sets[i as usize] = set;
-    }
-    let sims = verify_pairs(&sets, &candidates);
+    // The same candidates and verification as the within-snapshot duplicates of reconciliation.
+    let (pairs, _) =
+        crate::reconcile::duplicate_pairs(texts, &[] as &[S], shingles, hasher, threshold)?;
     let mut uf = UnionFind::new(texts.len());
-    let mut pairs = Vec::new();
-    for (&(a, b), &s) in candidates.iter().zip(&sims) {
-        if s >= threshold {
-            uf.union(a, b);
-            pairs.push((a, b, s));
-        }
+    for &(a, b, _) in &pairs {
+        uf.union(a, b);
     }
     Ok(DedupOutput {
         pairs,

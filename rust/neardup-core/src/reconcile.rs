@@ -25,6 +25,7 @@ use crate::cluster::verify_pairs;
 use crate::error::Result;
 use crate::lsh::{check_threshold, optimal_params, LshIndex};
 use crate::minhash::MinHasher;
+use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 
 /// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
@@ -47,11 +48,6 @@ impl Hasher for StrHasher {
 
 pub(crate) type StrMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<StrHasher>>;
 
-/// Python's `str.isspace()` on ASCII: the C0 separators 0x1C..0x1F count as whitespace there.
-fn python_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
-}
-
 /// The normalised title of a plain-ASCII title without LaTeX (`\`, `{`, `}`, `$`), or `None` when the
 /// title needs the full definition. On such titles NFKC is the identity and casefolding is lowercasing;
 /// every ASCII punctuation mark and symbol (Unicode P* and S*) and whitespace becomes a word break.
@@ -67,7 +63,7 @@ pub fn normalize_title_ascii(title: &str) -> Option<String> {
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut pending_space = false;
     for &b in bytes {
-        if b.is_ascii_punctuation() || python_space(b) {
+        if b.is_ascii_punctuation() || is_py_space(char::from(b)) {
             pending_space = !out.is_empty();
         } else {
             if pending_space {

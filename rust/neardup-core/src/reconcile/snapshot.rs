@@ -5,6 +5,7 @@
 //! Where Python decides by judgement rather than rule (several entries sharing one key or title, resolved
 //! by `reconcile._agreement`), [`compare`] returns `None` and the caller takes the Python path.
 
+use crate::cluster::UnionFind;
 use crate::diff::{diff_many, Cleanup, DiffResult, Unit};
 use crate::error::Result;
 use crate::minhash::{MinHasher, Scheme};
@@ -251,28 +252,7 @@ pub fn compare<'a>(
 /// their keys differ) or a near-identical text (unless their keys differ); each group's similarity is
 /// its weakest link, groups ordered by members.
 fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f64)]) -> Vec<Group> {
-    use std::collections::HashMap;
-    let n = records.len();
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut weakest = vec![1.0f64; n];
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            let p = parent[x as usize];
-            parent[x as usize] = parent[p as usize];
-            x = p;
-        }
-        x
-    }
-    let mut linked = vec![false; n];
-    let mut union = |a: u32, b: u32, sim: f64| {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-        let low = sim.min(weakest[ra as usize]).min(weakest[rb as usize]);
-        let (lo, hi) = (ra.min(rb), ra.max(rb));
-        parent[hi as usize] = lo;
-        weakest[lo as usize] = low;
-        linked[a as usize] = true;
-        linked[b as usize] = true;
-    };
+    let mut links: Vec<(u32, u32, f64)> = Vec::new();
     let mut first_key: StrMap<u32> = StrMap::default();
     let mut first_title: StrMap<u32> = StrMap::default();
     for (p, (r, t)) in records.iter().zip(titles).enumerate() {
@@ -280,36 +260,39 @@ fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f6
         if let Some(k) = &r.key {
             let seen = *first_key.entry(k).or_insert(p);
             if seen != p {
-                union(seen, p, 1.0);
+                links.push((seen, p, 1.0));
             }
         }
         if !t.is_empty() {
             let seen = *first_title.entry(t).or_insert(p);
             if seen != p && !keys_differ(&records[seen as usize].key, &r.key) {
-                union(seen, p, 1.0);
+                links.push((seen, p, 1.0));
             }
         }
     }
-    for &(a, b, s) in near {
-        if !keys_differ(&records[a as usize].key, &records[b as usize].key) {
-            union(a, b, s);
-        }
+    links
+        .extend(near.iter().filter(|&&(a, b, _)| {
+            !keys_differ(&records[a as usize].key, &records[b as usize].key)
+        }));
+    let mut uf = UnionFind::new(records.len());
+    for &(a, b, _) in &links {
+        uf.union(a, b);
     }
-    let mut groups: HashMap<u32, Vec<u32>> = HashMap::new();
-    for x in 0..n as u32 {
-        if linked[x as usize] {
-            let r = find(&mut parent, x);
-            groups.entry(r).or_default().push(x);
-        }
+    // A group's similarity is its weakest link.
+    let mut weakest = vec![1.0f64; records.len()];
+    for &(a, _, s) in &links {
+        let root = uf.find(a) as usize;
+        weakest[root] = weakest[root].min(s);
     }
-    let mut out: Vec<Group> = groups
+    // Groups come ordered by first member, which for disjoint groups is the order of their members.
+    uf.groups()
         .into_iter()
-        .filter(|(_, ms)| ms.len() > 1)
-        .map(|(r, members)| Group {
-            members,
-            similarity: weakest[r as usize],
+        .map(|members| {
+            let similarity = weakest[uf.find(members[0]) as usize];
+            Group {
+                members,
+                similarity,
+            }
         })
-        .collect();
-    out.sort_by(|a, b| a.members.cmp(&b.members));
-    out
+        .collect()
 }
