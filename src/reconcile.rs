@@ -11,6 +11,7 @@ use neardup_core::minhash::{MinHasher, Scheme};
 use neardup_core::reconcile::{self, json, snapshot};
 use neardup_core::records::{file, RecordSpec};
 use neardup_core::shingle::ShingleConfig;
+use neardup_core::trace::Phases;
 
 use crate::errors::{detached, to_py};
 use crate::texts::{texts, Text};
@@ -151,6 +152,7 @@ fn _diff_jsonl(
     int_max_str_digits: usize,
 ) -> PyResult<Option<(Py<PyBytes>, bool)>> {
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
+    let mut phases = Phases::start();
     let read = py.detach(|| {
         let (a, b) = rayon::join(
             || file::read_records(&old_path, &spec),
@@ -164,6 +166,7 @@ fn _diff_jsonl(
     let Some((old, new)) = read else {
         return Ok(None);
     };
+    phases.done("read records");
     let ascii = |rs: &[file::Record]| -> Vec<Option<String>> {
         rs.par_iter()
             .map(|r| reconcile::normalize_title_ascii(r.title()))
@@ -180,6 +183,7 @@ fn _diff_jsonl(
             .collect()
     };
     let (old_titles, new_titles) = (finish(&old, old_fast)?, finish(&new, new_fast)?);
+    phases.done("normalise titles");
     let opts = snapshot::Options {
         threshold,
         duplicate_threshold,
@@ -195,14 +199,20 @@ fn _diff_jsonl(
             format: "jsonl",
             records,
         };
+        let mut phases = Phases::start();
         let text = json::render(
             &outcome,
             source(old_name, &old),
             source(new_name, &new),
             threshold,
         );
+        phases.done("render json");
         Ok(Some((text, outcome.has_differences())))
     })?;
+    phases.done("compare and render");
     drop((old, new, old_titles, new_titles)); // before the report's copy into Python
-    Ok(report.map(|(text, differ)| (PyBytes::new(py, text.as_bytes()).unbind(), differ)))
+    phases.done("free records");
+    let out = report.map(|(text, differ)| (PyBytes::new(py, text.as_bytes()).unbind(), differ));
+    phases.done("copy report");
+    Ok(out)
 }

@@ -28,5 +28,6 @@ pub mod near;
 pub mod reconcile;
 pub mod records;
 pub mod shingle;
+pub mod trace;
 
 pub use error::{Error, Result};

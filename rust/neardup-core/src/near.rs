@@ -29,6 +29,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::error::{invalid, Result};
 use crate::lsh::IdHashMap;
 use crate::shingle::{combine_hashes, for_each_word, normalize};
+use crate::trace::Phases;
 
 const UNIGRAM_SEED: u64 = 0x756e_6967_7261_6d31;
 const BIGRAM_SEED: u64 = 0x6269_6772_616d_3232;
@@ -260,14 +261,19 @@ pub fn cross_pairs<S: AsRef<str> + Sync>(
     threshold: f64,
 ) -> Result<Vec<Pair>> {
     check_threshold(threshold)?;
+    let mut phases = Phases::start();
     let lsets: Vec<Vec<u64>> = left.par_iter().map(|t| features(t.as_ref())).collect();
     let rsets: Vec<Vec<u64>> = right.par_iter().map(|t| features(t.as_ref())).collect();
+    phases.done("near: features");
     let split = lsets.len();
     let mut all = lsets;
     all.extend(rsets);
     let mut w = weigh(all);
     let rw = w.split_off(split);
-    Ok(scored_pairs(&w, &rw, threshold, false))
+    phases.done("near: weights");
+    let pairs = scored_pairs(&w, &rw, threshold, false);
+    phases.done("near: scored pairs");
+    Ok(pairs)
 }
 
 /// Scored pairs `(a, b, score)` with `a < b` inside one collection, best first.

@@ -13,6 +13,7 @@ use crate::near;
 use crate::records::file::Record;
 use crate::records::py_collapse;
 use crate::shingle::ShingleConfig;
+use crate::trace::Phases;
 
 use super::{duplicate_pairs, match_identities, StrMap};
 
@@ -99,6 +100,7 @@ pub fn compare<'a>(
     new_titles: &'a [String],
     opts: Options,
 ) -> Result<Option<Outcome>> {
+    let mut phases = Phases::start();
     let mut old_left = vec![true; old.len()];
     let mut new_left = vec![true; new.len()];
     // (old, new, how, near score)
@@ -135,6 +137,7 @@ pub fn compare<'a>(
             new_left[j as usize] = false;
         }
     }
+    phases.done("exact matches");
     if opts.near {
         let ol: Vec<u32> = (0..old.len() as u32)
             .filter(|&i| old_left[i as usize])
@@ -161,6 +164,7 @@ pub fn compare<'a>(
         }
     }
 
+    phases.done("near matches");
     // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
     let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
     let mut inputs: Vec<(&str, &str)> = Vec::new();
@@ -194,6 +198,7 @@ pub fn compare<'a>(
         }
     }
 
+    phases.done("diffs");
     let mut unchanged = Vec::new();
     let mut changed = Vec::new();
     for (k, (i, j, how, score)) in pairs.into_iter().enumerate() {
@@ -234,6 +239,7 @@ pub fn compare<'a>(
         &hasher,
         opts.duplicate_threshold,
     )?;
+    phases.done("duplicate pairs");
     Ok(Some(Outcome {
         unchanged,
         changed,
