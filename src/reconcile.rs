@@ -88,12 +88,12 @@ fn _duplicate_pairs(
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(num_perm, cfg, Scheme::Oph).map_err(to_py)?;
     detached(py, || {
-        let join = |t: &[Text], a: &[Text]| -> Vec<String> {
-            t.par_iter()
-                .zip(a.par_iter())
-                .map(|(t, a)| [t.as_ref(), a.as_ref()].join("\n"))
+        fn join<'t>(t: &'t [Text], a: &'t [Text]) -> Vec<(&'t str, &'t str)> {
+            t.iter()
+                .zip(a)
+                .map(|(t, a)| (t.as_ref(), a.as_ref()))
                 .collect()
-        };
+        }
         let (old, new) = (join(&ot, &oa), join(&nt, &na));
         reconcile::duplicate_pairs(&old, &new, cfg, &hasher, threshold)
     })
@@ -154,14 +154,18 @@ fn _diff_jsonl(
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
     let mut phases = Phases::start();
     let read = py.detach(|| {
+        let (a, b) = rayon::join(|| file::map(&old_path), || file::map(&new_path));
+        Some((a.ok()?, b.ok()?)) // unreadable: the Python reader says why
+    });
+    let Some((old_data, new_data)) = read else {
+        return Ok(None);
+    };
+    let read = py.detach(|| {
         let (a, b) = rayon::join(
-            || file::read_records(&old_path, &spec),
-            || file::read_records(&new_path, &spec),
+            || file::read_records(&old_data, &spec),
+            || file::read_records(&new_data, &spec),
         );
-        match (a, b) {
-            (Ok(Some(a)), Ok(Some(b))) => Some((a, b)),
-            _ => None, // unreadable or not for this path: the Python reader says why
-        }
+        Some((a?, b?)) // some record is not for this path
     });
     let Some((old, new)) = read else {
         return Ok(None);
@@ -211,6 +215,7 @@ fn _diff_jsonl(
     })?;
     phases.done("compare and render");
     drop((old, new, old_titles, new_titles)); // before the report's copy into Python
+    drop((old_data, new_data));
     phases.done("free records");
     let out = report.map(|(text, differ)| (PyBytes::new(py, text.as_bytes()).unbind(), differ));
     phases.done("copy report");

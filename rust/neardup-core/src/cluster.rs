@@ -100,8 +100,8 @@ pub fn dedup<S: AsRef<str> + Sync>(
     threshold: f64,
 ) -> Result<DedupOutput> {
     // The same candidates and verification as the within-snapshot duplicates of reconciliation.
-    let (pairs, _) =
-        crate::reconcile::duplicate_pairs(texts, &[] as &[S], shingles, hasher, threshold)?;
+    let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+    let (pairs, _) = crate::reconcile::duplicate_pairs(&texts, &[], shingles, hasher, threshold)?;
     let mut uf = UnionFind::new(texts.len());
     for &(a, b, _) in &pairs {
         uf.union(a, b);

@@ -16,7 +16,7 @@ pub mod json;
 pub mod snapshot;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -25,7 +25,6 @@ use crate::cluster::verify_pairs;
 use crate::error::Result;
 use crate::lsh::{check_threshold, optimal_params, LshIndex};
 use crate::minhash::MinHasher;
-use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 
 /// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
@@ -48,34 +47,50 @@ impl Hasher for StrHasher {
 
 pub(crate) type StrMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<StrHasher>>;
 
+/// What [`normalize_title_ascii`] makes of each ASCII byte: [`BREAK`] for punctuation, symbols and
+/// whitespace, [`LATEX`] for the bytes that need the full definition, else the lower-cased byte.
+static TITLE_BYTE: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if matches!(c, b'\\' | b'{' | b'}' | b'$') {
+            LATEX
+        } else if c.is_ascii_punctuation() || matches!(c, b'\t'..=b'\r' | 0x1c..=b' ') {
+            BREAK
+        } else {
+            c.to_ascii_lowercase()
+        };
+        b += 1;
+    }
+    t
+};
+const BREAK: u8 = 0x80;
+const LATEX: u8 = 0x81;
+
 /// The normalised title of a plain-ASCII title without LaTeX (`\`, `{`, `}`, `$`), or `None` when the
 /// title needs the full definition. On such titles NFKC is the identity and casefolding is lowercasing;
-/// every ASCII punctuation mark and symbol (Unicode P* and S*) and whitespace becomes a word break.
+/// every ASCII punctuation mark and symbol (Unicode P* and S*) and whitespace (`str.isspace`) becomes a
+/// word break. One table lookup a byte: this runs on every title of both snapshots.
 pub fn normalize_title_ascii(title: &str) -> Option<String> {
-    let bytes = title.as_bytes();
-    if !title.is_ascii()
-        || bytes
-            .iter()
-            .any(|b| matches!(b, b'\\' | b'{' | b'}' | b'$'))
-    {
-        return None;
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut out: Vec<u8> = Vec::with_capacity(title.len());
     let mut pending_space = false;
-    for &b in bytes {
-        if b.is_ascii_punctuation() || is_py_space(char::from(b)) {
-            pending_space = !out.is_empty();
-        } else {
-            if pending_space {
-                out.push(b' ');
-                pending_space = false;
+    for &b in title.as_bytes() {
+        let m = *TITLE_BYTE.get(usize::from(b))?; // non-ASCII: None
+        match m {
+            LATEX => return None,
+            BREAK => pending_space = !out.is_empty(),
+            _ => {
+                if pending_space {
+                    out.push(b' ');
+                    pending_space = false;
+                }
+                out.push(m);
             }
-            out.push(b.to_ascii_lowercase());
         }
     }
     // Only ASCII bytes were pushed, so this cannot fail.
-    let out = String::from_utf8(out).ok()?;
-    Some(out)
+    String::from_utf8(out).ok()
 }
 
 /// Entries of two snapshots sharing an identity.
@@ -146,12 +161,57 @@ pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityM
 /// A verified pair inside one collection: `(a, b, jaccard)` with `a < b`.
 pub type Pair = (u32, u32, f64);
 
+/// A text as duplicate detection reads it: one string, or a record's title and abstract, read as
+/// `title + "\n" + abstract` without being joined in memory for longer than it takes to shingle it.
+pub trait Joined: Hash + Eq + Sync {
+    /// The text: `self` itself when it is one string, else written into `buf`.
+    fn text<'b>(&'b self, buf: &'b mut String) -> &'b str;
+}
+
+impl Joined for &str {
+    fn text<'b>(&'b self, _: &'b mut String) -> &'b str {
+        self
+    }
+}
+
+impl Joined for (&str, &str) {
+    fn text<'b>(&'b self, buf: &'b mut String) -> &'b str {
+        buf.clear();
+        buf.push_str(self.0);
+        buf.push('\n');
+        buf.push_str(self.1);
+        buf
+    }
+}
+
+/// Distinct texts signed per round: their joined copies live in buffers reused from round to round.
+const SIGN_ROUND: usize = 4096;
+
+/// Signatures (row-major, `hasher.num_perm` a row) of `texts`.
+fn signatures<T: Joined>(hasher: &MinHasher, texts: &[&T]) -> Vec<u32> {
+    let k = hasher.num_perm;
+    let mut sigs = vec![0u32; texts.len() * k];
+    let mut bufs: Vec<String> = vec![String::new(); SIGN_ROUND.min(texts.len())];
+    for (round, out) in texts
+        .chunks(SIGN_ROUND)
+        .zip(sigs.chunks_mut(SIGN_ROUND * k))
+    {
+        let views: Vec<&str> = round
+            .par_iter()
+            .zip(bufs.par_iter_mut())
+            .map(|(t, buf)| t.text(buf))
+            .collect();
+        out.copy_from_slice(&hasher.signatures(&views));
+    }
+    sigs
+}
+
 /// Near-duplicate pairs inside `old` and inside `new` (each list sorted): pairs sharing an LSH band of
 /// their signatures (bands and rows by the equal-weight rule for `threshold`) whose exact shingle
 /// Jaccard is at least `threshold`. Distinct texts are signed once for both collections.
-pub fn duplicate_pairs<S: AsRef<str> + Sync>(
-    old: &[S],
-    new: &[S],
+pub fn duplicate_pairs<T: Joined>(
+    old: &[T],
+    new: &[T],
     shingles: ShingleConfig,
     hasher: &MinHasher,
     threshold: f64,
@@ -160,12 +220,11 @@ pub fn duplicate_pairs<S: AsRef<str> + Sync>(
     let k = hasher.num_perm;
     let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
     // Distinct texts, numbered in order of first appearance (old, then new).
-    let mut ids: StrMap<u32> = StrMap::default();
+    let mut ids: HashMap<&T, u32, BuildHasherDefault<StrHasher>> = HashMap::default();
     ids.reserve(old.len() + new.len());
-    let mut distinct: Vec<&str> = Vec::new();
+    let mut distinct: Vec<&T> = Vec::new();
     let mut all_ids: Vec<u32> = Vec::with_capacity(old.len() + new.len());
     for t in old.iter().chain(new) {
-        let t: &str = t.as_ref();
         let id = *ids.entry(t).or_insert_with(|| {
             distinct.push(t);
             distinct.len() as u32 - 1
@@ -174,7 +233,7 @@ pub fn duplicate_pairs<S: AsRef<str> + Sync>(
     }
     let (old_ids, new_ids) = all_ids.split_at(old.len());
     drop(ids);
-    let sigs = hasher.signatures(&distinct);
+    let sigs = signatures(hasher, &distinct);
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {
@@ -230,7 +289,9 @@ pub fn duplicate_pairs<S: AsRef<str> + Sync>(
     let mut sets: Vec<Vec<u64>> = vec![Vec::new(); distinct.len()];
     let computed: Vec<(u32, Vec<u64>)> = involved
         .par_iter()
-        .map(|&u| (u, shingles.shingle_set(distinct[u as usize])))
+        .map_init(String::new, |buf, &u| {
+            (u, shingles.shingle_set(distinct[u as usize].text(buf)))
+        })
         .collect();
     for (u, set) in computed {
         sets[u as usize] = set;
@@ -283,8 +344,30 @@ mod tests {
         assert_eq!(m.groups, vec![(vec![1, 3], vec![0])]);
     }
 
+    /// The pairs of one side by the plain route: an LSH index of that side's signatures, its candidate
+    /// pairs, exact Jaccard of the shingle sets.
+    fn reference_pairs(texts: &[String], cfg: ShingleConfig, hasher: &MinHasher) -> Vec<Pair> {
+        let (bands, rows) = optimal_params(0.8, hasher.num_perm, 0.5, 0.5).unwrap();
+        let mut index = LshIndex::new(hasher.num_perm, bands, rows).unwrap();
+        let keys = (0..texts.len() as i64).map(crate::lsh::Key::Int).collect();
+        index.insert_many(keys, &hasher.signatures(texts)).unwrap();
+        index
+            .candidate_pairs()
+            .into_iter()
+            .filter_map(|(a, b)| {
+                let (x, y) = (
+                    cfg.shingle_set(&texts[a as usize]),
+                    cfg.shingle_set(&texts[b as usize]),
+                );
+                let inter = x.iter().filter(|h| y.binary_search(h).is_ok()).count();
+                let j = inter as f64 / (x.len() + y.len() - inter) as f64;
+                (j >= 0.8).then_some((a, b, j))
+            })
+            .collect()
+    }
+
     #[test]
-    fn duplicate_pairs_match_dedup_on_each_side() {
+    fn duplicate_pairs_are_the_verified_lsh_candidates_of_each_side() {
         let base =
             "we study near duplicate detection with minhash and lsh on paper abstracts today";
         let old = vec![
@@ -302,9 +385,43 @@ mod tests {
         ];
         let cfg = ShingleConfig::default();
         let hasher = MinHasher::new(64, cfg, Scheme::Oph).unwrap();
-        let (o, n) = duplicate_pairs(&old, &new, cfg, &hasher, 0.8).unwrap();
-        assert_eq!(o, dedup(&old, cfg, &hasher, 0.8).unwrap().pairs);
-        assert_eq!(n, dedup(&new, cfg, &hasher, 0.8).unwrap().pairs);
+        let (o, n) = duplicate_pairs(&view_of(&old), &view_of(&new), cfg, &hasher, 0.8).unwrap();
+        assert_eq!(o, reference_pairs(&old, cfg, &hasher));
+        assert_eq!(n, reference_pairs(&new, cfg, &hasher));
         assert_eq!(n.len(), 3);
+        assert_eq!(o, dedup(&old, cfg, &hasher, 0.8).unwrap().pairs);
+    }
+
+    #[test]
+    fn titles_and_abstracts_read_as_their_joined_text() {
+        let parts = [
+            (
+                "Near duplicates",
+                "we study near duplicate detection with minhash and lsh",
+            ),
+            (
+                "Near Duplicates!",
+                "we study near duplicate detection with minhash and lsh",
+            ),
+            ("Other", "an entirely different text about protein folding"),
+            ("", ""),
+        ];
+        // More texts than one signing round holds, so that buffers are reused across rounds.
+        let many: Vec<(&str, &str)> = parts.iter().cycle().take(SIGN_ROUND + 7).copied().collect();
+        let joined: Vec<String> = many.iter().map(|(t, a)| format!("{t}\n{a}")).collect();
+        let cfg = ShingleConfig::default();
+        let hasher = MinHasher::new(64, cfg, Scheme::Oph).unwrap();
+        let refs: Vec<&(&str, &str)> = many.iter().collect();
+        assert_eq!(signatures(&hasher, &refs), hasher.signatures(&joined));
+        let (head, tail) = many.split_at(9);
+        let (jh, jt) = joined.split_at(9);
+        assert_eq!(
+            duplicate_pairs(head, tail, cfg, &hasher, 0.8).unwrap(),
+            duplicate_pairs(&view_of(jh), &view_of(jt), cfg, &hasher, 0.8).unwrap()
+        );
+    }
+
+    fn view_of(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
     }
 }

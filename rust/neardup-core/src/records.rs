@@ -87,7 +87,7 @@ impl RecordSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fields<'a> {
     /// Whitespace collapsed, never empty.
-    pub title: String,
+    pub title: Cow<'a, str>,
     /// Stripped; "" when absent or null.
     pub abstract_text: Cow<'a, str>,
     pub key: Option<String>,
@@ -245,7 +245,8 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         None => pick(members, &TITLE_FIELDS)?,
     };
     let title = match value(members[title_at].1)? {
-        Value::Str(text) => py_collapse(&text),
+        Value::Str(Cow::Borrowed(text)) => py_collapse(text),
+        Value::Str(Cow::Owned(text)) => Cow::Owned(py_collapse(&text).into_owned()),
         _ => return None,
     };
     if title.is_empty() {

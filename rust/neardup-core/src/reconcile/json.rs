@@ -3,6 +3,7 @@
 //! ensure_ascii=False)` plus a newline. So keys are sorted, separators are `", "` and `": "`, strings
 //! escape only `"`, `\` and control characters, and floats are spelled as Python's `repr`.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::records::file::Record;
@@ -18,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Source<'a> {
     pub path: &'a str,
     pub format: &'a str,
-    pub records: &'a [Record],
+    pub records: &'a [Record<'a>],
 }
 
 /// A JSON string as Python's `json` encoder writes it with `ensure_ascii=False`.
@@ -129,7 +130,7 @@ fn entry(out: &mut String, r: &Record, position: u32) {
     out.push_str("{\"abstract\": ");
     string(out, r.abstract_text());
     out.push_str(", \"authors\": null, \"authors_count\": null, \"extra\": {");
-    let mut extra: Vec<&(String, Scalar<'static>)> = r.extra.iter().collect();
+    let mut extra: Vec<&(Cow<str>, Scalar)> = r.extra.iter().collect();
     extra.sort_by(|a, b| a.0.cmp(&b.0));
     for (n, (name, value)) in extra.into_iter().enumerate() {
         if n > 0 {

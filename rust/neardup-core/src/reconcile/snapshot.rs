@@ -5,6 +5,10 @@
 //! Where Python decides by judgement rather than rule (several entries sharing one key or title, resolved
 //! by `reconcile._agreement`), [`compare`] returns `None` and the caller takes the Python path.
 
+use std::borrow::Cow;
+
+use rayon::prelude::*;
+
 use crate::cluster::UnionFind;
 use crate::diff::{diff_many, Cleanup, DiffResult, Unit};
 use crate::error::Result;
@@ -146,8 +150,8 @@ pub fn compare<'a>(
             .filter(|&j| new_left[j as usize])
             .collect();
         if !ol.is_empty() && !nl.is_empty() {
-            let lt: Vec<&str> = ol.iter().map(|&i| old[i as usize].text()).collect();
-            let rt: Vec<&str> = nl.iter().map(|&j| new[j as usize].text()).collect();
+            let lt: Vec<String> = ol.par_iter().map(|&i| old[i as usize].joined()).collect();
+            let rt: Vec<String> = nl.par_iter().map(|&j| new[j as usize].joined()).collect();
             // Best first; the greedy assignment skips pairs whose keys say they differ.
             for (a, b, s) in near::cross_pairs(&lt, &rt, opts.threshold)? {
                 let (i, j) = (ol[a as usize], nl[b as usize]);
@@ -167,10 +171,10 @@ pub fn compare<'a>(
     phases.done("near matches");
     // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
     let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
-    let mut inputs: Vec<(&str, &str)> = Vec::new();
+    let mut inputs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
     for (k, &(i, j, _, score)) in pairs.iter().enumerate() {
         let (a, b) = (&old[i as usize], &new[j as usize]);
-        if a.text() == b.text() {
+        if a.parts() == b.parts() {
             continue;
         }
         let before = jobs.len();
@@ -180,15 +184,17 @@ pub fn compare<'a>(
         ] {
             if x != y && py_collapse(x) != py_collapse(y) {
                 jobs.push((k, Some(name)));
-                inputs.push((x, y));
+                inputs.push((x.into(), y.into()));
             }
         }
         if score.is_none() && jobs.len() > before {
             jobs.push((k, None));
-            inputs.push((a.text(), b.text()));
+            inputs.push((a.joined().into(), b.joined().into()));
         }
     }
-    let diffs = diff_many(&inputs, Unit::Word, Cleanup::Semantic);
+    let views: Vec<(&str, &str)> = inputs.iter().map(|(x, y)| (&**x, &**y)).collect();
+    let diffs = diff_many(&views, Unit::Word, Cleanup::Semantic);
+    drop(inputs);
     let mut fields: Vec<Vec<FieldDiff>> = vec![Vec::new(); pairs.len()];
     let mut whole: Vec<Option<f64>> = vec![None; pairs.len()];
     for ((k, name), d) in jobs.into_iter().zip(diffs) {
@@ -229,7 +235,7 @@ pub fn compare<'a>(
     unchanged.sort_by_key(|m| m.old);
     changed.sort_by_key(|m| m.old);
 
-    let texts = |rs: &'a [Record]| rs.iter().map(Record::text).collect::<Vec<_>>();
+    let texts = |rs: &'a [Record]| rs.iter().map(Record::parts).collect::<Vec<_>>();
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
     let (old_near, new_near) = duplicate_pairs(

@@ -1,134 +1,126 @@
-//! A whole JSON Lines snapshot read from a file into owned records, for the all-Rust `neardup diff` path.
+//! A whole JSON Lines snapshot read from a file into records, for the all-Rust `neardup diff` path.
 //!
-//! It reads as the Python reader does (`neardup.formats.jsonl.read`): batches of a few MB of whole lines,
-//! a UTF-8 BOM dropped before the first line, blank lines skipped. It only succeeds when every record is
-//! one the core builds entirely by itself (title, abstract, key, version and scalar extras); on anything
-//! else (a line Python must judge, fields Python interprets such as authors or versions, an empty file)
-//! it returns `None` and the caller takes the Python path, which reads the same file with the same result
-//! or reports the precise error.
+//! The file is memory-mapped ([`map`]) and records borrow their title, abstract and extra strings from the
+//! mapping unless the text needs decoding (JSON escapes, whitespace to collapse): a snapshot costs its
+//! page-cache pages plus a few dozen bytes a record, not a second copy of itself in the heap.
+//!
+//! It reads as the Python reader does (`neardup.formats.jsonl.read`): whole lines, a UTF-8 BOM dropped
+//! before the first line, blank lines skipped. It only succeeds when every record is one the core builds
+//! entirely by itself (title, abstract, key, version and scalar extras); on anything else (a line Python
+//! must judge, fields Python interprets such as authors or versions, an empty file) it returns `None` and
+//! the caller takes the Python path, which reads the same file with the same result or reports the
+//! precise error.
 
+use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
+use std::ops::Deref;
 use std::path::Path;
 
 use super::{read_jsonl, Parsed, RecordSpec, Scalar};
 
-/// Bytes read at a time (as `jsonl.BATCH_SIZE`).
+/// Bytes parsed per batch: whole lines, a batch's parsed fields are turned into records before the next.
 const BATCH: usize = 4 << 20;
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// One record of a snapshot, owning its text: the fields of a Python `Entry` built by the core (every
-/// other entry field is None). Title and abstract are stored as one `title + "\n" + abstract` string,
-/// the text that near matching and duplicate detection read, so that it exists once.
+/// One record of a snapshot: the fields of a Python `Entry` built by the core (every other entry field is
+/// None), borrowing from the file's bytes where it can.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    text: String,
-    title_len: usize,
+pub struct Record<'a> {
+    /// Whitespace collapsed, never empty.
+    title: Cow<'a, str>,
+    /// Stripped.
+    abstract_text: Cow<'a, str>,
     pub key: Option<String>,
     pub version: Option<u32>,
     /// The other members, in file order.
-    pub extra: Vec<(String, Scalar<'static>)>,
+    pub extra: Vec<(Cow<'a, str>, Scalar<'a>)>,
     /// 1-based line of the record.
     pub line: u64,
 }
 
-impl Record {
+impl<'a> Record<'a> {
     pub fn title(&self) -> &str {
-        &self.text[..self.title_len]
+        &self.title
     }
     pub fn abstract_text(&self) -> &str {
-        &self.text[self.title_len + 1..]
+        &self.abstract_text
     }
-    /// `title + "\n" + abstract`.
-    pub fn text(&self) -> &str {
-        &self.text
+    /// (title, abstract): the text near matching and duplicate detection read is the two joined by a
+    /// newline (see [`crate::reconcile::Joined`]).
+    pub fn parts(&self) -> (&str, &str) {
+        (&self.title, &self.abstract_text)
     }
-}
-
-fn owned(s: Scalar<'_>) -> Scalar<'static> {
-    match s {
-        Scalar::Null => Scalar::Null,
-        Scalar::Bool(b) => Scalar::Bool(b),
-        Scalar::Int(i) => Scalar::Int(i),
-        Scalar::Float(x) => Scalar::Float(x),
-        Scalar::Str(s) => Scalar::Str(s.into_owned().into()),
+    /// `title + "\n" + abstract`, allocated.
+    pub fn joined(&self) -> String {
+        [self.title(), self.abstract_text()].join("\n")
     }
 }
 
-/// Reads every record of `path`, or `None` when some record needs the Python reader.
-pub fn read_records(path: &Path, spec: &RecordSpec) -> io::Result<Option<Vec<Record>>> {
+/// A file's bytes: memory-mapped, or empty (an empty file cannot be mapped).
+pub struct Mapped(Option<memmap2::Mmap>);
+
+impl Deref for Mapped {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
+/// Maps the regular file at `path` read-only, its pages read ahead.
+///
+/// A mapping is only sound while nobody truncates or rewrites the file: snapshots are inputs that are not
+/// being written while they are compared (the same assumption ripgrep and git make). A file that shrinks
+/// under the mapping would make the process fault, not return wrong results.
+pub fn map(path: &Path) -> io::Result<Mapped> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(Mapped(None));
+    }
+    // SAFETY: read-only mapping of a regular file the caller does not modify; see the doc comment.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
+    #[cfg(unix)]
+    {
+        // Read ahead in big chunks: the parser walks the file front to back.
+        let _ = map.advise(memmap2::Advice::Sequential);
+    }
+    Ok(Mapped(Some(map)))
+}
+
+/// The records of a JSON Lines file's bytes, or `None` when some record needs the Python reader.
+pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<'a>>> {
     if !spec.supported() {
-        return Ok(None);
+        return None;
     }
-    let mut file = File::open(path)?;
-    let mut records = Vec::new();
-    let mut pending: Vec<u8> = Vec::new();
+    let data = data.strip_prefix(BOM).unwrap_or(data);
+    let mut records = Vec::with_capacity(data.len() / 1024 + 1);
     let mut number = 1u64;
-    let mut first = true;
-    let mut chunk = vec![0u8; BATCH];
-    loop {
-        let got = read_full(&mut file, &mut chunk)?;
-        pending.extend_from_slice(&chunk[..got]);
-        let end = if got == 0 {
-            pending.len()
-        } else {
-            pending
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |at| at + 1)
+    let mut rest = data;
+    while !rest.is_empty() {
+        // Whole lines of about BATCH bytes.
+        let end = match memchr::memchr(b'\n', rest.get(BATCH..).unwrap_or_default()) {
+            Some(at) => BATCH + at + 1,
+            None => rest.len(),
         };
-        let mut start = 0;
-        if end > 0 && first {
-            first = false;
-            if pending.starts_with(BOM) {
-                start = BOM.len();
+        let (batch, tail) = rest.split_at(end);
+        rest = tail;
+        let lines = read_jsonl(batch, number, spec);
+        number += lines.line_count;
+        for line in lines.lines {
+            match line.parsed {
+                Parsed::Record(f) if f.rest.is_none() => records.push(Record {
+                    title: f.title,
+                    abstract_text: f.abstract_text,
+                    key: f.key,
+                    version: f.version,
+                    extra: f.extra,
+                    line: line.number,
+                }),
+                _ => return None,
             }
         }
-        if end > start {
-            let batch = read_jsonl(&pending[start..end], number, spec);
-            number += batch.line_count;
-            for line in batch.lines {
-                match line.parsed {
-                    Parsed::Record(f) if f.rest.is_none() => records.push(Record {
-                        text: [f.title.as_str(), &f.abstract_text].join("\n"),
-                        title_len: f.title.len(),
-                        key: f.key,
-                        version: f.version,
-                        extra: f
-                            .extra
-                            .into_iter()
-                            .map(|(k, v)| (k.into_owned(), owned(v)))
-                            .collect(),
-                        line: line.number,
-                    }),
-                    _ => return Ok(None),
-                }
-            }
-        }
-        pending.drain(..end);
-        if got == 0 {
-            break;
-        }
     }
-    Ok(if records.is_empty() {
-        None
-    } else {
-        Some(records)
-    })
-}
-
-/// Reads until `buf` is full or the file ends; returns the bytes read.
-fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
+    (!records.is_empty()).then_some(records)
 }
 
 #[cfg(test)]
@@ -151,13 +143,14 @@ mod tests {
             keep_extra: true,
             ..RecordSpec::default()
         };
-        let recs = read_records(&p, &spec).unwrap().unwrap();
+        let data = map(&p).unwrap();
+        let recs = read_records(&data, &spec).unwrap();
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].title(), "A title");
         assert_eq!(recs[0].abstract_text(), "x");
         assert_eq!(recs[0].key.as_deref(), Some("arxiv:2101.00001"));
         assert_eq!(recs[0].version, Some(2));
-        assert_eq!(recs[0].extra, vec![("n".to_string(), Scalar::Int(3))]);
+        assert_eq!(recs[0].extra, vec![("n".into(), Scalar::Int(3))]);
         assert_eq!((recs[0].line, recs[1].line), (1, 3));
         std::fs::remove_file(p).unwrap();
     }
@@ -170,11 +163,12 @@ mod tests {
                 &b"{\"title\": \"A\", \"authors\": \"X, Y\"}\n"[..],
             ),
             ("bad.jsonl", b"{\"title\": \"A\"}\n{oops\n"),
-            ("empty.jsonl", b"\n\n"),
+            ("blank.jsonl", b"\n\n"),
+            ("empty.jsonl", b""),
         ] {
             let p = write(name, data);
             assert_eq!(
-                read_records(&p, &RecordSpec::default()).unwrap(),
+                read_records(&map(&p).unwrap(), &RecordSpec::default()),
                 None,
                 "{name}"
             );

@@ -1,6 +1,8 @@
 //! Python's notion of whitespace (`str.isspace`, `str.split()`, `str.strip()`), which differs from Rust's
 //! `char::is_whitespace` by the four information separators U+001C..U+001F.
 
+use std::borrow::Cow;
+
 /// `str.isspace()` for one code point (unchanged since Unicode 6.3).
 #[inline]
 pub fn is_py_space(c: char) -> bool {
@@ -25,8 +27,8 @@ pub fn py_strip(text: &str) -> &str {
     text.trim_matches(is_py_space)
 }
 
-/// `" ".join(text.split())`.
-pub fn py_collapse(text: &str) -> String {
+/// `" ".join(text.split())`, borrowed when `text` is already single-spaced.
+pub fn py_collapse(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let single_spaced = text.is_ascii()
         && bytes.first() != Some(&b' ')
@@ -36,7 +38,7 @@ pub fn py_collapse(text: &str) -> String {
             .iter()
             .any(|&b| b != b' ' && is_py_space(char::from(b)));
     if single_spaced {
-        return text.to_owned(); // the usual title: nothing to do
+        return Cow::Borrowed(text); // the usual title: nothing to do
     }
     let mut out = String::with_capacity(text.len());
     for word in text.split(is_py_space).filter(|w| !w.is_empty()) {
@@ -45,7 +47,7 @@ pub fn py_collapse(text: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
