@@ -3,7 +3,6 @@
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyString};
-use rayon::prelude::*;
 
 use std::path::PathBuf;
 
@@ -104,6 +103,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_match_identities, m)?)?;
     m.add_function(wrap_pyfunction!(_duplicate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(_diff_jsonl, m)?)?;
+    m.add_class::<Report>()?;
     Ok(())
 }
 
@@ -150,8 +150,9 @@ fn _diff_jsonl(
     abstract_field: Option<String>,
     id_field: Option<String>,
     int_max_str_digits: usize,
-) -> PyResult<Option<(Py<PyBytes>, bool)>> {
+) -> PyResult<Option<(Report, bool)>> {
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
+    let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
     let read = py.detach(|| {
         let (a, b) = rayon::join(|| file::map(&old_path), || file::map(&new_path));
@@ -167,26 +168,19 @@ fn _diff_jsonl(
         );
         Some((a?, b?)) // some record is not for this path
     });
-    let Some((old, new)) = read else {
+    let Some((mut old, mut new)) = read else {
         return Ok(None);
     };
     phases.done("read records");
-    let ascii = |rs: &[file::Record]| -> Vec<Option<String>> {
-        rs.par_iter()
-            .map(|r| reconcile::normalize_title_ascii(r.title()))
-            .collect()
-    };
-    let (old_fast, new_fast) = py.detach(|| (ascii(&old), ascii(&new)));
-    let finish = |rs: &[file::Record], fast: Vec<Option<String>>| -> PyResult<Vec<String>> {
-        rs.iter()
-            .zip(fast)
-            .map(|(r, f)| match f {
+    let finish = |rs: &mut [file::Record]| -> PyResult<Vec<String>> {
+        rs.iter_mut()
+            .map(|r| match r.ascii_title.take() {
                 Some(t) => Ok(t),
                 None => normalize_title.call1((r.title(),))?.extract(),
             })
             .collect()
     };
-    let (old_titles, new_titles) = (finish(&old, old_fast)?, finish(&new, new_fast)?);
+    let (old_titles, new_titles) = (finish(&mut old)?, finish(&mut new)?);
     phases.done("normalise titles");
     let opts = snapshot::Options {
         threshold,
@@ -204,7 +198,7 @@ fn _diff_jsonl(
             records,
         };
         let mut phases = Phases::start();
-        let text = json::render(
+        let text = json::render_pieces(
             &outcome,
             source(old_name, &old),
             source(new_name, &new),
@@ -214,10 +208,74 @@ fn _diff_jsonl(
         Ok(Some((text, outcome.has_differences())))
     })?;
     phases.done("compare and render");
-    drop((old, new, old_titles, new_titles)); // before the report's copy into Python
+    drop((old, new, old_titles, new_titles));
     drop((old_data, new_data));
     phases.done("free records");
-    let out = report.map(|(text, differ)| (PyBytes::new(py, text.as_bytes()).unbind(), differ));
-    phases.done("copy report");
-    Ok(out)
+    Ok(report.map(|(pieces, differ)| (Report::new(pieces), differ)))
+}
+
+/// A UTF-8 report held by the core as consecutive pieces: written to a file descriptor as it is, or
+/// copied into one `bytes` when a caller wants that. Reports of large diffs run to tens of MB, so the
+/// CLI writes them without the extra copy.
+#[pyclass(module = "neardup._core", name = "Report", frozen)]
+pub struct Report {
+    pieces: Vec<String>,
+    len: usize,
+}
+
+impl Report {
+    fn new(pieces: Vec<String>) -> Report {
+        let len = pieces.iter().map(String::len).sum();
+        Report { pieces, len }
+    }
+}
+
+#[pymethods]
+impl Report {
+    fn __len__(&self) -> usize {
+        self.len
+    }
+
+    fn __bytes__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        PyBytes::new_with(py, self.len, |buf| {
+            let mut at = 0;
+            for piece in &self.pieces {
+                buf[at..at + piece.len()].copy_from_slice(piece.as_bytes());
+                at += piece.len();
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes the report to the open file descriptor `fd` (left open), without the GIL. Errors are
+    /// `OSError`s (`BrokenPipeError` for a closed pipe).
+    #[pyo3(signature = (fd, /))]
+    fn write_to(&self, py: Python<'_>, fd: i32) -> PyResult<()> {
+        py.detach(|| write_pieces(fd, &self.pieces))
+            .map_err(PyErr::from)
+    }
+}
+
+#[cfg(unix)]
+fn write_pieces(fd: i32, pieces: &[String]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    if fd < 0 {
+        return Err(std::io::Error::from_raw_os_error(9)); // EBADF
+    }
+    // SAFETY: the caller lends an open descriptor for the duration of the call; ManuallyDrop keeps the
+    // File from closing it.
+    let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    for piece in pieces {
+        file.write_all(piece.as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_pieces(_fd: i32, _pieces: &[String]) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "Report.write_to needs a Unix file descriptor; use bytes(report)",
+    ))
 }

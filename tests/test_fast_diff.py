@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import signal
 import struct
 import subprocess
 import sys
@@ -65,7 +66,11 @@ def python_report(old: Path, new: Path, **kwargs: Any) -> str:
 def fast_report(old: Path, new: Path, **kwargs: Any) -> str | None:
     kwargs.setdefault("threshold", neardup.reconcile.DEFAULT_THRESHOLD)
     result = fast_diff.diff_json(str(old), str(new), **kwargs)
-    return None if result is None else result[0].decode("utf-8")
+    if result is None:
+        return None
+    data = bytes(result[0])
+    assert len(result[0]) == len(data)
+    return data.decode("utf-8")
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -247,3 +252,64 @@ def test_scalar_extras_are_spelled_as_python_json(tmp_path: Path) -> None:
     fast = fast_report(old, new)
     assert fast is not None
     assert fast == python_report(old, new)
+
+
+def test_large_lists_render_in_pieces_with_the_same_bytes(tmp_path: Path) -> None:
+    """Over 512 items a list is rendered in parallel pieces; joined, they are the Python path's bytes."""
+    rng = random.Random(99)
+    records = [record(rng, i) for i in range(1500)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    assert fast_report(old, new) == python_report(old, new)
+
+
+def _report(tmp_path: Path) -> tuple[Any, bytes]:
+    rng = random.Random(5)
+    records = [record(rng, i) for i in range(700)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    result = fast_diff.diff_json(str(old), str(new), threshold=neardup.reconcile.DEFAULT_THRESHOLD)
+    assert result is not None
+    return result[0], python_report(old, new).encode("utf-8")
+
+
+def test_report_writes_itself_to_a_descriptor(tmp_path: Path) -> None:
+    report_, expected = _report(tmp_path)
+    assert len(report_) == len(expected) and bytes(report_) == expected
+    out = tmp_path / "out.json"
+    with out.open("wb") as fh:
+        fh.write(b"head:")  # buffered in Python: the CLI flushes before the core writes
+        fh.flush()
+        report_.write_to(fh.fileno())
+    assert out.read_bytes() == b"head:" + expected
+
+
+def test_report_write_errors_are_oserrors(tmp_path: Path) -> None:
+    report_, _ = _report(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    # `neardup.cli.main` (run in-process by other tests) restores SIGPIPE's default action, which would
+    # end this process instead of failing the write; Python's own default is to ignore it.
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        with pytest.raises(BrokenPipeError):
+            report_.write_to(write_end)
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
+        os.close(write_end)
+    with pytest.raises(OSError):
+        report_.write_to(-1)
+
+
+def test_cli_writes_the_fast_report_to_stdout_and_files(tmp_path: Path) -> None:
+    rng = random.Random(8)
+    records = [record(rng, i) for i in range(600)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    expected = python_report(old, new).encode("utf-8")
+    cmd = [sys.executable, "-m", "neardup", "diff", str(old), str(new), "--format", "json"]
+    run = subprocess.run(cmd, capture_output=True, check=False)
+    assert (run.returncode, run.stdout, run.stderr) == (1, expected, b"")
+    out = tmp_path / "r.json"
+    assert subprocess.run([*cmd, "-o", str(out)], check=False).returncode == 1
+    assert out.read_bytes() == expected

@@ -32,6 +32,7 @@ __all__ = [
     "_match_identities",
     "_duplicate_pairs",
     "_diff_jsonl",
+    "Report",
     "Diff",
     "diff",
     "diff_many",
@@ -193,7 +194,16 @@ def _diff_jsonl(
     abstract_field: str | None = None,
     id_field: str | None = None,
     int_max_str_digits: int = 4300,
-) -> tuple[bytes, bool] | None: ...
+) -> tuple[Report, bool] | None: ...
+
+@final
+class Report:
+    """A UTF-8 report held by the core in pieces (see `neardup.fast_diff`)."""
+
+    def __len__(self) -> int: ...
+    def __bytes__(self) -> bytes: ...
+    def write_to(self, fd: int, /) -> None:
+        """Writes the report to the open file descriptor `fd` (left open)."""
 
 # ---- clustering ------------------------------------------------------------------------------------
 

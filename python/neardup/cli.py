@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 import neardup
-from neardup import fast_diff, formats, report
+from neardup import _core, fast_diff, formats, report
 from neardup.cli_dedup import dedup
 from neardup.errors import SnapshotFormatError
 from neardup.reconcile import DEFAULT_THRESHOLD, compare
@@ -63,19 +63,34 @@ def _silence_stdout() -> None:
         pass
 
 
-def write_output(text: str | bytes, output: str | None) -> None:
-    """Writes the report (text, or UTF-8 bytes) to stdout, or to `output`.
+def _write_to(fh: Any, report: str | bytes | _core.Report) -> None:
+    """Writes a report to a binary file object; a core `Report` goes straight to its descriptor when it
+    has one (no copy of a report of tens of MB into a Python `bytes`)."""
+    if isinstance(report, _core.Report):
+        try:
+            fd = fh.fileno()
+        except (AttributeError, OSError, ValueError):
+            fh.write(bytes(report))  # a stream without a descriptor (tests, wrappers)
+            return
+        fh.flush()
+        report.write_to(fd)
+    else:
+        fh.write(report if isinstance(report, bytes) else report.encode("utf-8"))
+
+
+def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
+    """Writes the report (text, UTF-8 bytes, or a core `Report`) to stdout, or to `output`.
 
     A regular file (or a new one) is written atomically: a temporary file beside it, renamed over it, so a
     failed run never leaves a partial report. A symlink is followed (the link stays a link). A FIFO or a
     device is written to directly, since there is nothing to replace."""
     if output is None or output == "-":
         try:
-            if isinstance(text, bytes):
-                sys.stdout.flush()
-                sys.stdout.buffer.write(text)
-            else:
+            if isinstance(text, str):
                 sys.stdout.write(text)
+            else:
+                sys.stdout.flush()
+                _write_to(sys.stdout.buffer, text)
             sys.stdout.flush()
         except UnicodeEncodeError as exc:
             raise Trouble(f"<stdout>: cannot encode the report: {exc.reason}") from None
@@ -87,10 +102,10 @@ def write_output(text: str | bytes, output: str | None) -> None:
         return
     target = Path(os.path.realpath(output))
     try:
-        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
         if target.exists() and not target.is_file():
             with target.open("wb") as fh:
-                fh.write(data)
+                _write_to(fh, data)
             return
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except UnicodeEncodeError as exc:
@@ -99,7 +114,7 @@ def write_output(text: str | bytes, output: str | None) -> None:
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            _write_to(fh, data)
         # mkstemp creates the file private (0600); give it the permissions a plain open() would.
         umask = os.umask(0)
         os.umask(umask)

@@ -49,9 +49,10 @@ def diff_json(
     id_field: str | None = None,
     title_field: str | None = None,
     abstract_field: str | None = None,
-) -> tuple[bytes, bool] | None:
-    """The JSON report of ``neardup diff OLD NEW --format json`` (UTF-8) and whether the snapshots differ, or
-    None when this path does not apply (then `neardup.compare` and `neardup.report.render` give it)."""
+) -> tuple[_core.Report, bool] | None:
+    """The JSON report of ``neardup diff OLD NEW --format json`` (UTF-8, as a core `Report`: ``bytes(r)``
+    or ``r.write_to(fd)``) and whether the snapshots differ, or None when this path does not apply (then
+    `neardup.compare` and `neardup.report.render` give it)."""
     if from_format not in ("auto", "jsonl"):
         return None
     old_name, new_name = _jsonl_name(old, from_format), _jsonl_name(new, from_format)

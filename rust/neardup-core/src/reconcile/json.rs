@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use crate::records::file::Record;
 use crate::records::Scalar;
 
@@ -27,28 +29,57 @@ pub fn string(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut from = 0;
-    for (at, &b) in bytes.iter().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
+    while let Some(at) = next_escape(bytes, from) {
         out.push_str(&s[from..at]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
+        let b = bytes[at];
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
         }
         from = at + 1;
     }
     out.push_str(&s[from..]);
     out.push('"');
+}
+
+/// Position of the first byte at or after `from` that JSON escapes (`"`, `\`, control characters).
+///
+/// Report texts are long and rarely hold such bytes, so it looks at 8 bytes a step with the classic
+/// "has a zero byte" word trick (Mycroft; see Anderson's *Bit Twiddling Hacks*): `(x - 0x01..) & !x &
+/// 0x80..` flags a byte of `x` that is zero, and the lowest flag is always exact, which is all a search
+/// for the first match needs.
+#[inline]
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut at = from;
+    while at + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        let w = u64::from_le_bytes(word);
+        // Bytes below 0x20 (`w - 0x20..` borrows only there, and bytes ≥ 0x80 are masked by `!w`),
+        // quotes and backslashes.
+        let hits = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')));
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map(|k| at + k)
 }
 
 /// A float as Python's `repr` spells it: the shortest digits that round-trip, in positional notation when
@@ -245,39 +276,90 @@ fn snapshot(out: &mut String, s: &Source<'_>) {
     out.push('}');
 }
 
+/// Items of a list rendered per task: big enough to amortise a task, small enough to spread the work.
+const ITEMS_PER_PIECE: usize = 512;
+
+/// A report under construction: finished pieces in order, and the piece being written.
+struct Pieces {
+    done: Vec<String>,
+    current: String,
+}
+
+impl Pieces {
+    /// `list(out, items, each)` with the items rendered in parallel, in pieces of their own.
+    fn list<T: Sync>(&mut self, items: &[T], each: impl Fn(&mut String, &T) + Sync) {
+        self.current.push('[');
+        if items.len() <= ITEMS_PER_PIECE {
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    self.current.push_str(", ");
+                }
+                each(&mut self.current, item);
+            }
+        } else {
+            let rendered: Vec<String> = items
+                .par_chunks(ITEMS_PER_PIECE)
+                .enumerate()
+                .map(|(c, chunk)| {
+                    let mut out = String::new();
+                    for (n, item) in chunk.iter().enumerate() {
+                        if c > 0 || n > 0 {
+                            out.push_str(", ");
+                        }
+                        each(&mut out, item);
+                    }
+                    out
+                })
+                .collect();
+            self.done.push(std::mem::take(&mut self.current));
+            self.done.extend(rendered);
+        }
+        self.current.push(']');
+    }
+}
+
 /// The whole report, newline-terminated.
 pub fn render(outcome: &Outcome, old: Source<'_>, new: Source<'_>, threshold: f64) -> String {
+    render_pieces(outcome, old, new, threshold).concat()
+}
+
+/// The report as consecutive pieces (concatenated, they are [`render`]'s text): the long lists are
+/// rendered in parallel, and a caller writing to a file need not join them first.
+pub fn render_pieces(
+    outcome: &Outcome,
+    old: Source<'_>,
+    new: Source<'_>,
+    threshold: f64,
+) -> Vec<String> {
     let (o, n) = (old.records, new.records);
-    let size: usize = outcome.changed.len() * 4096
-        + (outcome.added.len() + outcome.removed.len()) * 2048
-        + outcome.unchanged.len() * 160;
-    let mut out = String::with_capacity(size + 1024);
-    out.push_str("{\"added\": ");
-    list(&mut out, &outcome.added, |out, &j| {
-        entry(out, &n[j as usize], j)
-    });
-    out.push_str(", \"changed\": ");
-    list(&mut out, &outcome.changed, |out, m| changed(out, m, o, n));
-    out.push_str(", \"duplicates\": [");
+    let mut out = Pieces {
+        done: Vec::new(),
+        current: String::with_capacity(4096),
+    };
+    out.current.push_str("{\"added\": ");
+    out.list(&outcome.added, |out, &j| entry(out, &n[j as usize], j));
+    out.current.push_str(", \"changed\": ");
+    out.list(&outcome.changed, |out, m| changed(out, m, o, n));
+    let text = &mut out.current;
+    text.push_str(", \"duplicates\": [");
     let mut first = true;
-    groups(&mut out, &mut first, "old", &outcome.duplicates_old);
-    groups(&mut out, &mut first, "new", &outcome.duplicates_new);
-    out.push_str("], \"new\": ");
-    snapshot(&mut out, &new);
-    out.push_str(", \"old\": ");
-    snapshot(&mut out, &old);
-    out.push_str(", \"removed\": ");
-    list(&mut out, &outcome.removed, |out, &i| {
-        entry(out, &o[i as usize], i)
-    });
+    groups(text, &mut first, "old", &outcome.duplicates_old);
+    groups(text, &mut first, "new", &outcome.duplicates_new);
+    text.push_str("], \"new\": ");
+    snapshot(text, &new);
+    text.push_str(", \"old\": ");
+    snapshot(text, &old);
+    text.push_str(", \"removed\": ");
+    out.list(&outcome.removed, |out, &i| entry(out, &o[i as usize], i));
     let meta = outcome
         .unchanged
         .iter()
         .chain(&outcome.changed)
         .filter(|m| !m.meta_changed.is_empty())
         .count();
+    let text = &mut out.current;
     let _ = write!(
-        out,
+        text,
         ", \"schema_version\": {SCHEMA_VERSION}, \"summary\": {{\"added\": {}, \"changed\": {}, \
          \"duplicates\": {}, \"meta_changed\": {meta}, \"removed\": {}, \"unchanged\": {}}}, \
          \"threshold\": ",
@@ -287,9 +369,9 @@ pub fn render(outcome: &Outcome, old: Source<'_>, new: Source<'_>, threshold: f6
         outcome.removed.len(),
         outcome.unchanged.len(),
     );
-    float(&mut out, threshold);
-    out.push_str(", \"unchanged\": ");
-    list(&mut out, &outcome.unchanged, |out, m| {
+    float(text, threshold);
+    text.push_str(", \"unchanged\": ");
+    out.list(&outcome.unchanged, |out, m| {
         out.push_str("{\"match\": ");
         string(out, m.how.name());
         out.push_str(", \"meta_changed\": ");
@@ -302,8 +384,9 @@ pub fn render(outcome: &Outcome, old: Source<'_>, new: Source<'_>, threshold: f6
         string(out, n[m.new as usize].title());
         out.push('}');
     });
-    out.push_str("}\n");
-    out
+    out.current.push_str("}\n");
+    out.done.push(out.current);
+    out.done
 }
 
 #[cfg(test)]
@@ -341,6 +424,41 @@ mod tests {
         let mut s = String::new();
         string(&mut s, "a\"b\\c\nd\u{1}\u{7f}é\u{2028}\t");
         assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001\u{7f}é\u{2028}\\t\"");
+    }
+
+    /// The escaper against a byte-at-a-time reference, for every ASCII byte at every offset of a word.
+    #[test]
+    fn escaping_finds_every_byte_to_escape() {
+        let reference = |text: &str| {
+            let mut out = String::from('"');
+            for c in text.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        };
+        for b in 0u8..0x80 {
+            for at in 0..19 {
+                for filler in [' ', 'a', '\u{e9}', '\u{1f}'] {
+                    let mut text: Vec<char> = vec![filler; 19];
+                    text[at] = char::from(b);
+                    let text: String = text.into_iter().collect();
+                    let mut got = String::new();
+                    string(&mut got, &text);
+                    assert_eq!(got, reference(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,10 @@ use std::io;
 use std::ops::Deref;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::{read_jsonl, Parsed, RecordSpec, Scalar};
+use crate::reconcile::normalize_title_ascii;
 
 /// Bytes parsed per batch: whole lines, a batch's parsed fields are turned into records before the next.
 const BATCH: usize = 4 << 20;
@@ -37,6 +40,10 @@ pub struct Record<'a> {
     pub extra: Vec<(Cow<'a, str>, Scalar<'a>)>,
     /// 1-based line of the record.
     pub line: u64,
+    /// The normalised title when the core computes it by itself
+    /// ([`normalize_title_ascii`]: a plain-ASCII title without LaTeX), else `None`. Computed while the
+    /// line is in cache: a later pass over all titles would wait on memory for each one.
+    pub ascii_title: Option<String>,
 }
 
 impl<'a> Record<'a> {
@@ -106,9 +113,12 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
         rest = tail;
         let lines = read_jsonl(batch, number, spec);
         number += lines.line_count;
-        for line in lines.lines {
-            match line.parsed {
-                Parsed::Record(f) if f.rest.is_none() => records.push(Record {
+        let batch: Option<Vec<Record>> = lines
+            .lines
+            .into_par_iter()
+            .map(|line| match line.parsed {
+                Parsed::Record(f) if f.rest.is_none() => Some(Record {
+                    ascii_title: normalize_title_ascii(&f.title),
                     title: f.title,
                     abstract_text: f.abstract_text,
                     key: f.key,
@@ -116,9 +126,10 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
                     extra: f.extra,
                     line: line.number,
                 }),
-                _ => return None,
-            }
-        }
+                _ => None,
+            })
+            .collect();
+        records.extend(batch?);
     }
     (!records.is_empty()).then_some(records)
 }
