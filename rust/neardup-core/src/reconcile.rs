@@ -216,9 +216,6 @@ pub fn duplicate_pairs<T: Joined>(
     hasher: &MinHasher,
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
-    check_threshold(threshold)?;
-    let k = hasher.num_perm;
-    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
     // Distinct texts, numbered in order of first appearance (old, then new).
     let mut ids: HashMap<&T, u32, BuildHasherDefault<StrHasher>> = HashMap::default();
     ids.reserve(old.len() + new.len());
@@ -231,9 +228,27 @@ pub fn duplicate_pairs<T: Joined>(
         });
         all_ids.push(id);
     }
-    let (old_ids, new_ids) = all_ids.split_at(old.len());
     drop(ids);
-    let sigs = signatures(hasher, &distinct);
+    let (old_ids, new_ids) = all_ids.split_at(old.len());
+    duplicate_pairs_of(&distinct, old_ids, new_ids, shingles, hasher, threshold)
+}
+
+/// [`duplicate_pairs`] once the texts are numbered: `distinct` holds each text once, and `old_ids` /
+/// `new_ids` give each entry's text by its index in `distinct`. Callers that already know which
+/// entries share a text (reconciliation: a pair matched with unchanged text) number them without hashing
+/// every text.
+pub fn duplicate_pairs_of<T: Joined>(
+    distinct: &[&T],
+    old_ids: &[u32],
+    new_ids: &[u32],
+    shingles: ShingleConfig,
+    hasher: &MinHasher,
+    threshold: f64,
+) -> Result<(Vec<Pair>, Vec<Pair>)> {
+    check_threshold(threshold)?;
+    let k = hasher.num_perm;
+    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
+    let sigs = signatures(hasher, distinct);
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {

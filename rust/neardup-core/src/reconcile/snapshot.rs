@@ -19,7 +19,7 @@ use crate::records::py_collapse;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
-use super::{duplicate_pairs, match_identities, StrMap};
+use super::{duplicate_pairs_of, match_identities, StrMap};
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone, Copy)]
@@ -172,9 +172,12 @@ pub fn compare<'a>(
     // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
     let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
     let mut inputs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
+    // Text of each new entry matched with an identical old text: duplicate detection signs it once.
+    let mut same_text: Vec<Option<u32>> = vec![None; new.len()];
     for (k, &(i, j, _, score)) in pairs.iter().enumerate() {
         let (a, b) = (&old[i as usize], &new[j as usize]);
         if a.parts() == b.parts() {
+            same_text[j as usize] = Some(i);
             continue;
         }
         let before = jobs.len();
@@ -235,12 +238,27 @@ pub fn compare<'a>(
     unchanged.sort_by_key(|m| m.old);
     changed.sort_by_key(|m| m.old);
 
-    let texts = |rs: &'a [Record]| rs.iter().map(Record::parts).collect::<Vec<_>>();
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
-    let (old_near, new_near) = duplicate_pairs(
-        &texts(old),
-        &texts(new),
+    // Texts numbered for duplicate detection: every old entry, then every new entry whose text is not
+    // its matched old entry's.
+    let mut distinct: Vec<(&str, &str)> = old.iter().map(Record::parts).collect();
+    let old_ids: Vec<u32> = (0..old.len() as u32).collect();
+    let new_ids: Vec<u32> = new
+        .iter()
+        .zip(&same_text)
+        .map(|(r, same)| {
+            same.unwrap_or_else(|| {
+                distinct.push(r.parts());
+                distinct.len() as u32 - 1
+            })
+        })
+        .collect();
+    let refs: Vec<&(&str, &str)> = distinct.iter().collect();
+    let (old_near, new_near) = duplicate_pairs_of(
+        &refs,
+        &old_ids,
+        &new_ids,
         cfg,
         &hasher,
         opts.duplicate_threshold,
