@@ -29,15 +29,7 @@ pub fn py_strip(text: &str) -> &str {
 
 /// `" ".join(text.split())`, borrowed when `text` is already single-spaced.
 pub fn py_collapse(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let single_spaced = text.is_ascii()
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && !bytes.windows(2).any(|pair| pair == b"  ")
-        && !bytes
-            .iter()
-            .any(|&b| b != b' ' && is_py_space(char::from(b)));
-    if single_spaced {
+    if single_spaced_ascii(text.as_bytes()) {
         return Cow::Borrowed(text); // the usual title: nothing to do
     }
     let mut out = String::with_capacity(text.len());
@@ -48,6 +40,35 @@ pub fn py_collapse(text: &str) -> Cow<'_, str> {
         out.push_str(word);
     }
     Cow::Owned(out)
+}
+
+/// ASCII bytes by how `str.split()` sees them: 0 a word byte, 1 the space, 2 any other whitespace
+/// (and non-ASCII bytes, which this fast check does not judge).
+static SPACE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b' ' => 1,
+            b'\t'..=b'\r' | 0x1c..=0x1f | 0x80..=0xff => 2,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether `bytes` is ASCII with single spaces between words and none at either end, so that
+/// `" ".join(text.split())` would return it unchanged. One pass, no branches on the bytes.
+fn single_spaced_ascii(bytes: &[u8]) -> bool {
+    let mut bad = false;
+    let mut prev_space = true; // a leading space counts as a double one
+    for &b in bytes {
+        let class = SPACE_CLASS[usize::from(b)];
+        bad |= class == 2 || (class == 1 && prev_space);
+        prev_space = class == 1;
+    }
+    !bad && (bytes.is_empty() || !prev_space)
 }
 
 #[cfg(test)]
@@ -82,6 +103,10 @@ mod tests {
             "a\tb",
             "a\x1cb",
             "\u{e9} \u{3000}x",
+            "a b ",
+            "ab  ",
+            "\u{1c}",
+            "x\u{7f}y",
         ] {
             let expected: Vec<_> = text.split(is_py_space).filter(|w| !w.is_empty()).collect();
             assert_eq!(py_collapse(text), expected.join(" "), "{text:?}");
