@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::minhash::{MinHasher, Scheme};
 use crate::near;
 use crate::records::file::Record;
-use crate::records::py_collapse;
+use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
@@ -89,6 +89,13 @@ impl Outcome {
     pub fn has_differences(&self) -> bool {
         !(self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty())
     }
+}
+
+/// `" ".join(x.split()) == " ".join(y.split())`, word by word: texts that really differ stop at their
+/// first different word, and nothing is allocated.
+fn same_words(x: &str, y: &str) -> bool {
+    let xs = x.split(is_py_space).filter(|w| !w.is_empty());
+    xs.eq(y.split(is_py_space).filter(|w| !w.is_empty()))
 }
 
 fn keys_differ(a: &Option<String>, b: &Option<String>) -> bool {
@@ -185,7 +192,7 @@ pub fn compare<'a>(
             ("title", a.title(), b.title()),
             ("abstract", a.abstract_text(), b.abstract_text()),
         ] {
-            if x != y && py_collapse(x) != py_collapse(y) {
+            if x != y && !same_words(x, y) {
                 jobs.push((k, Some(name)));
                 inputs.push((x.into(), y.into()));
             }
@@ -263,6 +270,10 @@ pub fn compare<'a>(
         &hasher,
         opts.duplicate_threshold,
     )?;
+    let (duplicates_old, duplicates_new) = rayon::join(
+        || duplicate_groups(old, old_titles, &old_near),
+        || duplicate_groups(new, new_titles, &new_near),
+    );
     phases.done("duplicate pairs");
     Ok(Some(Outcome {
         unchanged,
@@ -273,8 +284,8 @@ pub fn compare<'a>(
         removed: (0..old.len() as u32)
             .filter(|&i| old_left[i as usize])
             .collect(),
-        duplicates_old: duplicate_groups(old, old_titles, &old_near),
-        duplicates_new: duplicate_groups(new, new_titles, &new_near),
+        duplicates_old,
+        duplicates_new,
     }))
 }
 
@@ -325,4 +336,35 @@ fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f6
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::py_collapse;
+
+    #[test]
+    fn same_words_is_equality_after_collapsing_whitespace() {
+        let texts = [
+            "",
+            " ",
+            "a b",
+            " a  b ",
+            "a\tb",
+            "a\u{3000}b",
+            "ab",
+            "a b c",
+            "a\u{1c}b",
+            "a\u{200b}b",
+        ];
+        for x in texts {
+            for y in texts {
+                assert_eq!(
+                    same_words(x, y),
+                    py_collapse(x) == py_collapse(y),
+                    "{x:?} {y:?}"
+                );
+            }
+        }
+    }
 }
