@@ -262,20 +262,7 @@ pub fn duplicate_pairs_of<T: Joined>(
         let mut pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
-                let mut keyed: Vec<(u64, u32)> = (0..members.len())
-                    .filter(|&i| live[i])
-                    .map(|i| (keys[i * bands + band], i as u32))
-                    .collect();
-                keyed.sort_unstable();
-                let mut local = Vec::new();
-                for run in keyed.chunk_by(|x, y| x.0 == y.0) {
-                    for (x, &(_, a)) in run.iter().enumerate() {
-                        for &(_, b) in &run[x + 1..] {
-                            local.push(((a as u64) << 32) | b as u64);
-                        }
-                    }
-                }
-                local
+                equal_key_pairs(members.len(), |i| live[i].then(|| keys[i * bands + band]))
             })
             .collect();
         pairs.par_sort_unstable();
@@ -330,6 +317,55 @@ pub fn duplicate_pairs_of<T: Joined>(
     ))
 }
 
+/// Every pair `a < b` of members `0..n` whose keys are equal (members without a key take no part), as
+/// `a << 32 | b`, in no particular order.
+///
+/// One pass through an open-addressing table: members with equal keys are chained through `next`, and
+/// only the chains that reach two members are walked. Band keys are mostly unique, so this does about
+/// one probe a member where sorting all keys took `log n` comparisons each.
+fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> {
+    const NONE: u32 = u32::MAX;
+    let bits = (2 * n).next_power_of_two().max(16).trailing_zeros();
+    let mask = (1usize << bits) - 1;
+    let mut slot_key = vec![0u64; mask + 1];
+    let mut slot_head = vec![NONE; mask + 1];
+    let mut next = vec![NONE; n];
+    let mut shared: Vec<usize> = Vec::new(); // slots whose chain holds two members or more
+    for i in 0..n {
+        let Some(key) = key_of(i) else { continue };
+        // Fibonacci hashing: the top bits of the product spread any key pattern over the table.
+        let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+        while slot_head[s] != NONE && slot_key[s] != key {
+            s = (s + 1) & mask;
+        }
+        let head = slot_head[s];
+        if head == NONE {
+            slot_key[s] = key;
+        } else if next[head as usize] == NONE {
+            shared.push(s);
+        }
+        next[i] = head;
+        slot_head[s] = i as u32;
+    }
+    let mut pairs = Vec::new();
+    let mut chain = Vec::new();
+    for s in shared {
+        chain.clear();
+        let mut m = slot_head[s];
+        while m != NONE {
+            chain.push(m);
+            m = next[m as usize];
+        }
+        // The chain runs from the last member to the first.
+        for (x, &b) in chain.iter().enumerate() {
+            for &a in &chain[x + 1..] {
+                pairs.push((u64::from(a) << 32) | u64::from(b));
+            }
+        }
+    }
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +384,26 @@ mod tests {
         assert_eq!(n("Caf\u{e9}"), None);
         assert_eq!(n("The $\\alpha$ rule"), None);
         assert_eq!(n("{GAN}s"), None);
+    }
+
+    #[test]
+    fn equal_key_pairs_are_every_pair_of_equal_keys() {
+        let keys: Vec<Option<u64>> = (0..500u64)
+            .map(|i| (i % 7 != 3).then_some(((i * i) % 61) | ((i % 3) << 40)))
+            .collect();
+        let mut got = equal_key_pairs(keys.len(), |i| keys[i]);
+        got.sort_unstable();
+        let mut want = Vec::new();
+        for b in 0..keys.len() {
+            for a in 0..b {
+                if keys[a].is_some() && keys[a] == keys[b] {
+                    want.push(((a as u64) << 32) | b as u64);
+                }
+            }
+        }
+        want.sort_unstable();
+        assert_eq!(got, want);
+        assert!(equal_key_pairs(0, |_| None).is_empty());
     }
 
     #[test]
