@@ -6,22 +6,29 @@ stdout (or ``-o FILE``, written atomically), diagnostics to stderr, one line eac
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import neardup
-from neardup import _core, fast_diff, formats, report
-from neardup.cli_dedup import dedup
+from neardup import _core, fast_diff, formats
+from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS
 from neardup.errors import SnapshotFormatError
-from neardup.reconcile import DEFAULT_THRESHOLD, compare
+
+if TYPE_CHECKING:
+    from neardup.model import Snapshot
+
+# Start-up time matters here: ``neardup diff OLD NEW --format json`` on JSON Lines runs in the Rust core
+# (`neardup.fast_diff`), so the Python-level pipeline (`neardup.reconcile`, `neardup.report`, the format
+# readers) and the other subcommands are imported only when a run needs them, and click's option
+# defaults and choices come from modules that import nothing heavy (`neardup.defaults`, `neardup.formats`).
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 _LARGE_INPUT = 50_000
@@ -78,6 +85,25 @@ def _write_to(fh: Any, report: str | bytes | _core.Report) -> None:
         fh.write(report if isinstance(report, bytes) else report.encode("utf-8"))
 
 
+def _create_beside(target: str) -> tuple[int, str]:
+    """Creates and opens a new file with an unused random name beside `target` (``.NAME.XXXXXXXXXXXX.tmp``)
+    and returns its descriptor and path.
+
+    As `tempfile.mkstemp` would (exclusive creation, a fresh name on a collision), without importing
+    `tempfile` (with `shutil` and `random`), which would cost every ``neardup diff -o FILE`` several
+    milliseconds of start-up. The mode is that of a plain ``open()`` (0o666 less the umask), which the
+    report keeps once renamed over `target`."""
+    directory, name = os.path.split(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", directory)
+
+
 def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
     """Writes the report (text, UTF-8 bytes, or a core `Report`) to stdout, or to `output`.
 
@@ -100,14 +126,14 @@ def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
             _silence_stdout()
             raise Trouble(f"<stdout>: cannot write: {exc.strerror or exc}") from None
         return
-    target = Path(os.path.realpath(output))
+    target = os.path.realpath(output)
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
-        if target.exists() and not target.is_file():
-            with target.open("wb") as fh:
+        if os.path.exists(target) and not os.path.isfile(target):
+            with open(target, "wb") as fh:
                 _write_to(fh, data)
             return
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = _create_beside(target)
     except UnicodeEncodeError as exc:
         raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
     except OSError as exc:
@@ -115,26 +141,24 @@ def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_to(fh, data)
-        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except UnicodeEncodeError as exc:
         raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
     except OSError as exc:
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 _FORMAT_CHOICE = click.Choice(["auto", *formats.FORMATS])
 
 
 class _Commands(click.Group):
-    """The command group; ``catalog`` (SQLite, numpy) is imported only when it is the command run."""
+    """The command group; ``catalog`` (SQLite, numpy) and ``dedup`` are imported only when they are the
+    command run (or listed by ``--help``)."""
 
-    _LAZY = {"catalog": "neardup.cli_catalog"}
+    _LAZY = {"catalog": "neardup.cli_catalog", "dedup": "neardup.cli_dedup"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._LAZY})
@@ -158,7 +182,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(report.FORMATS)),
+    type=click.Choice(list(REPORT_FORMATS)),
     default="text",
     show_default=True,
     help="Report format.",
@@ -220,7 +244,7 @@ def diff_command(
     if old == "-" and new == "-":
         raise Trouble("OLD and NEW cannot both be standard input")
 
-    def read(path: str) -> neardup.Snapshot:
+    def read(path: str) -> Snapshot:
         return formats.read_snapshot(
             path,
             from_format,
@@ -248,6 +272,9 @@ def diff_command(
             if not quiet:
                 write_output(data, output)
             return EXIT_DIFFERENT if differ else EXIT_SAME
+    from neardup import report
+    from neardup.reconcile import compare
+
     _progress(f"reading {old}", size=_LARGE_INPUT)
     a = read(old)
     _progress(f"reading {new}", size=len(a))
@@ -262,8 +289,7 @@ def diff_command(
     return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
 
 
-# The other subcommands live in their own modules (catalog: loaded on use, see `_Commands`).
-cli.add_command(dedup)
+# The other subcommands (catalog, dedup) live in their own modules, loaded on use: see `_Commands`.
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from operator import attrgetter
 from typing import Any
 
 from neardup import _core
+from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
 from neardup.identity import normalize_title
 from neardup.model import Entry, Snapshot
 
@@ -44,11 +45,8 @@ __all__ = [
     "compare",
 ]
 
-#: Minimum near-stage score (IDF-weighted unigram+bigram Jaccard). Calibrated on the real arXiv
-#: revisions (≥ 97% found at 0.07) against unrelated papers of the same field (≤ 0.045 in the seeds).
-DEFAULT_THRESHOLD = 0.07
-#: Minimum word-3-gram Jaccard for two entries of one snapshot to count as the same paper listed twice.
-DEFAULT_DUPLICATE_THRESHOLD = 0.8
+# DEFAULT_THRESHOLD and DEFAULT_DUPLICATE_THRESHOLD are defined in `neardup.defaults`, where the CLI reads
+# them without importing this module.
 #: Volatile metadata: differences here never make an entry changed unless asked to.
 META_FIELDS: tuple[str, ...] = (
     "version",

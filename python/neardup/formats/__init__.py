@@ -8,28 +8,42 @@ applies) and what was expected there.
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, cast
 
-from neardup.formats import arxiv_atom, csv_table, hf_json, hf_text, jsonl
 from neardup.formats.detect import detect_format
-from neardup.formats.fields import FieldSpec
-from neardup.formats.source import PathOrFile, Source, open_source
-from neardup.model import Entry, Snapshot
+from neardup.formats.source import PathOrFile, open_source
+
+if TYPE_CHECKING:
+    from neardup.formats.fields import FieldSpec
+    from neardup.formats.source import Source
+    from neardup.model import Entry, Snapshot
+
+    _Reader = Callable[[Source, FieldSpec], tuple[list[Entry], str | None]]
 
 __all__ = ["FORMATS", "PathOrFile", "detect_format", "read_snapshot"]
 
-_Reader = Callable[[Source, FieldSpec], tuple[list[Entry], str | None]]
-_READERS: dict[str, _Reader] = {
-    "hf-text": hf_text.read,
-    "hf-json": hf_json.read,
-    "arxiv-atom": arxiv_atom.read,
-    "jsonl": jsonl.read,
-    "csv": csv_table.read,
+# Each format's reader module. They are imported on first use (arxiv-atom brings in xml.etree, every
+# reader the entry model and field mapping), not with this package: ``neardup diff`` on JSON Lines only
+# detects the format here before the Rust core reads the files, and pays for none of them at start-up.
+_READER_MODULES: dict[str, str] = {
+    "hf-text": "hf_text",
+    "hf-json": "hf_json",
+    "arxiv-atom": "arxiv_atom",
+    "jsonl": "jsonl",
+    "csv": "csv_table",
 }
 
-FORMATS: tuple[str, ...] = tuple(_READERS)
+FORMATS: tuple[str, ...] = tuple(_READER_MODULES)
 """The names accepted by ``read_snapshot(format=...)`` (besides ``"auto"``)."""
+
+
+def _reader(name: str) -> _Reader:
+    """The ``read`` function of format `name`'s reader module, imported on first use."""
+    module = importlib.import_module(f"{__name__}.{_READER_MODULES[name]}")
+    return cast("_Reader", module.read)
 
 
 @contextmanager
@@ -79,12 +93,16 @@ def read_snapshot(
             or not valid in the format.
         ValueError: `format` is not a known format name.
     """
-    if format != "auto" and format not in _READERS:
+    from neardup.formats.fields import FieldSpec
+    from neardup.model import Snapshot
+
+    if format != "auto" and format not in _READER_MODULES:
         known = ", ".join(("auto", *FORMATS))
         raise ValueError(f"unknown snapshot format {format!r}; expected one of {known}")
     spec = FieldSpec(id_field, title_field, abstract_field, keep_extra)
     with open_source(path) as source:
         name = detect_format(source.head, path=source.name) if format == "auto" else format
+        read = _reader(name)
         with _gc_paused():
-            entries, date = _READERS[name](source, spec)
+            entries, date = read(source, spec)
     return Snapshot(entries, date=date, path=source.name, format=name)

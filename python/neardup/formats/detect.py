@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
 from neardup.errors import SnapshotFormatError
-from neardup.formats.fields import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
-from neardup.formats.hf_json import LIST_KEYS
-from neardup.formats.hf_text import HEADER_LINES
+from neardup.formats.names import ABSTRACT_FIELDS, HEADER_LINES, ID_FIELDS, LIST_KEYS, TITLE_FIELDS
 from neardup.formats.source import BOM, HEAD_SIZE
 
 __all__ = ["detect_format"]
@@ -54,6 +51,8 @@ def _is_wrapped_papers(record: dict[str, Any]) -> bool:
 
 
 def _is_csv_header(line: str) -> bool:
+    import csv  # here, not at the top: detecting JSON Lines (`neardup diff`'s fast path) never needs it
+
     try:
         row = next(csv.reader([line], delimiter="\t" if "\t" in line else ","), [])
     except csv.Error:

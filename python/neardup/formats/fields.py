@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from neardup.formats.names import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
 from neardup.formats.source import Source
 from neardup.identity import identity_key
 from neardup.model import Entry
@@ -27,9 +28,6 @@ __all__ = [
     "describe",
 ]
 
-ID_FIELDS = ("id", "arxiv_id", "arxiv", "paper_id", "doc_id", "doi", "url", "link", "guid")
-TITLE_FIELDS = ("title", "paper_title")
-ABSTRACT_FIELDS = ("abstract", "summary", "paper_abstract", "description")
 _PUBLISHED_FIELDS = ("published", "publishedAt", "published_at", "date", "pubDate")
 INTERPRETED_FIELDS = (
     "paper",

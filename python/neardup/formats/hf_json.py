@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from neardup.formats.fields import FieldSpec, RecordMapper, describe
+from neardup.formats.names import LIST_KEYS
 from neardup.formats.source import Source, lone_surrogate
 from neardup.model import Entry
 
 __all__ = ["LIST_KEYS", "read"]
 
-LIST_KEYS = ("papers", "dailyPapers", "items", "data")
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
 # A \\uD800-\\uDFFF escape: the only way a lone surrogate gets into parsed JSON.

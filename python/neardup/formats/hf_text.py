@@ -14,20 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from neardup.formats.fields import FieldSpec
+from neardup.formats.names import HEADER, HEADER_LINES
 from neardup.formats.source import Source
 from neardup.model import Entry
 
 __all__ = ["HEADER", "HEADER_LINES", "read", "render"]
 
-HEADER = (
-    "new",
-    "Get trending papers in your email inbox!",
-    "Subscribe",
-    "Daily Papers",
-    "byAK and the research community",
-)
-"""The page header's lines, in page order (each followed by a blank line, then the page date)."""
-HEADER_LINES = frozenset(HEADER)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _PAGE_DATE = re.compile(rf"{_MONTH} [0-9]{{1,2}}(?:, [0-9]{{4}})?")
 _META_DATE = re.compile(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from neardup.defaults import REPORT_FORMATS
 from neardup.reconcile import SnapshotDiff
 from neardup.report import html, jsonl, markdown, text
 from neardup.report import json as json_report
@@ -22,7 +23,9 @@ _RENDERERS: dict[str, Callable[..., str]] = {
     "md": markdown.render,
     "html": html.render,
 }
-FORMATS: tuple[str, ...] = tuple(_RENDERERS)
+FORMATS: tuple[str, ...] = REPORT_FORMATS
+"""The names `render` accepts (kept in `neardup.defaults`, which the CLI reads without importing this
+package)."""
 
 
 def render(diff: SnapshotDiff, format: str = "text", **options: Any) -> str:
