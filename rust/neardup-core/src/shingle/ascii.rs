@@ -1,0 +1,164 @@
+//! Fused word tokeniser for ASCII text: the hot path of MinHash signatures from raw text.
+//!
+//! For ASCII, NFKC is the identity and lower-casing is a byte map, so normalising, tokenising and hashing
+//! need no decoding. One pass over 64-byte chunks (SSE2 on x86_64) computes the word-byte mask of the text
+//! and, when normalising, writes the lower-cased bytes to a reusable buffer (letters are exactly the bytes
+//! whose lower-case form is in `a..=z`, so lower-casing is `v | (letter & 0x20)`). Word runs are then read
+//! off the mask with bit tricks (`starts = m & !(m << 1)`, `ends = !m & (m << 1)`), and each word is hashed
+//! straight from the buffer: no lower-cased `String`, no `&str` slicing with its char-boundary checks.
+//!
+//! Results are those of the general path ([`super::normalize`] then [`super::for_each_word`]) by
+//! construction; the tests in `shingle.rs` check it on arbitrary input.
+
+/// Reusable buffers of the fused tokeniser.
+#[derive(Debug, Default, Clone)]
+pub(super) struct AsciiScratch {
+    /// Bit `i` of word `i / 64` is set when byte `i` is a word byte (`[0-9A-Za-z_]`).
+    mask: Vec<u64>,
+    /// The lower-cased text, padded to whole 64-byte chunks.
+    lower: Vec<u8>,
+}
+
+/// Calls `f` on the bytes of every word of `text` (lower-cased when `lowercase`), in order. Returns
+/// `false`, having called nothing, when `text` is not ASCII: the caller then takes the general path.
+#[inline(always)]
+pub(super) fn for_each_word(
+    text: &[u8],
+    lowercase: bool,
+    scratch: &mut AsciiScratch,
+    mut f: impl FnMut(&[u8]),
+) -> bool {
+    if !classify(text, lowercase, scratch) {
+        return false;
+    }
+    let bytes = if lowercase {
+        &scratch.lower[..text.len()]
+    } else {
+        text
+    };
+    for_each_run(&scratch.mask, text.len(), |s, e| f(&bytes[s..e]));
+    true
+}
+
+/// Fills `scratch.mask` (and `scratch.lower` when `lowercase`) for `text`; `false` on a non-ASCII byte.
+#[inline(always)]
+fn classify(text: &[u8], lowercase: bool, scratch: &mut AsciiScratch) -> bool {
+    let chunks = text.len().div_ceil(64);
+    scratch.mask.clear();
+    scratch.mask.resize(chunks, 0);
+    if lowercase {
+        // Every byte is overwritten below; resizing only grows the buffer the first times.
+        scratch.lower.resize(chunks * 64, 0);
+    }
+    let mut lowered = [0u8; 64];
+    // The last chunk is padded with zeros: separators, so no run crosses the end of the text.
+    let mut padded = [0u8; 64];
+    for (i, chunk) in text.chunks(64).enumerate() {
+        let block: &[u8; 64] = match chunk.try_into() {
+            Ok(b) => b,
+            Err(_) => {
+                padded[..chunk.len()].copy_from_slice(chunk);
+                &padded
+            }
+        };
+        let (m, high) = classify64(block, &mut lowered);
+        if high {
+            return false;
+        }
+        scratch.mask[i] = m;
+        if lowercase {
+            scratch.lower[i * 64..(i + 1) * 64].copy_from_slice(&lowered);
+        }
+    }
+    true
+}
+
+/// Word-byte mask of 64 bytes, whether any byte is non-ASCII, and the bytes lower-cased into `lowered`.
+#[inline(always)]
+fn classify64(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::classify64(block, lowered)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut m = 0u64;
+        let mut high = 0u8;
+        for (i, (&b, l)) in block.iter().zip(lowered.iter_mut()).enumerate() {
+            m |= ((b.is_ascii_alphanumeric() || b == b'_') as u64) << i;
+            high |= b;
+            *l = b.to_ascii_lowercase();
+        }
+        (m, high >= 0x80)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    #[inline(always)]
+    pub(super) fn classify64(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
+        let mut mask = 0u64;
+        let mut high = 0i32;
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of the x86_64 baseline; both arrays hold 64 bytes, so the unaligned
+            // 16-byte load and store at `16 * k` stay in bounds.
+            unsafe {
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
+                high |= _mm_movemask_epi8(v);
+                // Signed compares: bytes ≥ 0x80 are negative and fall outside every range below.
+                let in_range = |lo: u8, hi: u8, x: __m128i| {
+                    _mm_and_si128(
+                        _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
+                        _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
+                    )
+                };
+                let letter = in_range(b'a', b'z', _mm_or_si128(v, _mm_set1_epi8(0x20)));
+                let word = _mm_or_si128(
+                    _mm_or_si128(in_range(b'0', b'9', v), letter),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
+                );
+                mask |= (_mm_movemask_epi8(word) as u32 as u64 & 0xFFFF) << (16 * k);
+                let lower = _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(0x20)));
+                _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, lower);
+            }
+        }
+        (mask, high != 0)
+    }
+}
+
+/// Calls `f(start, end)` for every maximal run of set bits of `mask`. Bits at `len` and beyond are clear,
+/// except when `len` is a multiple of 64: then a run may reach the end of the last word.
+#[inline(always)]
+fn for_each_run(mask: &[u64], len: usize, mut f: impl FnMut(usize, usize)) {
+    debug_assert!(mask.len() == len.div_ceil(64));
+    // `start` is the start of the open run, if `open`. Runs starts and ends alternate, so every end closes
+    // the open run. One call site for `f`, so that the (large) word handler is inlined once.
+    let mut open = false;
+    let mut start = 0;
+    let mut carry = 0u64;
+    // A virtual all-clear word after the mask closes a run reaching the end of the text, at
+    // `64 * mask.len()`, which is then `len`.
+    for w in 0..=mask.len() {
+        let m = mask.get(w).copied().unwrap_or(0);
+        let base = w * 64;
+        let prev = (m << 1) | carry;
+        carry = m >> 63;
+        // Bit i of `starts`: a run starts at byte i; of `ends`: a run ends before byte i.
+        let mut starts = m & !prev;
+        let mut ends = !m & prev;
+        if !open && starts != 0 {
+            start = base + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            open = true;
+        }
+        while ends != 0 {
+            f(start, base + ends.trailing_zeros() as usize);
+            ends &= ends - 1;
+            open = starts != 0;
+            start = base + starts.trailing_zeros() as usize;
+            starts &= starts.wrapping_sub(1);
+        }
+    }
+}
