@@ -205,34 +205,67 @@ impl MinHasher {
     /// Copies the OPH bins to `out`, filling empty bins by optimal densification. No shingle at all gives
     /// the empty signature.
     fn densify(&self, bins: &[u64], out: &mut [u32]) {
-        let k = self.num_perm;
-        let mut empty = 0;
-        for (o, &b) in out.iter_mut().zip(bins) {
-            *o = b as u32;
-            empty += (b == EMPTY_BIN) as usize;
+        // Empty bins as bit masks, 64 bins per word: densification then visits only the empty bins, and
+        // whether a bin is empty (a coin flip for short texts) costs no branch mispredictions.
+        let mut empty = [0u64; 4];
+        let mut empty_heap = Vec::new();
+        let words = self.num_perm.div_ceil(64);
+        let empty: &mut [u64] = if words <= empty.len() {
+            &mut empty[..words]
+        } else {
+            empty_heap.resize(words, 0);
+            &mut empty_heap
+        };
+        let mut n_empty = 0;
+        for ((bins, out), mask) in bins
+            .chunks(64)
+            .zip(out.chunks_mut(64))
+            .zip(empty.iter_mut())
+        {
+            for (b, (&v, o)) in bins.iter().zip(out.iter_mut()).enumerate() {
+                *o = v as u32;
+                *mask |= ((v == EMPTY_BIN) as u64) << b;
+            }
+            n_empty += mask.count_ones() as usize;
         }
-        if empty == 0 || empty == k {
+        if n_empty == 0 || n_empty == self.num_perm {
             // All filled, or the empty set (every slot is already `EMPTY`).
             return;
         }
         // Optimal densification: every empty bin copies the value of the filled bin its probe sequence
         // (the same for every document) reaches first.
-        for (i, o) in out.iter_mut().enumerate() {
-            if bins[i] == EMPTY_BIN {
-                *o = bins[self.donor(i, bins)] as u32;
+        for (w, &mask) in empty.iter().enumerate() {
+            let mut mask = mask;
+            while mask != 0 {
+                let i = w * 64 + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                out[i] = bins[self.donor(i, bins)] as u32;
             }
         }
     }
 
     /// The filled bin that empty bin `i` copies: the first filled one on `i`'s probe sequence.
+    #[inline]
     fn donor(&self, i: usize, bins: &[u64]) -> usize {
+        let filled = |j: usize| bins[j] != EMPTY_BIN;
+        // The precomputed steps, all tested at once (branch-free): most empty bins stop within them.
+        let table = &self.probes[i * PROBES..(i + 1) * PROBES];
+        let hits = table
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (t, &j)| m | (filled(j as usize) as u32) << t);
+        if hits != 0 {
+            return table[hits.trailing_zeros() as usize] as usize;
+        }
+        self.donor_past_table(i, bins)
+    }
+
+    /// [`MinHasher::donor`] when none of the precomputed steps hit a filled bin (few filled bins).
+    #[cold]
+    fn donor_past_table(&self, i: usize, bins: &[u64]) -> usize {
         let k = self.num_perm;
         let filled = |j: usize| bins[j] != EMPTY_BIN;
-        let table = &self.probes[i * PROBES..(i + 1) * PROBES];
-        if let Some(j) = table.iter().map(|&j| j as usize).find(|&j| filled(j)) {
-            return j;
-        }
-        // Past the table: continue the same sequence where the table stopped.
+        // Continue the same sequence where the table stopped.
         let mut state = probe_state(self.probe_seed, i);
         for _ in 0..PROBES {
             splitmix64(&mut state);
