@@ -116,22 +116,46 @@ impl ShingleConfig {
         scratch: &mut ShingleScratch,
         mut sink: impl FnMut(u64),
     ) {
-        let ShingleScratch { toks, ascii } = scratch;
-        toks.clear();
-        let seed = self.seed;
         if self.unit == Unit::Word {
-            // ASCII text: one fused pass, each shingle emitted as soon as its last word is hashed.
-            let mut win = Windows::new(self.ngram, seed, toks);
-            let done = ascii::for_each_word(text.as_bytes(), self.normalize, ascii, |w| {
-                win.push(xxh3_64_with_seed(w, seed), &mut sink)
-            });
+            // The default n = 3 gets its own copy of the loop, the window held in registers.
+            let done = match self.ngram {
+                3 => {
+                    let win = FixedWindows::<3>::new(self.seed);
+                    self.ascii_word_shingles(win, text, &mut scratch.ascii, &mut sink)
+                }
+                n => {
+                    let win = Windows::new(n, self.seed, &mut scratch.toks);
+                    self.ascii_word_shingles(win, text, &mut scratch.ascii, &mut sink)
+                }
+            };
             if done {
-                win.finish(&mut sink);
                 return;
             }
         }
+        let toks = &mut scratch.toks;
+        toks.clear();
         self.token_hashes(text, toks);
-        for_each_window(toks, self.ngram, seed, sink);
+        for_each_window(toks, self.ngram, self.seed, sink);
+    }
+
+    /// Word shingles of ASCII `text` in one fused pass, each emitted as soon as its last word is hashed;
+    /// `false` (nothing emitted) when the text is not ASCII.
+    #[inline(always)]
+    fn ascii_word_shingles(
+        &self,
+        mut win: impl Shingler,
+        text: &str,
+        ascii: &mut ascii::AsciiScratch,
+        sink: &mut impl FnMut(u64),
+    ) -> bool {
+        let Some(words) = ascii::words(text.as_bytes(), self.normalize, ascii) else {
+            return false;
+        };
+        for w in words {
+            win.push(xxh3_64_with_seed(w, self.seed), sink);
+        }
+        win.finish(sink);
+        true
     }
 
     /// Token hashes of `text` by the general path: normalisation, then word or char tokens.
@@ -197,6 +221,53 @@ pub struct ShingleScratch {
 
 /// Shingles of a stream of token hashes: every window of `n` consecutive tokens, or, when the stream has
 /// fewer than `n` tokens (but some), one window of all of them.
+trait Shingler {
+    /// Adds a token; emits the window it completes.
+    fn push(&mut self, t: u64, sink: &mut impl FnMut(u64));
+    /// Emits the one short window of a stream shorter than `n`.
+    fn finish(self, sink: &mut impl FnMut(u64));
+}
+
+/// [`Shingler`] for a constant `N`: the last `N` tokens stay in registers.
+struct FixedWindows<const N: usize> {
+    last: [u64; N],
+    count: usize,
+    seed: u64,
+}
+
+impl<const N: usize> FixedWindows<N> {
+    #[inline(always)]
+    fn new(seed: u64) -> Self {
+        FixedWindows {
+            last: [0; N],
+            count: 0,
+            seed,
+        }
+    }
+}
+
+impl<const N: usize> Shingler for FixedWindows<N> {
+    #[inline(always)]
+    fn push(&mut self, t: u64, sink: &mut impl FnMut(u64)) {
+        // Shift by rebuilding the array (element-wise, in registers): `copy_within` compiles to an
+        // overlapping load after store that stalls store forwarding.
+        let prev = self.last;
+        self.last = std::array::from_fn(|i| if i + 1 < N { prev[i + 1] } else { t });
+        self.count += 1;
+        if self.count >= N {
+            sink(combine_hashes(&self.last, self.seed));
+        }
+    }
+
+    #[inline(always)]
+    fn finish(self, sink: &mut impl FnMut(u64)) {
+        if self.count > 0 && self.count < N {
+            sink(combine_hashes(&self.last[N - self.count..], self.seed));
+        }
+    }
+}
+
+/// [`Shingler`] for any `n`: tokens are kept in a (reused) vector.
 struct Windows<'a> {
     n: usize,
     seed: u64,
@@ -209,8 +280,9 @@ impl<'a> Windows<'a> {
         toks.clear();
         Windows { n, seed, toks }
     }
+}
 
-    /// Adds a token; emits the window it completes.
+impl Shingler for Windows<'_> {
     #[inline(always)]
     fn push(&mut self, t: u64, sink: &mut impl FnMut(u64)) {
         self.toks.push(t);
@@ -220,7 +292,6 @@ impl<'a> Windows<'a> {
         }
     }
 
-    /// Emits the one short window of a stream shorter than `n`.
     #[inline(always)]
     fn finish(self, sink: &mut impl FnMut(u64)) {
         let len = self.toks.len();

@@ -19,25 +19,32 @@ pub(super) struct AsciiScratch {
     lower: Vec<u8>,
 }
 
-/// Calls `f` on the bytes of every word of `text` (lower-cased when `lowercase`), in order. Returns
-/// `false`, having called nothing, when `text` is not ASCII: the caller then takes the general path.
+/// The words of `text` (lower-cased when `lowercase`), in order; `None` when `text` is not ASCII: the
+/// caller then takes the general path.
 #[inline(always)]
-pub(super) fn for_each_word(
-    text: &[u8],
+pub(super) fn words<'a>(
+    text: &'a [u8],
     lowercase: bool,
-    scratch: &mut AsciiScratch,
-    mut f: impl FnMut(&[u8]),
-) -> bool {
+    scratch: &'a mut AsciiScratch,
+) -> Option<Words<'a>> {
     if !classify(text, lowercase, scratch) {
-        return false;
+        return None;
     }
     let bytes = if lowercase {
         &scratch.lower[..text.len()]
     } else {
         text
     };
-    for_each_run(&scratch.mask, text.len(), |s, e| f(&bytes[s..e]));
-    true
+    Some(Words {
+        bytes,
+        mask: &scratch.mask,
+        next_word: 0,
+        base: 0,
+        starts: 0,
+        ends: 0,
+        carry: 0,
+        start: 0,
+    })
 }
 
 /// Fills `scratch.mask` (and `scratch.lower` when `lowercase`) for `text`; `false` on a non-ASCII byte.
@@ -128,37 +135,62 @@ mod sse2 {
     }
 }
 
-/// Calls `f(start, end)` for every maximal run of set bits of `mask`. Bits at `len` and beyond are clear,
-/// except when `len` is a multiple of 64: then a run may reach the end of the last word.
-#[inline(always)]
-fn for_each_run(mask: &[u64], len: usize, mut f: impl FnMut(usize, usize)) {
-    debug_assert!(mask.len() == len.div_ceil(64));
-    // `start` is the start of the open run, if `open`. Runs starts and ends alternate, so every end closes
-    // the open run. One call site for `f`, so that the (large) word handler is inlined once.
-    let mut open = false;
-    let mut start = 0;
-    let mut carry = 0u64;
-    // A virtual all-clear word after the mask closes a run reaching the end of the text, at
-    // `64 * mask.len()`, which is then `len`.
-    for w in 0..=mask.len() {
-        let m = mask.get(w).copied().unwrap_or(0);
-        let base = w * 64;
-        let prev = (m << 1) | carry;
-        carry = m >> 63;
-        // Bit i of `starts`: a run starts at byte i; of `ends`: a run ends before byte i.
-        let mut starts = m & !prev;
-        let mut ends = !m & prev;
-        if !open && starts != 0 {
-            start = base + starts.trailing_zeros() as usize;
-            starts &= starts - 1;
-            open = true;
+/// Iterator over the words of a classified text: the maximal runs of set bits of the mask.
+///
+/// A 64-bit mask word `m` with `carry` (the previous word's top bit) has run starts at the set bits of
+/// `m & !(m << 1 | carry)` and run ends (one past the run) at those of `!m & (m << 1 | carry)`. Starts
+/// and ends alternate, so every end closes the run opened by the latest start: at most one run is open
+/// between mask words, exactly when `carry` is set.
+pub(super) struct Words<'a> {
+    bytes: &'a [u8],
+    mask: &'a [u64],
+    /// Index of the next mask word to load; `mask.len()` stands for a virtual all-clear word that closes
+    /// a run reaching the end of the text (its end is then `64 * mask.len()` = `bytes.len()`: the zero
+    /// padding of the last chunk closes every other run inside the mask).
+    next_word: usize,
+    /// Byte offset of the current mask word, and its starts and ends not yet consumed.
+    base: usize,
+    starts: u64,
+    ends: u64,
+    carry: u64,
+    /// Start of the open run.
+    start: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        while self.ends == 0 {
+            if self.next_word > self.mask.len() {
+                return None;
+            }
+            let m = self.mask.get(self.next_word).copied().unwrap_or(0);
+            self.base = self.next_word * 64;
+            self.next_word += 1;
+            let prev = (m << 1) | self.carry;
+            let open = self.carry != 0;
+            self.carry = m >> 63;
+            self.starts = m & !prev;
+            self.ends = !m & prev;
+            if !open {
+                self.pop_start();
+            }
         }
-        while ends != 0 {
-            f(start, base + ends.trailing_zeros() as usize);
-            ends &= ends - 1;
-            open = starts != 0;
-            start = base + starts.trailing_zeros() as usize;
-            starts &= starts.wrapping_sub(1);
-        }
+        let end = self.base + self.ends.trailing_zeros() as usize;
+        self.ends &= self.ends - 1;
+        let start = self.start;
+        // The next run of this mask word, if any (else `start` is set again before it is used).
+        self.pop_start();
+        Some(&self.bytes[start..end])
+    }
+}
+
+impl Words<'_> {
+    #[inline(always)]
+    fn pop_start(&mut self) {
+        self.start = self.base + self.starts.trailing_zeros() as usize;
+        self.starts &= self.starts.wrapping_sub(1);
     }
 }
