@@ -205,6 +205,7 @@ impl MinHasher {
     /// Copies the OPH bins to `out`, filling empty bins by optimal densification. No shingle at all gives
     /// the empty signature.
     fn densify(&self, bins: &[u64], out: &mut [u32]) {
+        assert_eq!(bins.len(), self.num_perm);
         // Empty bins as bit masks, 64 bins per word: densification then visits only the empty bins, and
         // whether a bin is empty (a coin flip for short texts) costs no branch mispredictions.
         let mut empty = [0u64; 4];
@@ -224,7 +225,8 @@ impl MinHasher {
         {
             for (b, (&v, o)) in bins.iter().zip(out.iter_mut()).enumerate() {
                 *o = v as u32;
-                *mask |= ((v == EMPTY_BIN) as u64) << b;
+                // Filled bins hold a 32-bit value: only empty ones have the top bit set.
+                *mask |= (v >> 63) << b;
             }
             n_empty += mask.count_ones() as usize;
         }
@@ -247,13 +249,17 @@ impl MinHasher {
     /// The filled bin that empty bin `i` copies: the first filled one on `i`'s probe sequence.
     #[inline]
     fn donor(&self, i: usize, bins: &[u64]) -> usize {
-        let filled = |j: usize| bins[j] != EMPTY_BIN;
         // The precomputed steps, all tested at once (branch-free): most empty bins stop within them.
-        let table = &self.probes[i * PROBES..(i + 1) * PROBES];
-        let hits = table
-            .iter()
-            .enumerate()
-            .fold(0u32, |m, (t, &j)| m | (filled(j as usize) as u32) << t);
+        let table: &[u16; PROBES] = self.probes[i * PROBES..(i + 1) * PROBES]
+            .try_into()
+            .expect("PROBES steps per bin");
+        let hits = table.iter().enumerate().fold(0u32, |m, (t, &j)| {
+            debug_assert!((j as usize) < bins.len());
+            // SAFETY: the table holds `fast_range(_, num_perm)` values, all below `num_perm` =
+            // `bins.len()`; unchecked, the eight tests compile to eight loads and compares.
+            let v = unsafe { *bins.get_unchecked(j as usize) };
+            m | ((v != EMPTY_BIN) as u32) << t
+        });
         if hits != 0 {
             return table[hits.trailing_zeros() as usize] as usize;
         }

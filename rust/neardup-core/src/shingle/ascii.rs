@@ -2,7 +2,7 @@
 //!
 //! For ASCII, NFKC is the identity and lower-casing is a byte map, so normalising, tokenising and hashing
 //! need no decoding. One pass over 64-byte chunks (SSE2 on x86_64) computes the word-byte mask of the text
-//! and, when normalising, writes the lower-cased bytes to a reusable buffer (letters are exactly the bytes
+//! and writes the text, lower-cased when normalising, to a reusable buffer (letters are exactly the bytes
 //! whose lower-case form is in `a..=z`, so lower-casing is `v | (letter & 0x20)`). Word runs are then read
 //! off the mask with bit tricks (`starts = m & !(m << 1)`, `ends = !m & (m << 1)`), and each word is hashed
 //! straight from the buffer: no lower-cased `String`, no `&str` slicing with its char-boundary checks.
@@ -15,7 +15,7 @@
 pub(super) struct AsciiScratch {
     /// Bit `i` of word `i / 64` is set when byte `i` is a word byte (`[0-9A-Za-z_]`).
     mask: Vec<u64>,
-    /// The lower-cased text, padded to whole 64-byte chunks.
+    /// The text (lower-cased when normalising), padded to whole 64-byte chunks.
     lower: Vec<u8>,
 }
 
@@ -30,11 +30,7 @@ pub(super) fn words<'a>(
     if !classify(text, lowercase, scratch) {
         return None;
     }
-    let bytes = if lowercase {
-        &scratch.lower[..text.len()]
-    } else {
-        text
-    };
+    let bytes = &scratch.lower[..text.len()];
     Some(Words {
         bytes,
         mask: &scratch.mask,
@@ -47,20 +43,24 @@ pub(super) fn words<'a>(
     })
 }
 
-/// Fills `scratch.mask` (and `scratch.lower` when `lowercase`) for `text`; `false` on a non-ASCII byte.
+/// Fills `scratch.mask` and `scratch.lower` (the text, lower-cased when `lowercase`) for `text`; `false`
+/// on a non-ASCII byte.
 #[inline(always)]
 fn classify(text: &[u8], lowercase: bool, scratch: &mut AsciiScratch) -> bool {
     let chunks = text.len().div_ceil(64);
     scratch.mask.clear();
     scratch.mask.resize(chunks, 0);
-    if lowercase {
-        // Every byte is overwritten below; resizing only grows the buffer the first times.
-        scratch.lower.resize(chunks * 64, 0);
-    }
-    let mut lowered = [0u8; 64];
+    // Every byte is overwritten below; resizing only grows the buffer the first times.
+    scratch.lower.resize(chunks * 64, 0);
+    // Lower-casing ORs letters with `case`: 0x20, or 0 to keep the text as it is.
+    let case = if lowercase { 0x20 } else { 0 };
     // The last chunk is padded with zeros: separators, so no run crosses the end of the text.
     let mut padded = [0u8; 64];
-    for (i, chunk) in text.chunks(64).enumerate() {
+    let out = scratch
+        .mask
+        .iter_mut()
+        .zip(scratch.lower.chunks_exact_mut(64));
+    for (chunk, (mask, lower)) in text.chunks(64).zip(out) {
         let block: &[u8; 64] = match chunk.try_into() {
             Ok(b) => b,
             Err(_) => {
@@ -68,24 +68,23 @@ fn classify(text: &[u8], lowercase: bool, scratch: &mut AsciiScratch) -> bool {
                 &padded
             }
         };
-        let (m, high) = classify64(block, &mut lowered);
+        let lower: &mut [u8; 64] = lower.try_into().expect("chunks of 64");
+        let (m, high) = classify64(block, case, lower);
         if high {
             return false;
         }
-        scratch.mask[i] = m;
-        if lowercase {
-            scratch.lower[i * 64..(i + 1) * 64].copy_from_slice(&lowered);
-        }
+        *mask = m;
     }
     true
 }
 
-/// Word-byte mask of 64 bytes, whether any byte is non-ASCII, and the bytes lower-cased into `lowered`.
+/// Word-byte mask of 64 bytes and whether any byte is non-ASCII; the bytes, their letters ORed with
+/// `case`, go to `lowered`.
 #[inline(always)]
-fn classify64(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
+fn classify64(block: &[u8; 64], case: u8, lowered: &mut [u8; 64]) -> (u64, bool) {
     #[cfg(target_arch = "x86_64")]
     {
-        sse2::classify64(block, lowered)
+        sse2::classify64(block, case, lowered)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -94,7 +93,7 @@ fn classify64(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
         for (i, (&b, l)) in block.iter().zip(lowered.iter_mut()).enumerate() {
             m |= ((b.is_ascii_alphanumeric() || b == b'_') as u64) << i;
             high |= b;
-            *l = b.to_ascii_lowercase();
+            *l = if b.is_ascii_alphabetic() { b | case } else { b };
         }
         (m, high >= 0x80)
     }
@@ -105,7 +104,7 @@ mod sse2 {
     use std::arch::x86_64::*;
 
     #[inline(always)]
-    pub(super) fn classify64(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
+    pub(super) fn classify64(block: &[u8; 64], case: u8, lowered: &mut [u8; 64]) -> (u64, bool) {
         let mut mask = 0u64;
         let mut high = 0i32;
         for k in 0..4 {
@@ -127,7 +126,7 @@ mod sse2 {
                     _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
                 );
                 mask |= (_mm_movemask_epi8(word) as u32 as u64 & 0xFFFF) << (16 * k);
-                let lower = _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(0x20)));
+                let lower = _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(case as i8)));
                 _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, lower);
             }
         }
@@ -142,6 +141,7 @@ mod sse2 {
 /// and ends alternate, so every end closes the run opened by the latest start: at most one run is open
 /// between mask words, exactly when `carry` is set.
 pub(super) struct Words<'a> {
+    /// The text as classified (lower-cased when normalising).
     bytes: &'a [u8],
     mask: &'a [u64],
     /// Index of the next mask word to load; `mask.len()` stands for a virtual all-clear word that closes
