@@ -19,7 +19,7 @@
 use rayon::prelude::*;
 
 use crate::error::{invalid, Error, Result};
-use crate::shingle::ShingleConfig;
+use crate::shingle::{ShingleConfig, ShingleScratch};
 
 /// Value of every signature slot of an empty shingle set.
 pub const EMPTY: u32 = u32::MAX;
@@ -71,13 +71,23 @@ fn fast_range(h: u64, n: usize) -> usize {
     ((h as u128 * n as u128) >> 64) as usize
 }
 
+/// Content of an OPH bin that received no shingle. Bins are kept as u64 so that this sentinel differs from
+/// every 32-bit value a shingle can leave (u32::MAX included): no separate "filled" flags to maintain.
+const EMPTY_BIN: u64 = u64::MAX;
+
+/// One-permutation hashing: the hash's high bits pick its bin, its low 32 bits compete for the bin's minimum.
+#[inline(always)]
+fn oph_add(bins: &mut [u64], h: u64) {
+    let bin = &mut bins[fast_range(h, bins.len())];
+    *bin = (*bin).min(h as u32 as u64);
+}
+
 /// Reusable buffers of one worker thread, so batch loops allocate nothing per document.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    toks: Vec<u64>,
+    shingles: ShingleScratch,
     hashes: Vec<u64>,
-    filled: Vec<bool>,
-    orig: Vec<u32>,
+    bins: Vec<u64>,
 }
 
 /// Computes MinHash signatures with one fixed configuration.
@@ -144,74 +154,143 @@ impl MinHasher {
 
     fn signature_of_hashes_with(&self, hashes: &[u64], out: &mut [u32], scratch: &mut Scratch) {
         debug_assert_eq!(out.len(), self.num_perm);
-        out.fill(EMPTY);
-        if hashes.is_empty() {
-            return;
-        }
         match self.scheme {
             Scheme::KPerm => {
-                for &h in hashes {
-                    for ((o, &a), &b) in out.iter_mut().zip(&self.a).zip(&self.b) {
-                        let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
-                        *o = (*o).min(v);
-                    }
-                }
+                out.fill(EMPTY);
+                hashes.iter().for_each(|&h| self.kperm_add(out, h));
             }
-            Scheme::Oph => self.oph(hashes, out, &mut scratch.filled, &mut scratch.orig),
+            Scheme::Oph => {
+                let bins = self.empty_bins(&mut scratch.bins);
+                hashes.iter().for_each(|&h| oph_add(bins, h));
+                self.densify(bins, out);
+            }
         }
     }
 
-    fn oph(&self, hashes: &[u64], out: &mut [u32], filled: &mut Vec<bool>, orig: &mut Vec<u32>) {
-        let k = self.num_perm;
-        // `filled` tracks which bins received a shingle: a bin can legitimately hold u32::MAX.
-        filled.clear();
-        filled.resize(k, false);
-        for &h in hashes {
-            let bin = fast_range(h, k);
-            let v = h as u32;
-            out[bin] = out[bin].min(v);
-            filled[bin] = true;
+    /// Signature of one text into `out`: each shingle hash goes to the bins as soon as it is produced.
+    fn signature_of_text_with(&self, text: &str, out: &mut [u32], scratch: &mut Scratch) {
+        debug_assert_eq!(out.len(), self.num_perm);
+        let shingles = &mut scratch.shingles;
+        match self.scheme {
+            Scheme::KPerm => {
+                out.fill(EMPTY);
+                self.shingles
+                    .for_each_shingle_hash(text, shingles, |h| self.kperm_add(out, h));
+            }
+            Scheme::Oph => {
+                let bins = self.empty_bins(&mut scratch.bins);
+                self.shingles
+                    .for_each_shingle_hash(text, shingles, |h| oph_add(bins, h));
+                self.densify(bins, out);
+            }
         }
-        if filled.iter().all(|&f| f) {
+    }
+
+    /// k-permutation MinHash: one shingle hash competes in every slot.
+    #[inline(always)]
+    fn kperm_add(&self, out: &mut [u32], h: u64) {
+        for ((o, &a), &b) in out.iter_mut().zip(&self.a).zip(&self.b) {
+            let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
+            *o = (*o).min(v);
+        }
+    }
+
+    /// `num_perm` empty OPH bins, in the scratch buffer.
+    fn empty_bins<'a>(&self, bins: &'a mut Vec<u64>) -> &'a mut [u64] {
+        bins.clear();
+        bins.resize(self.num_perm, EMPTY_BIN);
+        bins
+    }
+
+    /// Copies the OPH bins to `out`, filling empty bins by optimal densification. No shingle at all gives
+    /// the empty signature.
+    fn densify(&self, bins: &[u64], out: &mut [u32]) {
+        assert_eq!(bins.len(), self.num_perm);
+        // Empty bins as bit masks, 64 bins per word: densification then visits only the empty bins, and
+        // whether a bin is empty (a coin flip for short texts) costs no branch mispredictions.
+        let mut empty = [0u64; 4];
+        let mut empty_heap = Vec::new();
+        let words = self.num_perm.div_ceil(64);
+        let empty: &mut [u64] = if words <= empty.len() {
+            &mut empty[..words]
+        } else {
+            empty_heap.resize(words, 0);
+            &mut empty_heap
+        };
+        let mut n_empty = 0;
+        for ((bins, out), mask) in bins
+            .chunks(64)
+            .zip(out.chunks_mut(64))
+            .zip(empty.iter_mut())
+        {
+            for (b, (&v, o)) in bins.iter().zip(out.iter_mut()).enumerate() {
+                *o = v as u32;
+                // Filled bins hold a 32-bit value: only empty ones have the top bit set.
+                *mask |= (v >> 63) << b;
+            }
+            n_empty += mask.count_ones() as usize;
+        }
+        if n_empty == 0 || n_empty == self.num_perm {
+            // All filled, or the empty set (every slot is already `EMPTY`).
             return;
         }
-        // Optimal densification: every empty bin follows its own probe sequence (the same for every
-        // document) until it lands on a bin that was filled, and copies that bin's value.
-        orig.clear();
-        orig.extend_from_slice(out);
-        for i in 0..k {
-            if filled[i] {
-                continue;
+        // Optimal densification: every empty bin copies the value of the filled bin its probe sequence
+        // (the same for every document) reaches first.
+        for (w, &mask) in empty.iter().enumerate() {
+            let mut mask = mask;
+            while mask != 0 {
+                let i = w * 64 + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                out[i] = bins[self.donor(i, bins)] as u32;
             }
-            let table = &self.probes[i * PROBES..(i + 1) * PROBES];
-            let mut found = table.iter().map(|&j| j as usize).find(|&j| filled[j]);
-            if found.is_none() {
-                // Past the table: continue the same sequence where the table stopped.
-                let mut state = probe_state(self.probe_seed, i);
-                for _ in 0..PROBES {
-                    splitmix64(&mut state);
-                }
-                for _ in 0..4 * k + 64 {
-                    let j = fast_range(splitmix64(&mut state), k);
-                    if filled[j] {
-                        found = Some(j);
-                        break;
-                    }
-                }
-            }
-            // The probe sequence finds a filled bin with overwhelming probability; a deterministic scan
-            // keeps the result defined (and identical across documents) otherwise.
-            let j = found.unwrap_or_else(|| (i..k).chain(0..i).find(|&j| filled[j]).unwrap_or(i));
-            out[i] = orig[j];
         }
+    }
+
+    /// The filled bin that empty bin `i` copies: the first filled one on `i`'s probe sequence.
+    #[inline]
+    fn donor(&self, i: usize, bins: &[u64]) -> usize {
+        // The precomputed steps, all tested at once (branch-free): most empty bins stop within them.
+        let table: &[u16; PROBES] = self.probes[i * PROBES..(i + 1) * PROBES]
+            .try_into()
+            .expect("PROBES steps per bin");
+        let hits = table.iter().enumerate().fold(0u32, |m, (t, &j)| {
+            debug_assert!((j as usize) < bins.len());
+            // SAFETY: the table holds `fast_range(_, num_perm)` values, all below `num_perm` =
+            // `bins.len()`; unchecked, the eight tests compile to eight loads and compares.
+            let v = unsafe { *bins.get_unchecked(j as usize) };
+            m | ((v != EMPTY_BIN) as u32) << t
+        });
+        if hits != 0 {
+            return table[hits.trailing_zeros() as usize] as usize;
+        }
+        self.donor_past_table(i, bins)
+    }
+
+    /// [`MinHasher::donor`] when none of the precomputed steps hit a filled bin (few filled bins).
+    #[cold]
+    fn donor_past_table(&self, i: usize, bins: &[u64]) -> usize {
+        let k = self.num_perm;
+        let filled = |j: usize| bins[j] != EMPTY_BIN;
+        // Continue the same sequence where the table stopped.
+        let mut state = probe_state(self.probe_seed, i);
+        for _ in 0..PROBES {
+            splitmix64(&mut state);
+        }
+        for _ in 0..4 * k + 64 {
+            let j = fast_range(splitmix64(&mut state), k);
+            if filled(j) {
+                return j;
+            }
+        }
+        // The probe sequence finds a filled bin with overwhelming probability; a deterministic scan
+        // keeps the result defined (and identical across documents) otherwise.
+        (i..k).chain(0..i).find(|&j| filled(j)).unwrap_or(i)
     }
 
     /// Signature of one text.
     pub fn signature(&self, text: &str) -> Vec<u32> {
-        let mut hashes = Vec::new();
-        self.shingles.shingle_hashes(text, &mut hashes);
         let mut out = vec![EMPTY; self.num_perm];
-        self.signature_of_hashes(&hashes, &mut out);
+        self.signature_of_text_with(text, &mut out, &mut Scratch::default());
         out
     }
 
@@ -223,11 +302,7 @@ impl MinHasher {
             .zip(texts.par_iter())
             .with_min_len(64)
             .for_each_init(Scratch::default, |sc, (row, text)| {
-                let mut hashes = std::mem::take(&mut sc.hashes);
-                self.shingles
-                    .shingle_hashes_with(text.as_ref(), &mut sc.toks, &mut hashes);
-                self.signature_of_hashes_with(&hashes, row, sc);
-                sc.hashes = hashes;
+                self.signature_of_text_with(text.as_ref(), row, sc)
             });
         out
     }
@@ -272,6 +347,117 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shingle::reference;
+    use proptest::prelude::*;
+
+    /// `MinHasher::signature_of_hashes` of cb8c340 (a `filled` flag per bin), the oracle of the
+    /// equivalence tests.
+    fn reference_signature(mh: &MinHasher, hashes: &[u64]) -> Vec<u32> {
+        let k = mh.num_perm;
+        let mut out = vec![EMPTY; k];
+        if hashes.is_empty() {
+            return out;
+        }
+        if mh.scheme == Scheme::KPerm {
+            for &h in hashes {
+                for ((o, &a), &b) in out.iter_mut().zip(&mh.a).zip(&mh.b) {
+                    let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
+                    *o = (*o).min(v);
+                }
+            }
+            return out;
+        }
+        let mut filled = vec![false; k];
+        for &h in hashes {
+            let bin = fast_range(h, k);
+            out[bin] = out[bin].min(h as u32);
+            filled[bin] = true;
+        }
+        if filled.iter().all(|&f| f) {
+            return out;
+        }
+        let orig = out.clone();
+        for i in 0..k {
+            if filled[i] {
+                continue;
+            }
+            let table = &mh.probes[i * PROBES..(i + 1) * PROBES];
+            let mut found = table.iter().map(|&j| j as usize).find(|&j| filled[j]);
+            if found.is_none() {
+                let mut state = probe_state(mh.probe_seed, i);
+                for _ in 0..PROBES {
+                    splitmix64(&mut state);
+                }
+                for _ in 0..4 * k + 64 {
+                    let j = fast_range(splitmix64(&mut state), k);
+                    if filled[j] {
+                        found = Some(j);
+                        break;
+                    }
+                }
+            }
+            let j = found.unwrap_or_else(|| (i..k).chain(0..i).find(|&j| filled[j]).unwrap_or(i));
+            out[i] = orig[j];
+        }
+        out
+    }
+
+    fn hasher_strategy() -> impl Strategy<Value = MinHasher> {
+        (
+            reference::config_strategy(),
+            prop::sample::select(vec![1usize, 2, 7, 64, 128, 256]),
+            any::<bool>(),
+        )
+            .prop_map(|(cfg, k, oph)| {
+                let scheme = if oph { Scheme::Oph } else { Scheme::KPerm };
+                MinHasher::new(k, cfg, scheme).unwrap()
+            })
+    }
+
+    /// Shingle hashes with the corner values of OPH: low 32 bits all ones (a filled bin holding
+    /// `u32::MAX`), zero, and the extremes of the bin range.
+    fn hash_strategy() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            4 => any::<u64>(),
+            1 => any::<u64>().prop_map(|h| h | 0xFFFF_FFFF),
+            1 => any::<u64>().prop_map(|h| h & !0xFFFF_FFFF),
+            1 => prop::sample::select(vec![0u64, u64::MAX, u32::MAX as u64, 1 << 63]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn signatures_of_texts_match_the_reference(
+            mh in hasher_strategy(),
+            texts in proptest::collection::vec(reference::text_strategy(), 0..4),
+        ) {
+            let k = mh.num_perm;
+            let batch = mh.signatures(&texts);
+            prop_assert_eq!(batch.len(), texts.len() * k);
+            for (text, row) in texts.iter().zip(batch.chunks(k)) {
+                let want = reference_signature(&mh, &reference::shingle_hashes(&mh.shingles, text));
+                prop_assert_eq!(row, &want[..]);
+                prop_assert_eq!(&mh.signature(text), &want);
+            }
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn signatures_of_hashes_match_the_reference(
+            mh in hasher_strategy(),
+            hashes in proptest::collection::vec(hash_strategy(), 0..600),
+        ) {
+            let mut got = vec![0; mh.num_perm];
+            mh.signature_of_hashes(&hashes, &mut got);
+            prop_assert_eq!(got, reference_signature(&mh, &hashes));
+        }
+    }
 
     #[test]
     fn identical_texts_have_identical_signatures() {

@@ -23,6 +23,10 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::error::{invalid, Result};
 
+mod ascii;
+#[cfg(test)]
+pub(crate) mod reference;
+
 /// Whether shingles are built from words or from characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Unit {
@@ -88,13 +92,74 @@ impl ShingleConfig {
     /// Shingle hashes of `text`, in text order, duplicates included (callers that need a set sort+dedup;
     /// MinHash does not need to).
     pub fn shingle_hashes(&self, text: &str, out: &mut Vec<u64>) {
-        self.shingle_hashes_with(text, &mut Vec::new(), out)
+        self.shingle_hashes_with(text, &mut ShingleScratch::default(), out)
     }
 
-    /// [`ShingleConfig::shingle_hashes`] with a caller-provided token buffer (batch loops reuse it).
-    pub fn shingle_hashes_with(&self, text: &str, toks: &mut Vec<u64>, out: &mut Vec<u64>) {
+    /// [`ShingleConfig::shingle_hashes`] with caller-provided buffers (batch loops reuse them).
+    pub fn shingle_hashes_with(
+        &self,
+        text: &str,
+        scratch: &mut ShingleScratch,
+        out: &mut Vec<u64>,
+    ) {
         out.clear();
+        self.for_each_shingle_hash(text, scratch, |h| out.push(h));
+    }
+
+    /// Calls `sink` on every shingle hash of `text`, in text order, duplicates included: the values
+    /// [`ShingleConfig::shingle_hashes`] collects, without collecting them (MinHash feeds its bins
+    /// directly).
+    #[inline]
+    pub fn for_each_shingle_hash(
+        &self,
+        text: &str,
+        scratch: &mut ShingleScratch,
+        mut sink: impl FnMut(u64),
+    ) {
+        if self.unit == Unit::Word {
+            // The default n = 3 gets its own copy of the loop, the window held in registers.
+            let done = match self.ngram {
+                3 => {
+                    let win = FixedWindows::<3>::new(self.seed);
+                    self.ascii_word_shingles(win, text, &mut scratch.ascii, &mut sink)
+                }
+                n => {
+                    let win = Windows::new(n, self.seed, &mut scratch.toks);
+                    self.ascii_word_shingles(win, text, &mut scratch.ascii, &mut sink)
+                }
+            };
+            if done {
+                return;
+            }
+        }
+        let toks = &mut scratch.toks;
         toks.clear();
+        self.token_hashes(text, toks);
+        for_each_window(toks, self.ngram, self.seed, sink);
+    }
+
+    /// Word shingles of ASCII `text` in one fused pass, each emitted as soon as its last word is hashed;
+    /// `false` (nothing emitted) when the text is not ASCII.
+    #[inline(always)]
+    fn ascii_word_shingles(
+        &self,
+        mut win: impl Shingler,
+        text: &str,
+        ascii: &mut ascii::AsciiScratch,
+        sink: &mut impl FnMut(u64),
+    ) -> bool {
+        let Some(words) = ascii::words(text.as_bytes(), self.normalize, ascii) else {
+            return false;
+        };
+        for w in words {
+            win.push(xxh3_64_with_seed(w, self.seed), sink);
+        }
+        win.finish(sink);
+        true
+    }
+
+    /// Token hashes of `text` by the general path: normalisation, then word or char tokens.
+    fn token_hashes(&self, text: &str, toks: &mut Vec<u64>) {
         let text = if self.normalize {
             normalize(text)
         } else {
@@ -125,7 +190,6 @@ impl ShingleConfig {
                 }
             }
         }
-        self.combine(toks, out);
     }
 
     /// Shingle hashes from tokens the caller produced (no normalisation applied).
@@ -135,18 +199,7 @@ impl ShingleConfig {
             .iter()
             .map(|t| xxh3_64_with_seed(t.as_ref().as_bytes(), self.seed))
             .collect();
-        self.combine(&toks, out);
-    }
-
-    fn combine(&self, toks: &[u64], out: &mut Vec<u64>) {
-        if toks.is_empty() {
-            return;
-        }
-        let n = self.ngram.min(toks.len());
-        out.reserve(toks.len() + 1 - n);
-        for win in toks.windows(n) {
-            out.push(combine_hashes(win, self.seed));
-        }
+        for_each_window(&toks, self.ngram, self.seed, |h| out.push(h));
     }
 
     /// The sorted, de-duplicated shingle set of `text`.
@@ -156,6 +209,106 @@ impl ShingleConfig {
         v.sort_unstable();
         v.dedup();
         v
+    }
+}
+
+/// Reusable buffers of [`ShingleConfig::for_each_shingle_hash`]; batch loops keep one per thread.
+#[derive(Debug, Default, Clone)]
+pub struct ShingleScratch {
+    toks: Vec<u64>,
+    ascii: ascii::AsciiScratch,
+}
+
+/// Shingles of a stream of token hashes: every window of `n` consecutive tokens, or, when the stream has
+/// fewer than `n` tokens (but some), one window of all of them.
+trait Shingler {
+    /// Adds a token; emits the window it completes.
+    fn push(&mut self, t: u64, sink: &mut impl FnMut(u64));
+    /// Emits the one short window of a stream shorter than `n`.
+    fn finish(self, sink: &mut impl FnMut(u64));
+}
+
+/// [`Shingler`] for a constant `N`: the last `N` tokens stay in registers.
+struct FixedWindows<const N: usize> {
+    last: [u64; N],
+    count: usize,
+    seed: u64,
+}
+
+impl<const N: usize> FixedWindows<N> {
+    #[inline(always)]
+    fn new(seed: u64) -> Self {
+        FixedWindows {
+            last: [0; N],
+            count: 0,
+            seed,
+        }
+    }
+}
+
+impl<const N: usize> Shingler for FixedWindows<N> {
+    #[inline(always)]
+    fn push(&mut self, t: u64, sink: &mut impl FnMut(u64)) {
+        // Shift by rebuilding the array (element-wise, in registers): `copy_within` compiles to an
+        // overlapping load after store that stalls store forwarding.
+        let prev = self.last;
+        self.last = std::array::from_fn(|i| if i + 1 < N { prev[i + 1] } else { t });
+        self.count += 1;
+        if self.count >= N {
+            sink(combine_hashes(&self.last, self.seed));
+        }
+    }
+
+    #[inline(always)]
+    fn finish(self, sink: &mut impl FnMut(u64)) {
+        if self.count > 0 && self.count < N {
+            sink(combine_hashes(&self.last[N - self.count..], self.seed));
+        }
+    }
+}
+
+/// [`Shingler`] for any `n`: tokens are kept in a (reused) vector.
+struct Windows<'a> {
+    n: usize,
+    seed: u64,
+    toks: &'a mut Vec<u64>,
+}
+
+impl<'a> Windows<'a> {
+    #[inline(always)]
+    fn new(n: usize, seed: u64, toks: &'a mut Vec<u64>) -> Self {
+        toks.clear();
+        Windows { n, seed, toks }
+    }
+}
+
+impl Shingler for Windows<'_> {
+    #[inline(always)]
+    fn push(&mut self, t: u64, sink: &mut impl FnMut(u64)) {
+        self.toks.push(t);
+        let len = self.toks.len();
+        if len >= self.n {
+            sink(combine_hashes(&self.toks[len - self.n..], self.seed));
+        }
+    }
+
+    #[inline(always)]
+    fn finish(self, sink: &mut impl FnMut(u64)) {
+        let len = self.toks.len();
+        if len > 0 && len < self.n {
+            sink(combine_hashes(self.toks, self.seed));
+        }
+    }
+}
+
+/// Every shingle of a whole sequence of token hashes: the windows [`Windows`] emits one by one.
+#[inline]
+fn for_each_window(toks: &[u64], ngram: usize, seed: u64, mut sink: impl FnMut(u64)) {
+    if toks.is_empty() {
+        return;
+    }
+    for win in toks.windows(ngram.min(toks.len())) {
+        sink(combine_hashes(win, seed));
     }
 }
 
@@ -455,6 +608,7 @@ pub fn shingle_jaccard(cfg: &ShingleConfig, a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn words_follow_python_w() {
@@ -508,6 +662,66 @@ mod tests {
             raw.shingle_set("The Cat sat"),
             raw.shingle_set("the cat sat")
         );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn shingle_hashes_match_the_reference(
+            text in reference::text_strategy(),
+            cfg in reference::config_strategy(),
+        ) {
+            let mut got = Vec::new();
+            cfg.shingle_hashes(&text, &mut got);
+            prop_assert_eq!(&got, &reference::shingle_hashes(&cfg, &text));
+            // A reused scratch gives the same result.
+            let mut scratch = ShingleScratch::default();
+            cfg.shingle_hashes_with("Warm UP the buffers, a_b 12", &mut scratch, &mut got);
+            cfg.shingle_hashes_with(&text, &mut scratch, &mut got);
+            prop_assert_eq!(&got, &reference::shingle_hashes(&cfg, &text));
+        }
+    }
+
+    #[test]
+    fn shingle_hashes_match_the_reference_on_edge_cases() {
+        let long_word = "Ab".repeat(700);
+        let long_text = "Lorem IPSUM dolor_sit 42 amet, ".repeat(200);
+        let exact_chunk = "abcdefg ".repeat(8);
+        let word_to_end = "x".repeat(128);
+        let texts = [
+            "",
+            " ",
+            "\t\n ",
+            "_",
+            "___ 1 22",
+            "a",
+            "A",
+            "ÀB",
+            "é",
+            "x é",
+            long_word.as_str(),
+            long_text.as_str(),
+            exact_chunk.as_str(),
+            exact_chunk.trim_end(),
+            word_to_end.as_str(),
+        ];
+        for text in texts {
+            for ngram in 1..=5 {
+                for unit in [Unit::Word, Unit::Char] {
+                    for normalize in [true, false] {
+                        let cfg = ShingleConfig::new(ngram, unit, normalize, 7).unwrap();
+                        let mut got = Vec::new();
+                        cfg.shingle_hashes(text, &mut got);
+                        assert_eq!(
+                            got,
+                            reference::shingle_hashes(&cfg, text),
+                            "{cfg:?} {text:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
