@@ -5,6 +5,8 @@
 //! `vN` suffix; for those this module gives the same answer as `identity_key`, and for every other
 //! spelling it answers [`Id::Unknown`] so that the caller lets Python decide.
 
+use std::borrow::Cow;
+
 use super::text::py_strip;
 
 /// What `identity_key(text)` returns, when it can be told without Python.
@@ -41,13 +43,17 @@ pub fn classify(text: &str) -> Id {
         // The text is shaped like an arXiv id (so it is no DOI, and no other arXiv spelling) but is none.
         return Id::NotAnId;
     }
-    Id::Arxiv(format!("arxiv:{ident}"), version)
+    let mut key = String::with_capacity(6 + ident.len());
+    key.push_str("arxiv:");
+    key.push_str(&ident);
+    Id::Arxiv(key, version)
 }
 
-type Parsed = (String, [u8; 4], bool, Option<u32>);
+/// (identifier without version, YYMM, whether the number has four digits, version).
+type Parsed<'a> = (Cow<'a, str>, [u8; 4], bool, Option<u32>);
 
 /// `YYMM.NNNN[N][vV]` (the `YYMM.` already checked).
-fn new_style(text: &str) -> Option<Parsed> {
+fn new_style(text: &str) -> Option<Parsed<'_>> {
     let bytes = text.as_bytes();
     let digits = bytes[5..].iter().take_while(|b| b.is_ascii_digit()).count();
     if !(4..=5).contains(&digits) {
@@ -56,11 +62,11 @@ fn new_style(text: &str) -> Option<Parsed> {
     let end = 5 + digits;
     let version = version(&text[end..])?;
     let yymm = [bytes[0], bytes[1], bytes[2], bytes[3]];
-    Some((text[..end].to_owned(), yymm, digits == 4, version))
+    Some((Cow::Borrowed(&text[..end]), yymm, digits == 4, version))
 }
 
 /// `archive[-more][.SC]/YYMMNNN[vV]`: the archive lower-cased, the subject class upper-cased.
-fn old_style(text: &str) -> Option<Parsed> {
+fn old_style(text: &str) -> Option<Parsed<'_>> {
     let slash = text.find('/')?;
     let (archive, rest) = (&text[..slash], &text[slash + 1..]);
     let (name, subject) = match archive.split_once('.') {
@@ -84,7 +90,7 @@ fn old_style(text: &str) -> Option<Parsed> {
     ident.push('/');
     ident.push_str(&rest[..7]);
     let yymm = [number[0], number[1], number[2], number[3]];
-    Some((ident, yymm, false, version))
+    Some((Cow::Owned(ident), yymm, false, version))
 }
 
 /// The optional `vN` suffix (1 to 9 digits, `v` in either case): `Some(None)` when absent, None when the

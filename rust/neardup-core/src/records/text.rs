@@ -65,8 +65,9 @@ fn single_spaced_ascii(bytes: &[u8]) -> bool {
     let mut prev_space = true; // a leading space counts as a double one
     for &b in bytes {
         let class = SPACE_CLASS[usize::from(b)];
-        bad |= class == 2 || (class == 1 && prev_space);
-        prev_space = class == 1;
+        let space = class == 1;
+        bad |= (class == 2) | (space & prev_space);
+        prev_space = space;
     }
     !bad && (bytes.is_empty() || !prev_space)
 }
