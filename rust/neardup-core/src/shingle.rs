@@ -14,6 +14,12 @@
 //!   an order-sensitive multiply-rotate chain and murmur3's `fmix64` finaliser ([`combine_hashes`]). Shingle sets are sets of these 64-bit hashes; with ~10^3
 //!   shingles per text the chance that two distinct shingles collide is ~10^-13, so exact Jaccard on hashes is
 //!   exact Jaccard on shingles for all practical purposes.
+//!
+//! Word shingles of ASCII text (the common case) take a fused path, `ascii.rs`: one SIMD pass classifies and
+//! lower-cases the text, words are hashed straight from that buffer and each shingle goes to the caller's
+//! sink as soon as its last word is hashed ([`ShingleConfig::for_each_shingle_hash`]; MinHash feeds its
+//! bins directly). Its output is identical to the general path's; `shingle/reference.rs` keeps the general
+//! implementation as it was for the equivalence tests.
 
 use std::borrow::Cow;
 
