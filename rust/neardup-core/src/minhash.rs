@@ -296,15 +296,26 @@ impl MinHasher {
 
     /// Signatures of many texts, row-major `n × num_perm`, computed in parallel on the rayon pool.
     pub fn signatures<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<u32> {
+        let mut out = vec![EMPTY; texts.len() * self.num_perm];
+        self.signatures_into(texts, &mut out);
+        out
+    }
+
+    /// [`MinHasher::signatures`] written into `out` (`texts.len() * num_perm` slots, every one of them
+    /// overwritten), for callers that own the output buffer (a numpy array).
+    pub fn signatures_into<S: AsRef<str> + Sync>(&self, texts: &[S], out: &mut [u32]) {
         let k = self.num_perm;
-        let mut out = vec![EMPTY; texts.len() * k];
+        assert_eq!(
+            out.len(),
+            texts.len() * k,
+            "one row of num_perm slots per text"
+        );
         out.par_chunks_mut(k)
             .zip(texts.par_iter())
             .with_min_len(64)
             .for_each_init(Scratch::default, |sc, (row, text)| {
                 self.signature_of_text_with(text.as_ref(), row, sc)
             });
-        out
     }
 
     /// Signatures of pre-tokenised texts (no normalisation), row-major.

@@ -378,8 +378,8 @@ fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> 
 mod tests {
     use super::*;
     use crate::cluster::dedup;
-    use crate::records::is_py_space;
     use crate::minhash::Scheme;
+    use crate::records::is_py_space;
 
     #[test]
     fn ascii_titles_normalise_like_python() {
@@ -413,9 +413,17 @@ mod tests {
                     }
                 })
                 .collect();
-            Some(spaced.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "))
+            Some(
+                spaced
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
         }
-        let alphabet = ["a", "Z", "7", " ", "-", "\t", "\x1c", "\0", "$", "{", "_", "\u{e9}"];
+        let alphabet = [
+            "a", "Z", "7", " ", "-", "\t", "\x1c", "\0", "$", "{", "_", "\u{e9}",
+        ];
         let mut texts = vec![String::new()];
         for _ in 0..4 {
             let longer: Vec<String> = texts
