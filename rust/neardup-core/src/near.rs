@@ -24,11 +24,10 @@
 use std::collections::HashSet;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::error::{invalid, Result};
 use crate::lsh::IdHashMap;
-use crate::shingle::{combine_hashes, for_each_word, normalize};
+use crate::shingle::{combine_hashes, for_each_word_hash, ShingleScratch};
 use crate::trace::Phases;
 
 const UNIGRAM_SEED: u64 = 0x756e_6967_7261_6d31;
@@ -36,19 +35,32 @@ const BIGRAM_SEED: u64 = 0x6269_6772_616d_3232;
 
 /// Sorted, de-duplicated feature hashes (word unigrams and bigrams) of a text.
 pub fn features(text: &str) -> Vec<u64> {
-    let text = normalize(text);
-    let mut words: Vec<u64> = Vec::new();
-    for_each_word(&text, |w| {
-        words.push(xxh3_64_with_seed(w.as_bytes(), UNIGRAM_SEED))
-    });
+    features_with(text, &mut ShingleScratch::default(), &mut Vec::new())
+}
+
+/// [`features`] with buffers a batch loop reuses.
+fn features_with(text: &str, scratch: &mut ShingleScratch, words: &mut Vec<u64>) -> Vec<u64> {
+    words.clear();
+    for_each_word_hash(text, UNIGRAM_SEED, scratch, |h| words.push(h));
     let mut out = Vec::with_capacity(words.len() * 2);
-    out.extend_from_slice(&words);
+    out.extend_from_slice(words);
     for pair in words.windows(2) {
         out.push(combine_hashes(pair, BIGRAM_SEED));
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Features of every text, in parallel.
+fn all_features<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<Vec<u64>> {
+    texts
+        .par_iter()
+        .map_init(
+            || (ShingleScratch::default(), Vec::new()),
+            |(scratch, words), t| features_with(t.as_ref(), scratch, words),
+        )
+        .collect()
 }
 
 /// One document's features with their document frequencies and weights, aligned, and the weights' sum.
@@ -262,8 +274,8 @@ pub fn cross_pairs<S: AsRef<str> + Sync>(
 ) -> Result<Vec<Pair>> {
     check_threshold(threshold)?;
     let mut phases = Phases::start();
-    let lsets: Vec<Vec<u64>> = left.par_iter().map(|t| features(t.as_ref())).collect();
-    let rsets: Vec<Vec<u64>> = right.par_iter().map(|t| features(t.as_ref())).collect();
+    let lsets = all_features(left);
+    let rsets = all_features(right);
     phases.done("near: features");
     let split = lsets.len();
     let mut all = lsets;
@@ -279,7 +291,7 @@ pub fn cross_pairs<S: AsRef<str> + Sync>(
 /// Scored pairs `(a, b, score)` with `a < b` inside one collection, best first.
 pub fn self_pairs<S: AsRef<str> + Sync>(texts: &[S], threshold: f64) -> Result<Vec<Pair>> {
     check_threshold(threshold)?;
-    let sets: Vec<Vec<u64>> = texts.par_iter().map(|t| features(t.as_ref())).collect();
+    let sets = all_features(texts);
     let w = weigh(sets);
     Ok(scored_pairs(&w, &w, threshold, true))
 }
@@ -333,6 +345,72 @@ mod tests {
         assert_eq!(pairs.len(), 1);
         assert_eq!((pairs[0].0, pairs[0].1), (0, 2));
         assert!(pairs[0].2 > 0.99);
+    }
+
+    /// The features by their definition: normalise, split into words, hash unigrams, combine bigrams.
+    #[test]
+    fn features_follow_their_definition() {
+        use crate::shingle::{for_each_word, normalize};
+        use xxhash_rust::xxh3::xxh3_64_with_seed;
+        let reference = |text: &str| {
+            let mut words = Vec::new();
+            for_each_word(&normalize(text), |w| {
+                words.push(xxh3_64_with_seed(w.as_bytes(), UNIGRAM_SEED))
+            });
+            let mut out = words.clone();
+            out.extend(words.windows(2).map(|p| combine_hashes(p, BIGRAM_SEED)));
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let long = "Word_1 and WORD 2, ".repeat(300);
+        for text in [
+            "",
+            "  ",
+            "One",
+            "Graph Neural Networks for traffic: a study (v2).",
+            "Caf\u{e9} na\u{ef}ve \u{fb01}nance \u{ff21}",
+            long.as_str(),
+        ] {
+            assert_eq!(features(text), reference(text), "{text:?}");
+        }
+        let texts = ["a b c", "\u{e9}t\u{e9} chaud", "x"];
+        let batch = all_features(&texts);
+        for (t, f) in texts.iter().zip(batch) {
+            assert_eq!(f, reference(t));
+        }
+    }
+
+    #[test]
+    fn document_frequencies_count_every_set_holding_a_feature() {
+        // Features spread over every partition, some shared by many sets, some by none.
+        let mut state = 7u64;
+        let sets: Vec<Vec<u64>> = (0..300)
+            .map(|d| {
+                let mut set: Vec<u64> = (0..(d % 50))
+                    .map(|_| {
+                        state = crate::minhash::splitmix64(&mut state);
+                        if state.is_multiple_of(3) {
+                            (state % 40).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                        } else {
+                            state
+                        }
+                    })
+                    .collect();
+                set.sort_unstable();
+                set.dedup();
+                set
+            })
+            .collect();
+        let mut naive: std::collections::HashMap<u64, u32> = Default::default();
+        for f in sets.iter().flatten() {
+            *naive.entry(*f).or_default() += 1;
+        }
+        let dfs = doc_freqs(&sets);
+        for (set, df) in sets.iter().zip(&dfs) {
+            let want: Vec<u32> = set.iter().map(|f| naive[f]).collect();
+            assert_eq!(df, &want);
+        }
     }
 
     #[test]

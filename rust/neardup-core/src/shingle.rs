@@ -218,6 +218,24 @@ impl ShingleConfig {
     }
 }
 
+/// Calls `f` with the seeded XXH3-64 hash of every word of `text` after normalisation (NFKC and lower
+/// case, as word shingles see them), in order: the tokens of word shingles, for callers that build other
+/// features from them. ASCII text takes the fused path of the shingles.
+pub fn for_each_word_hash(
+    text: &str,
+    seed: u64,
+    scratch: &mut ShingleScratch,
+    mut f: impl FnMut(u64),
+) {
+    if let Some(words) = ascii::words(text.as_bytes(), true, &mut scratch.ascii) {
+        for w in words {
+            f(xxh3_64_with_seed(w, seed));
+        }
+        return;
+    }
+    for_each_word(&normalize(text), |w| f(xxh3_64_with_seed(w.as_bytes(), seed)));
+}
+
 /// Reusable buffers of [`ShingleConfig::for_each_shingle_hash`]; batch loops keep one per thread.
 #[derive(Debug, Default, Clone)]
 pub struct ShingleScratch {
