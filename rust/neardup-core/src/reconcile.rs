@@ -26,6 +26,7 @@ use crate::error::Result;
 use crate::lsh::{check_threshold, optimal_params, LshIndex};
 use crate::minhash::MinHasher;
 use crate::shingle::ShingleConfig;
+use crate::trace::Phases;
 
 /// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
 /// each key, which made it the main cost of maps keyed by short titles.)
@@ -256,7 +257,9 @@ pub fn duplicate_pairs_of<T: Joined>(
     check_threshold(threshold)?;
     let k = hasher.num_perm;
     let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
+    let mut phases = Phases::start();
     let sigs = signatures(hasher, distinct);
+    phases.done("duplicates: signatures");
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {
@@ -282,6 +285,7 @@ pub fn duplicate_pairs_of<T: Joined>(
     };
     let old_candidates = candidates(old_ids);
     let new_candidates = candidates(new_ids);
+    phases.done("duplicates: candidates");
 
     // Exact shingle sets of the distinct texts taking part in some candidate pair (usually few).
     let mut involved: Vec<u32> = old_candidates
@@ -305,6 +309,14 @@ pub fn duplicate_pairs_of<T: Joined>(
         .collect();
     for (u, set) in computed {
         sets[u as usize] = set;
+    }
+    phases.done("duplicates: shingle sets");
+    if std::env::var_os("NEARDUP_TRACE").is_some() {
+        eprintln!(
+            "neardup: duplicates: {} + {} candidate pairs",
+            old_candidates.len(),
+            new_candidates.len()
+        );
     }
     let verified = |ids: &[u32], candidates: Vec<(u32, u32)>| -> Vec<Pair> {
         let as_distinct: Vec<(u32, u32)> = candidates

@@ -233,7 +233,9 @@ pub fn for_each_word_hash(
         }
         return;
     }
-    for_each_word(&normalize(text), |w| f(xxh3_64_with_seed(w.as_bytes(), seed)));
+    for_each_word(&normalize(text), |w| {
+        f(xxh3_64_with_seed(w.as_bytes(), seed))
+    });
 }
 
 /// Reusable buffers of [`ShingleConfig::for_each_shingle_hash`]; batch loops keep one per thread.
