@@ -113,7 +113,73 @@ pub struct IdentityMatches {
 }
 
 /// Groups old and new entries by identity; `None` and empty identities take no part.
+///
+/// Large inputs are split by the identity's hash into parts that are matched in parallel, each with a
+/// table that stays in cache (an identity lives in one part on both sides); the parts' pairs and groups
+/// are then put back in the order of their first new entry, as one pass over everything gives them.
 pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
+    const PART_BITS: u32 = 6;
+    if old.len() + new.len() < 1 << 14 {
+        return match_identities_seq(old, new);
+    }
+    let part_of = |id: &str| {
+        let mut h = StrHasher::default();
+        h.write(id.as_bytes());
+        (h.finish() >> (64 - PART_BITS)) as usize
+    };
+    // Entries by part (ascending within a part), identities hashed in parallel.
+    let split = |ids: &[Option<&str>]| -> Vec<Vec<u32>> {
+        let parts: Vec<Option<usize>> = ids
+            .par_iter()
+            .map(|id| id.filter(|s| !s.is_empty()).map(part_of))
+            .collect();
+        let mut out = vec![Vec::new(); 1 << PART_BITS];
+        for (i, p) in parts.into_iter().enumerate() {
+            if let Some(p) = p {
+                out[p].push(i as u32);
+            }
+        }
+        out
+    };
+    let (old_parts, new_parts) = rayon::join(|| split(old), || split(new));
+    let found: Vec<IdentityMatches> = old_parts
+        .par_iter()
+        .zip(&new_parts)
+        .map(|(o, n)| {
+            fn pick<'s>(members: &[u32], all: &[Option<&'s str>]) -> Vec<Option<&'s str>> {
+                members.iter().map(|&i| all[i as usize]).collect()
+            }
+            let local = match_identities_seq(&pick(o, old), &pick(n, new));
+            let global = |members: Vec<u32>, map: &[u32]| -> Vec<u32> {
+                members.into_iter().map(|m| map[m as usize]).collect()
+            };
+            IdentityMatches {
+                pairs: local
+                    .pairs
+                    .into_iter()
+                    .map(|(i, j)| (o[i as usize], n[j as usize]))
+                    .collect(),
+                groups: local
+                    .groups
+                    .into_iter()
+                    .map(|(a, b)| (global(a, o), global(b, n)))
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut out = IdentityMatches::default();
+    for part in found {
+        out.pairs.extend(part.pairs);
+        out.groups.extend(part.groups);
+    }
+    // A unique identity's new entry is its first; a group's first new entry is its lowest new member.
+    out.pairs.par_sort_unstable_by_key(|&(_, j)| j);
+    out.groups.sort_unstable_by_key(|(_, news)| news[0]);
+    out
+}
+
+/// [`match_identities`] in one pass.
+fn match_identities_seq(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
     // identity → (first old index, old count, first new index, new count). Counting rather than listing
     // keeps the common case (one entry a side) free of per-identity allocations.
     const NONE: u32 = u32::MAX;
@@ -469,6 +535,27 @@ mod tests {
         want.sort_unstable();
         assert_eq!(got, want);
         assert!(equal_key_pairs(0, |_| None).is_empty());
+    }
+
+    /// Inputs large enough to be matched in parts give what one pass gives.
+    #[test]
+    fn identities_matched_in_parts_equal_one_pass() {
+        let spell = |i: u64| -> Option<String> {
+            match i % 11 {
+                0 => None,
+                1 => Some(String::new()),
+                _ => Some(format!("id-{}", (i * 7919) % 9000)),
+            }
+        };
+        let old_ids: Vec<Option<String>> = (0..20_000).map(spell).collect();
+        let new_ids: Vec<Option<String>> = (5_000..26_000).map(spell).collect();
+        fn view(v: &[Option<String>]) -> Vec<Option<&str>> {
+            v.iter().map(Option::as_deref).collect()
+        }
+        let (old, new) = (view(&old_ids), view(&new_ids));
+        let parts = match_identities(&old, &new);
+        assert_eq!(parts, match_identities_seq(&old, &new));
+        assert!(!parts.pairs.is_empty() && !parts.groups.is_empty());
     }
 
     #[test]
