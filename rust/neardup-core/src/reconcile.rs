@@ -118,30 +118,10 @@ pub struct IdentityMatches {
 /// table that stays in cache (an identity lives in one part on both sides); the parts' pairs and groups
 /// are then put back in the order of their first new entry, as one pass over everything gives them.
 pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
-    const PART_BITS: u32 = 6;
-    if old.len() + new.len() < 1 << 14 {
+    if old.len() + new.len() < PARALLEL_FROM {
         return match_identities_seq(old, new);
     }
-    let part_of = |id: &str| {
-        let mut h = StrHasher::default();
-        h.write(id.as_bytes());
-        (h.finish() >> (64 - PART_BITS)) as usize
-    };
-    // Entries by part (ascending within a part), identities hashed in parallel.
-    let split = |ids: &[Option<&str>]| -> Vec<Vec<u32>> {
-        let parts: Vec<Option<usize>> = ids
-            .par_iter()
-            .map(|id| id.filter(|s| !s.is_empty()).map(part_of))
-            .collect();
-        let mut out = vec![Vec::new(); 1 << PART_BITS];
-        for (i, p) in parts.into_iter().enumerate() {
-            if let Some(p) = p {
-                out[p].push(i as u32);
-            }
-        }
-        out
-    };
-    let (old_parts, new_parts) = rayon::join(|| split(old), || split(new));
+    let (old_parts, new_parts) = rayon::join(|| hash_parts(old), || hash_parts(new));
     let found: Vec<IdentityMatches> = old_parts
         .par_iter()
         .zip(&new_parts)
@@ -176,6 +156,56 @@ pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityM
     out.pairs.par_sort_unstable_by_key(|&(_, j)| j);
     out.groups.sort_unstable_by_key(|(_, news)| news[0]);
     out
+}
+
+/// Inputs from this size on are split into hash parts and handled in parallel.
+const PARALLEL_FROM: usize = 1 << 14;
+const PART_BITS: u32 = 6;
+
+/// The entries holding a non-empty identity, split into `2^PART_BITS` parts by the identity's hash
+/// (ascending within a part); the identities are hashed in parallel.
+fn hash_parts(ids: &[Option<&str>]) -> Vec<Vec<u32>> {
+    let part_of = |id: &str| {
+        let mut h = StrHasher::default();
+        h.write(id.as_bytes());
+        (h.finish() >> (64 - PART_BITS)) as usize
+    };
+    let parts: Vec<Option<usize>> = ids
+        .par_iter()
+        .map(|id| id.filter(|s| !s.is_empty()).map(part_of))
+        .collect();
+    let mut out = vec![Vec::new(); 1 << PART_BITS];
+    for (i, p) in parts.into_iter().enumerate() {
+        if let Some(p) = p {
+            out[p].push(i as u32);
+        }
+    }
+    out
+}
+
+/// `(first, later)` for every entry whose (non-empty) identity an earlier entry already holds, `first`
+/// being the earliest such entry; in no particular order. Within-snapshot duplicates by key or title.
+pub fn repeated_identities(ids: &[Option<&str>]) -> Vec<(u32, u32)> {
+    let repeats_in = |members: &mut dyn Iterator<Item = u32>| -> Vec<(u32, u32)> {
+        let mut first: StrMap<u32> = StrMap::default();
+        let mut out = Vec::new();
+        for p in members {
+            if let Some(id) = ids[p as usize].filter(|s| !s.is_empty()) {
+                let seen = *first.entry(id).or_insert(p);
+                if seen != p {
+                    out.push((seen, p));
+                }
+            }
+        }
+        out
+    };
+    if ids.len() < PARALLEL_FROM {
+        return repeats_in(&mut (0..ids.len() as u32));
+    }
+    hash_parts(ids)
+        .par_iter()
+        .flat_map_iter(|part| repeats_in(&mut part.iter().copied()))
+        .collect()
 }
 
 /// [`match_identities`] in one pass.
@@ -556,6 +586,35 @@ mod tests {
         let parts = match_identities(&old, &new);
         assert_eq!(parts, match_identities_seq(&old, &new));
         assert!(!parts.pairs.is_empty() && !parts.groups.is_empty());
+    }
+
+    #[test]
+    fn repeated_identities_point_to_the_first_holder() {
+        for n in [40, PARALLEL_FROM + 100] {
+            let ids: Vec<Option<String>> = (0..n)
+                .map(|i| match i % 5 {
+                    0 => None,
+                    1 => Some(String::new()),
+                    _ => Some(format!("t{}", (i * 31) % (n / 3))),
+                })
+                .collect();
+            let view: Vec<Option<&str>> = ids.iter().map(Option::as_deref).collect();
+            let mut got = repeated_identities(&view);
+            got.sort_unstable();
+            let mut first: HashMap<&str, u32> = HashMap::new();
+            let mut want = Vec::new();
+            for (p, id) in view.iter().enumerate() {
+                if let Some(id) = id.filter(|s| !s.is_empty()) {
+                    let seen = *first.entry(id).or_insert(p as u32);
+                    if seen != p as u32 {
+                        want.push((seen, p as u32));
+                    }
+                }
+            }
+            want.sort_unstable();
+            assert_eq!(got, want);
+            assert!(!got.is_empty());
+        }
     }
 
     #[test]

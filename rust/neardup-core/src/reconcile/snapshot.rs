@@ -19,7 +19,7 @@ use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
-use super::{duplicate_pairs_of, match_identities, StrMap};
+use super::{duplicate_pairs_of, match_identities, repeated_identities};
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone, Copy)]
@@ -244,6 +244,7 @@ pub fn compare<'a>(
     }
     unchanged.sort_by_key(|m| m.old);
     changed.sort_by_key(|m| m.old);
+    phases.done("matches sorted");
 
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
@@ -262,6 +263,7 @@ pub fn compare<'a>(
         })
         .collect();
     let refs: Vec<&(&str, &str)> = distinct.iter().collect();
+    phases.done("duplicates: texts numbered");
     let (old_near, new_near) = duplicate_pairs_of(
         &refs,
         &old_ids,
@@ -270,11 +272,12 @@ pub fn compare<'a>(
         &hasher,
         opts.duplicate_threshold,
     )?;
+    phases.done("duplicate pairs");
     let (duplicates_old, duplicates_new) = rayon::join(
         || duplicate_groups(old, old_titles, &old_near),
         || duplicate_groups(new, new_titles, &new_near),
     );
-    phases.done("duplicate pairs");
+    phases.done("duplicate groups");
     Ok(Some(Outcome {
         unchanged,
         changed,
@@ -293,24 +296,20 @@ pub fn compare<'a>(
 /// their keys differ) or a near-identical text (unless their keys differ); each group's similarity is
 /// its weakest link, groups ordered by members.
 fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f64)]) -> Vec<Group> {
-    let mut links: Vec<(u32, u32, f64)> = Vec::new();
-    let mut first_key: StrMap<u32> = StrMap::default();
-    let mut first_title: StrMap<u32> = StrMap::default();
-    for (p, (r, t)) in records.iter().zip(titles).enumerate() {
-        let p = p as u32;
-        if let Some(k) = &r.key {
-            let seen = *first_key.entry(k).or_insert(p);
-            if seen != p {
-                links.push((seen, p, 1.0));
-            }
-        }
-        if !t.is_empty() {
-            let seen = *first_title.entry(t).or_insert(p);
-            if seen != p && !keys_differ(&records[seen as usize].key, &r.key) {
-                links.push((seen, p, 1.0));
-            }
-        }
-    }
+    // Links in any order: groups and their weakest links do not depend on it.
+    let keys: Vec<Option<&str>> = records.iter().map(|r| r.key.as_deref()).collect();
+    let titles: Vec<Option<&str>> = titles.iter().map(|t| Some(t.as_str())).collect();
+    let (by_key, by_title) = rayon::join(
+        || repeated_identities(&keys),
+        || repeated_identities(&titles),
+    );
+    let mut links: Vec<(u32, u32, f64)> = by_key.into_iter().map(|(a, b)| (a, b, 1.0)).collect();
+    links.extend(
+        by_title
+            .into_iter()
+            .filter(|&(a, b)| !keys_differ(&records[a as usize].key, &records[b as usize].key))
+            .map(|(a, b)| (a, b, 1.0)),
+    );
     links
         .extend(near.iter().filter(|&&(a, b, _)| {
             !keys_differ(&records[a as usize].key, &records[b as usize].key)
