@@ -237,6 +237,11 @@ fn scored_pairs(left: &[Weighted], right: &[Weighted], threshold: f64, same: boo
             postings.entry(*f).or_default().push(b as u32);
         }
     }
+    let (trace_on, verified) = (
+        crate::trace::enabled(),
+        std::sync::atomic::AtomicUsize::new(0),
+    );
+    let verified = &verified;
     let mut pairs: Vec<Pair> = left
         .par_iter()
         .enumerate()
@@ -251,6 +256,9 @@ fn scored_pairs(left: &[Weighted], right: &[Weighted], threshold: f64, same: boo
                 .collect();
             cands.sort_unstable();
             cands.dedup();
+            if trace_on {
+                verified.fetch_add(cands.len(), std::sync::atomic::Ordering::Relaxed);
+            }
             cands.into_iter().filter_map(move |b| {
                 let s = weighted_jaccard(doc, &right[b as usize]);
                 (s >= threshold).then_some((a as u32, b, s))
@@ -258,6 +266,15 @@ fn scored_pairs(left: &[Weighted], right: &[Weighted], threshold: f64, same: boo
         })
         .collect();
     sort_pairs(&mut pairs);
+    crate::trace::note(|| {
+        format!(
+            "near: {} x {} texts, {} candidate pairs verified, {} kept",
+            left.len(),
+            right.len(),
+            verified.load(std::sync::atomic::Ordering::Relaxed),
+            pairs.len()
+        )
+    });
     pairs
 }
 

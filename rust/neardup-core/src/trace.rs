@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-fn enabled() -> bool {
+/// Whether tracing is on (`NEARDUP_TRACE` set, not empty, not "0").
+pub fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("NEARDUP_TRACE").is_some_and(|v| !v.is_empty() && v != "0"))
 }
@@ -22,5 +23,12 @@ impl Phases {
             eprintln!("neardup: {phase} {:.1} ms", (now - t).as_secs_f64() * 1e3);
             self.0 = Some(now);
         }
+    }
+}
+
+/// Prints one line `neardup: <what>` when tracing is on (counts that explain a phase's time).
+pub fn note(what: impl FnOnce() -> String) {
+    if enabled() {
+        eprintln!("neardup: {}", what());
     }
 }
