@@ -19,6 +19,11 @@ and only make an entry changed when ``include_meta=True``.
 Within each snapshot, entries listed more than once (same key, same normalised title, or near-identical
 text found by MinHash/LSH in the core) are reported as duplicate groups. Every old entry ends up in exactly
 one of removed / unchanged / changed and every new entry in exactly one of added / unchanged / changed.
+
+The catalog (`neardup.catalog`) reconciles each added snapshot with what it holds by the same rules, and
+shares these building blocks with this module rather than restating them: `collapse` (whitespace),
+`text_of` (the text near matching reads), `agreement` (choosing among entries sharing an identity) and
+`duplicate_groups`. They are not part of the package's public API (`neardup.__all__`).
 """
 
 from __future__ import annotations
@@ -62,7 +67,8 @@ _META = attrgetter(*META_FIELDS)
 _WHOLE = "\x00whole"  # diff job of a pair's whole text (never a field name)
 
 
-def _collapse(text: str) -> str:
+def collapse(text: str) -> str:
+    """`text` with its whitespace runs collapsed to single spaces and its ends stripped."""
     return " ".join(text.split())
 
 
@@ -168,7 +174,8 @@ def _meta_differences(old: Entry, new: Entry) -> tuple[str, ...]:
     return tuple(name for name, x, y in zip(META_FIELDS, a, b, strict=True) if x != y)
 
 
-def _text_of(entry: Entry) -> str:
+def text_of(entry: Entry) -> str:
+    """The text near matching and duplicate detection read: title, newline, abstract."""
     return f"{entry.title}\n{entry.abstract}"
 
 
@@ -207,7 +214,7 @@ class _UnionFind:
         return out
 
 
-def _duplicates(
+def duplicate_groups(
     entries: Sequence[Entry],
     titles: Sequence[str],
     label: str,
@@ -250,10 +257,10 @@ def _different_keys(a: Entry, b: Entry) -> bool:
 
 
 def _words(entry: Entry) -> frozenset[str]:
-    return frozenset(_WORD.findall(_text_of(entry).casefold()))
+    return frozenset(_WORD.findall(text_of(entry).casefold()))
 
 
-def _agreement(a: Entry, b: Entry) -> float:
+def agreement(a: Entry, b: Entry) -> float:
     """How well two entries with the same identity agree beyond it: shared words of title + abstract
     (Jaccard), plus a smaller share for metadata values present on both sides and equal (author list,
     dates, the source's other fields such as venue and year). Only used to choose among several
@@ -284,15 +291,12 @@ def _match_exact(
     entries taking no part), never two entries whose keys differ, in new order.
 
     One candidate on each side: they match. Several (the same title listed for distinct papers, or one
-    paper listed twice): pairs are chosen best agreement first (`_agreement`), then by position."""
+    paper listed twice): pairs are chosen best agreement first (`agreement`), then by position."""
     unique, groups = _core._match_identities(old_ids, new_ids)
     out = [(i, j, label) for i, j in unique if not _different_keys(old[i], new[j])]
     for is_, js in groups:
         scored = sorted(
-            (-_agreement(old[i], new[j]), i, j)
-            for i in is_
-            for j in js
-            if not _different_keys(old[i], new[j])
+            (-agreement(old[i], new[j]), i, j) for i in is_ for j in js if not _different_keys(old[i], new[j])
         )
         taken_i: set[int] = set()
         taken_j: set[int] = set()
@@ -315,8 +319,8 @@ def _match_near(
     if not old_left or not new_left:
         return []
     li, ri, scores = _core._near_cross(
-        [_text_of(old[i]) for i in old_left],
-        [_text_of(new[j]) for j in new_left],
+        [text_of(old[i]) for i in old_left],
+        [text_of(new[j]) for j in new_left],
         threshold=threshold,
         one_to_one=False,
     )
@@ -397,13 +401,13 @@ def compare(
             ("title", old_titles[i], new_titles[j]),
             ("abstract", old_abstracts[i], new_abstracts[j]),
         ):
-            if a != b and _collapse(a) != _collapse(b):
+            if a != b and collapse(a) != collapse(b):
                 diff_jobs.append((k, name))
                 diff_inputs.append((a, b))
         if score is None and len(diff_jobs) > before:
             # Key and title matches report the word-diff ratio of the whole text as their similarity.
             diff_jobs.append((k, _WHOLE))
-            diff_inputs.append((_text_of(o[i]), _text_of(n[j])))
+            diff_inputs.append((text_of(o[i]), text_of(n[j])))
     diffs = _core.diff_many(diff_inputs) if diff_inputs else []
     fields_of: dict[int, dict[str, _core.Diff]] = defaultdict(dict)
     for (k, name), d in zip(diff_jobs, diffs, strict=True):
@@ -427,7 +431,7 @@ def compare(
     old_near, new_near = _core._duplicate_pairs(
         old_titles, old_abstracts, new_titles, new_abstracts, threshold=duplicate_threshold
     )
-    duplicates = _duplicates(o, titles[0], "old", duplicate_threshold, old_near) + _duplicates(
+    duplicates = duplicate_groups(o, titles[0], "old", duplicate_threshold, old_near) + duplicate_groups(
         n, titles[1], "new", duplicate_threshold, new_near
     )
     return SnapshotDiff(

@@ -43,7 +43,7 @@ from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, connect, tra
 from neardup.errors import CatalogError
 from neardup.identity import identity_key
 from neardup.model import Snapshot
-from neardup.reconcile import TEXT_FIELDS, _collapse
+from neardup.reconcile import TEXT_FIELDS, collapse
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -224,7 +224,7 @@ class Catalog:
         for i in range(1, len(vrows)):
             for f, name in enumerate(TEXT_FIELDS, start=1):
                 old, new = vrows[i - 1][f], vrows[i][f]
-                if old != new and _collapse(old) != _collapse(new):
+                if old != new and collapse(old) != collapse(new):
                     jobs.append((i, name))
                     pairs.append((old, new))
         changes: dict[int, dict[str, Any]] = {}

@@ -2,7 +2,7 @@
 (`neardup.catalog.match`), and write papers, versions, sightings and index entries.
 
 Entries listed more than once in the snapshot (same key, same title, or near-identical text:
-`reconcile._duplicates`) form one group, and every member is a sighting of the group's paper. A matched
+`reconcile.duplicate_groups`) form one group, and every member is a sighting of the group's paper. A matched
 group whose title or abstract differs from the paper's current version (whitespace aside) makes a new
 version; metadata never does.
 
@@ -30,9 +30,9 @@ from neardup.model import Entry, Snapshot
 from neardup.reconcile import (
     DEFAULT_DUPLICATE_THRESHOLD,
     TEXT_FIELDS,
-    _collapse,
-    _duplicates,
-    _text_of,
+    collapse,
+    duplicate_groups,
+    text_of,
 )
 
 __all__ = ["Prepared", "add_snapshot", "content_hash", "find_snapshot", "prepare"]
@@ -88,7 +88,7 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
     titles = [e.norm_title for e in entries]
     grouped: dict[int, tuple[int, ...]] = {}
     if len(entries) > 1:
-        for dup in _duplicates(entries, titles, "new", DEFAULT_DUPLICATE_THRESHOLD):
+        for dup in duplicate_groups(entries, titles, "new", DEFAULT_DUPLICATE_THRESHOLD):
             for position in dup.members:
                 grouped[position] = dup.members
     groups: list[Group] = []
@@ -97,7 +97,7 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
         if members[0] != position:
             continue
         key = next((entries[m].key for m in members if entries[m].key), None)
-        groups.append(Group(members, entry, key, titles[position], _text_of(entry)))
+        groups.append(Group(members, entry, key, titles[position], text_of(entry)))
     sigs = index.signatures([g.text for g in groups])
     return Prepared(snapshot, digest or content_hash(snapshot), tuple(groups), sigs)
 
@@ -105,7 +105,7 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
 def _changed(group: Group, cur: Current) -> bool:
     for name, old in zip(TEXT_FIELDS, (cur.title, cur.abstract), strict=True):
         new = getattr(group.entry, name)
-        if new != old and _collapse(new) != _collapse(old):
+        if new != old and collapse(new) != collapse(old):
             return True
     return False
 

@@ -4,7 +4,7 @@ Matching follows `neardup.reconcile.compare`, with the catalog's known papers on
 
 1. **key**: a known paper with the group's key;
 2. **title**: a known paper one of whose versions has the group's normalised title, unless both carry
-   different keys; several candidates for one title are chosen by agreement (`reconcile._agreement`);
+   different keys; several candidates for one title are chosen by agreement (`reconcile.agreement`);
 3. **near**: the near index (`neardup.catalog.nearindex`) proposes candidate papers for each group left,
    and `neardup._core._near_cross` verifies them on their current texts at `reconcile.DEFAULT_THRESHOLD`,
    assigned one to one best score first, skipping pairs whose keys differ.
@@ -29,7 +29,7 @@ import numpy.typing as npt
 from neardup import _core
 from neardup.catalog.nearindex import NearIndex
 from neardup.model import Entry
-from neardup.reconcile import DEFAULT_THRESHOLD, _agreement
+from neardup.reconcile import DEFAULT_THRESHOLD, agreement
 
 __all__ = ["Current", "Group", "Matcher", "current_versions"]
 
@@ -164,7 +164,7 @@ class Matcher:
             missing = [p for p in ps if p not in entries]
             for p, cur in current_versions(self.conn, missing).items():
                 entries[p] = cur.entry(_last_meta(self.conn, p))
-            scored = sorted((-_agreement(entries[p], self.groups[g].entry), g, p) for g, p in pairs)
+            scored = sorted((-agreement(entries[p], self.groups[g].entry), g, p) for g, p in pairs)
             for _neg, g, p in scored:
                 if self.paper[g] is None and p not in self.taken:
                     self._assign(g, p, "title")
