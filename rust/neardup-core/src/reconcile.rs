@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::verify_pairs;
-use crate::error::Result;
+use crate::error::{invalid, Result};
 use crate::lsh::{check_threshold, optimal_params, LshIndex};
 use crate::minhash::MinHasher;
 use crate::shingle::ShingleConfig;
@@ -293,7 +293,7 @@ impl Joined for (&str, &str) {
 const SIGN_ROUND: usize = 4096;
 
 /// Signatures (row-major, `hasher.num_perm` a row) of `texts`.
-fn signatures<T: Joined>(hasher: &MinHasher, texts: &[&T]) -> Vec<u32> {
+pub(crate) fn signatures<T: Joined>(hasher: &MinHasher, texts: &[&T]) -> Vec<u32> {
     let k = hasher.num_perm;
     let mut sigs = vec![0u32; texts.len() * k];
     let mut bufs: Vec<String> = vec![String::new(); SIGN_ROUND.min(texts.len())];
@@ -351,11 +351,40 @@ pub fn duplicate_pairs_of<T: Joined>(
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
     check_threshold(threshold)?;
-    let k = hasher.num_perm;
-    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
     let mut phases = Phases::start();
     let sigs = signatures(hasher, distinct);
     phases.done("duplicates: signatures");
+    duplicate_pairs_signed(
+        distinct,
+        &sigs,
+        old_ids,
+        new_ids,
+        shingles,
+        hasher.num_perm,
+        threshold,
+    )
+}
+
+/// [`duplicate_pairs_of`] with the signatures of `distinct` already computed (row-major, `k` a row, by
+/// the same shingles).
+pub fn duplicate_pairs_signed<T: Joined>(
+    distinct: &[&T],
+    sigs: &[u32],
+    old_ids: &[u32],
+    new_ids: &[u32],
+    shingles: ShingleConfig,
+    k: usize,
+    threshold: f64,
+) -> Result<(Vec<Pair>, Vec<Pair>)> {
+    check_threshold(threshold)?;
+    if sigs.len() != distinct.len() * k {
+        return Err(invalid(
+            "sigs",
+            "must hold one signature of num_perm slots per text",
+        ));
+    }
+    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
+    let mut phases = Phases::start();
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {

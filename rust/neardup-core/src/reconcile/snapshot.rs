@@ -19,7 +19,7 @@ use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
-use super::{duplicate_pairs_of, match_identities, repeated_identities};
+use super::{duplicate_pairs_signed, match_identities, repeated_identities, signatures};
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone, Copy)]
@@ -102,15 +102,15 @@ fn keys_differ(a: &Option<String>, b: &Option<String>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if x != y)
 }
 
-/// Reconciles `old` and `new`, whose normalised titles (`identity.normalize_title`) are given; `None`
-/// when an identity is shared by several entries on one side (the Python path resolves those).
-pub fn compare<'a>(
+/// Pairs matched by key, then by normalised title, then by the near stage, with the entries each side
+/// leaves unmatched; `None` when an identity is shared by several entries on one side.
+fn match_pairs<'a>(
     old: &'a [Record],
     new: &'a [Record],
     old_titles: &'a [String],
     new_titles: &'a [String],
     opts: Options,
-) -> Result<Option<Outcome>> {
+) -> Result<Option<Matching>> {
     let mut phases = Phases::start();
     let mut old_left = vec![true; old.len()];
     let mut new_left = vec![true; new.len()];
@@ -176,6 +176,48 @@ pub fn compare<'a>(
     }
 
     phases.done("near matches");
+    Ok(Some(Matching {
+        pairs,
+        old_left,
+        new_left,
+    }))
+}
+
+/// What [`match_pairs`] found: `(old, new, how, near score)` and the entries left on each side.
+struct Matching {
+    pairs: Vec<(u32, u32, How, Option<f64>)>,
+    old_left: Vec<bool>,
+    new_left: Vec<bool>,
+}
+
+/// Reconciles `old` and `new`, whose normalised titles (`identity.normalize_title`) are given; `None`
+/// when an identity is shared by several entries on one side (the Python path resolves those).
+pub fn compare<'a>(
+    old: &'a [Record],
+    new: &'a [Record],
+    old_titles: &'a [String],
+    new_titles: &'a [String],
+    opts: Options,
+) -> Result<Option<Outcome>> {
+    let cfg = ShingleConfig::default();
+    let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
+    // Duplicate detection signs every old text whatever the matching finds: it runs beside the matching
+    // stages, whose sequential steps leave a second core idle.
+    let old_texts: Vec<(&str, &str)> = old.iter().map(Record::parts).collect();
+    let (matching, mut sigs) = rayon::join(
+        || match_pairs(old, new, old_titles, new_titles, opts),
+        || signatures(&hasher, &old_texts.iter().collect::<Vec<_>>()),
+    );
+    let Some(Matching {
+        pairs,
+        old_left,
+        new_left,
+    }) = matching?
+    else {
+        return Ok(None);
+    };
+    let mut phases = Phases::start();
+
     // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
     let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
     let mut inputs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
@@ -246,11 +288,9 @@ pub fn compare<'a>(
     changed.sort_by_key(|m| m.old);
     phases.done("matches sorted");
 
-    let cfg = ShingleConfig::default();
-    let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
     // Texts numbered for duplicate detection: every old entry, then every new entry whose text is not
-    // its matched old entry's.
-    let mut distinct: Vec<(&str, &str)> = old.iter().map(Record::parts).collect();
+    // its matched old entry's; only those new texts remain to be signed.
+    let mut distinct = old_texts;
     let old_ids: Vec<u32> = (0..old.len() as u32).collect();
     let new_ids: Vec<u32> = new
         .iter()
@@ -263,13 +303,15 @@ pub fn compare<'a>(
         })
         .collect();
     let refs: Vec<&(&str, &str)> = distinct.iter().collect();
-    phases.done("duplicates: texts numbered");
-    let (old_near, new_near) = duplicate_pairs_of(
+    sigs.extend(signatures(&hasher, &refs[old.len()..]));
+    phases.done("duplicates: new texts signed");
+    let (old_near, new_near) = duplicate_pairs_signed(
         &refs,
+        &sigs,
         &old_ids,
         &new_ids,
         cfg,
-        &hasher,
+        hasher.num_perm,
         opts.duplicate_threshold,
     )?;
     phases.done("duplicate pairs");
