@@ -294,8 +294,18 @@ const SIGN_ROUND: usize = 4096;
 
 /// Signatures (row-major, `hasher.num_perm` a row) of `texts`.
 pub(crate) fn signatures<T: Joined>(hasher: &MinHasher, texts: &[&T]) -> Vec<u32> {
+    signatures_with_room(hasher, texts, 0)
+}
+
+/// [`signatures`] in a vector with room for `more` rows after them (appended later without moving).
+pub(crate) fn signatures_with_room<T: Joined>(
+    hasher: &MinHasher,
+    texts: &[&T],
+    more: usize,
+) -> Vec<u32> {
     let k = hasher.num_perm;
-    let mut sigs = vec![0u32; texts.len() * k];
+    let mut sigs = Vec::with_capacity((texts.len() + more) * k);
+    sigs.resize(texts.len() * k, 0u32);
     let mut bufs: Vec<String> = vec![String::new(); SIGN_ROUND.min(texts.len())];
     for (round, out) in texts
         .chunks(SIGN_ROUND)

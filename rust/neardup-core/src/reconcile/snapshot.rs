@@ -19,7 +19,9 @@ use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
-use super::{duplicate_pairs_signed, match_identities, repeated_identities, signatures};
+use super::{
+    duplicate_pairs_signed, match_identities, repeated_identities, signatures, signatures_with_room,
+};
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone, Copy)]
@@ -206,7 +208,8 @@ pub fn compare<'a>(
     let old_texts: Vec<(&str, &str)> = old.iter().map(Record::parts).collect();
     let (matching, mut sigs) = rayon::join(
         || match_pairs(old, new, old_titles, new_titles, opts),
-        || signatures(&hasher, &old_texts.iter().collect::<Vec<_>>()),
+        // Room for every new text: those whose text changed are appended after the matching.
+        || signatures_with_room(&hasher, &old_texts.iter().collect::<Vec<_>>(), new.len()),
     );
     let Some(Matching {
         pairs,
