@@ -446,13 +446,13 @@ pub fn duplicate_pairs_signed<T: Joined>(
         sets[u as usize] = set;
     }
     phases.done("duplicates: shingle sets");
-    if std::env::var_os("NEARDUP_TRACE").is_some() {
-        eprintln!(
-            "neardup: duplicates: {} + {} candidate pairs",
+    crate::trace::note(|| {
+        format!(
+            "duplicates: {} + {} candidate pairs",
             old_candidates.len(),
             new_candidates.len()
-        );
-    }
+        )
+    });
     let verified = |ids: &[u32], candidates: Vec<(u32, u32)>| -> Vec<Pair> {
         let as_distinct: Vec<(u32, u32)> = candidates
             .iter()
