@@ -206,10 +206,21 @@ pub fn compare<'a>(
     // Duplicate detection signs every old text whatever the matching finds: it runs beside the matching
     // stages, whose sequential steps leave a second core idle.
     let old_texts: Vec<(&str, &str)> = old.iter().map(Record::parts).collect();
-    let (matching, mut sigs) = rayon::join(
+    // Links by repeated key or title do not depend on the matching either.
+    let (matching, (mut sigs, (old_links, new_links))) = rayon::join(
         || match_pairs(old, new, old_titles, new_titles, opts),
-        // Room for every new text: those whose text changed are appended after the matching.
-        || signatures_with_room(&hasher, &old_texts.iter().collect::<Vec<_>>(), new.len()),
+        || {
+            rayon::join(
+                // Room for every new text: those whose text changed are appended after the matching.
+                || signatures_with_room(&hasher, &old_texts.iter().collect::<Vec<_>>(), new.len()),
+                || {
+                    rayon::join(
+                        || identity_links(old, old_titles),
+                        || identity_links(new, new_titles),
+                    )
+                },
+            )
+        },
     );
     let Some(Matching {
         pairs,
@@ -287,8 +298,9 @@ pub fn compare<'a>(
             unchanged.push(m);
         }
     }
-    unchanged.sort_by_key(|m| m.old);
-    changed.sort_by_key(|m| m.old);
+    // Old positions are unique: an unstable sort gives the one order.
+    unchanged.par_sort_unstable_by_key(|m| m.old);
+    changed.par_sort_unstable_by_key(|m| m.old);
     phases.done("matches sorted");
 
     // Texts numbered for duplicate detection: every old entry, then every new entry whose text is not
@@ -319,8 +331,8 @@ pub fn compare<'a>(
     )?;
     phases.done("duplicate pairs");
     let (duplicates_old, duplicates_new) = rayon::join(
-        || duplicate_groups(old, old_titles, &old_near),
-        || duplicate_groups(new, new_titles, &new_near),
+        || duplicate_groups(old, old_links, &old_near),
+        || duplicate_groups(new, new_links, &new_near),
     );
     phases.done("duplicate groups");
     Ok(Some(Outcome {
@@ -337,11 +349,9 @@ pub fn compare<'a>(
     }))
 }
 
-/// `reconcile._duplicates`: entries joined by an equal key, an equal non-empty normalised title (unless
-/// their keys differ) or a near-identical text (unless their keys differ); each group's similarity is
-/// its weakest link, groups ordered by members.
-fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f64)]) -> Vec<Group> {
-    // Links in any order: groups and their weakest links do not depend on it.
+/// The links of `reconcile._duplicates` that need no text comparison: entries joined by an equal key or
+/// an equal non-empty normalised title (unless their keys differ), in any order.
+fn identity_links(records: &[Record], titles: &[String]) -> Vec<(u32, u32, f64)> {
     let keys: Vec<Option<&str>> = records.iter().map(|r| r.key.as_deref()).collect();
     let titles: Vec<Option<&str>> = titles.iter().map(|t| Some(t.as_str())).collect();
     let (by_key, by_title) = rayon::join(
@@ -355,6 +365,17 @@ fn duplicate_groups(records: &[Record], titles: &[String], near: &[(u32, u32, f6
             .filter(|&(a, b)| !keys_differ(&records[a as usize].key, &records[b as usize].key))
             .map(|(a, b)| (a, b, 1.0)),
     );
+    links
+}
+
+/// `reconcile._duplicates`: the [`identity_links`] and the near-identical texts (unless their keys
+/// differ) joined into groups; each group's similarity is its weakest link, groups ordered by members.
+fn duplicate_groups(
+    records: &[Record],
+    mut links: Vec<(u32, u32, f64)>,
+    near: &[(u32, u32, f64)],
+) -> Vec<Group> {
+    // Links in any order: groups and their weakest links do not depend on it.
     links
         .extend(near.iter().filter(|&&(a, b, _)| {
             !keys_differ(&records[a as usize].key, &records[b as usize].key)

@@ -1,0 +1,73 @@
+//! Time of the core's whole-snapshot diff (`_diff_jsonl` without Python): map, read, compare, render.
+//!
+//! `cargo run --release -p neardup-core --example diff_bench -- OLD.jsonl NEW.jsonl [REPEATS]`
+//! Prints the median of each stage over the repeats; `NEARDUP_TRACE=1` adds the per-phase lines.
+//! Titles outside ASCII would need Python's normaliser: the bench takes them as they are.
+
+use std::path::Path;
+use std::time::Instant;
+
+use neardup_core::reconcile::json;
+use neardup_core::reconcile::snapshot::{compare, Options};
+use neardup_core::records::file::{map, read_records};
+use neardup_core::records::RecordSpec;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (old_path, new_path) = (Path::new(&args[1]), Path::new(&args[2]));
+    let repeats: usize = args.get(3).map_or(5, |s| s.parse().unwrap());
+    let spec = RecordSpec::default();
+    let opts = Options {
+        threshold: 0.07,
+        duplicate_threshold: 0.8,
+        include_meta: false,
+        near: true,
+    };
+    let (mut reads, mut compares, mut renders, mut totals) = (vec![], vec![], vec![], vec![]);
+    let mut size = 0;
+    for _ in 0..repeats {
+        let t0 = Instant::now();
+        let (a, b) = rayon::join(|| map(old_path).unwrap(), || map(new_path).unwrap());
+        let (mut old, mut new) = rayon::join(
+            || read_records(&a, &spec).unwrap(),
+            || read_records(&b, &spec).unwrap(),
+        );
+        let titles = |rs: &mut [neardup_core::records::file::Record]| -> Vec<String> {
+            rs.iter_mut()
+                .map(|r| r.ascii_title.take().unwrap_or_else(|| r.title().to_owned()))
+                .collect()
+        };
+        let (ot, nt) = (titles(&mut old), titles(&mut new));
+        let t1 = Instant::now();
+        let outcome = compare(&old, &new, &ot, &nt, opts).unwrap().unwrap();
+        let t2 = Instant::now();
+        let src = |path: &'static str, records| json::Source {
+            path,
+            format: "jsonl",
+            records,
+        };
+        let pieces = json::render_pieces(&outcome, src("old", &old), src("new", &new), 0.07);
+        size = pieces.iter().map(String::len).sum::<usize>();
+        let t3 = Instant::now();
+        drop((outcome, pieces, ot, nt));
+        drop((old, new));
+        drop((a, b));
+        let t4 = Instant::now();
+        reads.push((t1 - t0).as_secs_f64() * 1e3);
+        compares.push((t2 - t1).as_secs_f64() * 1e3);
+        renders.push((t3 - t2).as_secs_f64() * 1e3);
+        totals.push((t4 - t0).as_secs_f64() * 1e3);
+    }
+    println!(
+        "read {:.1} ms, compare {:.1} ms, render {:.1} ms, total {:.1} ms (medians of {repeats}; report {size} bytes)",
+        median(reads),
+        median(compares),
+        median(renders),
+        median(totals)
+    );
+}
