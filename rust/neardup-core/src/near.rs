@@ -30,6 +30,8 @@ use crate::lsh::IdHashMap;
 use crate::shingle::{combine_hashes, for_each_word_hash, ShingleScratch};
 use crate::trace::Phases;
 
+mod tables;
+
 const UNIGRAM_SEED: u64 = 0x756e_6967_7261_6d31;
 const BIGRAM_SEED: u64 = 0x6269_6772_616d_3232;
 
@@ -63,12 +65,31 @@ fn all_features<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// One document's features with their document frequencies and weights, aligned, and the weights' sum.
+/// Documents' features with their document frequencies, and the weights those give.
 struct Weighted {
-    feats: Vec<u64>,
+    /// Each document's features, sorted.
+    feats: Vec<Vec<u64>>,
+    /// The document frequency of every feature, all documents end to end.
     dfs: Vec<u32>,
-    weights: Vec<f64>,
-    total: f64,
+    /// Where each document's frequencies start in `dfs` (one more entry than documents).
+    starts: Vec<usize>,
+    /// Each document's sum of weights, added in feature order.
+    totals: Vec<f64>,
+    /// The weight of each document frequency.
+    idf: Vec<f64>,
+}
+
+impl Weighted {
+    fn len(&self) -> usize {
+        self.feats.len()
+    }
+
+    fn doc(&self, d: usize) -> (&[u64], &[u32]) {
+        (
+            &self.feats[d],
+            &self.dfs[self.starts[d]..self.starts[d + 1]],
+        )
+    }
 }
 
 /// A scored pair: `(left index, right index, score)`.
@@ -82,117 +103,118 @@ fn check_threshold(t: f64) -> Result<()> {
 }
 
 /// Weighs every document's features by their inverse document frequency over all `sets`.
-fn weigh(sets: Vec<Vec<u64>>) -> Vec<Weighted> {
-    let n1 = (sets.len() + 1) as f64;
-    let dfs = doc_freqs(&sets);
-    // Document frequencies are small integers: their weights are computed once each.
-    let idf: Vec<f64> = (0..=sets.len().min(4096))
-        .map(|d| (n1 / (d as f64 + 0.5)).ln())
-        .collect();
-    sets.into_par_iter()
-        .zip(dfs)
-        .map(|(feats, dfs)| {
-            let weights: Vec<f64> = dfs
+fn weigh(feats: Vec<Vec<u64>>) -> Weighted {
+    let n1 = (feats.len() + 1) as f64;
+    let (dfs, starts) = doc_freqs(&feats);
+    // Document frequencies are small integers: each weight is computed once.
+    let most = dfs.par_iter().copied().max().unwrap_or(0) as usize;
+    let idf: Vec<f64> = (0..=most).map(|d| (n1 / (d as f64 + 0.5)).ln()).collect();
+    let totals = (0..feats.len())
+        .into_par_iter()
+        .map(|d| {
+            dfs[starts[d]..starts[d + 1]]
                 .iter()
-                .map(|&d| {
-                    idf.get(d as usize)
-                        .copied()
-                        .unwrap_or_else(|| (n1 / (d as f64 + 0.5)).ln())
-                })
-                .collect();
-            let total = weights.iter().sum();
-            Weighted {
-                feats,
-                dfs,
-                weights,
-                total,
-            }
+                .map(|&x| idf[x as usize])
+                .sum()
         })
-        .collect()
+        .collect();
+    Weighted {
+        feats,
+        dfs,
+        starts,
+        totals,
+        idf,
+    }
 }
 
-/// The document frequency of each feature of each document (its sets are de-duplicated), aligned with the
-/// features.
+/// The document frequency of each feature of each document (its sets are de-duplicated), all documents
+/// end to end, with where each document starts.
 ///
 /// Every (feature, slot) occurrence is scattered into one of `PARTS` partitions by the feature's top bits
-/// (features are uniform hashes), and each partition is counted in a hash table of its own: the tables fit
-/// in cache and run in parallel, where one global sort or hash map of all features missed the cache at
-/// every step.
-fn doc_freqs(sets: &[Vec<u64>]) -> Vec<Vec<u32>> {
+/// (features are uniform hashes), and each partition is counted in a small table of its own: the tables
+/// fit in cache and run in parallel, where one global sort or hash map of all features missed the cache
+/// at every step.
+fn doc_freqs(sets: &[Vec<u64>]) -> (Vec<u32>, Vec<usize>) {
     const BITS: u32 = 8;
     const PARTS: usize = 1 << BITS;
     let part = |f: u64| (f >> (64 - BITS)) as usize;
-    // Slot of each occurrence in the flat concatenation of all sets.
     let mut starts = Vec::with_capacity(sets.len() + 1);
     starts.push(0usize);
     for s in sets {
         starts.push(starts.last().copied().unwrap_or(0) + s.len());
     }
     let total = starts[sets.len()];
-    let mut counts = vec![0usize; PARTS + 1];
-    for s in sets {
-        for &f in s {
-            counts[part(f) + 1] += 1;
-        }
+    let mut bounds = vec![0usize; PARTS + 1];
+    for &f in sets.iter().flatten() {
+        bounds[part(f) + 1] += 1;
     }
     for p in 0..PARTS {
-        counts[p + 1] += counts[p];
+        bounds[p + 1] += bounds[p];
     }
-    let mut fill = counts.clone();
-    let mut occ: Vec<(u64, u32)> = vec![(0, 0); total];
-    for (d, s) in sets.iter().enumerate() {
-        for (i, &f) in s.iter().enumerate() {
-            let p = part(f);
-            occ[fill[p]] = (f, (starts[d] + i) as u32);
-            fill[p] += 1;
-        }
+    // Occurrences grouped by partition: the feature, and its slot in the flat output.
+    let mut fill = bounds.clone();
+    let mut occ_feat = vec![0u64; total];
+    let mut occ_slot = vec![0u32; total];
+    for (slot, &f) in sets.iter().flatten().enumerate() {
+        let at = &mut fill[part(f)];
+        occ_feat[*at] = f;
+        occ_slot[*at] = slot as u32;
+        *at += 1;
     }
-    // Partitions in parallel: sort, count runs, and list (slot, df).
-    let mut pieces: Vec<&[(u64, u32)]> = Vec::with_capacity(PARTS);
-    let mut rest = occ.as_slice();
+    // Partitions in parallel: count, then look every occurrence up while the table is in cache.
+    let mut occ_df = vec![0u32; total];
+    let mut outs: Vec<&mut [u32]> = Vec::with_capacity(PARTS);
+    let mut rest = occ_df.as_mut_slice();
     for p in 0..PARTS {
-        let (head, tail) = rest.split_at(counts[p + 1] - counts[p]);
-        pieces.push(head);
+        let (head, tail) = rest.split_at_mut(bounds[p + 1] - bounds[p]);
+        outs.push(head);
         rest = tail;
     }
-    let found: Vec<Vec<(u32, u32)>> = pieces
-        .into_par_iter()
-        .map(|piece| {
-            // Count, then look up: the partition's table stays in cache.
-            let mut counts: IdHashMap<u32> = IdHashMap::default();
-            counts.reserve(piece.len());
-            for &(f, _) in piece.iter() {
-                *counts.entry(f).or_insert(0) += 1;
+    outs.into_par_iter().enumerate().for_each_init(
+        tables::Counter::default,
+        |counter, (p, out)| {
+            let piece = &occ_feat[bounds[p]..bounds[p + 1]];
+            counter.reset(piece.len());
+            for &f in piece {
+                counter.add(f);
             }
-            piece.iter().map(|&(f, slot)| (slot, counts[&f])).collect()
-        })
-        .collect();
-    let mut flat = vec![0u32; total];
-    for (slot, df) in found.into_iter().flatten() {
-        flat[slot as usize] = df;
+            for (df, &f) in out.iter_mut().zip(piece) {
+                *df = counter.get(f);
+            }
+        },
+    );
+    drop(occ_feat);
+    let mut dfs = vec![0u32; total];
+    for (&slot, &df) in occ_slot.iter().zip(&occ_df) {
+        dfs[slot as usize] = df;
     }
-    sets.iter()
-        .enumerate()
-        .map(|(d, _)| flat[starts[d]..starts[d + 1]].to_vec())
-        .collect()
+    (dfs, starts)
 }
 
-/// Exact weighted Jaccard of two weighted documents (weights of a feature are equal on both sides).
+/// Exact weighted Jaccard of a document (whose features `set` holds, with weight sum `total_a`) and
+/// document `b` of `w`; `hits` is scratch.
 ///
-/// A branch-free merge of the two sorted feature lists: which side advances, and whether a step adds
-/// to the intersection, are data, not jumps, so the unpredictable comparisons of two unrelated texts
-/// cost no mispredictions. The sum runs in feature order, whatever the thread.
-fn weighted_jaccard(a: &Weighted, b: &Weighted) -> f64 {
-    let (fa, fb, wa) = (&a.feats[..], &b.feats[..], &a.weights[..]);
-    let (mut i, mut j) = (0, 0);
-    let mut inter = 0.0;
-    while i < fa.len() && j < fb.len() {
-        let (x, y) = (fa[i], fb[j]);
-        inter += if x == y { wa[i] } else { 0.0 };
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
+/// Each of `b`'s features is looked up in `a`'s set, in feature order, and the weights of the shared
+/// ones are summed in that order: the same sum, bit for bit, as a merge of the two sorted lists, whatever
+/// the thread. The lookups are independent of each other (a merge waits on each comparison to pick the
+/// next), and a hit is recorded without a branch.
+fn weighted_jaccard(
+    set: &tables::Set,
+    total_a: f64,
+    w: &Weighted,
+    b: usize,
+    hits: &mut Vec<u32>,
+) -> f64 {
+    let (fb, dfb) = w.doc(b);
+    hits.clear();
+    hits.resize(fb.len(), 0);
+    let mut n = 0;
+    for (&f, &df) in fb.iter().zip(dfb) {
+        hits[n] = df;
+        n += usize::from(set.contains(f));
     }
-    let union = a.total + b.total - inter;
+    let inter: f64 = hits[..n].iter().map(|&df| w.idf[df as usize]).sum();
+    let union = total_a + w.totals[b] - inter;
     if union <= 0.0 {
         0.0
     } else {
@@ -206,11 +228,10 @@ const PREFIX: usize = 24;
 /// The `PREFIX` features of a document with the lowest document frequency among those that occur in at
 /// least two documents (a feature seen once can be shared with nobody), ties broken by hash so the choice
 /// is deterministic.
-fn prefix(doc: &Weighted) -> Vec<u64> {
-    let mut shared: Vec<(u32, u64)> = doc
-        .feats
+fn prefix((feats, dfs): (&[u64], &[u32])) -> Vec<u64> {
+    let mut shared: Vec<(u32, u64)> = feats
         .iter()
-        .zip(&doc.dfs)
+        .zip(dfs)
         .filter(|&(_, &d)| d >= 2)
         .map(|(&f, &d)| (d, f))
         .collect();
@@ -221,16 +242,27 @@ fn prefix(doc: &Weighted) -> Vec<u64> {
     shared.into_iter().map(|(_, f)| f).collect()
 }
 
-/// Core of both modes: verifies every (left, right) pair whose most specific shared features meet, and
-/// keeps those scoring at least `threshold`. With `same = true`, left and right are one collection and
-/// only `a < b` is reported.
-fn scored_pairs(left: &[Weighted], right: &[Weighted], threshold: f64, same: bool) -> Vec<Pair> {
+/// Core of both modes: verifies every (left, right) pair of documents of `w` whose most specific shared
+/// features meet, and keeps those scoring at least `threshold`; left documents are `0..split`, right
+/// ones `split..`, and pairs are reported by their index within their side. With `split = 0`, left and
+/// right are one collection and only `a < b` is reported.
+fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
     // Candidate generation in the spirit of prefix filtering (Chaudhuri, Ganti & Kaushik, "A primitive
     // operator for similarity joins in data cleaning", ICDE 2006; Bayardo, Ma & Srikant, "Scaling up all
     // pairs similarity search", WWW 2007): two versions of one text share their rarest features, so only
     // the rarest few of each text are indexed and probed. Features that occur in exactly the two texts
     // (df = 2) come first and are the strongest evidence; common words never generate candidates.
-    let right_prefixes: Vec<Vec<u64>> = right.par_iter().map(prefix).collect();
+    let same = split == 0;
+    let (left, right) = if same {
+        (0..w.len(), 0..w.len())
+    } else {
+        (0..split, split..w.len())
+    };
+    let right_prefixes: Vec<Vec<u64>> = right
+        .clone()
+        .into_par_iter()
+        .map(|b| prefix(w.doc(b)))
+        .collect();
     let mut postings: IdHashMap<Vec<u32>> = IdHashMap::default();
     for (b, feats) in right_prefixes.iter().enumerate() {
         for f in feats {
@@ -242,28 +274,41 @@ fn scored_pairs(left: &[Weighted], right: &[Weighted], threshold: f64, same: boo
         std::sync::atomic::AtomicUsize::new(0),
     );
     let verified = &verified;
+    let postings = &postings;
     let mut pairs: Vec<Pair> = left
-        .par_iter()
-        .enumerate()
+        .clone()
+        .into_par_iter()
         .with_min_len(16)
-        .flat_map_iter(|(a, doc)| {
-            let mut cands: Vec<u32> = prefix(doc)
-                .iter()
-                .filter_map(|f| postings.get(f))
-                .flatten()
-                .copied()
-                .filter(|&b| !same || b as usize > a)
-                .collect();
-            cands.sort_unstable();
-            cands.dedup();
-            if trace_on {
-                verified.fetch_add(cands.len(), std::sync::atomic::Ordering::Relaxed);
-            }
-            cands.into_iter().filter_map(move |b| {
-                let s = weighted_jaccard(doc, &right[b as usize]);
-                (s >= threshold).then_some((a as u32, b, s))
-            })
-        })
+        .map_init(
+            || (tables::Set::default(), Vec::new()),
+            |(set, hits), a| {
+                let mut cands: Vec<u32> = prefix(w.doc(a))
+                    .iter()
+                    .filter_map(|f| postings.get(f))
+                    .flatten()
+                    .copied()
+                    .filter(|&b| !same || b as usize > a)
+                    .collect();
+                cands.sort_unstable();
+                cands.dedup();
+                if trace_on {
+                    verified.fetch_add(cands.len(), std::sync::atomic::Ordering::Relaxed);
+                }
+                if cands.is_empty() {
+                    return Vec::new();
+                }
+                set.fill(&w.feats[a]);
+                cands
+                    .into_iter()
+                    .filter_map(|b| {
+                        let s =
+                            weighted_jaccard(set, w.totals[a], w, right.start + b as usize, hits);
+                        (s >= threshold).then_some((a as u32, b, s))
+                    })
+                    .collect()
+            },
+        )
+        .flatten_iter()
         .collect();
     sort_pairs(&mut pairs);
     crate::trace::note(|| {
@@ -295,12 +340,14 @@ pub fn cross_pairs<S: AsRef<str> + Sync>(
     let rsets = all_features(right);
     phases.done("near: features");
     let split = lsets.len();
+    if split == 0 || rsets.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut all = lsets;
     all.extend(rsets);
-    let mut w = weigh(all);
-    let rw = w.split_off(split);
+    let w = weigh(all);
     phases.done("near: weights");
-    let pairs = scored_pairs(&w, &rw, threshold, false);
+    let pairs = scored_pairs(&w, split, threshold);
     phases.done("near: scored pairs");
     Ok(pairs)
 }
@@ -310,7 +357,7 @@ pub fn self_pairs<S: AsRef<str> + Sync>(texts: &[S], threshold: f64) -> Result<V
     check_threshold(threshold)?;
     let sets = all_features(texts);
     let w = weigh(sets);
-    Ok(scored_pairs(&w, &w, threshold, true))
+    Ok(scored_pairs(&w, 0, threshold))
 }
 
 /// Greedy one-to-one matching: walks pairs best first and keeps a pair when neither side is taken yet.
@@ -423,10 +470,10 @@ mod tests {
         for f in sets.iter().flatten() {
             *naive.entry(*f).or_default() += 1;
         }
-        let dfs = doc_freqs(&sets);
-        for (set, df) in sets.iter().zip(&dfs) {
+        let (dfs, starts) = doc_freqs(&sets);
+        for (d, set) in sets.iter().enumerate() {
             let want: Vec<u32> = set.iter().map(|f| naive[f]).collect();
-            assert_eq!(df, &want);
+            assert_eq!(dfs[starts[d]..starts[d + 1]], want[..]);
         }
     }
 
