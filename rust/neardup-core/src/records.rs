@@ -150,7 +150,7 @@ pub fn read_jsonl<'a>(data: &'a [u8], first_line: u64, spec: &RecordSpec) -> Bat
             if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
                 return None;
             }
-            let parsed = match (spells_surrogate(raw), std::str::from_utf8(raw)) {
+            let parsed = match (spells_surrogate(raw), simdutf8::basic::from_utf8(raw)) {
                 (false, Ok(line)) => {
                     parse_line(line, spec).map_or(Parsed::Fallback, Parsed::Record)
                 }

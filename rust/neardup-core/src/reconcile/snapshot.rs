@@ -237,18 +237,37 @@ pub fn compare<'a>(
     let mut inputs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
     // Text of each new entry matched with an identical old text: duplicate detection signs it once.
     let mut same_text: Vec<Option<u32>> = vec![None; new.len()];
-    for (k, &(i, j, _, score)) in pairs.iter().enumerate() {
+    // Comparing the texts reads every matched text: done in parallel. Per pair, whether the title and
+    // the abstract differ beyond whitespace, or None when the texts are identical.
+    let verdicts: Vec<Option<[bool; 2]>> = pairs
+        .par_iter()
+        .with_min_len(256)
+        .map(|&(i, j, _, _)| {
+            let (a, b) = (&old[i as usize], &new[j as usize]);
+            let differ = |x: &str, y: &str| x != y && !same_words(x, y);
+            (a.parts() != b.parts()).then(|| {
+                [
+                    differ(a.title(), b.title()),
+                    differ(a.abstract_text(), b.abstract_text()),
+                ]
+            })
+        })
+        .collect();
+    for (k, (&(i, j, _, score), verdict)) in pairs.iter().zip(verdicts).enumerate() {
         let (a, b) = (&old[i as usize], &new[j as usize]);
-        if a.parts() == b.parts() {
+        let Some(differs) = verdict else {
             same_text[j as usize] = Some(i);
             continue;
-        }
+        };
         let before = jobs.len();
-        for (name, x, y) in [
+        for ((name, x, y), differ) in [
             ("title", a.title(), b.title()),
             ("abstract", a.abstract_text(), b.abstract_text()),
-        ] {
-            if x != y && !same_words(x, y) {
+        ]
+        .into_iter()
+        .zip(differs)
+        {
+            if differ {
                 jobs.push((k, Some(name)));
                 inputs.push((x.into(), y.into()));
             }
