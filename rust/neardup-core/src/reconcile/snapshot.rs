@@ -207,7 +207,7 @@ pub fn compare<'a>(
     // stages, whose sequential steps leave a second core idle.
     let old_texts: Vec<(&str, &str)> = old.iter().map(Record::parts).collect();
     // Links by repeated key or title do not depend on the matching either.
-    let (matching, (mut sigs, (old_links, new_links))) = rayon::join(
+    let (matching, (sigs, (old_links, new_links))) = rayon::join(
         || match_pairs(old, new, old_titles, new_titles, opts),
         || {
             rayon::join(
@@ -231,65 +231,32 @@ pub fn compare<'a>(
         return Ok(None);
     };
     let mut phases = Phases::start();
-
-    // Diff jobs of the pairs whose text differs: (pair, field) with field None for the whole text.
-    let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
-    let mut inputs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
+    let verdicts = text_verdicts(old, new, &pairs);
     // Text of each new entry matched with an identical old text: duplicate detection signs it once.
     let mut same_text: Vec<Option<u32>> = vec![None; new.len()];
-    // Comparing the texts reads every matched text: done in parallel. Per pair, whether the title and
-    // the abstract differ beyond whitespace, or None when the texts are identical.
-    let verdicts: Vec<Option<[bool; 2]>> = pairs
-        .par_iter()
-        .with_min_len(256)
-        .map(|&(i, j, _, _)| {
-            let (a, b) = (&old[i as usize], &new[j as usize]);
-            let differ = |x: &str, y: &str| x != y && !same_words(x, y);
-            (a.parts() != b.parts()).then(|| {
-                [
-                    differ(a.title(), b.title()),
-                    differ(a.abstract_text(), b.abstract_text()),
-                ]
-            })
-        })
-        .collect();
-    for (k, (&(i, j, _, score), verdict)) in pairs.iter().zip(verdicts).enumerate() {
-        let (a, b) = (&old[i as usize], &new[j as usize]);
-        let Some(differs) = verdict else {
+    for (&(i, j, _, _), verdict) in pairs.iter().zip(&verdicts) {
+        if verdict.is_none() {
             same_text[j as usize] = Some(i);
-            continue;
-        };
-        let before = jobs.len();
-        for ((name, x, y), differ) in [
-            ("title", a.title(), b.title()),
-            ("abstract", a.abstract_text(), b.abstract_text()),
-        ]
-        .into_iter()
-        .zip(differs)
-        {
-            if differ {
-                jobs.push((k, Some(name)));
-                inputs.push((x.into(), y.into()));
-            }
-        }
-        if score.is_none() && jobs.len() > before {
-            jobs.push((k, None));
-            inputs.push((a.joined().into(), b.joined().into()));
         }
     }
-    let views: Vec<(&str, &str)> = inputs.iter().map(|(x, y)| (&**x, &**y)).collect();
-    let diffs = diff_many(&views, Unit::Word, Cleanup::Semantic);
-    drop(inputs);
-    let mut fields: Vec<Vec<FieldDiff>> = vec![Vec::new(); pairs.len()];
-    let mut whole: Vec<Option<f64>> = vec![None; pairs.len()];
-    for ((k, name), d) in jobs.into_iter().zip(diffs) {
-        match name {
-            Some(name) => fields[k].push(FieldDiff { name, diff: d }),
-            None => whole[k] = Some(d.ratio()),
-        }
-    }
+    phases.done("texts compared");
+    // The word diffs and duplicate detection depend on the verdicts only: they run side by side, each
+    // filling the other's sequential steps.
+    let ((mut fields, whole), near_pairs) = rayon::join(
+        || word_diffs(old, new, &pairs, &verdicts),
+        || {
+            let texts = Texts {
+                old_texts,
+                sigs,
+                hasher: &hasher,
+                same_text: &same_text,
+            };
+            near_duplicates(new, texts, opts.duplicate_threshold)
+        },
+    );
+    let (old_near, new_near) = near_pairs?;
+    phases.done("diffs and duplicate pairs");
 
-    phases.done("diffs");
     let mut unchanged = Vec::new();
     let mut changed = Vec::new();
     for (k, (i, j, how, score)) in pairs.into_iter().enumerate() {
@@ -320,40 +287,11 @@ pub fn compare<'a>(
     // Old positions are unique: an unstable sort gives the one order.
     unchanged.par_sort_unstable_by_key(|m| m.old);
     changed.par_sort_unstable_by_key(|m| m.old);
-    phases.done("matches sorted");
-
-    // Texts numbered for duplicate detection: every old entry, then every new entry whose text is not
-    // its matched old entry's; only those new texts remain to be signed.
-    let mut distinct = old_texts;
-    let old_ids: Vec<u32> = (0..old.len() as u32).collect();
-    let new_ids: Vec<u32> = new
-        .iter()
-        .zip(&same_text)
-        .map(|(r, same)| {
-            same.unwrap_or_else(|| {
-                distinct.push(r.parts());
-                distinct.len() as u32 - 1
-            })
-        })
-        .collect();
-    let refs: Vec<&(&str, &str)> = distinct.iter().collect();
-    sigs.extend(signatures(&hasher, &refs[old.len()..]));
-    phases.done("duplicates: new texts signed");
-    let (old_near, new_near) = duplicate_pairs_signed(
-        &refs,
-        &sigs,
-        &old_ids,
-        &new_ids,
-        cfg,
-        hasher.num_perm,
-        opts.duplicate_threshold,
-    )?;
-    phases.done("duplicate pairs");
     let (duplicates_old, duplicates_new) = rayon::join(
         || duplicate_groups(old, old_links, &old_near),
         || duplicate_groups(new, new_links, &new_near),
     );
-    phases.done("duplicate groups");
+    phases.done("matches sorted, duplicate groups");
     Ok(Some(Outcome {
         unchanged,
         changed,
@@ -366,6 +304,132 @@ pub fn compare<'a>(
         duplicates_old,
         duplicates_new,
     }))
+}
+
+/// Per matched pair, whether its title and its abstract differ beyond whitespace, or `None` when the
+/// texts are identical. This reads every matched text, so it runs in parallel.
+fn text_verdicts(
+    old: &[Record],
+    new: &[Record],
+    pairs: &[(u32, u32, How, Option<f64>)],
+) -> Vec<Option<[bool; 2]>> {
+    pairs
+        .par_iter()
+        .with_min_len(256)
+        .map(|&(i, j, _, _)| {
+            let (a, b) = (&old[i as usize], &new[j as usize]);
+            let differ = |x: &str, y: &str| x != y && !same_words(x, y);
+            (a.parts() != b.parts()).then(|| {
+                [
+                    differ(a.title(), b.title()),
+                    differ(a.abstract_text(), b.abstract_text()),
+                ]
+            })
+        })
+        .collect()
+}
+
+/// The word diff of every differing field of every pair, and for pairs matched by key or title (which
+/// have no near score) the similarity of their whole texts; by pair.
+fn word_diffs(
+    old: &[Record],
+    new: &[Record],
+    pairs: &[(u32, u32, How, Option<f64>)],
+    verdicts: &[Option<[bool; 2]>],
+) -> (Vec<Vec<FieldDiff>>, Vec<Option<f64>>) {
+    let mut phases = Phases::start();
+    // Diff jobs: (pair, field) with field None for the whole text.
+    let mut jobs: Vec<(usize, Option<&'static str>)> = Vec::new();
+    let mut inputs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
+    for (k, (&(i, j, _, score), verdict)) in pairs.iter().zip(verdicts).enumerate() {
+        let Some(differs) = verdict else {
+            continue;
+        };
+        let (a, b) = (&old[i as usize], &new[j as usize]);
+        let before = jobs.len();
+        for ((name, x, y), &differ) in [
+            ("title", a.title(), b.title()),
+            ("abstract", a.abstract_text(), b.abstract_text()),
+        ]
+        .into_iter()
+        .zip(differs)
+        {
+            if differ {
+                jobs.push((k, Some(name)));
+                inputs.push((x.into(), y.into()));
+            }
+        }
+        if score.is_none() && jobs.len() > before {
+            jobs.push((k, None));
+            inputs.push((a.joined().into(), b.joined().into()));
+        }
+    }
+    let views: Vec<(&str, &str)> = inputs.iter().map(|(x, y)| (&**x, &**y)).collect();
+    let diffs = diff_many(&views, Unit::Word, Cleanup::Semantic);
+    drop(inputs);
+    let mut fields: Vec<Vec<FieldDiff>> = vec![Vec::new(); pairs.len()];
+    let mut whole: Vec<Option<f64>> = vec![None; pairs.len()];
+    for ((k, name), d) in jobs.into_iter().zip(diffs) {
+        match name {
+            Some(name) => fields[k].push(FieldDiff { name, diff: d }),
+            None => whole[k] = Some(d.ratio()),
+        }
+    }
+    phases.done("word diffs");
+    (fields, whole)
+}
+
+/// What duplicate detection starts from: the old texts with their signatures (with room for the new
+/// ones), and which new entries have their matched old entry's text.
+struct Texts<'a, 'h> {
+    old_texts: Vec<(&'a str, &'a str)>,
+    sigs: Vec<u32>,
+    hasher: &'h MinHasher,
+    same_text: &'h [Option<u32>],
+}
+
+/// Near-identical text pairs within the old and within the new snapshot (`reconcile._duplicates`).
+fn near_duplicates(
+    new: &[Record],
+    texts: Texts<'_, '_>,
+    threshold: f64,
+) -> Result<(Vec<super::Pair>, Vec<super::Pair>)> {
+    let mut phases = Phases::start();
+    let Texts {
+        old_texts,
+        mut sigs,
+        hasher,
+        same_text,
+    } = texts;
+    // Texts numbered for duplicate detection: every old entry, then every new entry whose text is not
+    // its matched old entry's; only those new texts remain to be signed.
+    let olds = old_texts.len();
+    let mut distinct = old_texts;
+    let old_ids: Vec<u32> = (0..olds as u32).collect();
+    let new_ids: Vec<u32> = new
+        .iter()
+        .zip(same_text)
+        .map(|(r, same)| {
+            same.unwrap_or_else(|| {
+                distinct.push(r.parts());
+                distinct.len() as u32 - 1
+            })
+        })
+        .collect();
+    let refs: Vec<&(&str, &str)> = distinct.iter().collect();
+    sigs.extend(signatures(hasher, &refs[olds..]));
+    phases.done("duplicates: new texts signed");
+    let pairs = duplicate_pairs_signed(
+        &refs,
+        &sigs,
+        &old_ids,
+        &new_ids,
+        hasher.shingles,
+        hasher.num_perm,
+        threshold,
+    )?;
+    phases.done("duplicate pairs");
+    Ok(pairs)
 }
 
 /// The links of `reconcile._duplicates` that need no text comparison: entries joined by an equal key or
