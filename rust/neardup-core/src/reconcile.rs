@@ -19,11 +19,11 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::cluster::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, optimal_params, LshIndex};
+use crate::lsh::{check_threshold, optimal_params, IdentityHasher, LshIndex};
 use crate::minhash::MinHasher;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
@@ -45,8 +45,6 @@ impl Hasher for StrHasher {
         self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
-
-pub(crate) type StrMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<StrHasher>>;
 
 /// What [`normalize_title_ascii`] makes of each ASCII byte: [`BREAK`] for punctuation, symbols and
 /// whitespace, [`LATEX`] for the bytes that need the full definition, else the lower-cased byte.
@@ -112,24 +110,83 @@ pub struct IdentityMatches {
     pub groups: Vec<(Vec<u32>, Vec<u32>)>,
 }
 
-/// Groups old and new entries by identity; `None` and empty identities take no part.
+/// An identity (key or normalised title) with its hash, computed once (by the reader, while the record's
+/// line is in cache) for every table and partition that identity goes into. Never empty: an empty
+/// identity is no identity.
+///
+/// Maps keyed by identities ([`IdMap`]) take the stored hash as it is; equality compares the text, so two
+/// identities whose hashes collide stay distinct.
+#[derive(Debug, Clone, Copy)]
+pub struct Id<'a> {
+    hash: u64,
+    text: &'a str,
+}
+
+impl<'a> Id<'a> {
+    /// `text` as an identity, hashed now; `None` when empty.
+    pub fn new(text: &'a str) -> Option<Id<'a>> {
+        Id::hashed(text, id_hash(text))
+    }
+
+    /// `text` as an identity whose [`id_hash`] was computed earlier; `None` when empty.
+    pub fn hashed(text: &'a str, hash: u64) -> Option<Id<'a>> {
+        debug_assert_eq!(hash, id_hash(text), "stale identity hash of {text:?}");
+        (!text.is_empty()).then_some(Id { hash, text })
+    }
+
+    /// Each of `ids` hashed, in parallel.
+    pub fn all(ids: &[Option<&'a str>]) -> Vec<Option<Id<'a>>> {
+        ids.par_iter().map(|id| id.and_then(Id::new)).collect()
+    }
+}
+
+/// The hash of an identity's text, as [`Id::hashed`] expects it.
+pub fn id_hash(text: &str) -> u64 {
+    xxh3_64(text.as_bytes())
+}
+
+impl PartialEq for Id<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.text == other.text
+    }
+}
+
+impl Eq for Id<'_> {}
+
+impl Hash for Id<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// A map keyed by identities, on their stored hashes.
+type IdMap<'a, V> = HashMap<Id<'a>, V, BuildHasherDefault<IdentityHasher>>;
+
+/// Groups old and new entries by identity; `None` and empty identities take no part. Hashes every
+/// identity: callers holding hashes already use [`match_ids`].
+pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
+    let (old, new) = rayon::join(|| Id::all(old), || Id::all(new));
+    match_ids(&old, &new)
+}
+
+/// [`match_identities`] of identities already hashed.
 ///
 /// Large inputs are split by the identity's hash into parts that are matched in parallel, each with a
 /// table that stays in cache (an identity lives in one part on both sides); the parts' pairs and groups
 /// are then put back in the order of their first new entry, as one pass over everything gives them.
-pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
+pub fn match_ids(old: &[Option<Id>], new: &[Option<Id>]) -> IdentityMatches {
     if old.len() + new.len() < PARALLEL_FROM {
-        return match_identities_seq(old, new);
+        return match_ids_seq(old, new);
     }
     let (old_parts, new_parts) = rayon::join(|| hash_parts(old), || hash_parts(new));
     let found: Vec<IdentityMatches> = old_parts
         .par_iter()
         .zip(&new_parts)
         .map(|(o, n)| {
-            fn pick<'s>(members: &[u32], all: &[Option<&'s str>]) -> Vec<Option<&'s str>> {
+            fn pick<'s>(members: &[u32], all: &[Option<Id<'s>>]) -> Vec<Option<Id<'s>>> {
                 members.iter().map(|&i| all[i as usize]).collect()
             }
-            let local = match_identities_seq(&pick(o, old), &pick(n, new));
+            let local = match_ids_seq(&pick(o, old), &pick(n, new));
             let global = |members: Vec<u32>, map: &[u32]| -> Vec<u32> {
                 members.into_iter().map(|m| map[m as usize]).collect()
             };
@@ -161,23 +218,19 @@ pub fn match_identities(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityM
 /// Inputs from this size on are split into hash parts and handled in parallel.
 const PARALLEL_FROM: usize = 1 << 14;
 const PART_BITS: u32 = 6;
+/// Where in the hash the part number is read: above the bits a table of fewer than 2^32 slots indexes
+/// by and below the 7 top bits hashbrown keeps as a slot's tag, so that the identities of one part
+/// still differ in both.
+const PART_SHIFT: u32 = 32;
 
-/// The entries holding a non-empty identity, split into `2^PART_BITS` parts by the identity's hash
-/// (ascending within a part); the identities are hashed in parallel.
-fn hash_parts(ids: &[Option<&str>]) -> Vec<Vec<u32>> {
-    let part_of = |id: &str| {
-        let mut h = StrHasher::default();
-        h.write(id.as_bytes());
-        (h.finish() >> (64 - PART_BITS)) as usize
-    };
-    let parts: Vec<Option<usize>> = ids
-        .par_iter()
-        .map(|id| id.filter(|s| !s.is_empty()).map(part_of))
-        .collect();
+/// The entries holding an identity, split into `2^PART_BITS` parts by the identity's stored hash
+/// (ascending within a part).
+fn hash_parts(ids: &[Option<Id>]) -> Vec<Vec<u32>> {
     let mut out = vec![Vec::new(); 1 << PART_BITS];
-    for (i, p) in parts.into_iter().enumerate() {
-        if let Some(p) = p {
-            out[p].push(i as u32);
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(id) = id {
+            let part = (id.hash >> PART_SHIFT) as usize & ((1 << PART_BITS) - 1);
+            out[part].push(i as u32);
         }
     }
     out
@@ -185,12 +238,18 @@ fn hash_parts(ids: &[Option<&str>]) -> Vec<Vec<u32>> {
 
 /// `(first, later)` for every entry whose (non-empty) identity an earlier entry already holds, `first`
 /// being the earliest such entry; in no particular order. Within-snapshot duplicates by key or title.
+/// Hashes every identity: callers holding hashes already use [`repeated_ids`].
 pub fn repeated_identities(ids: &[Option<&str>]) -> Vec<(u32, u32)> {
+    repeated_ids(&Id::all(ids))
+}
+
+/// [`repeated_identities`] of identities already hashed.
+pub fn repeated_ids(ids: &[Option<Id>]) -> Vec<(u32, u32)> {
     let repeats_in = |members: &mut dyn Iterator<Item = u32>| -> Vec<(u32, u32)> {
-        let mut first: StrMap<u32> = StrMap::default();
+        let mut first: IdMap<u32> = IdMap::default();
         let mut out = Vec::new();
         for p in members {
-            if let Some(id) = ids[p as usize].filter(|s| !s.is_empty()) {
+            if let Some(id) = ids[p as usize] {
                 let seen = *first.entry(id).or_insert(p);
                 if seen != p {
                     out.push((seen, p));
@@ -208,33 +267,34 @@ pub fn repeated_identities(ids: &[Option<&str>]) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// [`match_identities`] in one pass.
-fn match_identities_seq(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityMatches {
+/// [`match_ids`] in one pass.
+fn match_ids_seq(old: &[Option<Id>], new: &[Option<Id>]) -> IdentityMatches {
     // identity → (first old index, old count, first new index, new count). Counting rather than listing
     // keeps the common case (one entry a side) free of per-identity allocations.
     const NONE: u32 = u32::MAX;
-    let mut seen: StrMap<[u32; 4]> = StrMap::default();
+    let mut seen: IdMap<[u32; 4]> = IdMap::default();
     seen.reserve(old.len());
     for (i, id) in old.iter().enumerate() {
-        if let Some(id) = id.filter(|s| !s.is_empty()) {
+        if let Some(id) = *id {
             let e = seen.entry(id).or_insert([i as u32, 0, NONE, 0]);
             e[1] += 1;
         }
     }
-    let mut order: Vec<&str> = Vec::new(); // identities on both sides, by first new entry
+    let mut order: Vec<Id> = Vec::new(); // identities on both sides, by first new entry
     for (j, id) in new.iter().enumerate() {
-        if let Some(e) = id.and_then(|s| seen.get_mut(s)) {
+        let Some(id) = *id else { continue };
+        if let Some(e) = seen.get_mut(&id) {
             if e[3] == 0 {
                 e[2] = j as u32;
-                order.push(id.unwrap_or_default());
+                order.push(id);
             }
             e[3] += 1;
         }
     }
     let mut out = IdentityMatches::default();
-    let mut shared: Vec<&str> = Vec::new();
+    let mut shared: Vec<Id> = Vec::new();
     for id in order {
-        let [i, old_count, j, new_count] = seen[id];
+        let [i, old_count, j, new_count] = seen[&id];
         if old_count == 1 && new_count == 1 {
             out.pairs.push((i, j));
         } else {
@@ -243,15 +303,15 @@ fn match_identities_seq(old: &[Option<&str>], new: &[Option<&str>]) -> IdentityM
     }
     if !shared.is_empty() {
         // Rare: list the members of the shared identities.
-        let mut members: StrMap<(Vec<u32>, Vec<u32>)> =
+        let mut members: IdMap<(Vec<u32>, Vec<u32>)> =
             shared.iter().map(|&id| (id, Default::default())).collect();
         for (i, id) in old.iter().enumerate() {
-            if let Some(m) = id.and_then(|s| members.get_mut(s)) {
+            if let Some(m) = id.as_ref().and_then(|id| members.get_mut(id)) {
                 m.0.push(i as u32);
             }
         }
         for (j, id) in new.iter().enumerate() {
-            if let Some(m) = id.and_then(|s| members.get_mut(s)) {
+            if let Some(m) = id.as_ref().and_then(|id| members.get_mut(id)) {
                 m.1.push(j as u32);
             }
         }
@@ -606,9 +666,9 @@ mod tests {
         assert!(equal_key_pairs(0, |_| None).is_empty());
     }
 
-    /// Inputs large enough to be matched in parts give what one pass gives.
-    #[test]
-    fn identities_matched_in_parts_equal_one_pass() {
+    /// Identities of two sides large enough to be matched in parts, with unique and shared ones, `None`
+    /// and empty ones.
+    fn many_identities() -> (Vec<Option<String>>, Vec<Option<String>>) {
         let spell = |i: u64| -> Option<String> {
             match i % 11 {
                 0 => None,
@@ -616,15 +676,61 @@ mod tests {
                 _ => Some(format!("id-{}", (i * 7919) % 9000)),
             }
         };
-        let old_ids: Vec<Option<String>> = (0..20_000).map(spell).collect();
-        let new_ids: Vec<Option<String>> = (5_000..26_000).map(spell).collect();
-        fn view(v: &[Option<String>]) -> Vec<Option<&str>> {
-            v.iter().map(Option::as_deref).collect()
-        }
-        let (old, new) = (view(&old_ids), view(&new_ids));
-        let parts = match_identities(&old, &new);
-        assert_eq!(parts, match_identities_seq(&old, &new));
+        (
+            (0..20_000).map(spell).collect(),
+            (5_000..26_000).map(spell).collect(),
+        )
+    }
+
+    fn view(v: &[Option<String>]) -> Vec<Option<&str>> {
+        v.iter().map(Option::as_deref).collect()
+    }
+
+    /// Inputs large enough to be matched in parts give what one pass gives.
+    #[test]
+    fn identities_matched_in_parts_equal_one_pass() {
+        let (old_ids, new_ids) = many_identities();
+        let (old, new) = (Id::all(&view(&old_ids)), Id::all(&view(&new_ids)));
+        let parts = match_ids(&old, &new);
+        assert_eq!(parts, match_ids_seq(&old, &new));
         assert!(!parts.pairs.is_empty() && !parts.groups.is_empty());
+    }
+
+    /// Identities whose hashes collide stay apart: equality is by text.
+    #[test]
+    fn colliding_hashes_keep_identities_apart() {
+        let same = |text| Some(Id { hash: 7, text });
+        let m = match_ids(&[same("a"), same("b")], &[same("b"), same("c"), same("a")]);
+        assert_eq!(m.pairs, vec![(1, 0), (0, 2)]);
+        assert!(m.groups.is_empty());
+        assert_eq!(
+            repeated_ids(&[same("a"), same("b"), same("a")]),
+            vec![(0, 2)]
+        );
+
+        // Matched in parts: thousands of identities on 64 hashes, one a part.
+        fn colliding(v: &[Option<String>]) -> Vec<Option<Id<'_>>> {
+            let hash = |t: &str| id_hash(t) & (63 << PART_SHIFT);
+            v.iter()
+                .map(|t| t.as_deref().filter(|t| !t.is_empty()))
+                .map(|t| {
+                    t.map(|text| Id {
+                        hash: hash(text),
+                        text,
+                    })
+                })
+                .collect()
+        }
+        let (old_ids, new_ids) = many_identities();
+        let (old, new) = (colliding(&old_ids), colliding(&new_ids));
+        let m = match_ids(&old, &new);
+        assert_eq!(m, match_identities(&view(&old_ids), &view(&new_ids)));
+        assert!(!m.pairs.is_empty() && !m.groups.is_empty());
+        let mut got = repeated_ids(&old);
+        let mut want = repeated_identities(&view(&old_ids));
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
     }
 
     #[test]

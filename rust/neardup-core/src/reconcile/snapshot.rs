@@ -20,7 +20,7 @@ use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
 use super::{
-    duplicate_pairs_signed, match_identities, repeated_identities, signatures, signatures_with_room,
+    duplicate_pairs_signed, match_ids, repeated_ids, signatures, signatures_with_room, Id,
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
@@ -123,17 +123,18 @@ fn match_pairs<'a>(
             let ids = |records: &'a [Record],
                        titles: &'a [String],
                        left: &[bool]|
-             -> Vec<Option<&'a str>> {
+             -> Vec<Option<Id<'a>>> {
                 match how {
-                    How::Key => records.iter().map(|r| r.key.as_deref()).collect(),
-                    _ => titles
-                        .iter()
+                    How::Key => records.iter().map(Record::key_id).collect(),
+                    _ => records
+                        .par_iter()
+                        .zip(titles)
                         .zip(left)
-                        .map(|(t, &l)| l.then_some(t.as_str()))
+                        .map(|((r, t), &l)| l.then(|| r.title_id(t)).flatten())
                         .collect(),
                 }
             };
-            match_identities(
+            match_ids(
                 &ids(old, old_titles, &old_left),
                 &ids(new, new_titles, &new_left),
             )
@@ -435,12 +436,13 @@ fn near_duplicates(
 /// The links of `reconcile._duplicates` that need no text comparison: entries joined by an equal key or
 /// an equal non-empty normalised title (unless their keys differ), in any order.
 fn identity_links(records: &[Record], titles: &[String]) -> Vec<(u32, u32, f64)> {
-    let keys: Vec<Option<&str>> = records.iter().map(|r| r.key.as_deref()).collect();
-    let titles: Vec<Option<&str>> = titles.iter().map(|t| Some(t.as_str())).collect();
-    let (by_key, by_title) = rayon::join(
-        || repeated_identities(&keys),
-        || repeated_identities(&titles),
-    );
+    let keys: Vec<Option<Id>> = records.iter().map(Record::key_id).collect();
+    let titles: Vec<Option<Id>> = records
+        .par_iter()
+        .zip(titles)
+        .map(|(r, t)| r.title_id(t))
+        .collect();
+    let (by_key, by_title) = rayon::join(|| repeated_ids(&keys), || repeated_ids(&titles));
     let mut links: Vec<(u32, u32, f64)> = by_key.into_iter().map(|(a, b)| (a, b, 1.0)).collect();
     links.extend(
         by_title

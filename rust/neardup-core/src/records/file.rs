@@ -20,7 +20,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::{read_jsonl, Parsed, RecordSpec, Scalar};
-use crate::reconcile::normalize_title_ascii;
+use crate::reconcile::{id_hash, normalize_title_ascii, Id};
 
 /// Bytes parsed per batch: whole lines, a batch's parsed fields are turned into records before the next.
 const BATCH: usize = 4 << 20;
@@ -44,6 +44,11 @@ pub struct Record<'a> {
     /// ([`normalize_title_ascii`]: a plain-ASCII title without LaTeX), else `None`. Computed while the
     /// line is in cache: a later pass over all titles would wait on memory for each one.
     pub ascii_title: Option<String>,
+    /// [`id_hash`] of `key` (0 without one) and of `ascii_title` when computed: hashed in the parse for
+    /// the same reason, and kept for [`Record::key_id`] and [`Record::title_id`] when a caller takes the
+    /// title.
+    key_hash: u64,
+    title_hash: Option<u64>,
 }
 
 impl<'a> Record<'a> {
@@ -61,6 +66,19 @@ impl<'a> Record<'a> {
     /// `title + "\n" + abstract`, allocated.
     pub fn joined(&self) -> String {
         [self.title(), self.abstract_text()].join("\n")
+    }
+    /// The key as an identity, with the hash the parse computed; `None` without a key or when it is empty.
+    pub fn key_id(&self) -> Option<Id<'_>> {
+        Id::hashed(self.key.as_deref()?, self.key_hash)
+    }
+    /// `normalised`, this record's normalised title, as an identity: with the hash the parse computed when
+    /// it computed the title (`normalised` is then the `ascii_title` it set), else hashed now; `None` when
+    /// empty.
+    pub fn title_id<'t>(&self, normalised: &'t str) -> Option<Id<'t>> {
+        match self.title_hash {
+            Some(hash) => Id::hashed(normalised, hash),
+            None => Id::new(normalised),
+        }
     }
 }
 
@@ -117,15 +135,20 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
             .lines
             .into_par_iter()
             .map(|line| match line.parsed {
-                Parsed::Record(f) if f.rest.is_none() => Some(Record {
-                    ascii_title: normalize_title_ascii(&f.title),
-                    title: f.title,
-                    abstract_text: f.abstract_text,
-                    key: f.key,
-                    version: f.version,
-                    extra: f.extra,
-                    line: line.number,
-                }),
+                Parsed::Record(f) if f.rest.is_none() => {
+                    let ascii_title = normalize_title_ascii(&f.title);
+                    Some(Record {
+                        key_hash: f.key.as_deref().map_or(0, id_hash),
+                        title_hash: ascii_title.as_deref().map(id_hash),
+                        ascii_title,
+                        title: f.title,
+                        abstract_text: f.abstract_text,
+                        key: f.key,
+                        version: f.version,
+                        extra: f.extra,
+                        line: line.number,
+                    })
+                }
                 _ => None,
             })
             .collect();
@@ -163,6 +186,11 @@ mod tests {
         assert_eq!(recs[0].version, Some(2));
         assert_eq!(recs[0].extra, vec![("n".into(), Scalar::Int(3))]);
         assert_eq!((recs[0].line, recs[1].line), (1, 3));
+        // Identities carry the hashes of the parse, equal to hashing them now.
+        assert_eq!(recs[0].key_id(), Id::new("arxiv:2101.00001"));
+        assert_eq!(recs[1].key_id(), None);
+        let title = recs[0].ascii_title.clone().unwrap();
+        assert_eq!(recs[0].title_id(&title), Id::new("a title"));
         std::fs::remove_file(p).unwrap();
     }
 
