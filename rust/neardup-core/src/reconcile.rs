@@ -376,7 +376,7 @@ pub(crate) fn signatures_with_room<T: Joined>(
             .zip(bufs.par_iter_mut())
             .map(|(t, buf)| t.text(buf))
             .collect();
-        out.copy_from_slice(&hasher.signatures(&views));
+        hasher.signatures_into(&views, out);
     }
     sigs
 }
