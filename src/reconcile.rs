@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyString};
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use neardup_core::minhash::{MinHasher, Scheme};
@@ -128,11 +129,15 @@ fn spec(
 /// without Python objects per entry; `None` when some record or some decision needs the Python path
 /// (which then reads and reports as usual). `normalize_title` is Python's definition, called only for
 /// titles that are not plain ASCII.
+///
+/// With `out_fd`, the report is written to that open descriptor (left open) while it is rendered, and
+/// in its place comes the `OSError` that stopped the writing, or `None` (so that a caller whose pipe
+/// closed still learns whether the snapshots differ).
 #[pyfunction]
 #[pyo3(signature = (
     old_path, new_path, old_name, new_name, normalize_title, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
-    int_max_str_digits=4300,
+    int_max_str_digits=4300, out_fd=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_jsonl(
@@ -150,7 +155,8 @@ fn _diff_jsonl(
     abstract_field: Option<String>,
     id_field: Option<String>,
     int_max_str_digits: usize,
-) -> PyResult<Option<(Report, bool)>> {
+    out_fd: Option<i32>,
+) -> PyResult<Option<(Py<PyAny>, bool)>> {
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
@@ -198,14 +204,17 @@ fn _diff_jsonl(
             records,
         };
         let mut phases = Phases::start();
-        let text = json::render_pieces(
-            &outcome,
-            source(old_name, &old),
-            source(new_name, &new),
-            threshold,
-        );
+        let (old_source, new_source) = (source(old_name, &old), source(new_name, &new));
+        let made = match out_fd {
+            Some(fd) => Made::Written(with_lent_fd(fd, |file| {
+                json::write_report(&outcome, old_source, new_source, threshold, file)
+            })),
+            None => Made::Pieces(json::render_pieces(
+                &outcome, old_source, new_source, threshold,
+            )),
+        };
         phases.done("render json");
-        Ok(Some((text, outcome.has_differences())))
+        Ok(Some((made, outcome.has_differences())))
     })?;
     phases.done("compare and render");
     drop((old, new, old_titles, new_titles));
@@ -214,7 +223,26 @@ fn _diff_jsonl(
     // does it while the caller writes the report. (Should the thread not start, the maps are dropped
     // with the closure, here.)
     let _ = std::thread::Builder::new().spawn(move || drop((old_data, new_data)));
-    Ok(report.map(|(pieces, differ)| (Report::new(pieces), differ)))
+    Ok(match report {
+        None => None,
+        Some((Made::Pieces(pieces), differ)) => Some((
+            Report::new(pieces).into_pyobject(py)?.into_any().unbind(),
+            differ,
+        )),
+        Some((Made::Written(written), differ)) => {
+            let error = match written {
+                Ok(()) => py.None(),
+                Err(e) => PyErr::from(e).into_value(py).into_any(),
+            };
+            Some((error, differ))
+        }
+    })
+}
+
+/// What `_diff_jsonl` made of a report: pieces for a `Report`, or the result of writing it out.
+enum Made {
+    Pieces(Vec<String>),
+    Written(std::io::Result<()>),
 }
 
 /// A UTF-8 report held by the core as consecutive pieces: written to a file descriptor as it is, or
@@ -254,14 +282,24 @@ impl Report {
     /// `OSError`s (`BrokenPipeError` for a closed pipe).
     #[pyo3(signature = (fd, /))]
     fn write_to(&self, py: Python<'_>, fd: i32) -> PyResult<()> {
-        py.detach(|| write_pieces(fd, &self.pieces))
-            .map_err(PyErr::from)
+        py.detach(|| {
+            with_lent_fd(fd, |file| {
+                self.pieces
+                    .iter()
+                    .try_for_each(|piece| file.write_all(piece.as_bytes()))
+            })
+        })
+        .map_err(PyErr::from)
     }
 }
 
+/// Runs `write` on the open descriptor `fd`, which the caller lends for the duration of the call (it is
+/// not closed).
 #[cfg(unix)]
-fn write_pieces(fd: i32, pieces: &[String]) -> std::io::Result<()> {
-    use std::io::Write;
+fn with_lent_fd(
+    fd: i32,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::os::fd::FromRawFd;
     if fd < 0 {
         return Err(std::io::Error::from_raw_os_error(9)); // EBADF
@@ -269,16 +307,16 @@ fn write_pieces(fd: i32, pieces: &[String]) -> std::io::Result<()> {
     // SAFETY: the caller lends an open descriptor for the duration of the call; ManuallyDrop keeps the
     // File from closing it.
     let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
-    for piece in pieces {
-        file.write_all(piece.as_bytes())?;
-    }
-    Ok(())
+    write(&mut *file)
 }
 
 #[cfg(not(unix))]
-fn write_pieces(_fd: i32, _pieces: &[String]) -> std::io::Result<()> {
+fn with_lent_fd(
+    _fd: i32,
+    _write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     Err(std::io::Error::new(
         std::io::ErrorKind::Unsupported,
-        "Report.write_to needs a Unix file descriptor; use bytes(report)",
+        "writing to a file descriptor needs Unix; use bytes(report)",
     ))
 }

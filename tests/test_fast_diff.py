@@ -313,3 +313,75 @@ def test_cli_writes_the_fast_report_to_stdout_and_files(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     assert subprocess.run([*cmd, "-o", str(out)], check=False).returncode == 1
     assert out.read_bytes() == expected
+
+
+def test_report_written_while_rendered_has_the_same_bytes(tmp_path: Path) -> None:
+    """`write_json` streams the pieces to a descriptor as they are rendered: same bytes, in order, after
+    what the descriptor already held; the snapshots' difference comes back with no error."""
+    rng = random.Random(12)
+    records = [record(rng, i) for i in range(1800)]  # several parallel pieces per list
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    expected = python_report(old, new).encode("utf-8")
+    out = tmp_path / "out.json"
+    with out.open("wb") as fh:
+        fh.write(b"head:")
+        fh.flush()
+        made = fast_diff.write_json(
+            str(old), str(new), fh.fileno(), threshold=neardup.reconcile.DEFAULT_THRESHOLD
+        )
+    assert made == (None, True)
+    assert out.read_bytes() == b"head:" + expected
+    with open(os.devnull, "wb") as devnull:
+        assert fast_diff.write_json(str(old), str(old), devnull.fileno(), threshold=0.07) == (None, False)
+    # Not for this path: nothing is written.
+    csv = tmp_path / "old.csv"
+    csv.write_text("title,abstract\nA,b\n", encoding="utf-8")
+    with out.open("wb") as fh:
+        assert fast_diff.write_json(str(csv), str(new), fh.fileno(), threshold=0.07) is None
+    assert out.read_bytes() == b""
+
+
+def test_streamed_write_errors_come_back_with_the_verdict(tmp_path: Path) -> None:
+    rng = random.Random(13)
+    records = [record(rng, i) for i in range(700)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    read_only = os.open(old, os.O_RDONLY)
+    try:
+        made = fast_diff.write_json(str(old), str(new), read_only, threshold=0.07)
+    finally:
+        os.close(read_only)
+    assert made is not None
+    error, differ = made
+    assert isinstance(error, OSError) and differ is True
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # see test_report_write_errors_are_oserrors
+    try:
+        made = fast_diff.write_json(str(old), str(new), write_end, threshold=0.07)
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
+        os.close(write_end)
+    assert made is not None and isinstance(made[0], BrokenPipeError) and made[1] is True
+
+
+def test_cli_fast_report_to_a_file_is_atomic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The core writes into a temporary file beside the target, renamed over it; a failed run leaves the
+    old file as it was and no temporary file behind."""
+    rng = random.Random(14)
+    records = [record(rng, i) for i in range(300)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    out = tmp_path / "r.json"
+    out.write_bytes(b"previous")
+    assert main(["diff", str(old), str(new), "--format", "json", "-o", str(out)]) == 1
+    assert out.read_bytes() == python_report(old, new).encode("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "old.jsonl", "r.json"]
+    out.write_bytes(b"previous")
+    assert main(["diff", str(old), str(tmp_path / "missing.jsonl"), "--format", "json", "-o", str(out)]) == 2
+    assert "missing.jsonl" in capsys.readouterr().err
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "old.jsonl", "r.json"]
+    assert main(["diff", str(old), str(new), "--format", "json", "-o", str(tmp_path / "no" / "r.json")]) == 2
+    assert "cannot write" in capsys.readouterr().err

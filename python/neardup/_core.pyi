@@ -194,7 +194,10 @@ def _diff_jsonl(
     abstract_field: str | None = None,
     id_field: str | None = None,
     int_max_str_digits: int = 4300,
-) -> tuple[Report, bool] | None: ...
+    out_fd: int | None = None,
+) -> tuple[Report | OSError | None, bool] | None:
+    """Without `out_fd`: the report and whether the snapshots differ. With it: the report is written to
+    `out_fd` as it is rendered, and the `OSError` that stopped the writing (or None) comes first."""
 
 @final
 class Report:

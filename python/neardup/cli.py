@@ -151,6 +151,69 @@ def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
             os.unlink(tmp)
 
 
+def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:
+    """``neardup diff OLD NEW --format json`` by the core's path (`neardup.fast_diff`), with the report
+    written to `output` ("-" for stdout, None for no report): the exit status, or None when that path does
+    not apply (and nothing was written).
+
+    Where it can, the core writes the report to the output's descriptor while it renders it; a regular
+    file is still written atomically (a temporary file beside it, renamed over it)."""
+    if output is None:
+        fast = fast_diff.diff_json(old, new, **options)
+        return None if fast is None else _status(fast[1])
+    if output == "-":
+        try:
+            fd = sys.stdout.buffer.fileno()
+        except (AttributeError, OSError, ValueError):
+            fd = -1  # a stream without a descriptor (tests, wrappers)
+        if fd >= 0:
+            sys.stdout.flush()
+            made = fast_diff.write_json(old, new, fd, **options)
+            if made is None:
+                return None
+            error, differ = made
+            if error is not None:
+                _silence_stdout()
+                if not isinstance(error, BrokenPipeError):
+                    raise Trouble(f"<stdout>: cannot write: {error.strerror or error}")
+            return _status(differ)
+    target = os.path.realpath(output)
+    if output == "-" or (os.path.exists(target) and not os.path.isfile(target)):
+        # A descriptor-less stdout, a FIFO or a device: the report as a whole, as every format is written.
+        fast = fast_diff.diff_json(old, new, **options)
+        if fast is None:
+            return None
+        write_output(fast[0], output)
+        return _status(fast[1])
+    try:
+        fd, tmp = _create_beside(target)
+    except OSError as exc:
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+    try:
+        made = fast_diff.write_json(old, new, fd, **options)
+        if made is None:
+            return None
+        error, differ = made
+        if error is not None:
+            raise Trouble(f"{output}: cannot write: {error.strerror or error}")
+        try:
+            os.close(fd)
+            fd = -1
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+        return _status(differ)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _status(differ: bool) -> int:
+    return EXIT_DIFFERENT if differ else EXIT_SAME
+
+
 _FORMAT_CHOICE = click.Choice(["auto", *formats.FORMATS])
 
 
@@ -256,9 +319,10 @@ def diff_command(
     if fmt == "json":
         # JSON Lines in, JSON out: the core does it all when it can (same bytes as the path below).
         _progress("comparing", size=_LARGE_INPUT)
-        fast = fast_diff.diff_json(
+        status = _fast_json(
             old,
             new,
+            None if quiet else (output or "-"),
             from_format=from_format,
             threshold=threshold,
             include_meta=include_meta,
@@ -267,11 +331,8 @@ def diff_command(
             abstract_field=abstract_field,
         )
         _progress_done()
-        if fast is not None:
-            data, differ = fast
-            if not quiet:
-                write_output(data, output)
-            return EXIT_DIFFERENT if differ else EXIT_SAME
+        if status is not None:
+            return status
     from neardup import report
     from neardup.reconcile import compare
 

@@ -23,7 +23,7 @@ from neardup.errors import SnapshotFormatError
 from neardup.formats.detect import detect_format
 from neardup.formats.source import open_source
 
-__all__ = ["diff_json"]
+__all__ = ["diff_json", "write_json"]
 
 # This module is on the start-up path of ``neardup diff``: it imports only what detecting a JSON Lines
 # file needs (not `neardup.reconcile`, `neardup.identity` or the format readers).
@@ -71,6 +71,48 @@ def diff_json(
     """The JSON report of ``neardup diff OLD NEW --format json`` (UTF-8, as a core `Report`: ``bytes(r)``
     or ``r.write_to(fd)``) and whether the snapshots differ, or None when this path does not apply (then
     `neardup.compare` and `neardup.report.render` give it)."""
+    made = _diff(old, new, None, from_format, threshold, include_meta, id_field, title_field, abstract_field)
+    if made is None:
+        return None
+    report, differ = made
+    assert isinstance(report, _core.Report)
+    return report, differ
+
+
+def write_json(
+    old: str,
+    new: str,
+    fd: int,
+    *,
+    from_format: str = "auto",
+    threshold: float,
+    include_meta: bool = False,
+    id_field: str | None = None,
+    title_field: str | None = None,
+    abstract_field: str | None = None,
+) -> tuple[OSError | None, bool] | None:
+    """`diff_json` with the report written to the open file descriptor `fd` while the core renders it
+    (the writing overlaps the rendering). Returns the `OSError` that stopped the writing (or None) and
+    whether the snapshots differ; None when this path does not apply, and then nothing was written."""
+    made = _diff(old, new, fd, from_format, threshold, include_meta, id_field, title_field, abstract_field)
+    if made is None:
+        return None
+    error, differ = made
+    assert error is None or isinstance(error, OSError)
+    return error, differ
+
+
+def _diff(
+    old: str,
+    new: str,
+    fd: int | None,
+    from_format: str,
+    threshold: float,
+    include_meta: bool,
+    id_field: str | None,
+    title_field: str | None,
+    abstract_field: str | None,
+) -> tuple[object, bool] | None:
     if from_format not in ("auto", "jsonl"):
         return None
     old_name, new_name = _jsonl_name(old, from_format), _jsonl_name(new, from_format)
@@ -89,4 +131,5 @@ def diff_json(
         abstract_field=abstract_field,
         id_field=id_field,
         int_max_str_digits=sys.get_int_max_str_digits(),
+        out_fd=fd,
     )

@@ -55,8 +55,28 @@ fn main() {
             format: "jsonl",
             records,
         };
-        let pieces = json::render_pieces(&outcome, src("old", &old), src("new", &new), 0.07);
-        size = pieces.iter().map(String::len).sum::<usize>();
+        // With OUT set, the report is written there as it is rendered (`json::write_report`).
+        let pieces = match std::env::var_os("OUT") {
+            Some(path) => {
+                let mut file = std::fs::File::create(path).unwrap();
+                json::write_report(
+                    &outcome,
+                    src("old", &old),
+                    src("new", &new),
+                    0.07,
+                    &mut file,
+                )
+                .unwrap();
+                size = file.metadata().unwrap().len() as usize;
+                Vec::new()
+            }
+            None => {
+                let pieces =
+                    json::render_pieces(&outcome, src("old", &old), src("new", &new), 0.07);
+                size = pieces.iter().map(String::len).sum::<usize>();
+                pieces
+            }
+        };
         let t3 = Instant::now();
         drop((outcome, pieces, ot, nt));
         drop((old, new));

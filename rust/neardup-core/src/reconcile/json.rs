@@ -279,15 +279,35 @@ fn snapshot(out: &mut String, s: &Source<'_>) {
 /// Items of a list rendered per task: big enough to amortise a task, small enough to spread the work.
 const ITEMS_PER_PIECE: usize = 512;
 
-/// A report under construction: finished pieces in order, and the piece being written.
-struct Pieces {
-    done: Vec<String>,
+/// A part of the report: text written already, or a run of list items still to be rendered.
+enum Segment<'a> {
+    Text(String),
+    Items(Box<dyn FnOnce() -> String + Send + 'a>),
+}
+
+impl Segment<'_> {
+    fn render(self) -> String {
+        match self {
+            Segment::Text(text) => text,
+            Segment::Items(render) => render(),
+        }
+    }
+}
+
+/// A report under construction: its segments in order, and the text being written.
+struct Pieces<'a> {
+    done: Vec<Segment<'a>>,
     current: String,
 }
 
-impl Pieces {
-    /// `list(out, items, each)` with the items rendered in parallel, in pieces of their own.
-    fn list<T: Sync>(&mut self, items: &[T], each: impl Fn(&mut String, &T) + Sync) {
+impl<'a> Pieces<'a> {
+    /// `list(out, items, each)`, with long lists left as segments of `ITEMS_PER_PIECE` items to be
+    /// rendered in parallel.
+    fn list<T: Sync>(
+        &mut self,
+        items: &'a [T],
+        each: impl Fn(&mut String, &T) + Copy + Send + Sync + 'a,
+    ) {
         self.current.push('[');
         if items.len() <= ITEMS_PER_PIECE {
             for (n, item) in items.iter().enumerate() {
@@ -297,10 +317,10 @@ impl Pieces {
                 each(&mut self.current, item);
             }
         } else {
-            let rendered: Vec<String> = items
-                .par_chunks(ITEMS_PER_PIECE)
-                .enumerate()
-                .map(|(c, chunk)| {
+            let text = std::mem::take(&mut self.current);
+            self.done.push(Segment::Text(text));
+            for (c, chunk) in items.chunks(ITEMS_PER_PIECE).enumerate() {
+                self.done.push(Segment::Items(Box::new(move || {
                     let mut out = String::new();
                     for (n, item) in chunk.iter().enumerate() {
                         if c > 0 || n > 0 {
@@ -309,10 +329,8 @@ impl Pieces {
                         each(&mut out, item);
                     }
                     out
-                })
-                .collect();
-            self.done.push(std::mem::take(&mut self.current));
-            self.done.extend(rendered);
+                })));
+            }
         }
         self.current.push(']');
     }
@@ -331,15 +349,65 @@ pub fn render_pieces(
     new: Source<'_>,
     threshold: f64,
 ) -> Vec<String> {
+    segments(outcome, old, new, threshold)
+        .into_par_iter()
+        .map(Segment::render)
+        .collect()
+}
+
+/// Writes the report to `out` while it is being rendered: the pieces are rendered by the thread pool,
+/// in order, and the calling thread writes each as soon as it and those before it are ready, so the
+/// writing (page-cache work in the kernel, as long as the rendering for a report of tens of MB) overlaps
+/// the rendering. On a write error the rest is still rendered but not written, and the error returned.
+pub fn write_report(
+    outcome: &Outcome,
+    old: Source<'_>,
+    new: Source<'_>,
+    threshold: f64,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let segments = segments(outcome, old, new, threshold);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, String)>();
+    rayon::in_place_scope(|scope| {
+        // Spawned from outside the pool, the pieces queue up in order, and idle workers take them so.
+        for (i, segment) in segments.into_iter().enumerate() {
+            let tx = tx.clone();
+            scope.spawn(move |_| {
+                let _ = tx.send((i, segment.render()));
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let (mut next, mut result) = (0, Ok(()));
+        for (i, piece) in rx {
+            waiting.insert(i, piece);
+            while let Some(piece) = waiting.remove(&next) {
+                if result.is_ok() {
+                    result = out.write_all(piece.as_bytes());
+                }
+                next += 1;
+            }
+        }
+        result
+    })
+}
+
+/// The report as segments, in order.
+fn segments<'a>(
+    outcome: &'a Outcome,
+    old: Source<'a>,
+    new: Source<'a>,
+    threshold: f64,
+) -> Vec<Segment<'a>> {
     let (o, n) = (old.records, new.records);
     let mut out = Pieces {
         done: Vec::new(),
         current: String::with_capacity(4096),
     };
     out.current.push_str("{\"added\": ");
-    out.list(&outcome.added, |out, &j| entry(out, &n[j as usize], j));
+    out.list(&outcome.added, move |out, &j| entry(out, &n[j as usize], j));
     out.current.push_str(", \"changed\": ");
-    out.list(&outcome.changed, |out, m| changed(out, m, o, n));
+    out.list(&outcome.changed, move |out, m| changed(out, m, o, n));
     let text = &mut out.current;
     text.push_str(", \"duplicates\": [");
     let mut first = true;
@@ -350,7 +418,9 @@ pub fn render_pieces(
     text.push_str(", \"old\": ");
     snapshot(text, &old);
     text.push_str(", \"removed\": ");
-    out.list(&outcome.removed, |out, &i| entry(out, &o[i as usize], i));
+    out.list(&outcome.removed, move |out, &i| {
+        entry(out, &o[i as usize], i)
+    });
     let meta = outcome
         .unchanged
         .iter()
@@ -371,7 +441,7 @@ pub fn render_pieces(
     );
     float(text, threshold);
     text.push_str(", \"unchanged\": ");
-    out.list(&outcome.unchanged, |out, m| {
+    out.list(&outcome.unchanged, move |out, m| {
         out.push_str("{\"match\": ");
         string(out, m.how.name());
         out.push_str(", \"meta_changed\": ");
@@ -385,7 +455,7 @@ pub fn render_pieces(
         out.push('}');
     });
     out.current.push_str("}\n");
-    out.done.push(out.current);
+    out.done.push(Segment::Text(out.current));
     out.done
 }
 
