@@ -213,7 +213,16 @@ pub fn compare<'a>(
         || {
             rayon::join(
                 // Room for every new text: those whose text changed are appended after the matching.
-                || signatures_with_room(&hasher, &old_texts.iter().collect::<Vec<_>>(), new.len()),
+                || {
+                    let mut phases = Phases::start();
+                    let sigs = signatures_with_room(
+                        &hasher,
+                        &old_texts.iter().collect::<Vec<_>>(),
+                        new.len(),
+                    );
+                    phases.done("duplicates: old texts signed (beside the matching)");
+                    sigs
+                },
                 || {
                     rayon::join(
                         || identity_links(old, old_titles),
