@@ -14,6 +14,9 @@
 
 pub mod json;
 pub mod snapshot;
+mod title;
+
+pub use title::normalize_title_ascii;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -44,60 +47,6 @@ impl Hasher for StrHasher {
         // `str`'s Hash ends with a 0xFF marker byte: fold it in cheaply.
         self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
-}
-
-/// What [`normalize_title_ascii`] makes of each ASCII byte: [`BREAK`] for punctuation, symbols and
-/// whitespace, [`LATEX`] for the bytes that need the full definition, else the lower-cased byte.
-static TITLE_BYTE: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        t[b] = if matches!(c, b'\\' | b'{' | b'}' | b'$') {
-            LATEX
-        } else if c.is_ascii_punctuation() || matches!(c, b'\t'..=b'\r' | 0x1c..=b' ') {
-            BREAK
-        } else {
-            c.to_ascii_lowercase()
-        };
-        b += 1;
-    }
-    t
-};
-const BREAK: u8 = 0x80;
-const LATEX: u8 = 0x81;
-
-/// The normalised title of a plain-ASCII title without LaTeX (`\`, `{`, `}`, `$`), or `None` when the
-/// title needs the full definition. On such titles NFKC is the identity and casefolding is lowercasing;
-/// every ASCII punctuation mark and symbol (Unicode P* and S*) and whitespace (`str.isspace`) becomes a
-/// word break. One table lookup a byte: this runs on every title of both snapshots.
-pub fn normalize_title_ascii(title: &str) -> Option<String> {
-    let bytes = title.as_bytes();
-    if !bytes.is_ascii() {
-        return None;
-    }
-    // The output is never longer than the input (a space is only written for a break byte that wrote
-    // nothing), so one byte of slack lets every step write unconditionally: no branch on the bytes.
-    let mut out = vec![0u8; bytes.len() + 1];
-    let mut n = 0;
-    let mut pending_space = false;
-    let mut latex = false;
-    for &b in bytes {
-        let m = TITLE_BYTE[usize::from(b & 0x7f)];
-        latex |= m == LATEX;
-        let word = m < BREAK;
-        out[n] = b' ';
-        n += usize::from(pending_space && word);
-        out[n] = m;
-        n += usize::from(word);
-        pending_space = !word && n > 0;
-    }
-    if latex {
-        return None;
-    }
-    out.truncate(n);
-    // Only ASCII bytes were written, so this cannot fail.
-    String::from_utf8(out).ok()
 }
 
 /// Entries of two snapshots sharing an identity.
@@ -586,65 +535,6 @@ mod tests {
     use super::*;
     use crate::cluster::dedup;
     use crate::minhash::Scheme;
-    use crate::records::is_py_space;
-
-    #[test]
-    fn ascii_titles_normalise_like_python() {
-        let n = |t: &str| normalize_title_ascii(t);
-        assert_eq!(
-            n("Embedding&MLP: a Re-Take").as_deref(),
-            Some("embedding mlp a re take")
-        );
-        assert_eq!(n("  A\x1fB_c\t\n").as_deref(), Some("a b c"));
-        assert_eq!(n("...").as_deref(), Some(""));
-        assert_eq!(n("Caf\u{e9}"), None);
-        assert_eq!(n("The $\\alpha$ rule"), None);
-        assert_eq!(n("{GAN}s"), None);
-    }
-
-    /// Every string of up to four bytes from an alphabet of each byte class, against the definition
-    /// written out plainly.
-    #[test]
-    fn ascii_title_normalisation_matches_its_definition() {
-        fn reference(t: &str) -> Option<String> {
-            if !t.is_ascii() || t.contains(['\\', '{', '}', '$']) {
-                return None;
-            }
-            let spaced: String = t
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_punctuation() || is_py_space(c) {
-                        ' '
-                    } else {
-                        c.to_ascii_lowercase()
-                    }
-                })
-                .collect();
-            Some(
-                spaced
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-        }
-        let alphabet = [
-            "a", "Z", "7", " ", "-", "\t", "\x1c", "\0", "$", "{", "_", "\u{e9}",
-        ];
-        let mut texts = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = texts
-                .iter()
-                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
-                .collect();
-            texts.extend(longer);
-            texts.sort();
-            texts.dedup();
-        }
-        for t in &texts {
-            assert_eq!(normalize_title_ascii(t), reference(t), "{t:?}");
-        }
-    }
 
     #[test]
     fn equal_key_pairs_are_every_pair_of_equal_keys() {

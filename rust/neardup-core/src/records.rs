@@ -130,6 +130,26 @@ pub struct Batch<'a> {
 /// `first_line`. Blank lines (only ASCII whitespace, as `bytes.strip()` sees it) are skipped; every other
 /// line comes back in order. Lines are parsed in parallel.
 pub fn read_jsonl<'a>(data: &'a [u8], first_line: u64, spec: &RecordSpec) -> Batch<'a> {
+    let spans = line_spans(data);
+    let line_count = spans.len() as u64;
+    let lines = spans
+        .into_par_iter()
+        .enumerate()
+        .with_min_len(32)
+        .filter_map(|(i, span)| {
+            let parsed = parse_raw_line(&data[span.clone()], spec)?;
+            Some(Line {
+                number: first_line + i as u64,
+                span,
+                parsed,
+            })
+        })
+        .collect();
+    Batch { lines, line_count }
+}
+
+/// The spans of the lines of `data` (line ends included; the last line may lack its `\n`).
+pub(crate) fn line_spans(data: &[u8]) -> Vec<Range<usize>> {
     let mut spans = Vec::with_capacity(data.len() / 512 + 1);
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', data) {
@@ -139,31 +159,22 @@ pub fn read_jsonl<'a>(data: &'a [u8], first_line: u64, spec: &RecordSpec) -> Bat
     if start < data.len() {
         spans.push(start..data.len());
     }
-    let line_count = spans.len() as u64;
-    let lines = spans
-        .into_par_iter()
-        .enumerate()
-        .with_min_len(32)
-        .filter_map(|(i, span)| {
-            let raw = &data[span.clone()];
-            // (a NUL byte is not blank, and JSON has no place for one: such lines fall back)
-            if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
-                return None;
-            }
-            let parsed = match (spells_surrogate(raw), simdutf8::basic::from_utf8(raw)) {
-                (false, Ok(line)) => {
-                    parse_line(line, spec).map_or(Parsed::Fallback, Parsed::Record)
-                }
-                _ => Parsed::Fallback,
-            };
-            Some(Line {
-                number: first_line + i as u64,
-                span,
-                parsed,
-            })
-        })
-        .collect();
-    Batch { lines, line_count }
+    spans
+}
+
+/// One line (`\n` included or not) as [`read_jsonl`] reads it, or None when it is blank (only ASCII
+/// whitespace, as `bytes.strip()` sees it).
+pub(crate) fn parse_raw_line<'a>(raw: &'a [u8], spec: &RecordSpec) -> Option<Parsed<'a>> {
+    // (a NUL byte is not blank, and JSON has no place for one: such lines fall back)
+    if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
+        return None;
+    }
+    Some(
+        match (spells_surrogate(raw), simdutf8::basic::from_utf8(raw)) {
+            (false, Ok(line)) => parse_line(line, spec).map_or(Parsed::Fallback, Parsed::Record),
+            _ => Parsed::Fallback,
+        },
+    )
 }
 
 /// Whether a line holds a `\\uD800`..`\\uDFFF` escape, even in a valid pair: such lines are left to the

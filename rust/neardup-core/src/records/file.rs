@@ -19,7 +19,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{read_jsonl, Parsed, RecordSpec, Scalar};
+use super::{line_spans, parse_raw_line, Parsed, RecordSpec, Scalar};
 use crate::reconcile::{id_hash, normalize_title_ascii, Id};
 
 /// Bytes parsed per batch: whole lines, a batch's parsed fields are turned into records before the next.
@@ -129,30 +129,37 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
         };
         let (batch, tail) = rest.split_at(end);
         rest = tail;
-        let lines = read_jsonl(batch, number, spec);
-        number += lines.line_count;
-        let batch: Option<Vec<Record>> = lines
-            .lines
+        let spans = line_spans(batch);
+        let first = number;
+        number += spans.len() as u64;
+        // From a line's bytes to its record in one step (no batch of parsed lines in between); a line
+        // that is not for this path stops the read.
+        let found: Option<Vec<Record>> = spans
             .into_par_iter()
-            .map(|line| match line.parsed {
-                Parsed::Record(f) if f.rest.is_none() => {
-                    let ascii_title = normalize_title_ascii(&f.title);
-                    Some(Record {
-                        key_hash: f.key.as_deref().map_or(0, id_hash),
-                        title_hash: ascii_title.as_deref().map(id_hash),
-                        ascii_title,
-                        title: f.title,
-                        abstract_text: f.abstract_text,
-                        key: f.key,
-                        version: f.version,
-                        extra: f.extra,
-                        line: line.number,
-                    })
-                }
-                _ => None,
+            .enumerate()
+            .with_min_len(32)
+            .filter_map(|(i, span)| {
+                let record = match parse_raw_line(&batch[span], spec)? {
+                    Parsed::Record(f) if f.rest.is_none() => {
+                        let ascii_title = normalize_title_ascii(&f.title);
+                        Some(Record {
+                            key_hash: f.key.as_deref().map_or(0, id_hash),
+                            title_hash: ascii_title.as_deref().map(id_hash),
+                            ascii_title,
+                            title: f.title,
+                            abstract_text: f.abstract_text,
+                            key: f.key,
+                            version: f.version,
+                            extra: f.extra,
+                            line: first + i as u64,
+                        })
+                    }
+                    _ => None,
+                };
+                Some(record)
             })
             .collect();
-        records.extend(batch?);
+        records.extend(found?);
     }
     (!records.is_empty()).then_some(records)
 }

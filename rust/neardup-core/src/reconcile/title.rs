@@ -1,0 +1,208 @@
+//! [`normalize_title_ascii`]: the normalised title of DESIGN §5 (`neardup.identity.normalize_title`) for
+//! the common case of a plain-ASCII title without LaTeX. It runs on every title of both snapshots.
+//!
+//! On such titles NFKC is the identity and casefolding is lowercasing; every ASCII punctuation mark and
+//! symbol (Unicode P* and S*) and whitespace (`str.isspace`) becomes a word break. So the result is the
+//! title's words (maximal runs of the other bytes), lower-cased, joined by single spaces. The title is
+//! classified 64 bytes at a time into a bit mask of word bytes (SSE2 compares on x86_64, a table
+//! elsewhere) and the words are copied off the mask run by run: a few instructions a word rather than
+//! a dozen a byte.
+
+/// Bytes that leave a title to the full definition (LaTeX markup).
+const LATEX: [u8; 4] = [b'\\', b'{', b'}', b'$'];
+
+/// Whether an ASCII byte breaks words in a title: punctuation, symbols and whitespace. As ranges:
+/// `\t..=\r`, `0x1c..=/`, `:..=@`, `[..=``, `{..=~`.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+const fn breaks(c: u8) -> bool {
+    c.is_ascii_punctuation() || matches!(c, b'\t'..=b'\r' | 0x1c..=b' ')
+}
+
+/// The normalised title of a plain-ASCII title without LaTeX (`\`, `{`, `}`, `$`), or `None` when the
+/// title needs the full definition.
+pub fn normalize_title_ascii(title: &str) -> Option<String> {
+    let bytes = title.as_bytes();
+    if !bytes.is_ascii() {
+        return None;
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut lowered = [0u8; 64];
+    // Whether the previous chunk ended inside a word, which the next chunk's first run continues.
+    let mut in_word = false;
+    for chunk in bytes.chunks(64) {
+        let (words, latex) = classify(chunk, &mut lowered);
+        if latex {
+            return None;
+        }
+        let mut rest = words;
+        while rest != 0 {
+            let start = rest.trailing_zeros() as usize;
+            let end = start + (!(rest >> start)).trailing_zeros() as usize;
+            let continued = start == 0 && in_word;
+            if !continued && !out.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(&lowered[start..end]);
+            rest = if end >= 64 { 0 } else { rest & (!0u64 << end) };
+        }
+        in_word = (words >> (chunk.len() - 1)) & 1 == 1;
+    }
+    // Only ASCII bytes were written, so this cannot fail.
+    String::from_utf8(out).ok()
+}
+
+/// The word-byte mask of up to 64 ASCII bytes (bit `i` for byte `i`; none past the chunk) and whether
+/// any byte is LaTeX markup; the bytes, upper-case letters lowered, go to `lowered`.
+#[inline]
+fn classify(chunk: &[u8], lowered: &mut [u8; 64]) -> (u64, bool) {
+    // Padding with a break byte keeps bits past the chunk clear.
+    let mut block = [b' '; 64];
+    block[..chunk.len()].copy_from_slice(chunk);
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::classify(&block, lowered)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (mut words, mut latex) = (0u64, false);
+        for (i, (&c, l)) in block.iter().zip(lowered.iter_mut()).enumerate() {
+            words |= u64::from(!breaks(c)) << i;
+            latex |= LATEX.contains(&c);
+            *l = c.to_ascii_lowercase();
+        }
+        (words, latex)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    use super::LATEX;
+
+    #[inline(always)]
+    pub(super) fn classify(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
+        let (mut words, mut latex) = (0u64, 0i32);
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of the x86_64 baseline; both arrays hold 64 bytes, so the unaligned
+            // 16-byte load and store at `16 * k` stay in bounds.
+            unsafe {
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
+                // Signed compares are right here: every byte is ASCII.
+                let in_range = |lo: u8, hi: u8| {
+                    _mm_and_si128(
+                        _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+                        _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+                    )
+                };
+                // The word breaks of `super::breaks`, as ranges.
+                let breaks = _mm_or_si128(
+                    _mm_or_si128(in_range(b'\t', b'\r'), in_range(0x1c, b'/')),
+                    _mm_or_si128(
+                        _mm_or_si128(in_range(b':', b'@'), in_range(b'[', b'`')),
+                        in_range(b'{', b'~'),
+                    ),
+                );
+                let is = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                let markup = _mm_or_si128(
+                    _mm_or_si128(is(LATEX[0]), is(LATEX[1])),
+                    _mm_or_si128(is(LATEX[2]), is(LATEX[3])),
+                );
+                latex |= _mm_movemask_epi8(markup);
+                let breaks = _mm_movemask_epi8(breaks) as u32 as u64;
+                words |= (!breaks & 0xFFFF) << (16 * k);
+                let upper = in_range(b'A', b'Z');
+                let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+                _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, lower);
+            }
+        }
+        (words, latex != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::is_py_space;
+    use proptest::prelude::*;
+
+    /// The definition written out plainly.
+    fn reference(t: &str) -> Option<String> {
+        if !t.is_ascii() || t.contains(LATEX.map(char::from)) {
+            return None;
+        }
+        let spaced: String = t
+            .chars()
+            .map(|c| {
+                if c.is_ascii_punctuation() || is_py_space(c) {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        Some(
+            spaced
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+
+    #[test]
+    fn ascii_titles_normalise_like_python() {
+        let n = |t: &str| normalize_title_ascii(t);
+        assert_eq!(
+            n("Embedding&MLP: a Re-Take").as_deref(),
+            Some("embedding mlp a re take")
+        );
+        assert_eq!(n("  A\x1fB_c\t\n").as_deref(), Some("a b c"));
+        assert_eq!(n("...").as_deref(), Some(""));
+        assert_eq!(n("").as_deref(), Some(""));
+        assert_eq!(n("Caf\u{e9}"), None);
+        assert_eq!(n("The $\\alpha$ rule"), None);
+        assert_eq!(n("{GAN}s"), None);
+    }
+
+    #[test]
+    fn breaks_are_the_ranges_the_simd_path_tests() {
+        for c in 0u8..128 {
+            let ranges =
+                matches!(c, b'\t'..=b'\r' | 0x1c..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'~');
+            assert_eq!(breaks(c), ranges, "{c:#x}");
+        }
+    }
+
+    /// Every string of up to four bytes from an alphabet of each byte class.
+    #[test]
+    fn short_titles_match_the_definition() {
+        let alphabet = [
+            "a", "Z", "7", " ", "-", "\t", "\x1c", "\0", "\x7f", "$", "{", "_", "\u{e9}",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+            texts.sort();
+            texts.dedup();
+        }
+        for t in &texts {
+            assert_eq!(normalize_title_ascii(t), reference(t), "{t:?}");
+        }
+    }
+
+    proptest! {
+        /// Long titles too: words and breaks across the 64-byte chunks.
+        #[test]
+        fn titles_match_the_definition(t in "[ -~\t\n\x00-\x1f]{0,200}", pad in 0usize..70) {
+            let t = format!("{}{t}", "x".repeat(pad));
+            prop_assert_eq!(normalize_title_ascii(&t), reference(&t));
+            let words = t.replace(LATEX.map(char::from), " ");
+            prop_assert_eq!(normalize_title_ascii(&words), reference(&words));
+        }
+    }
+}
