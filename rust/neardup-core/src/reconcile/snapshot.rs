@@ -252,7 +252,7 @@ pub fn compare<'a>(
     phases.done("texts compared");
     // The word diffs and duplicate detection depend on the verdicts only: they run side by side, each
     // filling the other's sequential steps.
-    let ((mut fields, whole), near_pairs) = rayon::join(
+    let ((fields, whole), near_pairs) = rayon::join(
         || word_diffs(old, new, &pairs, &verdicts),
         || {
             let texts = Texts {
@@ -267,33 +267,29 @@ pub fn compare<'a>(
     let (old_near, new_near) = near_pairs?;
     phases.done("diffs and duplicate pairs");
 
-    let mut unchanged = Vec::new();
-    let mut changed = Vec::new();
-    for (k, (i, j, how, score)) in pairs.into_iter().enumerate() {
-        let mut fs = std::mem::take(&mut fields[k]);
-        fs.sort_by_key(|f| f.name);
-        // Of the metadata fields (`reconcile.META_FIELDS`) only the version is ever set on these records.
-        let meta_changed = if old[i as usize].version != new[j as usize].version {
-            vec!["version"]
-        } else {
-            Vec::new()
-        };
-        let similarity = score.unwrap_or(whole[k].unwrap_or(1.0));
-        let is_changed = !fs.is_empty() || (opts.include_meta && !meta_changed.is_empty());
-        let m = Matched {
-            old: i,
-            new: j,
-            how,
-            similarity,
-            fields: fs,
-            meta_changed,
-        };
-        if is_changed {
-            changed.push(m);
-        } else {
-            unchanged.push(m);
-        }
-    }
+    let (mut changed, mut unchanged): (Vec<Matched>, Vec<Matched>) = pairs
+        .into_par_iter()
+        .zip(fields)
+        .zip(whole)
+        .map(|(((i, j, how, score), mut fs), whole)| {
+            fs.sort_by_key(|f| f.name);
+            // Of the metadata fields (`reconcile.META_FIELDS`) only the version is ever set on these
+            // records.
+            let meta_changed = if old[i as usize].version != new[j as usize].version {
+                vec!["version"]
+            } else {
+                Vec::new()
+            };
+            Matched {
+                old: i,
+                new: j,
+                how,
+                similarity: score.unwrap_or(whole.unwrap_or(1.0)),
+                fields: fs,
+                meta_changed,
+            }
+        })
+        .partition(|m| !m.fields.is_empty() || (opts.include_meta && !m.meta_changed.is_empty()));
     // Old positions are unique: an unstable sort gives the one order.
     unchanged.par_sort_unstable_by_key(|m| m.old);
     changed.par_sort_unstable_by_key(|m| m.old);
