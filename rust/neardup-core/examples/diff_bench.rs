@@ -1,7 +1,9 @@
 //! Time of the core's whole-snapshot diff (`_diff_jsonl` without Python): map, read, compare, render.
 //!
 //! `cargo run --release -p neardup-core --example diff_bench -- OLD.jsonl NEW.jsonl [REPEATS]`
-//! Prints the median of each stage over the repeats; `NEARDUP_TRACE=1` adds the per-phase lines.
+//! Prints the median of each stage over the repeats; `NEARDUP_TRACE=1` adds the per-phase lines,
+//! `READ_ONLY=1` times the reading alone, and `OUT=FILE` writes the report to FILE as it is rendered
+//! (`json::write_report`) instead of keeping it in pieces.
 //! Titles outside ASCII would need Python's normaliser: the bench takes them as they are.
 
 use std::path::Path;
