@@ -197,8 +197,8 @@ def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | 
         if error is not None:
             raise Trouble(f"{output}: cannot write: {error.strerror or error}")
         try:
-            os.close(fd)
-            fd = -1
+            closing, fd = fd, -1  # closed once, even when closing fails
+            os.close(closing)
             os.replace(tmp, target)
         except OSError as exc:
             raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
