@@ -318,6 +318,30 @@ impl MinHasher {
             });
     }
 
+    /// [`MinHasher::signatures_into`] for items whose text `text` gives on demand: the item's own
+    /// string, or one it writes into the buffer it is lent (each thread reuses one), so that texts
+    /// assembled from parts are never all held at once.
+    pub fn signatures_into_with<T: Sync>(
+        &self,
+        items: &[T],
+        text: impl for<'b> Fn(&'b T, &'b mut String) -> &'b str + Sync,
+        out: &mut [u32],
+    ) {
+        let k = self.num_perm;
+        assert_eq!(
+            out.len(),
+            items.len() * k,
+            "one row of num_perm slots per text"
+        );
+        out.par_chunks_mut(k)
+            .zip(items.par_iter())
+            .with_min_len(64)
+            .for_each_init(
+                || (Scratch::default(), String::new()),
+                |(sc, buf), (row, item)| self.signature_of_text_with(text(item, buf), row, sc),
+            );
+    }
+
     /// Signatures of pre-tokenised texts (no normalisation), row-major.
     pub fn signatures_from_tokens<S: AsRef<str> + Sync>(&self, docs: &[Vec<S>]) -> Vec<u32> {
         let k = self.num_perm;

@@ -298,15 +298,13 @@ impl Joined for (&str, &str) {
     }
 }
 
-/// Distinct texts signed per round: their joined copies live in buffers reused from round to round.
-const SIGN_ROUND: usize = 4096;
-
 /// Signatures (row-major, `hasher.num_perm` a row) of `texts`.
 pub(crate) fn signatures<T: Joined>(hasher: &MinHasher, texts: &[&T]) -> Vec<u32> {
     signatures_with_room(hasher, texts, 0)
 }
 
 /// [`signatures`] in a vector with room for `more` rows after them (appended later without moving).
+/// Each text is joined in a buffer of its thread just before it is shingled.
 pub(crate) fn signatures_with_room<T: Joined>(
     hasher: &MinHasher,
     texts: &[&T],
@@ -315,18 +313,7 @@ pub(crate) fn signatures_with_room<T: Joined>(
     let k = hasher.num_perm;
     let mut sigs = Vec::with_capacity((texts.len() + more) * k);
     sigs.resize(texts.len() * k, 0u32);
-    let mut bufs: Vec<String> = vec![String::new(); SIGN_ROUND.min(texts.len())];
-    for (round, out) in texts
-        .chunks(SIGN_ROUND)
-        .zip(sigs.chunks_mut(SIGN_ROUND * k))
-    {
-        let views: Vec<&str> = round
-            .par_iter()
-            .zip(bufs.par_iter_mut())
-            .map(|(t, buf)| t.text(buf))
-            .collect();
-        hasher.signatures_into(&views, out);
-    }
+    hasher.signatures_into_with(texts, |t, buf| t.text(buf), &mut sigs);
     sigs
 }
 
@@ -723,8 +710,8 @@ mod tests {
             ("Other", "an entirely different text about protein folding"),
             ("", ""),
         ];
-        // More texts than one signing round holds, so that buffers are reused across rounds.
-        let many: Vec<(&str, &str)> = parts.iter().cycle().take(SIGN_ROUND + 7).copied().collect();
+        // Enough texts for every thread's buffer to be reused, a longer text after a shorter one too.
+        let many: Vec<(&str, &str)> = parts.iter().cycle().take(5000).copied().collect();
         let joined: Vec<String> = many.iter().map(|(t, a)| format!("{t}\n{a}")).collect();
         let cfg = ShingleConfig::default();
         let hasher = MinHasher::new(64, cfg, Scheme::Oph).unwrap();
