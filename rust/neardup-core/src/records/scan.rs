@@ -89,13 +89,27 @@ fn next_special(b: &[u8], mut i: usize) -> usize {
             let quote = _mm_set1_epi8(b'"' as i8);
             let backslash = _mm_set1_epi8(b'\\' as i8);
             let control = _mm_set1_epi8(0x1f);
-            while i + 16 <= b.len() {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast::<__m128i>());
-                let special = _mm_or_si128(
+            let special = |at: usize| {
+                let v = _mm_loadu_si128(b.as_ptr().add(at).cast::<__m128i>());
+                let hit = _mm_or_si128(
                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
                     _mm_cmpeq_epi8(_mm_max_epu8(v, control), control), // v <= 0x1f, unsigned
                 );
-                let mask = _mm_movemask_epi8(special) as u32;
+                _mm_movemask_epi8(hit) as u32 as u64
+            };
+            // 64 bytes a step through long strings (abstracts): one branch per step, not four.
+            while i + 64 <= b.len() {
+                let mask = special(i)
+                    | special(i + 16) << 16
+                    | special(i + 32) << 32
+                    | special(i + 48) << 48;
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 64;
+            }
+            while i + 16 <= b.len() {
+                let mask = special(i);
                 if mask != 0 {
                     return i + mask.trailing_zeros() as usize;
                 }
