@@ -234,7 +234,7 @@ mod tests {
 
     fn flat_value() -> impl Strategy<Value = String> {
         prop_oneof![
-            "[ -~é\u{1F600}\u{1}\n]{0,40}"
+            "[ -~é\u{1F600}\u{1}\n]{0,150}"
                 .prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
             any::<i64>().prop_map(|n| n.to_string()),
             any::<f64>()
