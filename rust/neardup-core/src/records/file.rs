@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io;
-use std::ops::Deref;
+use std::ops::{Deref, Range};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -22,8 +22,8 @@ use rayon::prelude::*;
 use super::{line_spans, parse_raw_line, Parsed, RecordSpec, Scalar};
 use crate::reconcile::{id_hash, normalize_title_ascii, Id};
 
-/// Bytes parsed per batch: whole lines, a batch's parsed fields are turned into records before the next.
-const BATCH: usize = 4 << 20;
+/// Bytes a parallel task reads: whole lines, enough to amortise a task, few enough to spread the work.
+const PIECE: usize = 256 << 10;
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// One record of a snapshot: the fields of a Python `Entry` built by the core (every other entry field is
@@ -118,50 +118,71 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
         return None;
     }
     let data = data.strip_prefix(BOM).unwrap_or(data);
-    let mut records = Vec::with_capacity(data.len() / 1024 + 1);
-    let mut number = 1u64;
-    let mut rest = data;
-    while !rest.is_empty() {
-        // Whole lines of about BATCH bytes.
-        let end = match memchr::memchr(b'\n', rest.get(BATCH..).unwrap_or_default()) {
-            Some(at) => BATCH + at + 1,
-            None => rest.len(),
-        };
-        let (batch, tail) = rest.split_at(end);
-        rest = tail;
-        let spans = line_spans(batch);
-        let first = number;
-        number += spans.len() as u64;
-        // From a line's bytes to its record in one step (no batch of parsed lines in between); a line
-        // that is not for this path stops the read.
-        let found: Option<Vec<Record>> = spans
-            .into_par_iter()
-            .enumerate()
-            .with_min_len(32)
-            .filter_map(|(i, span)| {
-                let record = match parse_raw_line(&batch[span], spec)? {
-                    Parsed::Record(f) if f.rest.is_none() => {
-                        let ascii_title = normalize_title_ascii(&f.title);
-                        Some(Record {
-                            key_hash: f.key.as_deref().map_or(0, id_hash),
-                            title_hash: ascii_title.as_deref().map(id_hash),
-                            ascii_title,
-                            title: f.title,
-                            abstract_text: f.abstract_text,
-                            key: f.key,
-                            version: f.version,
-                            extra: f.extra,
-                            line: first + i as u64,
-                        })
-                    }
-                    _ => None,
-                };
-                Some(record)
-            })
-            .collect();
-        records.extend(found?);
+    // Pieces are read in parallel, each finding its own lines: the line ends are found where the bytes
+    // are parsed, while they are in cache, and no thread scans the whole file for them first.
+    let pieces: Option<Vec<(Vec<Record>, u64)>> = pieces(data)
+        .into_par_iter()
+        .map(|piece| read_piece(&data[piece], spec))
+        .collect();
+    let pieces = pieces?;
+    let mut records = Vec::with_capacity(pieces.iter().map(|(rs, _)| rs.len()).sum());
+    // Line numbers: each piece counted from 1, then shifted by the lines before it.
+    let mut before = 0;
+    for (mut rs, lines) in pieces {
+        for r in &mut rs {
+            r.line += before;
+        }
+        before += lines;
+        records.append(&mut rs);
     }
     (!records.is_empty()).then_some(records)
+}
+
+/// `data` cut into pieces of about `PIECE` bytes that end at line ends.
+fn pieces(data: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(data.len() / PIECE + 1);
+    let mut start = 0;
+    while start < data.len() {
+        let end = match memchr::memchr(b'\n', data.get(start + PIECE..).unwrap_or_default()) {
+            Some(at) => start + PIECE + at + 1,
+            None => data.len(),
+        };
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// The records of a piece of whole lines, numbered from 1 within the piece, and how many lines it holds
+/// (blank ones included); `None` when a line is not for this path.
+fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>, u64)> {
+    let mut records = Vec::with_capacity(piece.len() / 1024 + 1);
+    let mut lines = 0;
+    for span in line_spans(piece) {
+        lines += 1;
+        let Some(parsed) = parse_raw_line(&piece[span], spec) else {
+            continue; // blank
+        };
+        let Parsed::Record(f) = parsed else {
+            return None;
+        };
+        if f.rest.is_some() {
+            return None;
+        }
+        let ascii_title = normalize_title_ascii(&f.title);
+        records.push(Record {
+            key_hash: f.key.as_deref().map_or(0, id_hash),
+            title_hash: ascii_title.as_deref().map(id_hash),
+            ascii_title,
+            title: f.title,
+            abstract_text: f.abstract_text,
+            key: f.key,
+            version: f.version,
+            extra: f.extra,
+            line: lines,
+        });
+    }
+    Some((records, lines))
 }
 
 #[cfg(test)]
@@ -199,6 +220,31 @@ mod tests {
         let title = recs[0].ascii_title.clone().unwrap();
         assert_eq!(recs[0].title_id(&title), Id::new("a title"));
         std::fs::remove_file(p).unwrap();
+    }
+
+    #[test]
+    fn line_numbers_hold_across_pieces() {
+        // Several pieces' worth of lines, with blank lines here and there (and at a piece's start).
+        let mut data = Vec::new();
+        let mut want = Vec::new();
+        let mut line = 0u64;
+        for i in 0..6000u64 {
+            for _ in 0..(i % 7 == 3) as usize + (i % 500 == 0) as usize {
+                data.extend_from_slice(b"  \r\n");
+                line += 1;
+            }
+            line += 1;
+            want.push(line);
+            let pad = "x".repeat((i as usize * 37) % 400);
+            data.extend_from_slice(
+                format!("{{\"title\": \"T{i} {pad}\", \"abstract\": \"a\"}}\n").as_bytes(),
+            );
+        }
+        assert!(data.len() > 3 * PIECE);
+        let recs = read_records(&data, &RecordSpec::default()).unwrap();
+        let got: Vec<u64> = recs.iter().map(|r| r.line).collect();
+        assert_eq!(got, want);
+        assert!(recs[5999].title().starts_with("T5999"));
     }
 
     #[test]
