@@ -12,8 +12,8 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # defaults and choices come from modules that import nothing heavy (`neardup.defaults`, `neardup.formats`).
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
+_T = TypeVar("_T")
 _LARGE_INPUT = 50_000
 
 
@@ -133,15 +134,32 @@ def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
             with open(target, "wb") as fh:
                 _write_to(fh, data)
             return
-        fd, tmp = _create_beside(target)
     except UnicodeEncodeError as exc:
         raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
     except OSError as exc:
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+    def write(fh: BinaryIO) -> bool:
+        _write_to(fh, data)
+        return True
+
+    _write_atomically(output, target, write)
+
+
+def _write_atomically(output: str, target: str, write: Callable[[BinaryIO], _T | None]) -> _T | None:
+    """Runs `write` on a new temporary file beside `target` and renames the file over `target` when it
+    returns a result (which is returned); when it returns None, or raises, the temporary file is removed
+    and `target` is left as it was. File-system errors become `Trouble` naming `output`."""
+    try:
+        fd, tmp = _create_beside(target)
+    except OSError as exc:
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_to(fh, data)
-        os.replace(tmp, target)
+            result = write(fh)
+        if result is not None:
+            os.replace(tmp, target)
+        return result
     except UnicodeEncodeError as exc:
         raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
     except OSError as exc:
@@ -185,29 +203,17 @@ def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | 
             return None
         write_output(fast[0], output)
         return _status(fast[1])
-    try:
-        fd, tmp = _create_beside(target)
-    except OSError as exc:
-        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
-    try:
-        made = fast_diff.write_json(old, new, fd, **options)
+
+    def write(fh: BinaryIO) -> int | None:
+        made = fast_diff.write_json(old, new, fh.fileno(), **options)
         if made is None:
             return None
         error, differ = made
         if error is not None:
             raise Trouble(f"{output}: cannot write: {error.strerror or error}")
-        try:
-            closing, fd = fd, -1  # closed once, even when closing fails
-            os.close(closing)
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
         return _status(differ)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+
+    return _write_atomically(output, target, write)
 
 
 def _status(differ: bool) -> int:

@@ -304,18 +304,7 @@ impl MinHasher {
     /// [`MinHasher::signatures`] written into `out` (`texts.len() * num_perm` slots, every one of them
     /// overwritten), for callers that own the output buffer (a numpy array).
     pub fn signatures_into<S: AsRef<str> + Sync>(&self, texts: &[S], out: &mut [u32]) {
-        let k = self.num_perm;
-        assert_eq!(
-            out.len(),
-            texts.len() * k,
-            "one row of num_perm slots per text"
-        );
-        out.par_chunks_mut(k)
-            .zip(texts.par_iter())
-            .with_min_len(64)
-            .for_each_init(Scratch::default, |sc, (row, text)| {
-                self.signature_of_text_with(text.as_ref(), row, sc)
-            });
+        self.signatures_into_with(texts, |text, _| text.as_ref(), out);
     }
 
     /// [`MinHasher::signatures_into`] for items whose text `text` gives on demand: the item's own

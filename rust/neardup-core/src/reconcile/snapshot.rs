@@ -255,13 +255,14 @@ pub fn compare<'a>(
     let ((fields, whole), near_pairs) = rayon::join(
         || word_diffs(old, new, &pairs, &verdicts),
         || {
-            let texts = Texts {
+            near_duplicates(
                 old_texts,
                 sigs,
-                hasher: &hasher,
-                same_text: &same_text,
-            };
-            near_duplicates(new, texts, opts.duplicate_threshold)
+                new,
+                &same_text,
+                &hasher,
+                opts.duplicate_threshold,
+            )
         },
     );
     let (old_near, new_near) = near_pairs?;
@@ -385,28 +386,18 @@ fn word_diffs(
     (fields, whole)
 }
 
-/// What duplicate detection starts from: the old texts with their signatures (with room for the new
-/// ones), and which new entries have their matched old entry's text.
-struct Texts<'a, 'h> {
-    old_texts: Vec<(&'a str, &'a str)>,
-    sigs: Vec<u32>,
-    hasher: &'h MinHasher,
-    same_text: &'h [Option<u32>],
-}
-
-/// Near-identical text pairs within the old and within the new snapshot (`reconcile._duplicates`).
+/// Near-identical text pairs within the old and within the new snapshot (`reconcile._duplicates`), from
+/// the old texts and their signatures (with room for the new ones) and which new entries have their
+/// matched old entry's text.
 fn near_duplicates(
+    old_texts: Vec<(&str, &str)>,
+    mut sigs: Vec<u32>,
     new: &[Record],
-    texts: Texts<'_, '_>,
+    same_text: &[Option<u32>],
+    hasher: &MinHasher,
     threshold: f64,
 ) -> Result<(Vec<super::Pair>, Vec<super::Pair>)> {
     let mut phases = Phases::start();
-    let Texts {
-        old_texts,
-        mut sigs,
-        hasher,
-        same_text,
-    } = texts;
     // Texts numbered for duplicate detection: every old entry, then every new entry whose text is not
     // its matched old entry's; only those new texts remain to be signed.
     let olds = old_texts.len();
