@@ -1,5 +1,5 @@
 """``python -m neardup``: the same as the ``neardup`` command."""
 
-from neardup.cli import main
+from neardup.cli_start import main
 
 raise SystemExit(main())

@@ -1,0 +1,226 @@
+"""What every ``neardup`` command shares and the start-up path needs, without click: exit statuses,
+the one-line failure report, the progress line, and writing reports (atomically to a file, or to
+stdout), including the core's streamed JSON report of ``neardup diff``.
+
+`neardup.cli_start` (the console script) runs ``neardup diff OLD NEW --format json`` with this module
+alone; `neardup.cli` (click) builds every command on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, BinaryIO, TypeVar
+
+from neardup import _core, fast_diff
+from neardup.errors import SnapshotFormatError
+
+EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
+_T = TypeVar("_T")
+LARGE_INPUT = 50_000
+
+
+class Trouble(Exception):
+    """A failure to report as one line on stderr with exit status 2."""
+
+
+def progress(message: str, *, size: int = LARGE_INPUT) -> None:
+    """A status line on stderr, only on a terminal and only for large inputs."""
+    if size >= LARGE_INPUT and sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[Kneardup: {message}")
+        sys.stderr.flush()
+
+
+def progress_done() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout, point it at /dev/null so the interpreter's final flush cannot fail
+    again (and print a second, unhelpful message)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _write_to(fh: Any, report: str | bytes | _core.Report) -> None:
+    """Writes a report to a binary file object; a core `Report` goes straight to its descriptor when it
+    has one (no copy of a report of tens of MB into a Python `bytes`)."""
+    if isinstance(report, _core.Report):
+        try:
+            fd = fh.fileno()
+        except (AttributeError, OSError, ValueError):
+            fh.write(bytes(report))  # a stream without a descriptor (tests, wrappers)
+            return
+        fh.flush()
+        report.write_to(fd)
+    else:
+        fh.write(report if isinstance(report, bytes) else report.encode("utf-8"))
+
+
+def _create_beside(target: str) -> tuple[int, str]:
+    """Creates and opens a new file with an unused random name beside `target` (``.NAME.XXXXXXXXXXXX.tmp``)
+    and returns its descriptor and path.
+
+    As `tempfile.mkstemp` would (exclusive creation, a fresh name on a collision), without importing
+    `tempfile` (with `shutil` and `random`), which would cost every ``neardup diff -o FILE`` several
+    milliseconds of start-up. The mode is that of a plain ``open()`` (0o666 less the umask), which the
+    report keeps once renamed over `target`."""
+    directory, name = os.path.split(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", directory)
+
+
+def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
+    """Writes the report (text, UTF-8 bytes, or a core `Report`) to stdout, or to `output`.
+
+    A regular file (or a new one) is written atomically: a temporary file beside it, renamed over it, so a
+    failed run never leaves a partial report. A symlink is followed (the link stays a link). A FIFO or a
+    device is written to directly, since there is nothing to replace."""
+    if output is None or output == "-":
+        try:
+            if isinstance(text, str):
+                sys.stdout.write(text)
+            else:
+                sys.stdout.flush()
+                _write_to(sys.stdout.buffer, text)
+            sys.stdout.flush()
+        except UnicodeEncodeError as exc:
+            raise Trouble(f"<stdout>: cannot encode the report: {exc.reason}") from None
+        except BrokenPipeError:
+            _silence_stdout()
+        except OSError as exc:
+            _silence_stdout()
+            raise Trouble(f"<stdout>: cannot write: {exc.strerror or exc}") from None
+        return
+    target = os.path.realpath(output)
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        if os.path.exists(target) and not os.path.isfile(target):
+            with open(target, "wb") as fh:
+                _write_to(fh, data)
+            return
+    except UnicodeEncodeError as exc:
+        raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
+    except OSError as exc:
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+    def write(fh: BinaryIO) -> bool:
+        _write_to(fh, data)
+        return True
+
+    write_atomically(output, target, write)
+
+
+def write_atomically(output: str, target: str, write: Callable[[BinaryIO], _T | None]) -> _T | None:
+    """Runs `write` on a new temporary file beside `target` and renames the file over `target` when it
+    returns a result (which is returned); when it returns None, or raises, the temporary file is removed
+    and `target` is left as it was. File-system errors become `Trouble` naming `output`."""
+    try:
+        fd, tmp = _create_beside(target)
+    except OSError as exc:
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            result = write(fh)
+        if result is not None:
+            os.replace(tmp, target)
+        return result
+    except UnicodeEncodeError as exc:
+        raise Trouble(f"{output}: cannot encode the report: {exc.reason}") from None
+    except OSError as exc:
+        raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:
+    """``neardup diff OLD NEW --format json`` by the core's path (`neardup.fast_diff`), with the report
+    written to `output` ("-" for stdout, None for no report): the exit status, or None when that path does
+    not apply (and nothing was written).
+
+    Where it can, the core writes the report to the output's descriptor while it renders it; a regular
+    file is still written atomically (a temporary file beside it, renamed over it)."""
+    progress("comparing")
+    try:
+        return _fast_json(old, new, output, **options)
+    finally:
+        progress_done()
+
+
+def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:
+    if output is None:
+        fast = fast_diff.diff_json(old, new, **options)
+        return None if fast is None else status(fast[1])
+    if output == "-":
+        try:
+            fd = sys.stdout.buffer.fileno()
+        except (AttributeError, OSError, ValueError):
+            fd = -1  # a stream without a descriptor (tests, wrappers)
+        if fd >= 0:
+            sys.stdout.flush()
+            made = fast_diff.write_json(old, new, fd, **options)
+            if made is None:
+                return None
+            error, differ = made
+            if error is not None:
+                _silence_stdout()
+                if not isinstance(error, BrokenPipeError):
+                    raise Trouble(f"<stdout>: cannot write: {error.strerror or error}")
+            return status(differ)
+    target = os.path.realpath(output)
+    if output == "-" or (os.path.exists(target) and not os.path.isfile(target)):
+        # A descriptor-less stdout, a FIFO or a device: the report as a whole, as every format is written.
+        fast = fast_diff.diff_json(old, new, **options)
+        if fast is None:
+            return None
+        write_output(fast[0], output)
+        return status(fast[1])
+
+    def write(fh: BinaryIO) -> int | None:
+        made = fast_diff.write_json(old, new, fh.fileno(), **options)
+        if made is None:
+            return None
+        error, differ = made
+        if error is not None:
+            raise Trouble(f"{output}: cannot write: {error.strerror or error}")
+        return status(differ)
+
+    return write_atomically(output, target, write)
+
+
+def status(differ: bool) -> int:
+    return EXIT_DIFFERENT if differ else EXIT_SAME
+
+
+def report_failure(exc: BaseException) -> int | None:
+    """Reports a failure of a command as one line on stderr and returns the exit status, or returns None
+    for an exception that is not a failure to report (a bug, which keeps its traceback)."""
+    if isinstance(exc, (SnapshotFormatError, Trouble)):
+        message = f"neardup: {exc}"
+    elif isinstance(exc, (_core.NeardupError, ValueError)):
+        message = f"neardup: error: {exc}"
+    elif isinstance(exc, MemoryError):
+        message = "neardup: out of memory"
+    elif isinstance(exc, KeyboardInterrupt):
+        return 130
+    else:
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        print(message, file=sys.stderr, flush=True)
+    return EXIT_TROUBLE

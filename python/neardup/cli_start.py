@@ -1,0 +1,140 @@
+"""The ``neardup`` console script: runs ``neardup diff OLD NEW --format json`` without importing click.
+
+That command on JSON Lines snapshots runs in the Rust core (`neardup.fast_diff`), and on large snapshots
+every other step takes a few hundred milliseconds: importing click (with `inspect`, `datetime`, `uuid`)
+and building the command group would add about a twentieth to each run. So when the arguments are a
+plain ``diff`` with ``--format json`` (the options of `neardup.cli`'s ``diff`` command, no abbreviations,
+no combined short flags, valid values), they are parsed here and the job runs through `neardup.cli_output`,
+the module `neardup.cli` itself uses. Anything else (help, another command or format, an unusual argument,
+an invalid value, input the core leaves to the Python path) goes to `neardup.cli.main`, which parses the
+arguments again and gives click's messages. A test checks that this parser and click's agree.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from neardup.cli_output import fast_json, report_failure
+from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS
+from neardup.formats import FORMATS
+
+__all__ = ["DIFF_DEFAULTS", "DIFF_OPTIONS", "main", "parse_fast_diff"]
+
+#: The options of ``neardup diff``: every flag, with the parameter it sets and the values it takes
+#: (None for an on/off flag, a tuple of choices, or a type).
+DIFF_OPTIONS: dict[str, tuple[str, type | tuple[str, ...] | None]] = {
+    "--format": ("fmt", REPORT_FORMATS),
+    "-o": ("output", str),
+    "--output": ("output", str),
+    "--threshold": ("threshold", float),
+    "--color": ("color", ("auto", "always", "never")),
+    "--word-diff": ("word_diff", ("color", "plain", "porcelain")),
+    "--include-meta": ("include_meta", None),
+    "--from": ("from_format", ("auto", *FORMATS)),
+    "--id-field": ("id_field", str),
+    "--title-field": ("title_field", str),
+    "--abstract-field": ("abstract_field", str),
+    "-q": ("quiet", None),
+    "--quiet": ("quiet", None),
+}
+#: The value of each parameter of ``neardup diff`` whose option is not given.
+DIFF_DEFAULTS: dict[str, Any] = {
+    "fmt": "text",
+    "output": None,
+    "threshold": DEFAULT_THRESHOLD,
+    "color": "auto",
+    "word_diff": "color",
+    "include_meta": False,
+    "from_format": "auto",
+    "id_field": None,
+    "title_field": None,
+    "abstract_field": None,
+    "quiet": False,
+}
+
+
+def _value(kind: type | tuple[str, ...], text: str) -> Any:
+    """The value of an option from its text, or raises ValueError when click would refuse it."""
+    if isinstance(kind, tuple):
+        if text not in kind:
+            raise ValueError(text)
+        return text
+    if kind is float:
+        number = float(text)
+        if not 0.0 < number <= 1.0:  # click.FloatRange(0, 1, min_open=True); NaN fails too
+            raise ValueError(text)
+        return number
+    return text
+
+
+def parse_fast_diff(args: Sequence[str]) -> dict[str, Any] | None:
+    """The parameters of ``neardup diff`` (`neardup.cli.diff_command`'s, by name) when `args` are a plain
+    ``diff … --format json`` command that this module can run, else None."""
+    if not args or args[0] != "diff":
+        return None
+    params = dict(DIFF_DEFAULTS)
+    positional: list[str] = []
+    rest = list(args[1:])
+    while rest:
+        arg = rest.pop(0)
+        if arg == "-" or not arg.startswith("-"):
+            positional.append(arg)
+            continue
+        flag, eq, text = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
+        if flag not in DIFF_OPTIONS:
+            return None  # help, `--`, an unknown option or combined short flags: click decides
+        name, kind = DIFF_OPTIONS[flag]
+        if kind is None:
+            if eq or text:
+                return None
+            params[name] = True
+            continue
+        if not eq and not text:
+            if not rest:
+                return None
+            text = rest.pop(0)
+        if text.startswith("-") and text != "-":
+            return None  # a value that looks like an option: leave the reading to click
+        try:
+            params[name] = _value(kind, text)
+        except ValueError:
+            return None
+    if len(positional) != 2 or params["fmt"] != "json" or positional == ["-", "-"]:
+        return None
+    params["old"], params["new"] = positional
+    return params
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CLI and returns its exit status (the console script exits with it)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    params = parse_fast_diff(args)
+    if params is not None:
+        if hasattr(signal, "SIGPIPE"):
+            # `neardup diff … | head` ends quietly, as Unix tools do.
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            status = fast_json(
+                params["old"],
+                params["new"],
+                None if params["quiet"] else (params["output"] or "-"),
+                from_format=params["from_format"],
+                threshold=params["threshold"],
+                include_meta=params["include_meta"],
+                id_field=params["id_field"],
+                title_field=params["title_field"],
+                abstract_field=params["abstract_field"],
+            )
+        except (Exception, KeyboardInterrupt) as exc:
+            failed = report_failure(exc)
+            if failed is None:
+                raise
+            return failed
+        if status is not None:
+            return status
+    from neardup.cli import main as full_main
+
+    return full_main(args)
