@@ -50,36 +50,13 @@ pub fn string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Position of the first byte at or after `from` that JSON escapes (`"`, `\`, control characters).
-///
-/// Report texts are long and rarely hold such bytes, so it looks at 8 bytes a step with the classic
-/// "has a zero byte" word trick (Mycroft; see Anderson's *Bit Twiddling Hacks*): `(x - 0x01..) & !x &
-/// 0x80..` flags a byte of `x` that is zero, and the lowest flag is always exact, which is all a search
-/// for the first match needs.
+/// Position of the first byte at or after `from` that JSON escapes (`"`, `\`, control characters): the
+/// bytes the snapshot scanner stops at inside a string ([`crate::records::next_special`], 64 bytes a
+/// step through long texts).
 #[inline]
 fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut at = from;
-    while at + 8 <= bytes.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[at..at + 8]);
-        let w = u64::from_le_bytes(word);
-        // Bytes below 0x20 (`w - 0x20..` borrows only there, and bytes ≥ 0x80 are masked by `!w`),
-        // quotes and backslashes.
-        let hits = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
-            | zero(w ^ (ONES * u64::from(b'"')))
-            | zero(w ^ (ONES * u64::from(b'\\')));
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-        .map(|k| at + k)
+    let at = crate::records::next_special(bytes, from);
+    (at < bytes.len()).then_some(at)
 }
 
 /// A float as Python's `repr` spells it: the shortest digits that round-trip, in positional notation when

@@ -76,8 +76,9 @@ fn string_end(b: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// The index of the first `"`, `\` or control character at or after `i` (or `b.len()`).
-fn next_special(b: &[u8], mut i: usize) -> usize {
+/// The index of the first `"`, `\` or control character at or after `i` (or `b.len()`): the bytes that
+/// end or escape a JSON string, and so also the bytes a JSON writer must escape.
+pub(crate) fn next_special(b: &[u8], mut i: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{
