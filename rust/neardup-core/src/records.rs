@@ -32,8 +32,8 @@ mod scan;
 mod text;
 
 pub use arxiv::{classify as classify_id, Id};
-pub use text::{is_py_space, py_collapse, py_strip};
 pub(crate) use scan::next_special;
+pub use text::{is_py_space, py_collapse, py_strip};
 
 /// Guessed id fields, in order of preference (`fields.ID_FIELDS`).
 pub const ID_FIELDS: [&str; 9] = [
