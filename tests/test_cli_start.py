@@ -145,3 +145,23 @@ def test_failures_on_the_start_up_path_are_one_line_exit_2(tmp_path: Path, case:
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("neardup: ")
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_the_console_script_exits_with_the_whole_report_flushed(tmp_path: Path) -> None:
+    # `run` ends the process with `os._exit` after the start-up path: nothing may be lost on the way.
+    old, new = pair(tmp_path)
+    full = tmp_path / "full.json"
+    assert cli.main(["diff", str(old), str(new), "--format", "json", "-o", str(full)]) == 1
+    r = subprocess.run(
+        [sys.executable, "-m", "neardup", "diff", str(old), str(new), "--format", "json"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert (r.returncode, r.stderr) == (1, b"")
+    assert r.stdout == full.read_bytes()
+    same = subprocess.run(
+        [sys.executable, "-m", "neardup", "diff", str(old), str(old), "--format", "json", "-q"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert (same.returncode, same.stdout, same.stderr) == (0, b"", b"")

@@ -1,5 +1,5 @@
 """``python -m neardup``: the same as the ``neardup`` command."""
 
-from neardup.cli_start import main
+from neardup.cli_start import run
 
-raise SystemExit(main())
+run()

@@ -12,16 +12,18 @@ arguments again and gives click's messages. A test checks that this parser and c
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from neardup.cli_output import fast_json, report_failure
 from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS
 from neardup.formats import FORMATS
 
-__all__ = ["DIFF_DEFAULTS", "DIFF_OPTIONS", "main", "parse_fast_diff"]
+__all__ = ["DIFF_DEFAULTS", "DIFF_OPTIONS", "main", "parse_fast_diff", "run", "run_fast"]
 
 #: The options of ``neardup diff``: every flag, with the parameter it sets and the values it takes
 #: (None for an on/off flag, a tuple of choices, or a type).
@@ -108,33 +110,59 @@ def parse_fast_diff(args: Sequence[str]) -> dict[str, Any] | None:
     return params
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the CLI and returns its exit status (the console script exits with it)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+def run_fast(args: Sequence[str]) -> int | None:
+    """Runs `args` when they are a command this module takes (see `parse_fast_diff`) and returns the
+    exit status, or None when `neardup.cli` has to run them (and nothing was done)."""
     params = parse_fast_diff(args)
-    if params is not None:
-        if hasattr(signal, "SIGPIPE"):
-            # `neardup diff … | head` ends quietly, as Unix tools do.
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        try:
-            status = fast_json(
-                params["old"],
-                params["new"],
-                None if params["quiet"] else (params["output"] or "-"),
-                from_format=params["from_format"],
-                threshold=params["threshold"],
-                include_meta=params["include_meta"],
-                id_field=params["id_field"],
-                title_field=params["title_field"],
-                abstract_field=params["abstract_field"],
-            )
-        except (Exception, KeyboardInterrupt) as exc:
-            failed = report_failure(exc)
-            if failed is None:
-                raise
-            return failed
-        if status is not None:
-            return status
+    if params is None:
+        return None
+    if hasattr(signal, "SIGPIPE"):
+        # `neardup diff … | head` ends quietly, as Unix tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        return fast_json(
+            params["old"],
+            params["new"],
+            None if params["quiet"] else (params["output"] or "-"),
+            from_format=params["from_format"],
+            threshold=params["threshold"],
+            include_meta=params["include_meta"],
+            id_field=params["id_field"],
+            title_field=params["title_field"],
+            abstract_field=params["abstract_field"],
+        )
+    except (Exception, KeyboardInterrupt) as exc:
+        failed = report_failure(exc)
+        if failed is None:
+            raise
+        return failed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CLI and returns its exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    status = run_fast(args)
+    if status is not None:
+        return status
     from neardup.cli import main as full_main
 
     return full_main(args)
+
+
+def run() -> NoReturn:
+    """The console script (and ``python -m neardup``): runs the CLI and exits with its status.
+
+    After a run of the start-up path, the process ends at once (`os._exit`) once stdout and stderr are
+    flushed: that path holds nothing the interpreter's shutdown would release (no temporary file, no
+    child process, no exit handler), and tearing down every module would take a few milliseconds more.
+    Every other command exits the usual way."""
+    args = sys.argv[1:]
+    status = run_fast(args)
+    if status is None:
+        from neardup.cli import main as full_main
+
+        raise SystemExit(full_main(args))
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
