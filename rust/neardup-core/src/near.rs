@@ -65,30 +65,38 @@ fn all_features<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// Documents' features with their document frequencies, and the weights those give.
+/// Documents' shared features with fixed-point weights, laid out for verification.
 struct Weighted {
-    /// Each document's features, sorted.
-    feats: Vec<Vec<u64>>,
-    /// The document frequency of every feature, all documents end to end.
-    dfs: Vec<u32>,
-    /// Where each document's frequencies start in `dfs` (one more entry than documents).
+    /// Each document's shared features (document frequency at least 2), rarest (heaviest) first by
+    /// classes of document frequency, all documents end to end.
+    shared: Vec<u64>,
+    /// The fixed-point weight of each feature of `shared`.
+    weights: Vec<u64>,
+    /// Where each document starts in `shared` (one more entry than documents).
     starts: Vec<usize>,
-    /// Each document's sum of weights, added in feature order.
-    totals: Vec<f64>,
-    /// The weight of each document frequency.
-    idf: Vec<f64>,
+    /// Each document's sum of fixed-point weights over all its features.
+    totals: Vec<u64>,
+    /// Each document's sum of the weights of the features no other document has: a partner can never
+    /// share them, so they count as misses without a lookup.
+    unique: Vec<u64>,
 }
 
 impl Weighted {
     fn len(&self) -> usize {
-        self.feats.len()
+        self.totals.len()
     }
 
-    fn doc(&self, d: usize) -> (&[u64], &[u32]) {
-        (
-            &self.feats[d],
-            &self.dfs[self.starts[d]..self.starts[d + 1]],
-        )
+    /// The document's most specific shared features: the `PREFIX` with the lowest document frequency
+    /// (a feature seen once can be shared with nobody), ties broken by hash so the choice is
+    /// deterministic.
+    fn prefix(&self, d: usize) -> &[u64] {
+        let (s, e) = (self.starts[d], self.starts[d + 1]);
+        &self.shared[s..e.min(s + PREFIX)]
+    }
+
+    fn shared(&self, d: usize) -> (&[u64], &[u64]) {
+        let r = self.starts[d]..self.starts[d + 1];
+        (&self.shared[r.clone()], &self.weights[r])
     }
 }
 
@@ -102,28 +110,154 @@ fn check_threshold(t: f64) -> Result<()> {
     Ok(())
 }
 
+/// The fixed-point weight of every document frequency `0..=most` in a collection of `n` documents
+/// whose largest holds `max_len` features.
+///
+/// The scale is the largest power of two (at most 2^40) that keeps the sum of two documents' weights
+/// under 2^53: sums of integers are exact whatever their order, convert to `f64` exactly, and cannot
+/// overflow. Rounding moves a weight by at most 2^-41, far below what a score is reported to (six
+/// decimals). Every weight stays at least one unit, as every real weight is positive.
+fn fixed_weights(n: usize, most: usize, max_len: usize) -> Vec<u64> {
+    let n1 = (n + 1) as f64;
+    let idf = |d: usize| (n1 / (d as f64 + 0.5)).ln();
+    let bound = 2.0 * max_len.max(1) as f64 * (idf(0) + 1.0);
+    let bits = (53.0 - bound.log2()).floor().clamp(0.0, 40.0);
+    let scale = 2f64.powi(bits as i32);
+    (0..=most)
+        .map(|d| (idf(d) * scale).round().max(1.0) as u64)
+        .collect()
+}
+
+/// Classes of document frequency, for the heaviest-first order of a document's shared features:
+/// `df` in `[2^(c+1), 2^(c+2))` is class `c`, the last class holds everything above, and features seen
+/// in one document only (`df < 2`) are class `DF_CLASSES`, left out.
+const DF_CLASSES: usize = 8;
+
+fn df_class(df: u32) -> usize {
+    match df.max(1).ilog2() as usize {
+        0 => DF_CLASSES,
+        l => (l - 1).min(DF_CLASSES - 1),
+    }
+}
+
 /// Weighs every document's features by their inverse document frequency over all `sets`.
 fn weigh(feats: Vec<Vec<u64>>) -> Weighted {
-    let n1 = (feats.len() + 1) as f64;
     let (dfs, starts) = doc_freqs(&feats);
-    // Document frequencies are small integers: each weight is computed once.
     let most = dfs.par_iter().copied().max().unwrap_or(0) as usize;
-    let idf: Vec<f64> = (0..=most).map(|d| (n1 / (d as f64 + 0.5)).ln()).collect();
-    let totals = (0..feats.len())
+    let max_len = feats.iter().map(Vec::len).max().unwrap_or(0);
+    // Document frequencies are small integers: each weight is computed once.
+    let wq = fixed_weights(feats.len(), most, max_len);
+    let doc_dfs = |d: usize| &dfs[starts[d]..starts[d + 1]];
+    let counts: Vec<usize> = (0..feats.len())
         .into_par_iter()
-        .map(|d| {
-            dfs[starts[d]..starts[d + 1]]
-                .iter()
-                .map(|&x| idf[x as usize])
-                .sum()
+        .map(|d| doc_dfs(d).iter().filter(|&&x| x >= 2).count())
+        .collect();
+    let sstarts = offsets(&counts);
+    let total = sstarts[counts.len()];
+    let (mut shared, mut weights) = (vec![0u64; total], vec![0u64; total]);
+    let sums: Vec<(u64, u64)> = split_at_offsets(&mut shared, &sstarts)
+        .into_par_iter()
+        .zip(split_at_offsets(&mut weights, &sstarts))
+        .enumerate()
+        .map_init(Vec::new, |scratch, (d, (out_f, out_w))| {
+            let doc = Doc {
+                feats: &feats[d],
+                dfs: doc_dfs(d),
+            };
+            doc.lay_out(&wq, out_f, out_w, scratch)
         })
         .collect();
+    let (totals, unique) = sums.into_iter().unzip();
     Weighted {
-        feats,
-        dfs,
-        starts,
+        shared,
+        weights,
+        starts: sstarts,
         totals,
-        idf,
+        unique,
+    }
+}
+
+/// Running sums of `counts`, starting at 0 (one more entry than `counts`).
+fn offsets(counts: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(counts.len() + 1);
+    out.push(0);
+    let mut at = 0;
+    for &c in counts {
+        at += c;
+        out.push(at);
+    }
+    out
+}
+
+/// `s` cut into the consecutive pieces `offsets` delimits.
+fn split_at_offsets<'a, T>(mut s: &'a mut [T], offsets: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
+    for w in offsets.windows(2) {
+        let (head, tail) = s.split_at_mut(w[1] - w[0]);
+        out.push(head);
+        s = tail;
+    }
+    out
+}
+
+/// A document's features with their document frequencies.
+struct Doc<'a> {
+    feats: &'a [u64],
+    dfs: &'a [u32],
+}
+
+impl Doc<'_> {
+    /// Writes the document's shared features (document frequency at least 2) and their weights into
+    /// `out_f`, `out_w`, and returns its weight sums `(total, unique)` (see [`Weighted`]).
+    ///
+    /// The features are grouped by [`df_class`], rarest class first (a counting sort: verification only
+    /// needs the heaviest weights early to stop early), and the first `PREFIX` are the document's
+    /// prefix: the lowest `(df, feature)` pairs, which only the class they end in needs selecting for.
+    fn lay_out(
+        &self,
+        wq: &[u64],
+        out_f: &mut [u64],
+        out_w: &mut [u64],
+        scratch: &mut Vec<(u32, u64, u64)>,
+    ) -> (u64, u64) {
+        let mut at = [0usize; DF_CLASSES + 1];
+        let (mut total, mut unique) = (0, 0);
+        for &d in self.dfs {
+            let (c, x) = (df_class(d), wq[d as usize]);
+            at[c] += 1;
+            total += x;
+            unique += if c == DF_CLASSES { x } else { 0 };
+        }
+        let mut sum = 0;
+        for slot in &mut at[..DF_CLASSES] {
+            (*slot, sum) = (sum, sum + *slot);
+        }
+        // The class the prefix ends in: the first whose end passes `PREFIX`.
+        let edge = (0..DF_CLASSES)
+            .find(|&c| at.get(c + 1).is_some_and(|&e| e >= PREFIX) && c + 1 < DF_CLASSES)
+            .unwrap_or(DF_CLASSES - 1);
+        let edge_start = at[edge];
+        scratch.clear();
+        for (&f, &d) in self.feats.iter().zip(self.dfs) {
+            let c = df_class(d);
+            if c == DF_CLASSES {
+                continue;
+            }
+            let i = &mut at[c];
+            (out_f[*i], out_w[*i]) = (f, wq[d as usize]);
+            *i += 1;
+            if c == edge {
+                scratch.push((d, f, wq[d as usize]));
+            }
+        }
+        let need = PREFIX - edge_start.min(PREFIX);
+        if need > 0 && scratch.len() > need {
+            scratch.select_nth_unstable(need - 1);
+            for (i, &(_, f, x)) in scratch.iter().enumerate() {
+                (out_f[edge_start + i], out_w[edge_start + i]) = (f, x);
+            }
+        }
+        (total, unique)
     }
 }
 
@@ -191,56 +325,60 @@ fn doc_freqs(sets: &[Vec<u64>]) -> (Vec<u32>, Vec<usize>) {
     (dfs, starts)
 }
 
-/// Exact weighted Jaccard of a document (whose features `set` holds, with weight sum `total_a`) and
-/// document `b` of `w`; `hits` is scratch.
+/// The part of verification that depends only on the probing document `a`.
+struct Probe<'a> {
+    /// `a`'s shared features.
+    set: &'a tables::Set,
+    total: u64,
+    unique: u64,
+}
+
+/// How many features verification looks up between two checks of the miss budget.
+const BLOCK: usize = 16;
+
+/// Relative slack of the miss budget: a pair is abandoned only when its score is certainly below the
+/// threshold by far more than the rounding of any of the sums and the final division.
+const SLACK: f64 = 1e-9;
+
+/// The exact weighted Jaccard of `a` and document `b` of `w` if it is at least `threshold`.
 ///
-/// Each of `b`'s features is looked up in `a`'s set, in feature order, and the weights of the shared
-/// ones are summed in that order: the same sum, bit for bit, as a merge of the two sorted lists, whatever
-/// the thread. The lookups are independent of each other (a merge waits on each comparison to pick the
-/// next), and a hit is recorded without a branch.
-fn weighted_jaccard(
-    set: &tables::Set,
-    total_a: f64,
-    w: &Weighted,
-    b: usize,
-    hits: &mut Vec<u32>,
-) -> f64 {
-    let (fb, dfb) = w.doc(b);
-    hits.clear();
-    hits.resize(fb.len(), 0);
-    let mut n = 0;
-    for (&f, &df) in fb.iter().zip(dfb) {
-        hits[n] = df;
-        n += usize::from(set.contains(f));
+/// With `T_a`, `T_b` the documents' weight sums and `M` the weight of `b`'s features missing from `a`,
+/// the intersection is `T_b - M` and the union `T_a + M`, so the score `(T_b - M) / (T_a + M)` only
+/// falls as misses accrue: once `M > (T_b - t T_a) / (1 + t)` the pair cannot reach `t`. `b`'s unique
+/// features are misses from the start, and its shared ones are looked up heaviest first, so most
+/// candidates are abandoned after a block or two. Sums are integers, so the score does not depend on
+/// the order of the lookups.
+fn verify(a: &Probe, w: &Weighted, b: usize, threshold: f64) -> Option<f64> {
+    let (ta, tb) = (a.total, w.totals[b]);
+    // a's unique features are misses too: the same bound from a's side, before any lookup.
+    let t = threshold * (1.0 - SLACK);
+    if ((ta - a.unique) as f64) < t * (tb + a.unique) as f64 {
+        return None;
     }
-    let inter: f64 = hits[..n].iter().map(|&df| w.idf[df as usize]).sum();
-    let union = total_a + w.totals[b] - inter;
-    if union <= 0.0 {
-        0.0
-    } else {
-        inter / union
+    let limit = (tb as f64 - t * ta as f64) / (1.0 + t) + SLACK * (ta + tb) as f64;
+    if limit < w.unique[b] as f64 {
+        return None;
     }
+    // Saturating float-to-integer conversion; `limit` is at least 0 here.
+    let limit = limit as u64;
+    let (fb, wb) = w.shared(b);
+    let (mut seen, mut inter) = (w.unique[b], 0u64);
+    for (fs, ws) in fb.chunks(BLOCK).zip(wb.chunks(BLOCK)) {
+        for (&f, &x) in fs.iter().zip(ws) {
+            // Without a branch: a mix of hits and misses would mispredict.
+            inter += x & 0u64.wrapping_sub(u64::from(a.set.contains(f)));
+            seen += x;
+        }
+        if seen - inter > limit {
+            return None;
+        }
+    }
+    let union = ta + tb - inter;
+    (union > 0).then(|| inter as f64 / union as f64)
 }
 
 /// How many of a text's most specific shared features are indexed for candidate generation.
 const PREFIX: usize = 24;
-
-/// The `PREFIX` features of a document with the lowest document frequency among those that occur in at
-/// least two documents (a feature seen once can be shared with nobody), ties broken by hash so the choice
-/// is deterministic.
-fn prefix((feats, dfs): (&[u64], &[u32])) -> Vec<u64> {
-    let mut shared: Vec<(u32, u64)> = feats
-        .iter()
-        .zip(dfs)
-        .filter(|&(_, &d)| d >= 2)
-        .map(|(&f, &d)| (d, f))
-        .collect();
-    if shared.len() > PREFIX {
-        shared.select_nth_unstable(PREFIX - 1);
-        shared.truncate(PREFIX);
-    }
-    shared.into_iter().map(|(_, f)| f).collect()
-}
 
 /// Core of both modes: verifies every (left, right) pair of documents of `w` whose most specific shared
 /// features meet, and keeps those scoring at least `threshold`; left documents are `0..split`, right
@@ -258,13 +396,8 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
     } else {
         (0..split, split..w.len())
     };
-    let right_prefixes: Vec<Vec<u64>> = right
-        .clone()
-        .into_par_iter()
-        .map(|b| prefix(w.doc(b)))
-        .collect();
     let mut postings: IdHashMap<Vec<u32>> = IdHashMap::default();
-    for (b, feats) in right_prefixes.iter().enumerate() {
+    for (b, feats) in right.clone().map(|b| w.prefix(b)).enumerate() {
         for f in feats {
             postings.entry(*f).or_default().push(b as u32);
         }
@@ -280,9 +413,9 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
         .into_par_iter()
         .with_min_len(16)
         .map_init(
-            || (tables::Set::default(), Vec::new()),
-            |(set, hits), a| {
-                let mut cands: Vec<u32> = prefix(w.doc(a))
+            tables::Set::default,
+            |set, a| {
+                let mut cands: Vec<u32> = w.prefix(a)
                     .iter()
                     .filter_map(|f| postings.get(f))
                     .flatten()
@@ -297,12 +430,16 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
                 if cands.is_empty() {
                     return Vec::new();
                 }
-                set.fill(&w.feats[a]);
+                set.fill(w.shared(a).0);
+                let probe = Probe {
+                    set,
+                    total: w.totals[a],
+                    unique: w.unique[a],
+                };
                 cands
                     .into_iter()
                     .filter_map(|b| {
-                        let s =
-                            weighted_jaccard(set, w.totals[a], w, right.start + b as usize, hits);
+                        let s = verify(&probe, w, right.start + b as usize, threshold)?;
                         (s >= threshold).then_some((a as u32, b, s))
                     })
                     .collect()
