@@ -68,17 +68,17 @@ fn all_features<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<Vec<u64>> {
 /// Documents' shared features with fixed-point weights, laid out for verification.
 struct Weighted {
     /// Each document's shared features (document frequency at least 2), rarest (heaviest) first by
-    /// classes of document frequency, all documents end to end.
-    shared: Vec<u64>,
-    /// The fixed-point weight of each feature of `shared`.
-    weights: Vec<u64>,
-    /// Where each document starts in `shared` (one more entry than documents).
-    starts: Vec<usize>,
+    /// classes of document frequency, its prefix first.
+    shared: Vec<Vec<u64>>,
+    /// The document frequencies of each document's shared features, in their order.
+    dfs: Vec<Vec<u32>>,
     /// Each document's sum of fixed-point weights over all its features.
     totals: Vec<u64>,
     /// Each document's sum of the weights of the features no other document has: a partner can never
     /// share them, so they count as misses without a lookup.
     unique: Vec<u64>,
+    /// The fixed-point weight of each document frequency.
+    wq: Vec<u64>,
 }
 
 impl Weighted {
@@ -90,13 +90,13 @@ impl Weighted {
     /// (a feature seen once can be shared with nobody), ties broken by hash so the choice is
     /// deterministic.
     fn prefix(&self, d: usize) -> &[u64] {
-        let (s, e) = (self.starts[d], self.starts[d + 1]);
-        &self.shared[s..e.min(s + PREFIX)]
+        let s = &self.shared[d];
+        &s[..s.len().min(PREFIX)]
     }
 
-    fn shared(&self, d: usize) -> (&[u64], &[u64]) {
-        let r = self.starts[d]..self.starts[d + 1];
-        (&self.shared[r.clone()], &self.weights[r])
+    /// The document's shared features and their document frequencies.
+    fn shared(&self, d: usize) -> (&[u64], &[u32]) {
+        (&self.shared[d], &self.dfs[d])
     }
 }
 
@@ -128,6 +128,42 @@ fn fixed_weights(n: usize, most: usize, max_len: usize) -> Vec<u64> {
         .collect()
 }
 
+/// Weighs every document's features by their inverse document frequency over all `sets`, and lays
+/// them out for verification (see [`lay_out`]).
+fn weigh(mut feats: Vec<Vec<u64>>) -> Weighted {
+    let counted = Counted::new(&feats);
+    let max_len = feats.iter().map(Vec::len).max().unwrap_or(0);
+    // Document frequencies are small integers: each weight is computed once.
+    let wq = fixed_weights(feats.len(), counted.most as usize, max_len);
+    let docs: Vec<(u64, u64, Vec<u32>)> = feats
+        .par_chunks_mut(CHUNK_DOCS)
+        .zip(&counted.chunk_starts)
+        .flat_map_iter(|(docs, starts)| {
+            let mut at = *starts;
+            let mut scratch = Scratch::default();
+            docs.iter_mut()
+                .map(|f| {
+                    counted.gather(f, &mut at, &mut scratch.dfs);
+                    lay_out(f, &wq, &mut scratch)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut w = Weighted {
+        shared: feats,
+        dfs: Vec::with_capacity(docs.len()),
+        totals: Vec::with_capacity(docs.len()),
+        unique: Vec::with_capacity(docs.len()),
+        wq,
+    };
+    for (total, unique, dfs) in docs {
+        w.totals.push(total);
+        w.unique.push(unique);
+        w.dfs.push(dfs);
+    }
+    w
+}
+
 /// Classes of document frequency, for the heaviest-first order of a document's shared features:
 /// `df` in `[2^(c+1), 2^(c+2))` is class `c`, the last class holds everything above, and features seen
 /// in one document only (`df < 2`) are class `DF_CLASSES`, left out.
@@ -140,53 +176,187 @@ fn df_class(df: u32) -> usize {
     }
 }
 
-/// Weighs every document's features by their inverse document frequency over all `sets`.
-fn weigh(feats: Vec<Vec<u64>>) -> Weighted {
-    let (dfs, starts) = doc_freqs(&feats);
-    let most = dfs.par_iter().copied().max().unwrap_or(0) as usize;
-    let max_len = feats.iter().map(Vec::len).max().unwrap_or(0);
-    // Document frequencies are small integers: each weight is computed once.
-    let wq = fixed_weights(feats.len(), most, max_len);
-    let doc_dfs = |d: usize| &dfs[starts[d]..starts[d + 1]];
-    let counts: Vec<usize> = (0..feats.len())
-        .into_par_iter()
-        .map(|d| doc_dfs(d).iter().filter(|&&x| x >= 2).count())
-        .collect();
-    let sstarts = offsets(&counts);
-    let total = sstarts[counts.len()];
-    let (mut shared, mut weights) = (vec![0u64; total], vec![0u64; total]);
-    let sums: Vec<(u64, u64)> = split_at_offsets(&mut shared, &sstarts)
-        .into_par_iter()
-        .zip(split_at_offsets(&mut weights, &sstarts))
-        .enumerate()
-        .map_init(Vec::new, |scratch, (d, (out_f, out_w))| {
-            let doc = Doc {
-                feats: &feats[d],
-                dfs: doc_dfs(d),
-            };
-            doc.lay_out(&wq, out_f, out_w, scratch)
-        })
-        .collect();
-    let (totals, unique) = sums.into_iter().unzip();
-    Weighted {
-        shared,
-        weights,
-        starts: sstarts,
-        totals,
-        unique,
+/// Buffers of [`lay_out`], one per chunk of documents.
+#[derive(Default)]
+struct Scratch {
+    /// The document frequencies of the document's features, in their order.
+    dfs: Vec<u32>,
+    doc: Vec<(u64, u32)>,
+    edge: Vec<(u32, u64)>,
+}
+
+/// Reorders a document's features `feats` (whose document frequencies `scratch.dfs` holds) in place:
+/// its shared features (document frequency at least 2) first, grouped by [`df_class`], rarest class
+/// first, and truncates `feats` to them. Returns the document's weight sums `(total, unique)` (see
+/// [`Weighted`]) and the document frequencies of its shared features, in their new order.
+///
+/// A counting sort is enough, as verification only needs the heaviest weights early to stop early;
+/// the first `PREFIX` are the document's prefix (the lowest `(df, feature)` pairs), which only the
+/// class they end in needs selecting for.
+fn lay_out(feats: &mut Vec<u64>, wq: &[u64], scratch: &mut Scratch) -> (u64, u64, Vec<u32>) {
+    let mut at = [0usize; DF_CLASSES + 1];
+    let (mut total, mut unique) = (0, 0);
+    for &d in &scratch.dfs {
+        let (c, x) = (df_class(d), wq[d as usize]);
+        at[c] += 1;
+        total += x;
+        unique += if c == DF_CLASSES { x } else { 0 };
+    }
+    let mut sum = 0;
+    for slot in &mut at[..DF_CLASSES] {
+        (*slot, sum) = (sum, sum + *slot);
+    }
+    let mut dfs = vec![0u32; sum];
+    // The class the prefix ends in: the first whose end reaches `PREFIX`, else the last.
+    let edge = (0..DF_CLASSES - 1)
+        .find(|&c| at[c + 1] >= PREFIX)
+        .unwrap_or(DF_CLASSES - 1);
+    let edge_start = at[edge];
+    scratch.doc.clear();
+    scratch
+        .doc
+        .extend(feats.iter().copied().zip(scratch.dfs.iter().copied()));
+    scratch.edge.clear();
+    for &(f, d) in &scratch.doc {
+        let c = df_class(d);
+        if c == DF_CLASSES {
+            continue;
+        }
+        let i = &mut at[c];
+        (feats[*i], dfs[*i]) = (f, d);
+        *i += 1;
+        if c == edge {
+            scratch.edge.push((d, f));
+        }
+    }
+    let need = PREFIX - edge_start.min(PREFIX);
+    if need > 0 && scratch.edge.len() > need {
+        scratch.edge.select_nth_unstable(need - 1);
+        for (i, &(d, f)) in scratch.edge.iter().enumerate() {
+            (feats[edge_start + i], dfs[edge_start + i]) = (f, d);
+        }
+    }
+    feats.truncate(dfs.len());
+    (total, unique, dfs)
+}
+
+/// Documents per chunk of the document-frequency passes (each chunk keeps one cursor per partition).
+const CHUNK_DOCS: usize = 64;
+const PART_BITS: u32 = 8;
+/// Partitions of the feature space for counting (by the top bits: features are uniform hashes).
+const PARTS: usize = 1 << PART_BITS;
+
+fn part(f: u64) -> usize {
+    (f >> (64 - PART_BITS)) as usize
+}
+
+/// The document frequency of every occurrence of a feature in the documents' sets (de-duplicated),
+/// grouped by partition of the feature space.
+///
+/// Every occurrence is scattered into one of `PARTS` partitions by the feature's top bits, and each
+/// partition is counted in a small table of its own: the tables fit in cache and run in parallel,
+/// where one global sort or hash map of all features missed the cache at every step. Within a
+/// partition, occurrences are grouped by chunk of documents (`CHUNK_DOCS`), in document order, so
+/// each chunk scatters its occurrences in parallel and later [`Counted::gather`]s their counts back
+/// by walking its documents again, with one cursor per partition: no slot numbers stored.
+struct Counted {
+    /// Per partition, then per chunk, each occurrence's document frequency.
+    dfs: Vec<u32>,
+    /// Where each chunk's occurrences of each partition start in `dfs`.
+    chunk_starts: Vec<[usize; PARTS]>,
+    /// The largest document frequency.
+    most: u32,
+}
+
+impl Counted {
+    fn new(sets: &[Vec<u64>]) -> Counted {
+        let chunks: Vec<&[Vec<u64>]> = sets.chunks(CHUNK_DOCS).collect();
+        let counts: Vec<[usize; PARTS]> = chunks
+            .par_iter()
+            .map(|docs| {
+                let mut n = [0; PARTS];
+                for &f in docs.iter().flatten() {
+                    n[part(f)] += 1;
+                }
+                n
+            })
+            .collect();
+        // Partition-major, chunk-minor layout.
+        let mut chunk_starts = vec![[0usize; PARTS]; chunks.len()];
+        let mut bounds = Vec::with_capacity(PARTS + 1);
+        let mut at = 0;
+        for p in 0..PARTS {
+            bounds.push(at);
+            for (c, n) in counts.iter().enumerate() {
+                chunk_starts[c][p] = at;
+                at += n[p];
+            }
+        }
+        bounds.push(at);
+        let mut occ = vec![0u64; at];
+        let mut pieces: Vec<Vec<&mut [u64]>> = (0..chunks.len())
+            .map(|_| Vec::with_capacity(PARTS))
+            .collect();
+        let mut rest = occ.as_mut_slice();
+        for p in 0..PARTS {
+            for (c, n) in counts.iter().enumerate() {
+                let (head, tail) = rest.split_at_mut(n[p]);
+                pieces[c].push(head);
+                rest = tail;
+            }
+        }
+        pieces
+            .into_par_iter()
+            .zip(&chunks)
+            .for_each(|(mut outs, docs)| {
+                let mut fill = [0usize; PARTS];
+                for &f in docs.iter().flatten() {
+                    let p = part(f);
+                    outs[p][fill[p]] = f;
+                    fill[p] += 1;
+                }
+            });
+        let mut dfs = vec![0u32; at];
+        let most = split_at_offsets(&mut dfs, &bounds)
+            .into_par_iter()
+            .zip(split_at_offsets(&mut occ, &bounds))
+            .map_init(tables::Counter::default, |counter, (out, piece)| {
+                count_into(counter, piece, out)
+            })
+            .max()
+            .unwrap_or(0);
+        Counted {
+            dfs,
+            chunk_starts,
+            most,
+        }
+    }
+
+    /// Appends the document frequencies of a document's features `feats` to `out`, in their order;
+    /// `at` holds its chunk's cursors, past the documents before it.
+    fn gather(&self, feats: &[u64], at: &mut [usize; PARTS], out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(feats.iter().map(|&f| {
+            let i = &mut at[part(f)];
+            *i += 1;
+            self.dfs[*i - 1]
+        }));
     }
 }
 
-/// Running sums of `counts`, starting at 0 (one more entry than `counts`).
-fn offsets(counts: &[usize]) -> Vec<usize> {
-    let mut out = Vec::with_capacity(counts.len() + 1);
-    out.push(0);
-    let mut at = 0;
-    for &c in counts {
-        at += c;
-        out.push(at);
+/// Counts the features of one partition, then looks every occurrence up while the table is in cache;
+/// returns the largest count.
+fn count_into(counter: &mut tables::Counter, piece: &[u64], out: &mut [u32]) -> u32 {
+    counter.reset(piece.len());
+    for &f in piece {
+        counter.add(f);
     }
-    out
+    let mut most = 0;
+    for (df, &f) in out.iter_mut().zip(piece) {
+        *df = counter.get(f);
+        most = most.max(*df);
+    }
+    most
 }
 
 /// `s` cut into the consecutive pieces `offsets` delimits.
@@ -198,131 +368,6 @@ fn split_at_offsets<'a, T>(mut s: &'a mut [T], offsets: &[usize]) -> Vec<&'a mut
         s = tail;
     }
     out
-}
-
-/// A document's features with their document frequencies.
-struct Doc<'a> {
-    feats: &'a [u64],
-    dfs: &'a [u32],
-}
-
-impl Doc<'_> {
-    /// Writes the document's shared features (document frequency at least 2) and their weights into
-    /// `out_f`, `out_w`, and returns its weight sums `(total, unique)` (see [`Weighted`]).
-    ///
-    /// The features are grouped by [`df_class`], rarest class first (a counting sort: verification only
-    /// needs the heaviest weights early to stop early), and the first `PREFIX` are the document's
-    /// prefix: the lowest `(df, feature)` pairs, which only the class they end in needs selecting for.
-    fn lay_out(
-        &self,
-        wq: &[u64],
-        out_f: &mut [u64],
-        out_w: &mut [u64],
-        scratch: &mut Vec<(u32, u64, u64)>,
-    ) -> (u64, u64) {
-        let mut at = [0usize; DF_CLASSES + 1];
-        let (mut total, mut unique) = (0, 0);
-        for &d in self.dfs {
-            let (c, x) = (df_class(d), wq[d as usize]);
-            at[c] += 1;
-            total += x;
-            unique += if c == DF_CLASSES { x } else { 0 };
-        }
-        let mut sum = 0;
-        for slot in &mut at[..DF_CLASSES] {
-            (*slot, sum) = (sum, sum + *slot);
-        }
-        // The class the prefix ends in: the first whose end passes `PREFIX`.
-        let edge = (0..DF_CLASSES)
-            .find(|&c| at.get(c + 1).is_some_and(|&e| e >= PREFIX) && c + 1 < DF_CLASSES)
-            .unwrap_or(DF_CLASSES - 1);
-        let edge_start = at[edge];
-        scratch.clear();
-        for (&f, &d) in self.feats.iter().zip(self.dfs) {
-            let c = df_class(d);
-            if c == DF_CLASSES {
-                continue;
-            }
-            let i = &mut at[c];
-            (out_f[*i], out_w[*i]) = (f, wq[d as usize]);
-            *i += 1;
-            if c == edge {
-                scratch.push((d, f, wq[d as usize]));
-            }
-        }
-        let need = PREFIX - edge_start.min(PREFIX);
-        if need > 0 && scratch.len() > need {
-            scratch.select_nth_unstable(need - 1);
-            for (i, &(_, f, x)) in scratch.iter().enumerate() {
-                (out_f[edge_start + i], out_w[edge_start + i]) = (f, x);
-            }
-        }
-        (total, unique)
-    }
-}
-
-/// The document frequency of each feature of each document (its sets are de-duplicated), all documents
-/// end to end, with where each document starts.
-///
-/// Every (feature, slot) occurrence is scattered into one of `PARTS` partitions by the feature's top bits
-/// (features are uniform hashes), and each partition is counted in a small table of its own: the tables
-/// fit in cache and run in parallel, where one global sort or hash map of all features missed the cache
-/// at every step.
-fn doc_freqs(sets: &[Vec<u64>]) -> (Vec<u32>, Vec<usize>) {
-    const BITS: u32 = 8;
-    const PARTS: usize = 1 << BITS;
-    let part = |f: u64| (f >> (64 - BITS)) as usize;
-    let mut starts = Vec::with_capacity(sets.len() + 1);
-    starts.push(0usize);
-    for s in sets {
-        starts.push(starts.last().copied().unwrap_or(0) + s.len());
-    }
-    let total = starts[sets.len()];
-    let mut bounds = vec![0usize; PARTS + 1];
-    for &f in sets.iter().flatten() {
-        bounds[part(f) + 1] += 1;
-    }
-    for p in 0..PARTS {
-        bounds[p + 1] += bounds[p];
-    }
-    // Occurrences grouped by partition: the feature, and its slot in the flat output.
-    let mut fill = bounds.clone();
-    let mut occ_feat = vec![0u64; total];
-    let mut occ_slot = vec![0u32; total];
-    for (slot, &f) in sets.iter().flatten().enumerate() {
-        let at = &mut fill[part(f)];
-        occ_feat[*at] = f;
-        occ_slot[*at] = slot as u32;
-        *at += 1;
-    }
-    // Partitions in parallel: count, then look every occurrence up while the table is in cache.
-    let mut occ_df = vec![0u32; total];
-    let mut outs: Vec<&mut [u32]> = Vec::with_capacity(PARTS);
-    let mut rest = occ_df.as_mut_slice();
-    for p in 0..PARTS {
-        let (head, tail) = rest.split_at_mut(bounds[p + 1] - bounds[p]);
-        outs.push(head);
-        rest = tail;
-    }
-    outs.into_par_iter().enumerate().for_each_init(
-        tables::Counter::default,
-        |counter, (p, out)| {
-            let piece = &occ_feat[bounds[p]..bounds[p + 1]];
-            counter.reset(piece.len());
-            for &f in piece {
-                counter.add(f);
-            }
-            for (df, &f) in out.iter_mut().zip(piece) {
-                *df = counter.get(f);
-            }
-        },
-    );
-    drop(occ_feat);
-    let mut dfs = vec![0u32; total];
-    for (&slot, &df) in occ_slot.iter().zip(&occ_df) {
-        dfs[slot as usize] = df;
-    }
-    (dfs, starts)
 }
 
 /// The part of verification that depends only on the probing document `a`.
@@ -361,10 +406,11 @@ fn verify(a: &Probe, w: &Weighted, b: usize, threshold: f64) -> Option<f64> {
     }
     // Saturating float-to-integer conversion; `limit` is at least 0 here.
     let limit = limit as u64;
-    let (fb, wb) = w.shared(b);
+    let (fb, db) = w.shared(b);
     let (mut seen, mut inter) = (w.unique[b], 0u64);
-    for (fs, ws) in fb.chunks(BLOCK).zip(wb.chunks(BLOCK)) {
-        for (&f, &x) in fs.iter().zip(ws) {
+    for (fs, ds) in fb.chunks(BLOCK).zip(db.chunks(BLOCK)) {
+        for (&f, &d) in fs.iter().zip(ds) {
+            let x = w.wq[d as usize];
             // Without a branch: a mix of hits and misses would mispredict.
             inter += x & 0u64.wrapping_sub(u64::from(a.set.contains(f)));
             seen += x;
@@ -607,11 +653,17 @@ mod tests {
         for f in sets.iter().flatten() {
             *naive.entry(*f).or_default() += 1;
         }
-        let (dfs, starts) = doc_freqs(&sets);
-        for (d, set) in sets.iter().enumerate() {
-            let want: Vec<u32> = set.iter().map(|f| naive[f]).collect();
-            assert_eq!(dfs[starts[d]..starts[d + 1]], want[..]);
+        let counted = Counted::new(&sets);
+        let mut got = Vec::new();
+        for (c, docs) in sets.chunks(CHUNK_DOCS).enumerate() {
+            let mut at = counted.chunk_starts[c];
+            for set in docs {
+                counted.gather(set, &mut at, &mut got);
+                let want: Vec<u32> = set.iter().map(|f| naive[f]).collect();
+                assert_eq!(got, want);
+            }
         }
+        assert_eq!(counted.most, naive.values().copied().max().unwrap());
     }
 
     #[test]
