@@ -451,12 +451,7 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
     } else {
         (0..split, split..w.len())
     };
-    let mut postings: IdHashMap<Vec<u32>> = IdHashMap::default();
-    for (b, feats) in right.clone().map(|b| w.prefix(b)).enumerate() {
-        for f in feats {
-            postings.entry(*f).or_default().push(b as u32);
-        }
-    }
+    let postings = Postings::new(right.clone().map(|b| w.prefix(b)));
     let (trace_on, verified) = (
         crate::trace::enabled(),
         std::sync::atomic::AtomicUsize::new(0),
@@ -468,15 +463,16 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
         .into_par_iter()
         .with_min_len(16)
         .map_init(
-            tables::Set::default,
-            |set, a| {
-                let mut cands: Vec<u32> = w.prefix(a)
-                    .iter()
-                    .filter_map(|f| postings.get(f))
-                    .flatten()
-                    .copied()
-                    .filter(|&b| !same || b as usize > a)
-                    .collect();
+            || (tables::Set::default(), Vec::new()),
+            |(set, cands), a| {
+                cands.clear();
+                cands.extend(
+                    w.prefix(a)
+                        .iter()
+                        .flat_map(|&f| postings.get(f))
+                        .copied()
+                        .filter(|&b| !same || b as usize > a),
+                );
                 cands.sort_unstable();
                 cands.dedup();
                 if trace_on {
@@ -492,8 +488,8 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
                     unique: w.unique[a],
                 };
                 cands
-                    .into_iter()
-                    .filter_map(|b| {
+                    .iter()
+                    .filter_map(|&b| {
                         let s = verify(&probe, w, right.start + b as usize, threshold)?;
                         (s >= threshold).then_some((a as u32, b, s))
                     })
@@ -513,6 +509,62 @@ fn scored_pairs(w: &Weighted, split: usize, threshold: f64) -> Vec<Pair> {
         )
     });
     pairs
+}
+
+/// The documents whose prefix holds each feature, in one flat list cut by feature (built in two passes),
+/// instead of a growing list per feature.
+struct Postings {
+    /// Each feature's row.
+    rows: IdHashMap<u32>,
+    /// Where each row starts in `docs` (one more entry than rows).
+    starts: Vec<usize>,
+    docs: Vec<u32>,
+}
+
+impl Postings {
+    /// Postings of documents `0..` with prefixes `prefixes`.
+    fn new<'a>(prefixes: impl Iterator<Item = &'a [u64]> + Clone) -> Postings {
+        let mut rows = IdHashMap::default();
+        let (mut counts, mut entry_rows) = (Vec::new(), Vec::new());
+        for &f in prefixes.clone().flatten() {
+            let r = *rows.entry(f).or_insert_with(|| {
+                counts.push(0);
+                (counts.len() - 1) as u32
+            });
+            counts[r as usize] += 1;
+            entry_rows.push(r);
+        }
+        let starts = offsets(&counts);
+        let mut at = starts.clone();
+        let mut docs = vec![0u32; entry_rows.len()];
+        let mut entries = entry_rows.iter();
+        for (b, p) in prefixes.enumerate() {
+            for (_, &r) in p.iter().zip(entries.by_ref()) {
+                docs[at[r as usize]] = b as u32;
+                at[r as usize] += 1;
+            }
+        }
+        Postings { rows, starts, docs }
+    }
+
+    /// The documents whose prefix holds `f`, in increasing order.
+    fn get(&self, f: u64) -> &[u32] {
+        self.rows.get(&f).map_or(&[], |&r| {
+            &self.docs[self.starts[r as usize]..self.starts[r as usize + 1]]
+        })
+    }
+}
+
+/// Running sums of `counts`, starting at 0 (one more entry than `counts`).
+fn offsets(counts: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(counts.len() + 1);
+    out.push(0);
+    let mut at = 0;
+    for &c in counts {
+        at += c;
+        out.push(at);
+    }
+    out
 }
 
 /// Sorts by score descending, then left, then right index: a total, thread-independent order.
