@@ -190,7 +190,9 @@ fn df_class(df: u32) -> usize {
 struct Scratch {
     /// The document frequencies of the document's features, in their order.
     dfs: Vec<u32>,
-    doc: Vec<(u64, u32)>,
+    feats: Vec<u64>,
+    /// `dfs` in the new order.
+    ordered: Vec<u32>,
     edge: Vec<(u32, u64)>,
 }
 
@@ -199,9 +201,10 @@ struct Scratch {
 /// first, and truncates `feats` to them. Returns the document's weight sums `(total, unique)` (see
 /// [`Weighted`]) and the document frequencies of its shared features, in their new order.
 ///
-/// A counting sort is enough, as verification only needs the heaviest weights early to stop early;
-/// the first `PREFIX` are the document's prefix (the lowest `(df, feature)` pairs), which only the
-/// class they end in needs selecting for.
+/// A counting sort is enough, as verification only needs the heaviest weights early to stop early
+/// (features seen once go last, then are cut: no branch on the class). The first `PREFIX` are the
+/// document's prefix (the lowest `(df, feature)` pairs), which only the class they end in needs
+/// selecting for.
 fn lay_out(feats: &mut Vec<u64>, wq: &[u64], scratch: &mut Scratch) -> (u64, u64, Vec<u32>) {
     let mut at = [0usize; DF_CLASSES + 1];
     let (mut total, mut unique) = (0, 0);
@@ -212,41 +215,41 @@ fn lay_out(feats: &mut Vec<u64>, wq: &[u64], scratch: &mut Scratch) -> (u64, u64
         unique += if c == DF_CLASSES { x } else { 0 };
     }
     let mut sum = 0;
-    for slot in &mut at[..DF_CLASSES] {
+    for slot in &mut at {
         (*slot, sum) = (sum, sum + *slot);
     }
-    let mut dfs = vec![0u32; sum];
+    let shared = at[DF_CLASSES];
     // The class the prefix ends in: the first whose end reaches `PREFIX`, else the last.
     let edge = (0..DF_CLASSES - 1)
         .find(|&c| at[c + 1] >= PREFIX)
         .unwrap_or(DF_CLASSES - 1);
-    let edge_start = at[edge];
-    scratch.doc.clear();
-    scratch
-        .doc
-        .extend(feats.iter().copied().zip(scratch.dfs.iter().copied()));
-    scratch.edge.clear();
-    for &(f, d) in &scratch.doc {
-        let c = df_class(d);
-        if c == DF_CLASSES {
-            continue;
-        }
-        let i = &mut at[c];
-        (feats[*i], dfs[*i]) = (f, d);
+    let edge_range = at[edge]..at[edge + 1];
+    scratch.feats.clear();
+    scratch.feats.extend_from_slice(feats);
+    scratch.ordered.clear();
+    scratch.ordered.resize(feats.len(), 0);
+    for (&f, &d) in scratch.feats.iter().zip(&scratch.dfs) {
+        let i = &mut at[df_class(d)];
+        (feats[*i], scratch.ordered[*i]) = (f, d);
         *i += 1;
-        if c == edge {
-            scratch.edge.push((d, f));
-        }
     }
-    let need = PREFIX - edge_start.min(PREFIX);
-    if need > 0 && scratch.edge.len() > need {
+    let need = PREFIX - edge_range.start.min(PREFIX);
+    if need > 0 && edge_range.len() > need {
+        let at = edge_range.start;
+        scratch.edge.clear();
+        scratch.edge.extend(
+            scratch.ordered[edge_range.clone()]
+                .iter()
+                .copied()
+                .zip(feats[edge_range].iter().copied()),
+        );
         scratch.edge.select_nth_unstable(need - 1);
         for (i, &(d, f)) in scratch.edge.iter().enumerate() {
-            (feats[edge_start + i], dfs[edge_start + i]) = (f, d);
+            (feats[at + i], scratch.ordered[at + i]) = (f, d);
         }
     }
-    feats.truncate(dfs.len());
-    (total, unique, dfs)
+    feats.truncate(shared);
+    (total, unique, scratch.ordered[..shared].to_vec())
 }
 
 /// Documents per chunk of the document-frequency passes (each chunk keeps one cursor per partition).
