@@ -27,9 +27,9 @@ fn main() {
     }
     times.sort_by(f64::total_cmp);
     let sum: f64 = pairs.iter().map(|p| p.2).sum();
-    let bits = pairs
-        .iter()
-        .fold(0u64, |h, p| h.rotate_left(5) ^ p.2.to_bits() ^ ((p.0 as u64) << 32 | p.1 as u64));
+    let bits = pairs.iter().fold(0u64, |h, p| {
+        h.rotate_left(5) ^ p.2.to_bits() ^ ((p.0 as u64) << 32 | p.1 as u64)
+    });
     println!(
         "near {:.1} ms (median of {repeats}), {} pairs, score sum {sum:.9}, bits {bits:016x}",
         times[repeats / 2],

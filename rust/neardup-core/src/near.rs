@@ -9,16 +9,25 @@
 //! * **Features**: the normalised word unigrams and bigrams of a text (as sets).
 //! * **Weights**: inverse document frequency over both collections, `w(f) = ln((N+1)/(df(f)+0.5))`
 //!   (Spärck Jones, "A statistical interpretation of term specificity", 1972): a shared rare term or phrase
-//!   is strong evidence, a shared "of the" is none.
+//!   is strong evidence, a shared "of the" is none. Weights are held in fixed point (integers at a scale
+//!   of up to 2^40, chosen so two documents' sums stay below 2^53): sums are exact whatever their order,
+//!   so no step needs its features sorted and the result does not depend on the number of threads.
 //! * **Score**: weighted Jaccard `Σ_{A∩B} w / Σ_{A∪B} w` (Ioffe, "Improved consistent sampling, weighted
 //!   minhash and L1 sketching", ICDM 2010, for the weighted Jaccard similarity of sets).
 //! * **Candidates**: each text's most specific shared features (lowest document frequency among features
 //!   seen in at least two texts) are indexed and probed, in the spirit of prefix filtering; every candidate
 //!   is verified on the exact score. Two versions of one paper share their rarest terms and phrases, so
 //!   they meet; texts that share only common words never become candidates.
+//! * **Verification** stops as soon as a pair cannot reach the threshold `t`: with `T_a`, `T_b` the two
+//!   weight sums and `M` the weight of `b`'s features missing from `a`, the score is
+//!   `(T_b - M) / (T_a + M)`, which only falls as `M` grows, so once `M > (T_b - t T_a) / (1 + t)` the
+//!   pair is out (in the spirit of the length and positional filters of Xiao, Wang, Lin & Yu, "Efficient
+//!   similarity joins for near duplicate detection", WWW 2008). Features seen in one text only are
+//!   misses from the start, and the others are looked up rarest (heaviest) first; the bound has a margin
+//!   far above rounding, so no pair scoring at least `t` is ever dropped.
 //!
-//! Results are sorted by score (descending), then by indices, and scores are computed by summing in a fixed
-//! order, so the output is the same whatever the number of threads. [`assign_one_to_one`] turns scored
+//! Results are sorted by score (descending), then by indices, and scores are ratios of exact integer
+//! sums, so the output is the same whatever the number of threads. [`assign_one_to_one`] turns scored
 //! pairs into a matching, best score first.
 
 use std::collections::HashSet;
@@ -60,7 +69,13 @@ fn features_with(text: &str, scratch: &mut FeatureScratch) -> Vec<u64> {
     let mut out = Vec::with_capacity(all);
     let bigrams = words.windows(2).map(|p| combine_hashes(p, BIGRAM_SEED));
     // A hash set instead of sorting: verification needs no order (its sums are integers).
-    out.extend(words.iter().copied().chain(bigrams).filter(|&h| seen.insert(h)));
+    out.extend(
+        words
+            .iter()
+            .copied()
+            .chain(bigrams)
+            .filter(|&h| seen.insert(h)),
+    );
     out
 }
 
@@ -122,15 +137,17 @@ fn check_threshold(t: f64) -> Result<()> {
 /// The fixed-point weight of every document frequency `0..=most` in a collection of `n` documents
 /// whose largest holds `max_len` features.
 ///
-/// The scale is the largest power of two (at most 2^40) that keeps the sum of two documents' weights
-/// under 2^53: sums of integers are exact whatever their order, convert to `f64` exactly, and cannot
-/// overflow. Rounding moves a weight by at most 2^-41, far below what a score is reported to (six
-/// decimals). Every weight stays at least one unit, as every real weight is positive.
+/// The scale is the largest power of two that keeps the sum of two documents' weights under 2^53: sums
+/// of integers are exact whatever their order, convert to `f64` exactly, and cannot overflow. Rounding
+/// moves a weight by at most half a unit (2^-40 for texts of a few hundred words), far below the six
+/// decimals a score is reported to. Every weight stays at least one unit, as every real weight is
+/// positive.
 fn fixed_weights(n: usize, most: usize, max_len: usize) -> Vec<u64> {
     let n1 = (n + 1) as f64;
     let idf = |d: usize| (n1 / (d as f64 + 0.5)).ln();
-    let bound = 2.0 * max_len.max(1) as f64 * (idf(0) + 1.0);
-    let bits = (53.0 - bound.log2()).floor().clamp(0.0, 40.0);
+    // A feature present somewhere has df >= 1, so idf(1) is the largest weight; +1 covers rounding up.
+    let bound = 2.0 * max_len.max(1) as f64 * (idf(1) + 1.0);
+    let bits = (53.0 - bound.log2()).floor().clamp(0.0, 52.0);
     let scale = 2f64.powi(bits as i32);
     (0..=most)
         .map(|d| (idf(d) * scale).round().max(1.0) as u64)
