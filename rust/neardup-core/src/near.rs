@@ -300,16 +300,7 @@ struct Counted {
 impl Counted {
     fn new(sets: &[Vec<u64>]) -> Counted {
         let chunks: Vec<&[Vec<u64>]> = sets.chunks(CHUNK_DOCS).collect();
-        let counts: Vec<[usize; PARTS]> = chunks
-            .par_iter()
-            .map(|docs| {
-                let mut n = [0; PARTS];
-                for &f in docs.iter().flatten() {
-                    n[part(f)] += 1;
-                }
-                n
-            })
-            .collect();
+        let counts: Vec<[usize; PARTS]> = chunks.par_iter().map(|docs| part_counts(docs)).collect();
         // Partition-major, chunk-minor layout.
         let mut chunk_starts = vec![[0usize; PARTS]; chunks.len()];
         let mut bounds = Vec::with_capacity(PARTS + 1);
@@ -322,29 +313,7 @@ impl Counted {
             }
         }
         bounds.push(at);
-        let mut occ = vec![0u64; at];
-        let mut pieces: Vec<Vec<&mut [u64]>> = (0..chunks.len())
-            .map(|_| Vec::with_capacity(PARTS))
-            .collect();
-        let mut rest = occ.as_mut_slice();
-        for p in 0..PARTS {
-            for (c, n) in counts.iter().enumerate() {
-                let (head, tail) = rest.split_at_mut(n[p]);
-                pieces[c].push(head);
-                rest = tail;
-            }
-        }
-        pieces
-            .into_par_iter()
-            .zip(&chunks)
-            .for_each(|(mut outs, docs)| {
-                let mut fill = [0usize; PARTS];
-                for &f in docs.iter().flatten() {
-                    let p = part(f);
-                    outs[p][fill[p]] = f;
-                    fill[p] += 1;
-                }
-            });
+        let mut occ = scatter(&chunks, &counts, at);
         let mut dfs = vec![0u32; at];
         let most = split_at_offsets(&mut dfs, &bounds)
             .into_par_iter()
@@ -371,6 +340,45 @@ impl Counted {
             self.dfs[*i - 1]
         }));
     }
+}
+
+/// How many of the features of `docs` fall in each partition.
+fn part_counts(docs: &[Vec<u64>]) -> [usize; PARTS] {
+    let mut n = [0; PARTS];
+    for &f in docs.iter().flatten() {
+        n[part(f)] += 1;
+    }
+    n
+}
+
+/// The features of every chunk of documents, partition by partition and, within one, chunk by chunk
+/// (`counts` holds each chunk's partition sizes, `total` their sum); chunks scatter in parallel, each
+/// into pieces of its own.
+fn scatter(chunks: &[&[Vec<u64>]], counts: &[[usize; PARTS]], total: usize) -> Vec<u64> {
+    let mut occ = vec![0u64; total];
+    let mut pieces: Vec<Vec<&mut [u64]>> = (0..chunks.len())
+        .map(|_| Vec::with_capacity(PARTS))
+        .collect();
+    let mut rest = occ.as_mut_slice();
+    for p in 0..PARTS {
+        for (c, n) in counts.iter().enumerate() {
+            let (head, tail) = rest.split_at_mut(n[p]);
+            pieces[c].push(head);
+            rest = tail;
+        }
+    }
+    pieces
+        .into_par_iter()
+        .zip(chunks)
+        .for_each(|(mut outs, docs)| {
+            let mut fill = [0usize; PARTS];
+            for &f in docs.iter().flatten() {
+                let p = part(f);
+                outs[p][fill[p]] = f;
+                fill[p] += 1;
+            }
+        });
+    occ
 }
 
 /// Counts the features of one partition, then looks every occurrence up while the table is in cache;
@@ -753,6 +761,62 @@ mod tests {
             }
         }
         assert_eq!(counted.most, naive.values().copied().max().unwrap());
+    }
+
+    /// Early termination never changes a verdict: `verify` keeps a pair exactly when its exact score
+    /// reaches the threshold, at thresholds right around the pair's own score too.
+    #[test]
+    fn verification_stops_only_below_the_threshold() {
+        let mut state = 3u64;
+        let vocab: Vec<String> = (0..60).map(|i| format!("w{i}")).collect();
+        let texts: Vec<String> = (0..40)
+            .map(|d| {
+                let n = 1 + d % 30;
+                (0..n)
+                    .map(|_| {
+                        state = crate::minhash::splitmix64(&mut state);
+                        // Skewed: low words are common, high ones rare.
+                        let i = (state % 60) * (state >> 32 & 3) / 3;
+                        vocab[i as usize].as_str()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let w = weigh(all_features(&texts));
+        let mut set = tables::Set::default();
+        for a in 0..w.len() {
+            set.fill(w.shared(a).0);
+            let probe = Probe {
+                set: &set,
+                total: w.totals[a],
+                unique: w.unique[a],
+            };
+            let mine: std::collections::HashSet<u64> = w.shared(a).0.iter().copied().collect();
+            for b in 0..w.len() {
+                let (fb, db) = w.shared(b);
+                let inter: u64 = fb
+                    .iter()
+                    .zip(db)
+                    .filter(|(f, _)| mine.contains(f))
+                    .map(|(_, &d)| w.wq[d as usize])
+                    .sum();
+                let exact = inter as f64 / (w.totals[a] + w.totals[b] - inter) as f64;
+                let near = [
+                    exact,
+                    exact - 1e-12,
+                    exact + 1e-12,
+                    exact / 2.0,
+                    0.07,
+                    0.5,
+                    1.0,
+                ];
+                for t in near.into_iter().filter(|t| *t > 0.0 && *t <= 1.0) {
+                    let got = verify(&probe, &w, b, t).filter(|&s| s >= t);
+                    assert_eq!(got, (exact >= t).then_some(exact), "{a} {b} {t}");
+                }
+            }
+        }
     }
 
     #[test]
