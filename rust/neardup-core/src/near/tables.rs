@@ -1,4 +1,4 @@
-//! The two small hash tables of the near stage, keyed by feature hashes (uniform 64-bit values, so
+//! The small hash tables of the near stage, keyed by feature hashes (uniform 64-bit values, so
 //! their low bits index the tables directly).
 //!
 //! Both are sized to stay in the first cache levels and are reused between documents or partitions:
@@ -53,6 +53,44 @@ impl Counter {
             self.zero
         } else {
             self.counts[self.slot(f)]
+        }
+    }
+}
+
+/// Features seen so far in one document, to de-duplicate them in order of first occurrence (cheaper than
+/// sorting them): open addressing with linear probing, emptied for each document.
+#[derive(Default)]
+pub(super) struct Seen {
+    keys: Vec<u64>,
+    zero: bool,
+    mask: usize,
+}
+
+impl Seen {
+    /// Empties the set and makes room for `n` features at a load of at most one half.
+    pub(super) fn reset(&mut self, n: usize) {
+        let cap = (2 * n).next_power_of_two().max(16);
+        self.keys.clear();
+        self.keys.resize(cap, EMPTY);
+        self.zero = false;
+        self.mask = cap - 1;
+    }
+
+    /// Adds `f`; whether it was new. At most the `n` of the last [`Seen::reset`] distinct features.
+    pub(super) fn insert(&mut self, f: u64) -> bool {
+        if f == EMPTY {
+            return !std::mem::replace(&mut self.zero, true);
+        }
+        let mut i = f as usize & self.mask;
+        loop {
+            match self.keys[i] {
+                k if k == f => return false,
+                EMPTY => {
+                    self.keys[i] = f;
+                    return true;
+                }
+                _ => i = (i + 1) & self.mask,
+            }
         }
     }
 }
@@ -135,6 +173,17 @@ mod tests {
         assert_eq!(c.get(12345), 0);
         c.reset(4);
         assert_eq!(c.get(vals[0]), 0);
+    }
+
+    #[test]
+    fn seen_reports_each_value_once() {
+        let vals = values();
+        let mut s = Seen::default();
+        s.reset(vals.len());
+        assert!(vals.iter().all(|&v| s.insert(v)));
+        assert!(vals.iter().all(|&v| !s.insert(v)));
+        s.reset(1);
+        assert!(s.insert(0) && !s.insert(0) && s.insert(vals[0]));
     }
 
     #[test]
