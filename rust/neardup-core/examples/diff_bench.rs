@@ -14,6 +14,10 @@ use neardup_core::reconcile::snapshot::{compare, Options};
 use neardup_core::records::file::{map, read_records};
 use neardup_core::records::RecordSpec;
 
+/// As in the extension (`src/lib.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
