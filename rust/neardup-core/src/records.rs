@@ -183,6 +183,27 @@ pub(crate) fn parse_raw_line<'a>(raw: &'a [u8], spec: &RecordSpec) -> Option<Par
     Some(fields.map_or(Parsed::Fallback, Parsed::Record))
 }
 
+/// The line of `piece` starting at `at` as [`parse_raw_line`] reads it, and where it ends (past its `\n`,
+/// or at the end of `piece`). `text` is `piece` when it is valid UTF-8 as a whole: lines the scanner
+/// takes are then read straight from it, their end found by the scan ([`scan::flat_line`]); other lines
+/// are cut at their `\n` and read alone.
+pub(crate) fn parse_next_line<'a>(
+    piece: &'a [u8],
+    text: Option<&'a str>,
+    at: usize,
+    spec: &RecordSpec,
+) -> (usize, Option<Parsed<'a>>) {
+    if let Some((flat, end)) = text.and_then(|text| scan::flat_line(text, at)) {
+        let fields = match flat.spells_surrogate {
+            true => None,
+            false => fields(&flat.members, flat.plain, spec),
+        };
+        return (end, Some(fields.map_or(Parsed::Fallback, Parsed::Record)));
+    }
+    let end = memchr::memchr(b'\n', &piece[at..]).map_or(piece.len(), |e| at + e + 1);
+    (end, parse_raw_line(&piece[at..end], spec))
+}
+
 /// Whether a line holds a `\\uD800`..`\\uDFFF` escape, even in a valid pair: such lines are left to the
 /// Python reader, so that whatever it decides about surrogates holds for every value of every record.
 /// (An escaped backslash before such text counts too: a false alarm only costs the slower path.)
@@ -695,5 +716,52 @@ mod tests {
                 );
             }
         }
+
+        /// Lines read straight from a piece end where their `\n` is and read as each line alone.
+        #[test]
+        fn reads_pieces_line_by_line(
+            lines in proptest::collection::vec((0..LINES.len(), text(), 0..LINE_ENDS.len()), 0..8),
+        ) {
+            let mut data = Vec::new();
+            for (line, text, end) in &lines {
+                data.extend_from_slice(LINES[*line].replace('@', text).as_bytes());
+                data.extend_from_slice(LINE_ENDS[*end]);
+            }
+            let spec = spec();
+            let alone: Vec<_> = line_spans(&data)
+                .into_iter()
+                .map(|span| (span.end, parse_raw_line(&data[span], &spec)))
+                .collect();
+            let text = std::str::from_utf8(&data).ok();
+            let mut straight = Vec::new();
+            let mut at = 0;
+            while at < data.len() {
+                let (end, parsed) = parse_next_line(&data, text, at, &spec);
+                straight.push((end, parsed));
+                at = end;
+            }
+            prop_assert_eq!(straight, alone, "{:?}", String::from_utf8_lossy(&data));
+        }
     }
+
+    /// Line shapes (`@` stands for string text), and what may end them.
+    const LINES: &[&str] = &[
+        "{\"title\": \"@\", \"abstract\": \"@\"}",
+        " {\"title\":\"@\",\"n\":1} \t",
+        "{\"title\": \"t\", \"x\": 1",
+        "{\"title\": \"t\", \"x\": ",
+        "{\"title\": \"t\"}}",
+        "{\"title\": \"@",
+        "{\"title\": \"a\\",
+        "{}",
+        "",
+        " \t\r",
+        "\x0c",
+        "{\"title\": \"\u{e9}\"}",
+        "{\"title\": \"t\", \"n\": [\"@\"]}",
+        "\u{feff}{\"title\": \"t\"}",
+        "{\"t\u{0}\": \"t\"}",
+        "{\"title\": true}",
+    ];
+    const LINE_ENDS: &[&[u8]] = &[b"\n", b"\r\n", b"", b" \n", b"\n\n", b"\xff\n"];
 }

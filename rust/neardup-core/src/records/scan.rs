@@ -4,7 +4,8 @@
 //! included, gets None and goes to `serde_json`; so the scanner may refuse valid JSON, but must never
 //! accept what RFC 8259 refuses (the proptest below holds it to `serde_json`). On the way it notes which
 //! values are strings without escapes and whether a backslash spells a surrogate, so that the reader need
-//! not look for backslashes again.
+//! not look for backslashes again; and it can read a line straight from a whole piece of lines, finding
+//! the line's end itself ([`flat_line`]).
 
 use std::borrow::Cow;
 
@@ -22,10 +23,20 @@ pub struct Flat<'a> {
 }
 
 /// The members of `line`, or None when the line is not a flat JSON object or holds an escaped key (both
-/// rare: left to `serde_json`).
+/// rare: left to `serde_json`), or a line break outside its end.
 pub fn flat_object(line: &str) -> Option<Flat<'_>> {
-    let b = line.as_bytes();
-    let mut i = skip_ws(b, 0);
+    flat_line(line, 0).and_then(|(flat, end)| (end == line.len()).then_some(flat))
+}
+
+/// The members of the line of `text` starting at `start`, as [`flat_object`] reads them, and where the
+/// line ends (just past its `\n`, or at the end of `text`): the line's end is found by the scan that
+/// parses it, with no pass of its own.
+///
+/// Whitespace between tokens excludes `\n` (a line only has one, at its end), so the scan never crosses
+/// into the next line: it takes the same lines as [`flat_object`] given each line alone.
+pub fn flat_line(text: &str, start: usize) -> Option<(Flat<'_>, usize)> {
+    let (line, b) = (text, text.as_bytes());
+    let mut i = skip_ws(b, start);
     if b.get(i) != Some(&b'{') {
         return None;
     }
@@ -36,7 +47,7 @@ pub fn flat_object(line: &str) -> Option<Flat<'_>> {
         spells_surrogate: false,
     };
     if b.get(i) == Some(&b'}') {
-        return (skip_ws(b, i + 1) == b.len()).then_some(flat);
+        return Some((flat, line_end(b, i + 1)?));
     }
     loop {
         if b.get(i) != Some(&b'"') {
@@ -70,7 +81,7 @@ pub fn flat_object(line: &str) -> Option<Flat<'_>> {
         i = skip_ws(b, end);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(flat),
+            Some(b'}') => return Some((flat, line_end(b, i + 1)?)),
             _ => return None,
         }
     }
@@ -85,11 +96,23 @@ struct Escapes {
     surrogate: bool,
 }
 
+/// Past the JSON whitespace at `i`, `\n` excepted (see [`flat_line`]).
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\r')) {
         i += 1;
     }
     i
+}
+
+/// Where the line ends when its object ends at `i`: past trailing whitespace and the `\n`, or at the end
+/// of `b`; None when something else follows the object.
+fn line_end(b: &[u8], i: usize) -> Option<usize> {
+    let i = skip_ws(b, i);
+    match b.get(i) {
+        None => Some(i),
+        Some(b'\n') => Some(i + 1),
+        Some(_) => None,
+    }
 }
 
 /// The index just past the string starting with the quote at `start`, or None if it is invalid: a
