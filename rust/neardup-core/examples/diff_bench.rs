@@ -3,7 +3,8 @@
 //! `cargo run --release -p neardup-core --example diff_bench -- OLD.jsonl NEW.jsonl [REPEATS]`
 //! Prints the median of each stage over the repeats; `NEARDUP_TRACE=1` adds the per-phase lines,
 //! `READ_ONLY=1` times the reading alone, and `OUT=FILE` writes the report to FILE as it is rendered
-//! (`json::write_report`) instead of keeping it in pieces.
+//! (`json::write_report`) instead of keeping it in pieces. `DUMP=FILE` writes every record read (`Debug`,
+//! all fields) to FILE, to check that a change to the reader keeps its results.
 //! Titles outside ASCII would need Python's normaliser: the bench takes them as they are.
 
 use std::path::Path;
@@ -43,6 +44,10 @@ fn main() {
             || read_records(&a, &spec).unwrap(),
             || read_records(&b, &spec).unwrap(),
         );
+        if let Some(path) = std::env::var_os("DUMP") {
+            let dump: String = old.iter().chain(&new).map(|r| format!("{r:?}\n")).collect();
+            std::fs::write(path, dump).unwrap();
+        }
         let titles = |rs: &mut [neardup_core::records::file::Record]| -> Vec<String> {
             rs.iter_mut()
                 .map(|r| r.ascii_title.take().unwrap_or_else(|| r.title().to_owned()))

@@ -170,41 +170,66 @@ pub(crate) fn parse_raw_line<'a>(raw: &'a [u8], spec: &RecordSpec) -> Option<Par
     if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
         return None;
     }
-    Some(
-        match (spells_surrogate(raw), simdutf8::basic::from_utf8(raw)) {
-            (false, Ok(line)) => parse_line(line, spec).map_or(Parsed::Fallback, Parsed::Record),
-            _ => Parsed::Fallback,
-        },
-    )
+    let Ok(line) = simdutf8::basic::from_utf8(raw) else {
+        return Some(Parsed::Fallback);
+    };
+    let fields = match scan::flat_object(line) {
+        // The scanner visits every backslash of the lines it takes, and so tells `spells_surrogate`.
+        Some(flat) if flat.spells_surrogate => None,
+        Some(flat) => fields(&flat.members, flat.plain, spec),
+        None if spells_surrogate(raw) => None,
+        None => serde_members(line).and_then(|members| fields(&members, 0, spec)),
+    };
+    Some(fields.map_or(Parsed::Fallback, Parsed::Record))
+}
+
+/// The line of `piece` starting at `at` as [`parse_raw_line`] reads it, and where it ends (past its `\n`,
+/// or at the end of `piece`). `text` is `piece` when it is valid UTF-8 as a whole: lines the scanner
+/// takes are then read straight from it, their end found by the scan ([`scan::flat_line`]); other lines
+/// are cut at their `\n` and read alone.
+pub(crate) fn parse_next_line<'a>(
+    piece: &'a [u8],
+    text: Option<&'a str>,
+    at: usize,
+    spec: &RecordSpec,
+) -> (usize, Option<Parsed<'a>>) {
+    if let Some((flat, end)) = text.and_then(|text| scan::flat_line(text, at)) {
+        let fields = match flat.spells_surrogate {
+            true => None,
+            false => fields(&flat.members, flat.plain, spec),
+        };
+        return (end, Some(fields.map_or(Parsed::Fallback, Parsed::Record)));
+    }
+    let end = memchr::memchr(b'\n', &piece[at..]).map_or(piece.len(), |e| at + e + 1);
+    (end, parse_raw_line(&piece[at..end], spec))
 }
 
 /// Whether a line holds a `\\uD800`..`\\uDFFF` escape, even in a valid pair: such lines are left to the
 /// Python reader, so that whatever it decides about surrogates holds for every value of every record.
 /// (An escaped backslash before such text counts too: a false alarm only costs the slower path.)
+/// Lines the scanner takes get the same answer from it ([`scan::Flat::spells_surrogate`]).
 fn spells_surrogate(raw: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', raw).any(|at| {
-        matches!(
-            raw.get(at + 1..at + 4),
-            Some([b'u', b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'])
-        )
-    })
+    memchr::memchr_iter(b'\\', raw).any(|at| scan::spells_surrogate_at(raw, at))
 }
 
 /// A key (decoded) and its value's raw JSON text.
 type Member<'a> = (Cow<'a, str>, &'a str);
 
-/// One line's record, or None to leave it to Python.
+/// One line's record, or None to leave it to Python. (Unlike [`read_jsonl`], it does not refuse lines
+/// spelling surrogate escapes.)
 pub fn parse_line<'a>(line: &'a str, spec: &RecordSpec) -> Option<Fields<'a>> {
-    let members = match scan::flat_object(line) {
-        Some(members) => members,
-        None => {
-            let mut de = serde_json::Deserializer::from_str(line);
-            let members = de.deserialize_map(MembersVisitor).ok()?;
-            de.end().ok()?;
-            members
-        }
-    };
-    fields(&members, spec)
+    match scan::flat_object(line) {
+        Some(flat) => fields(&flat.members, flat.plain, spec),
+        None => fields(&serde_members(line)?, 0, spec),
+    }
+}
+
+/// The members of a JSON object by `serde_json`, or None when `line` is not one.
+fn serde_members(line: &str) -> Option<Vec<Member<'_>>> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let members = de.deserialize_map(MembersVisitor).ok()?;
+    de.end().ok()?;
+    Some(members)
 }
 
 /// The value of a member as far as the reader cares.
@@ -215,12 +240,14 @@ enum Value<'a> {
     Other,
 }
 
-fn value(text: &str) -> Option<Value<'_>> {
+/// The value of a member's raw text; `plain` when the scanner saw it is a string without escapes (which
+/// saves looking for a backslash again).
+fn value(text: &str, plain: bool) -> Option<Value<'_>> {
     Some(match text.as_bytes().first()? {
         b'n' => Value::Null,
         b'"' => {
             let inner = &text[1..text.len() - 1];
-            if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+            if plain || memchr::memchr(b'\\', inner.as_bytes()).is_none() {
                 Value::Str(Cow::Borrowed(inner))
             } else {
                 // Fails on lone surrogates, which Python alone can hold.
@@ -247,7 +274,13 @@ fn pick(members: &[Member<'_>], names: &[&str]) -> Option<usize> {
     first
 }
 
-fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
+/// Bit `at` of a [`scan::Flat::plain`] mask (0 for the members `serde_json` delimits).
+fn is_plain(plain: u64, at: usize) -> bool {
+    at < 64 && plain >> at & 1 == 1
+}
+
+/// The record of a line's members; `plain` as [`scan::Flat::plain`].
+fn fields<'a>(members: &[Member<'a>], plain: u64, spec: &RecordSpec) -> Option<Fields<'a>> {
     if members.iter().any(|(k, _)| k == "paper") || has_duplicates(members) {
         return None;
     }
@@ -256,7 +289,7 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         Some(name) => find(name)?,
         None => pick(members, &TITLE_FIELDS)?,
     };
-    let title = match value(members[title_at].1)? {
+    let title = match value(members[title_at].1, is_plain(plain, title_at))? {
         Value::Str(Cow::Borrowed(text)) => py_collapse(text),
         Value::Str(Cow::Owned(text)) => Cow::Owned(py_collapse(&text).into_owned()),
         _ => return None,
@@ -268,13 +301,13 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         Some(name) => Some(find(name)?),
         None => pick(members, &ABSTRACT_FIELDS),
     };
-    let abstract_text = match abstract_at.map(|at| value(members[at].1)) {
+    let abstract_text = match abstract_at.map(|at| value(members[at].1, is_plain(plain, at))) {
         None | Some(Some(Value::Null)) => Cow::Borrowed(""),
         Some(Some(Value::Str(Cow::Borrowed(text)))) => Cow::Borrowed(py_strip(text)),
         Some(Some(Value::Str(Cow::Owned(text)))) => Cow::Owned(py_strip(&text).to_owned()),
         Some(_) => return None,
     };
-    let (id_at, key, version) = key(members, spec)?;
+    let (id_at, key, version) = key(members, plain, spec)?;
 
     let consumed = |at: usize| Some(at) == id_at || at == title_at || Some(at) == abstract_at;
     let mut kept = Vec::with_capacity(members.len());
@@ -286,7 +319,7 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         let meta = META_FIELDS.contains(&name.as_ref());
         rest_has_meta |= meta;
         if spec.keep_extra || meta {
-            kept.push(&members[at]);
+            kept.push(at);
         } else if long_digit_run(raw, spec.int_max_str_digits) {
             return None;
         }
@@ -306,7 +339,10 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
     if !rest_has_meta {
         let scalars: Option<Vec<_>> = kept
             .iter()
-            .map(|(name, raw)| Some((name.clone(), scalar(raw)?)))
+            .map(|&at| {
+                let (name, raw) = &members[at];
+                Some((name.clone(), scalar(raw, is_plain(plain, at))?))
+            })
             .collect();
         if let Some(extra) = scalars {
             fields.extra = extra;
@@ -314,7 +350,7 @@ fn fields<'a>(members: &[Member<'a>], spec: &RecordSpec) -> Option<Fields<'a>> {
         }
     }
     let mut rest = String::new();
-    for (name, raw) in kept {
+    for (name, raw) in kept.into_iter().map(|at| &members[at]) {
         rest.push(if rest.is_empty() { '{' } else { ',' });
         rest.push_str(&serde_json::to_string(name.as_ref()).ok()?);
         rest.push(':');
@@ -338,12 +374,12 @@ pub enum Scalar<'a> {
 
 /// The scalar a member holds, or None for arrays, objects, integers beyond 64 bits and strings Rust
 /// cannot hold (lone surrogates).
-fn scalar(text: &str) -> Option<Scalar<'_>> {
+fn scalar(text: &str, plain: bool) -> Option<Scalar<'_>> {
     Some(match text.as_bytes().first()? {
         b'n' => Scalar::Null,
         b't' => Scalar::Bool(true),
         b'f' => Scalar::Bool(false),
-        b'"' => match value(text)? {
+        b'"' => match value(text, plain)? {
             Value::Str(s) => Scalar::Str(s),
             _ => return None,
         },
@@ -356,11 +392,11 @@ fn scalar(text: &str) -> Option<Scalar<'_>> {
 type Key = (Option<usize>, Option<String>, Option<u32>);
 
 /// `RecordMapper._key`: the member consumed as the id, and the key and version it gives.
-fn key(members: &[Member<'_>], spec: &RecordSpec) -> Option<Key> {
+fn key(members: &[Member<'_>], plain: u64, spec: &RecordSpec) -> Option<Key> {
     if let Some(name) = &spec.id_field {
         let at = members.iter().position(|(k, _)| k == name)?;
         // null and "" are errors, and a number's spelling is Python's to make
-        let Value::Str(text) = value(members[at].1)? else {
+        let Value::Str(text) = value(members[at].1, is_plain(plain, at))? else {
             return None;
         };
         if text.is_empty() {
@@ -377,7 +413,7 @@ fn key(members: &[Member<'_>], spec: &RecordSpec) -> Option<Key> {
             continue;
         };
         // Numbers never give a key: str(int) is neither an arXiv id nor a DOI, and floats are skipped.
-        if let Value::Str(text) = value(members[at].1)? {
+        if let Value::Str(text) = value(members[at].1, is_plain(plain, at))? {
             match classify_id(&text) {
                 Id::Arxiv(key, version) => return Some((Some(at), Some(key), version)),
                 Id::NotAnId => {}
@@ -460,6 +496,7 @@ impl<'de> Visitor<'de> for KeySeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn spec() -> RecordSpec {
         RecordSpec {
@@ -584,4 +621,147 @@ mod tests {
         let long = format!(r#"{{"title": "t", "x": {}}}"#, "9".repeat(4301));
         assert_eq!(parse_line(&long, &spec), None);
     }
+
+    /// `parse_raw_line` as it was before the scanner told surrogate escapes and plain strings: a
+    /// separate pass for backslashes, and every string value searched for escapes again.
+    fn parse_raw_line_before<'a>(raw: &'a [u8], spec: &RecordSpec) -> Option<Parsed<'a>> {
+        if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
+            return None;
+        }
+        let surrogate = memchr::memchr_iter(b'\\', raw).any(|at| {
+            matches!(
+                raw.get(at + 1..at + 4),
+                Some([b'u', b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'])
+            )
+        });
+        let parsed = match (surrogate, std::str::from_utf8(raw)) {
+            (false, Ok(line)) => scan::flat_object(line)
+                .map(|flat| flat.members)
+                .or_else(|| serde_members(line))
+                .and_then(|members| fields(&members, 0, spec)),
+            _ => None,
+        };
+        Some(parsed.map_or(Parsed::Fallback, Parsed::Record))
+    }
+
+    /// Bits of string values, escapes and surrogate spellings (raw, as in the file).
+    const TEXT: &[&str] = &[
+        "a",
+        " ",
+        "  ",
+        "\\\\",
+        "\\u",
+        "ud83d",
+        "uDE00",
+        "\\ud83d",
+        "\\uDc00",
+        "\\uD7FF",
+        "\\\\ud800",
+        "\\\\\\uda00",
+        "\\n",
+        "\\t",
+        "\u{e9}",
+        "\\u00e9",
+        "\\\"",
+        "d8",
+        "\\/",
+        "\\x",
+        "\"",
+        "\u{1}",
+        "\t",
+    ];
+    const KEYS: &[&str] = &[
+        "title",
+        "abstract",
+        "id",
+        "summary",
+        "x",
+        "t\\u0069tle",
+        "doi",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(0..TEXT.len(), 0..8)
+            .prop_map(|bits| bits.iter().map(|&b| TEXT[b]).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// Same outcome as before on every line: records, and which lines fall back.
+        #[test]
+        fn reads_lines_as_before(
+            members in proptest::collection::vec((0..KEYS.len(), text()), 1..5),
+            nested in any::<bool>(),
+            tail in text(),
+            spec_bits in 0u8..4,
+        ) {
+            let mut body: Vec<String> =
+                members.iter().map(|(k, v)| format!("\"{}\": \"{v}\"", KEYS[*k])).collect();
+            if nested {
+                body.push(format!("\"n\": [\"{tail}\"]"));
+            }
+            let line = format!("{{{}}}\n", body.join(", "));
+            let spec = RecordSpec {
+                keep_extra: spec_bits & 1 == 0,
+                id_field: (spec_bits & 2 != 0).then(|| "x".to_owned()),
+                ..spec()
+            };
+            for raw in [line.as_bytes(), format!("{line}{tail}").as_bytes()] {
+                prop_assert_eq!(
+                    parse_raw_line(raw, &spec),
+                    parse_raw_line_before(raw, &spec),
+                    "{:?}",
+                    String::from_utf8_lossy(raw)
+                );
+            }
+        }
+
+        /// Lines read straight from a piece end where their `\n` is and read as each line alone.
+        #[test]
+        fn reads_pieces_line_by_line(
+            lines in proptest::collection::vec((0..LINES.len(), text(), 0..LINE_ENDS.len()), 0..8),
+        ) {
+            let mut data = Vec::new();
+            for (line, text, end) in &lines {
+                data.extend_from_slice(LINES[*line].replace('@', text).as_bytes());
+                data.extend_from_slice(LINE_ENDS[*end]);
+            }
+            let spec = spec();
+            let alone: Vec<_> = line_spans(&data)
+                .into_iter()
+                .map(|span| (span.end, parse_raw_line(&data[span], &spec)))
+                .collect();
+            let text = std::str::from_utf8(&data).ok();
+            let mut straight = Vec::new();
+            let mut at = 0;
+            while at < data.len() {
+                let (end, parsed) = parse_next_line(&data, text, at, &spec);
+                straight.push((end, parsed));
+                at = end;
+            }
+            prop_assert_eq!(straight, alone, "{:?}", String::from_utf8_lossy(&data));
+        }
+    }
+
+    /// Line shapes (`@` stands for string text), and what may end them.
+    const LINES: &[&str] = &[
+        "{\"title\": \"@\", \"abstract\": \"@\"}",
+        " {\"title\":\"@\",\"n\":1} \t",
+        "{\"title\": \"t\", \"x\": 1",
+        "{\"title\": \"t\", \"x\": ",
+        "{\"title\": \"t\"}}",
+        "{\"title\": \"@",
+        "{\"title\": \"a\\",
+        "{}",
+        "",
+        " \t\r",
+        "\x0c",
+        "{\"title\": \"\u{e9}\"}",
+        "{\"title\": \"t\", \"n\": [\"@\"]}",
+        "\u{feff}{\"title\": \"t\"}",
+        "{\"t\u{0}\": \"t\"}",
+        "{\"title\": true}",
+    ];
+    const LINE_ENDS: &[&[u8]] = &[b"\n", b"\r\n", b"", b" \n", b"\n\n", b"\xff\n"];
 }

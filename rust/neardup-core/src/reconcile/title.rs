@@ -6,7 +6,8 @@
 //! title's words (maximal runs of the other bytes), lower-cased, joined by single spaces. The title is
 //! classified 64 bytes at a time into a bit mask of word bytes (SSE2 compares on x86_64, a table
 //! elsewhere) and the words are copied off the mask run by run: a few instructions a word rather than
-//! a dozen a byte.
+//! a dozen a byte. Words split by a single break byte are copied as one run, the break written as a
+//! space: the usual title is one copy a chunk, not one a word.
 
 /// Bytes that leave a title to the full definition (LaTeX markup).
 const LATEX: [u8; 4] = [b'\\', b'{', b'}', b'$'];
@@ -34,7 +35,10 @@ pub fn normalize_title_ascii(title: &str) -> Option<String> {
         if latex {
             return None;
         }
-        let mut rest = words;
+        // Breaks with a word byte on both sides (within the chunk) stay in the runs: `lowered` holds them
+        // as spaces, the single space that joins the two words.
+        let single_breaks = !words & (words << 1) & (words >> 1);
+        let mut rest = words | single_breaks;
         while rest != 0 {
             let start = rest.trailing_zeros() as usize;
             let end = start + (!(rest >> start)).trailing_zeros() as usize;
@@ -52,7 +56,8 @@ pub fn normalize_title_ascii(title: &str) -> Option<String> {
 }
 
 /// The word-byte mask of up to 64 ASCII bytes (bit `i` for byte `i`; none past the chunk) and whether
-/// any byte is LaTeX markup; the bytes, upper-case letters lowered, go to `lowered`.
+/// any byte is LaTeX markup; the bytes, upper-case letters lowered and breaks made spaces, go to
+/// `lowered`.
 #[inline]
 fn classify(chunk: &[u8], lowered: &mut [u8; 64]) -> (u64, bool) {
     // Padding with a break byte keeps bits past the chunk clear.
@@ -68,7 +73,11 @@ fn classify(chunk: &[u8], lowered: &mut [u8; 64]) -> (u64, bool) {
         for (i, (&c, l)) in block.iter().zip(lowered.iter_mut()).enumerate() {
             words |= u64::from(!breaks(c)) << i;
             latex |= LATEX.contains(&c);
-            *l = c.to_ascii_lowercase();
+            *l = if breaks(c) {
+                b' '
+            } else {
+                c.to_ascii_lowercase()
+            };
         }
         (words, latex)
     }
@@ -109,11 +118,16 @@ mod sse2 {
                     _mm_or_si128(is(LATEX[2]), is(LATEX[3])),
                 );
                 latex |= _mm_movemask_epi8(markup);
-                let breaks = _mm_movemask_epi8(breaks) as u32 as u64;
-                words |= (!breaks & 0xFFFF) << (16 * k);
+                let break_bits = _mm_movemask_epi8(breaks) as u32 as u64;
+                words |= (!break_bits & 0xFFFF) << (16 * k);
                 let upper = in_range(b'A', b'Z');
                 let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
-                _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, lower);
+                // Breaks written as spaces (a blend by mask: SSE2 has no byte select).
+                let out = _mm_or_si128(
+                    _mm_andnot_si128(breaks, lower),
+                    _mm_and_si128(breaks, _mm_set1_epi8(b' ' as i8)),
+                );
+                _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, out);
             }
         }
         (words, latex != 0)

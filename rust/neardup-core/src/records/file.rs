@@ -19,7 +19,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{line_spans, parse_raw_line, Parsed, RecordSpec, Scalar};
+use super::{parse_next_line, Parsed, RecordSpec, Scalar};
 use crate::reconcile::{id_hash, normalize_title_ascii, Id};
 
 /// Bytes a parallel task reads: whole lines, enough to amortise a task, few enough to spread the work.
@@ -157,10 +157,14 @@ fn pieces(data: &[u8]) -> Vec<Range<usize>> {
 /// (blank ones included); `None` when a line is not for this path.
 fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>, u64)> {
     let mut records = Vec::with_capacity(piece.len() / 1024 + 1);
-    let mut lines = 0;
-    for span in line_spans(piece) {
+    // Validated once for all its lines, so that the scan of a line can also find its end.
+    let text = simdutf8::basic::from_utf8(piece).ok();
+    let (mut lines, mut at) = (0, 0);
+    while at < piece.len() {
         lines += 1;
-        let Some(parsed) = parse_raw_line(&piece[span], spec) else {
+        let (end, parsed) = parse_next_line(piece, text, at, spec);
+        at = end;
+        let Some(parsed) = parsed else {
             continue; // blank
         };
         let Parsed::Record(f) = parsed else {

@@ -2,78 +2,154 @@
 //! numbers, booleans or null. It only delimits (keys decoded, values kept as raw text) and validates, at
 //! 16 bytes a step through the long strings that make up most of a snapshot. Anything else, nested values
 //! included, gets None and goes to `serde_json`; so the scanner may refuse valid JSON, but must never
-//! accept what RFC 8259 refuses (the proptest below holds it to `serde_json`).
+//! accept what RFC 8259 refuses (the proptest below holds it to `serde_json`). On the way it notes which
+//! values are strings without escapes and whether a backslash spells a surrogate, so that the reader need
+//! not look for backslashes again; and it can read a line straight from a whole piece of lines, finding
+//! the line's end itself ([`flat_line`]).
 
 use std::borrow::Cow;
 
-/// The members of `line` (keys decoded, values as raw JSON text), or None when the line is not a flat
-/// JSON object or holds an escaped key (both rare: left to `serde_json`).
-pub fn flat_object(line: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
-    let b = line.as_bytes();
-    let mut i = skip_ws(b, 0);
+/// A line's members as [`flat_object`] reads them, with what it saw of their escapes on the way.
+#[derive(Debug)]
+pub struct Flat<'a> {
+    /// Keys decoded, values as raw JSON text.
+    pub members: Vec<(Cow<'a, str>, &'a str)>,
+    /// Bit `i` set: member `i`'s value is a string without escapes (only for the first 64 members).
+    pub plain: u64,
+    /// Whether some backslash of the line is followed by `ud8`..`udf` (any case), as the reader's
+    /// `spells_surrogate` looks for it: the scanner visits every backslash of the lines it takes (they
+    /// are all in strings), so the reader needs no pass of its own over them.
+    pub spells_surrogate: bool,
+}
+
+/// The members of `line`, or None when the line is not a flat JSON object or holds an escaped key (both
+/// rare: left to `serde_json`), or a line break outside its end.
+pub fn flat_object(line: &str) -> Option<Flat<'_>> {
+    flat_line(line, 0).and_then(|(flat, end)| (end == line.len()).then_some(flat))
+}
+
+/// The members of the line of `text` starting at `start`, as [`flat_object`] reads them, and where the
+/// line ends (just past its `\n`, or at the end of `text`): the line's end is found by the scan that
+/// parses it, with no pass of its own.
+///
+/// Whitespace between tokens excludes `\n` (a line only has one, at its end), so the scan never crosses
+/// into the next line: it takes the same lines as [`flat_object`] given each line alone.
+pub fn flat_line(text: &str, start: usize) -> Option<(Flat<'_>, usize)> {
+    let (line, b) = (text, text.as_bytes());
+    let mut i = skip_ws(b, start);
     if b.get(i) != Some(&b'{') {
         return None;
     }
     i = skip_ws(b, i + 1);
-    let mut members = Vec::with_capacity(8);
+    let mut flat = Flat {
+        members: Vec::with_capacity(8),
+        plain: 0,
+        spells_surrogate: false,
+    };
     if b.get(i) == Some(&b'}') {
-        return (skip_ws(b, i + 1) == b.len()).then_some(members);
+        return Some((flat, line_end(b, i + 1)?));
     }
     loop {
         if b.get(i) != Some(&b'"') {
             return None;
         }
-        let end = string_end(b, i)?;
-        let key = &line[i + 1..end - 1];
-        if key.contains('\\') {
+        let mut escapes = Escapes::default();
+        let end = string_end(b, i, &mut escapes)?;
+        if escapes.any {
             return None;
         }
+        let key = &line[i + 1..end - 1];
         i = skip_ws(b, end);
         if b.get(i) != Some(&b':') {
             return None;
         }
         let start = skip_ws(b, i + 1);
         let end = match *b.get(start)? {
-            b'"' => string_end(b, start)?,
+            b'"' => string_end(b, start, &mut escapes)?,
             b'-' | b'0'..=b'9' => number_end(b, start)?,
             b't' => literal_end(b, start, b"true")?,
             b'f' => literal_end(b, start, b"false")?,
             b'n' => literal_end(b, start, b"null")?,
             _ => return None,
         };
-        members.push((Cow::Borrowed(key), &line[start..end]));
+        let at = flat.members.len();
+        if b[start] == b'"' && !escapes.any && at < 64 {
+            flat.plain |= 1 << at;
+        }
+        flat.spells_surrogate |= escapes.surrogate;
+        flat.members.push((Cow::Borrowed(key), &line[start..end]));
         i = skip_ws(b, end);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(members),
+            Some(b'}') => return Some((flat, line_end(b, i + 1)?)),
             _ => return None,
         }
     }
 }
 
+/// What [`string_end`] saw of a string's escapes.
+#[derive(Debug, Default)]
+struct Escapes {
+    /// Some backslash escape.
+    any: bool,
+    /// A backslash followed by `ud8`..`udf` (any case), the escaped one of `\\\\` included.
+    surrogate: bool,
+}
+
+/// Past the JSON whitespace at `i`, `\n` excepted (see [`flat_line`]).
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\r')) {
         i += 1;
     }
     i
 }
 
+/// Where the line ends when its object ends at `i`: past trailing whitespace and the `\n`, or at the end
+/// of `b`; None when something else follows the object.
+fn line_end(b: &[u8], i: usize) -> Option<usize> {
+    let i = skip_ws(b, i);
+    match b.get(i) {
+        None => Some(i),
+        Some(b'\n') => Some(i + 1),
+        Some(_) => None,
+    }
+}
+
 /// The index just past the string starting with the quote at `start`, or None if it is invalid: a
-/// control character, a bad escape, or no closing quote.
-fn string_end(b: &[u8], start: usize) -> Option<usize> {
+/// control character, a bad escape, or no closing quote. Its escapes are noted in `escapes`.
+fn string_end(b: &[u8], start: usize, escapes: &mut Escapes) -> Option<usize> {
     let mut i = start + 1;
     loop {
         i = next_special(b, i);
         match *b.get(i)? {
             b'"' => return Some(i + 1),
-            b'\\' => match *b.get(i + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
-                b'u' if b.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) => i += 6,
-                _ => return None,
-            },
+            b'\\' => {
+                escapes.any = true;
+                // Every backslash of the string: the one starting the escape, and the escaped one.
+                escapes.surrogate |= spells_surrogate_at(b, i);
+                match *b.get(i + 1)? {
+                    b'\\' => {
+                        escapes.surrogate |= spells_surrogate_at(b, i + 1);
+                        i += 2;
+                    }
+                    b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' if b.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) => i += 6,
+                    _ => return None,
+                }
+            }
             _ => return None, // a control character
         }
     }
+}
+
+/// Whether the backslash at `at` is followed by `ud8`..`udf`, any case (`\\uD800`..`\\uDFFF`, or the
+/// same text after an escaped backslash).
+#[inline]
+pub(crate) fn spells_surrogate_at(b: &[u8], at: usize) -> bool {
+    matches!(
+        b.get(at + 1..at + 4),
+        Some([b'u', b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'])
+    )
 }
 
 /// The index of the first `"`, `\` or control character at or after `i` (or `b.len()`): the bytes that
@@ -182,7 +258,7 @@ mod tests {
     }
 
     fn scanned(line: &str) -> Option<Vec<(String, String)>> {
-        let members = flat_object(line)?;
+        let members = flat_object(line)?.members;
         Some(
             members
                 .into_iter()
