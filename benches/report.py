@@ -40,10 +40,10 @@ FLOORS: dict[tuple[str, str], float] = {
     ("compat-bulk-affine32", "datasketch"): 5.0,  # target 20x
     ("dedup", "datasketch"): 5.0,  # target 20x, measured 57-97x
     ("dedup", "rensa"): 1.0,  # target 2x, measured 12-23x
-    # `neardup diff --format json` vs csv-diff, the core on one thread (target 5x; measured 1.8-2.7x at
-    # 100k and 200k records, and 3.6-4.9x / 3.9-5.6x on both cores, where a busy machine swings both tools
-    # by 30-50%). The Python path, which these floors exist to notice taking over, measured 0.6x / 0.5x /
-    # 0.3x at 25k / 50k / 100k records.
+    # `neardup diff --format json` vs csv-diff, the core on one thread (target 5x on the user's default,
+    # both cores; measured 2.9-3.3x at 100k and 200k records on one thread, 5.2-5.6x on both cores, where
+    # a busy machine swings both tools by 30-50%). The Python path, which these floors exist to notice
+    # taking over, measured 0.6x / 0.5x / 0.3x at 25k / 50k / 100k records.
     ("snapshot diff 25000 records", "csv-diff"): 0.9,
     ("snapshot diff 50000 records", "csv-diff"): 1.0,
     ("snapshot diff 100000 records", "csv-diff"): 0.8,
