@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from neardup.cli_output import (
     EXIT_SAME,
     EXIT_TROUBLE,
     Trouble,
+    end_quietly_on_closed_pipe,
     fast_json,
     progress,
     progress_done,
@@ -190,9 +190,7 @@ def diff_command(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI and returns its exit status (the console script exits with it)."""
-    if hasattr(signal, "SIGPIPE"):
-        # `neardup diff … | head` ends quietly, as Unix tools do.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    end_quietly_on_closed_pipe()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = cli.main(args=args, prog_name="neardup", standalone_mode=False)

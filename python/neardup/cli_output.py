@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO, TypeVar
@@ -25,6 +26,13 @@ LARGE_INPUT = 50_000
 
 class Trouble(Exception):
     """A failure to report as one line on stderr with exit status 2."""
+
+
+def end_quietly_on_closed_pipe() -> None:
+    """``neardup … | head`` ends quietly when the reader goes away, as Unix tools do (SIGPIPE's default
+    action instead of Python's BrokenPipeError)."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 def progress(message: str, *, size: int = LARGE_INPUT) -> None:

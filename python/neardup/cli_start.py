@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from neardup.cli_output import fast_json, report_failure
+from neardup.cli_output import end_quietly_on_closed_pipe, fast_json, report_failure
 from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS
 from neardup.formats import FORMATS
 
@@ -116,9 +115,7 @@ def run_fast(args: Sequence[str]) -> int | None:
     params = parse_fast_diff(args)
     if params is None:
         return None
-    if hasattr(signal, "SIGPIPE"):
-        # `neardup diff … | head` ends quietly, as Unix tools do.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    end_quietly_on_closed_pipe()
     try:
         return fast_json(
             params["old"],
