@@ -37,7 +37,18 @@ HEADER = [
     "byAK and the research community",
 ]
 
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not available")
+# Only the tests that read the seeds depend on them (`needs_seeds`); the rest run anywhere. Under
+# NEARDUP_REQUIRE_SHARED=1 (set by .ci/run) a missing seed directory fails those tests instead of skipping.
+needs_seeds = pytest.mark.usefixtures("seeds_present")
+
+
+@pytest.fixture
+def seeds_present() -> None:
+    if SEEDS.is_dir():
+        return
+    if os.environ.get("NEARDUP_REQUIRE_SHARED") == "1":
+        pytest.fail(f"{SEEDS} is missing (NEARDUP_REQUIRE_SHARED=1)")
+    pytest.skip("../shared/seeds is not available")
 
 
 def oracle(path: Path) -> tuple[str, list[tuple[str, str, str | None]]]:
@@ -80,6 +91,7 @@ def error_of(source: Path | io.BytesIO | str, fmt: str = "auto", **kw: Any) -> S
 # ---- the seeds -------------------------------------------------------------------------------
 
 
+@needs_seeds
 @pytest.mark.parametrize(("seed", "count", "with_meta"), [(SEED_OLD, 92, 0), (SEED_NEW, 65, 63)])
 def test_seed_entries_exactly(seed: Path, count: int, with_meta: int) -> None:
     snap = read_snapshot(seed)
@@ -97,6 +109,7 @@ def test_seed_entries_exactly(seed: Path, count: int, with_meta: int) -> None:
         assert entry.key is None and entry.extra == {}
 
 
+@needs_seeds
 def test_seed_dates_and_first_line() -> None:
     for seed in (SEED_OLD, SEED_NEW):
         snap = read_snapshot(seed)
@@ -104,6 +117,7 @@ def test_seed_dates_and_first_line() -> None:
         assert snap[0].line == 13  # after five header lines and the date, each + a blank line
 
 
+@needs_seeds
 def test_seed_meta_blocks() -> None:
     snap = read_snapshot(SEED_NEW)
     _, expected = oracle(SEED_NEW)
@@ -125,6 +139,7 @@ def test_seed_meta_blocks() -> None:
     assert any(e.published and ", " not in e.published and e.upvotes for e in snap)
 
 
+@needs_seeds
 def test_seed_overlap_matches_design() -> None:
     old = {e.title: e.abstract for e in read_snapshot(SEED_OLD)}
     new = {e.title: e.abstract for e in read_snapshot(SEED_NEW)}
@@ -133,6 +148,7 @@ def test_seed_overlap_matches_design() -> None:
     assert all(old[t] == new[t] for t in both)
 
 
+@needs_seeds
 @pytest.mark.parametrize("seed", [SEED_OLD, SEED_NEW])
 def test_render_round_trips_the_seeds(seed: Path) -> None:
     snap = read_snapshot(seed)
@@ -150,6 +166,7 @@ VARIANTS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
+@needs_seeds
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("seed", [SEED_OLD, SEED_NEW])
 def test_seed_variants_read_the_same(tmp_path: Path, seed: Path, variant: str) -> None:
@@ -162,6 +179,7 @@ def test_seed_variants_read_the_same(tmp_path: Path, seed: Path, variant: str) -
         assert fields(changed) == fields(original)
 
 
+@needs_seeds
 def test_duplicate_entry_is_kept(tmp_path: Path) -> None:
     snap = read_snapshot(SEED_NEW)
     doubled = [*snap.entries[:5], snap.entries[2], *snap.entries[5:]]
@@ -174,6 +192,7 @@ def _lines(seed: Path) -> list[bytes]:
     return seed.read_bytes().split(b"\n")
 
 
+@needs_seeds
 def test_truncated_after_a_title(tmp_path: Path) -> None:
     snap = read_snapshot(SEED_OLD)
     for entry in (snap[10], snap[-1]):  # one inside the detection head, one far beyond it
@@ -184,6 +203,7 @@ def test_truncated_after_a_title(tmp_path: Path) -> None:
         assert "abstract" in error.expected and "end of file" in str(error)
 
 
+@needs_seeds
 def test_truncated_inside_a_meta_block(tmp_path: Path) -> None:
     snap = read_snapshot(SEED_NEW)
     entry = next(e for e in reversed(snap.entries) if e.published is not None)
@@ -194,6 +214,7 @@ def test_truncated_inside_a_meta_block(tmp_path: Path) -> None:
     assert error.line == meta_line and "three lines" in error.expected
 
 
+@needs_seeds
 def test_abstract_with_no_title(tmp_path: Path) -> None:
     snap = read_snapshot(SEED_OLD)
     for entry in (snap[3], snap[-2]):
@@ -205,6 +226,7 @@ def test_abstract_with_no_title(tmp_path: Path) -> None:
         assert error.expected == "a title" and "no title" in str(error)
 
 
+@needs_seeds
 def test_meta_block_in_place_of_an_abstract(tmp_path: Path) -> None:
     snap = read_snapshot(SEED_NEW)
     entry = next(e for e in snap if e.published is not None)
@@ -226,6 +248,7 @@ def test_multiline_title_paragraph(tmp_path: Path) -> None:
     assert error_of(write(tmp_path, text)).line == 13
 
 
+@needs_seeds
 @pytest.mark.parametrize("where", ["early", "late"])
 @pytest.mark.parametrize(
     ("bad", "expected"), [(b"\xff", "UTF-8 text"), (b"\xc3(", "UTF-8 text"), (b"\x00", "text")]
@@ -276,6 +299,7 @@ class _Pipe(io.RawIOBase):
         return len(chunk)
 
 
+@needs_seeds
 @pytest.mark.parametrize("seekable", [True, False])
 def test_stdin(monkeypatch: pytest.MonkeyPatch, seekable: bool) -> None:
     data = SEED_OLD.read_bytes()
@@ -293,6 +317,7 @@ def test_stdin_errors_name_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert error.path == "<stdin>" and str(error) == "<stdin>: expected a snapshot, got an empty file"
 
 
+@needs_seeds
 def test_path_types_and_file_objects() -> None:
     expected = fields(read_snapshot(SEED_OLD))
     assert fields(read_snapshot(str(SEED_OLD))) == expected
@@ -328,6 +353,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert error.line is None and error.expected == "a readable file"
 
 
+@needs_seeds
 @pytest.mark.parametrize("fmt", ["hf-text", "jsonl", "csv", "hf-json", "arxiv-atom"])
 def test_read_failure_mid_file(fmt: str) -> None:
     data = {
@@ -342,11 +368,13 @@ def test_read_failure_mid_file(fmt: str) -> None:
     assert error.expected == "a readable file" and "Input/output error" in str(error)
 
 
+@needs_seeds
 def test_unknown_format_name() -> None:
     with pytest.raises(ValueError, match="unknown snapshot format 'yaml'"):
         read_snapshot(SEED_OLD, "yaml")
 
 
+@needs_seeds
 def test_forcing_the_wrong_format(tmp_path: Path) -> None:
     for fmt in ("jsonl", "hf-json", "arxiv-atom"):
         error = error_of(SEED_OLD, fmt)
@@ -643,6 +671,7 @@ def test_detect_format(head: str, fmt: str) -> None:
     assert detect_format(head.encode("utf-8")) == fmt
 
 
+@needs_seeds
 def test_detect_the_seeds() -> None:
     for seed in (SEED_OLD, SEED_NEW):
         assert detect_format(seed.read_bytes()[:HEAD_SIZE]) == "hf-text"
@@ -765,6 +794,7 @@ def test_structured_noise_parses_or_raises(parts: list[str], fmt: str) -> None:
     _read_or_refuse(data, fmt)
 
 
+@needs_seeds
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_seed_parses_or_raises(data: st.DataObject) -> None:
@@ -817,6 +847,7 @@ def test_hf_text_round_trip(entries: list[Entry], newline: str, bom: bool) -> No
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+@needs_seeds
 def test_examples_regenerate_identically_and_read(tmp_path: Path) -> None:
     import subprocess
 
