@@ -144,6 +144,13 @@ fn short_repr(s: &Bound<'_, PyString>, n: usize) -> PyResult<String> {
     Ok(format!("{}…", head.repr()?))
 }
 
+impl PyDiff {
+    /// The diff `inner` of the two Python strings it was computed from.
+    pub(crate) fn from_parts(old: Py<PyString>, new: Py<PyString>, inner: DiffResult) -> PyDiff {
+        PyDiff { old, new, inner }
+    }
+}
+
 #[pymethods]
 impl PyDiff {
     /// `(tag, i1, i2, j1, j2)` tuples, code-point offsets into `old` and `new`.

@@ -49,6 +49,7 @@ impl Drop for BatchJob {
 mod cluster;
 mod compat;
 mod diff;
+mod engine;
 mod errors;
 mod lsh;
 mod minhash;
@@ -76,5 +77,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compat::register(m)?;
     records::register(m)?;
     reconcile::register(m)?;
+    engine::register(m)?;
     Ok(())
 }

@@ -1,108 +1,18 @@
-//! Bindings of `neardup_core::reconcile`: the batch steps of `neardup.reconcile.compare`.
+//! `_diff_jsonl`: the engine on two JSON Lines files read by the core, its JSON report written by the core.
 
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::PyBytes;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use neardup_core::minhash::{MinHasher, Scheme};
-use neardup_core::reconcile::{self, json, snapshot};
+use neardup_core::reconcile::{json, snapshot};
 use neardup_core::records::{file, RecordSpec};
-use neardup_core::shingle::ShingleConfig;
 use neardup_core::trace::Phases;
 
-use crate::errors::{detached, to_py};
-use crate::texts::{texts, Text};
-
-/// Normalised titles of plain-ASCII titles without LaTeX; `None` where Python's definition is needed.
-#[pyfunction]
-#[pyo3(signature = (titles, /))]
-fn _normalize_titles(titles: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
-    let ts = texts(titles, "titles")?;
-    Ok(ts
-        .iter()
-        .map(|t| reconcile::normalize_title_ascii(t.as_ref()))
-        .collect())
-}
-
-fn identities(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Option<PyBackedStr>>> {
-    obj.try_iter()?
-        .map(|item| {
-            let item = item?;
-            if item.is_none() {
-                Ok(None)
-            } else {
-                Ok(Some(item.cast::<PyString>()?.clone().try_into()?))
-            }
-        })
-        .collect()
-}
-
-fn view(v: &[Option<PyBackedStr>]) -> Vec<Option<&str>> {
-    v.iter().map(|s| s.as_deref()).collect()
-}
-
-type IdentityResult = (Vec<(u32, u32)>, Vec<(Vec<u32>, Vec<u32>)>);
-
-/// `(pairs, groups)` of old and new entries sharing an identity (`None` or "" for none): pairs where the
-/// identity is unique on both sides, in new order; `(olds, news)` groups otherwise.
-#[pyfunction]
-#[pyo3(signature = (old, new, /))]
-fn _match_identities(old: &Bound<'_, PyAny>, new: &Bound<'_, PyAny>) -> PyResult<IdentityResult> {
-    let (o, n) = (identities(old)?, identities(new)?);
-    let m = reconcile::match_identities(&view(&o), &view(&n));
-    Ok((m.pairs, m.groups))
-}
-
-type Pairs = Vec<(u32, u32, f64)>;
-
-/// Near-duplicate pairs `(a, b, jaccard)` inside the old and inside the new entries, their texts being
-/// `title + "\n" + abstract`: word 3-gram MinHash (one-permutation, `num_perm` slots) with LSH
-/// candidates verified on the exact Jaccard at `threshold`.
-#[pyfunction]
-#[pyo3(signature = (old_titles, old_abstracts, new_titles, new_abstracts, /, *, threshold, num_perm=64))]
-fn _duplicate_pairs(
-    py: Python<'_>,
-    old_titles: &Bound<'_, PyAny>,
-    old_abstracts: &Bound<'_, PyAny>,
-    new_titles: &Bound<'_, PyAny>,
-    new_abstracts: &Bound<'_, PyAny>,
-    threshold: f64,
-    num_perm: usize,
-) -> PyResult<(Pairs, Pairs)> {
-    let (ot, oa) = (
-        texts(old_titles, "old_titles")?,
-        texts(old_abstracts, "old_abstracts")?,
-    );
-    let (nt, na) = (
-        texts(new_titles, "new_titles")?,
-        texts(new_abstracts, "new_abstracts")?,
-    );
-    if ot.len() != oa.len() || nt.len() != na.len() {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "titles and abstracts: must have the same length on each side",
-        ));
-    }
-    let cfg = ShingleConfig::default();
-    let hasher = MinHasher::new(num_perm, cfg, Scheme::Oph).map_err(to_py)?;
-    detached(py, || {
-        fn join<'t>(t: &'t [Text], a: &'t [Text]) -> Vec<(&'t str, &'t str)> {
-            t.iter()
-                .zip(a)
-                .map(|(t, a)| (t.as_ref(), a.as_ref()))
-                .collect()
-        }
-        let (old, new) = (join(&ot, &oa), join(&nt, &na));
-        reconcile::duplicate_pairs(&old, &new, cfg, &hasher, threshold)
-    })
-}
+use crate::errors::detached;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(_normalize_titles, m)?)?;
-    m.add_function(wrap_pyfunction!(_match_identities, m)?)?;
-    m.add_function(wrap_pyfunction!(_duplicate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(_diff_jsonl, m)?)?;
     m.add_class::<Report>()?;
     Ok(())
@@ -195,9 +105,7 @@ fn _diff_jsonl(
         near,
     };
     let report = detached(py, || {
-        let Some(outcome) = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)? else {
-            return Ok(None);
-        };
+        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)?;
         let source = |path, records| json::Source {
             path,
             format: "jsonl",

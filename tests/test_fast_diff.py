@@ -179,10 +179,26 @@ def test_seed_snapshots_as_jsonl(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "old_rows",
     [
-        [{"title": "A", "abstract": "x", "authors": "Ann, Bob"}],  # authors: Python interprets them
         [{"title": "Same", "abstract": "x"}, {"title": "Same", "abstract": "y"}],  # one title, two papers
         [{"id": "2101.00001", "title": "A"}, {"id": "2101.00001", "title": "A again"}],  # one key twice
     ],
+)
+def test_shared_identities_stay_in_the_core(tmp_path: Path, old_rows: list[dict[str, Any]]) -> None:
+    """Several entries sharing a key or title are paired by the engine itself (no step aside)."""
+    old = write(tmp_path / "o.jsonl", old_rows)
+    new = write(
+        tmp_path / "n.jsonl", [{"title": "Same", "abstract": "x"}, {"id": "2101.00001", "title": "A"}]
+    )
+    fast = fast_report(old, new)
+    assert fast is not None and fast == python_report(old, new)
+    matched = {(m["old"]["position"], m["new"]["position"]) for m in json.loads(fast)["changed"]}
+    matched |= {(m["old_position"], m["new_position"]) for m in json.loads(fast)["unchanged"]}
+    assert (0, 0) in matched or (0, 1) in matched
+
+
+@pytest.mark.parametrize(
+    "old_rows",
+    [[{"title": "A", "abstract": "x", "authors": "Ann, Bob"}]],  # authors: the Python reader reads them
 )
 def test_fast_path_steps_aside(tmp_path: Path, old_rows: list[dict[str, Any]]) -> None:
     old = write(tmp_path / "o.jsonl", old_rows)

@@ -575,7 +575,8 @@ def test_jsonl_arxiv_dump(tmp_path: Path) -> None:
     assert first.extra["update_date"] == "2008-11-13" and "title" not in first.extra
     assert (old.key, old.version, old.line) == ("arxiv:hep-th/9901001", None, 3)
     assert (doi.key, doi.abstract, doi.extra["id"]) == ("doi:10.1000/abc", "Uses summary.", "P-1")
-    assert (bare.key, bare.abstract, bare.extra) == (None, "", {"id": "P-2"})
+    # A declared id that is neither an arXiv id nor a DOI is the key as spelled (DESIGN §5).
+    assert (bare.key, bare.abstract, bare.extra) == ("P-2", "", {})
 
 
 def test_jsonl_configured_fields(tmp_path: Path) -> None:
@@ -622,8 +623,8 @@ def test_csv(tmp_path: Path) -> None:
     assert (first.title, first.abstract) == ("A Title, With a Comma", "Line one\nline two")
     assert (first.key, first.version, first.line) == ("arxiv:2502.00005", 3, 2)
     assert first.authors == ("Ann One", "Ben Two") and first.extra == {"year": "2020"}
-    assert (second.key, second.abstract, second.line) == (None, "", 4)
-    assert second.extra == {"id": "P-9", "year": "2021"}
+    assert (second.key, second.abstract, second.line) == ("P-9", "", 4)
+    assert second.extra == {"year": "2021"}
     assert (third.key, third.line) == ("doi:10.1145/abc", 6)
 
 
@@ -642,9 +643,9 @@ def test_tsv_and_configured_columns(tmp_path: Path) -> None:
 def test_dblp_like_csv_without_abstracts(tmp_path: Path) -> None:
     text = '"id","title","authors","venue","year"\n1,"Invented Paper","A. B, C. D","Venue",1999\n'
     (entry,) = read_snapshot(write(tmp_path, text))
-    assert (entry.title, entry.abstract, entry.key) == ("Invented Paper", "", None)
+    assert (entry.title, entry.abstract, entry.key) == ("Invented Paper", "", "1")
     assert entry.authors == ("A. B", "C. D")
-    assert entry.extra == {"id": "1", "venue": "Venue", "year": "1999"}
+    assert entry.extra == {"venue": "Venue", "year": "1999"}
 
 
 # ---- detection -------------------------------------------------------------------------------

@@ -28,9 +28,9 @@ __all__ = [
     "_dedup_corpus",
     "_near_cross",
     "_near_self",
-    "_normalize_titles",
-    "_match_identities",
-    "_duplicate_pairs",
+    "_reconcile",
+    "_duplicate_groups",
+    "_resolve_shared",
     "_diff_jsonl",
     "Report",
     "Diff",
@@ -164,20 +164,31 @@ def _near_self(
 
 # ---- reconciliation steps ------------------------------------------------------------------------
 
-def _normalize_titles(titles: Iterable[str], /) -> list[str | None]: ...
-def _match_identities(
-    old: Iterable[str | None], new: Iterable[str | None], /
-) -> tuple[list[tuple[int, int]], list[tuple[list[int], list[int]]]]: ...
-def _duplicate_pairs(
-    old_titles: Iterable[str],
-    old_abstracts: Iterable[str],
-    new_titles: Iterable[str],
-    new_abstracts: Iterable[str],
+_Columns = tuple[list[Any], ...]
+_PyMatch = tuple[int, int, str, float, list[tuple[str, Diff]], list[str]]
+
+def _reconcile(
+    old: _Columns,
+    new: _Columns,
+    normalize_title: Callable[[str], str],
     /,
     *,
     threshold: float,
-    num_perm: int = 64,
-) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]: ...
+    duplicate_threshold: float,
+    include_meta: bool = False,
+    near: bool = True,
+) -> tuple[
+    list[_PyMatch],
+    list[_PyMatch],
+    list[int],
+    list[int],
+    list[tuple[list[int], float]],
+    list[tuple[list[int], float]],
+]: ...
+def _duplicate_groups(
+    entries: _Columns, normalize_title: Callable[[str], str], /, *, threshold: float
+) -> list[tuple[list[int], float]]: ...
+def _resolve_shared(old: _Columns, new: _Columns, /) -> list[tuple[int, int]]: ...
 def _diff_jsonl(
     old_path: str | PathLike[str],
     new_path: str | PathLike[str],

@@ -1,4 +1,6 @@
-"""The snapshot model: `Entry` (one listed paper) and `Snapshot` (a listing read from one file)."""
+"""The snapshot model: `Entry` (one listed paper) and `Snapshot` (a listing read from one file), and the
+result types of reconciliation (`SnapshotDiff`, `Match`, `DuplicateGroup`), which the renderers read
+without importing the engine's wrapper."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any, overload
 
+from neardup import _core
+from neardup.defaults import DEFAULT_THRESHOLD
 from neardup.identity import normalize_title
 
-__all__ = ["Entry", "Snapshot"]
+__all__ = ["DuplicateGroup", "Entry", "Match", "Snapshot", "SnapshotDiff"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +147,98 @@ class Snapshot:
             "format": self.format,
             "entries": [entry.to_dict() for entry in self.entries],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An old entry and the new entry found to be the same paper.
+
+    Attributes:
+        old, new: the two entries.
+        how: ``"key"``, ``"title"`` or ``"near"``: the stage that matched them.
+        similarity: for near matches, the matching score that passed the threshold; for key and title
+            matches, the word-diff ratio of title + abstract (1.0 when the texts are equal).
+        fields: for each text field that differs (``title``, ``abstract``), its word diff.
+        meta_changed: names of the metadata fields whose values differ.
+        changed: whether the entry counts as changed (text differs, or metadata with include_meta).
+    """
+
+    old: Entry
+    new: Entry
+    how: str
+    similarity: float
+    fields: dict[str, _core.Diff] = field(default_factory=dict)
+    meta_changed: tuple[str, ...] = ()
+    changed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "match": self.how,
+            "similarity": round(self.similarity, 6),
+            "old": self.old.to_dict(),
+            "new": self.new.to_dict(),
+            "fields": {
+                name: {"old": d.old, "new": d.new, "ops": [list(op) for op in d.ops]}
+                for name, d in sorted(self.fields.items())
+            },
+            "meta_changed": list(self.meta_changed),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Entries of one snapshot that are the same paper listed more than once.
+
+    Attributes:
+        snapshot: ``"old"`` or ``"new"``.
+        members: the entries' positions, ascending.
+        similarity: the lowest similarity among the links that joined the group (1.0 for identical key
+            or title).
+    """
+
+    snapshot: str
+    members: tuple[int, ...]
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "snapshot": self.snapshot,
+            "members": list(self.members),
+            "similarity": round(self.similarity, 6),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotDiff:
+    """The result of `compare`. Entry tuples are in snapshot order (matches by old position)."""
+
+    old: Snapshot
+    new: Snapshot
+    unchanged: tuple[Match, ...]
+    changed: tuple[Match, ...]
+    added: tuple[Entry, ...]
+    removed: tuple[Entry, ...]
+    duplicates: tuple[DuplicateGroup, ...]
+    threshold: float = DEFAULT_THRESHOLD
+
+    @property
+    def has_differences(self) -> bool:
+        """True when anything was added, removed or changed (the CLI's exit status 1)."""
+        return bool(self.changed or self.added or self.removed)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "unchanged": len(self.unchanged),
+            "changed": len(self.changed),
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "duplicates": len(self.duplicates),
+            "meta_changed": sum(1 for m in (*self.unchanged, *self.changed) if m.meta_changed),
+        }
+
+    def summary_line(self) -> str:
+        s = self.summary()
+        return (
+            f"{s['unchanged']} unchanged, {s['changed']} changed, {s['added']} added, "
+            f"{s['removed']} removed, {s['duplicates']} duplicate groups"
+        )

@@ -32,7 +32,6 @@ from neardup.reconcile import (
     TEXT_FIELDS,
     collapse,
     duplicate_groups,
-    text_of,
 )
 
 __all__ = ["Prepared", "add_snapshot", "content_hash", "find_snapshot", "prepare"]
@@ -88,7 +87,7 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
     titles = [e.norm_title for e in entries]
     grouped: dict[int, tuple[int, ...]] = {}
     if len(entries) > 1:
-        for dup in duplicate_groups(entries, titles, "new", DEFAULT_DUPLICATE_THRESHOLD):
+        for dup in duplicate_groups(entries, "new", DEFAULT_DUPLICATE_THRESHOLD):
             for position in dup.members:
                 grouped[position] = dup.members
     groups: list[Group] = []
@@ -97,7 +96,7 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
         if members[0] != position:
             continue
         key = next((entries[m].key for m in members if entries[m].key), None)
-        groups.append(Group(members, entry, key, titles[position], text_of(entry)))
+        groups.append(Group(members, entry, key, titles[position], f"{entry.title}\n{entry.abstract}"))
     sigs = index.signatures([g.text for g in groups])
     return Prepared(snapshot, digest or content_hash(snapshot), tuple(groups), sigs)
 

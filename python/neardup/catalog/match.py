@@ -4,7 +4,8 @@ Matching follows `neardup.reconcile.compare`, with the catalog's known papers on
 
 1. **key**: a known paper with the group's key;
 2. **title**: a known paper one of whose versions has the group's normalised title, unless both carry
-   different keys; several candidates for one title are chosen by agreement (`reconcile.agreement`);
+   different keys; several candidates for one title are paired by the engine's rule for shared identities
+   (`reconcile.resolve_shared`);
 3. **near**: the near index (`neardup.catalog.nearindex`) proposes candidate papers for each group left,
    and `neardup._core._near_cross` verifies them on their current texts at `reconcile.DEFAULT_THRESHOLD`,
    assigned one to one best score first, skipping pairs whose keys differ.
@@ -29,7 +30,7 @@ import numpy.typing as npt
 from neardup import _core
 from neardup.catalog.nearindex import NearIndex
 from neardup.model import Entry
-from neardup.reconcile import DEFAULT_THRESHOLD, agreement
+from neardup.reconcile import DEFAULT_THRESHOLD, resolve_shared
 
 __all__ = ["Current", "Group", "Matcher", "current_versions"]
 
@@ -160,14 +161,14 @@ class Matcher:
                 if pairs:
                     self._assign(*pairs[0], "title")
                 continue
-            # Several known papers share the title (or several groups do): best agreement first.
+            # Several known papers share the title (or several groups do): the engine pairs them.
             missing = [p for p in ps if p not in entries]
             for p, cur in current_versions(self.conn, missing).items():
                 entries[p] = cur.entry(_last_meta(self.conn, p))
-            scored = sorted((-agreement(entries[p], self.groups[g].entry), g, p) for g, p in pairs)
-            for _neg, g, p in scored:
-                if self.paper[g] is None and p not in self.taken:
-                    self._assign(g, p, "title")
+            free = [g for g in gs if self.paper[g] is None]
+            chosen = resolve_shared([entries[p] for p in ps], [self.groups[g].entry for g in free])
+            for a, b in sorted(chosen, key=lambda ab: ab[1]):
+                self._assign(free[b], ps[a], "title")
 
     def by_near(self, papers_known: int) -> None:
         """Stage 3: groups left against the near index's candidates, verified by the core."""

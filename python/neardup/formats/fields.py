@@ -228,6 +228,9 @@ class RecordMapper:
             consumed.add(id_field)
             parsed = identity_key(str(value))
             return parsed if parsed is not None else (str(value).strip(), None)
+        # An arXiv id or DOI in any guessed field wins (they meet across sources); else the first guessed
+        # field declaring an id is the key as it is spelled, so distinct ids stay distinct entries.
+        declared: tuple[str, str] | None = None
         for name in plan.ids:
             value = record[name]
             if isinstance(value, str | int) and not isinstance(value, bool):
@@ -235,6 +238,11 @@ class RecordMapper:
                 if parsed is not None:
                     consumed.add(name)
                     return parsed
+                if declared is None and str(value).strip():
+                    declared = (name, str(value).strip())
+        if declared is not None:
+            consumed.add(declared[0])
+            return declared[1], None
         return None, None
 
     def entry(self, record: Mapping[str, Any], position: int, line: int) -> Entry:

@@ -59,7 +59,7 @@ fn main() {
             reads.push((t1 - t0).as_secs_f64() * 1e3);
             continue;
         }
-        let outcome = compare(&old, &new, &ot, &nt, opts).unwrap().unwrap();
+        let outcome = compare(&old, &new, &ot, &nt, opts).unwrap();
         let t2 = Instant::now();
         let src = |path: &'static str, records| json::Source {
             path,

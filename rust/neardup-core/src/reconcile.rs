@@ -12,6 +12,7 @@
 //! * [`snapshot`] and [`json`]: the whole of `neardup diff --format json` for snapshots the core reads by
 //!   itself (`records::file`), with the same results and the same bytes as the Python path.
 
+pub mod agree;
 pub mod json;
 pub mod snapshot;
 mod title;

@@ -408,20 +408,40 @@ fn key(members: &[Member<'_>], plain: u64, spec: &RecordSpec) -> Option<Key> {
             Id::Unknown => None,
         };
     }
+    // An arXiv id or DOI in any guessed field wins (they meet across sources); else the first guessed
+    // field declaring an id (a non-empty string, or an integer) is the key as it is spelled.
+    let mut declared: Option<(usize, String)> = None;
     for name in ID_FIELDS {
         let Some(at) = members.iter().position(|(k, _)| k == name) else {
             continue;
         };
-        // Numbers never give a key: str(int) is neither an arXiv id nor a DOI, and floats are skipped.
-        if let Value::Str(text) = value(members[at].1, is_plain(plain, at))? {
-            match classify_id(&text) {
+        match value(members[at].1, is_plain(plain, at))? {
+            Value::Str(text) => match classify_id(&text) {
                 Id::Arxiv(key, version) => return Some((Some(at), Some(key), version)),
-                Id::NotAnId => {}
+                Id::NotAnId => {
+                    let id = py_strip(&text);
+                    if declared.is_none() && !id.is_empty() {
+                        declared = Some((at, id.to_owned()));
+                    }
+                }
                 Id::Unknown => return None,
+            },
+            Value::Other if declared.is_none() => {
+                // str(int) as Python spells it; floats and booleans declare nothing.
+                let raw = members[at].1;
+                if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+                    && !raw.contains(['.', 'e', 'E'])
+                {
+                    declared = Some((at, raw.parse::<i64>().ok()?.to_string()));
+                }
             }
+            _ => {}
         }
     }
-    Some((None, None, None))
+    Some(match declared {
+        Some((at, id)) => (Some(at), Some(id), None),
+        None => (None, None, None),
+    })
 }
 
 fn has_duplicates(members: &[Member<'_>]) -> bool {

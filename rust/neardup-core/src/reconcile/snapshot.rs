@@ -14,13 +14,13 @@ use crate::diff::{diff_many, Cleanup, DiffResult, Unit};
 use crate::error::Result;
 use crate::minhash::{MinHasher, Scheme};
 use crate::near;
-use crate::records::file::Record;
+use crate::records::file::{Meta, Record};
 use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
 use super::{
-    duplicate_pairs_signed, match_ids, repeated_ids, signatures, signatures_with_room, Id,
+    agree, duplicate_pairs_signed, match_ids, repeated_ids, signatures, signatures_with_room, Id,
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
@@ -105,14 +105,14 @@ fn keys_differ(a: &Option<String>, b: &Option<String>) -> bool {
 }
 
 /// Pairs matched by key, then by normalised title, then by the near stage, with the entries each side
-/// leaves unmatched; `None` when an identity is shared by several entries on one side.
+/// leaves unmatched. Several entries sharing an identity are paired by [`agree::resolve`].
 fn match_pairs<'a>(
     old: &'a [Record],
     new: &'a [Record],
     old_titles: &'a [String],
     new_titles: &'a [String],
     opts: Options,
-) -> Result<Option<Matching>> {
+) -> Result<Matching> {
     let mut phases = Phases::start();
     let mut old_left = vec![true; old.len()];
     let mut new_left = vec![true; new.len()];
@@ -139,10 +139,11 @@ fn match_pairs<'a>(
                 &ids(new, new_titles, &new_left),
             )
         };
-        if !found.groups.is_empty() {
-            return Ok(None);
-        }
-        for (i, j) in found.pairs {
+        let resolved = found
+            .groups
+            .iter()
+            .flat_map(|(olds, news)| agree::resolve(old, new, olds, news));
+        for (i, j) in found.pairs.into_iter().chain(resolved.collect::<Vec<_>>()) {
             if keys_differ(&old[i as usize].key, &new[j as usize].key) {
                 continue;
             }
@@ -179,11 +180,11 @@ fn match_pairs<'a>(
     }
 
     phases.done("near matches");
-    Ok(Some(Matching {
+    Ok(Matching {
         pairs,
         old_left,
         new_left,
-    }))
+    })
 }
 
 /// What [`match_pairs`] found: `(old, new, how, near score)` and the entries left on each side.
@@ -193,15 +194,14 @@ struct Matching {
     new_left: Vec<bool>,
 }
 
-/// Reconciles `old` and `new`, whose normalised titles (`identity.normalize_title`) are given; `None`
-/// when an identity is shared by several entries on one side (the Python path resolves those).
+/// Reconciles `old` and `new`, whose normalised titles (DESIGN §5) are given.
 pub fn compare<'a>(
     old: &'a [Record],
     new: &'a [Record],
     old_titles: &'a [String],
     new_titles: &'a [String],
     opts: Options,
-) -> Result<Option<Outcome>> {
+) -> Result<Outcome> {
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
     // Duplicate detection signs every old text whatever the matching finds: it runs beside the matching
@@ -232,14 +232,11 @@ pub fn compare<'a>(
             )
         },
     );
-    let Some(Matching {
+    let Matching {
         pairs,
-        old_left,
-        new_left,
-    }) = matching?
-    else {
-        return Ok(None);
-    };
+        mut old_left,
+        mut new_left,
+    } = matching?;
     let mut phases = Phases::start();
     let verdicts = text_verdicts(old, new, &pairs);
     // Text of each new entry matched with an identical old text: duplicate detection signs it once.
@@ -274,13 +271,7 @@ pub fn compare<'a>(
         .zip(whole)
         .map(|(((i, j, how, score), mut fs), whole)| {
             fs.sort_by_key(|f| f.name);
-            // Of the metadata fields (`reconcile.META_FIELDS`) only the version is ever set on these
-            // records.
-            let meta_changed = if old[i as usize].version != new[j as usize].version {
-                vec!["version"]
-            } else {
-                Vec::new()
-            };
+            let meta_changed = meta_differences(&old[i as usize], &new[j as usize]);
             Matched {
                 old: i,
                 new: j,
@@ -298,8 +289,11 @@ pub fn compare<'a>(
         || duplicate_groups(old, old_links, &old_near),
         || duplicate_groups(new, new_links, &new_near),
     );
+    // An extra listing of a matched paper is reported in its duplicate group, not as added or removed.
+    listed_twice(&duplicates_old, &mut old_left);
+    listed_twice(&duplicates_new, &mut new_left);
     phases.done("matches sorted, duplicate groups");
-    Ok(Some(Outcome {
+    Ok(Outcome {
         unchanged,
         changed,
         added: (0..new.len() as u32)
@@ -310,8 +304,73 @@ pub fn compare<'a>(
             .collect(),
         duplicates_old,
         duplicates_new,
-    }))
+    })
 }
+
+/// The duplicate groups of one snapshot on its own (the catalog's ingest): the same links as [`compare`]
+/// finds inside each side — equal keys, equal normalised titles unless keys differ, near-identical texts
+/// at `threshold`.
+pub fn duplicate_groups_of(
+    records: &[Record],
+    titles: &[String],
+    threshold: f64,
+) -> Result<Vec<Group>> {
+    let hasher = MinHasher::new(64, ShingleConfig::default(), Scheme::Oph)?;
+    let texts: Vec<(&str, &str)> = records.iter().map(Record::parts).collect();
+    let (near, _) = super::duplicate_pairs(&texts, &[], hasher.shingles, &hasher, threshold)?;
+    Ok(duplicate_groups(
+        records,
+        identity_links(records, titles),
+        &near,
+    ))
+}
+
+/// Clears `left` (unmatched) for every member of a group that also holds a matched member: such an entry
+/// is the same paper listed again, reported by its group.
+fn listed_twice(groups: &[Group], left: &mut [bool]) {
+    for g in groups {
+        if g.members.iter().any(|&m| !left[m as usize]) {
+            for &m in &g.members {
+                left[m as usize] = false;
+            }
+        }
+    }
+}
+
+/// The metadata fields (`META_FIELDS`) whose values differ between two matched records, in that order.
+fn meta_differences(a: &Record, b: &Record) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.version != b.version {
+        out.push("version");
+    }
+    let none = Meta::default();
+    let (x, y) = (
+        a.meta.as_deref().unwrap_or(&none),
+        b.meta.as_deref().unwrap_or(&none),
+    );
+    for (name, differ) in [
+        ("authors", x.authors != y.authors),
+        ("authors_count", x.authors_count != y.authors_count),
+        ("organization", x.organization != y.organization),
+        ("published", x.published != y.published),
+        ("upvotes", x.upvotes != y.upvotes),
+    ] {
+        if differ {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Volatile metadata: differences here never make an entry changed unless asked to.
+pub const META_FIELDS: [&str; 6] = [
+    "version",
+    "authors",
+    "authors_count",
+    "organization",
+    "published",
+    "upvotes",
+];
 
 /// Per matched pair, whether its title and its abstract differ beyond whitespace, or `None` when the
 /// texts are identical. This reads every matched text, so it runs in parallel.

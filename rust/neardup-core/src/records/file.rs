@@ -49,9 +49,61 @@ pub struct Record<'a> {
     /// title.
     key_hash: u64,
     title_hash: Option<u64>,
+    /// The metadata a record read by another reader may carry (authors, counts, dates, and extras of
+    /// any JSON shape); `None` for the records of this file reader, which carry none of them.
+    pub meta: Option<Box<Meta>>,
+}
+
+/// Metadata of an entry beyond its key and version: compared to tell `meta_changed` and, when several
+/// entries share one identity, to choose which of them are the same paper (`agreement`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub authors: Option<Vec<String>>,
+    /// Counts as their decimal text (any size).
+    pub authors_count: Option<String>,
+    pub organization: Option<String>,
+    pub published: Option<String>,
+    pub upvotes: Option<String>,
+    /// The other fields, by name ascending, each value as canonical JSON text (equal values, equal text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl Meta {
+    /// The members of a JSON object as `(name, canonical JSON text of the value)`, names ascending (no
+    /// members when `json` is not an object).
+    pub fn extra_from_json(json: &str) -> Vec<(String, String)> {
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
+            Ok(map) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 impl<'a> Record<'a> {
+    /// A record from the columns of another reader (title and abstract as the reader gives them).
+    pub fn from_parts(
+        title: Cow<'a, str>,
+        abstract_text: Cow<'a, str>,
+        key: Option<String>,
+        version: Option<u32>,
+        line: u64,
+        meta: Option<Box<Meta>>,
+    ) -> Record<'a> {
+        let ascii_title = normalize_title_ascii(&title);
+        Record {
+            key_hash: key.as_deref().map_or(0, id_hash),
+            title_hash: ascii_title.as_deref().map(id_hash),
+            ascii_title,
+            title,
+            abstract_text,
+            key,
+            version,
+            extra: Vec::new(),
+            line,
+            meta,
+        }
+    }
+
     pub fn title(&self) -> &str {
         &self.title
     }
@@ -184,6 +236,7 @@ fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>
             version: f.version,
             extra: f.extra,
             line: lines,
+            meta: None,
         });
     }
     Some((records, lines))

@@ -1,0 +1,295 @@
+//! `_reconcile`: the reconciliation engine (`neardup_core::reconcile::snapshot::compare`) on snapshots held
+//! in Python, given as columns. `neardup.compare` is a thin wrapper over it; no matching rule lives in
+//! Python.
+
+use std::borrow::Cow;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyTuple};
+
+use neardup_core::reconcile::agree;
+use neardup_core::reconcile::snapshot::{self, Group, Matched, Outcome};
+use neardup_core::records::file::{Meta, Record};
+
+use crate::diff::PyDiff;
+use crate::errors::detached;
+use crate::texts::{texts, Text};
+
+/// The columns of one snapshot, in the order `neardup.reconcile._columns` builds them.
+struct Columns<'py> {
+    titles: Bound<'py, PyList>,
+    abstracts: Bound<'py, PyList>,
+    title_texts: Vec<Text>,
+    abstract_texts: Vec<Text>,
+    keys: Vec<Option<String>>,
+    versions: Vec<Option<u32>>,
+    lines: Vec<Option<u64>>,
+    metas: Vec<Option<Box<Meta>>>,
+}
+
+fn opt_text(item: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if item.is_none() {
+        Ok(None)
+    } else {
+        Ok(Some(item.str()?.to_string()))
+    }
+}
+
+fn column<'py>(
+    cols: &Bound<'py, PyTuple>,
+    at: usize,
+    n: usize,
+    what: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let list = cols.get_item(at)?.cast_into::<PyList>()?;
+    if list.len() != n {
+        return Err(PyValueError::new_err(format!(
+            "{what}: expected {n} items, got {}",
+            list.len()
+        )));
+    }
+    Ok(list)
+}
+
+/// Reads `(titles, abstracts, keys, versions, lines, authors, authors_count, organization, published,
+/// upvotes, extra)`: lists of one length; `extra` items are canonical JSON objects or None.
+fn columns<'py>(cols: &Bound<'py, PyTuple>) -> PyResult<Columns<'py>> {
+    if cols.len() != 11 {
+        return Err(PyValueError::new_err("columns: expected 11 lists"));
+    }
+    let titles = cols.get_item(0)?.cast_into::<PyList>()?;
+    let n = titles.len();
+    let abstracts = column(cols, 1, n, "abstracts")?;
+    let title_texts = texts(titles.as_any(), "titles")?;
+    let abstract_texts = texts(abstracts.as_any(), "abstracts")?;
+    let keys = column(cols, 2, n, "keys")?
+        .iter()
+        .map(|k| opt_text(&k))
+        .collect::<PyResult<_>>()?;
+    let versions = column(cols, 3, n, "versions")?
+        .iter()
+        .map(|v| {
+            if v.is_none() {
+                Ok(None)
+            } else {
+                v.extract::<u32>().map(Some).or(Ok(None))
+            }
+        })
+        .collect::<PyResult<_>>()?;
+    let lines = column(cols, 4, n, "lines")?
+        .iter()
+        .map(|v| {
+            if v.is_none() {
+                Ok(None)
+            } else {
+                v.extract::<u64>().map(Some)
+            }
+        })
+        .collect::<PyResult<_>>()?;
+    let authors = column(cols, 5, n, "authors")?;
+    let counts = column(cols, 6, n, "authors_count")?;
+    let orgs = column(cols, 7, n, "organization")?;
+    let published = column(cols, 8, n, "published")?;
+    let upvotes = column(cols, 9, n, "upvotes")?;
+    let extra = column(cols, 10, n, "extra")?;
+    let mut metas = Vec::with_capacity(n);
+    for i in 0..n {
+        let a = authors.get_item(i)?;
+        let e = extra.get_item(i)?;
+        let meta = Meta {
+            authors: if a.is_none() {
+                None
+            } else {
+                Some(a.extract::<Vec<String>>()?)
+            },
+            authors_count: opt_text(&counts.get_item(i)?)?,
+            organization: opt_text(&orgs.get_item(i)?)?,
+            published: opt_text(&published.get_item(i)?)?,
+            upvotes: opt_text(&upvotes.get_item(i)?)?,
+            extra: if e.is_none() {
+                Vec::new()
+            } else {
+                Meta::extra_from_json(&e.extract::<String>()?)
+            },
+        };
+        metas.push((meta != Meta::default()).then(|| Box::new(meta)));
+    }
+    Ok(Columns {
+        titles,
+        abstracts,
+        title_texts,
+        abstract_texts,
+        keys,
+        versions,
+        lines,
+        metas,
+    })
+}
+
+fn records<'a>(c: &'a Columns<'_>) -> Vec<Record<'a>> {
+    (0..c.title_texts.len())
+        .map(|i| {
+            Record::from_parts(
+                Cow::Borrowed(c.title_texts[i].as_ref()),
+                Cow::Borrowed(c.abstract_texts[i].as_ref()),
+                c.keys[i].clone(),
+                c.versions[i],
+                c.lines[i].unwrap_or(0),
+                c.metas[i].clone(),
+            )
+        })
+        .collect()
+}
+
+fn normalised(records: &mut [Record], normalize_title: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    records
+        .iter_mut()
+        .map(|r| match r.ascii_title.take() {
+            Some(t) => Ok(t),
+            None => normalize_title.call1((r.title(),))?.extract(),
+        })
+        .collect()
+}
+
+type PyMatch = (
+    u32,
+    u32,
+    &'static str,
+    f64,
+    Vec<(&'static str, Py<PyDiff>)>,
+    Vec<&'static str>,
+);
+
+fn matches(py: Python<'_>, ms: &[Matched], old: &Columns, new: &Columns) -> PyResult<Vec<PyMatch>> {
+    ms.iter()
+        .map(|m| {
+            let fields = m
+                .fields
+                .iter()
+                .map(|f| {
+                    let (a, b) = match f.name {
+                        "title" => (&old.titles, &new.titles),
+                        _ => (&old.abstracts, &new.abstracts),
+                    };
+                    let x = a
+                        .get_item(m.old as usize)?
+                        .cast_into::<PyString>()?
+                        .unbind();
+                    let y = b
+                        .get_item(m.new as usize)?
+                        .cast_into::<PyString>()?
+                        .unbind();
+                    Ok((
+                        f.name,
+                        Py::new(py, PyDiff::from_parts(x, y, f.diff.clone()))?,
+                    ))
+                })
+                .collect::<PyResult<_>>()?;
+            Ok((
+                m.old,
+                m.new,
+                m.how.name(),
+                m.similarity,
+                fields,
+                m.meta_changed.clone(),
+            ))
+        })
+        .collect()
+}
+
+fn groups(gs: &[Group]) -> Vec<(Vec<u32>, f64)> {
+    gs.iter()
+        .map(|g| (g.members.clone(), g.similarity))
+        .collect()
+}
+
+type Reconciled = (
+    Vec<PyMatch>,
+    Vec<PyMatch>,
+    Vec<u32>,
+    Vec<u32>,
+    Vec<(Vec<u32>, f64)>,
+    Vec<(Vec<u32>, f64)>,
+);
+
+/// Reconciles two snapshots given as columns: `(unchanged, changed, added, removed, old duplicate groups,
+/// new duplicate groups)`, matches as `(old, new, how, similarity, fields, meta_changed)` with `fields`
+/// the `(name, Diff)` of each differing text field. `normalize_title` is called for titles the core does
+/// not normalise itself (non-ASCII or LaTeX).
+#[pyfunction]
+#[pyo3(signature = (old, new, normalize_title, /, *, threshold, duplicate_threshold, include_meta=false, near=true))]
+#[allow(clippy::too_many_arguments)]
+fn _reconcile(
+    py: Python<'_>,
+    old: &Bound<'_, PyTuple>,
+    new: &Bound<'_, PyTuple>,
+    normalize_title: &Bound<'_, PyAny>,
+    threshold: f64,
+    duplicate_threshold: f64,
+    include_meta: bool,
+    near: bool,
+) -> PyResult<Reconciled> {
+    let (oc, nc) = (columns(old)?, columns(new)?);
+    let (mut o, mut n) = (records(&oc), records(&nc));
+    let (ot, nt) = (
+        normalised(&mut o, normalize_title)?,
+        normalised(&mut n, normalize_title)?,
+    );
+    let opts = snapshot::Options {
+        threshold,
+        duplicate_threshold,
+        include_meta,
+        near,
+    };
+    let out: Outcome = detached(py, || snapshot::compare(&o, &n, &ot, &nt, opts))?;
+    Ok((
+        matches(py, &out.unchanged, &oc, &nc)?,
+        matches(py, &out.changed, &oc, &nc)?,
+        out.added,
+        out.removed,
+        groups(&out.duplicates_old),
+        groups(&out.duplicates_new),
+    ))
+}
+
+/// The duplicate groups `(members, similarity)` of one snapshot given as columns (the rule `_reconcile`
+/// applies inside each side).
+#[pyfunction]
+#[pyo3(signature = (entries, normalize_title, /, *, threshold))]
+fn _duplicate_groups(
+    py: Python<'_>,
+    entries: &Bound<'_, PyTuple>,
+    normalize_title: &Bound<'_, PyAny>,
+    threshold: f64,
+) -> PyResult<Vec<(Vec<u32>, f64)>> {
+    let c = columns(entries)?;
+    let mut rs = records(&c);
+    let titles = normalised(&mut rs, normalize_title)?;
+    let gs = detached(py, || {
+        snapshot::duplicate_groups_of(&rs, &titles, threshold)
+    })?;
+    Ok(groups(&gs))
+}
+
+/// Which of `old` and `new` (columns of entries sharing one identity) are the same paper: `(old, new)`
+/// index pairs by the engine's rule for shared identities (`neardup_core::reconcile::agree`).
+#[pyfunction]
+#[pyo3(signature = (old, new, /))]
+fn _resolve_shared(
+    old: &Bound<'_, PyTuple>,
+    new: &Bound<'_, PyTuple>,
+) -> PyResult<Vec<(u32, u32)>> {
+    let (oc, nc) = (columns(old)?, columns(new)?);
+    let (o, n) = (records(&oc), records(&nc));
+    let olds: Vec<u32> = (0..o.len() as u32).collect();
+    let news: Vec<u32> = (0..n.len() as u32).collect();
+    Ok(agree::resolve(&o, &n, &olds, &news))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_reconcile, m)?)?;
+    m.add_function(wrap_pyfunction!(_duplicate_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(_resolve_shared, m)?)?;
+    Ok(())
+}
