@@ -77,10 +77,13 @@ _VALUES = st.recursive(
     ),
     max_leaves=6,
 )
+# Every field name the readers give a meaning to (records.rs: ID_FIELDS, TITLE_FIELDS, ABSTRACT_FIELDS,
+# META_FIELDS), plus names they do not know.
 _KEYS = st.sampled_from([
-    "title", "paper_title", "abstract", "summary", "description", "id", "arxiv_id", "doi", "url",
-    "guid", "authors", "versions", "published", "date", "upvotes", "authors_count", "organization",
-    "paper", "x", "name", "body", "ref", "é\u3000", "",
+    "title", "paper_title", "abstract", "summary", "paper_abstract", "description",
+    "id", "arxiv_id", "arxiv", "paper_id", "doc_id", "doi", "url", "link", "guid",
+    "authors", "versions", "published", "publishedAt", "published_at", "date", "pubDate", "upvotes",
+    "authors_count", "organization", "paper", "x", "name", "body", "ref", "é\u3000", "",
 ])  # fmt: skip
 _VERSIONS = st.lists(
     st.fixed_dictionaries({"version": st.sampled_from(["v1", "v2", "V3", "x", 4]), "created": _TEXT}),

@@ -4,6 +4,7 @@ numpy); and the public names that load lazily must still all resolve."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import neardup
-from neardup import defaults, formats, reconcile, report
+from neardup import defaults, report
+from neardup.cli import main
 
 # Modules the main job has no use for (each costs milliseconds to import).
 HEAVY = (
@@ -86,15 +88,6 @@ def test_public_names_resolve_in_a_fresh_interpreter() -> None:
     assert names == []
 
 
-@pytest.mark.parametrize("name", neardup.__all__)
-def test_public_names_are_the_defining_modules_objects(name: str) -> None:
-    value = getattr(neardup, name)
-    assert value is not None
-    module = getattr(value, "__module__", None)
-    if isinstance(module, str) and module.startswith("neardup.") and module != "neardup._core":
-        assert getattr(sys.modules[module], name) is value
-
-
 def test_dedup_stays_the_function_when_its_module_is_imported_first() -> None:
     # Importing the submodule `neardup.dedup` binds it on the package, over the public function of the
     # same name; the package keeps the function.
@@ -114,12 +107,25 @@ def test_submodules_imported_by_old_versions_are_still_attributes() -> None:
     assert names == ["neardup.formats", "neardup.reconcile", "neardup.report"]
 
 
-def test_constants_kept_for_the_cli_match_their_modules() -> None:
-    assert report.FORMATS == defaults.REPORT_FORMATS == tuple(report._RENDERERS)
-    assert reconcile.DEFAULT_THRESHOLD == defaults.DEFAULT_THRESHOLD
-    assert reconcile.DEFAULT_DUPLICATE_THRESHOLD == defaults.DEFAULT_DUPLICATE_THRESHOLD
-    for name in formats.FORMATS:
-        assert callable(formats._reader(name))
+@pytest.mark.parametrize("fmt", defaults.REPORT_FORMATS)
+def test_every_report_format_the_cli_offers_renders(tmp_path: Path, fmt: str) -> None:
+    """The CLI's format choices (kept in `defaults` for start-up) are formats the renderer knows."""
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text('{"id": "2501.00001", "title": "A title", "abstract": "Some words here."}\n')
+    new.write_text('{"id": "2501.00001", "title": "A title", "abstract": "Other words here."}\n')
+    out = tmp_path / f"report.{fmt}"
+    assert main(["diff", str(old), str(new), "--format", fmt, "-o", str(out)]) == 1
+    assert "Other" in out.read_text(encoding="utf-8")
+
+
+def test_the_cli_default_threshold_is_the_apis(tmp_path: Path) -> None:
+    old = tmp_path / "old.jsonl"
+    old.write_text('{"title": "A title", "abstract": "Some words here."}\n')
+    out = tmp_path / "r.json"
+    main(["diff", str(old), str(old), "--format", "json", "-o", str(out)])
+    default = inspect.signature(neardup.compare).parameters["threshold"].default
+    assert json.loads(out.read_text(encoding="utf-8"))["threshold"] == default
+    assert isinstance(report.render(neardup.compare(neardup.Snapshot([]), neardup.Snapshot([])), "json"), str)
 
 
 def test_help_lists_the_lazy_subcommands() -> None:

@@ -165,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn ascii_titles_normalise_like_python() {
+    fn ascii_titles_normalise_to_the_design_rule() {
         let n = |t: &str| normalize_title_ascii(t);
         assert_eq!(
             n("Embedding&MLP: a Re-Take").as_deref(),
