@@ -8,6 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
+use neardup_core::identity::normalize_title;
 use neardup_core::reconcile::agree;
 use neardup_core::reconcile::snapshot::{self, Group, Matched, Outcome};
 use neardup_core::records::file::{Meta, Record};
@@ -142,12 +143,13 @@ fn records<'a>(c: &'a Columns<'_>) -> Vec<Record<'a>> {
         .collect()
 }
 
-fn normalised(records: &mut [Record], normalize_title: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+fn normalised(records: &mut [Record]) -> Vec<String> {
     records
         .iter_mut()
-        .map(|r| match r.ascii_title.take() {
-            Some(t) => Ok(t),
-            None => normalize_title.call1((r.title(),))?.extract(),
+        .map(|r| {
+            r.ascii_title
+                .take()
+                .unwrap_or_else(|| normalize_title(r.title()))
         })
         .collect()
 }
@@ -215,16 +217,14 @@ type Reconciled = (
 
 /// Reconciles two snapshots given as columns: `(unchanged, changed, added, removed, old duplicate groups,
 /// new duplicate groups)`, matches as `(old, new, how, similarity, fields, meta_changed)` with `fields`
-/// the `(name, Diff)` of each differing text field. `normalize_title` is called for titles the core does
-/// not normalise itself (non-ASCII or LaTeX).
+/// the `(name, Diff)` of each differing text field.
 #[pyfunction]
-#[pyo3(signature = (old, new, normalize_title, /, *, threshold, duplicate_threshold, include_meta=false, near=true))]
+#[pyo3(signature = (old, new, /, *, threshold, duplicate_threshold, include_meta=false, near=true))]
 #[allow(clippy::too_many_arguments)]
 fn _reconcile(
     py: Python<'_>,
     old: &Bound<'_, PyTuple>,
     new: &Bound<'_, PyTuple>,
-    normalize_title: &Bound<'_, PyAny>,
     threshold: f64,
     duplicate_threshold: f64,
     include_meta: bool,
@@ -232,10 +232,7 @@ fn _reconcile(
 ) -> PyResult<Reconciled> {
     let (oc, nc) = (columns(old)?, columns(new)?);
     let (mut o, mut n) = (records(&oc), records(&nc));
-    let (ot, nt) = (
-        normalised(&mut o, normalize_title)?,
-        normalised(&mut n, normalize_title)?,
-    );
+    let (ot, nt) = py.detach(|| rayon::join(|| normalised(&mut o), || normalised(&mut n)));
     let opts = snapshot::Options {
         threshold,
         duplicate_threshold,
@@ -256,16 +253,15 @@ fn _reconcile(
 /// The duplicate groups `(members, similarity)` of one snapshot given as columns (the rule `_reconcile`
 /// applies inside each side).
 #[pyfunction]
-#[pyo3(signature = (entries, normalize_title, /, *, threshold))]
+#[pyo3(signature = (entries, /, *, threshold))]
 fn _duplicate_groups(
     py: Python<'_>,
     entries: &Bound<'_, PyTuple>,
-    normalize_title: &Bound<'_, PyAny>,
     threshold: f64,
 ) -> PyResult<Vec<(Vec<u32>, f64)>> {
     let c = columns(entries)?;
     let mut rs = records(&c);
-    let titles = normalised(&mut rs, normalize_title)?;
+    let titles = normalised(&mut rs);
     let gs = detached(py, || {
         snapshot::duplicate_groups_of(&rs, &titles, threshold)
     })?;

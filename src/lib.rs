@@ -51,6 +51,7 @@ mod compat;
 mod diff;
 mod engine;
 mod errors;
+mod identity;
 mod lsh;
 mod minhash;
 mod near;
@@ -78,5 +79,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     records::register(m)?;
     reconcile::register(m)?;
     engine::register(m)?;
+    identity::register(m)?;
     Ok(())
 }

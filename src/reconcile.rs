@@ -37,15 +37,14 @@ fn spec(
 
 /// The JSON report of `neardup diff OLD NEW --format json` and whether the snapshots differ, computed
 /// without Python objects per entry; `None` when some record or some decision needs the Python path
-/// (which then reads and reports as usual). `normalize_title` is Python's definition, called only for
-/// titles that are not plain ASCII.
+/// (which then reads and reports as usual).
 ///
 /// With `out_fd`, the report is written to that open descriptor (left open) while it is rendered, and
 /// in its place comes the `OSError` that stopped the writing, or `None` (so that a caller whose pipe
 /// closed still learns whether the snapshots differ).
 #[pyfunction]
 #[pyo3(signature = (
-    old_path, new_path, old_name, new_name, normalize_title, /, *, threshold, duplicate_threshold,
+    old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
     int_max_str_digits=4300, out_fd=None,
 ))]
@@ -56,7 +55,6 @@ fn _diff_jsonl(
     new_path: PathBuf,
     old_name: &str,
     new_name: &str,
-    normalize_title: &Bound<'_, PyAny>,
     threshold: f64,
     duplicate_threshold: f64,
     include_meta: bool,
@@ -88,15 +86,16 @@ fn _diff_jsonl(
         return Ok(None);
     };
     phases.done("read records");
-    let finish = |rs: &mut [file::Record]| -> PyResult<Vec<String>> {
+    let finish = |rs: &mut [file::Record]| -> Vec<String> {
         rs.iter_mut()
-            .map(|r| match r.ascii_title.take() {
-                Some(t) => Ok(t),
-                None => normalize_title.call1((r.title(),))?.extract(),
+            .map(|r| {
+                let fast = r.ascii_title.take();
+                fast.unwrap_or_else(|| neardup_core::identity::normalize_title(r.title()))
             })
             .collect()
     };
-    let (old_titles, new_titles) = (finish(&mut old)?, finish(&mut new)?);
+    let (old_titles, new_titles) =
+        py.detach(|| rayon::join(|| finish(&mut old), || finish(&mut new)));
     phases.done("normalise titles");
     let opts = snapshot::Options {
         threshold,

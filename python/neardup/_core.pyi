@@ -1,6 +1,6 @@
 """Type stubs and user-facing docs of the Rust extension ``neardup._core``."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from os import PathLike
 from typing import Any, TypeVar, final
 
@@ -28,6 +28,12 @@ __all__ = [
     "_dedup_corpus",
     "_near_cross",
     "_near_self",
+    "normalize_title",
+    "arxiv_key",
+    "normalize_doi",
+    "doi_key",
+    "identity_key",
+    "unlatex",
     "_reconcile",
     "_duplicate_groups",
     "_resolve_shared",
@@ -167,10 +173,28 @@ def _near_self(
 _Columns = tuple[list[Any], ...]
 _PyMatch = tuple[int, int, str, float, list[tuple[str, Diff]], list[str]]
 
+def normalize_title(title: str, /) -> str:
+    """The normalised title of DESIGN §5: LaTeX to characters, NFKC, casefold, punctuation and symbols to
+    spaces, format characters dropped, whitespace collapsed."""
+
+def arxiv_key(text: str, /) -> tuple[str, int | None] | None:
+    """``("arxiv:<id>", version)`` for an arXiv identifier in any common spelling, else None."""
+
+def normalize_doi(text: str, /) -> str | None:
+    """The DOI in `text`, lower-cased without a ``doi:`` or resolver prefix, else None."""
+
+def doi_key(text: str, /) -> str | None:
+    """``"doi:<doi>"`` for a DOI, ``"arxiv:<id>"`` for arXiv's own DOIs, else None."""
+
+def identity_key(text: str, /) -> tuple[str, int | None] | None:
+    """The key of an id field: an arXiv id (with its version), else a DOI, else None."""
+
+def unlatex(text: str, /) -> str:
+    """The LaTeX found in titles replaced by the characters it stands for."""
+
 def _reconcile(
     old: _Columns,
     new: _Columns,
-    normalize_title: Callable[[str], str],
     /,
     *,
     threshold: float,
@@ -185,16 +209,13 @@ def _reconcile(
     list[tuple[list[int], float]],
     list[tuple[list[int], float]],
 ]: ...
-def _duplicate_groups(
-    entries: _Columns, normalize_title: Callable[[str], str], /, *, threshold: float
-) -> list[tuple[list[int], float]]: ...
+def _duplicate_groups(entries: _Columns, /, *, threshold: float) -> list[tuple[list[int], float]]: ...
 def _resolve_shared(old: _Columns, new: _Columns, /) -> list[tuple[int, int]]: ...
 def _diff_jsonl(
     old_path: str | PathLike[str],
     new_path: str | PathLike[str],
     old_name: str,
     new_name: str,
-    normalize_title: Callable[[str], str],
     /,
     *,
     threshold: float,

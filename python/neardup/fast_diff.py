@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from neardup import _core
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD
@@ -27,21 +26,6 @@ __all__ = ["diff_json", "write_json"]
 
 # This module is on the start-up path of ``neardup diff``: it imports only what detecting a JSON Lines
 # file needs (not `neardup.reconcile`, `neardup.identity` or the format readers).
-
-_identity_normalize_title: Callable[[str], str] | None = None
-
-
-def _normalize_title(title: str) -> str:
-    """`neardup.identity.normalize_title`, imported on the first call: the core calls it only for titles
-    that are not plain ASCII without LaTeX, so a run without such titles never imports `identity`
-    (its regular expressions and `unicodedata`). Later calls reach it through a module global, the
-    cheapest indirection for a function called once per such title."""
-    global _identity_normalize_title
-    if _identity_normalize_title is None:
-        from neardup.identity import normalize_title
-
-        _identity_normalize_title = normalize_title
-    return _identity_normalize_title(title)
 
 
 def _jsonl_name(path: str, from_format: str) -> str | None:
@@ -123,7 +107,6 @@ def _diff(
         new,
         old_name,
         new_name,
-        _normalize_title,
         threshold=threshold,
         duplicate_threshold=DEFAULT_DUPLICATE_THRESHOLD,
         include_meta=include_meta,

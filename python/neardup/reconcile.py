@@ -26,7 +26,6 @@ from typing import Any
 
 from neardup import _core
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
-from neardup.identity import normalize_title
 from neardup.model import DuplicateGroup, Entry, Match, Snapshot, SnapshotDiff
 
 __all__ = [
@@ -83,7 +82,7 @@ def duplicate_groups(
     entries: Sequence[Entry], label: str, threshold: float = DEFAULT_DUPLICATE_THRESHOLD
 ) -> list[DuplicateGroup]:
     """Groups of entries of one snapshot listed more than once (the engine's rule inside each side)."""
-    groups = _core._duplicate_groups(columns(entries), normalize_title, threshold=threshold)
+    groups = _core._duplicate_groups(columns(entries), threshold=threshold)
     return [DuplicateGroup(label, tuple(members), sim) for members, sim in groups]
 
 
@@ -121,7 +120,6 @@ def compare(
     unchanged, changed, added, removed, dup_old, dup_new = _core._reconcile(
         columns(o),
         columns(n),
-        normalize_title,
         threshold=threshold,
         duplicate_threshold=duplicate_threshold,
         include_meta=include_meta,

@@ -22,6 +22,7 @@ pub mod cluster;
 pub mod compat;
 pub mod diff;
 pub mod error;
+pub mod identity;
 pub mod lsh;
 pub mod minhash;
 pub mod near;

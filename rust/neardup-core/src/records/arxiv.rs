@@ -34,7 +34,11 @@ pub fn classify(text: &str) -> Id {
             old_style(text)
         };
     let Some((ident, yymm, four_digit_number, version)) = parsed else {
-        return Id::Unknown;
+        // Another spelling (URL, prefix, DOI): the general definition decides.
+        return match crate::identity::identity_key(text) {
+            Some((key, version)) => Id::Arxiv(key, version),
+            None => Id::NotAnId,
+        };
     };
     // `identity._plausible`: YYMM must name a month, and four-digit numbers ended with 1412.
     let month = (yymm[2] - b'0') * 10 + (yymm[3] - b'0');
