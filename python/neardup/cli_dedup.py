@@ -150,7 +150,9 @@ def render(
             out.append(line.rstrip())
         out.append("")
     plural = "" if len(result.clusters) == 1 else "s"
-    skipped = f", {result.skipped} bad records skipped" if result.skipped else ""
+    skipped = ""
+    if result.skipped:
+        skipped = f", {result.skipped} bad record{'' if result.skipped == 1 else 's'} skipped"
     out.append(
         f"{result.size} documents, {len(result.clusters)} cluster{plural}, {result.duplicates} duplicates"
         f"{skipped}"
