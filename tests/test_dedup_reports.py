@@ -210,10 +210,8 @@ def test_bad_records_stop_the_run_or_are_skipped_and_counted(
     doc = json.loads(captured.out)
     assert doc["documents"] == 3 and doc["skipped"] == 3
     assert [[m["id"] for m in c["members"]] for c in doc["clusters"]] == [["a", "e"]]
-    assert (
-        captured.err
-        == f"neardup: skipped 3 bad records (the first: {path}:2: expected a JSON object, got invalid JSON (Expecting property name enclosed in double quotes at column 1))\n"
-    )
+    first = f"neardup: skipped 3 bad records (the first: {path}:2: expected a JSON object, got invalid JSON"
+    assert captured.err.startswith(first) and captured.err.count("\n") == 1
     # The same clusters as the clean file (so both passes numbered the good records alike).
     clean = _jsonl(
         tmp_path / "clean.jsonl",
