@@ -81,10 +81,13 @@ def test_a_backfilled_snapshot_takes_its_place_in_history(
     assert "== version 1: snapshot 2 (2025-08-06)" in out and "== version 2: snapshot 1 (2025-08-27)" in out
     assert "abstract: " + ABSTRACT[:40] in out and "{+Revised.+}" in out
     sightings = out[out.index("== sightings ==") :].splitlines()[1:]
-    assert [line.split(":")[0].strip() for line in sightings] == [
-        "snapshot 2 (2025-08-06) #0",
-        "snapshot 1 (2025-08-27) #0",
+    # The earliest listing is the first sight; the later one was matched to it by key.
+    assert [line.strip() for line in sightings] == [
+        "snapshot 2 (2025-08-06) #0: version 1, new",
+        "snapshot 1 (2025-08-27) #0: version 2, key",
     ]
+    assert "== version 1: snapshot 2 (2025-08-06), first sight ==" in out
+    assert "== version 2: snapshot 1 (2025-08-27), matched by key ==" in out
     with Catalog(db) as cat:
         assert [s.day for s in cat.snapshots()] == ["2025-08-06", "2025-08-27"]
         p = cat.paper(1)
