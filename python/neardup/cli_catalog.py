@@ -10,10 +10,12 @@ imported first.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +23,9 @@ from neardup import formats
 from neardup.catalog import DEFAULT_TIMEOUT, Catalog, CatalogError
 from neardup.catalog.render import FORMATS, dump_json, render_history, render_papers, render_snapshots
 from neardup.cli_output import write_output
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 __all__ = ["catalog"]
 
@@ -77,11 +82,16 @@ def _progress(total: int) -> Iterator[Callable[[str, str], None]]:
         yield lambda _name, _phase: None
         return
     label = {"text": ""}
+
+    def show(_item: int | None) -> str:
+        return label["text"]
+
+    bar: ProgressBar[int | None]
     with click.progressbar(
         length=total * len(_PHASES),
         label="neardup catalog add",
         file=sys.stderr,
-        item_show_func=lambda _item: label["text"],
+        item_show_func=show,
         show_pos=False,
     ) as bar:
         started = {"phases": 0}
@@ -166,7 +176,7 @@ def add_command(
                 title_field=title_field,
                 abstract_field=abstract_field,
             )
-            result = cat.add(snapshot, date=date, progress=lambda phase, path=path: step(path, phase))
+            result = cat.add(snapshot, date=date, progress=functools.partial(step, path))
             if fmt == "text":
                 if sys.stderr.isatty():
                     lines.append(result.summary_line() + "\n")  # printed below the finished bar
