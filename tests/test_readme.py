@@ -128,3 +128,41 @@ def test_names_in_the_prose_resolve() -> None:
         _resolve(name)
     with pytest.raises((AttributeError, ModuleNotFoundError)):
         _resolve("neardup.dedup.dedup_files")
+
+
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def test_the_catalog_worked_example_is_real_output(workdir: Path) -> None:
+    """The console blocks of the README's catalog section, run in order in one directory: every command's
+    output (stdout and stderr) is what the README shows, the times of adding aside."""
+    import shlex
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Catalog") :]
+    section = section[: section.index("\n## ", 1)]
+    blocks = re.findall(r"^```console\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
+    transcript = "".join(blocks)
+    commands = re.split(r"^\$ ", transcript, flags=re.MULTILINE)[1:]
+    assert len(commands) >= 8
+    status = 0
+    env = {**os.environ, "NO_COLOR": "1"}
+    for item in commands:
+        command, _, expected = item.partition("\n")
+        if command == "echo $?":
+            got = f"{status}\n"
+        else:
+            args = shlex.split(command)
+            assert args[0] == "neardup", command
+            r = subprocess.run(
+                [sys.executable, "-m", "neardup", *args[1:]],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            status, got = r.returncode, r.stdout
+        assert _STAMP.sub("T", got) == _STAMP.sub("T", expected), command
