@@ -238,3 +238,30 @@ def test_bad_records_stop_the_run_or_are_skipped_and_counted(
     assert captured.out.endswith("1 cluster, 1 duplicates, 1 bad record skipped\n")
     with pytest.raises(ValueError, match="on_bad_record"):
         ReadSpec(on_bad_record="ignore")
+
+
+def test_members_across_files_are_named_from_their_own_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = _jsonl(tmp_path / "one.jsonl", [{"id": "x1", "title": "First", "abstract": OTHER}])
+    two = _jsonl(
+        tmp_path / "two.jsonl",
+        [
+            {"id": "x2", "title": "Second", "abstract": BASE},
+            {"id": "x3", "title": "Third", "abstract": OTHER},
+            {"id": "x4", "title": "Fourth", "abstract": EDITED},
+        ],
+    )
+    assert main(["dedup", str(one), str(two), "--field", "abstract", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    named = [[(m["id"], m["title"], m["similarity"]) for m in c["members"]] for c in doc["clusters"]]
+    assert named == [
+        [("x1", None, 1.0), ("x3", None, 1.0)],
+        [("x2", None, 1.0), ("x4", None, round(neardup.shingle_jaccard(BASE, EDITED), 6))],
+    ]
+    assert main(["dedup", str(one), str(two), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [[m["title"] for m in c["members"]] for c in doc["clusters"]] == [
+        ["First", "Third"],
+        ["Second", "Fourth"],
+    ]

@@ -66,7 +66,7 @@ def describe_members(
     wanted = sorted(i for c in result.clusters for i in c)
     if not wanted:
         return {}
-    records = dict(zip(wanted, records_of(sources, spec, only=wanted), strict=True))
+    records = dict(zip(wanted, records_of(sources, spec, only=wanted, counts=result.counts), strict=True))
     out: dict[int, Member] = {}
     for c in result.clusters:
         kept = records[c[0]].text

@@ -94,6 +94,7 @@ class DedupResult:
         ids: for `dedup_files`, the id of each document (its id field, else ``path:line``); else None.
         skipped: bad records skipped (``ReadSpec(on_bad_record="skip")``); they are not documents.
         skip_example: the error of the first record skipped, when any.
+        counts: for `dedup_files`, the documents of each file, in order; else None.
     """
 
     clusters: list[list[int]]
@@ -101,6 +102,7 @@ class DedupResult:
     ids: Sequence[str] | None = field(default=None, repr=False)
     skipped: int = 0
     skip_example: str | None = field(default=None, repr=False)
+    counts: tuple[int, ...] | None = field(default=None, repr=False)
 
     @property
     def representative(self) -> list[int]:
@@ -619,12 +621,24 @@ def records_of(
     spec: ReadSpec,
     raw: bool = False,
     only: Sequence[int] | None = None,
+    counts: Sequence[int] | None = None,
 ) -> Iterator[Record]:
     """The records of several sources of `rereadable`, in order; with `only` (ascending document numbers
-    across all sources), just those."""
+    across all sources), just those, and with the documents per source (`counts`, as
+    `DedupResult.counts` gives them) the other JSONL lines are not even parsed."""
     if only is None:
         for p in paths:
             yield from _source_records(p, spec, raw)
+        return
+    if counts is not None:
+        lo = start = 0
+        for p, count in zip(paths, counts, strict=True):
+            hi = lo
+            while hi < len(only) and only[hi] < start + count:
+                hi += 1
+            if hi > lo:
+                yield from _source_records(p, spec, raw, only=[i - start for i in only[lo:hi]])
+            lo, start = hi, start + count
         return
     at = start = 0
     for p in paths:
@@ -785,7 +799,7 @@ def dedup_sources(
         clusters = _clusters(*_core._components(*roots))
     finally:
         show.done()
-    return DedupResult(clusters, len(ids), ids, skips.count, skips.first)
+    return DedupResult(clusters, len(ids), ids, skips.count, skips.first, tuple(counts))
 
 
 class _Skips:
@@ -807,13 +821,16 @@ def _exact_pass(
     """Exact duplicates of the normalised text: one pass, a digest per document."""
     ids: list[str] = []
     digests: list[bytes | None] = []
+    counts: list[int] = []
     for source in sources:
+        before = len(ids)
         for chunk in _chunks(_source_records(source, spec, bad=skips)):
             ids.extend(r.id for r in chunk)
             digests.extend(exact_digest(r.text) for r in chunk)
             show(f"read {len(ids):,} documents")
+        counts.append(len(ids) - before)
     clusters, _ = _exact_clusters(digests)
-    return DedupResult(clusters, len(ids), ids, skips.count, skips.first)
+    return DedupResult(clusters, len(ids), ids, skips.count, skips.first, tuple(counts))
 
 
 def _first_pass(
