@@ -14,6 +14,10 @@ recorded as that day's sightings.
 The near-duplicate index of known papers lives in the same database and is updated with each snapshot
 (`neardup.catalog.nearindex`), so adding a snapshot costs in proportion to the snapshot, not the catalog.
 
+Besides listings of snapshots and papers, it answers a reader's first questions: a paper by id, key or title
+(`Catalog.find`, `Catalog.history`; see `neardup.catalog.lookup`), and which papers dropped out of the
+listings since a snapshot or a day (`Catalog.dropped`).
+
 Several processes may use one catalog: reads never wait, and writers take turns (WAL journal, a busy
 timeout); a writer that cannot get the lock in time gets a `CatalogError` saying the database is busy.
 A `Catalog` object holds one connection and belongs to the thread that opened it.
