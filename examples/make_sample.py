@@ -1,4 +1,4 @@
-"""Generate the sample snapshot pair examples/old.txt and examples/new.txt.
+"""Generate the sample snapshots examples/old.txt, examples/new.txt and examples/later.txt.
 
 Two invented Hugging Face Daily Papers pages in the ``hf-text`` format (DESIGN §4), written from a
 fixed seed so that running this script again reproduces the committed files byte for byte. Every
@@ -8,6 +8,9 @@ title and abstract is invented. Between the two days:
 - one paper is added and one removed,
 - one title is re-cased and re-punctuated (the same paper),
 - upvote counts change (volatile metadata, never a change on its own).
+
+A third day (``later.txt``, for the catalog's worked example in the README): two papers drop out, the
+edited abstract is revised once more, and the paper removed on the second day is listed again.
 
 Usage: ``python examples/make_sample.py [OUTPUT_DIR]`` (default: the directory of this script).
 """
@@ -164,6 +167,25 @@ def _page(date: str, papers: list[Paper]) -> str:
 
 def build() -> tuple[str, str]:
     """The text of old.txt and new.txt."""
+    old, new, _ = _days()
+    return _page("Jul 29", old), _page("Jul 30", new)
+
+
+def build_later() -> str:
+    """The text of later.txt: the day after new.txt."""
+    old, new, _ = _days()
+    later = [p for p in new if not p.title.startswith(("Quiet Tokens", "Pebble"))]  # two drop out
+    harbor = next(i for i, p in enumerate(later) if p.title.startswith("Harbor"))
+    revised = later[harbor].abstract.replace("fifty realistic APIs", "sixty realistic APIs")
+    assert revised != later[harbor].abstract
+    later[harbor] = replace(later[harbor], abstract=revised)
+    returning = next(p for p in old if p.title.startswith("Clockwork Critics"))  # listed again
+    later.append(replace(returning, upvotes=(returning.upvotes or 0) + 1))
+    return _page("Jul 31", later)
+
+
+def _days() -> tuple[list[Paper], list[Paper], list[Paper]]:
+    """The papers of the first two days, and every paper."""
     rng = random.Random(SEED)
     papers = _papers(rng)
     old = papers[:12]  # the 13th paper only appears in the new snapshot
@@ -186,7 +208,7 @@ def build() -> tuple[str, str]:
     for index in (0, 4, 9):  # upvotes move between the two days
         paper = new[index]
         new[index] = replace(paper, upvotes=(paper.upvotes or 0) + 3 + index)
-    return _page("Jul 29", old), _page("Jul 30", new)
+    return old, new, papers
 
 
 def main(argv: list[str]) -> int:
@@ -194,6 +216,7 @@ def main(argv: list[str]) -> int:
     old, new = build()
     (out / "old.txt").write_text(old, encoding="utf-8", newline="\n")
     (out / "new.txt").write_text(new, encoding="utf-8", newline="\n")
+    (out / "later.txt").write_text(build_later(), encoding="utf-8", newline="\n")
     return 0
 
 

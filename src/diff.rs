@@ -175,35 +175,44 @@ impl PyDiff {
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
     }
+    /// Tokens deleted plus tokens inserted; minimal (Indel distance) with ``cleanup="none"``.
     #[getter]
     fn distance(&self) -> usize {
         self.inner.distance
     }
+    /// ``1 - distance / (tokens in old + tokens in new)``; 1.0 for two empty texts.
     #[getter]
     fn ratio(&self) -> f64 {
         self.inner.ratio()
     }
+    /// Whether any token changed (``distance > 0``).
     #[getter]
     fn changed(&self) -> bool {
         self.inner.changed()
     }
+    /// The old text, as given.
     #[getter(old)]
     fn old_text(&self, py: Python<'_>) -> Py<PyString> {
         self.old.clone_ref(py)
     }
+    /// The new text, as given.
     #[getter(new)]
     fn new_text(&self, py: Python<'_>) -> Py<PyString> {
         self.new.clone_ref(py)
     }
+    /// ``"word"`` or ``"char"``.
     #[getter]
     fn unit(&self) -> &'static str {
         self.inner.unit.name()
     }
+    /// ``"semantic"`` or ``"none"``.
     #[getter]
     fn cleanup(&self) -> &'static str {
         self.inner.cleanup.name()
     }
 
+    /// A JSON-ready dict: ``old``, ``new``, ``unit``, ``cleanup``, ``distance``, ``ratio``,
+    /// ``changed`` and ``ops`` (a list of ``[tag, i1, i2, j1, j2]``).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("old", &self.old)?;
@@ -231,6 +240,18 @@ impl PyDiff {
         Ok(d)
     }
 
+    /// The diff as text in one of the styles:
+    ///
+    /// * ``"plain"``: ``[-removed-]{+added+}``, as ``git diff --word-diff=plain``;
+    /// * ``"porcelain"``: one line per run prefixed with ``" "``, ``"-"`` or ``"+"``, and ``"~"``
+    ///   for a newline of the text, as ``git diff --word-diff=porcelain``;
+    /// * ``"ansi"``: removed text red, added text green;
+    /// * ``"html"``: ``<del>removed</del><ins>added</ins>``, all text HTML-escaped;
+    /// * ``"markdown"``: ``~~removed~~ **added**``, Markdown punctuation escaped.
+    ///
+    /// ``context=N`` keeps ``N`` tokens around each change and replaces the rest with ``…`` (an
+    /// unchanged pair then renders as ``""``). Unknown styles raise ValueError listing the choices.
+    /// Lone surrogates render as ``"?"``.
     #[pyo3(signature = (style="plain", *, context=None))]
     fn render(&self, py: Python<'_>, style: &str, context: Option<i64>) -> PyResult<String> {
         let style = Style::parse(style).map_err(to_py)?;
@@ -354,6 +375,14 @@ fn py_str(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyString>> {
     Ok(obj.cast::<PyString>()?.clone().unbind())
 }
 
+/// The diff of two texts, computed in the Rust core.
+///
+/// ``unit="word"`` (default) compares tokens: maximal runs of ``\w`` and every other
+/// non-whitespace character on its own; ``unit="char"`` compares code points.
+/// ``cleanup="semantic"`` (default) folds short coincidental equalities between two changes into
+/// them, so that a reworded clause reads as one replacement (as diff-match-patch's semantic cleanup
+/// does); ``cleanup="none"`` returns a minimal edit script. TypeError for non-``str`` texts,
+/// ValueError (listing the choices) for unknown options.
 #[pyfunction]
 #[pyo3(signature = (old, new, *, unit="word", cleanup="semantic"))]
 fn diff(
@@ -401,6 +430,8 @@ fn pair<'py>(
     )))
 }
 
+/// :func:`diff` of every ``(old, new)`` pair, in parallel on all cores with the GIL released,
+/// results in input order.
 #[pyfunction]
 #[pyo3(signature = (pairs, *, unit="word", cleanup="semantic"))]
 fn diff_many<'py>(

@@ -117,23 +117,28 @@ impl PyLSHIndex {
         })
     }
 
+    /// Number of bands each signature is cut into.
     #[getter]
     fn bands(&self) -> usize {
         self.inner.bands()
     }
+    /// Signature values per band.
     #[getter]
     fn rows(&self) -> usize {
         self.inner.rows()
     }
+    /// Length of the signatures the index takes (``bands * rows`` of them are used).
     #[getter]
     fn num_perm(&self) -> usize {
         self.inner.num_perm()
     }
+    /// The Jaccard threshold the banding was chosen for; None when ``params`` set it.
     #[getter]
     fn threshold(&self) -> Option<f64> {
         self.threshold
     }
 
+    /// Inserts one key; a key already present raises ValueError.
     #[pyo3(signature = (key_, sig, /))]
     fn insert(&mut self, key_: &Bound<'_, PyAny>, sig: &Bound<'_, PyAny>) -> PyResult<()> {
         let k = key(key_)?;
@@ -148,6 +153,7 @@ impl PyLSHIndex {
         self.inner.insert(k, s.as_slice()?).map_err(to_py)
     }
 
+    /// Inserts many keys at once (all or nothing).
     #[pyo3(signature = (keys, sigs, /))]
     fn insert_many(
         &mut self,
@@ -172,6 +178,7 @@ impl PyLSHIndex {
         })
     }
 
+    /// Keys sharing at least one band with ``sig``, in insertion order.
     #[pyo3(signature = (sig, /))]
     fn query<'py>(
         &self,
@@ -183,6 +190,7 @@ impl PyLSHIndex {
         found.iter().map(|k| key_to_py(py, k)).collect()
     }
 
+    /// ``query`` for each row, in parallel.
     #[pyo3(signature = (sigs, /))]
     fn query_many<'py>(
         &self,
@@ -196,6 +204,7 @@ impl PyLSHIndex {
         candidates_to_py(py, inner, &found)
     }
 
+    /// Removes a key; KeyError if absent.
     #[pyo3(signature = (key_, /))]
     fn remove(&mut self, key_: &Bound<'_, PyAny>) -> PyResult<()> {
         let k = key(key_)?;
@@ -224,6 +233,7 @@ impl PyLSHIndex {
         }
     }
 
+    /// All pairs of insertion indices sharing a band, each once, as an ``(m, 2)`` array, sorted.
     fn candidate_pairs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i64>>> {
         let inner = &self.inner;
         let pairs = detached(py, || Ok(inner.candidate_pairs()))?;
@@ -246,6 +256,7 @@ impl PyLSHIndex {
         })
     }
 
+    /// The versioned binary form read by ``from_bytes``.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let inner = &self.inner;
         let data = detached(py, || Ok(inner.to_bytes()))?;
@@ -262,6 +273,8 @@ impl PyLSHIndex {
         })
     }
 
+    /// Writes the index to the file at ``path`` in the versioned binary form of ``to_bytes``
+    /// (read back by ``LSHIndex.load``).
     #[pyo3(signature = (path, /))]
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
         let inner = &self.inner;

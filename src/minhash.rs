@@ -205,31 +205,38 @@ impl PyMinHasher {
         })
     }
 
+    /// Values per signature.
     #[getter]
     fn num_perm(&self) -> usize {
         self.inner.num_perm
     }
+    /// Tokens per shingle.
     #[getter]
     fn ngram(&self) -> usize {
         self.inner.shingles.ngram
     }
+    /// What a token is: ``"word"`` (runs of ``\w``) or ``"char"`` (code points).
     #[getter]
     fn unit(&self) -> &'static str {
         self.inner.shingles.unit.name()
     }
+    /// Seed of the hash functions: signatures of different seeds are not comparable.
     #[getter]
     fn seed(&self) -> u64 {
         self.inner.shingles.seed
     }
+    /// Whether texts are normalised (NFKC + lower case) before tokenising.
     #[getter]
     fn normalize(&self) -> bool {
         self.inner.shingles.normalize
     }
+    /// ``"oph"`` (one-permutation hashing, densified) or ``"kperm"`` (k permutations).
     #[getter]
     fn scheme(&self) -> &'static str {
         self.inner.scheme.name()
     }
 
+    /// Signature of one text: uint32 array of length ``num_perm``.
     #[pyo3(signature = (text_, /))]
     fn signature<'py>(
         &self,
@@ -241,6 +248,8 @@ impl PyMinHasher {
         Ok(sig.into_pyarray(py))
     }
 
+    /// Signatures of many texts (a sequence of str or a pyarrow string array): ``(n, num_perm)``,
+    /// computed in parallel with the GIL released.
     #[pyo3(signature = (texts_, /))]
     fn signatures<'py>(
         &self,
@@ -257,6 +266,7 @@ impl PyMinHasher {
         numpy_matrix(py, ts.len(), k, |out| self.inner.signatures_into(&ts, out))
     }
 
+    /// Signatures of texts the caller tokenised (tokens are not normalised).
     #[pyo3(signature = (docs, /))]
     fn signatures_from_tokens<'py>(
         &self,

@@ -854,7 +854,7 @@ def test_examples_regenerate_identically_and_read(tmp_path: Path) -> None:
 
     script = EXAMPLES / "make_sample.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True)
-    for name in ("old.txt", "new.txt"):
+    for name in ("old.txt", "new.txt", "later.txt"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
     old, new = read_snapshot(EXAMPLES / "old.txt"), read_snapshot(EXAMPLES / "new.txt")
     assert (len(old), len(new), old.date, new.date) == (12, 12, "Jul 29", "Jul 30")

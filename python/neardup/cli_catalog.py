@@ -1,41 +1,44 @@
 """``neardup catalog …``: the command-line face of `neardup.Catalog`, a thin layer over its API.
 
-Data go to stdout, one-line diagnostics to stderr. Failures raise `neardup.NeardupError` subclasses
-(`CatalogError`: not a catalog, newer schema, busy, no such paper; `SnapshotFormatError`) or `ValueError`,
-which ``neardup.cli.main`` reports on one line with exit status 2. This module does not import
-``neardup.cli`` (which registers the group), so either can be imported first.
+Data go to stdout (or atomically to ``-o FILE``); one-line diagnostics, and the progress bar of ``add`` on
+a terminal, go to stderr. Every listing is text, JSON, Markdown or HTML (`neardup.catalog.render`).
+Failures raise `neardup.NeardupError` subclasses (`CatalogError`: not a catalog, newer schema, busy, no
+such paper; `SnapshotFormatError`) or `ValueError`, which ``neardup.cli.main`` reports on one line with
+exit status 2. This module does not import ``neardup.cli`` (which registers the group), so either can be
+imported first.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from neardup import formats
-from neardup.catalog import DEFAULT_TIMEOUT, Catalog, PaperHistory, PaperRecord
-from neardup.catalog.records import SnapshotRecord
+from neardup.catalog import DEFAULT_TIMEOUT, Catalog, CatalogError
+from neardup.catalog.render import FORMATS, dump_json, render_history, render_papers, render_snapshots
+from neardup.cli_output import write_output
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 __all__ = ["catalog"]
 
 _STYLE = {"color": "ansi", "plain": "plain", "porcelain": "porcelain"}
-_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_PHASES = ("reading", "grouping", "matching")
 
 
-def _use_color(choice: str) -> bool:
+def _use_color(choice: str, output: str | None) -> bool:
     if choice == "always":
         return True
-    if choice == "never":
+    if choice == "never" or (output is not None and output != "-"):
         return False
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 
 def _out(text: str) -> None:
@@ -46,10 +49,18 @@ def _out(text: str) -> None:
 _format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(list(FORMATS)),
     default="text",
     show_default=True,
     help="Output format.",
+)
+_output_option = click.option(
+    "-o",
+    "--output",
+    type=str,
+    default=None,
+    metavar="FILE",
+    help="Write to FILE (replaced atomically, only once complete) instead of standard output.",
 )
 
 
@@ -59,7 +70,39 @@ def catalog() -> None:
 
     Each snapshot added is reconciled against the papers already known (key, then normalised title,
     then verified near-duplicate text), so each paper appears once, with every listing (sighting) and
-    every text revision (version)."""
+    every distinct text (version). Snapshots are ordered by their date, whatever order they were added
+    in."""
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str, str], None]]:
+    """A progress bar on stderr over the phases of adding `total` snapshots, only when stderr is a
+    terminal; yields a callback taking (snapshot name, phase)."""
+    if not sys.stderr.isatty():
+        yield lambda _name, _phase: None
+        return
+    label = {"text": ""}
+
+    def show(_item: int | None) -> str:
+        return label["text"]
+
+    bar: ProgressBar[int | None]
+    with click.progressbar(
+        length=total * len(_PHASES),
+        label="neardup catalog add",
+        file=sys.stderr,
+        item_show_func=show,
+        show_pos=False,
+    ) as bar:
+        started = {"phases": 0}
+
+        def step(name: str, phase: str) -> None:
+            # The bar shows the phases finished: the one starting now is named beside it.
+            label["text"] = f"{phase} {name}"
+            bar.update(1 if started["phases"] else 0)
+            started["phases"] += 1
+
+        yield step
 
 
 @catalog.command("add")
@@ -79,7 +122,8 @@ def catalog() -> None:
 @click.option(
     "--date",
     default=None,
-    help="Listing date to record (YYYY-MM-DD) instead of the snapshot's own; one SNAPSHOT only.",
+    help="Listing date to record (YYYY-MM-DD, or e.g. 'Jul 30') instead of the snapshot's own; one "
+    "SNAPSHOT only.",
 )
 @click.option(
     "--timeout",
@@ -88,7 +132,14 @@ def catalog() -> None:
     show_default=True,
     help="Seconds to wait for another process writing to DB before failing as busy.",
 )
-@_format_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 def add_command(
     db: str,
     snapshots: Sequence[str],
@@ -100,18 +151,24 @@ def add_command(
     timeout: float,
     fmt: str,
 ) -> int:
-    """Add SNAPSHOT files to the catalog DB (created if missing), in the order given, each in its own
-    transaction. A snapshot already in the catalog (same content hash) is skipped and reported so.
+    """Add SNAPSHOT files to the catalog DB (created if missing), each in its own transaction.
 
-    Prints one line per snapshot: new papers, new versions, sightings. Exit status 0, or 2 on trouble
-    (the snapshots before the failing one stay added)."""
+    Each snapshot takes its place in history by its date (its own, or --date; a date without a year is
+    the latest such day up to today; no date at all is today), so a backfilled snapshot may be added
+    after later ones. The same listing on the same day is skipped and reported so; on another day it
+    is recorded as that day's sightings.
+
+    Prints one line per snapshot: new papers, new versions, sightings; a progress bar on stderr when it
+    is a terminal. Exit status 0, or 2 on trouble (the snapshots before the failing one stay added)."""
     if date is not None and len(snapshots) != 1:
         raise click.UsageError("--date applies to a single SNAPSHOT")
     if snapshots.count("-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
     results = []
-    with Catalog(db, timeout=timeout) as cat:
+    lines: list[str] = []
+    with Catalog(db, timeout=timeout) as cat, _progress(len(snapshots)) as step:
         for path in snapshots:
+            step(path, "reading")
             snapshot = formats.read_snapshot(
                 path,
                 from_format,
@@ -119,99 +176,90 @@ def add_command(
                 title_field=title_field,
                 abstract_field=abstract_field,
             )
-            result = cat.add(snapshot, date=date)
+            result = cat.add(snapshot, date=date, progress=functools.partial(step, path))
             if fmt == "text":
-                _out(result.summary_line() + "\n")
+                if sys.stderr.isatty():
+                    lines.append(result.summary_line() + "\n")  # printed below the finished bar
+                else:
+                    _out(result.summary_line() + "\n")
             results.append(result.to_dict())
+    if lines:
+        _out("".join(lines))
     if fmt == "json":
-        _out(_dump(results))
+        _out(dump_json(results))
     return 0
-
-
-def _papers_text(papers: Sequence[PaperRecord]) -> str:
-    head = ("ID", "VERSIONS", "SIGHTINGS", "FIRST", "LAST", "KEY", "TITLE")
-    rows = [
-        (
-            str(p.id),
-            str(p.versions),
-            str(p.sightings),
-            f"#{p.first_snapshot} {p.first_day}",
-            f"#{p.last_snapshot} {p.last_day}",
-            p.key or "-",
-            " ".join(p.title.split()),
-        )
-        for p in papers
-    ]
-    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head) - 1)]
-    lines = []
-    for r in (head, *rows):
-        cells = [c.rjust(w) if i < 3 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False))]
-        lines.append("  ".join([*cells, r[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
 
 
 @catalog.command("papers")
 @click.argument("db", type=str)
 @_format_option
+@_output_option
 @click.option(
     "--since",
     default=None,
     metavar="DATE",
     help="Only papers listed in a snapshot of DATE (YYYY-MM-DD) or later.",
 )
-def papers_command(db: str, fmt: str, since: str | None) -> int:
+def papers_command(db: str, fmt: str, output: str | None, since: str | None) -> int:
     """List the papers of the catalog DB: id, versions, sightings, first and last snapshot (id and
-    day), key and current title, in order of first sight."""
+    day), key and current title, in date order of first sight."""
     with Catalog(db, create=False) as cat:
         papers = cat.papers(since=since)
-    _out(_dump([p.to_dict() for p in papers]) if fmt == "json" else _papers_text(papers))
+    write_output(render_papers(papers, fmt, "papers"), output)
     return 0
 
 
-def _history_text(h: PaperHistory, style: str, color: bool) -> str:
-    p = h.paper
+@catalog.command("dropped")
+@click.argument("db", type=str)
+@click.option(
+    "--since",
+    default=None,
+    metavar="SNAPSHOT|DATE",
+    help="From this snapshot id, or from the first snapshot of this day (YYYY-MM-DD); default: the "
+    "snapshot before the latest.",
+)
+@_format_option
+@_output_option
+def dropped_command(db: str, since: str | None, fmt: str, output: str | None) -> int:
+    """List the papers that dropped out of the listings of the catalog DB: those listed in some
+    snapshot from --since on (in date order) but absent from the latest snapshot (the last by date).
 
-    def bold(text: str) -> str:
-        return f"{_BOLD}{text}{_RESET}" if color else text
-
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    out = [bold(f"paper {p.id}" + (f" ({p.key})" if p.key else "") + f": {' '.join(p.title.split())}")]
-    out.append(
-        f"{plural(p.sightings, 'sighting')}, {plural(p.versions, 'version')}; first in snapshot "
-        f"{p.first_snapshot} ({p.first_day}), last in snapshot {p.last_snapshot} ({p.last_day})"
-    )
-    for v in h.versions:
-        how = "first sight" if v.how == "new" else f"matched by {v.how}"
-        if v.similarity is not None:
-            how += f", similarity {v.similarity:.3f}"
-        out += ["", bold(f"== version {v.number}: snapshot {v.snapshot} ({v.day}), {how} ==")]
-        for name in ("title", "abstract"):
-            text = getattr(v, name)
-            d = v.changes.get(name)
-            if d is not None:
-                body = d.render(style)
-                if style == "porcelain":
-                    out.append(f"  {name}:")
-                    out.extend("    " + line for line in body.splitlines())
-                    continue
-                text = body
-            elif v.number > 1:
-                text = "(unchanged)"
-            out.append(f"  {name}: {text}")
-    out += ["", bold("== sightings ==")]
-    for s in h.sightings:
-        extra = f", upvotes {s.upvotes}" if s.upvotes is not None else ""
-        how = s.how if s.similarity is None else f"{s.how} {s.similarity:.3f}"
-        out.append(f"  snapshot {s.snapshot} ({s.day}) #{s.position}: version {s.version}, {how}{extra}")
-    return "\n".join(out) + "\n"
+    --since SNAPSHOT (an id, as 'catalog snapshots' shows) starts at that snapshot, --since DATE at the
+    first snapshot of that day; without it, the papers of the previous snapshot that the latest one
+    lacks. Ordered by when each was last listed. Exit status 0 (also when the list is empty)."""
+    with Catalog(db, create=False) as cat:
+        papers = cat.dropped(since)
+    write_output(render_papers(papers, fmt, "dropped papers"), output)
+    return 0
 
 
-@catalog.command("show")
+def _show(db: str, paper: str, fmt: str, output: str | None, word_diff: str, color: str) -> int:
+    with Catalog(db, create=False) as cat:
+        found = cat.find(paper)
+        if not found:
+            raise CatalogError(db, f"no paper {paper.strip()!r} in the catalog")
+        if len(found) > 1:
+            shown = found[:20]
+            more = f" (the first {len(shown)})" if len(found) > len(shown) else ""
+            sys.stderr.write(
+                f"neardup: {db}: {paper.strip()!r} matches {len(found)} papers{more}; "
+                "name one by its id:\n" + render_papers(shown, "text")
+            )
+            sys.stderr.flush()
+            return 2
+        history = cat.history(found[0].id)
+    use_color = _use_color(color, output)
+    style = _STYLE[word_diff]
+    if style == "ansi" and not use_color:
+        style = "plain"
+    write_output(render_history(history, fmt, style=style, color=use_color), output)
+    return 0
+
+
 @click.argument("db", type=str)
 @click.argument("paper", type=str)
 @_format_option
+@_output_option
 @click.option(
     "--word-diff",
     type=click.Choice(["color", "plain", "porcelain"]),
@@ -226,56 +274,36 @@ def _history_text(h: PaperHistory, style: str, color: bool) -> str:
     show_default=True,
     help="Colour the text output (auto: only on a terminal, and not when NO_COLOR is set).",
 )
-def show_command(db: str, paper: str, fmt: str, word_diff: str, color: str) -> int:
-    """Show the history of PAPER (an id, or a key such as arxiv:2407.01234) in the catalog DB: its
-    versions with word diffs between consecutive ones, and every sighting."""
-    with Catalog(db, create=False) as cat:
-        history = cat.history(paper)
-    if fmt == "json":
-        _out(_dump(history.to_dict()))
-        return 0
-    use_color = _use_color(color)
-    style = _STYLE[word_diff]
-    if style == "ansi" and not use_color:
-        style = "plain"
-    _out(_history_text(history, style, use_color))
-    return 0
+def show_command(db: str, paper: str, fmt: str, output: str | None, word_diff: str, color: str) -> int:
+    """Show the history of PAPER in the catalog DB: its versions with word diffs between consecutive
+    ones, and every sighting.
+
+    PAPER is an id, a key (arxiv:2407.01234, 2407.01234, a DOI) or a title: the normalised title
+    exactly, else the titles containing every word given, else the closest titles by spelling. When
+    several papers match, they are listed on stderr (id, …, title) and the exit status is 2."""
+    return _show(db, paper, fmt, output, word_diff, color)
 
 
-def _snapshots_text(snaps: Sequence[SnapshotRecord]) -> str:
-    head = ("ID", "DAY", "ENTRIES", "NEW", "VERSIONS", "HASH", "ADDED", "PATH")
-    rows = [
-        (
-            str(s.id),
-            s.day,
-            str(s.entries),
-            str(s.new_papers),
-            str(s.new_versions),
-            s.hash[:16],
-            s.added_at,
-            s.path or "-",
-        )
-        for s in snaps
-    ]
-    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head) - 1)]
-    numeric = {0, 2, 3, 4}
-    lines = []
-    for r in (head, *rows):
-        cells = [
-            c.rjust(w) if i in numeric else c.ljust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=False))
-        ]
-        lines.append("  ".join([*cells, r[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
+_show_command = catalog.command("show")(show_command)
+catalog.add_command(
+    click.Command(
+        "history",
+        params=list(_show_command.params),
+        callback=show_command,
+        help="The same as 'show': the history of PAPER (an id, a key or a title).",
+        short_help="The same as 'show'.",
+    )
+)
 
 
 @catalog.command("snapshots")
 @click.argument("db", type=str)
 @_format_option
-def snapshots_command(db: str, fmt: str) -> int:
-    """List the snapshots ingested into the catalog DB: id, day, entries, new papers, new versions,
-    content hash, when added, path."""
+@_output_option
+def snapshots_command(db: str, fmt: str, output: str | None) -> int:
+    """List the snapshots of the catalog DB in date order (by day, then order of ingestion): id,
+    day, entries, new papers, new versions, content hash, when added, path."""
     with Catalog(db, create=False) as cat:
         snaps = cat.snapshots()
-    _out(_dump([s.to_dict() for s in snaps]) if fmt == "json" else _snapshots_text(snaps))
+    write_output(render_snapshots(snaps, fmt, "snapshots"), output)
     return 0

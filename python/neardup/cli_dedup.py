@@ -1,36 +1,84 @@
 """``neardup dedup``: near-duplicate groups of a corpus, or a deduplicated copy of it.
 
-Registered on the ``neardup`` group by `neardup.cli`. Exit status: 0 no duplicates, 1 duplicates found,
-2 trouble. Reports and records go to stdout or ``-o``, diagnostics and progress to stderr.
+Registered on the ``neardup`` group by `neardup.cli`. Reports and records go to stdout or ``-o``,
+diagnostics and progress to stderr.
+
+Exit status: 2 on trouble. Otherwise a report of the groups follows diff(1) and ``git diff --exit-code``
+(0 no duplicates, 1 duplicates found: ``neardup dedup corpus.jsonl || echo "has duplicates"``), while
+``--keep-first``, whose job is the deduplicated copy, exits 0 once that copy is written, so that
+``neardup dedup --keep-first -o out.jsonl in.jsonl && next-step`` runs the next step. ``--exit-code``
+and ``--no-exit-code`` choose either behaviour explicitly.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import IO, Any
 
 import click
 
+from neardup._core import shingle_jaccard
 from neardup.dedup import (
+    BAD_RECORD_CHOICES,
     DEFAULT_THRESHOLD,
+    EXACT,
     FIELDS,
     DedupResult,
     PathLike,
     ReadSpec,
     dedup_sources,
+    input_layout,
     open_atomic,
     records_of,
     rereadable,
 )
 from neardup.formats import FORMATS
 
-__all__ = ["dedup", "render"]
+__all__ = ["SCHEMA_VERSION", "Member", "dedup", "describe_members", "render"]
 
 EXIT_NONE, EXIT_DUPLICATES = 0, 1
 REPORT_FORMATS = ("text", "json", "jsonl")
+#: Version of the JSON and JSON Lines reports' layout (``schema_version``).
+SCHEMA_VERSION = 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What a report says of a clustered document: its title when it has one, and its exact shingle
+    Jaccard similarity to its cluster's kept (first) member (1.0 for the kept one)."""
+
+    title: str | None
+    similarity: float
+
+
+def describe_members(
+    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec, result: DedupResult, ngram: int
+) -> dict[int, Member]:
+    """Re-reads the clustered documents (only they are parsed where the format allows) for their titles
+    and similarities to their cluster's kept member."""
+    wanted = sorted(i for c in result.clusters for i in c)
+    if not wanted:
+        return {}
+    records = dict(zip(wanted, records_of(sources, spec, only=wanted, counts=result.counts), strict=True))
+    out: dict[int, Member] = {}
+    for c in result.clusters:
+        kept = records[c[0]].text
+        for i in c:
+            r = records[i]
+            similarity = 1.0 if i == c[0] else shingle_jaccard(kept, r.text, ngram=ngram)
+            out[i] = Member(r.title, similarity)
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def _write(text: str, output: str | None) -> None:
@@ -42,22 +90,39 @@ def _write(text: str, output: str | None) -> None:
         fh.write(text)
 
 
-def render(result: DedupResult, fmt: str) -> str:
-    """The clusters of `result` as a ``text``, ``json`` or ``jsonl`` report (ids when known, else indices)."""
+def render(
+    result: DedupResult,
+    fmt: str,
+    members: dict[int, Member] | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> str:
+    """The clusters of `result` as a ``text``, ``json`` or ``jsonl`` report: each member by its id
+    (else its index), its title and its similarity to the kept member when `members` tells them. JSON
+    carries ``schema_version`` and the `parameters` of the run; JSON Lines is one line per member."""
     ids = result.ids
+    members = members or {}
 
     def name(i: int) -> str:
         return ids[i] if ids is not None else str(i)
 
+    def about(i: int) -> dict[str, Any]:
+        m = members.get(i)
+        if m is None:
+            return {}
+        return {"title": m.title, "similarity": round(m.similarity, 6)}
+
     if fmt == "json":
         doc: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "parameters": parameters or {},
             "documents": result.size,
+            "skipped": result.skipped,
             "duplicates": result.duplicates,
             "clusters": [
                 {
                     "cluster": k,
                     "keep": name(c[0]),
-                    "members": [{"index": i, "id": name(i)} for i in c],
+                    "members": [{"index": i, "id": name(i), **about(i)} for i in c],
                 }
                 for k, c in enumerate(result.clusters)
             ],
@@ -65,7 +130,9 @@ def render(result: DedupResult, fmt: str) -> str:
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":
         lines = [
-            json.dumps({"id": name(i), "index": i, "cluster": k, "keep": j == 0}, ensure_ascii=False)
+            json.dumps(
+                {"id": name(i), "index": i, "cluster": k, "keep": j == 0, **about(i)}, ensure_ascii=False
+            )
             for k, c in enumerate(result.clusters)
             for j, i in enumerate(c)
         ]
@@ -73,25 +140,57 @@ def render(result: DedupResult, fmt: str) -> str:
     out: list[str] = []
     for k, c in enumerate(result.clusters):
         out.append(f"cluster {k}: {len(c)} documents")
-        out.extend(f"  {'keep' if j == 0 else 'drop'}  {name(i)}" for j, i in enumerate(c))
+        names = [_one_line(name(i)) for i in c]
+        width = max(len(n) for n in names)
+        for j, (i, shown) in enumerate(zip(c, names, strict=True)):
+            m = members.get(i)
+            score = "" if j == 0 or m is None else f"{m.similarity:.3f}"
+            title = _one_line(m.title) if m is not None and m.title else ""
+            line = f"  {'keep' if j == 0 else 'drop'}  {shown.ljust(width)}  {score:>5}  {title}"
+            out.append(line.rstrip())
         out.append("")
     plural = "" if len(result.clusters) == 1 else "s"
+    skipped = ""
+    if result.skipped:
+        skipped = f", {result.skipped} bad record{'' if result.skipped == 1 else 's'} skipped"
     out.append(
         f"{result.size} documents, {len(result.clusters)} cluster{plural}, {result.duplicates} duplicates"
+        f"{skipped}"
     )
     return "\n".join(out) + "\n"
+
+
+def _csv_layout(
+    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec
+) -> tuple[tuple[str, ...], str] | None:
+    """The header and delimiter to write kept records as CSV: when every input is CSV with one header."""
+    layouts = {input_layout(p, spec) for p in sources}
+    if len(layouts) != 1:
+        return None
+    ((fmt, header, delimiter),) = layouts
+    return (header, delimiter) if fmt == "csv" and header is not None else None
 
 
 def _keep_first(
     sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec, result: DedupResult, output: str | None
 ) -> None:
-    """Writes the kept records of `sources` as JSON lines (stdout, or `output` atomically)."""
+    """Writes the kept records of `sources` (stdout, or `output` atomically) in the inputs' own format:
+    CSV (their header, then the kept rows) when every input is CSV with the same header, else JSON
+    lines (JSONL lines verbatim, CSV rows as objects, snapshot entries as `Entry.to_dict`)."""
     keep = result.keep
+    layout = _csv_layout(sources, spec)
     with ExitStack() as stack:
         out = sys.stdout if output is None or output == "-" else stack.enter_context(open_atomic(output))
+        writer = None
+        if layout is not None:
+            writer = csv.writer(out, delimiter=layout[1], lineterminator="\n")
+            writer.writerow(layout[0])
         for i, record in enumerate(records_of(sources, spec, raw=True)):
             if i < len(keep) and keep[i]:
-                out.write(f"{record.raw}\n")
+                if writer is not None and record.row is not None:
+                    writer.writerow(record.row)
+                else:
+                    out.write(f"{record.raw}\n")
         out.flush()
 
 
@@ -99,10 +198,11 @@ def _keep_first(
 @click.argument("files", nargs=-1, required=True, type=str)
 @click.option(
     "--threshold",
-    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    type=click.FloatRange(0.0, 1.0, min_open=True),
     default=DEFAULT_THRESHOLD,
     show_default=True,
-    help="Minimum exact Jaccard similarity of the word n-gram sets (see --ngram).",
+    help="Minimum exact Jaccard similarity of the word n-gram sets (see --ngram); 1.0: exact duplicates "
+    "of the normalised text (case, Unicode forms, punctuation and spacing ignored).",
 )
 @click.option(
     "--field",
@@ -129,7 +229,23 @@ def _keep_first(
 @click.option(
     "--keep-first",
     is_flag=True,
-    help="Write the deduplicated records as JSON lines instead of the groups (a cluster keeps its first).",
+    help="Write the deduplicated records instead of the groups (a cluster keeps its first), in the "
+    "inputs' format: CSV stays CSV, anything else is written as JSON lines.",
+)
+@click.option(
+    "--exit-code/--no-exit-code",
+    "exit_code",
+    default=None,
+    help="Exit 1 when duplicates are found (as diff and 'git diff --exit-code' do), or 0 whenever the "
+    "run succeeds. Default: --exit-code for a report of the groups, --no-exit-code with --keep-first.",
+)
+@click.option(
+    "--on-bad-record",
+    type=click.Choice(list(BAD_RECORD_CHOICES)),
+    default="error",
+    show_default=True,
+    help="A JSONL line or CSV row that is not a usable record (invalid JSON, no text field, wrong "
+    "field count): stop with exit status 2 (error), or leave it out and report how many (skip).",
 )
 @click.option(
     "--engine",
@@ -179,27 +295,59 @@ def dedup(
     ngram: int,
     num_perm: int,
     quiet: bool,
+    exit_code: bool | None,
+    on_bad_record: str,
 ) -> int:
     """Find near-duplicate documents in FILE... (any snapshot format, or JSONL/CSV corpora; '-' reads
-    standard input) and print the groups, or with --keep-first write the deduplicated records.
+    standard input) and print the groups (each member by id and title, with its similarity to the kept
+    member), or with --keep-first write the deduplicated records.
 
-    Exit status: 0 no duplicates, 1 duplicates found, 2 trouble."""
-    spec = ReadSpec(from_format, field, id_field, title_field, abstract_field, text_field)
+    Exit status: 2 on trouble; else, for a report, 0 no duplicates and 1 duplicates found; with
+    --keep-first, 0 (see --exit-code)."""
+    spec = ReadSpec(from_format, field, id_field, title_field, abstract_field, text_field, on_bad_record)
+    if exit_code is None:
+        exit_code = not keep_first
     if engine == "ray":
-        return _run_ray(
+        if threshold >= EXACT:
+            raise click.UsageError("--threshold 1.0 (exact duplicates) runs with --engine local")
+        if on_bad_record != "error":
+            raise click.UsageError("--on-bad-record skip runs with --engine local")
+        found = _run_ray(
             files, spec, threshold, ngram, num_perm, fmt, output, keep_first, address, partitions, quiet
         )
+        return found if exit_code else EXIT_NONE
     if address is not None or partitions is not None:
         raise click.UsageError("--address and --partitions need --engine ray")
     if files.count("-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
+    parameters = {
+        "threshold": threshold,
+        "ngram": ngram,
+        "num_perm": num_perm,
+        "field": field,
+        "text_field": text_field,
+        "id_field": id_field,
+        "title_field": title_field,
+        "abstract_field": abstract_field,
+        "from": from_format,
+        "on_bad_record": on_bad_record,
+    }
     with rereadable(list(files)) as sources:
         result = dedup_sources(sources, threshold, ngram, num_perm, spec, None)
+        if result.skipped and not quiet:
+            sys.stderr.write(
+                f"neardup: skipped {result.skipped} bad record{'' if result.skipped == 1 else 's'} "
+                f"(the first: {result.skip_example})\n"
+            )
+            sys.stderr.flush()
         if not quiet:
             if keep_first:
                 _keep_first(sources, spec, result, output)
             else:
-                _write(render(result, fmt), output)
+                members = describe_members(sources, spec, result, ngram)
+                _write(render(result, fmt, members, parameters), output)
+    if not exit_code:
+        return EXIT_NONE
     return EXIT_DUPLICATES if result.has_duplicates else EXIT_NONE
 
 

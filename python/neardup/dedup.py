@@ -10,16 +10,24 @@ is at least the threshold, so the result does not depend on threads, chunking or
 Memory of `dedup_files`: the first pass keeps, per document, its band keys (8 bytes per band: 112 bytes at
 the default threshold; the signature itself is dropped) and its id. The second pass re-reads the files and
 computes shingle sets only for documents that share a bucket with another one.
+
+``threshold=1.0`` asks for exact duplicates: documents whose normalised texts are equal (NFKC, lower case,
+the sequence of words — runs of ``\\w`` — with punctuation and whitespace ignored). They are grouped by a
+128-bit digest of that word sequence, in one pass and without MinHash.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +47,9 @@ if TYPE_CHECKING:  # numpy is imported where it is used: `import neardup` stays 
     import numpy.typing as npt
 
 __all__ = [
+    "BAD_RECORD_CHOICES",
     "DEFAULT_THRESHOLD",
+    "EXACT",
     "FIELDS",
     "TEXT_FIELDS",
     "DedupResult",
@@ -65,6 +75,11 @@ _CHUNK = 4096
 """Documents per call into the core while streaming: big enough to use every core, small enough to keep
 only a few MB of text alive."""
 
+EXACT = 1.0
+"""The threshold that means exact duplicates of the normalised text (see the module doc)."""
+BAD_RECORD_CHOICES: tuple[str, ...] = ("error", "skip")
+"""What `ReadSpec.on_bad_record` may be."""
+
 PathLike: TypeAlias = str | os.PathLike[str]
 
 
@@ -77,11 +92,17 @@ class DedupResult:
             files), members ascending, clusters ordered by their first member.
         size: the number of documents.
         ids: for `dedup_files`, the id of each document (its id field, else ``path:line``); else None.
+        skipped: bad records skipped (``ReadSpec(on_bad_record="skip")``); they are not documents.
+        skip_example: the error of the first record skipped, when any.
+        counts: for `dedup_files`, the documents of each file, in order; else None.
     """
 
     clusters: list[list[int]]
     size: int
     ids: Sequence[str] | None = field(default=None, repr=False)
+    skipped: int = 0
+    skip_example: str | None = field(default=None, repr=False)
+    counts: tuple[int, ...] | None = field(default=None, repr=False)
 
     @property
     def representative(self) -> list[int]:
@@ -127,6 +148,34 @@ def _clusters(offsets: npt.NDArray[np.uint64], members: npt.NDArray[np.uint64]) 
     return [flat[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+_WORD = re.compile(r"\w+")
+
+
+def exact_digest(text: str) -> bytes | None:
+    """The 128-bit digest of the normalised word sequence of `text` (NFKC, lower case, ``\\w`` runs),
+    or None when it has no word (such a document is nobody's duplicate)."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    if not words:
+        return None
+    return hashlib.blake2b(" ".join(words).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _exact_clusters(digests: Iterable[bytes | None]) -> tuple[list[list[int]], int]:
+    """Clusters of equal digests (members ascending, clusters by first member) and the document count."""
+    groups: dict[bytes, list[int]] = {}
+    n = 0
+    for i, d in enumerate(digests):
+        n = i + 1
+        if d is not None:
+            groups.setdefault(d, []).append(i)
+    return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0]), n
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold <= EXACT:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+
+
 def dedup(
     texts: Iterable[str],
     *,
@@ -142,7 +191,8 @@ def dedup(
 
     Args:
         texts: the documents (a sequence or any iterable of str).
-        threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1).
+        threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1); 1.0 groups
+            exact duplicates of the normalised text (see the module doc).
         ngram: words per shingle.
         num_perm: MinHash values per signature.
 
@@ -156,6 +206,13 @@ def dedup(
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of str, not a single str")
     seq = texts if isinstance(texts, Sequence) else list(texts)
+    _check_threshold(threshold)
+    if threshold >= EXACT:
+        for t in seq:
+            if not isinstance(t, str):
+                raise TypeError(f"texts must be str, got {type(t).__name__}")
+        clusters, _ = _exact_clusters(exact_digest(t) for t in seq)
+        return DedupResult(clusters, len(seq))
     offsets, members = _core._dedup_corpus(seq, threshold=threshold, ngram=ngram, num_perm=num_perm)
     return DedupResult(_clusters(offsets, members), len(seq))
 
@@ -173,6 +230,10 @@ class ReadSpec:
         id_field, title_field, abstract_field: the fields holding them (JSONL, CSV, hf-json); None
             guesses from common names.
         text_field: for JSONL/CSV corpora, one field holding the whole text (overrides `field`).
+        on_bad_record: ``"error"`` (default): a JSONL line or CSV row that is not a usable record
+            stops the run with its `SnapshotFormatError`; ``"skip"``: it is left out and counted
+            (`DedupResult.skipped`). Files that cannot be read at all, and the whole-page snapshot
+            formats, are errors either way.
     """
 
     format: str = "auto"
@@ -181,8 +242,11 @@ class ReadSpec:
     title_field: str | None = None
     abstract_field: str | None = None
     text_field: str | None = None
+    on_bad_record: str = "error"
 
     def __post_init__(self) -> None:
+        if self.on_bad_record not in BAD_RECORD_CHOICES:
+            raise ValueError(f"on_bad_record must be error or skip, got {self.on_bad_record!r}")
         if self.field not in FIELDS:
             raise ValueError(f"field must be one of {', '.join(FIELDS)}, got {self.field!r}")
         if self.format != "auto" and self.format not in FORMATS:
@@ -192,12 +256,16 @@ class ReadSpec:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One document: its id, the text compared, and (on request) the record as one JSON line."""
+    """One document: its id, the text compared, (on request) the record as one JSON line, and its title
+    when the record has one and it was read."""
 
     id: str
     text: str
     line: int | None
     raw: str | None = None
+    title: str | None = None
+    row: tuple[str, ...] | None = None
+    """For CSV records read with ``raw``: the row's fields as in the file."""
 
 
 def _lookup(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
@@ -294,10 +362,10 @@ class _Mapper:
             record = {**{k: v for k, v in record.items() if k != "paper"}, **paper}
         spec = self.spec
         plan = self._plan(record)
+        title: str | None = None
         if spec.text_field is not None:
             text = self._explicit(record, spec.text_field, line)
         else:
-            title: str | None = None
             abstract: str | None = None
             if spec.field != "abstract":
                 title = (
@@ -324,20 +392,33 @@ class _Mapper:
                 text = f"{title or ''}\n{abstract or ''}"
             else:
                 text = title if title is not None else abstract or ""
-        return Record(self._id(record, plan, line), text, line, raw)
+        return Record(self._id(record, plan, line), text, line, raw, title or None)
+
+
+BadRecord: TypeAlias = "Callable[[SnapshotFormatError], None] | None"
 
 
 def _jsonl_records(
-    source: Source, spec: ReadSpec, raw: bool, only: Sequence[int] | None = None
+    source: Source, spec: ReadSpec, raw: bool, only: Sequence[int] | None = None, bad: BadRecord = None
 ) -> Iterator[Record]:
     """Records of a JSONL source; with `only` (ascending record numbers), just those, and the other lines
-    are not even parsed (they were checked by an earlier pass)."""
+    are not even parsed (they were checked by an earlier pass) unless bad records are skipped (then
+    every line is parsed, to number the good ones alike in every pass)."""
     mapper = _Mapper(source, spec)
-    seen = 0
-    at = 0
+    skip = spec.on_bad_record == "skip"
+    lines = seen = at = 0
     for number, data in source.binary_lines():
         if not data.strip():
             continue
+        lines += 1
+        record: Record | None = None
+        if skip:
+            try:
+                record = _jsonl_record(source, mapper, number, data, raw)
+            except SnapshotFormatError as error:
+                if bad is not None:
+                    bad(error)
+                continue
         seen += 1
         if only is not None:
             if at >= len(only):
@@ -345,32 +426,43 @@ def _jsonl_records(
             if only[at] != seen - 1:
                 continue
             at += 1
-        try:
-            record = json.loads(data)
-        except UnicodeDecodeError:
-            source.decode(number, data)  # raises with the offending byte and column
-            raise  # pragma: no cover - decode() raised already
-        except json.JSONDecodeError as error:
-            raise source.error(
-                number, "a JSON object", f"invalid JSON ({error.msg} at column {error.colno})"
-            ) from None
-        except ValueError as error:
-            raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
-        except RecursionError:
-            raise source.error(number, "a JSON object", "values nested too deeply") from None
-        if not isinstance(record, dict):
-            raise source.error(number, "a JSON object", describe(record))
-        yield mapper.record(record, number, data.decode("utf-8").strip() if raw else None)
-    if not seen:
+        yield record if record is not None else _jsonl_record(source, mapper, number, data, raw)
+    if not lines:
         raise source.error(None, "at least one JSON object", "only blank lines")
 
 
-def _csv_records(source: Source, spec: ReadSpec, raw: bool) -> Iterator[Record]:
+def _jsonl_record(source: Source, mapper: _Mapper, number: int, data: bytes, raw: bool) -> Record:
+    """The record of one non-blank JSONL line (`SnapshotFormatError` when it is not a usable one)."""
+    try:
+        record = json.loads(data)
+    except UnicodeDecodeError:
+        source.decode(number, data)  # raises with the offending byte and column
+        raise  # pragma: no cover - decode() raised already
+    except json.JSONDecodeError as error:
+        raise source.error(
+            number, "a JSON object", f"invalid JSON ({error.msg} at column {error.colno})"
+        ) from None
+    except ValueError as error:
+        raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
+    except RecursionError:
+        raise source.error(number, "a JSON object", "values nested too deeply") from None
+    if not isinstance(record, dict):
+        raise source.error(number, "a JSON object", describe(record))
+    return mapper.record(record, number, data.decode("utf-8").strip() if raw else None)
+
+
+def _delimiter(first_line: str) -> str:
+    """Tab-separated when the header line has tabs and no comma, else comma-separated."""
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def _csv_records(source: Source, spec: ReadSpec, raw: bool, bad: BadRecord = None) -> Iterator[Record]:
     lines = (text for _, text in source.text_lines())
     first = next(lines, None)
     if first is None:  # pragma: no cover - empty files are refused when opened
         raise source.error(None, "a header row", "an empty file")
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = _delimiter(first)
+    skip = spec.on_bad_record == "skip"
 
     def replay() -> Iterator[str]:
         yield first
@@ -390,15 +482,23 @@ def _csv_records(source: Source, spec: ReadSpec, raw: bool) -> Iterator[Record]:
         line = reader.line_num + 1
         for row in reader:
             if row and any(cell.strip() for cell in row):
-                if len(row) != len(header):
-                    raise source.error(
-                        line, f"a row of {len(header)} fields like the header", f"{len(row)} fields"
-                    )
-                record = dict(zip(header, row, strict=True))
-                for known, column in renames.items():
-                    record[known] = record.pop(column)
-                text = json.dumps(record, ensure_ascii=False) if raw else None
-                yield mapper.record(record, line, text)
+                try:
+                    if len(row) != len(header):
+                        raise source.error(
+                            line, f"a row of {len(header)} fields like the header", f"{len(row)} fields"
+                        )
+                    record = dict(zip(header, row, strict=True))
+                    for known, column in renames.items():
+                        record[known] = record.pop(column)
+                    text = json.dumps(record, ensure_ascii=False) if raw else None
+                    found = mapper.record(record, line, text)
+                except SnapshotFormatError as error:
+                    if not skip:
+                        raise
+                    if bad is not None:
+                        bad(error)
+                else:
+                    yield dataclasses.replace(found, row=tuple(row)) if raw else found
             line = reader.line_num + 1
     except csv.Error as error:
         raise source.error(reader.line_num or 1, "a CSV row", str(error)) from None
@@ -432,6 +532,7 @@ def _snapshot_records(source: Source, format: str, spec: ReadSpec, raw: bool) ->
             _entry_text(entry, spec.field),
             entry.line,
             json.dumps(entry.to_dict(), ensure_ascii=False) if raw else None,
+            entry.title or None,
         )
 
 
@@ -442,6 +543,7 @@ def iter_records(
     raw: bool = False,
     name: str | None = None,
     only: Sequence[int] | None = None,
+    bad: Callable[[SnapshotFormatError], None] | None = None,
 ) -> Iterator[Record]:
     """The documents of one file, in file order: streamed for JSONL and CSV, read whole for the snapshot
     formats (pages of a few hundred entries).
@@ -454,6 +556,7 @@ def iter_records(
         name: the name to show for the file in ids and errors (default: its path).
         only: just the records with these numbers (0-based, ascending), for a file read before: JSONL
             lines outside them are not parsed.
+        bad: with ``spec.on_bad_record == "skip"``, called with the error of each record skipped.
 
     Raises:
         SnapshotFormatError: the file is missing, unreadable or not valid in its format.
@@ -464,10 +567,12 @@ def iter_records(
             source.name = name
         fmt = detect_format(source.head, path=source.name) if spec.format == "auto" else spec.format
         if fmt == "jsonl":
-            yield from _jsonl_records(source, spec, raw, only)
+            yield from _jsonl_records(source, spec, raw, only, bad)
             return
         records = (
-            _csv_records(source, spec, raw) if fmt == "csv" else _snapshot_records(source, fmt, spec, raw)
+            _csv_records(source, spec, raw, bad)
+            if fmt == "csv"
+            else _snapshot_records(source, fmt, spec, raw)
         )
         if only is None:
             yield from records
@@ -499,18 +604,67 @@ def rereadable(paths: Sequence[PathLike]) -> Iterator[list[PathLike | IO[bytes]]
 
 
 def _source_records(
-    p: PathLike | IO[bytes], spec: ReadSpec, raw: bool = False, only: Sequence[int] | None = None
+    p: PathLike | IO[bytes],
+    spec: ReadSpec,
+    raw: bool = False,
+    only: Sequence[int] | None = None,
+    bad: BadRecord = None,
 ) -> Iterator[Record]:
     if isinstance(p, str | os.PathLike):
-        return iter_records(p, spec, raw=raw, only=only)
+        return iter_records(p, spec, raw=raw, only=only, bad=bad)
     p.seek(0)
-    return iter_records(p, spec, raw=raw, name="<stdin>", only=only)
+    return iter_records(p, spec, raw=raw, name="<stdin>", only=only, bad=bad)
 
 
-def records_of(paths: Sequence[PathLike | IO[bytes]], spec: ReadSpec, raw: bool = False) -> Iterator[Record]:
-    """The records of several sources of `rereadable`, in order."""
+def records_of(
+    paths: Sequence[PathLike | IO[bytes]],
+    spec: ReadSpec,
+    raw: bool = False,
+    only: Sequence[int] | None = None,
+    counts: Sequence[int] | None = None,
+) -> Iterator[Record]:
+    """The records of several sources of `rereadable`, in order; with `only` (ascending document numbers
+    across all sources), just those, and with the documents per source (`counts`, as
+    `DedupResult.counts` gives them) the other JSONL lines are not even parsed."""
+    if only is None:
+        for p in paths:
+            yield from _source_records(p, spec, raw)
+        return
+    if counts is not None:
+        lo = start = 0
+        for p, count in zip(paths, counts, strict=True):
+            hi = lo
+            while hi < len(only) and only[hi] < start + count:
+                hi += 1
+            if hi > lo:
+                yield from _source_records(p, spec, raw, only=[i - start for i in only[lo:hi]])
+            lo, start = hi, start + count
+        return
+    at = start = 0
     for p in paths:
-        yield from _source_records(p, spec, raw)
+        if at >= len(only):
+            return
+        count = 0
+        for record in _source_records(p, spec, raw):
+            if at < len(only) and only[at] == start + count:
+                at += 1
+                yield record
+            count += 1
+        start += count
+
+
+def input_layout(p: PathLike | IO[bytes], spec: ReadSpec) -> tuple[str, tuple[str, ...] | None, str]:
+    """The format of a source of `rereadable` and, for CSV, its header fields and delimiter."""
+    if not isinstance(p, str | os.PathLike):
+        p.seek(0)
+    with open_source(p) as source:
+        fmt = detect_format(source.head, path=source.name) if spec.format == "auto" else spec.format
+        if fmt != "csv":
+            return fmt, None, ","
+        first = next((text for _, text in source.text_lines()), "")
+    delimiter = _delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    return fmt, tuple(header), delimiter
 
 
 @contextmanager
@@ -595,7 +749,10 @@ def dedup_files(
     the texts of documents that share a bucket with another one (their shingle sets are computed then).
 
     Args:
-        spec: how to read the files (`ReadSpec`: format, compared field, field names).
+        spec: how to read the files (`ReadSpec`: format, compared field, field names, what to do with
+            a bad record).
+        threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1); 1.0 groups
+            exact duplicates of the normalised text (see the module doc).
         progress: show progress on stderr (None: only when stderr is a terminal).
 
     Raises:
@@ -621,10 +778,17 @@ def dedup_sources(
     """`dedup_files` over sources made re-readable (`rereadable`)."""
     import numpy as np
 
-    _core._banding(threshold=threshold, num_perm=num_perm)  # parameters checked before reading
+    _check_threshold(threshold)
+    skips = _Skips()
     show = _Progress(progress)
+    if threshold >= EXACT:
+        try:
+            return _exact_pass(sources, spec, show, skips)
+        finally:
+            show.done()
+    _core._banding(threshold=threshold, num_perm=num_perm)  # parameters checked before reading
     try:
-        ids, counts, keys, empty = _first_pass(sources, spec, threshold, ngram, num_perm, show)
+        ids, counts, keys, empty = _first_pass(sources, spec, threshold, ngram, num_perm, show, skips)
         show(f"grouping {len(ids):,} documents into buckets")
         offsets, docs = _core._buckets_of_keys(keys, empty)
         del keys, empty
@@ -635,7 +799,38 @@ def dedup_sources(
         clusters = _clusters(*_core._components(*roots))
     finally:
         show.done()
-    return DedupResult(clusters, len(ids), ids)
+    return DedupResult(clusters, len(ids), ids, skips.count, skips.first, tuple(counts))
+
+
+class _Skips:
+    """Counts the bad records skipped (first pass only) and keeps the first one's error."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: str | None = None
+
+    def __call__(self, error: SnapshotFormatError) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = str(error)
+
+
+def _exact_pass(
+    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec, show: Callable[[str], None], skips: _Skips
+) -> DedupResult:
+    """Exact duplicates of the normalised text: one pass, a digest per document."""
+    ids: list[str] = []
+    digests: list[bytes | None] = []
+    counts: list[int] = []
+    for source in sources:
+        before = len(ids)
+        for chunk in _chunks(_source_records(source, spec, bad=skips)):
+            ids.extend(r.id for r in chunk)
+            digests.extend(exact_digest(r.text) for r in chunk)
+            show(f"read {len(ids):,} documents")
+        counts.append(len(ids) - before)
+    clusters, _ = _exact_clusters(digests)
+    return DedupResult(clusters, len(ids), ids, skips.count, skips.first, tuple(counts))
 
 
 def _first_pass(
@@ -645,6 +840,7 @@ def _first_pass(
     ngram: int,
     num_perm: int,
     show: Callable[[str], None],
+    skips: _Skips | None = None,
 ) -> tuple[list[str], list[int], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
     """Ids, documents per source, band keys and empty mask of every document."""
     import numpy as np
@@ -655,7 +851,7 @@ def _first_pass(
     empty_blocks: list[npt.NDArray[np.bool_]] = []
     for source in sources:
         before = len(ids)
-        for chunk in _chunks(_source_records(source, spec)):
+        for chunk in _chunks(_source_records(source, spec, bad=skips)):
             k, e = _core._band_keys(
                 [r.text for r in chunk], threshold=threshold, ngram=ngram, num_perm=num_perm
             )

@@ -7,9 +7,16 @@
 
 Each snapshot is reconciled against the papers already known with the rules of `neardup.compare` (key →
 normalised title → verified near-duplicate; see `neardup.catalog.ingest`), in one transaction, so the catalog
-only ever holds whole snapshots. A snapshot whose content hash is already in the catalog is not added again.
+only ever holds whole snapshots. Snapshots are ordered by their date, not by the order they were added in: a
+backfilled snapshot takes its place in each paper's history (`neardup.catalog.history`). A snapshot whose
+content hash and day are already in the catalog is not added again; the identical listing on another day is
+recorded as that day's sightings.
 The near-duplicate index of known papers lives in the same database and is updated with each snapshot
 (`neardup.catalog.nearindex`), so adding a snapshot costs in proportion to the snapshot, not the catalog.
+
+Besides listings of snapshots and papers, it answers a reader's first questions: a paper by id, key or title
+(`Catalog.find`, `Catalog.history`; see `neardup.catalog.lookup`), and which papers dropped out of the
+listings since a snapshot or a day (`Catalog.dropped`).
 
 Several processes may use one catalog: reads never wait, and writers take turns (WAL journal, a busy
 timeout); a writer that cannot get the lock in time gets a `CatalogError` saying the database is busy.
@@ -22,7 +29,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -30,6 +37,7 @@ from typing import Any
 from neardup._core import diff_many
 from neardup.catalog.dates import parse_day
 from neardup.catalog.ingest import add_snapshot, content_hash, find_snapshot, prepare
+from neardup.catalog.lookup import MAX_CANDIDATES, AmbiguousPaperError, find_papers
 from neardup.catalog.nearindex import NearIndex
 from neardup.catalog.records import (
     AddResult,
@@ -41,7 +49,6 @@ from neardup.catalog.records import (
 )
 from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, connect, transaction
 from neardup.errors import CatalogError
-from neardup.identity import identity_key
 from neardup.model import Snapshot
 from neardup.reconcile import TEXT_FIELDS, collapse
 
@@ -49,6 +56,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "SCHEMA_VERSION",
     "AddResult",
+    "AmbiguousPaperError",
     "Catalog",
     "CatalogError",
     "PaperHistory",
@@ -67,6 +75,8 @@ _PAPER_COLUMNS = (
     "p.versions FROM paper AS p JOIN version AS v ON v.id = p.current_version "
     "JOIN snapshot AS f ON f.id = p.first_snapshot JOIN snapshot AS l ON l.id = p.last_snapshot"
 )
+
+_PAPER_ORDER = "f.day, p.first_snapshot, p.id"
 
 
 class Catalog:
@@ -125,71 +135,95 @@ class Catalog:
 
     # ---- writing -----------------------------------------------------------------------------------
 
-    def add(self, snapshot: Snapshot, *, date: str | None = None) -> AddResult:
+    def add(
+        self,
+        snapshot: Snapshot,
+        *,
+        date: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> AddResult:
         """Ingests one snapshot: every entry becomes a sighting of a new or known paper, and known papers
         listed with a changed title or abstract get a new version. All or nothing.
 
-        A snapshot is identified by its content hash: SHA-256 of its date and entries (every field but
-        the line numbers), not of its path. Adding one already in the catalog changes nothing and
-        returns a result with ``already_ingested=True``.
+        A snapshot is identified by its content hash (SHA-256 of its date and entries: every field but
+        the line numbers, not its path) and its day. Adding one already in the catalog on the same day
+        changes nothing and returns a result with ``already_ingested=True``; the same listing on
+        another day (another ``date``, or no date and added on another day) is a new snapshot.
 
         Args:
             snapshot: the snapshot, e.g. from `neardup.read_snapshot`.
             date: the listing date to record instead of ``snapshot.date`` (ISO ``YYYY-MM-DD``, or as
-                displayed, e.g. ``"Jul 30"``); it decides the snapshot's day for ``papers(since=...)``.
+                displayed, e.g. ``"Jul 30"``: without a year, the latest such day up to today). It
+                places the snapshot in the catalog's history; without any date, it is today (UTC).
+            progress: called with the name of each phase as it starts (``"grouping"``, ``"matching"``),
+                e.g. to drive a progress bar.
 
         Raises:
             CatalogError: the database is busy (another writer held it past the timeout) or damaged.
             TypeError: `snapshot` is not a `Snapshot`.
+            ValueError: `date` is not a date.
         """
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"add() expects a neardup.Snapshot, not {type(snapshot).__name__}")
+        now = dt.datetime.now(dt.UTC)
+        shown = date if date is not None else snapshot.date
+        day = parse_day(shown, today=now.date())
+        if day is None:
+            if date is not None:
+                raise ValueError(f"date: expected a date such as 2024-07-30, got {date!r}")
+            day = now.date().isoformat()
         digest = content_hash(snapshot)
         with self._db() as conn:
-            earlier = find_snapshot(conn, digest, snapshot)
+            earlier = find_snapshot(conn, digest, snapshot, day)
         if earlier is not None:
             return earlier
+        if progress is not None:
+            progress("grouping")
         prepared = prepare(snapshot, self._index, digest)  # CPU work before taking the write lock
-        now = dt.datetime.now(dt.UTC)
+        if progress is not None:
+            progress("matching")
         with self._db() as conn, transaction(conn):
             # (Checks the hash again under the lock: another process may have added it meanwhile.)
-            return add_snapshot(conn, prepared, self._index, date=date, now=now)
+            return add_snapshot(conn, prepared, self._index, shown=shown, day=day, now=now)
 
     # ---- reading -----------------------------------------------------------------------------------
 
     def snapshots(self) -> list[SnapshotRecord]:
-        """The ingested snapshots in ingestion order."""
+        """The ingested snapshots in date order (by day, then in order of ingestion)."""
         with self._db() as conn:
             rows = conn.execute(
                 "SELECT id, hash, path, format, date, day, entries, new_papers, new_versions, added_at "
-                "FROM snapshot ORDER BY id"
+                "FROM snapshot ORDER BY day, id"
             ).fetchall()
         return [SnapshotRecord(*row) for row in rows]
 
     def papers(self, since: str | dt.date | None = None) -> list[PaperRecord]:
-        """Every paper, in order of first sight; with `since`, only those listed in a snapshot of that
-        day or later (``YYYY-MM-DD``, a `datetime.date`, or a date as displayed such as ``"Jul 30"``).
+        """Every paper, in date order of first sight (then by id); with `since`, only those listed in a
+        snapshot of that day or later (``YYYY-MM-DD``, a `datetime.date`, or a date as displayed such
+        as ``"Jul 30"``).
 
         Raises:
             ValueError: `since` is not a date.
         """
         with self._db() as conn:
             if since is None:
-                rows = conn.execute(f"{_PAPER_COLUMNS} ORDER BY p.id").fetchall()
+                rows = conn.execute(f"{_PAPER_COLUMNS} ORDER BY {_PAPER_ORDER}").fetchall()
             else:
                 day = _since_day(since)
                 rows = conn.execute(
                     f"{_PAPER_COLUMNS} WHERE p.id IN (SELECT s.paper FROM snapshot AS n "
-                    "JOIN sighting AS s ON s.snapshot = n.id WHERE n.day >= ?) ORDER BY p.id",
+                    f"JOIN sighting AS s ON s.snapshot = n.id WHERE n.day >= ?) ORDER BY {_PAPER_ORDER}",
                     (day,),
                 ).fetchall()
         return [PaperRecord(*row) for row in rows]
 
     def paper(self, ref: int | str) -> PaperRecord:
-        """One paper by id (``12`` or ``"12"``) or by key (``"arxiv:2407.01234"``, ``"2407.01234"``,
-        a DOI).
+        """One paper by id (``12`` or ``"12"``), by key (``"arxiv:2407.01234"``, ``"2407.01234"``, a
+        DOI), or by title: the normalised title exactly, else the titles containing every word given,
+        else a fuzzy match (see `neardup.catalog.lookup`).
 
         Raises:
+            AmbiguousPaperError: the title matches several papers (its ``candidates`` lists their ids).
             CatalogError: no such paper.
         """
         with self._db() as conn:
@@ -199,9 +233,10 @@ class Catalog:
 
     def history(self, paper: int | str) -> PaperHistory:
         """A paper's versions, with word diffs (`neardup.diff`) between consecutive ones, and every
-        sighting. `paper` is an id or a key, as for `paper`.
+        sighting, in date order. `paper` is an id, a key or a title, as for `paper`.
 
         Raises:
+            AmbiguousPaperError: the title matches several papers.
             CatalogError: no such paper.
         """
         with self._db() as conn:
@@ -216,7 +251,8 @@ class Catalog:
             srows = conn.execute(
                 "SELECT s.snapshot, n.day, s.position, v.number, s.how, s.similarity, s.upvotes, s.meta "
                 "FROM sighting AS s JOIN snapshot AS n ON n.id = s.snapshot "
-                "JOIN version AS v ON v.id = s.version WHERE s.paper = ? ORDER BY s.snapshot, s.position",
+                "JOIN version AS v ON v.id = s.version WHERE s.paper = ? "
+                "ORDER BY n.day, s.snapshot, s.position",
                 (pid,),
             ).fetchall()
         jobs: list[tuple[int, str]] = []
@@ -240,6 +276,59 @@ class Catalog:
         )
         return PaperHistory(record, versions, sightings)
 
+    def find(self, ref: int | str) -> list[PaperRecord]:
+        """Every paper `ref` designates (an id, a key or a title; see `paper`), best first: one for a
+        clear reference, several for an ambiguous title, none when nothing matches."""
+        with self._db() as conn:
+            found = find_papers(conn, ref)
+            rows = {
+                row[0]: row
+                for row in conn.execute(
+                    f"{_PAPER_COLUMNS} WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(found),)
+                )
+            }
+        return [PaperRecord(*rows[p]) for p in found]
+
+    def dropped(self, since: int | str | dt.date | None = None) -> list[PaperRecord]:
+        """Papers that dropped out of the listings: listed in a snapshot at or after `since` but not in
+        the latest snapshot (the last in date order), ordered by when they were last listed, then id.
+
+        Args:
+            since: a snapshot id (``3`` or ``"3"``: that snapshot and every one after it in date order),
+                or a day (``YYYY-MM-DD``, a `datetime.date`, or as displayed such as ``"Jul 30"``:
+                every snapshot of that day or later). None: the snapshot just before the latest one,
+                i.e. the papers of the previous listing that the latest one lacks.
+
+        Raises:
+            CatalogError: no snapshot with that id.
+            ValueError: `since` is neither a snapshot id nor a date.
+        """
+        with self._db() as conn:
+            order = conn.execute("SELECT id, day FROM snapshot ORDER BY day DESC, id DESC LIMIT 2").fetchall()
+            if not order:
+                return []
+            latest = order[0][0]
+            if since is None:
+                if len(order) < 2:
+                    return []
+                start = (order[1][1], order[1][0])
+            elif isinstance(since, int) or (isinstance(since, str) and since.strip().lstrip("#").isdigit()):
+                sid = int(str(since).strip().lstrip("#"))
+                row = conn.execute("SELECT day FROM snapshot WHERE id = ?", (sid,)).fetchone()
+                if row is None:
+                    raise CatalogError(self._path, f"no snapshot {sid} in the catalog")
+                start = (row[0], sid)
+            else:
+                start = (_since_day(since), 0)
+            rows = conn.execute(
+                f"{_PAPER_COLUMNS} WHERE p.id IN (SELECT s.paper FROM snapshot AS n "
+                "JOIN sighting AS s ON s.snapshot = n.id WHERE (n.day > ? OR (n.day = ? AND n.id >= ?)) "
+                "AND n.id != ?) AND p.id NOT IN (SELECT paper FROM sighting WHERE snapshot = ?) "
+                "ORDER BY l.day, p.last_snapshot, p.id",
+                (start[0], start[0], start[1], latest, latest),
+            ).fetchall()
+        return [PaperRecord(*row) for row in rows]
+
     def counts(self) -> dict[str, int]:
         """Totals: ``snapshots``, ``papers``, ``versions``, ``sightings``."""
         with self._db() as conn:
@@ -250,19 +339,12 @@ class Catalog:
         return dict(zip(("snapshots", "papers", "versions", "sightings"), row, strict=True))
 
     def _resolve(self, conn: sqlite3.Connection, ref: int | str) -> int:
-        text = str(ref).strip()
-        if text.isdigit():
-            row = conn.execute("SELECT id FROM paper WHERE id = ?", (int(text),)).fetchone()
-        else:
-            found = identity_key(text)
-            keys = [text] + ([found[0]] if found else [])
-            row = conn.execute(
-                "SELECT id FROM paper WHERE key IN (?, ?) ORDER BY id LIMIT 1", (keys[0], keys[-1])
-            ).fetchone()
-        if row is None:
-            raise CatalogError(self._path, f"no paper {text!r} in the catalog")
-        pid: int = row[0]
-        return pid
+        found = find_papers(conn, ref)
+        if not found:
+            raise CatalogError(self._path, f"no paper {str(ref).strip()!r} in the catalog")
+        if len(found) > 1:
+            raise AmbiguousPaperError(self._path, str(ref).strip(), tuple(found[:MAX_CANDIDATES]), len(found))
+        return found[0]
 
 
 def _since_day(since: str | dt.date) -> str:
@@ -270,7 +352,7 @@ def _since_day(since: str | dt.date) -> str:
         return since.date().isoformat()
     if isinstance(since, dt.date):
         return since.isoformat()
-    day = parse_day(since, default_year=dt.datetime.now(dt.UTC).year)
+    day = parse_day(since, today=dt.datetime.now(dt.UTC).date())
     if day is None:
         raise ValueError(f"since: expected a date such as 2024-07-30, got {since!r}")
     return day

@@ -2,9 +2,14 @@
 (`neardup.catalog.match`), and write papers, versions, sightings and index entries.
 
 Entries listed more than once in the snapshot (same key, same title, or near-identical text:
-`reconcile.duplicate_groups`) form one group, and every member is a sighting of the group's paper. A matched
-group whose title or abstract differs from the paper's current version (whitespace aside) makes a new
-version; metadata never does.
+`reconcile.duplicate_groups`) form one group, and every member is a sighting of the group's paper. A
+paper's versions are its distinct texts: a matched group whose title and abstract equal one of the paper's
+versions (whitespace aside) is a sighting of that version, any other text makes a new version; metadata
+never does. A snapshot dated before the latest one (a backfill) then has its papers' order settled again
+(`neardup.catalog.history`), so the catalog is the same whatever order the snapshots were added in.
+
+A snapshot is the same as one in the catalog when both its content hash and its day are: the identical
+listing recorded on another day is a new snapshot (that day's sightings), on the same day it is skipped.
 
 Everything here reads and writes only rows that concern the snapshot's own entries and their candidate
 papers, so an add costs in proportion to the snapshot, whatever the size of the catalog.
@@ -22,8 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from neardup.catalog.dates import parse_day
-from neardup.catalog.match import Current, Group, Matcher, current_versions
+from neardup.catalog.history import settle
+from neardup.catalog.match import Group, Matcher
 from neardup.catalog.nearindex import NearIndex
 from neardup.catalog.records import AddResult
 from neardup.model import Entry, Snapshot
@@ -101,12 +106,27 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
     return Prepared(snapshot, digest or content_hash(snapshot), tuple(groups), sigs)
 
 
-def _changed(group: Group, cur: Current) -> bool:
-    for name, old in zip(TEXT_FIELDS, (cur.title, cur.abstract), strict=True):
-        new = getattr(group.entry, name)
+def _same_text(entry: Entry, title: str, abstract: str) -> bool:
+    for name, old in zip(TEXT_FIELDS, (title, abstract), strict=True):
+        new = getattr(entry, name)
         if new != old and collapse(new) != collapse(old):
-            return True
-    return False
+            return False
+    return True
+
+
+def _versions_of(conn: sqlite3.Connection, papers: list[int]) -> dict[int, list[tuple[int, int, str, str]]]:
+    """Every version (id, number, title, abstract) of `papers`, by number."""
+    out: dict[int, list[tuple[int, int, str, str]]] = {}
+    if not papers:
+        return out
+    rows = conn.execute(
+        "SELECT v.paper, v.id, v.number, v.title, v.abstract FROM json_each(?) AS j "
+        "JOIN version AS v ON v.paper = j.value ORDER BY v.paper, v.number",
+        (json.dumps(sorted(set(papers))),),
+    )
+    for paper, vid, number, title, abstract in rows:
+        out.setdefault(paper, []).append((vid, number, title, abstract))
+    return out
 
 
 def _sighting_meta(entry: Entry) -> str:
@@ -116,12 +136,12 @@ def _sighting_meta(entry: Entry) -> str:
     return _json(meta)
 
 
-def find_snapshot(conn: sqlite3.Connection, digest: str, snapshot: Snapshot) -> AddResult | None:
-    """The "already ingested" result when a snapshot with this content hash is in the catalog."""
-    row = conn.execute("SELECT id FROM snapshot WHERE hash = ?", (digest,)).fetchone()
+def find_snapshot(conn: sqlite3.Connection, digest: str, snapshot: Snapshot, day: str) -> AddResult | None:
+    """The "already ingested" result when a snapshot with this content hash and day is in the catalog."""
+    row = conn.execute("SELECT id FROM snapshot WHERE hash = ? AND day = ?", (digest, day)).fetchone()
     if row is None:
         return None
-    return AddResult(row[0], digest, snapshot.path, len(snapshot.entries), already_ingested=True)
+    return AddResult(row[0], digest, snapshot.path, len(snapshot.entries), already_ingested=True, day=day)
 
 
 def add_snapshot(
@@ -129,17 +149,19 @@ def add_snapshot(
     prepared: Prepared,
     index: NearIndex,
     *,
-    date: str | None,
+    shown: str | None,
+    day: str,
     now: dt.datetime,
 ) -> AddResult:
-    """Adds a prepared snapshot; runs inside the caller's write transaction (all or nothing)."""
+    """Adds a prepared snapshot with its date as displayed (`shown`) and its ISO `day`; runs inside the
+    caller's write transaction (all or nothing)."""
     snapshot = prepared.snapshot
-    earlier = find_snapshot(conn, prepared.hash, snapshot)
+    earlier = find_snapshot(conn, prepared.hash, snapshot, day)
     if earlier is not None:
         return earlier
     index.ensure()
-    shown = date if date is not None else snapshot.date
-    day = parse_day(shown, default_year=now.year) or now.date().isoformat()
+    # Latest in date order (ties go to the later id): the touched papers' order only extends.
+    (later,) = conn.execute("SELECT count(*) FROM snapshot WHERE day > ?", (day,)).fetchone()
     snap = conn.execute(
         "INSERT INTO snapshot(hash, path, format, date, day, entries, added_at) VALUES(?,?,?,?,?,?,?)",
         (
@@ -161,7 +183,7 @@ def add_snapshot(
     matcher.by_key()
     matcher.by_title()
     matcher.by_near(max_paper)
-    current = current_versions(conn, [p for p in matcher.paper if p is not None])
+    known = _versions_of(conn, [p for p in matcher.paper if p is not None])
 
     groups = prepared.groups
     new_papers: list[tuple[Any, ...]] = []
@@ -183,13 +205,15 @@ def add_snapshot(
             new_papers.append((paper, group.key, version, snap, snap, len(group.members), 1))
             revised = True
         else:
-            cur = current[paper]
-            revised = _changed(group, cur)
-            if revised:
-                version, number = next_version, cur.number + 1
+            versions_known = known[paper]
+            same = next((v for v in versions_known if _same_text(group.entry, v[2], v[3])), None)
+            revised = same is None
+            if same is None:
+                version, number = next_version, versions_known[-1][1] + 1
                 next_version += 1
+                versions_known.append((version, number, group.entry.title, group.entry.abstract))
             else:
-                version, number = cur.version, cur.number
+                version, number = same[0], same[1]
             paper_updates.append((snap, len(group.members), int(revised), version, group.key, paper))
         if revised:
             versions.append(
@@ -236,6 +260,8 @@ def add_snapshot(
         sightings,
     )
     index.add(indexed_papers, prepared.sigs[indexed_rows])
+    if later:
+        settle(conn, [u[-1] for u in paper_updates])
     new_versions = len(versions) - len(new_papers)
     conn.execute(
         "UPDATE snapshot SET new_papers = ?, new_versions = ? WHERE id = ?",
@@ -253,4 +279,5 @@ def add_snapshot(
         matched=matched,
         duplicates=len(entries) - len(groups),
         already_ingested=False,
+        day=day,
     )

@@ -36,8 +36,9 @@ class AddResult:
         sightings: entries recorded (every entry; 0 when already ingested).
         matched: groups of entries matched to known papers, by stage (``key``, ``title``, ``near``).
         duplicates: entries that repeat another entry of the same snapshot (sightings of one paper).
-        already_ingested: True when a snapshot with this content hash was in the catalog already; then
-            nothing was changed.
+        already_ingested: True when a snapshot with this content hash and day was in the catalog
+            already; then nothing was changed.
+        day: the ISO day the snapshot was recorded under (its date, else the day it was added).
     """
 
     snapshot_id: int
@@ -50,12 +51,14 @@ class AddResult:
     matched: Mapping[str, int] = field(default_factory=dict)
     duplicates: int = 0
     already_ingested: bool = False
+    day: str | None = None
 
     def summary_line(self) -> str:
         """One line for people, e.g. ``12 entries: 3 new papers, 1 new version, 12 sightings``."""
         name = self.path if self.path is not None else f"snapshot {self.snapshot_id}"
         if self.already_ingested:
-            return f"{name}: already ingested as snapshot {self.snapshot_id} ({self.hash[:16]}), skipped"
+            on = f" of {self.day}" if self.day else ""
+            return f"{name}: already ingested as snapshot {self.snapshot_id}{on} ({self.hash[:16]}), skipped"
 
         def n(count: int, word: str, plural: str | None = None) -> str:
             return f"{count} {word if count == 1 else plural or word + 's'}"
@@ -69,6 +72,7 @@ class AddResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "snapshot_id": self.snapshot_id,
+            "day": self.day,
             "hash": self.hash,
             "path": self.path,
             "entries": self.entries,
@@ -86,11 +90,12 @@ class SnapshotRecord:
     """One ingested snapshot.
 
     Attributes:
-        id: 1, 2, … in ingestion order.
+        id: 1, 2, … in ingestion order (listings give snapshots in date order: by `day`, then id).
         hash: SHA-256 (hex) of the snapshot's content (see `Catalog.add`).
         path, format: where it was read from and as what, when known.
         date: the listing date as displayed, when it had one.
-        day: the ISO day used by ``since`` (the date's, else the day it was ingested).
+        day: the ISO day that orders the snapshots and that ``since`` compares (the date's, else the day
+            it was ingested; a date without a year is the latest such day on or before ingestion).
         entries: entries in the snapshot.
         new_papers, new_versions: what it added to the catalog.
         added_at: when it was ingested (UTC, ISO 8601).
@@ -127,13 +132,13 @@ class PaperRecord:
     """One distinct paper.
 
     Attributes:
-        id: 1, 2, … in order of first sight.
+        id: 1, 2, … in order of ingestion of its first listing.
         key: its stable key (``arxiv:…``, ``doi:…``) when any listing carried one.
-        title: the title of its current (latest) version.
-        first_snapshot, last_snapshot: ids of the first and last snapshots that listed it.
+        title: the title of its current version: the one its latest listing (by date) showed.
+        first_snapshot, last_snapshot: ids of the earliest and latest snapshots (by date) that listed it.
         first_day, last_day: those snapshots' days.
         sightings: how many times it was listed (duplicates in one snapshot included).
-        versions: how many distinct texts (title + abstract) it went through.
+        versions: how many distinct texts (title + abstract, whitespace aside) it was listed with.
     """
 
     id: int
@@ -165,11 +170,12 @@ class VersionRecord:
     """One text of a paper.
 
     Attributes:
-        number: 1, 2, … in order of appearance.
+        number: 1, 2, … in date order of the first listing of each distinct text.
         title, abstract: the text.
-        snapshot: id of the snapshot that first listed it; day: that snapshot's day.
-        how: how its listing was matched to the paper: ``new`` (first sight), ``key``, ``title`` or
-            ``near``; similarity: the near-stage score for ``near``, else None.
+        snapshot: id of the earliest snapshot (by date) that listed it; day: that snapshot's day.
+        how: how the listing that brought it was matched to the paper when it was added: ``new`` (the
+            paper was unknown then), ``key``, ``title`` or ``near``; similarity: the near-stage score
+            for ``near``, else None.
         changes: word diffs from the previous version, per changed field (``title``, ``abstract``);
             empty for version 1.
     """

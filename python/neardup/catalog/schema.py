@@ -9,12 +9,13 @@ neardup and is refused rather than misread.
 Tables (ids are SQLite integer keys, assigned in ingestion order, so they are deterministic):
 
 * ``meta(name, value)``: settings of the catalog, e.g. the near-index parameters and fingerprint.
-* ``snapshot``: one row per ingested snapshot: content hash (unique), path, format, date as displayed,
-  ``day`` (ISO date used for ``--since``), entry count, what it added, and when.
+* ``snapshot``: one row per ingested snapshot: content hash, path, format, date as displayed, ``day``
+  (the ISO date that orders snapshots and that ``--since`` compares), entry count, what it added, and
+  when; (hash, day) is unique: the same listing on another day is another snapshot.
 * ``paper``: one row per distinct paper: its stable key when one is known (unique), its current version,
-  first and last snapshot it was listed in, and running counts of sightings and versions.
-* ``version``: the texts (title, abstract) a paper went through, numbered from 1, with the snapshot that
-  first listed each and how it was matched to the paper.
+  first and last snapshot it was listed in (by date), and counts of sightings and versions.
+* ``version``: the distinct texts (title, abstract) a paper was listed with, numbered from 1 in date
+  order, with the earliest snapshot that listed each and how it was matched to the paper.
 * ``sighting``: one row per listed entry: (snapshot, position) → paper, version, how it was matched,
   and its volatile metadata (upvotes; the rest as JSON).
 * ``title``: normalised titles of every version → paper (the title stage of matching).
@@ -28,6 +29,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
+from neardup.catalog.history import settle
 from neardup.errors import CatalogError
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "busy_or_damaged", "connect", "transaction"]
@@ -35,16 +37,13 @@ __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "busy_or_damaged", "connect", "tr
 #: ``PRAGMA application_id`` of a neardup catalog: the ASCII bytes "NDCT".
 APPLICATION_ID = 0x4E444354
 #: The schema version this code writes; older versions are migrated, newer ones refused.
-SCHEMA_VERSION = 1
+#: 2: a snapshot is unique by (content hash, day), not by hash alone; papers ordered by date.
+SCHEMA_VERSION = 2
 
-_DDL = """
-CREATE TABLE meta (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE snapshot (
+_SNAPSHOT_TABLE = """
+CREATE TABLE {name} (
     id INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL,
     path TEXT,
     format TEXT,
     date TEXT,
@@ -52,8 +51,16 @@ CREATE TABLE snapshot (
     entries INTEGER NOT NULL,
     new_papers INTEGER NOT NULL DEFAULT 0,
     new_versions INTEGER NOT NULL DEFAULT 0,
-    added_at TEXT NOT NULL
-);
+    added_at TEXT NOT NULL,
+    UNIQUE (hash, day)
+);"""
+
+_DDL = """
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+{snapshot}
 CREATE INDEX snapshot_day ON snapshot(day);
 CREATE TABLE paper (
     id INTEGER PRIMARY KEY,
@@ -127,7 +134,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def _create(conn: sqlite3.Connection) -> None:
-    for statement in _DDL.split(";"):
+    ddl = _DDL.replace("{snapshot}", _SNAPSHOT_TABLE.format(name="snapshot"))
+    for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -155,6 +163,36 @@ def _check(conn: sqlite3.Connection, path: str) -> bool:
     return True
 
 
+def _migrate(conn: sqlite3.Connection, path: str) -> None:
+    """Brings a catalog of an older schema version to `SCHEMA_VERSION`, in one transaction.
+
+    1 → 2: the snapshot table is rebuilt with (hash, day) unique instead of hash, and every paper is
+    settled in date order (version 1 followed the order of ingestion, so a backfill was misplaced).
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    # Rebuilding a table that others reference needs foreign keys off, which only works outside a
+    # transaction; the transaction then makes the whole migration all or nothing.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with transaction(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                return  # another process migrated it meanwhile
+            if version == 1:
+                conn.execute(_SNAPSHOT_TABLE.format(name="snapshot_v2"))
+                conn.execute("INSERT INTO snapshot_v2 SELECT * FROM snapshot")
+                conn.execute("DROP TABLE snapshot")
+                conn.execute("ALTER TABLE snapshot_v2 RENAME TO snapshot")
+                conn.execute("CREATE INDEX snapshot_day ON snapshot(day)")
+                settle(conn, [row[0] for row in conn.execute("SELECT id FROM paper")])
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise CatalogError(path, "damaged catalog: broken references found while upgrading it")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
 def connect(path: str, *, timeout: float, create: bool) -> sqlite3.Connection:
     """Opens (and when new and `create`, initialises) the catalog at `path`.
 
@@ -180,6 +218,7 @@ def connect(path: str, *, timeout: float, create: bool) -> sqlite3.Connection:
                     _create(conn)
         if conn.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
             conn.execute("PRAGMA journal_mode = WAL")
+        _migrate(conn, path)
         # WAL with synchronous=NORMAL never corrupts on a crash; a power loss may drop the last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
