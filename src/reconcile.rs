@@ -1,4 +1,5 @@
-//! `_diff_jsonl`: the engine on two JSON Lines files read by the core, its JSON report written by the core.
+//! `_diff_files`: the engine on two JSON Lines or CSV files read by the core, its JSON report written by the
+//! core.
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -7,13 +8,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use neardup_core::reconcile::{json, snapshot};
-use neardup_core::records::{file, RecordSpec};
+use neardup_core::records::{csv_table, file, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::errors::detached;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(_diff_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(_diff_files, m)?)?;
     m.add_class::<Report>()?;
     Ok(())
 }
@@ -46,10 +47,11 @@ fn spec(
 #[pyo3(signature = (
     old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
+    old_format="jsonl", new_format="jsonl",
     int_max_str_digits=4300, out_fd=None,
 ))]
 #[allow(clippy::too_many_arguments)]
-fn _diff_jsonl(
+fn _diff_files(
     py: Python<'_>,
     old_path: PathBuf,
     new_path: PathBuf,
@@ -62,6 +64,8 @@ fn _diff_jsonl(
     title_field: Option<String>,
     abstract_field: Option<String>,
     id_field: Option<String>,
+    old_format: &str,
+    new_format: &str,
     int_max_str_digits: usize,
     out_fd: Option<i32>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
@@ -77,8 +81,8 @@ fn _diff_jsonl(
     };
     let read = py.detach(|| {
         let (a, b) = rayon::join(
-            || file::read_records(&old_data, &spec),
-            || file::read_records(&new_data, &spec),
+            || records_of(&old_data, old_format, &spec),
+            || records_of(&new_data, new_format, &spec),
         );
         Some((a?, b?)) // some record is not for this path
     });
@@ -105,13 +109,16 @@ fn _diff_jsonl(
     };
     let report = detached(py, || {
         let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)?;
-        let source = |path, records| json::Source {
+        let source = |path, format, records| json::Source {
             path,
-            format: "jsonl",
+            format,
             records,
         };
         let mut phases = Phases::start();
-        let (old_source, new_source) = (source(old_name, &old), source(new_name, &new));
+        let (old_source, new_source) = (
+            source(old_name, old_format, &old),
+            source(new_name, new_format, &new),
+        );
         let made = match out_fd {
             Some(fd) => Made::Written(with_lent_fd(fd, |file| {
                 json::write_report(&outcome, old_source, new_source, threshold, file)
@@ -153,7 +160,21 @@ fn _diff_jsonl(
     })
 }
 
-/// What `_diff_jsonl` frees after the report: the records before the maps they borrow from (fields drop
+/// The records of a file's bytes in `format` (`"jsonl"` or `"csv"`), or `None` when some record is
+/// for the Python reader.
+fn records_of<'a>(
+    data: &'a [u8],
+    format: &str,
+    spec: &RecordSpec,
+) -> Option<Vec<file::Record<'a>>> {
+    match format {
+        "csv" => csv_table::read_csv_records(data, spec),
+        "jsonl" => file::read_records(data, spec),
+        _ => None,
+    }
+}
+
+/// What `_diff_files` frees after the report: the records before the maps they borrow from (fields drop
 /// in declaration order).
 struct Held {
     _records: [Vec<file::Record<'static>>; 2],
@@ -161,7 +182,7 @@ struct Held {
     _maps: [file::Mapped; 2],
 }
 
-/// What `_diff_jsonl` made of a report: pieces for a `Report`, or the result of writing it out.
+/// What `_diff_files` made of a report: pieces for a `Report`, or the result of writing it out.
 enum Made {
     Pieces(Vec<String>),
     Written(std::io::Result<()>),

@@ -37,7 +37,7 @@ __all__ = [
     "_reconcile",
     "_duplicate_groups",
     "_resolve_shared",
-    "_diff_jsonl",
+    "_diff_files",
     "Report",
     "Diff",
     "diff",
@@ -211,7 +211,7 @@ def _reconcile(
 ]: ...
 def _duplicate_groups(entries: _Columns, /, *, threshold: float) -> list[tuple[list[int], float]]: ...
 def _resolve_shared(old: _Columns, new: _Columns, /) -> list[tuple[int, int]]: ...
-def _diff_jsonl(
+def _diff_files(
     old_path: str | PathLike[str],
     new_path: str | PathLike[str],
     old_name: str,
@@ -225,6 +225,8 @@ def _diff_jsonl(
     title_field: str | None = None,
     abstract_field: str | None = None,
     id_field: str | None = None,
+    old_format: str = "jsonl",
+    new_format: str = "jsonl",
     int_max_str_digits: int = 4300,
     out_fd: int | None = None,
 ) -> tuple[Report | OSError | None, bool] | None:

@@ -1,14 +1,11 @@
-"""The all-Rust path of ``neardup diff --format json`` on JSON Lines snapshots.
+"""The all-Rust path of ``neardup diff --format json`` on JSON Lines and CSV snapshots.
 
-`neardup.compare` builds a Python `Entry` per record and a `Match` per pair; on snapshots of 10^5 records
-that per-object work, not the matching, is most of the run. When both inputs are regular JSON Lines files
-whose records the core reads by itself (title, abstract, id and scalar fields; see
-``rust/neardup-core/src/records/file.rs``), the core reads them, reconciles them with the same stages
-(``rust/neardup-core/src/reconcile/snapshot.rs``) and writes the report byte for byte as
-`neardup.report.json` would (``reconcile/json.rs``). In every other case (stdin, other formats, records
-with authors or version lists, several entries sharing a key or title, any error) it steps aside and the
-Python path runs as usual, with its precise error messages. Tests check that both paths give identical
-reports.
+When both inputs are regular JSON Lines or CSV files whose records the core reads by itself (title,
+abstract, id and scalar fields; see ``rust/neardup-core/src/records/file.rs`` and ``csv_table.rs``), the
+core reads them, reconciles them with the engine every road uses (``rust/neardup-core/src/reconcile/``)
+and writes the JSON report itself (``reconcile/json.rs``), with no Python object per entry. Otherwise
+(stdin, other formats, records with authors or version lists, any error) the Python readers read the
+files into the same engine, and their precise error messages are reported.
 """
 
 from __future__ import annotations
@@ -24,19 +21,22 @@ from neardup.formats.source import open_source
 
 __all__ = ["diff_json", "write_json"]
 
-# This module is on the start-up path of ``neardup diff``: it imports only what detecting a JSON Lines
-# file needs (not `neardup.reconcile`, `neardup.identity` or the format readers).
+# This module is on the start-up path of ``neardup diff``: it imports only what detecting a file's format
+# needs (not `neardup.reconcile`, `neardup.identity` or the format readers).
 
 
-def _jsonl_name(path: str, from_format: str) -> str | None:
-    """The display name of `path` when it is a regular JSON Lines file, else None."""
+_CORE_FORMATS = ("jsonl", "csv")
+
+
+def _core_source(path: str, from_format: str) -> tuple[str, str] | None:
+    """The display name and format of `path` when it is a regular file in a format the core reads,
+    else None."""
     if path == "-" or not os.path.isfile(path):
         return None  # stdin, FIFOs and devices can only be read once: the Python path reads them
     try:
         with open_source(path) as source:
-            if from_format == "auto" and detect_format(source.head, path=source.name) != "jsonl":
-                return None
-            return source.name
+            fmt = detect_format(source.head, path=source.name) if from_format == "auto" else from_format
+            return (source.name, fmt) if fmt in _CORE_FORMATS else None
     except SnapshotFormatError:
         return None  # the Python path reports it
 
@@ -97,16 +97,18 @@ def _diff(
     title_field: str | None,
     abstract_field: str | None,
 ) -> tuple[object, bool] | None:
-    if from_format not in ("auto", "jsonl"):
+    if from_format not in ("auto", *_CORE_FORMATS):
         return None
-    old_name, new_name = _jsonl_name(old, from_format), _jsonl_name(new, from_format)
-    if old_name is None or new_name is None:
+    old_source, new_source = _core_source(old, from_format), _core_source(new, from_format)
+    if old_source is None or new_source is None:
         return None
-    return _core._diff_jsonl(
+    return _core._diff_files(
         old,
         new,
-        old_name,
-        new_name,
+        old_source[0],
+        new_source[0],
+        old_format=old_source[1],
+        new_format=new_source[1],
         threshold=threshold,
         duplicate_threshold=DEFAULT_DUPLICATE_THRESHOLD,
         include_meta=include_meta,

@@ -27,6 +27,7 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 mod arxiv;
+pub mod csv_table;
 pub mod file;
 mod scan;
 mod text;
@@ -370,6 +371,19 @@ pub enum Scalar<'a> {
     /// Correctly rounded, as Python's `float()`.
     Float(f64),
     Str(Cow<'a, str>),
+}
+
+impl Scalar<'_> {
+    /// The same scalar, owning its text.
+    pub fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Null => Scalar::Null,
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Int(i) => Scalar::Int(i),
+            Scalar::Float(x) => Scalar::Float(x),
+            Scalar::Str(s) => Scalar::Str(Cow::Owned(s.into_owned())),
+        }
+    }
 }
 
 /// The scalar a member holds, or None for arrays, objects, integers beyond 64 bits and strings Rust
