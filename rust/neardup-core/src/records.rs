@@ -29,6 +29,7 @@ use serde_json::value::RawValue;
 mod arxiv;
 pub mod csv_table;
 pub mod file;
+pub mod meta;
 mod scan;
 mod text;
 

@@ -3,12 +3,12 @@
 //! ensure_ascii=False)` plus a newline. So keys are sorted, separators are `", "` and `": "`, strings
 //! escape only `"`, `\` and control characters, and floats are spelled as Python's `repr`.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
-use crate::records::file::Record;
+use crate::records::file::{Meta, Record};
+use crate::records::meta::write_extra;
 use crate::records::Scalar;
 
 use super::snapshot::{Group, Matched, Outcome};
@@ -133,30 +133,45 @@ fn scalar(out: &mut String, v: &Scalar<'_>) {
     }
 }
 
+fn opt_raw(out: &mut String, s: Option<&str>) {
+    out.push_str(s.unwrap_or("null"));
+}
+
 /// `Entry.to_dict()` with sorted keys.
 fn entry(out: &mut String, r: &Record, position: u32) {
+    let none = Meta::default();
+    let meta = r.meta.as_deref().unwrap_or(&none);
     out.push_str("{\"abstract\": ");
     string(out, r.abstract_text());
-    out.push_str(", \"authors\": null, \"authors_count\": null, \"extra\": {");
-    let mut extra: Vec<&(Cow<str>, Scalar)> = r.extra.iter().collect();
-    extra.sort_by(|a, b| a.0.cmp(&b.0));
-    for (n, (name, value)) in extra.into_iter().enumerate() {
-        if n > 0 {
-            out.push_str(", ");
-        }
-        string(out, name);
-        out.push_str(": ");
-        scalar(out, value);
+    out.push_str(", \"authors\": ");
+    match &meta.authors {
+        Some(names) => list(out, names, |out, n| string(out, n)),
+        None => out.push_str("null"),
     }
+    out.push_str(", \"authors_count\": ");
+    opt_raw(out, meta.authors_count.as_deref());
+    out.push_str(", \"extra\": {");
+    let scalars: Vec<(String, String)> = r
+        .extra
+        .iter()
+        .map(|(name, value)| {
+            let mut text = String::new();
+            scalar(&mut text, value);
+            (name.to_string(), text)
+        })
+        .collect();
+    write_extra(out, &meta.extra, &scalars);
     out.push_str("}, \"key\": ");
     opt_str(out, r.key.as_deref());
-    let _ = write!(
-        out,
-        ", \"line\": {}, \"organization\": null, \"position\": {position}, \"published\": null, \"title\": ",
-        r.line
-    );
+    let _ = write!(out, ", \"line\": {}, \"organization\": ", r.line);
+    opt_str(out, meta.organization.as_deref());
+    let _ = write!(out, ", \"position\": {position}, \"published\": ");
+    opt_str(out, meta.published.as_deref());
+    out.push_str(", \"title\": ");
     string(out, r.title());
-    out.push_str(", \"upvotes\": null, \"version\": ");
+    out.push_str(", \"upvotes\": ");
+    opt_raw(out, meta.upvotes.as_deref());
+    out.push_str(", \"version\": ");
     match r.version {
         Some(v) => {
             let _ = write!(out, "{v}");

@@ -5,11 +5,10 @@
 //! page-cache pages plus a few dozen bytes a record, not a second copy of itself in the heap.
 //!
 //! It reads as the Python reader does (`neardup.formats.jsonl.read`): whole lines, a UTF-8 BOM dropped
-//! before the first line, blank lines skipped. It only succeeds when every record is one the core builds
-//! entirely by itself (title, abstract, key, version and scalar extras); on anything else (a line Python
-//! must judge, fields Python interprets such as authors or versions, an empty file) it returns `None` and
-//! the caller takes the Python path, which reads the same file with the same result or reports the
-//! precise error.
+//! before the first line, blank lines skipped; authors, versions, dates and counts are interpreted by
+//! [`super::meta`] (the arXiv metadata dump reads here). On a line it cannot take (invalid JSON, a value
+//! Python reads differently, an empty file) it returns `None` and the caller takes the Python reader,
+//! which reports the precise error.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -70,11 +69,19 @@ pub struct Meta {
 
 impl Meta {
     /// The members of a JSON object as `(name, canonical JSON text of the value)`, names ascending (no
-    /// members when `json` is not an object).
+    /// members when `json` is not an object, or spells what strict JSON cannot, such as `NaN`).
     pub fn extra_from_json(json: &str) -> Vec<(String, String)> {
-        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
-            Ok(map) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
-            Err(_) => Vec::new(),
+        use super::meta::Json;
+        match Json::parse(json, 0) {
+            Some(Json::Object(members)) => members
+                .into_iter()
+                .map(|(k, v)| {
+                    let mut text = String::new();
+                    v.write(&mut text);
+                    (k, text)
+                })
+                .collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -222,9 +229,14 @@ fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>
         let Parsed::Record(f) = parsed else {
             return None;
         };
-        if f.rest.is_some() {
-            return None;
-        }
+        let (meta, version) = match &f.rest {
+            Some(rest) => {
+                let (meta, version) =
+                    super::meta::interpret(rest, f.version, spec.int_max_str_digits)?;
+                (Some(Box::new(meta)), version)
+            }
+            None => (None, f.version),
+        };
         let ascii_title = normalize_title_ascii(&f.title);
         records.push(Record {
             key_hash: f.key.as_deref().map_or(0, id_hash),
@@ -233,10 +245,10 @@ fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>
             title: f.title,
             abstract_text: f.abstract_text,
             key: f.key,
-            version: f.version,
+            version,
             extra: f.extra,
             line: lines,
-            meta: None,
+            meta,
         });
     }
     Some((records, lines))
