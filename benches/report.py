@@ -237,6 +237,12 @@ def main() -> int:
     timing, v1 = tables(bench)
     qual, v2 = quality_table(quality, bench)
     body = [*header(args.scale), *timing, "", *qual, "", *scaling(args.scale)]
+    if args.scale == "full" and args.from_json is None:
+        # Every input shape × report format against csv-diff (minutes at 100k records: full scale only).
+        sys.path.insert(0, str(HERE))
+        from shapes import measure
+
+        body += ["", *measure(100_000)]
     text = "\n".join(body) + "\n"
     print(text)
     results = HERE / "results"
