@@ -8,7 +8,6 @@ which ``neardup.cli.main`` reports on one line with exit status 2. This module d
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -19,6 +18,9 @@ import click
 from neardup import formats
 from neardup.catalog import DEFAULT_TIMEOUT, Catalog, PaperHistory, PaperRecord
 from neardup.catalog.records import SnapshotRecord
+from neardup.cli_output import write_output
+from neardup.report.json import dumps as strict_json
+from neardup.terminal import neutralise
 
 __all__ = ["catalog"]
 
@@ -35,12 +37,12 @@ def _use_color(choice: str) -> bool:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return strict_json(value, indent=2) + "\n"
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    # Every write checked (a full disk, a closed pipe): exit 2 with one line, never a cut listing.
+    write_output(text, None)
 
 
 _format_option = click.option(
@@ -137,8 +139,8 @@ def _papers_text(papers: Sequence[PaperRecord]) -> str:
             str(p.sightings),
             f"#{p.first_snapshot} {p.first_day}",
             f"#{p.last_snapshot} {p.last_day}",
-            p.key or "-",
-            " ".join(p.title.split()),
+            neutralise(p.key or "-", one_line=True),
+            neutralise(" ".join(p.title.split())),
         )
         for p in papers
     ]
@@ -177,7 +179,8 @@ def _history_text(h: PaperHistory, style: str, color: bool) -> str:
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
-    out = [bold(f"paper {p.id}" + (f" ({p.key})" if p.key else "") + f": {' '.join(p.title.split())}")]
+    key = f" ({neutralise(p.key, one_line=True)})" if p.key else ""
+    out = [bold(f"paper {p.id}{key}: {neutralise(' '.join(p.title.split()))}")]
     out.append(
         f"{plural(p.sightings, 'sighting')}, {plural(p.versions, 'version')}; first in snapshot "
         f"{p.first_snapshot} ({p.first_day}), last in snapshot {p.last_snapshot} ({p.last_day})"
@@ -188,7 +191,7 @@ def _history_text(h: PaperHistory, style: str, color: bool) -> str:
             how += f", similarity {v.similarity:.3f}"
         out += ["", bold(f"== version {v.number}: snapshot {v.snapshot} ({v.day}), {how} ==")]
         for name in ("title", "abstract"):
-            text = getattr(v, name)
+            text = neutralise(getattr(v, name))
             d = v.changes.get(name)
             if d is not None:
                 body = d.render(style)
@@ -253,7 +256,7 @@ def _snapshots_text(snaps: Sequence[SnapshotRecord]) -> str:
             str(s.new_versions),
             s.hash[:16],
             s.added_at,
-            s.path or "-",
+            neutralise(s.path or "-", one_line=True),
         )
         for s in snaps
     ]

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import click
 
+from neardup.cli_output import stdout_trouble, write_output
 from neardup.dedup import (
     DEFAULT_THRESHOLD,
     FIELDS,
@@ -26,6 +27,7 @@ from neardup.dedup import (
     rereadable,
 )
 from neardup.formats import FORMATS
+from neardup.terminal import neutralise
 
 __all__ = ["dedup", "render"]
 
@@ -35,8 +37,7 @@ REPORT_FORMATS = ("text", "json", "jsonl")
 
 def _write(text: str, output: str | None) -> None:
     if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_output(text, None)  # every write checked: exit 2 with one line on a full disk
         return
     with open_atomic(output) as fh:
         fh.write(text)
@@ -73,7 +74,7 @@ def render(result: DedupResult, fmt: str) -> str:
     out: list[str] = []
     for k, c in enumerate(result.clusters):
         out.append(f"cluster {k}: {len(c)} documents")
-        out.extend(f"  {'keep' if j == 0 else 'drop'}  {name(i)}" for j, i in enumerate(c))
+        out.extend(f"  {'keep' if j == 0 else 'drop'}  {neutralise(name(i))}" for j, i in enumerate(c))
         out.append("")
     plural = "" if len(result.clusters) == 1 else "s"
     out.append(
@@ -88,11 +89,17 @@ def _keep_first(
     """Writes the kept records of `sources` as JSON lines (stdout, or `output` atomically)."""
     keep = result.keep
     with ExitStack() as stack:
-        out = sys.stdout if output is None or output == "-" else stack.enter_context(open_atomic(output))
-        for i, record in enumerate(records_of(sources, spec, raw=True)):
-            if i < len(keep) and keep[i]:
-                out.write(f"{record.raw}\n")
-        out.flush()
+        to_stdout = output is None or output == "-"
+        out = sys.stdout if to_stdout else stack.enter_context(open_atomic(output))
+        try:
+            for i, record in enumerate(records_of(sources, spec, raw=True)):
+                if i < len(keep) and keep[i]:
+                    out.write(f"{record.raw}\n")
+            out.flush()
+        except OSError as exc:
+            if not to_stdout:
+                raise
+            raise stdout_trouble(exc) from None
 
 
 @click.command("dedup")

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from neardup import _core, fast_diff
 from neardup.errors import SnapshotFormatError
+from neardup.terminal import neutralise
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 _T = TypeVar("_T")
@@ -35,10 +36,17 @@ def end_quietly_on_closed_pipe() -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
+#: What the command is doing, for the one line of an out-of-memory failure ("out of memory while …").
+activity = "starting"
+
+
 def progress(message: str, *, size: int = LARGE_INPUT) -> None:
-    """A status line on stderr, only on a terminal and only for large inputs."""
+    """A status line on stderr, only on a terminal and only for large inputs; also what `activity`
+    names."""
+    global activity
+    activity = message
     if size >= LARGE_INPUT and sys.stderr.isatty():
-        sys.stderr.write(f"\r\x1b[Kneardup: {message}")
+        sys.stderr.write(f"\r\x1b[Kneardup: {neutralise(message, one_line=True)}")
         sys.stderr.flush()
 
 
@@ -57,6 +65,12 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def stdout_trouble(exc: OSError) -> Trouble:
+    """The failure to report after a write to stdout failed with `exc` (stdout silenced first)."""
+    _silence_stdout()
+    return Trouble(f"<stdout>: cannot write: {exc.strerror or exc}")
 
 
 def _write_to(fh: Any, report: str | bytes | _core.Report) -> None:
@@ -218,17 +232,29 @@ def status(differ: bool) -> int:
 
 def report_failure(exc: BaseException) -> int | None:
     """Reports a failure of a command as one line on stderr and returns the exit status, or returns None
-    for an exception that is not a failure to report (a bug, which keeps its traceback)."""
+    for an exception that is not a failure to report (a bug, which keeps its traceback).
+
+    The line is neutralised (`neardup.terminal.neutralise`): a path or a value quoted in it can neither
+    break it in two nor send escape sequences to the terminal. A panic of the core (pyo3's
+    ``PanicException``, a `BaseException`) is a bug, but still one line and exit 2, never a traceback."""
+    status = EXIT_TROUBLE
     if isinstance(exc, (SnapshotFormatError, Trouble)):
         message = f"neardup: {exc}"
+    elif isinstance(exc, MemoryError):
+        message = f"neardup: out of memory while {activity}"
     elif isinstance(exc, (_core.NeardupError, ValueError)):
         message = f"neardup: error: {exc}"
-    elif isinstance(exc, MemoryError):
-        message = "neardup: out of memory"
     elif isinstance(exc, KeyboardInterrupt):
-        return 130
+        message, status = "neardup: interrupted", 130
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        message = f"neardup: {where}{exc.strerror or exc}"
+    elif type(exc).__name__ == "PanicException":
+        first = str(exc).strip().splitlines()[:1]
+        what = first[0] if first else "panic"
+        message = f"neardup: internal error while {activity}: {what} (a bug: please report it)"
     else:
         return None
     with contextlib.suppress(OSError, ValueError):
-        print(message, file=sys.stderr, flush=True)
-    return EXIT_TROUBLE
+        print(neutralise(message, one_line=True), file=sys.stderr, flush=True)
+    return status

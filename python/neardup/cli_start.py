@@ -128,7 +128,7 @@ def run_fast(args: Sequence[str]) -> int | None:
             title_field=params["title_field"],
             abstract_field=params["abstract_field"],
         )
-    except (Exception, KeyboardInterrupt) as exc:
+    except BaseException as exc:
         failed = report_failure(exc)
         if failed is None:
             raise

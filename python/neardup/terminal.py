@@ -9,7 +9,7 @@ not clear it, and a bidi override must not reorder the line it is on. Dangerous 
 
 For a terminal (`neutralise`) each becomes a visible escape (``\\x1b``, ``\\u202e``), so nothing is
 hidden; with ``one_line=True`` line breaks are escaped too (an error message is one line). For HTML and
-Markdown (`for_markup`) each becomes U+FFFD.
+Markdown (`for_markup`) each but ``\\r`` becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import re
 
 __all__ = ["for_markup", "neutralise"]
 
-_DANGEROUS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_OTHERS = "\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_DANGEROUS = f"\x00-\x08\x0b-\x0d{_OTHERS}"
 _TEXT = re.compile(f"[{_DANGEROUS}]")
 _LINE = re.compile(f"[{_DANGEROUS}\n\t\u2028\u2029]")
+# In markup a carriage return is only whitespace.
+_MARKUP = re.compile(f"[\x00-\x08\x0b\x0c{_OTHERS}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -36,4 +39,4 @@ def neutralise(text: str, *, one_line: bool = False) -> str:
 
 def for_markup(text: str) -> str:
     """`text` with dangerous characters replaced by U+FFFD (for HTML and Markdown)."""
-    return _TEXT.sub("\ufffd", text)
+    return _MARKUP.sub("\ufffd", text)

@@ -39,7 +39,7 @@ from neardup.catalog.records import (
     SnapshotRecord,
     VersionRecord,
 )
-from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, connect, transaction
+from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, check_integrity, connect, transaction
 from neardup.errors import CatalogError
 from neardup.identity import identity_key
 from neardup.model import Snapshot
@@ -90,6 +90,7 @@ class Catalog:
         self._timeout = float(timeout)
         self._conn: sqlite3.Connection | None = connect(self._path, timeout=self._timeout, create=create)
         self._index = NearIndex(self._conn)
+        self._intact = False  # whether the database passed its integrity check (done before a first write)
 
     @property
     def path(self) -> str:
@@ -144,8 +145,13 @@ class Catalog:
         """
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"add() expects a neardup.Snapshot, not {type(snapshot).__name__}")
+        if date is not None and parse_day(date, default_year=dt.datetime.now(dt.UTC).year) is None:
+            raise ValueError(f"date: expected a date such as 2024-07-30, got {date!r}")
         digest = content_hash(snapshot)
         with self._db() as conn:
+            if not self._intact:
+                check_integrity(conn, self._path)
+                self._intact = True
             earlier = find_snapshot(conn, digest, snapshot)
         if earlier is not None:
             return earlier
@@ -251,8 +257,11 @@ class Catalog:
 
     def _resolve(self, conn: sqlite3.Connection, ref: int | str) -> int:
         text = str(ref).strip()
-        if text.isdigit():
-            row = conn.execute("SELECT id FROM paper WHERE id = ?", (int(text),)).fetchone()
+        if text.isascii() and text.isdigit():
+            # Ids are SQLite integers (64 bits): a larger number names no paper (and would not bind).
+            number = int(text)
+            query = "SELECT id FROM paper WHERE id = ?"
+            row = conn.execute(query, (number,)).fetchone() if number < 1 << 63 else None
         else:
             found = identity_key(text)
             keys = [text] + ([found[0]] if found else [])

@@ -79,7 +79,9 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
     if not stripped:
         raise SnapshotFormatError(path, None, "a snapshot", "an empty file")
     skipped = text[: len(text) - len(stripped)].count("\n")
-    lines = stripped.splitlines()
+    # Lines end at "\n" only (an optional "\r" before it), as every reader cuts them: `str.splitlines`
+    # would also cut at U+2028, U+0085 and other separators that a JSON string may hold raw.
+    lines = [line.removesuffix("\r") for line in stripped.split("\n")]
     first = lines[0].strip()
     if stripped.startswith("["):
         return "hf-json"

@@ -8,7 +8,7 @@
 //!   `U+2066..=U+2069`).
 //!
 //! For a terminal each becomes a visible escape (`\x1b`, `\u202e`), so nothing is hidden; in HTML and
-//! Markdown, where an escape would read as text, it becomes U+FFFD.
+//! Markdown, where an escape would read as text, it becomes U+FFFD (a carriage return is left there).
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -39,14 +39,16 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `s` with every dangerous character replaced by U+FFFD (for HTML and Markdown).
+/// `s` with every dangerous character but `\r` (only whitespace in markup) replaced by U+FFFD (for HTML
+/// and Markdown).
 pub fn for_markup(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_dangerous) {
+    let bad = |c: char| c != '\r' && is_dangerous(c);
+    if !s.chars().any(bad) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
         s.chars()
-            .map(|c| if is_dangerous(c) { '\u{fffd}' } else { c })
+            .map(|c| if bad(c) { '\u{fffd}' } else { c })
             .collect(),
     )
 }
@@ -61,6 +63,6 @@ mod tests {
         assert_eq!(for_terminal("\u{9b}2J \u{202e}x"), "\\x9b2J \\u202ex");
         assert_eq!(for_terminal("keep\n\ttabs é"), "keep\n\ttabs é");
         assert!(matches!(for_terminal("plain"), Cow::Borrowed(_)));
-        assert_eq!(for_markup("a\u{85}b\u{2066}c\rd"), "a\u{fffd}b\u{fffd}c\u{fffd}d");
+        assert_eq!(for_markup("a\u{85}b\u{2066}c\r\x1bd"), "a\u{fffd}b\u{fffd}c\r\u{fffd}d");
     }
 }
