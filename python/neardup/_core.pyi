@@ -340,7 +340,10 @@ class Diff:
         code-point offsets (``str`` indices) into ``old`` and ``new``."""
     @property
     def distance(self) -> int:
-        """Tokens deleted plus tokens inserted; minimal (Indel distance) with ``cleanup="none"``."""
+        """Tokens deleted plus tokens inserted; minimal (Indel distance) with ``cleanup="none"`` as long
+        as an exact script fits the core's budget (about 10^5 shared tokens a side); past it, e.g. two
+        long texts with the same words in another order, the script stays exact but may be coarser
+        (time and memory stay near-linear)."""
     @property
     def ratio(self) -> float:
         """``1 - distance / (tokens in old + tokens in new)``; 1.0 for two empty texts."""
@@ -372,7 +375,9 @@ class Diff:
 
         ``context=N`` keeps ``N`` tokens around each change and replaces the rest with ``…`` (an
         unchanged pair then renders as ``""``). Unknown styles raise ValueError listing the choices.
-        Lone surrogates render as ``"?"``.
+        Lone surrogates render as ``"?"``. Control characters of the texts (C0 but newline and tab,
+        DEL, C1, bidi formatting characters) are neutralised: as visible escapes (``\\x1b``) in the
+        plain, porcelain and ansi styles, as U+FFFD in html and markdown.
         """
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...

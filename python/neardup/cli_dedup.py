@@ -7,14 +7,13 @@ Registered on the ``neardup`` group by `neardup.cli`. Exit status: 0 no duplicat
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import IO, Any
 
 import click
 
-from neardup.cli_output import stdout_trouble, write_output
+from neardup.cli_output import StdoutStream, write_output
 from neardup.dedup import (
     DEFAULT_THRESHOLD,
     FIELDS,
@@ -89,17 +88,13 @@ def _keep_first(
     """Writes the kept records of `sources` as JSON lines (stdout, or `output` atomically)."""
     keep = result.keep
     with ExitStack() as stack:
-        to_stdout = output is None or output == "-"
-        out = sys.stdout if to_stdout else stack.enter_context(open_atomic(output))
-        try:
-            for i, record in enumerate(records_of(sources, spec, raw=True)):
-                if i < len(keep) and keep[i]:
-                    out.write(f"{record.raw}\n")
-            out.flush()
-        except OSError as exc:
-            if not to_stdout:
-                raise
-            raise stdout_trouble(exc) from None
+        out: IO[str] | StdoutStream = (
+            StdoutStream() if output is None or output == "-" else stack.enter_context(open_atomic(output))
+        )
+        for i, record in enumerate(records_of(sources, spec, raw=True)):
+            if i < len(keep) and keep[i]:
+                out.write(f"{record.raw}\n")
+        out.flush()
 
 
 @click.command("dedup")
@@ -252,9 +247,8 @@ def _run_ray(
                 f"{counts}, {data['duplicates']} duplicates",
                 *(f"wrote {path}" for path in (*summary.files, *summary.kept_files)),
             ]
-            sys.stdout.write("\n".join(lines) + "\n")
+            write_output("\n".join(lines) + "\n", None)
         else:
             indent = 2 if fmt == "json" else None
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
-        sys.stdout.flush()
+            write_output(json.dumps(data, ensure_ascii=False, indent=indent) + "\n", None)
     return EXIT_DUPLICATES if summary.clusters else EXIT_NONE

@@ -67,6 +67,40 @@ def _silence_stdout() -> None:
         pass
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Writes all of `data` to the descriptor `fd`, or raises OSError.
+
+    Not through `sys.stdout`: CPython's buffered writer drops the rest of a large write that the system
+    accepted only in part (a nearly full disk takes the first MB, then refuses), and reports success."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view[: 1 << 24])
+        if written <= 0:  # pragma: no cover - write(2) returns 0 only for a zero-length request
+            raise OSError(errno.EIO, "nothing written")
+        view = view[written:]
+
+
+class StdoutStream:
+    """Text written to stdout in pieces (a streamed listing), each MB passed to `write_all`, so that every
+    write is checked; a failure becomes `Trouble` (exit 2, one line)."""
+
+    _LIMIT = 1 << 20
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= self._LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        data, self._parts, self._size = "".join(self._parts), [], 0
+        write_output(data, None)
+
+
 def stdout_trouble(exc: OSError) -> Trouble:
     """The failure to report after a write to stdout failed with `exc` (stdout silenced first)."""
     _silence_stdout()
@@ -107,6 +141,22 @@ def _create_beside(target: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", directory)
 
 
+def output_target(output: str) -> str:
+    """The file that ``-o OUTPUT`` writes: OUTPUT itself, or where its symbolic links lead (a link stays a
+    link; a dangling one is created at its target). A link loop, which `os.path.realpath` would silently
+    resolve to the link itself (and the rename replace), is `Trouble`."""
+    if not os.path.islink(output):
+        return os.path.realpath(output)
+    try:
+        return os.path.realpath(output, strict=True)
+    except FileNotFoundError:
+        return os.path.realpath(output)
+    except OSError as exc:
+        raise Trouble(
+            f"{output}: cannot write: {exc.strerror or 'too many levels of symbolic links'}"
+        ) from None
+
+
 def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
     """Writes the report (text, UTF-8 bytes, or a core `Report`) to stdout, or to `output`.
 
@@ -115,21 +165,26 @@ def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
     device is written to directly, since there is nothing to replace."""
     if output is None or output == "-":
         try:
-            if isinstance(text, str):
-                sys.stdout.write(text)
-            else:
-                sys.stdout.flush()
-                _write_to(sys.stdout.buffer, text)
             sys.stdout.flush()
+            try:
+                fd = sys.stdout.fileno()
+            except (AttributeError, OSError, ValueError):
+                fd = -1  # a stream without a descriptor (tests, wrappers)
+            if fd < 0:
+                sys.stdout.write(text if isinstance(text, str) else bytes(text).decode("utf-8"))
+                sys.stdout.flush()
+            elif isinstance(text, _core.Report):
+                text.write_to(fd)
+            else:
+                write_all(fd, text.encode("utf-8") if isinstance(text, str) else text)
         except UnicodeEncodeError as exc:
             raise Trouble(f"<stdout>: cannot encode the report: {exc.reason}") from None
         except BrokenPipeError:
             _silence_stdout()
         except OSError as exc:
-            _silence_stdout()
-            raise Trouble(f"<stdout>: cannot write: {exc.strerror or exc}") from None
+            raise stdout_trouble(exc) from None
         return
-    target = os.path.realpath(output)
+    target = output_target(output)
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
         if os.path.exists(target) and not os.path.isfile(target):
@@ -205,7 +260,7 @@ def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | 
                 if not isinstance(error, BrokenPipeError):
                     raise Trouble(f"<stdout>: cannot write: {error.strerror or error}")
             return status(differ)
-    target = os.path.realpath(output)
+    target = output_target(output)
     if output == "-" or (os.path.exists(target) and not os.path.isfile(target)):
         # A descriptor-less stdout, a FIFO or a device: the report as a whole, as every format is written.
         fast = fast_diff.diff_json(old, new, **options)

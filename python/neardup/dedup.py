@@ -582,7 +582,12 @@ def open_atomic(path: PathLike) -> Iterator[IO[str]]:
     Raises:
         NeardupError: the file cannot be written.
     """
-    target = os.fspath(path)
+    from neardup.cli_output import Trouble, output_target
+
+    try:
+        target = output_target(os.fspath(path))  # through symbolic links (a link stays a link)
+    except Trouble as exc:
+        raise NeardupError(str(exc)) from None
     directory = os.path.dirname(target) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
