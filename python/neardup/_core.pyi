@@ -141,20 +141,30 @@ class LSHIndex:
     def candidate_pairs(self) -> npt.NDArray[np.int64]:
         """All pairs of insertion indices sharing a band, each once, as an ``(m, 2)`` array, sorted."""
     def to_bytes(self) -> bytes:
-        """The versioned binary form read by ``from_bytes``."""
+        """The versioned binary form read by ``from_bytes``: a header (magic, format version, the
+        body's length and its checksum), then the body."""
     @staticmethod
     def from_bytes(data: bytes, /) -> LSHIndex:
-        """Reads ``to_bytes`` output; IndexFormatError on anything else."""
-    def save(self, path: str | PathLike[str], /) -> None: ...
+        """Reads ``to_bytes`` output (this version's or the previous one's); IndexFormatError on
+        anything else, including a truncated, extended or altered copy (checksum)."""
+    def save(self, path: str | PathLike[str], /) -> None:
+        """Writes the index to ``path`` atomically: a temporary file beside it, synced to disk, then
+        renamed over it, so that a failure (a full disk, a kill) leaves an existing file intact.
+        OSError naming the file on a file-system failure."""
     @staticmethod
     def load(path: str | PathLike[str], /) -> LSHIndex:
-        """Loads a saved index; IndexFormatError if the file is truncated or not an index."""
+        """Loads a saved index; IndexFormatError (naming the file) if it is truncated, corrupt or not
+        an index. Reads the header first and never more than it announces, so a device such as
+        ``/dev/zero`` fails at once."""
     def __len__(self) -> int: ...
     def __contains__(self, key_: object, /) -> bool: ...
     def __reduce__(self) -> Any: ...
 
 # ---- fuzzy matching (reconciliation's near stage) ----------------------------------------------------
 
+def _install_fault_handlers() -> None: ...
+def _track_temp(path: str, on: bool, /) -> None: ...
+def _set_activity(what: str, /) -> None: ...
 def _near_cross(
     left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...

@@ -45,6 +45,7 @@ def progress(message: str, *, size: int = LARGE_INPUT) -> None:
     names."""
     global activity
     activity = message
+    _core._set_activity(message)
     if size >= LARGE_INPUT and sys.stderr.isatty():
         sys.stderr.write(f"\r\x1b[Kneardup: {neutralise(message, one_line=True)}")
         sys.stderr.flush()
@@ -135,9 +136,11 @@ def _create_beside(target: str) -> tuple[int, str]:
     for _ in range(100):
         tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
         try:
-            return os.open(tmp, flags, 0o666), tmp
+            fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
             continue
+        _core._track_temp(tmp, True)  # removed by the signal handlers if the run is interrupted
+        return fd, tmp
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", directory)
 
 
@@ -224,6 +227,7 @@ def write_atomically(output: str, target: str, write: Callable[[BinaryIO], _T | 
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        _core._track_temp(tmp, False)
 
 
 def fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:

@@ -506,11 +506,10 @@ def _spool(path: PathLike, stack: ExitStack) -> IO[bytes]:
     name = "<stdin>" if path == "-" else os.fspath(path)
     limit = _spool_limit()
     try:
-        spooled = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by `stack`
+        # Unbuffered, written in a loop: a buffered file drops the rest of a write the disk took in part.
+        spooled = stack.enter_context(tempfile.TemporaryFile(buffering=0))  # noqa: SIM115 - closed by `stack`
     except OSError as exc:
         raise _spool_failed(name, exc) from None
-    _SPOOLED_NAMES[id(spooled)] = name
-    stack.callback(_SPOOLED_NAMES.pop, id(spooled), None)
     try:
         source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))  # noqa: SIM115
     except OSError as exc:
@@ -529,15 +528,17 @@ def _spool(path: PathLike, stack: ExitStack) -> IO[bytes]:
                 f"{name}: more than {limit} bytes to hold for a second pass; save it to a file and name "
                 "the file (or raise NEARDUP_SPOOL_LIMIT)"
             )
-        try:
-            spooled.write(chunk)
-        except OSError as exc:
-            raise _spool_failed(name, exc) from None
-    try:
-        spooled.flush()
-    except OSError as exc:
-        raise _spool_failed(name, exc) from None
-    return spooled
+        view = memoryview(chunk)
+        while view:
+            try:
+                view = view[spooled.write(view) or 0 :]
+            except OSError as exc:
+                raise _spool_failed(name, exc) from None
+    # Read back through a buffer (the passes read it line by line).
+    reader = stack.enter_context(os.fdopen(os.dup(spooled.fileno()), "rb"))
+    _SPOOLED_NAMES[id(reader)] = name
+    stack.callback(_SPOOLED_NAMES.pop, id(reader), None)
+    return reader
 
 
 @contextmanager
@@ -593,6 +594,7 @@ def open_atomic(path: PathLike) -> Iterator[IO[str]]:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
@@ -606,6 +608,7 @@ def open_atomic(path: PathLike) -> Iterator[IO[str]]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _core._track_temp(tmp, False)
 
 
 # ---- progress -----------------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ mod tests {
         assert_eq!(for_terminal("\u{9b}2J \u{202e}x"), "\\x9b2J \\u202ex");
         assert_eq!(for_terminal("keep\n\ttabs é"), "keep\n\ttabs é");
         assert!(matches!(for_terminal("plain"), Cow::Borrowed(_)));
-        assert_eq!(for_markup("a\u{85}b\u{2066}c\r\x1bd"), "a\u{fffd}b\u{fffd}c\r\u{fffd}d");
+        assert_eq!(
+            for_markup("a\u{85}b\u{2066}c\r\x1bd"),
+            "a\u{fffd}b\u{fffd}c\r\u{fffd}d"
+        );
     }
 }

@@ -69,7 +69,11 @@ pub fn float(out: &mut String, x: f64) {
         return;
     }
     if x.is_infinite() {
-        out.push_str(if x > 0.0 { "\"Infinity\"" } else { "\"-Infinity\"" });
+        out.push_str(if x > 0.0 {
+            "\"Infinity\""
+        } else {
+            "\"-Infinity\""
+        });
         return;
     }
     let sci = format!("{x:e}"); // shortest round-trip digits, e.g. "-1.25e-3"
