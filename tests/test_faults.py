@@ -262,8 +262,8 @@ def _limit_memory(limit: int) -> None:
 def big_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("big")
     old, new = d / "old.jsonl", d / "new.jsonl"
-    old.write_text(records(150_000, seed=1), encoding="utf-8")
-    new.write_text(records(150_000, seed=1, changed_every=2), encoding="utf-8")
+    old.write_text(records(30_000, seed=1), encoding="utf-8")
+    new.write_text(records(30_000, seed=1, changed_every=2), encoding="utf-8")
     return old, new
 
 
@@ -272,7 +272,7 @@ def test_out_of_memory_is_one_line(big_pair: tuple[Path, Path], tmp_path: Path, 
     out = tmp_path / "out"
     out.mkdir()
     seen = set()
-    for limit_mb in (900, 1200, 1600):
+    for limit_mb in (300, 500):
         r = subprocess.run(
             neardup_cmd("diff", *big_pair, "--format", fmt, "-o", out / "r"),
             capture_output=True,
@@ -281,7 +281,9 @@ def test_out_of_memory_is_one_line(big_pair: tuple[Path, Path], tmp_path: Path, 
         )
         seen.add(r.returncode)
         assert r.returncode in (1, 2), r.stderr.decode()[-3000:]
-        if r.returncode == 2:
+        if r.returncode == 1:  # enough memory: the differences, and nothing on stderr
+            assert r.stderr == b""
+        else:
             one_line(r.stderr, "out of memory while")
         assert leftovers(out) == []
     assert 2 in seen, "no limit tried made the run run out of memory: lower them"
@@ -324,7 +326,7 @@ def test_interrupt_on_the_python_road(big_pair: tuple[Path, Path]) -> None:
     proc = subprocess.Popen(
         neardup_cmd("diff", *big_pair, "--format", "text"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    time.sleep(2.0)
+    time.sleep(1.0)  # past start-up, inside the reading or the reconciling
     if proc.poll() is not None:
         pytest.fail("the run ended before it could be interrupted: make the input larger")
     proc.send_signal(signal.SIGINT)

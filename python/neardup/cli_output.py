@@ -308,10 +308,14 @@ def report_failure(exc: BaseException) -> int | None:
     elif isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename is not None else ""
         message = f"neardup: {where}{exc.strerror or exc}"
-    elif type(exc).__name__ == "PanicException":
-        first = str(exc).strip().splitlines()[:1]
-        what = first[0] if first else "panic"
-        message = f"neardup: internal error while {activity}: {what} (a bug: please report it)"
+    elif type(exc).__name__ == "PanicException" or isinstance(exc, SystemError):
+        # A panic of the core, or a C function failing without an exception: under a memory limit these
+        # are allocations that failed (pyo3's "PyObject pointer is null"); otherwise bugs.
+        first = (str(exc).strip().splitlines() or ["panic"])[0]
+        if any(hint in first for hint in ("pointer is null", "without exception set", "memory", "alloc")):
+            message = f"neardup: out of memory while {activity}"
+        else:
+            message = f"neardup: internal error while {activity}: {first} (a bug: please report it)"
     else:
         return None
     with contextlib.suppress(OSError, ValueError):
