@@ -103,10 +103,12 @@ def leftovers(directory: Path) -> list[str]:
 @pytest.mark.parametrize("fmt", ["text", "md", "html", "jsonl", "json", "json-python"])
 def test_report_to_stdout_on_a_full_disk(full_disk: Path, pair: tuple[Path, Path], fmt: str) -> None:
     """The report is larger than the disk: exit 2 and one line, never exit 1 with a cut report."""
-    extra = ["--title-field", "title"] if fmt == "json-python" else []
-    with open(full_disk / "r.out", "wb") as out:
+    # Standard input takes the Python road; files, the core's.
+    inputs = ["-", pair[1]] if fmt == "json-python" else list(pair)
+    with open(full_disk / "r.out", "wb") as out, open(pair[0], "rb") as stdin:
         r = subprocess.run(
-            neardup_cmd("diff", *pair, "--format", fmt.removesuffix("-python"), *extra),
+            neardup_cmd("diff", *inputs, "--format", fmt.removesuffix("-python")),
+            stdin=stdin,
             stdout=out,
             stderr=subprocess.PIPE,
             timeout=120,

@@ -7,35 +7,42 @@
 //! (every anchor is a real match, in order on both sides), only possibly shorter than the longest, so the
 //! edit script stays exact and becomes at most coarser.
 
-use std::collections::HashMap;
-
 use super::intern::ABSENT;
 
 /// Pairs `(i, j)`, `a[i] == b[j]`, of tokens unique in both `a` and `b`, strictly increasing in both
-/// coordinates, as many as possible. Linear space; `O(n + m + u log u)` time.
+/// coordinates, as many as possible. Linear space; `O((n + m) log(n + m))` time.
 pub(crate) fn unique_anchors(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
-    // id -> (count in a, count in b, last position in a, last position in b)
-    let mut seen: HashMap<u32, (u32, u32, usize, usize)> =
-        HashMap::with_capacity(a.len().min(1 << 20));
-    for (i, &x) in a.iter().enumerate() {
-        if x != ABSENT {
-            let e = seen.entry(x).or_insert((0, 0, 0, 0));
-            e.0 = e.0.saturating_add(1);
-            e.2 = i;
-        }
+    // One sort of (id, position, side) keys groups every token's occurrences: a sequential pass over
+    // memory, where a hash map of this many ids would miss the cache on nearly every access.
+    if a.len().max(b.len()) >= 1 << 31 {
+        return Vec::new(); // positions would not fit the keys: no anchors (the pair stays unmatched)
     }
-    for (j, &y) in b.iter().enumerate() {
-        if let Some(e) = seen.get_mut(&y) {
-            e.1 = e.1.saturating_add(1);
-            e.3 = j;
+    let key = |id: u32, pos: usize, side: u64| (u64::from(id) << 32) | ((pos as u64) << 1) | side;
+    let mut keys: Vec<u64> = Vec::with_capacity(a.len() + b.len());
+    keys.extend(
+        a.iter()
+            .enumerate()
+            .filter(|(_, &id)| id != ABSENT)
+            .map(|(i, &id)| key(id, i, 0)),
+    );
+    keys.extend(b.iter().enumerate().map(|(j, &id)| key(id, j, 1)));
+    keys.sort_unstable();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    while at < keys.len() {
+        let id = keys[at] >> 32;
+        let mut end = at + 1;
+        while end < keys.len() && keys[end] >> 32 == id {
+            end += 1;
         }
+        // Exactly one occurrence on each side: the side bit sorts a's (0) before b's (1).
+        if end - at == 2 && keys[at] & 1 == 0 && keys[at + 1] & 1 == 1 {
+            let pos = |k: u64| ((k & 0xffff_ffff) >> 1) as usize;
+            pairs.push((pos(keys[at]), pos(keys[at + 1])));
+        }
+        at = end;
     }
-    let mut pairs: Vec<(usize, usize)> = seen
-        .values()
-        .filter(|e| e.0 == 1 && e.1 == 1)
-        .map(|e| (e.2, e.3))
-        .collect();
-    // Sorted by position in `a`: the map's order is arbitrary, the result must not be.
+    // Sorted by position in `a` for the increasing-subsequence pass.
     pairs.sort_unstable();
     longest_increasing(&pairs)
 }

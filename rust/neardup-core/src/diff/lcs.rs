@@ -228,8 +228,13 @@ impl Lcs {
                 // Long inputs that differ little split far cheaper along Myers' middle snake. A diagonal
                 // step costs a few table words, so the search stops after cost/8 steps: unrelated texts
                 // lose about half a table pass by trying, once per chain of subproblems.
-                // Capped by the work budget too, so that the search itself stays bounded.
-                let cap = cost.min(self.work_cap).isqrt() / 4;
+                // Over the work budget the search is shorter still (a pair that differs by more goes
+                // to the anchor cuts, which are linear), so that it stays cheap beside the input.
+                let cap = if cost > self.work_cap {
+                    self.work_cap.isqrt() / 16
+                } else {
+                    cost.isqrt() / 4
+                };
                 let (mut v1, mut v2) = (std::mem::take(&mut self.v1), std::mem::take(&mut self.v2));
                 let split = myers::middle_snake(a, b, cap, &mut v1, &mut v2);
                 (self.v1, self.v2) = (v1, v2);
