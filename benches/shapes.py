@@ -122,7 +122,8 @@ def measure(n: int, rounds: int = 3, formats: tuple[str, ...] = FORMATS) -> list
             if threads != 2:
                 continue
             t2, t1 = statistics.median(times), statistics.median(runs[(shape, fmt, 1)])
-            lines.append(f"| {shape} | {fmt} | {t2:.2f} s | {t1:.2f} s | {base / t2:.1f}x | {base / t1:.1f}x |")
+            ratios = f"{base / t2:.1f}x | {base / t1:.1f}x"
+            lines.append(f"| {shape} | {fmt} | {t2:.2f} s | {t1:.2f} s | {ratios} |")
         return lines
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyList, PyString};
 
-use neardup_core::lsh::{Candidates, Key, LshIndex};
+use neardup_core::lsh::{load_file, save_file, Candidates, FileError, Key, LshIndex};
 
 use crate::errors::{detached, to_py};
 use crate::minhash::{sig1, sig2};
@@ -273,21 +273,27 @@ impl PyLSHIndex {
         })
     }
 
-    /// Writes the index to the file at ``path`` in the versioned binary form of ``to_bytes``
-    /// (read back by ``LSHIndex.load``).
+    /// Writes the index to `path` atomically (a temporary file beside it, synced, renamed over it): a
+    /// failure leaves an existing file as it was.
     #[pyo3(signature = (path, /))]
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
         let inner = &self.inner;
-        let data = detached(py, || Ok(inner.to_bytes()))?;
-        std::fs::write(&path, data)?;
-        Ok(())
+        py.detach(|| save_file(inner, &path, &crate::errors::track_temp))
+            .map_err(|e| file_error(e, &path))
     }
 
+    /// Reads an index saved by `save` (or written by `to_bytes`), validating its header, length and
+    /// checksum; IndexFormatError when it is not an intact index.
     #[staticmethod]
     #[pyo3(signature = (path, /))]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        let data = std::fs::read(&path)?;
-        Self::from_bytes(py, &data)
+        let inner = py
+            .detach(|| load_file(&path))
+            .map_err(|e| file_error(e, &path))?;
+        Ok(PyLSHIndex {
+            inner,
+            threshold: None,
+        })
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -305,6 +311,23 @@ impl PyLSHIndex {
             self.inner.rows(),
             self.inner.len()
         )
+    }
+}
+
+/// An OSError naming the file, or the IndexFormatError of a damaged index (with the file's name).
+fn file_error(err: FileError, path: &std::path::Path) -> PyErr {
+    match err {
+        FileError::Io(e) => {
+            let errno = e.raw_os_error().unwrap_or(0);
+            let text = e.to_string();
+            // "No space left on device (os error 28)": Python's strerror has no suffix.
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            pyo3::exceptions::PyOSError::new_err((errno, text, path.to_path_buf()))
+        }
+        FileError::Format(neardup_core::Error::IndexFormat(what)) => {
+            crate::errors::IndexFormatError::new_err(format!("{}: {what}", path.display()))
+        }
+        FileError::Format(other) => crate::errors::to_py(other),
     }
 }
 

@@ -26,7 +26,10 @@ __all__ = [
     "_cluster_buckets",
     "_components",
     "_dedup_corpus",
+    "_install_fault_handlers",
     "_near_cross",
+    "_set_activity",
+    "_track_temp",
     "_near_self",
     "normalize_title",
     "arxiv_key",
@@ -147,20 +150,30 @@ class LSHIndex:
     def candidate_pairs(self) -> npt.NDArray[np.int64]:
         """All pairs of insertion indices sharing a band, each once, as an ``(m, 2)`` array, sorted."""
     def to_bytes(self) -> bytes:
-        """The versioned binary form read by ``from_bytes``."""
+        """The versioned binary form read by ``from_bytes``: a header (magic, format version, the
+        body's length and its checksum), then the body."""
     @staticmethod
     def from_bytes(data: bytes, /) -> LSHIndex:
-        """Reads ``to_bytes`` output; IndexFormatError on anything else."""
-    def save(self, path: str | PathLike[str], /) -> None: ...
+        """Reads ``to_bytes`` output (this version's or the previous one's); IndexFormatError on
+        anything else, including a truncated, extended or altered copy (checksum)."""
+    def save(self, path: str | PathLike[str], /) -> None:
+        """Writes the index to ``path`` atomically: a temporary file beside it, synced to disk, then
+        renamed over it, so that a failure (a full disk, a kill) leaves an existing file intact.
+        OSError naming the file on a file-system failure."""
     @staticmethod
     def load(path: str | PathLike[str], /) -> LSHIndex:
-        """Loads a saved index; IndexFormatError if the file is truncated or not an index."""
+        """Loads a saved index; IndexFormatError (naming the file) if it is truncated, corrupt or not
+        an index. Reads the header first and never more than it announces, so a device such as
+        ``/dev/zero`` fails at once."""
     def __len__(self) -> int: ...
     def __contains__(self, key_: object, /) -> bool: ...
     def __reduce__(self) -> Any: ...
 
 # ---- fuzzy matching (reconciliation's near stage) ----------------------------------------------------
 
+def _install_fault_handlers() -> None: ...
+def _track_temp(path: str, on: bool, /) -> None: ...
+def _set_activity(what: str, /) -> None: ...
 def _near_cross(
     left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
@@ -374,7 +387,10 @@ class Diff:
         code-point offsets (``str`` indices) into ``old`` and ``new``."""
     @property
     def distance(self) -> int:
-        """Tokens deleted plus tokens inserted; minimal (Indel distance) with ``cleanup="none"``."""
+        """Tokens deleted plus tokens inserted; minimal (Indel distance) with ``cleanup="none"`` as long
+        as an exact script fits the core's budget (about 10^5 shared tokens a side); past it, e.g. two
+        long texts with the same words in another order, the script stays exact but may be coarser
+        (time and memory stay near-linear)."""
     @property
     def ratio(self) -> float:
         """``1 - distance / (tokens in old + tokens in new)``; 1.0 for two empty texts."""
@@ -406,7 +422,9 @@ class Diff:
 
         ``context=N`` keeps ``N`` tokens around each change and replaces the rest with ``…`` (an
         unchanged pair then renders as ``""``). Unknown styles raise ValueError listing the choices.
-        Lone surrogates render as ``"?"``.
+        Lone surrogates render as ``"?"``. Control characters of the texts (C0 but newline and tab,
+        DEL, C1, bidi formatting characters) are neutralised: as visible escapes (``\\x1b``) in the
+        plain, porcelain and ansi styles, as U+FFFD in html and markdown.
         """
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...

@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_TROUBLE
-    except (Exception, KeyboardInterrupt) as exc:
+    except BaseException as exc:
         status = report_failure(exc)
         if status is None:
             raise

@@ -42,8 +42,8 @@ def _use_color(choice: str, output: str | None) -> bool:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    # Every write checked (a full disk, a closed pipe): exit 2 with one line, never a cut listing.
+    write_output(text, None)
 
 
 _format_option = click.option(

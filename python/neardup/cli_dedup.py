@@ -24,6 +24,7 @@ from typing import IO, Any
 import click
 
 from neardup._core import shingle_jaccard
+from neardup.cli_output import StdoutStream, write_output
 from neardup.dedup import (
     BAD_RECORD_CHOICES,
     DEFAULT_THRESHOLD,
@@ -39,6 +40,7 @@ from neardup.dedup import (
     rereadable,
 )
 from neardup.formats import FORMATS
+from neardup.terminal import neutralise
 
 __all__ = ["SCHEMA_VERSION", "Member", "dedup", "describe_members", "render"]
 
@@ -78,13 +80,12 @@ def describe_members(
 
 
 def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return neutralise(" ".join(text.split()), one_line=True)
 
 
 def _write(text: str, output: str | None) -> None:
     if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_output(text, None)  # every write checked: exit 2 with one line on a full disk
         return
     with open_atomic(output) as fh:
         fh.write(text)
@@ -180,7 +181,9 @@ def _keep_first(
     keep = result.keep
     layout = _csv_layout(sources, spec)
     with ExitStack() as stack:
-        out = sys.stdout if output is None or output == "-" else stack.enter_context(open_atomic(output))
+        out: IO[str] | StdoutStream = (
+            StdoutStream() if output is None or output == "-" else stack.enter_context(open_atomic(output))
+        )
         writer = None
         if layout is not None:
             writer = csv.writer(out, delimiter=layout[1], lineterminator="\n")
@@ -393,9 +396,8 @@ def _run_ray(
                 f"{counts}, {data['duplicates']} duplicates",
                 *(f"wrote {path}" for path in (*summary.files, *summary.kept_files)),
             ]
-            sys.stdout.write("\n".join(lines) + "\n")
+            write_output("\n".join(lines) + "\n", None)
         else:
             indent = 2 if fmt == "json" else None
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
-        sys.stdout.flush()
+            write_output(json.dumps(data, ensure_ascii=False, indent=indent) + "\n", None)
     return EXIT_DUPLICATES if summary.clusters else EXIT_NONE

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from neardup import _core, fast_diff
 from neardup.errors import SnapshotFormatError
+from neardup.terminal import neutralise
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 _T = TypeVar("_T")
@@ -35,10 +36,18 @@ def end_quietly_on_closed_pipe() -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
+#: What the command is doing, for the one line of an out-of-memory failure ("out of memory while …").
+activity = "starting"
+
+
 def progress(message: str, *, size: int = LARGE_INPUT) -> None:
-    """A status line on stderr, only on a terminal and only for large inputs."""
+    """A status line on stderr, only on a terminal and only for large inputs; also what `activity`
+    names."""
+    global activity
+    activity = message
+    _core._set_activity(message)
     if size >= LARGE_INPUT and sys.stderr.isatty():
-        sys.stderr.write(f"\r\x1b[Kneardup: {message}")
+        sys.stderr.write(f"\r\x1b[Kneardup: {neutralise(message, one_line=True)}")
         sys.stderr.flush()
 
 
@@ -57,6 +66,46 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Writes all of `data` to the descriptor `fd`, or raises OSError.
+
+    Not through `sys.stdout`: CPython's buffered writer drops the rest of a large write that the system
+    accepted only in part (a nearly full disk takes the first MB, then refuses), and reports success."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view[: 1 << 24])
+        if written <= 0:  # pragma: no cover - write(2) returns 0 only for a zero-length request
+            raise OSError(errno.EIO, "nothing written")
+        view = view[written:]
+
+
+class StdoutStream:
+    """Text written to stdout in pieces (a streamed listing), each MB passed to `write_all`, so that every
+    write is checked; a failure becomes `Trouble` (exit 2, one line)."""
+
+    _LIMIT = 1 << 20
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= self._LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        data, self._parts, self._size = "".join(self._parts), [], 0
+        write_output(data, None)
+
+
+def stdout_trouble(exc: OSError) -> Trouble:
+    """The failure to report after a write to stdout failed with `exc` (stdout silenced first)."""
+    _silence_stdout()
+    return Trouble(f"<stdout>: cannot write: {exc.strerror or exc}")
 
 
 def _write_to(fh: Any, report: str | bytes | _core.Report) -> None:
@@ -87,10 +136,28 @@ def _create_beside(target: str) -> tuple[int, str]:
     for _ in range(100):
         tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
         try:
-            return os.open(tmp, flags, 0o666), tmp
+            fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
             continue
+        _core._track_temp(tmp, True)  # removed by the signal handlers if the run is interrupted
+        return fd, tmp
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", directory)
+
+
+def output_target(output: str) -> str:
+    """The file that ``-o OUTPUT`` writes: OUTPUT itself, or where its symbolic links lead (a link stays a
+    link; a dangling one is created at its target). A link loop, which `os.path.realpath` would silently
+    resolve to the link itself (and the rename replace), is `Trouble`."""
+    if not os.path.islink(output):
+        return os.path.realpath(output)
+    try:
+        return os.path.realpath(output, strict=True)
+    except FileNotFoundError:
+        return os.path.realpath(output)
+    except OSError as exc:
+        raise Trouble(
+            f"{output}: cannot write: {exc.strerror or 'too many levels of symbolic links'}"
+        ) from None
 
 
 def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
@@ -101,21 +168,26 @@ def write_output(text: str | bytes | _core.Report, output: str | None) -> None:
     device is written to directly, since there is nothing to replace."""
     if output is None or output == "-":
         try:
-            if isinstance(text, str):
-                sys.stdout.write(text)
-            else:
-                sys.stdout.flush()
-                _write_to(sys.stdout.buffer, text)
             sys.stdout.flush()
+            try:
+                fd = sys.stdout.fileno()
+            except (AttributeError, OSError, ValueError):
+                fd = -1  # a stream without a descriptor (tests, wrappers)
+            if fd < 0:
+                sys.stdout.write(text if isinstance(text, str) else bytes(text).decode("utf-8"))
+                sys.stdout.flush()
+            elif isinstance(text, _core.Report):
+                text.write_to(fd)
+            else:
+                write_all(fd, text.encode("utf-8") if isinstance(text, str) else text)
         except UnicodeEncodeError as exc:
             raise Trouble(f"<stdout>: cannot encode the report: {exc.reason}") from None
         except BrokenPipeError:
             _silence_stdout()
         except OSError as exc:
-            _silence_stdout()
-            raise Trouble(f"<stdout>: cannot write: {exc.strerror or exc}") from None
+            raise stdout_trouble(exc) from None
         return
-    target = os.path.realpath(output)
+    target = output_target(output)
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
         if os.path.exists(target) and not os.path.isfile(target):
@@ -155,6 +227,7 @@ def write_atomically(output: str, target: str, write: Callable[[BinaryIO], _T | 
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        _core._track_temp(tmp, False)
 
 
 def fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:
@@ -191,7 +264,7 @@ def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | 
                 if not isinstance(error, BrokenPipeError):
                     raise Trouble(f"<stdout>: cannot write: {error.strerror or error}")
             return status(differ)
-    target = os.path.realpath(output)
+    target = output_target(output)
     if output == "-" or (os.path.exists(target) and not os.path.isfile(target)):
         # A descriptor-less stdout, a FIFO or a device: the report as a whole, as every format is written.
         fast = fast_diff.diff_json(old, new, **options)
@@ -218,17 +291,35 @@ def status(differ: bool) -> int:
 
 def report_failure(exc: BaseException) -> int | None:
     """Reports a failure of a command as one line on stderr and returns the exit status, or returns None
-    for an exception that is not a failure to report (a bug, which keeps its traceback)."""
+    for an exception that is not a failure to report (a bug, which keeps its traceback).
+
+    The line is neutralised (`neardup.terminal.neutralise`): a path or a value quoted in it can neither
+    break it in two nor send escape sequences to the terminal. A panic of the core (pyo3's
+    ``PanicException``, a `BaseException`) is a bug, but still one line and exit 2, never a traceback."""
+    status = EXIT_TROUBLE
     if isinstance(exc, (SnapshotFormatError, Trouble)):
         message = f"neardup: {exc}"
+    elif isinstance(exc, MemoryError):
+        message = f"neardup: out of memory while {activity}"
     elif isinstance(exc, (_core.NeardupError, ValueError)):
         message = f"neardup: error: {exc}"
-    elif isinstance(exc, MemoryError):
-        message = "neardup: out of memory"
     elif isinstance(exc, KeyboardInterrupt):
-        return 130
+        message, status = "neardup: interrupted", 130
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        message = f"neardup: {where}{exc.strerror or exc}"
+    elif type(exc).__name__ == "PanicException" or isinstance(exc, SystemError):
+        # A panic of the core, or a C function failing without an exception: under a memory limit these
+        # are allocations that failed (pyo3's "PyObject pointer is null"); otherwise bugs.
+        first = (str(exc).strip().splitlines() or ["panic"])[0]
+        # Threads that cannot be started (EAGAIN) are the same exhaustion.
+        hints = ("pointer is null", "without exception set", "memory", "alloc", "temporarily unavailable")
+        if any(hint in first for hint in hints):
+            message = f"neardup: out of memory while {activity}"
+        else:
+            message = f"neardup: internal error while {activity}: {first} (a bug: please report it)"
     else:
         return None
     with contextlib.suppress(OSError, ValueError):
-        print(message, file=sys.stderr, flush=True)
-    return EXIT_TROUBLE
+        print(neutralise(message, one_line=True), file=sys.stderr, flush=True)
+    return status

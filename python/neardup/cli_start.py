@@ -128,7 +128,7 @@ def run_fast(args: Sequence[str]) -> int | None:
             title_field=params["title_field"],
             abstract_field=params["abstract_field"],
         )
-    except (Exception, KeyboardInterrupt) as exc:
+    except BaseException as exc:
         failed = report_failure(exc)
         if failed is None:
             raise
@@ -154,6 +154,11 @@ def run() -> NoReturn:
     child process, no exit handler), and tearing down every module would take a few milliseconds more.
     Every other command exits the usual way."""
     args = sys.argv[1:]
+    from neardup import _core
+
+    # Ctrl-C, SIGTERM, SIGHUP and memory exhaustion end the run with one line, removing its temporary
+    # files (a Python KeyboardInterrupt could land inside the core and come out as a panic).
+    _core._install_fault_handlers()
     status = run_fast(args)
     if status is None:
         from neardup.cli import main as full_main

@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-import shutil
+import stat
 import sys
 import tempfile
 import unicodedata
@@ -39,6 +39,7 @@ from neardup.errors import SnapshotFormatError
 from neardup.formats import FORMATS, read_snapshot
 from neardup.formats.detect import detect_format
 from neardup.formats.fields import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS, describe
+from neardup.formats.jsonl import parse_object
 from neardup.formats.source import Source, open_source
 from neardup.model import Entry
 
@@ -433,21 +434,7 @@ def _jsonl_records(
 
 def _jsonl_record(source: Source, mapper: _Mapper, number: int, data: bytes, raw: bool) -> Record:
     """The record of one non-blank JSONL line (`SnapshotFormatError` when it is not a usable one)."""
-    try:
-        record = json.loads(data)
-    except UnicodeDecodeError:
-        source.decode(number, data)  # raises with the offending byte and column
-        raise  # pragma: no cover - decode() raised already
-    except json.JSONDecodeError as error:
-        raise source.error(
-            number, "a JSON object", f"invalid JSON ({error.msg} at column {error.colno})"
-        ) from None
-    except ValueError as error:
-        raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
-    except RecursionError:
-        raise source.error(number, "a JSON object", "values nested too deeply") from None
-    if not isinstance(record, dict):
-        raise source.error(number, "a JSON object", describe(record))
+    record = parse_object(source, number, data)
     return mapper.record(record, number, data.decode("utf-8").strip() if raw else None)
 
 
@@ -586,18 +573,93 @@ def iter_records(
                 yield record
 
 
+SPOOL_LIMIT = 1 << 36
+"""Most bytes spooled from a non-seekable input (64 GiB; ``NEARDUP_SPOOL_LIMIT`` overrides it): past it the
+run stops with one line asking for a file, rather than filling the temporary directory."""
+
+
+def _spool_limit() -> int:
+    try:
+        return int(os.environ.get("NEARDUP_SPOOL_LIMIT", SPOOL_LIMIT))
+    except ValueError:
+        return SPOOL_LIMIT
+
+
+def _needs_spool(path: PathLike) -> bool:
+    """Whether `path` cannot be read twice: standard input, a FIFO, a character device, a process
+    substitution (``<(…)``, ``/dev/fd/N``)."""
+    if path == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False  # missing or odd: the reader says what is wrong with it
+
+
+# The name to show for each live spooled input (by `id`, removed when its file closes).
+_SPOOLED_NAMES: dict[int, str] = {}
+
+
+def _spool_failed(name: str, exc: OSError) -> NeardupError:
+    where = tempfile.gettempdir()
+    return NeardupError(f"{name}: cannot spool to a temporary file in {where}: {exc.strerror or exc}")
+
+
+def _spool(path: PathLike, stack: ExitStack) -> IO[bytes]:
+    """The whole of a read-once input copied to an anonymous temporary file (at most `_spool_limit`
+    bytes), read exactly once."""
+    name = "<stdin>" if path == "-" else os.fspath(path)
+    limit = _spool_limit()
+    try:
+        # Unbuffered, written in a loop: a buffered file drops the rest of a write the disk took in part.
+        spooled = stack.enter_context(tempfile.TemporaryFile(buffering=0))  # noqa: SIM115 - closed by `stack`
+    except OSError as exc:
+        raise _spool_failed(name, exc) from None
+    try:
+        source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))  # noqa: SIM115
+    except OSError as exc:
+        raise SnapshotFormatError(name, None, "a readable file", exc.strerror or str(exc)) from None
+    total = 0
+    while True:
+        try:
+            chunk = source.read(1 << 20)
+        except OSError as exc:
+            raise SnapshotFormatError(name, None, "a readable file", exc.strerror or str(exc)) from None
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise NeardupError(
+                f"{name}: more than {limit} bytes to hold for a second pass; save it to a file and name "
+                "the file (or raise NEARDUP_SPOOL_LIMIT)"
+            )
+        view = memoryview(chunk)
+        while view:
+            try:
+                view = view[spooled.write(view) or 0 :]
+            except OSError as exc:
+                raise _spool_failed(name, exc) from None
+    # Read back through a buffer (the passes read it line by line).
+    reader = stack.enter_context(os.fdopen(os.dup(spooled.fileno()), "rb"))
+    _SPOOLED_NAMES[id(reader)] = name
+    stack.callback(_SPOOLED_NAMES.pop, id(reader), None)
+    return reader
+
+
 @contextmanager
 def rereadable(paths: Sequence[PathLike]) -> Iterator[list[PathLike | IO[bytes]]]:
-    """`paths` made re-readable: ``-`` (standard input) is spooled to a temporary file first."""
+    """`paths` made re-readable: an input that can be read only once (``-`` for standard input, a FIFO,
+    ``/dev/stdin``, a process substitution) is read once into a temporary file (bounded by
+    `SPOOL_LIMIT`), which the passes then read."""
     with ExitStack() as stack:
         out: list[PathLike | IO[bytes]] = []
-        spooled: IO[bytes] | None = None
+        spooled: dict[str, IO[bytes]] = {}
         for p in paths:
-            if p == "-":
-                if spooled is None:
-                    spooled = stack.enter_context(tempfile.TemporaryFile())
-                    shutil.copyfileobj(sys.stdin.buffer, spooled)
-                out.append(spooled)
+            if _needs_spool(p):
+                key = os.fspath(p)
+                if key not in spooled:
+                    spooled[key] = _spool(p, stack)
+                out.append(spooled[key])
             else:
                 out.append(p)
         yield out
@@ -613,7 +675,7 @@ def _source_records(
     if isinstance(p, str | os.PathLike):
         return iter_records(p, spec, raw=raw, only=only, bad=bad)
     p.seek(0)
-    return iter_records(p, spec, raw=raw, name="<stdin>", only=only, bad=bad)
+    return iter_records(p, spec, raw=raw, name=_SPOOLED_NAMES.get(id(p), "<stdin>"), only=only, bad=bad)
 
 
 def records_of(
@@ -675,12 +737,18 @@ def open_atomic(path: PathLike) -> Iterator[IO[str]]:
     Raises:
         NeardupError: the file cannot be written.
     """
-    target = os.fspath(path)
+    from neardup.cli_output import Trouble, output_target
+
+    try:
+        target = output_target(os.fspath(path))  # through symbolic links (a link stays a link)
+    except Trouble as exc:
+        raise NeardupError(str(exc)) from None
     directory = os.path.dirname(target) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
@@ -694,6 +762,7 @@ def open_atomic(path: PathLike) -> Iterator[IO[str]]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _core._track_temp(tmp, False)
 
 
 # ---- progress -----------------------------------------------------------------------------------------

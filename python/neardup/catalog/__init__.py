@@ -47,7 +47,7 @@ from neardup.catalog.records import (
     SnapshotRecord,
     VersionRecord,
 )
-from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, connect, transaction
+from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, check_integrity, connect, transaction
 from neardup.errors import CatalogError
 from neardup.model import Snapshot
 from neardup.reconcile import TEXT_FIELDS, collapse
@@ -100,6 +100,7 @@ class Catalog:
         self._timeout = float(timeout)
         self._conn: sqlite3.Connection | None = connect(self._path, timeout=self._timeout, create=create)
         self._index = NearIndex(self._conn)
+        self._intact = False  # whether the database passed its integrity check (done before a first write)
 
     @property
     def path(self) -> str:
@@ -174,6 +175,9 @@ class Catalog:
             day = now.date().isoformat()
         digest = content_hash(snapshot)
         with self._db() as conn:
+            if not self._intact:
+                check_integrity(conn, self._path)
+                self._intact = True
             earlier = find_snapshot(conn, digest, snapshot, day)
         if earlier is not None:
             return earlier

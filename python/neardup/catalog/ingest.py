@@ -31,6 +31,7 @@ from neardup.catalog.history import settle
 from neardup.catalog.match import Group, Matcher
 from neardup.catalog.nearindex import NearIndex
 from neardup.catalog.records import AddResult
+from neardup.errors import SnapshotFormatError
 from neardup.model import Entry, Snapshot
 from neardup.reconcile import (
     DEFAULT_DUPLICATE_THRESHOLD,
@@ -85,9 +86,25 @@ class Prepared:
     sigs: npt.NDArray[np.uint32]
 
 
+_INT64 = range(-(1 << 63), 1 << 63)
+
+
+def _check_integers(snapshot: Snapshot) -> None:
+    """Refuses an entry whose upvote or author count SQLite cannot store (beyond 64 bits), naming it,
+    rather than failing inside the transaction or storing something else."""
+    for e in snapshot.entries:
+        for name in ("upvotes", "authors_count"):
+            value = getattr(e, name)
+            if isinstance(value, int) and value not in _INT64:
+                raise SnapshotFormatError(
+                    snapshot.path or "<snapshot>", e.line, f"{name} within 64 bits", str(value)
+                )
+
+
 def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> Prepared:
     """Groups the snapshot's repeated entries and computes their signatures (no database); `digest` is
     its `content_hash` when already computed."""
+    _check_integers(snapshot)
     entries = snapshot.entries
     titles = [e.norm_title for e in entries]
     grouped: dict[int, tuple[int, ...]] = {}

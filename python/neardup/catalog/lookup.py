@@ -57,7 +57,8 @@ class AmbiguousPaperError(CatalogError):
 
 
 def _by_id_or_key(conn: sqlite3.Connection, text: str) -> int | None:
-    if text.isdigit():
+    # Ids are SQLite integers (64 bits): a larger number names no paper by id (and would not bind).
+    if text.isascii() and text.isdigit() and int(text) < 1 << 63:
         row = conn.execute("SELECT id FROM paper WHERE id = ?", (int(text),)).fetchone()
         if row is not None:
             return int(row[0])

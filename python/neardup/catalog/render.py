@@ -10,14 +10,15 @@ is escaped for its format, and control characters are neutralised.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from neardup.catalog.records import PaperHistory, PaperRecord, SnapshotRecord
+from neardup.report.json import dumps as strict_json
 from neardup.report.markdown import escape as md_escape
+from neardup.terminal import for_markup, neutralise
 
 __all__ = ["FORMATS", "render_history", "render_papers", "render_snapshots"]
 
@@ -35,8 +36,9 @@ _CSS = (
 
 
 def _line(text: str) -> str:
-    """One line of plain text: whitespace collapsed, control characters shown as U+FFFD."""
-    return " ".join(_CONTROL.sub("\ufffd", text).split())
+    """One line of plain text: whitespace collapsed, control and bidi characters made harmless (the one
+    rule of `neardup.terminal`)."""
+    return " ".join(for_markup(text).split())
 
 
 def _esc(text: str) -> str:
@@ -60,7 +62,7 @@ def _page(title: str, body: list[str]) -> str:
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return strict_json(value, indent=2) + "\n"
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def _history_text(h: PaperHistory, style: str, color: bool) -> str:
             bold(f"== version {v.number}: snapshot {v.snapshot} ({v.day}), {_how(v.how, v.similarity)} =="),
         ]
         for field in ("title", "abstract"):
-            text = _CONTROL.sub("\ufffd", getattr(v, field))
+            text = neutralise(getattr(v, field))
             d = v.changes.get(field)
             if d is not None:
                 body = d.render(style)
@@ -223,7 +225,7 @@ def _history_html(h: PaperHistory) -> str:
         for field in ("title", "abstract"):
             d = v.changes.get(field)
             if d is not None:
-                text = _CONTROL.sub("\ufffd", d.render("html"))
+                text = for_markup(d.render("html"))
             elif v.number > 1:
                 text = "<em>(unchanged)</em>"
             else:

@@ -112,7 +112,7 @@ CREATE TABLE near_common (
 
 def busy_or_damaged(path: str, exc: sqlite3.Error, timeout: float) -> CatalogError:
     """The CatalogError for an SQLite failure: busy (lock not obtained in time) or anything else."""
-    text = str(exc)
+    text = " ".join(str(exc).split())  # SQLite quotes a malformed schema over several lines
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
         return CatalogError(path, f"database is busy: another process is writing to it (waited {timeout:g}s)")
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
@@ -191,6 +191,15 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+def check_integrity(conn: sqlite3.Connection, path: str) -> None:
+    """Refuses a damaged database before writing to it: SQLite may accept writes to a file whose pages or
+    indexes are corrupt, and each would spread the damage. Reads every page (linear in the file)."""
+    rows = conn.execute("PRAGMA integrity_check(3)").fetchall()
+    if rows != [("ok",)]:
+        detail = "; ".join(" ".join(str(r[0]).split()) for r in rows)
+        raise CatalogError(path, f"damaged catalog (integrity check failed: {detail}); restore a backup")
 
 
 def connect(path: str, *, timeout: float, create: bool) -> sqlite3.Connection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from neardup.errors import SnapshotFormatError
@@ -11,6 +12,7 @@ from neardup.formats.source import BOM, HEAD_SIZE
 
 __all__ = ["detect_format"]
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _TITLE_COLUMNS = frozenset(TITLE_FIELDS)
 _KNOWN_COLUMNS = frozenset(TITLE_FIELDS) | frozenset(ABSTRACT_FIELDS) | frozenset(ID_FIELDS)
 
@@ -79,7 +81,9 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
     if not stripped:
         raise SnapshotFormatError(path, None, "a snapshot", "an empty file")
     skipped = text[: len(text) - len(stripped)].count("\n")
-    lines = stripped.splitlines()
+    # Lines end at "\n", "\r\n" or "\r" (which the hf-text reader then refuses by name): `str.splitlines`
+    # would also cut at U+2028, U+0085 and other separators that a JSON string may hold raw.
+    lines = _LINE_END.split(stripped)
     first = lines[0].strip()
     if stripped.startswith("["):
         return "hf-json"

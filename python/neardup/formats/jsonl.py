@@ -21,7 +21,7 @@ from neardup.formats.fields import INTERPRETED_FIELDS, FieldSpec, RecordMapper, 
 from neardup.formats.source import BOM, Source, lone_surrogate
 from neardup.model import Entry
 
-__all__ = ["read"]
+__all__ = ["parse_object", "read"]
 
 BATCH_SIZE = 4 << 20
 """Bytes read at a time; a batch is the whole lines among them (and the end of the line before)."""
@@ -49,14 +49,28 @@ def _core_reads(spec: FieldSpec) -> bool:
     )
 
 
-def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, position: int) -> Entry | None:
-    """The entry of one line (None for a blank line), or the `SnapshotFormatError` it deserves."""
-    if b"\x00" in raw:
-        raise source.error(number, "text", "binary data (a NUL byte)")
-    if not raw.strip():
-        return None
+class _DuplicateKey(Exception):
+    """A JSON object names a member twice (raised from the parser's hook, caught by `parse_object`)."""
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
+
+
+def parse_object(source: Source, number: int, raw: bytes) -> dict[str, Any]:
+    """The JSON object on line `number` (`raw`, not blank), or the `SnapshotFormatError` it deserves.
+
+    A member named twice is refused: parsers disagree on which value wins (Python's keeps the last,
+    others the first), so taking either would be a silent guess."""
     try:
-        record = json.loads(raw)
+        record = json.loads(raw, object_pairs_hook=_unique_members)
     except UnicodeDecodeError:
         source.decode(number, raw)  # raises with the offending byte and column
         raise  # pragma: no cover - decode() raised already
@@ -64,6 +78,8 @@ def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, posit
         # Some messages end with "at" ("Invalid control character at"): the column follows.
         got = f"invalid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
         raise source.error(number, "a JSON object", got) from None
+    except _DuplicateKey as dup:
+        raise source.error(number, "each member named once", f"{dup.args[0]!r} twice") from None
     except ValueError as error:  # e.g. an integer beyond int_max_str_digits
         raise source.error(number, "a JSON object", f"invalid JSON ({error})") from None
     except RecursionError:
@@ -75,7 +91,16 @@ def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, posit
         if lone is not None:
             got = f"a lone surrogate {lone} (an unpaired \\u escape)"
             raise source.error(number, "valid Unicode text", got)
-    return mapper.entry(record, position, number)
+    return record
+
+
+def _record(source: Source, mapper: RecordMapper, number: int, raw: bytes, position: int) -> Entry | None:
+    """The entry of one line (None for a blank line), or the `SnapshotFormatError` it deserves."""
+    if b"\x00" in raw:
+        raise source.error(number, "text", "binary data (a NUL byte)")
+    if not raw.strip():
+        return None
+    return mapper.entry(parse_object(source, number, raw), position, number)
 
 
 def _read_lines(

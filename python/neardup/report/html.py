@@ -10,18 +10,15 @@ the same bytes.
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 from neardup._core import Diff
 from neardup.model import Entry, Snapshot
 from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff
+from neardup.terminal import for_markup
 
 __all__ = ["render"]
 
-# C0 controls other than tab/newline/CR (and DEL) are not allowed in HTML text; lone surrogates
-# cannot be encoded as UTF-8.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _FIELDS = ("title", "abstract")
 
 _CSS = """
@@ -67,7 +64,7 @@ details > p { white-space: pre-wrap; margin: .4rem 0 .6rem 1.1rem; }
 
 
 def _esc(text: str) -> str:
-    return html.escape(_CONTROL.sub("\ufffd", text), quote=True)
+    return html.escape(for_markup(text), quote=True)
 
 
 def _title(entry: Entry) -> str:
@@ -113,7 +110,7 @@ def _summary(diff: SnapshotDiff) -> list[str]:
 
 def _field_diff(d: Diff, context: int | None) -> str:
     body = d.render("html", context=context) if context is not None else d.render("html")
-    return _CONTROL.sub("\ufffd", body)
+    return for_markup(body)
 
 
 def _changed(m: Match, context: int | None) -> list[str]:

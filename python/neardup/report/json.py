@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from neardup.model import Snapshot
 from neardup.reconcile import SnapshotDiff
 
 SCHEMA_VERSION = 1
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every non-finite float (NaN, ±infinity) replaced by its name as a string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """`json.dumps` that always writes strict JSON: a non-finite number (``1e999`` in a record) becomes
+    the string ``"Infinity"`` (``"-Infinity"``, ``"NaN"``), which every parser accepts, instead of the
+    bare ``Infinity`` that JavaScript's and strict parsers refuse. The core's JSON writer does the same."""
+    options.setdefault("ensure_ascii", False)
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError:  # only non-finite floats make it fail: walk the value once more
+        return json.dumps(_finite(value), allow_nan=False, **options)
 
 
 def _snapshot(snapshot: Snapshot) -> dict[str, Any]:
@@ -49,4 +72,4 @@ def document(diff: SnapshotDiff) -> dict[str, Any]:
 
 def render(diff: SnapshotDiff, **_options: Any) -> str:
     # No indentation: it would switch json to its pure-Python encoder, ten times slower on large reports.
-    return json.dumps(document(diff), sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps(document(diff), sort_keys=True) + "\n"

@@ -3,12 +3,11 @@ entry and duplicate group, each with a ``kind`` field; keys sorted."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from neardup.reconcile import SnapshotDiff
-from neardup.report.json import SCHEMA_VERSION, _snapshot
+from neardup.report.json import SCHEMA_VERSION, _snapshot, dumps
 
 
 def records(diff: SnapshotDiff) -> Iterator[dict[str, Any]]:
@@ -39,4 +38,4 @@ def records(diff: SnapshotDiff) -> Iterator[dict[str, Any]]:
 
 
 def render(diff: SnapshotDiff, **_options: Any) -> str:
-    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records(diff))
+    return "".join(dumps(r, sort_keys=True) + "\n" for r in records(diff))

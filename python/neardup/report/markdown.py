@@ -16,6 +16,7 @@ from typing import Any
 from neardup._core import Diff
 from neardup.model import Entry, Snapshot
 from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff
+from neardup.terminal import for_markup
 
 __all__ = ["escape", "render"]
 
@@ -25,15 +26,12 @@ _INLINE = re.compile(r"([\\`*_\[\]<>#|~&!])")
 # At the start of a line these open a block (list item, thematic break, setext heading).
 _LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _LINE_MARKER = re.compile(r"^([-+=])")
-# C0 controls other than tab/newline/CR (and DEL) have no business in a report; lone surrogates
-# cannot be encoded as UTF-8.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 _FIELDS = ("title", "abstract")
 
 
 def _clean(text: str) -> str:
-    return _CONTROL.sub("\ufffd", text)
+    return for_markup(text)
 
 
 def escape(text: str) -> str:

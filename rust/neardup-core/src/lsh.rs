@@ -939,14 +939,19 @@ impl LshIndex {
     // ---- persistence -------------------------------------------------------------------------------
 
     const MAGIC: &'static [u8; 8] = b"NDUPLSH\0";
-    const VERSION: u32 = 1;
+    /// Version 2 adds the body's length and checksum to version 1's header; both are read.
+    const VERSION: u32 = 2;
+    /// Magic, version, body length, body checksum.
+    const HEADER: usize = 8 + 4 + 8 + 8;
 
-    /// Versioned little-endian binary form: header, then every slot (holes kept so numbering survives).
+    /// Versioned little-endian binary form: a header (magic, version, the body's length and its XXH3-64
+    /// checksum), then the body: the parameters and every slot (holes kept so numbering survives).
     pub fn to_bytes(&self) -> Vec<u8> {
         let slots = self.slot_row.len();
-        let mut out = Vec::with_capacity(32 + slots * (16 + 8 * self.bands));
+        let mut out = Vec::with_capacity(Self::HEADER + 32 + slots * (16 + 8 * self.bands));
         out.extend_from_slice(Self::MAGIC);
         out.extend_from_slice(&Self::VERSION.to_le_bytes());
+        out.extend_from_slice(&[0; 16]); // length and checksum, filled in below
         for v in [self.num_perm, self.bands, self.rows, slots] {
             out.extend_from_slice(&(v as u64).to_le_bytes());
         }
@@ -976,23 +981,48 @@ impl LshIndex {
                 }
             }
         }
+        let body = &out[Self::HEADER..];
+        let (len, sum) = (body.len() as u64, checksum(body));
+        out[12..20].copy_from_slice(&len.to_le_bytes());
+        out[20..28].copy_from_slice(&sum.to_le_bytes());
         out
     }
 
-    /// Reads [`LshIndex::to_bytes`] output back, validating every length; never panics on bad input.
+    /// Reads [`LshIndex::to_bytes`] output back (and version 1's, which had no checksum), validating
+    /// every length and the checksum; never panics on bad input, and allocates in proportion to the data
+    /// actually given, never to a count read from it.
     pub fn from_bytes(data: &[u8]) -> Result<Self> {
         let mut r = Reader { data, pos: 0 };
-        if r.take(8)? != Self::MAGIC {
+        if r.take(8).ok() != Some(Self::MAGIC.as_slice()) {
             return Err(Error::IndexFormat(
                 "not a neardup LSH index (bad magic)".into(),
             ));
         }
         let version = u32::from_le_bytes(r.take(4)?.try_into().expect("4 bytes"));
-        if version != Self::VERSION {
-            return Err(Error::IndexFormat(format!(
-                "unsupported index format version {version} (this neardup reads {})",
-                Self::VERSION
-            )));
+        match version {
+            1 => {}
+            2 => {
+                let len = r.u64()?;
+                let sum = r.u64()?;
+                let body = &data[r.pos..];
+                if len != body.len() as u64 {
+                    return Err(Error::IndexFormat(format!(
+                        "truncated or extended: the header announces {len} bytes of index, the data holds {}",
+                        body.len()
+                    )));
+                }
+                if checksum(body) != sum {
+                    return Err(Error::IndexFormat(
+                        "checksum mismatch: the index is corrupt".into(),
+                    ));
+                }
+            }
+            _ => {
+                return Err(Error::IndexFormat(format!(
+                    "unsupported index format version {version} (this neardup reads 1 and {})",
+                    Self::VERSION
+                )))
+            }
         }
         let num_perm = r.usize()?;
         let bands = r.usize()?;
@@ -1116,6 +1146,14 @@ impl<'a> Reader<'a> {
         usize::try_from(self.u64()?).map_err(|_| Error::IndexFormat("length overflows".into()))
     }
 }
+
+/// The checksum of a saved index's body: XXH3-64 (not cryptographic: it catches damage, not tampering).
+fn checksum(body: &[u8]) -> u64 {
+    xxh3_64_with_seed(body, 0x4e44_5550_4c53_4832)
+}
+
+mod file;
+pub use file::{load_file, save_file, FileError};
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,16 @@
 //! the middle from a forward pass over the top half and a backward pass over the bottom half, and recurses;
 //! time stays `O(nm/64)` (about twice the single pass), memory `O(m)` plus the budget. Every subproblem
 //! first strips its common prefix and suffix, which are always part of some LCS.
+//!
+//! **Bounds.** Tokens found on one side only can never match: they are dropped before anything else, so two
+//! unrelated texts cost one linear pass. The match masks take (distinct tokens of `b`) × `⌈m/64⌉` words and
+//! the table `n⌈m/64⌉` word operations, both quadratic in the length: a subproblem over either budget
+//! ([`WORK_CAP`], [`MASK_CAP`]) is not solved exactly but cut at the tokens unique to both sides
+//! ([`super::anchors`], patience diff) into gaps solved on their own, a few levels deep; a gap still over
+//! budget with no such anchor is left unmatched (all deleted and inserted). The script then stays exact,
+//! only coarser than the minimal one, and time and memory stay near-linear past the budgets.
 
+use super::anchors::unique_anchors;
 use super::intern::ABSENT;
 use super::myers;
 
@@ -23,11 +32,22 @@ const ROWS_BUDGET: usize = 1 << 20;
 /// a few microseconds of work and always wins.
 const MYERS_FROM: usize = 1 << 13;
 
+/// Table size (u64 word operations) above which a subproblem is not solved exactly: a fraction of a second.
+const WORK_CAP: usize = 1 << 28;
+
+/// Match-mask words (8 bytes each) above which a subproblem is not solved exactly: 32 MiB.
+const MASK_CAP: usize = 1 << 22;
+
+/// Levels of anchor cuts before an over-budget gap is left unmatched; each level is a linear pass.
+const ANCHOR_DEPTH: u32 = 4;
+
 /// Reusable buffers: one per thread, so batches allocate once.
 pub(crate) struct Lcs {
     /// Stored-row budget and Myers threshold (fields so that tests can force every path).
     budget: usize,
     myers_from: usize,
+    work_cap: usize,
+    mask_cap: usize,
     /// Match masks, `w` words per row; row 0 stays zero (tokens absent from the current `b`).
     pm: Vec<u64>,
     /// Token id → row of `pm` (0 = none); reset after each subproblem.
@@ -41,6 +61,11 @@ pub(crate) struct Lcs {
     /// Furthest-reaching paths of Myers' search.
     v1: Vec<isize>,
     v2: Vec<isize>,
+    /// The sequences with one-sided tokens dropped, and their original positions.
+    ca: Vec<u32>,
+    cb: Vec<u32>,
+    ia: Vec<usize>,
+    ib: Vec<usize>,
 }
 
 impl Default for Lcs {
@@ -48,6 +73,8 @@ impl Default for Lcs {
         Lcs {
             budget: ROWS_BUDGET,
             myers_from: MYERS_FROM,
+            work_cap: WORK_CAP,
+            mask_cap: MASK_CAP,
             pm: Vec::new(),
             slot: Vec::new(),
             v: Vec::new(),
@@ -55,6 +82,10 @@ impl Default for Lcs {
             fwd: Vec::new(),
             v1: Vec::new(),
             v2: Vec::new(),
+            ca: Vec::new(),
+            cb: Vec::new(),
+            ia: Vec::new(),
+            ib: Vec::new(),
         }
     }
 }
@@ -94,11 +125,82 @@ impl Lcs {
         if self.slot.len() < k {
             self.slot.resize(k, 0);
         }
-        self.solve(a, 0, b, 0, out, true);
+        // Every id of `a` other than ABSENT occurs in `b`; mark them to find the tokens of `b` found in `a`.
+        for &id in a.iter().filter(|&&id| id != ABSENT) {
+            self.slot[id as usize] = 1;
+        }
+        let (mut ca, mut cb) = (std::mem::take(&mut self.ca), std::mem::take(&mut self.cb));
+        let (mut ia, mut ib) = (std::mem::take(&mut self.ia), std::mem::take(&mut self.ib));
+        ca.clear();
+        cb.clear();
+        ia.clear();
+        ib.clear();
+        for (i, &id) in a.iter().enumerate().filter(|(_, &id)| id != ABSENT) {
+            ca.push(id);
+            ia.push(i);
+        }
+        for (j, &id) in b.iter().enumerate() {
+            if self.slot[id as usize] != 0 {
+                cb.push(id);
+                ib.push(j);
+            }
+        }
+        for &id in &ca {
+            self.slot[id as usize] = 0;
+        }
+        let start = out.len();
+        if ca.len() == a.len() && cb.len() == b.len() {
+            self.solve(a, 0, b, 0, out, true, 0);
+        } else if !ca.is_empty() {
+            self.solve(&ca, 0, &cb, 0, out, true, 0);
+            for m in &mut out[start..] {
+                *m = (ia[m.0], ib[m.1]);
+            }
+        }
+        (self.ca, self.cb, self.ia, self.ib) = (ca, cb, ia, ib);
+    }
+
+    /// Number of distinct ids in `b` (the rows of its match masks), via `slot` (left all zero).
+    fn distinct(&mut self, b: &[u32]) -> usize {
+        let mut n = 0;
+        for &id in b {
+            let s = &mut self.slot[id as usize];
+            n += usize::from(*s == 0);
+            *s = 1;
+        }
+        self.reset_slots(b);
+        n
+    }
+
+    /// Over budget: cut `a`/`b` at the tokens unique to both and solve the gaps, or leave them unmatched.
+    #[allow(clippy::too_many_arguments)]
+    fn solve_coarse(
+        &mut self,
+        a: &[u32],
+        ao: usize,
+        b: &[u32],
+        bo: usize,
+        out: &mut Vec<(usize, usize)>,
+        depth: u32,
+    ) {
+        if depth >= ANCHOR_DEPTH {
+            return;
+        }
+        let anchors = unique_anchors(a, b);
+        let (mut pa, mut pb) = (0, 0);
+        for &(x, y) in &anchors {
+            self.solve(&a[pa..x], ao + pa, &b[pb..y], bo + pb, out, true, depth + 1);
+            out.push((ao + x, bo + y));
+            (pa, pb) = (x + 1, y + 1);
+        }
+        if !anchors.is_empty() {
+            self.solve(&a[pa..], ao + pa, &b[pb..], bo + pb, out, true, depth + 1);
+        }
     }
 
     /// `myers`: whether Myers' search may be tried (not below a subproblem where it already gave up:
-    /// the halves of unrelated texts are unrelated too).
+    /// the halves of unrelated texts are unrelated too). `depth`: levels of anchor cuts above.
+    #[allow(clippy::too_many_arguments)]
     fn solve(
         &mut self,
         a: &[u32],
@@ -107,6 +209,7 @@ impl Lcs {
         bo: usize,
         out: &mut Vec<(usize, usize)>,
         myers: bool,
+        depth: u32,
     ) {
         let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
         out.extend((0..pre).map(|t| (ao + t, bo + t)));
@@ -125,24 +228,36 @@ impl Lcs {
                 // Long inputs that differ little split far cheaper along Myers' middle snake. A diagonal
                 // step costs a few table words, so the search stops after cost/8 steps: unrelated texts
                 // lose about half a table pass by trying, once per chain of subproblems.
-                let cap = cost.isqrt() / 4;
+                // Over the work budget the search is shorter still (a pair that differs by more goes
+                // to the anchor cuts, which are linear), so that it stays cheap beside the input.
+                let cap = if cost > self.work_cap {
+                    self.work_cap.isqrt() / 16
+                } else {
+                    cost.isqrt() / 4
+                };
                 let (mut v1, mut v2) = (std::mem::take(&mut self.v1), std::mem::take(&mut self.v2));
                 let split = myers::middle_snake(a, b, cap, &mut v1, &mut v2);
                 (self.v1, self.v2) = (v1, v2);
                 if let Some((x, y)) = split.filter(|&s| s != (0, 0) && s != (a.len(), b.len())) {
-                    self.solve(&a[..x], ao, &b[..y], bo, out, true);
-                    self.solve(&a[x..], ao + x, &b[y..], bo + y, out, true);
+                    self.solve(&a[..x], ao, &b[..y], bo, out, true, depth);
+                    self.solve(&a[x..], ao + x, &b[y..], bo + y, out, true, depth);
                     let (an, bn) = (ao + a.len(), bo + b.len());
                     out.extend((0..suf).map(|t| (an + t, bn + t)));
                     return;
                 }
             }
-            if cost <= self.budget || a.len() < 2 {
+            if cost > self.work_cap
+                || (a.len() >= 2
+                    && b.len() * words(b.len()) > self.mask_cap
+                    && self.distinct(b) * words(b.len()) > self.mask_cap)
+            {
+                self.solve_coarse(a, ao, b, bo, out, depth);
+            } else if cost <= self.budget || a.len() < 2 {
                 self.trace(a, ao, b, bo, out);
             } else {
                 let mid = a.len() / 2;
                 let j = self.split(a, b, mid);
-                self.solve(&a[..mid], ao, &b[..j], bo, out, myers && !try_myers);
+                self.solve(&a[..mid], ao, &b[..j], bo, out, myers && !try_myers, depth);
                 self.solve(
                     &a[mid..],
                     ao + mid,
@@ -150,6 +265,7 @@ impl Lcs {
                     bo + j,
                     out,
                     myers && !try_myers,
+                    depth,
                 );
             }
         }
@@ -429,5 +545,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn over_budget_pairs_get_a_valid_coarser_subsequence() {
+        let mut s = 3;
+        for (work_cap, mask_cap) in [(0, usize::MAX), (usize::MAX, 0), (50, 50)] {
+            for round in 0..40 {
+                let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize + 1);
+                let k = 3 + round * 20;
+                let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
+                let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, k)).collect();
+                let mut lcs = Lcs {
+                    work_cap,
+                    mask_cap,
+                    ..Lcs::default()
+                };
+                let mut out = Vec::new();
+                lcs.matches(&a, &b, k as usize, &mut out);
+                assert!(out.len() <= naive(&a, &b));
+                for w in out.windows(2) {
+                    assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
+                }
+                for &(i, j) in &out {
+                    assert_eq!(a[i], b[j]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_sided_tokens_are_dropped_before_the_table() {
+        // No token in common: nothing to match, whatever the length (and no table is built).
+        let a: Vec<u32> = vec![ABSENT; 100_000];
+        let b: Vec<u32> = (0..100_000).collect();
+        let mut lcs = Lcs::default();
+        let mut out = Vec::new();
+        lcs.matches(&a, &b, b.len(), &mut out);
+        assert!(out.is_empty());
+        assert!(lcs.pm.capacity() < 1 << 16);
     }
 }

@@ -37,7 +37,9 @@
 //! assert_eq!((changed[0].old.cp_start, changed[0].old.cp_end), (10, 15));
 //! ```
 
+mod anchors;
 mod cleanup;
+pub mod controls;
 mod intern;
 mod lcs;
 mod myers;

@@ -4,10 +4,14 @@
 //! change as its removed then its added words. In the word unit the whitespace around a change stays outside
 //! the markers (`the [-cat-]{+dog+} sat`, as `git diff --word-diff=plain`), and whitespace-only ops print the
 //! new whitespace unmarked.
+//!
+//! Control characters of the texts are neutralised ([`super::controls`]): shown as escapes in the terminal
+//! styles (plain, porcelain, ansi), replaced by U+FFFD in HTML and Markdown.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use super::controls;
 use super::tokens::{tokenize, Token};
 use super::{DiffResult, Unit};
 use crate::error::{invalid, Result};
@@ -227,7 +231,11 @@ pub(crate) fn render(
     let mut out = String::with_capacity(old.len().max(new.len()) + 16 * ps.len());
     let mut prev = Kind::Eq;
     for (k, s) in &ps {
-        let s: &str = s;
+        let s = match style {
+            Style::Plain | Style::Porcelain | Style::Ansi => controls::for_terminal(s),
+            Style::Html | Style::Markdown => controls::for_markup(s),
+        };
+        let s: &str = &s;
         match style {
             Style::Plain => match k {
                 Kind::Eq => out.push_str(s),

@@ -60,14 +60,20 @@ fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 /// A float as Python's `repr` spells it: the shortest digits that round-trip, in positional notation when
-/// the decimal exponent is in -4..=15 (with ".0" for integers), else as `d.ddde±XX`.
+/// the decimal exponent is in -4..=15 (with ".0" for integers), else as `d.ddde±XX`. JSON has no
+/// non-finite numbers: NaN and the infinities are written as the strings `"NaN"`, `"Infinity"` and
+/// `"-Infinity"` (strict JSON, as the Python renderers do; documented in the README).
 pub fn float(out: &mut String, x: f64) {
     if x.is_nan() {
-        out.push_str("NaN");
+        out.push_str("\"NaN\"");
         return;
     }
     if x.is_infinite() {
-        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        out.push_str(if x > 0.0 {
+            "\"Infinity\""
+        } else {
+            "\"-Infinity\""
+        });
         return;
     }
     let sci = format!("{x:e}"); // shortest round-trip digits, e.g. "-1.25e-3"
