@@ -219,10 +219,22 @@ impl DsLsh {
 
     /// Slots sharing at least one band with `sig`, ascending, each once.
     pub fn query<L: Copy + Into<u64>>(&self, sig: &[L]) -> Result<Vec<u32>> {
+        self.query_bands(sig, self.bands)
+    }
+
+    /// Slots sharing one of the first `bands` bands with `sig`, ascending, each once (datasketch's
+    /// `_query_b`, which LSH Ensemble uses to trade recall for precision per query).
+    pub fn query_bands<L: Copy + Into<u64>>(&self, sig: &[L], bands: usize) -> Result<Vec<u32>> {
+        if bands > self.bands {
+            return Err(invalid(
+                "b",
+                format!("must be at most the number of bands {}", self.bands),
+            ));
+        }
         let banded: Vec<u64> = self.banded(sig)?.iter().map(|&v| v.into()).collect();
         let width = self.bands * self.rows;
         let mut found = Vec::new();
-        for (i, band) in banded.chunks_exact(self.rows).enumerate() {
+        for (i, band) in banded.chunks_exact(self.rows).take(bands).enumerate() {
             let Some(bucket) = self.tables[i].get(&band_hash(band)) else {
                 continue;
             };
