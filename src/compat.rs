@@ -433,6 +433,28 @@ impl PyDsLsh {
         self.inner.query(&sig).map_err(to_py)
     }
 
+    /// Indexes every row of a `(n, num_perm)` matrix; their slots (GIL released).
+    fn insert_many(&mut self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        let inner = &mut self.inner;
+        detached(py, || inner.insert_many(&values, stride))
+    }
+
+    /// Slots found for every row of a `(n, num_perm)` matrix (GIL released, all cores).
+    fn query_many(&self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u32>>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        let inner = &self.inner;
+        detached(py, || inner.query_many(&values, stride))
+    }
+
     /// Slots sharing one of the first `bands` bands with the signature, ascending.
     fn query_bands(&self, hashvalues: &Bound<'_, PyAny>, bands: usize) -> PyResult<Vec<u32>> {
         let sig = sig_u64(hashvalues)?;

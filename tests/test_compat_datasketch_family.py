@@ -392,3 +392,22 @@ def test_ensemble_takes_datasketch_minhashes_and_errors() -> None:
         nd.MinHashLSHEnsemble().index(iter([("a", nd.MinHash(), 0)]))
     with pytest.raises(ValueError):
         nd.MinHashLSHEnsemble(m=1)
+
+
+def test_lsh_batch_paths_match_one_by_one() -> None:
+    ours_m, theirs_m = pairs(200, seed=3)
+    one = nd.MinHashLSH(threshold=0.5, num_perm=128, prepickle=True)
+    batch = nd.MinHashLSH(threshold=0.5, num_perm=128, prepickle=True)
+    theirs = ds.MinHashLSH(threshold=0.5, num_perm=128)
+    for i, (o, t) in enumerate(zip(ours_m, theirs_m, strict=True)):
+        one.insert(i, o)
+        theirs.insert(i, t)
+    batch.insert_many(enumerate(ours_m))
+    got = batch.query_many(ours_m)
+    for o, t, g in zip(ours_m, theirs_m, got, strict=True):
+        assert g == one.query(o) and set(g) == set(theirs.query(t))
+    assert batch.get_counts() == theirs.get_counts()
+    with pytest.raises(ValueError, match="already exists"):
+        batch.insert_many([("x", ours_m[0]), ("x", ours_m[1])])
+    assert "x" not in batch  # nothing indexed from a refused batch
+    assert batch.query_many([]) == []

@@ -17,7 +17,7 @@ is supported by the Redis storage only (the in-memory index keeps band keys exac
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -251,6 +251,46 @@ class MinHashLSH:
             found = list(dict.fromkeys(found))
         if self.prepickle:
             return [pickle.loads(k) for k in found]
+        return found
+
+    def insert_many(self, items: Iterable[tuple[Hashable, Any]], check_duplication: bool = True) -> None:
+        """``insert`` for every ``(key, minhash)`` of ``items``, the index updated in one call to the core
+        (an addition to datasketch's API; the keys are checked before anything is indexed)."""
+        pairs = list(items)
+        if not pairs:
+            return
+        stored: list[Any] = []
+        sigs = []
+        fresh: set[Any] = set()
+        for key, minhash in pairs:
+            self._check(minhash)
+            self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
+            if self.prepickle:
+                key = pickle.dumps(key)
+            if check_duplication and (key in self._slot_of or key in fresh):
+                raise ValueError("The given key already exists")
+            fresh.add(key)
+            stored.append(key)
+            sigs.append(self._sig(minhash))
+        for key, slot in zip(stored, self._index.insert_many(np.stack(sigs)), strict=True):
+            self._register(key, slot)
+        self._version += 1
+
+    def query_many(self, minhashes: Iterable[Any]) -> list[list[Any]]:
+        """``query`` for each MinHash of ``minhashes``, answered in one call to the core on all cores
+        (an addition to datasketch's API)."""
+        batch = list(minhashes)
+        if not batch:
+            return []
+        for minhash in batch:
+            self._check(minhash)
+            _check_scheme_consistency(self._minhash_scheme, minhash)
+        key_of = self._key_of
+        found = [[key_of[s] for s in slots] for slots in self._index.query_many(np.stack([self._sig(m) for m in batch]))]
+        if self._extra:
+            found = [list(dict.fromkeys(keys)) for keys in found]
+        if self.prepickle:
+            return [[pickle.loads(k) for k in keys] for keys in found]
         return found
 
     def _query_b(self, minhash: Any, b: int) -> set[Any]:

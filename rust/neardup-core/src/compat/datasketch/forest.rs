@@ -21,6 +21,12 @@ struct Tree {
     sorted: Vec<u32>,
 }
 
+impl Tree {
+    fn band(&self, id: u32, len: usize) -> &[u64] {
+        &self.values[id as usize * len..(id as usize + 1) * len]
+    }
+}
+
 /// An LSH Forest over numbered slots; rows hold `width` values (2 for weighted MinHashes).
 #[derive(Debug, Clone)]
 pub struct DsForest {
@@ -85,6 +91,12 @@ impl DsForest {
     }
 
     /// Up to `n` slots, in the order datasketch's walk finds them (see the module doc).
+    ///
+    /// The bands sharing the query's first `r` rows are contiguous in sorted order and lie around the
+    /// query's own insertion point, so each tree keeps a range `[lo, hi)` that only grows as `r` falls:
+    /// datasketch rescans the whole range at every `r`, but the bands it saw before hold only keys
+    /// already found, so the walk visits just the new bands on each side, left ones first (ascending
+    /// order, as datasketch visits them).
     pub fn query(&self, banded: &[u64], n: usize) -> Result<Vec<u32>> {
         let len = self.band_len();
         if banded.len() < len * self.trees.len() {
@@ -92,17 +104,33 @@ impl DsForest {
         }
         let mut found = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut ranges: Vec<(usize, usize)> = self
+            .trees
+            .iter()
+            .enumerate()
+            .map(|(t, tree)| {
+                let q = &banded[t * len..(t + 1) * len];
+                let at = tree.sorted.partition_point(|&id| tree.band(id, len) < q);
+                (at, at)
+            })
+            .collect();
         for r in (1..=self.rows).rev() {
             let p = r * self.width;
             for (t, tree) in self.trees.iter().enumerate() {
-                let prefix = &banded[t * len..t * len + p];
-                let at = |id: u32| &tree.values[id as usize * len..id as usize * len + p];
-                let start = tree.sorted.partition_point(|&id| at(id) < prefix);
-                for &id in tree.sorted[start..]
-                    .iter()
-                    .take_while(|&&id| at(id) == prefix)
-                {
-                    for &slot in &tree.members[id as usize] {
+                let q = &banded[t * len..t * len + p];
+                let matches = |pos: usize| &tree.band(tree.sorted[pos], len)[..p] == q;
+                let (lo, hi) = ranges[t];
+                let mut new_lo = lo;
+                while new_lo > 0 && matches(new_lo - 1) {
+                    new_lo -= 1;
+                }
+                let mut new_hi = hi;
+                while new_hi < tree.sorted.len() && matches(new_hi) {
+                    new_hi += 1;
+                }
+                ranges[t] = (new_lo, new_hi);
+                for pos in (new_lo..lo).chain(hi..new_hi) {
+                    for &slot in &tree.members[tree.sorted[pos] as usize] {
                         if seen.insert(slot) {
                             found.push(slot);
                             if found.len() >= n {

@@ -249,6 +249,35 @@ impl DsLsh {
         Ok(found)
     }
 
+    /// Indexes the rows of a row-major matrix of signatures (`stride` values each); their slots.
+    pub fn insert_many(&mut self, sigs: &[u64], stride: usize) -> Result<Vec<u32>> {
+        if stride != self.num_perm || sigs.len() % stride.max(1) != 0 {
+            return Err(Error::LengthMismatch {
+                expected: self.num_perm,
+                got: stride,
+            });
+        }
+        let width = self.bands * self.rows;
+        sigs.chunks_exact(stride)
+            .map(|sig| self.insert_bands(&sig[..width]))
+            .collect()
+    }
+
+    /// [`DsLsh::query`] for each row of a row-major matrix of signatures, on all rayon threads.
+    pub fn query_many(&self, sigs: &[u64], stride: usize) -> Result<Vec<Vec<u32>>> {
+        use rayon::prelude::*;
+        if stride != self.num_perm || sigs.len() % stride.max(1) != 0 {
+            return Err(Error::LengthMismatch {
+                expected: self.num_perm,
+                got: stride,
+            });
+        }
+        sigs.par_chunks_exact(stride)
+            .with_min_len(64)
+            .map(|sig| self.query(sig))
+            .collect()
+    }
+
     /// Live slots, ascending.
     pub fn slots(&self) -> impl Iterator<Item = u32> + '_ {
         self.live

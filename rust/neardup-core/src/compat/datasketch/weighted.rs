@@ -23,17 +23,44 @@ pub enum Variant {
     Many,
 }
 
-/// The random parameters of a generator: `sample_size × dim` matrices, row-major.
+/// `⌊x⌋` in float32, exact, without a libm call (so the loop below vectorises): values of magnitude
+/// `2**23` and more (and NaN, ±inf) are already integers.
+#[inline(always)]
+fn floor32(x: f32) -> f32 {
+    if x.abs() < 8_388_608.0 {
+        let t = x as i32 as f32;
+        if t > x {
+            t - 1.0
+        } else {
+            t
+        }
+    } else {
+        x
+    }
+}
+
+/// The random parameters of a generator, stored column-major (`dim × samples`): one element's
+/// parameters for every sample are contiguous, so each weight updates all samples in one vector pass.
 #[derive(Debug, Clone)]
 pub struct WeightedParams {
     pub dim: usize,
     pub samples: usize,
-    pub rs: Vec<f32>,
-    pub ln_cs: Vec<f32>,
-    pub betas: Vec<f32>,
+    rs: Vec<f32>,
+    ln_cs: Vec<f32>,
+    betas: Vec<f32>,
+}
+
+/// Running minimum of one vector's samples.
+struct Best {
+    ln_a: Vec<f32>,
+    k: Vec<u32>,
+    t: Vec<f32>,
+    /// 0 = nothing yet, 1 = a number, 2 = a NaN (only [`Variant::Many`] keeps one: it wins).
+    state: Vec<u8>,
 }
 
 impl WeightedParams {
+    /// `rs`, `ln_cs`, `betas`: `samples × dim`, row-major (datasketch's layout).
     pub fn new(
         dim: usize,
         samples: usize,
@@ -47,47 +74,99 @@ impl WeightedParams {
         if rs.len() != n || ln_cs.len() != n || betas.len() != n {
             return Err(invalid("params", format!("expected {n} values per matrix")));
         }
+        let transpose = |m: &[f32]| -> Vec<f32> {
+            let mut out = vec![0.0f32; n];
+            for i in 0..samples {
+                for j in 0..dim {
+                    out[j * samples + i] = m[i * dim + j];
+                }
+            }
+            out
+        };
         Ok(WeightedParams {
             dim,
             samples,
-            rs,
-            ln_cs,
-            betas,
+            rs: transpose(&rs),
+            ln_cs: transpose(&ln_cs),
+            betas: transpose(&betas),
         })
     }
 
-    /// One vector's `(k, t)` per sample, from the logs of its weights at columns `cols`; `None` when
-    /// no column gives a number (datasketch raises: all-NaN slice).
-    fn one(&self, cols: &[u32], logs: &[f32], variant: Variant, out: &mut [i64]) -> bool {
-        for i in 0..self.samples {
-            let row = i * self.dim;
-            let mut best: Option<(f32, usize, f32)> = None;
-            for (&c, &lv) in cols.iter().zip(logs) {
-                let at = row + c as usize;
-                let (r, beta, ln_c) = (self.rs[at], self.betas[at], self.ln_cs[at]);
-                let t = (lv / r + beta).floor();
-                let ln_a = match variant {
-                    Variant::Single => ln_c - (t - beta) * r - r,
-                    Variant::Many => ln_c - (t - beta + 1.0) * r,
-                };
-                match (variant, best) {
-                    (Variant::Single, _) if ln_a.is_nan() => {}
-                    (Variant::Many, Some((b, _, _))) if b.is_nan() => {}
-                    (_, Some((b, _, _))) if !(ln_a < b || ln_a.is_nan()) => {}
-                    _ => best = Some((ln_a, c as usize, t)),
+    /// One vector's `(k, t)` per sample, from the logs of its weights at ascending columns `cols`;
+    /// false when some sample found no number (datasketch raises: all-NaN slice).
+    fn one(
+        &self,
+        cols: &[u32],
+        logs: &[f32],
+        variant: Variant,
+        best: &mut Best,
+        out: &mut [i64],
+    ) -> bool {
+        let s = self.samples;
+        best.state.clear();
+        best.state.resize(s, 0);
+        best.ln_a.clear();
+        best.ln_a.resize(s, 0.0);
+        best.k.clear();
+        best.k.resize(s, 0);
+        best.t.clear();
+        best.t.resize(s, 0.0);
+        let mut ln_a = vec![0.0f32; s];
+        let mut ts = vec![0.0f32; s];
+        for (&c, &lv) in cols.iter().zip(logs) {
+            let at = c as usize * s;
+            let (rs, betas, ln_cs) = (
+                &self.rs[at..at + s],
+                &self.betas[at..at + s],
+                &self.ln_cs[at..at + s],
+            );
+            // The float32 steps of datasketch, in its order (see the module doc).
+            match variant {
+                Variant::Single => {
+                    for i in 0..s {
+                        let t = floor32(lv / rs[i] + betas[i]);
+                        ts[i] = t;
+                        ln_a[i] = ln_cs[i] - (t - betas[i]) * rs[i] - rs[i];
+                    }
+                }
+                Variant::Many => {
+                    for i in 0..s {
+                        let t = floor32(lv / rs[i] + betas[i]);
+                        ts[i] = t;
+                        ln_a[i] = ln_cs[i] - (t - betas[i] + 1.0) * rs[i];
+                    }
                 }
             }
-            let Some((_, k, t)) = best else {
-                return false;
-            };
-            out[2 * i] = k as i64;
-            out[2 * i + 1] = t as i64;
+            for i in 0..s {
+                let a = ln_a[i];
+                let take = match (variant, best.state[i]) {
+                    (Variant::Single, _) if a.is_nan() => false,
+                    (_, 0) => true,
+                    (Variant::Many, 2) => false,
+                    (Variant::Many, _) if a.is_nan() => true,
+                    _ => a < best.ln_a[i],
+                };
+                if take {
+                    best.ln_a[i] = a;
+                    best.k[i] = c;
+                    best.t[i] = ts[i];
+                    best.state[i] = if a.is_nan() { 2 } else { 1 };
+                }
+            }
+        }
+        if best.state.iter().any(|&st| st == 0) {
+            return false;
+        }
+        for i in 0..s {
+            out[2 * i] = best.k[i] as i64;
+            out[2 * i + 1] = best.t[i] as i64;
         }
         true
     }
 
-    /// Rows of a CSR matrix (`indptr`, column `cols`, `logs` of the values): `(rows × samples × 2)`
-    /// `(k, t)` values and, per row, whether it had a sample (empty rows give datasketch's `None`).
+    /// Rows of a CSR matrix (`indptr`, ascending column `cols` per row, `logs` of the values):
+    /// `(rows × samples × 2)` `(k, t)` values and, per row, whether it had a sample (empty rows give
+    /// datasketch's `None`).
     pub fn many(
         &self,
         indptr: &[usize],
@@ -114,10 +193,45 @@ impl WeightedParams {
         out.par_chunks_mut(width.max(1))
             .zip(ok.par_iter_mut())
             .enumerate()
-            .for_each(|(row, (dst, flag))| {
-                let (lo, hi) = (indptr[row], indptr[row + 1]);
-                *flag = lo < hi && self.one(&cols[lo..hi], &logs[lo..hi], variant, dst);
-            });
+            .for_each_init(
+                || Best {
+                    ln_a: Vec::new(),
+                    k: Vec::new(),
+                    t: Vec::new(),
+                    state: Vec::new(),
+                },
+                |best, (row, (dst, flag))| {
+                    let (lo, hi) = (indptr[row], indptr[row + 1]);
+                    *flag = lo < hi && self.one(&cols[lo..hi], &logs[lo..hi], variant, best, dst);
+                },
+            );
         Ok((out, ok))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::floor32;
+
+    #[test]
+    fn floor32_matches_libm() {
+        // -0.0 floors to +0.0 here: the sign of a zero never reaches an output (`t - β` and `t as i64`
+        // come out the same).
+        for x in [
+            -3.5f32,
+            -3.0,
+            -0.5,
+            0.0,
+            0.25,
+            2.999_999_8,
+            8_388_607.5,
+            -8_388_607.5,
+            1e20,
+            -1e20,
+        ] {
+            assert_eq!(floor32(x).to_bits(), x.floor().to_bits(), "{x}");
+        }
+        assert!(floor32(f32::NAN).is_nan());
+        assert_eq!(floor32(f32::INFINITY), f32::INFINITY);
     }
 }
