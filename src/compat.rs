@@ -455,6 +455,23 @@ impl PyDsLsh {
         detached(py, || inner.query_many(&values, stride))
     }
 
+    /// `query_bands` for every row of a `(n, num_perm)` matrix, row `i` with `bands[i]` bands (GIL
+    /// released, all cores).
+    fn query_bands_many(
+        &self,
+        py: Python<'_>,
+        matrix: &Bound<'_, PyAny>,
+        bands: Vec<usize>,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        let inner = &self.inner;
+        detached(py, || inner.query_bands_many(&values, stride, &bands))
+    }
+
     /// Slots sharing one of the first `bands` bands with the signature, ascending.
     fn query_bands(&self, hashvalues: &Bound<'_, PyAny>, bands: usize) -> PyResult<Vec<u32>> {
         let sig = sig_u64(hashvalues)?;

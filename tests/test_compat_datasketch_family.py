@@ -36,7 +36,9 @@ def token_sets(n: int, seed: int = 0) -> list[list[bytes]]:
     return out
 
 
-def pairs(n: int, scheme: str = "affine32", num_perm: int = 128, seed: int = 0) -> tuple[list[Any], list[Any]]:
+def pairs(
+    n: int, scheme: str = "affine32", num_perm: int = 128, seed: int = 0
+) -> tuple[list[Any], list[Any]]:
     docs = token_sets(n, seed)
     return (
         nd.MinHash.bulk(docs, num_perm=num_perm, scheme=scheme),
@@ -81,7 +83,9 @@ def test_lean_pickle_and_interop(scheme: str) -> None:
     assert back == lo and type(back) is nd.LeanMinHash and back != ours_m[0]
     assert lo.jaccard(nd.LeanMinHash(ours_m[1])) == lt.jaccard(ds.LeanMinHash(theirs_m[1]))
     u = nd.LeanMinHash.union(lo, nd.LeanMinHash(ours_m[1]))
-    np.testing.assert_array_equal(u.hashvalues, ds.LeanMinHash.union(lt, ds.LeanMinHash(theirs_m[1])).hashvalues)
+    np.testing.assert_array_equal(
+        u.hashvalues, ds.LeanMinHash.union(lt, ds.LeanMinHash(theirs_m[1])).hashvalues
+    )
     with pytest.raises(TypeError):
         lo.update(b"x")
     with pytest.raises(ValueError, match="conflicts"):
@@ -225,7 +229,9 @@ def test_lsh_indexes_weighted_minhashes_like_datasketch() -> None:
         found += len(got)
     assert found > len(x)
     for i in range(ours.b):
-        assert {h: set(v) for h, v in ours.hashtables[i].items()} == {h: theirs.hashtables[i][h] for h in theirs.hashtables[i]}
+        assert {h: set(v) for h, v in ours.hashtables[i].items()} == {
+            h: theirs.hashtables[i][h] for h in theirs.hashtables[i]
+        }
     assert ours.keys[5] == theirs.keys[5]
     back = pickle.loads(pickle.dumps(ours))
     assert set(back.query(ours_m[3])) == set(ours.query(ours_m[3]))
@@ -245,7 +251,9 @@ def test_lsh_hashtables_view_follows_changes() -> None:
         ours.remove(i)
         theirs.remove(i)
     for band, table in enumerate(tables):
-        assert {h: set(v) for h, v in table.items()} == {h: theirs.hashtables[band][h] for h in theirs.hashtables[band]}
+        assert {h: set(v) for h, v in table.items()} == {
+            h: theirs.hashtables[band][h] for h in theirs.hashtables[band]
+        }
         assert table.get(b"missing") == []
     assert ours.get_subset_counts(1, 2, 3) == theirs.get_subset_counts(1, 2, 3)
 
@@ -344,10 +352,14 @@ def ensemble_entries(lib: Any, n: int, seed: int = 11) -> list[tuple[Any, Any, i
     rng = random.Random(seed)
     universe = [f"v{i}".encode() for i in range(4000)]
     sets = []
-    for i in range(n):
+    for _ in range(n):
         if sets and rng.random() < 0.3:  # a superset or subset of an earlier set
             base = rng.choice(sets)
-            s = set(rng.sample(sorted(base), max(1, len(base) // 2))) if rng.random() < 0.5 else base | {rng.choice(universe)}
+            s = (
+                set(rng.sample(sorted(base), max(1, len(base) // 2)))
+                if rng.random() < 0.5
+                else base | {rng.choice(universe)}
+            )
         else:
             s = set(rng.sample(universe, rng.randint(2, 400)))
         sets.append(s)

@@ -20,7 +20,6 @@ ds = pytest.importorskip("datasketch")
 redis = pytest.importorskip("redis")
 
 from neardup.compat import datasketch as nd  # noqa: E402
-
 from test_compat_datasketch_family import pairs  # noqa: E402
 
 
@@ -39,7 +38,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     workdir: Path = tmp_path_factory.mktemp("redis")
     port = free_port()
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", "", "--appendonly", "no"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -174,7 +185,9 @@ def test_sessions_merge_pickle_and_bytes_keys(server: dict[str, Any], conn: Any)
     assert raw.query(ours_m[0]) == [b"bytes"] and conn.hexists(b"raw_keys", b"bytes")
 
 
-def test_env_config_hashfunc_and_weighted(server: dict[str, Any], conn: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_config_hashfunc_and_weighted(
+    server: dict[str, Any], conn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ND_TEST_REDIS_PORT", str(server["port"]))
     cfg = {
         "type": "redis",

@@ -55,7 +55,9 @@ def main(argv: list[str]) -> int:
     real = "--real" in argv
     args = [a for a in argv if a != "--real"]
     if not args or not (Path(args[0]) / "test").is_dir():
-        print("usage: run_datasketch_tests.py DIR [--real] [pytest args...] (DIR holds test/)", file=sys.stderr)
+        print(
+            "usage: run_datasketch_tests.py DIR [--real] [pytest args...] (DIR holds test/)", file=sys.stderr
+        )
         return 2
     tests_dir = Path(args[0]).resolve()
     missing = [f for f in FILES if not (tests_dir / "test" / f).is_file()]

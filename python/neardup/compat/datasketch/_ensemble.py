@@ -13,6 +13,7 @@ Redis with ``storage_config``); ``query`` asks each of them once, ``query_many``
 
 from __future__ import annotations
 
+import importlib
 import struct
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
@@ -20,14 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from ._lsh import MinHashLSH
+from ._lsh import MinHashLSH, _check_scheme_consistency
 from ._redis import _random_name
 
 __all__ = ["MinHashLSHEnsemble"]
 
 
+def _quad() -> Any:
+    """SciPy's ``quad``: datasketch integrates with it, so the same tuning needs the same integrator."""
+    return importlib.import_module("scipy.integrate").quad
+
+
 def _fp_area(threshold: float, b: int, r: int, xq: float) -> float:
-    from scipy.integrate import quad
+    quad = _quad()
 
     def prob(t: float) -> float:
         return float(1 - (1 - (t / (1 + xq - t)) ** float(r)) ** float(b))
@@ -36,7 +42,7 @@ def _fp_area(threshold: float, b: int, r: int, xq: float) -> float:
 
 
 def _fn_area(threshold: float, b: int, r: int, xq: float) -> float:
-    from scipy.integrate import quad
+    quad = _quad()
 
     def prob(t: float) -> float:
         return float(1 - (1 - (1 - (t / (1 + xq - t)) ** float(r)) ** float(b)))
@@ -48,7 +54,9 @@ def _fn_area(threshold: float, b: int, r: int, xq: float) -> float:
     return 0.0
 
 
-def _tuned(threshold: float, num_perm: int, max_r: int, xq: float, fp_w: float, fn_w: float) -> tuple[int, int]:
+def _tuned(
+    threshold: float, num_perm: int, max_r: int, xq: float, fp_w: float, fn_w: float
+) -> tuple[int, int]:
     """The ``(b, r)`` with ``b·r <= num_perm``, ``r <= max_r`` of least weighted error (first in
     ``b``-then-``r`` order on ties)."""
     best, choice = float("inf"), (0, 0)
@@ -71,7 +79,9 @@ def _false_positives(sizes: np.ndarray[Any, Any], counts: np.ndarray[Any, Any]) 
     return nfp
 
 
-def _partitions(sizes: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], num_part: int) -> list[tuple[int, int]]:
+def _partitions(
+    sizes: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], num_part: int
+) -> list[tuple[int, int]]:
     """Size ranges of the partitions minimising total false positives (dynamic programming over the
     last size of each partition; ties go to the smaller split point)."""
     n = len(sizes)
@@ -137,7 +147,7 @@ class MinHashLSHEnsemble:
         )
         rs = sorted({int(r) for _, r in self.params})
         config = dict(storage_config) if storage_config else {"type": "dict"}
-        basename = config.get("basename", _random_name(11))
+        basename: Any = config.get("basename", _random_name(11))
         self.indexes: list[dict[int, MinHashLSH]] = []
         for part in range(num_part):
             by_r = {}
@@ -156,7 +166,8 @@ class MinHashLSHEnsemble:
 
     def _get_optimal_param(self, x: float, q: float) -> np.ndarray[Any, Any]:
         i = int(np.searchsorted(self.xqs, float(x) / float(q), side="left"))
-        return self.params[min(i, len(self.params) - 1)]
+        row: np.ndarray[Any, Any] = self.params[min(i, len(self.params) - 1)]
+        return row
 
     def index(self, entries: Iterable[tuple[Hashable, Any, int]]) -> None:
         """Indexes ``(key, minhash, size)`` entries (once: a non-empty index raises)."""
@@ -173,8 +184,8 @@ class MinHashLSHEnsemble:
         if len(todo) == 0:
             raise ValueError("entries is empty")
         sizes, counts = np.array(sorted(Counter(e[2] for e in todo).most_common())).T
-        for i, (lower, upper) in enumerate(_partitions(sizes, counts, len(self.indexes))):
-            self.lowers[i], self.uppers[i] = lower, upper
+        for i, (low, high) in enumerate(_partitions(sizes, counts, len(self.indexes))):
+            self.lowers[i], self.uppers[i] = low, high
         todo.sort(key=lambda e: e[2])
         part = 0
         for key, minhash, size in todo:
@@ -195,8 +206,35 @@ class MinHashLSHEnsemble:
             yield from by_r[int(r)]._query_b(minhash, int(b))
 
     def query_many(self, queries: Iterable[tuple[Any, int]]) -> list[set[Hashable]]:
-        """The set of keys ``query`` finds, for each ``(minhash, size)`` (an addition to datasketch)."""
-        return [set(self.query(m, size)) for m, size in queries]
+        """The set of keys ``query`` finds, for each ``(minhash, size)`` (an addition to datasketch):
+        each partition index is asked once for the whole batch, on all cores."""
+        batch = list(queries)
+        indexes = [lsh for by_r in self.indexes for lsh in by_r.values()]
+        if not batch or any(type(lsh) is not MinHashLSH for lsh in indexes):
+            return [set(self.query(m, size)) for m, size in batch]
+        probe = next((lsh for lsh in indexes if len(lsh)), None)
+        if probe is None:
+            return [set() for _ in batch]
+        for m, _ in batch:
+            probe._check(m)
+            _check_scheme_consistency(probe._minhash_scheme, m)
+        sigs = np.stack([probe._sig(m) for m, _ in batch])
+        sizes = np.array([float(size) for _, size in batch])
+        found: list[set[Hashable]] = [set() for _ in batch]
+        last = len(self.params) - 1
+        for i, by_r in enumerate(self.indexes):
+            upper = self.uppers[i]
+            if upper is None:
+                continue
+            # datasketch's per-query choice, for all queries at once (same float64 division).
+            at = np.minimum(np.searchsorted(self.xqs, float(upper) / sizes, side="left"), last)
+            bs, rs = self.params[at, 0], self.params[at, 1]
+            for r in np.unique(rs):
+                rows = np.flatnonzero(rs == r)
+                keys = by_r[int(r)]._query_b_many(sigs[rows], [int(b) for b in bs[rows]])
+                for row, ks in zip(rows, keys, strict=True):
+                    found[row].update(ks)
+        return found
 
     def __contains__(self, key: Hashable) -> bool:
         return any(any(key in lsh for lsh in by_r.values()) for by_r in self.indexes)
@@ -205,4 +243,6 @@ class MinHashLSHEnsemble:
         return all(all(lsh.is_empty() for lsh in by_r.values()) for by_r in self.indexes)
 
     def __repr__(self) -> str:
-        return f"MinHashLSHEnsemble(threshold={self.threshold}, num_perm={self.h}, num_part={len(self.indexes)})"
+        return (
+            f"MinHashLSHEnsemble(threshold={self.threshold}, num_perm={self.h}, num_part={len(self.indexes)})"
+        )

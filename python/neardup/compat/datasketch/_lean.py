@@ -92,7 +92,8 @@ class LeanMinHash(MinHash):
             self._initialize_slots(seed, hashvalues, scheme)
         else:
             raise ValueError(
-                "Init parameters cannot be None: make sure to set either minhash or both of hash values and seed"
+                "Init parameters cannot be None: make sure to set either minhash or both of "
+                "hash values and seed"
             )
 
     def update(self, b: Any) -> None:
@@ -142,7 +143,7 @@ class LeanMinHash(MinHash):
         self.serialize(buf)
         return buf
 
-    def __setstate__(self, buf: Any) -> None:  # type: ignore[override]
+    def __setstate__(self, buf: Any) -> None:
         other = _read_lean(buf, "@")
         self.hashvalues = other.hashvalues
         self._cfg = other._cfg

@@ -29,6 +29,7 @@ from ._minhash import HashValues
 
 __all__ = ["MinHashLSH", "MinHashLSHDeletionSession", "MinHashLSHInsertionSession"]
 
+
 def _check_scheme_consistency(known: str | None, minhash: Any) -> str | None:
     """The scheme an index should remember after seeing ``minhash`` (datasketch's rule: one index,
     one scheme; objects without a scheme are exempt)."""
@@ -220,7 +221,9 @@ class MinHashLSH:
         """Index ``key`` with the MinHash of its set; a present key raises ValueError."""
         self._insert(key, minhash, check_duplication=check_duplication)
 
-    def _insert(self, key: Hashable, minhash: Any, check_duplication: bool = True, buffer: bool = False) -> None:
+    def _insert(
+        self, key: Hashable, minhash: Any, check_duplication: bool = True, buffer: bool = False
+    ) -> None:
         self._check(minhash)
         self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
         if self.prepickle:
@@ -286,7 +289,10 @@ class MinHashLSH:
             self._check(minhash)
             _check_scheme_consistency(self._minhash_scheme, minhash)
         key_of = self._key_of
-        found = [[key_of[s] for s in slots] for slots in self._index.query_many(np.stack([self._sig(m) for m in batch]))]
+        found = [
+            [key_of[s] for s in slots]
+            for slots in self._index.query_many(np.stack([self._sig(m) for m in batch]))
+        ]
         if self._extra:
             found = [list(dict.fromkeys(keys)) for keys in found]
         if self.prepickle:
@@ -303,6 +309,15 @@ class MinHashLSH:
         found = {key_of[s] for s in self._index.query_bands(self._sig(minhash), b)}
         if self.prepickle:
             return {pickle.loads(k) for k in found}
+        return found
+
+    def _query_b_many(self, sigs: HashValues, bands: list[int]) -> list[list[Any]]:
+        """``_query_b`` for each row of ``sigs`` (signatures as ``_sig`` returns them, stacked), row
+        ``i`` with ``bands[i]`` bands: one call to the core (LSH Ensemble's batch path)."""
+        key_of = self._key_of
+        found = [[key_of[s] for s in slots] for slots in self._index.query_bands_many(sigs, bands)]
+        if self.prepickle:
+            return [[pickle.loads(k) for k in keys] for keys in found]
         return found
 
     def get_subset_counts(self, *keys: Hashable) -> list[dict[bytes, int]]:
@@ -487,7 +502,7 @@ class _BandTable(Mapping[bytes, list[Any]]):
     def __len__(self) -> int:
         return len(self._buckets())
 
-    def get(self, band_key: bytes, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, band_key: bytes, default: Any = None) -> Any:
         """Keys of a bucket; like datasketch's storage, ``[]`` for a missing one by default."""
         found = self._buckets().get(band_key)
         if found is not None:

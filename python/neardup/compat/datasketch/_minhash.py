@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import pickle
 import struct
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
-from neardup._core import _ds_optimal_param, _DsHasher, _DsLsh
+from neardup._core import _DsHasher
 
 __all__ = ["MinHash", "sha1_hash32", "sha1_hash64"]
 
@@ -432,7 +431,7 @@ class MinHash:
             hashvalues=values,
             permutations=first.permutations,
             gpu_mode=getattr(first, "_gpu_mode", "disable"),
-            scheme=first.scheme,
+            scheme=first.scheme,  # type: ignore[arg-type]
         )
 
     @classmethod
@@ -486,4 +485,3 @@ class MinHash:
         self._cfg = _Config(
             scheme, seed, len(values), state["hashfunc"], hasher, perms is not None, state["gpu_mode"]
         )
-

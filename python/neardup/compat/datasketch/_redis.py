@@ -242,7 +242,9 @@ class RedisMinHashLSH(MinHashLSH):
         basename = config.get("basename", _random_name(11))
         client = _connect(_resolve(config["redis"]))
         self._table_store = [
-            RedisSetStorage(config, name=b"".join([basename, b"_bucket_", struct.pack(">H", i)]), client=client)
+            RedisSetStorage(
+                config, name=b"".join([basename, b"_bucket_", struct.pack(">H", i)]), client=client
+            )
             for i in range(self.b)
         ]
         self._key_store = RedisListStorage(config, name=basename + b"_keys", client=client)
@@ -288,7 +290,9 @@ class RedisMinHashLSH(MinHashLSH):
             )
         return pickle.dumps(key) if self.prepickle else key
 
-    def _insert(self, key: Hashable, minhash: Any, check_duplication: bool = True, buffer: bool = False) -> None:
+    def _insert(
+        self, key: Hashable, minhash: Any, check_duplication: bool = True, buffer: bool = False
+    ) -> None:
         if len(minhash) != self.h:
             raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
         self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)

@@ -10,6 +10,7 @@ the weights are taken by numpy first, as datasketch takes them, so every float32
 from __future__ import annotations
 
 import collections.abc
+import importlib
 import copy
 from typing import Any
 
@@ -118,7 +119,7 @@ class WeightedMinHashGenerator:
         """One weighted MinHash per row of ``X`` (a numpy or scipy sparse matrix); ``None`` for rows
         that are all zeros. Rows are hashed in Rust on all cores."""
         try:
-            import scipy.sparse as sparse
+            sparse: Any = importlib.import_module("scipy.sparse")
         except ImportError:  # pragma: no cover - scipy comes with datasketch users' installs
             sparse = None
         is_sparse = sparse is not None and sparse.issparse(X)

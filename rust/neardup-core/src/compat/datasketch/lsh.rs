@@ -258,6 +258,13 @@ impl DsLsh {
             });
         }
         let width = self.bands * self.rows;
+        let n = sigs.len() / stride.max(1);
+        // Grow once for the whole batch instead of by doubling.
+        self.values.reserve(n * width);
+        self.live.reserve(n);
+        for table in &mut self.tables {
+            table.reserve(n);
+        }
         sigs.chunks_exact(stride)
             .map(|sig| self.insert_bands(&sig[..width]))
             .collect()
@@ -275,6 +282,28 @@ impl DsLsh {
         sigs.par_chunks_exact(stride)
             .with_min_len(64)
             .map(|sig| self.query(sig))
+            .collect()
+    }
+
+    /// [`DsLsh::query_bands`] for each row of a row-major matrix of signatures, row `i` using its first
+    /// `bands[i]` bands, on all rayon threads.
+    pub fn query_bands_many(
+        &self,
+        sigs: &[u64],
+        stride: usize,
+        bands: &[usize],
+    ) -> Result<Vec<Vec<u32>>> {
+        use rayon::prelude::*;
+        if stride != self.num_perm || sigs.len() != stride * bands.len() {
+            return Err(Error::LengthMismatch {
+                expected: self.num_perm * bands.len(),
+                got: sigs.len(),
+            });
+        }
+        sigs.par_chunks_exact(stride)
+            .zip(bands.par_iter())
+            .with_min_len(64)
+            .map(|(sig, &b)| self.query_bands(sig, b))
             .collect()
     }
 

@@ -55,10 +55,9 @@ struct Best {
     ln_a: Vec<f32>,
     k: Vec<u32>,
     t: Vec<f32>,
-    /// 0 = nothing yet, 1 = a number, 2 = a NaN (only [`Variant::Many`] keeps one: it wins).
-    state: Vec<u8>,
+    scratch_a: Vec<f32>,
+    scratch_t: Vec<f32>,
 }
-
 impl WeightedParams {
     /// `rs`, `ln_cs`, `betas`: `samples × dim`, row-major (datasketch's layout).
     pub fn new(
@@ -94,6 +93,12 @@ impl WeightedParams {
 
     /// One vector's `(k, t)` per sample, from the logs of its weights at ascending columns `cols`;
     /// false when some sample found no number (datasketch raises: all-NaN slice).
+    ///
+    /// The running minimum starts at +inf and is replaced only by a smaller value (the first of equal
+    /// ones is kept, as `argmin` keeps it); a NaN never replaces it under `Single` (`nanargmin`) and
+    /// always does, once, under `Many` (`argmin` returns the first NaN). `ln a` is never +inf for a
+    /// nonzero weight (`t` would have to be −inf, i.e. `ln v = −inf`), so +inf left at the end means
+    /// every value was NaN. The loops are branch-free so they vectorise.
     fn one(
         &self,
         cols: &[u32],
@@ -103,16 +108,16 @@ impl WeightedParams {
         out: &mut [i64],
     ) -> bool {
         let s = self.samples;
-        best.state.clear();
-        best.state.resize(s, 0);
-        best.ln_a.clear();
-        best.ln_a.resize(s, 0.0);
+        let reset = |v: &mut Vec<f32>, x: f32| {
+            v.clear();
+            v.resize(s, x);
+        };
+        reset(&mut best.ln_a, f32::INFINITY);
+        reset(&mut best.t, 0.0);
+        reset(&mut best.scratch_a, 0.0);
+        reset(&mut best.scratch_t, 0.0);
         best.k.clear();
         best.k.resize(s, 0);
-        best.t.clear();
-        best.t.resize(s, 0.0);
-        let mut ln_a = vec![0.0f32; s];
-        let mut ts = vec![0.0f32; s];
         for (&c, &lv) in cols.iter().zip(logs) {
             let at = c as usize * s;
             let (rs, betas, ln_cs) = (
@@ -120,6 +125,7 @@ impl WeightedParams {
                 &self.betas[at..at + s],
                 &self.ln_cs[at..at + s],
             );
+            let (ln_a, ts) = (&mut best.scratch_a[..s], &mut best.scratch_t[..s]);
             // The float32 steps of datasketch, in its order (see the module doc).
             match variant {
                 Variant::Single => {
@@ -137,24 +143,18 @@ impl WeightedParams {
                     }
                 }
             }
+            let (b_a, b_k, b_t) = (&mut best.ln_a[..s], &mut best.k[..s], &mut best.t[..s]);
+            let nan_wins = variant == Variant::Many;
             for i in 0..s {
-                let a = ln_a[i];
-                let take = match (variant, best.state[i]) {
-                    (Variant::Single, _) if a.is_nan() => false,
-                    (_, 0) => true,
-                    (Variant::Many, 2) => false,
-                    (Variant::Many, _) if a.is_nan() => true,
-                    _ => a < best.ln_a[i],
-                };
-                if take {
-                    best.ln_a[i] = a;
-                    best.k[i] = c;
-                    best.t[i] = ts[i];
-                    best.state[i] = if a.is_nan() { 2 } else { 1 };
-                }
+                let (a, b) = (ln_a[i], b_a[i]);
+                #[allow(clippy::eq_op)] // `x != x` is the branch-free NaN test
+                let take = (a < b) | (nan_wins & (a != a) & (b == b));
+                b_a[i] = if take { a } else { b };
+                b_k[i] = if take { c } else { b_k[i] };
+                b_t[i] = if take { ts[i] } else { b_t[i] };
             }
         }
-        if best.state.iter().any(|&st| st == 0) {
+        if best.ln_a.iter().any(|&a| a == f32::INFINITY) {
             return false;
         }
         for i in 0..s {
@@ -198,7 +198,8 @@ impl WeightedParams {
                     ln_a: Vec::new(),
                     k: Vec::new(),
                     t: Vec::new(),
-                    state: Vec::new(),
+                    scratch_a: Vec::new(),
+                    scratch_t: Vec::new(),
                 },
                 |best, (row, (dst, flag))| {
                     let (lo, hi) = (indptr[row], indptr[row + 1]);
