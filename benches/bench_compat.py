@@ -84,7 +84,11 @@ def token_sets() -> list[list[bytes]]:
 
 @pytest.fixture(scope="module")
 def item_sets(token_sets: list[list[bytes]]) -> list[list[bytes]]:
-    return token_sets[:N_ITEMS] if len(token_sets) >= N_ITEMS else [shingles(t) for t in abstracts(N_ITEMS).texts]
+    return (
+        token_sets[:N_ITEMS]
+        if len(token_sets) >= N_ITEMS
+        else [shingles(t) for t in abstracts(N_ITEMS).texts]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,7 @@ def dump(client: Any, prefix: bytes) -> dict[bytes, Any]:
 
 
 def test_writes_the_keys_datasketch_writes(server: dict[str, Any], conn: Any) -> None:
-    ours_m, theirs_m = pairs(80)
+    ours_m, theirs_m = pairs(40)
     ours = nd.MinHashLSH(threshold=0.5, num_perm=128, storage_config=config(server, b"ours"))
     theirs = ds.MinHashLSH(threshold=0.5, num_perm=128, storage_config=config(server, b"theirs"))
     assert type(ours) is nd.RedisMinHashLSH and isinstance(ours, nd.MinHashLSH)
@@ -112,7 +112,7 @@ def test_writes_the_keys_datasketch_writes(server: dict[str, Any], conn: Any) ->
     assert ours.get_counts() == theirs.get_counts()
     assert ours.get_subset_counts(("k", 1), ("k", 2)) == theirs.get_subset_counts(("k", 1), ("k", 2))
     # Removal leaves the same state behind in both.
-    for i in range(0, 80, 3):
+    for i in range(0, 40, 3):
         ours.remove(("k", i))
         theirs.remove(("k", i))
     assert dump(conn, b"ours") == dump(conn, b"theirs")
@@ -218,7 +218,7 @@ def test_ensemble_over_redis(server: dict[str, Any], conn: Any) -> None:
 
     ours = nd.MinHashLSHEnsemble(threshold=0.7, num_part=4, storage_config=config(server, b"ens"))
     theirs = ds.MinHashLSHEnsemble(threshold=0.7, num_part=4, storage_config=config(server, b"enst"))
-    ours_e, theirs_e = ensemble_entries(nd, 60), ensemble_entries(ds, 60)
+    ours_e, theirs_e = ensemble_entries(nd, 40), ensemble_entries(ds, 40)
     ours.index(ours_e)
     theirs.index(theirs_e)
     for (_, o, size), (_, t, _) in zip(ours_e[:20], theirs_e, strict=False):

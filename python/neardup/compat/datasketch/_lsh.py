@@ -262,6 +262,15 @@ class MinHashLSH:
         pairs = list(items)
         if not pairs:
             return
+        fast = self._stack_fast([m for _, m in pairs], learn=True)
+        if fast is not None:
+            keys = [pickle.dumps(k) for k, _ in pairs] if self.prepickle else [k for k, _ in pairs]
+            if check_duplication and (len(set(keys)) != len(keys) or any(k in self._slot_of for k in keys)):
+                raise ValueError("The given key already exists")
+            for key, slot in zip(keys, self._index.insert_many(fast), strict=True):
+                self._register(key, slot)
+            self._version += 1
+            return
         stored: list[Any] = []
         sigs = []
         fresh: set[Any] = set()
@@ -285,19 +294,47 @@ class MinHashLSH:
         batch = list(minhashes)
         if not batch:
             return []
-        for minhash in batch:
-            self._check(minhash)
-            _check_scheme_consistency(self._minhash_scheme, minhash)
+        matrix = self._stack_fast(batch, learn=False)
+        if matrix is None:
+            for minhash in batch:
+                self._check(minhash)
+                _check_scheme_consistency(self._minhash_scheme, minhash)
+            matrix = np.stack([self._sig(m) for m in batch])
         key_of = self._key_of
-        found = [
-            [key_of[s] for s in slots]
-            for slots in self._index.query_many(np.stack([self._sig(m) for m in batch]))
-        ]
+        found = [[key_of[s] for s in slots] for slots in self._index.query_many(matrix)]
         if self._extra:
             found = [list(dict.fromkeys(keys)) for keys in found]
         if self.prepickle:
             return [[pickle.loads(k) for k in keys] for keys in found]
         return found
+
+    def _stack_fast(self, batch: list[Any], learn: bool) -> HashValues | None:
+        """The hash values of ``batch`` as one matrix when they are all plain signatures of this
+        index's length and dtype, of one scheme (checked once for the whole batch; ``learn``: an insert,
+        which may fix the index's scheme and dtype); else None, and the caller checks them one by one,
+        with datasketch's messages."""
+        if self._width == 2 or (not learn and self._dtype is None):
+            return None
+        try:
+            matrix = np.array([m.hashvalues for m in batch])
+        except (ValueError, AttributeError):
+            return None
+        if matrix.ndim != 2 or matrix.shape[1] != self.h or matrix.dtype not in (np.uint32, np.uint64):
+            return None
+        if self._dtype is not None and matrix.dtype != self._dtype:
+            return None
+        schemes = {getattr(m, "scheme", None) for m in batch}
+        schemes.discard(None)
+        if len(schemes) > 1:
+            return None
+        if schemes:
+            known = _check_scheme_consistency(self._minhash_scheme, batch[0])
+            if learn:
+                self._minhash_scheme = known
+        if learn and self._dtype is None:
+            self._dtype = matrix.dtype
+            self._width = 1
+        return matrix
 
     def _query_b(self, minhash: Any, b: int) -> set[Any]:
         """Keys sharing one of the first ``b`` bands with ``minhash`` (what LSH Ensemble asks)."""

@@ -10,8 +10,8 @@ the weights are taken by numpy first, as datasketch takes them, so every float32
 from __future__ import annotations
 
 import collections.abc
-import importlib
 import copy
+import importlib
 from typing import Any
 
 import numpy as np
