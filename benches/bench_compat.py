@@ -18,7 +18,8 @@ implementation's result is kept, and whichever runs second compares against the 
 
 `NEARDUP_BENCH_SCALE=full` runs the issues' sizes (20,000 documents and LSH items; 4,000 forest, ensemble
 and Redis queries; 200,000 update_batch tokens); `ci` runs the family rows at a tenth of that so they
-stay well under two minutes; the default smoke scale is tiny (CI runs it with --benchmark-disable). The conftest pins the rayon pool to one thread.
+stay well under two minutes; the default smoke scale is tiny (CI runs it with --benchmark-disable).
+The conftest pins the rayon pool to one thread.
 """
 
 from __future__ import annotations
