@@ -147,7 +147,7 @@ impl DsForest {
     /// Many queries at once (`queries` row-major, one banded signature per row).
     pub fn query_many(&self, queries: &[u64], stride: usize, n: usize) -> Result<Vec<Vec<u32>>> {
         use rayon::prelude::*;
-        if stride == 0 || queries.len() % stride != 0 {
+        if stride == 0 || !queries.len().is_multiple_of(stride) {
             return Err(invalid("queries", "rows of equal length expected"));
         }
         queries

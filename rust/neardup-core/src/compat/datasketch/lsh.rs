@@ -251,7 +251,7 @@ impl DsLsh {
 
     /// Indexes the rows of a row-major matrix of signatures (`stride` values each); their slots.
     pub fn insert_many(&mut self, sigs: &[u64], stride: usize) -> Result<Vec<u32>> {
-        if stride != self.num_perm || sigs.len() % stride.max(1) != 0 {
+        if stride != self.num_perm || !sigs.len().is_multiple_of(stride.max(1)) {
             return Err(Error::LengthMismatch {
                 expected: self.num_perm,
                 got: stride,
@@ -273,7 +273,7 @@ impl DsLsh {
     /// [`DsLsh::query`] for each row of a row-major matrix of signatures, on all rayon threads.
     pub fn query_many(&self, sigs: &[u64], stride: usize) -> Result<Vec<Vec<u32>>> {
         use rayon::prelude::*;
-        if stride != self.num_perm || sigs.len() % stride.max(1) != 0 {
+        if stride != self.num_perm || !sigs.len().is_multiple_of(stride.max(1)) {
             return Err(Error::LengthMismatch {
                 expected: self.num_perm,
                 got: stride,

@@ -154,7 +154,7 @@ impl WeightedParams {
                 b_t[i] = if take { ts[i] } else { b_t[i] };
             }
         }
-        if best.ln_a.iter().any(|&a| a == f32::INFINITY) {
+        if best.ln_a.contains(&f32::INFINITY) {
             return false;
         }
         for i in 0..s {
