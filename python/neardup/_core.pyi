@@ -38,6 +38,8 @@ __all__ = [
     "diff_many",
     "_DsHasher",
     "_DsLsh",
+    "_DsForest",
+    "_DsWeighted",
     "_ds_optimal_param",
     "_read_jsonl_batch",
 ]
