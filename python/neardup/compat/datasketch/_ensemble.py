@@ -29,7 +29,10 @@ __all__ = ["MinHashLSHEnsemble"]
 
 def _quad() -> Any:
     """SciPy's ``quad``: datasketch integrates with it, so the same tuning needs the same integrator."""
-    return importlib.import_module("scipy.integrate").quad
+    try:
+        return importlib.import_module("scipy.integrate").quad
+    except ImportError as err:
+        raise ImportError("MinHashLSHEnsemble needs SciPy, as datasketch does: pip install scipy") from err
 
 
 def _fp_area(threshold: float, b: int, r: int, xq: float) -> float:
