@@ -11,7 +11,9 @@ use pyo3::types::{
 };
 
 use neardup_core::compat::datasketch::{
+    forest::DsForest,
     lsh::{self, DsLsh},
+    weighted::{Variant, WeightedParams},
     ByteDocs, DsMinHasher, Lane, Scheme, TokenHash,
 };
 
@@ -431,6 +433,51 @@ impl PyDsLsh {
         self.inner.query(&sig).map_err(to_py)
     }
 
+    /// Indexes every row of a `(n, num_perm)` matrix; their slots (GIL released).
+    fn insert_many(&mut self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        let inner = &mut self.inner;
+        detached(py, || inner.insert_many(&values, stride))
+    }
+
+    /// Slots found for every row of a `(n, num_perm)` matrix (GIL released, all cores).
+    fn query_many(&self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u32>>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        let inner = &self.inner;
+        detached(py, || inner.query_many(&values, stride))
+    }
+
+    /// `query_bands` for every row of a `(n, num_perm)` matrix, row `i` with `bands[i]` bands (GIL
+    /// released, all cores).
+    fn query_bands_many(
+        &self,
+        py: Python<'_>,
+        matrix: &Bound<'_, PyAny>,
+        bands: Vec<usize>,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        let inner = &self.inner;
+        detached(py, || inner.query_bands_many(&values, stride, &bands))
+    }
+
+    /// Slots sharing one of the first `bands` bands with the signature, ascending.
+    fn query_bands(&self, hashvalues: &Bound<'_, PyAny>, bands: usize) -> PyResult<Vec<u32>> {
+        let sig = sig_u64(hashvalues)?;
+        self.inner.query_bands(&sig, bands).map_err(to_py)
+    }
+
     /// The `bands·rows` band values of a slot, or None.
     fn band_values<'py>(&self, py: Python<'py>, slot: u32) -> Option<Bound<'py, PyArray1<u64>>> {
         self.inner
@@ -500,6 +547,167 @@ fn _ds_optimal_param(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDsHasher>()?;
     m.add_class::<PyDsLsh>()?;
+    m.add_class::<PyDsForest>()?;
+    m.add_class::<PyDsWeighted>()?;
     m.add_function(wrap_pyfunction!(_ds_optimal_param, m)?)?;
     Ok(())
+}
+
+/// Extracts a 1-D array of unsigned integers as u64 values, or a `(k, 2)` integer array (a weighted
+/// MinHash) flattened, its values' bits kept.
+fn banded_u64(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+    if let Ok(v) = sig_u64(obj) {
+        return Ok(v);
+    }
+    if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'_, i64>>() {
+        return Ok(a.as_array().iter().map(|&v| v as u64).collect());
+    }
+    if let Ok(a) = obj.extract::<numpy::PyReadonlyArray1<'_, i64>>() {
+        return Ok(a.as_array().iter().map(|&v| v as u64).collect());
+    }
+    Err(PyTypeError::new_err(
+        "hashvalues must be a numpy array of uint32, uint64 or int64",
+    ))
+}
+
+/// datasketch's LSH Forest over numbered slots (private: use
+/// `neardup.compat.datasketch.MinHashLSHForest`).
+#[pyclass(module = "neardup._core", name = "_DsForest")]
+pub struct PyDsForest {
+    inner: DsForest,
+}
+
+#[pymethods]
+impl PyDsForest {
+    #[new]
+    fn new(trees: usize, rows: usize, width: usize) -> PyResult<Self> {
+        Ok(PyDsForest {
+            inner: DsForest::new(trees, rows, width).map_err(to_py)?,
+        })
+    }
+
+    /// Adds a slot with its hash values (the first `trees·rows` rows are used).
+    fn add(&mut self, slot: u32, hashvalues: &Bound<'_, PyAny>) -> PyResult<()> {
+        let values = banded_u64(hashvalues)?;
+        self.inner.add(slot, &values).map_err(to_py)
+    }
+
+    fn index(&mut self, py: Python<'_>) {
+        let inner = &mut self.inner;
+        py.detach(|| inner.index());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// Up to `n` slots in datasketch's order.
+    fn query(&self, py: Python<'_>, hashvalues: &Bound<'_, PyAny>, n: usize) -> PyResult<Vec<u32>> {
+        let values = banded_u64(hashvalues)?;
+        let inner = &self.inner;
+        detached(py, || inner.query(&values, n))
+    }
+
+    /// One list of slots per row of `matrix` (`(queries, values)`), on all cores.
+    fn query_many(
+        &self,
+        py: Python<'_>,
+        matrix: &Bound<'_, PyAny>,
+        n: usize,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let (rows, values) = matrix_u64(matrix)?;
+        let inner = &self.inner;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let stride = values.len() / rows;
+        detached(py, || inner.query_many(&values, stride, n))
+    }
+
+    fn __repr__(&self) -> String {
+        "_DsForest()".to_string()
+    }
+}
+
+/// A 2-D (or 3-D weighted) matrix of hash values as (rows, row-major u64 values).
+fn matrix_u64(obj: &Bound<'_, PyAny>) -> PyResult<(usize, Vec<u64>)> {
+    if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'_, u32>>() {
+        let v = a.as_array();
+        return Ok((v.nrows(), v.iter().map(|&x| x as u64).collect()));
+    }
+    if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'_, u64>>() {
+        let v = a.as_array();
+        return Ok((v.nrows(), v.iter().copied().collect()));
+    }
+    if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'_, i64>>() {
+        let v = a.as_array();
+        return Ok((v.nrows(), v.iter().map(|&x| x as u64).collect()));
+    }
+    Err(PyTypeError::new_err(
+        "expected a 2-D numpy array of uint32, uint64 or int64 hash values",
+    ))
+}
+
+/// The parameters of a datasketch `WeightedMinHashGenerator` (private: use
+/// `neardup.compat.datasketch.WeightedMinHashGenerator`).
+#[pyclass(module = "neardup._core", name = "_DsWeighted", frozen)]
+pub struct PyDsWeighted {
+    inner: WeightedParams,
+}
+
+#[pymethods]
+impl PyDsWeighted {
+    #[new]
+    fn new(
+        rs: numpy::PyReadonlyArray2<'_, f32>,
+        ln_cs: numpy::PyReadonlyArray2<'_, f32>,
+        betas: numpy::PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Self> {
+        let shape = rs.as_array().dim();
+        let flat = |a: &numpy::PyReadonlyArray2<'_, f32>| -> Vec<f32> {
+            a.as_array().iter().copied().collect()
+        };
+        let inner = WeightedParams::new(shape.1, shape.0, flat(&rs), flat(&ln_cs), flat(&betas))
+            .map_err(to_py)?;
+        Ok(PyDsWeighted { inner })
+    }
+
+    /// `(rows, sample_size, 2)` int64 `(k, t)` values and a per-row "has a sample" mask, for CSR rows
+    /// (`indptr`, `cols`) whose values' logs are `logs`; `many` picks `minhash_many`'s formula.
+    fn hash_rows<'py>(
+        &self,
+        py: Python<'py>,
+        indptr: PyReadonlyArray1<'py, i64>,
+        cols: PyReadonlyArray1<'py, i64>,
+        logs: PyReadonlyArray1<'py, f32>,
+        many: bool,
+    ) -> PyResult<(Bound<'py, PyAny>, Vec<bool>)> {
+        let indptr: Vec<usize> = indptr
+            .as_array()
+            .iter()
+            .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err("negative row pointer")))
+            .collect::<PyResult<_>>()?;
+        let cols: Vec<u32> = cols
+            .as_array()
+            .iter()
+            .map(|&v| u32::try_from(v).map_err(|_| PyValueError::new_err("column out of range")))
+            .collect::<PyResult<_>>()?;
+        let logs: Vec<f32> = logs.as_array().iter().copied().collect();
+        let variant = if many { Variant::Many } else { Variant::Single };
+        let inner = &self.inner;
+        let (flat, ok) = detached(py, || inner.many(&indptr, &cols, &logs, variant))?;
+        let rows = ok.len();
+        let arr = flat
+            .into_pyarray(py)
+            .reshape([rows, inner.samples, 2])?
+            .into_any();
+        Ok((arr, ok))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "_DsWeighted(dim={}, sample_size={})",
+            self.inner.dim, self.inner.samples
+        )
+    }
 }

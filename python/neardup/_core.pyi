@@ -47,6 +47,8 @@ __all__ = [
     "diff_many",
     "_DsHasher",
     "_DsLsh",
+    "_DsForest",
+    "_DsWeighted",
     "_ds_optimal_param",
     "_read_jsonl_batch",
 ]
@@ -360,10 +362,44 @@ class _DsLsh:
     def insert_bands(self, values: npt.NDArray[np.uint64]) -> list[int]: ...
     def remove(self, slot: int) -> None: ...
     def query(self, hashvalues: npt.NDArray[Any]) -> list[int]: ...
+    def query_bands(self, hashvalues: npt.NDArray[Any], bands: int) -> list[int]: ...
+    def insert_many(self, matrix: npt.NDArray[Any]) -> list[int]: ...
+    def query_many(self, matrix: npt.NDArray[Any]) -> list[list[int]]: ...
+    def query_bands_many(self, matrix: npt.NDArray[Any], bands: list[int]) -> list[list[int]]: ...
     def band_values(self, slot: int) -> npt.NDArray[np.uint64] | None: ...
     def export(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
     def buckets(self, band: int) -> list[tuple[npt.NDArray[np.uint64], list[int]]]: ...
     def __len__(self) -> int: ...
+
+@final
+class _DsForest:
+    """datasketch's LSH Forest over numbered slots: ``trees`` prefix trees of ``rows`` rows of ``width``
+    values (2 for weighted MinHashes)."""
+
+    def __new__(cls, trees: int, rows: int, width: int) -> _DsForest: ...
+    def add(self, slot: int, hashvalues: npt.NDArray[Any]) -> None: ...
+    def index(self) -> None: ...
+    def is_empty(self) -> bool: ...
+    def query(self, hashvalues: npt.NDArray[Any], n: int) -> list[int]:
+        """Up to ``n`` slots, in the order datasketch's walk finds them."""
+    def query_many(self, matrix: npt.NDArray[Any], n: int) -> list[list[int]]:
+        """``query`` for each row; GIL released, all cores."""
+
+@final
+class _DsWeighted:
+    """The parameters of a datasketch ``WeightedMinHashGenerator`` (``sample_size × dim`` float32)."""
+
+    def __new__(
+        cls, rs: npt.NDArray[np.float32], ln_cs: npt.NDArray[np.float32], betas: npt.NDArray[np.float32]
+    ) -> _DsWeighted: ...
+    def hash_rows(
+        self,
+        indptr: npt.NDArray[np.int64],
+        cols: npt.NDArray[np.int64],
+        logs: npt.NDArray[np.float32],
+        many: bool,
+    ) -> tuple[npt.NDArray[np.int64], list[bool]]:
+        """``(rows, sample_size, 2)`` ``(k, t)`` values of CSR rows and a per-row "has a sample" mask."""
 
 def _ds_optimal_param(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
     """datasketch's ``(b, r)`` choice."""

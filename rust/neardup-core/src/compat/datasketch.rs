@@ -31,6 +31,7 @@
 //! assert_eq!(sig, [3_252_218_680, 958_213_318, 2_818_587_614, 2_870_362_048]);
 //! ```
 
+pub mod forest;
 mod hash;
 mod kernel;
 pub mod lsh;
@@ -40,6 +41,7 @@ mod sha_avx512;
 #[cfg(target_arch = "x86_64")]
 mod sha_ni;
 mod tokens;
+pub mod weighted;
 
 use rayon::prelude::*;
 

@@ -219,10 +219,22 @@ impl DsLsh {
 
     /// Slots sharing at least one band with `sig`, ascending, each once.
     pub fn query<L: Copy + Into<u64>>(&self, sig: &[L]) -> Result<Vec<u32>> {
+        self.query_bands(sig, self.bands)
+    }
+
+    /// Slots sharing one of the first `bands` bands with `sig`, ascending, each once (datasketch's
+    /// `_query_b`, which LSH Ensemble uses to trade recall for precision per query).
+    pub fn query_bands<L: Copy + Into<u64>>(&self, sig: &[L], bands: usize) -> Result<Vec<u32>> {
+        if bands > self.bands {
+            return Err(invalid(
+                "b",
+                format!("must be at most the number of bands {}", self.bands),
+            ));
+        }
         let banded: Vec<u64> = self.banded(sig)?.iter().map(|&v| v.into()).collect();
         let width = self.bands * self.rows;
         let mut found = Vec::new();
-        for (i, band) in banded.chunks_exact(self.rows).enumerate() {
+        for (i, band) in banded.chunks_exact(self.rows).take(bands).enumerate() {
             let Some(bucket) = self.tables[i].get(&band_hash(band)) else {
                 continue;
             };
@@ -235,6 +247,64 @@ impl DsLsh {
         found.sort_unstable();
         found.dedup();
         Ok(found)
+    }
+
+    /// Indexes the rows of a row-major matrix of signatures (`stride` values each); their slots.
+    pub fn insert_many(&mut self, sigs: &[u64], stride: usize) -> Result<Vec<u32>> {
+        if stride != self.num_perm || !sigs.len().is_multiple_of(stride.max(1)) {
+            return Err(Error::LengthMismatch {
+                expected: self.num_perm,
+                got: stride,
+            });
+        }
+        let width = self.bands * self.rows;
+        let n = sigs.len() / stride.max(1);
+        // Grow once for the whole batch instead of by doubling.
+        self.values.reserve(n * width);
+        self.live.reserve(n);
+        for table in &mut self.tables {
+            table.reserve(n);
+        }
+        sigs.chunks_exact(stride)
+            .map(|sig| self.insert_bands(&sig[..width]))
+            .collect()
+    }
+
+    /// [`DsLsh::query`] for each row of a row-major matrix of signatures, on all rayon threads.
+    pub fn query_many(&self, sigs: &[u64], stride: usize) -> Result<Vec<Vec<u32>>> {
+        use rayon::prelude::*;
+        if stride != self.num_perm || !sigs.len().is_multiple_of(stride.max(1)) {
+            return Err(Error::LengthMismatch {
+                expected: self.num_perm,
+                got: stride,
+            });
+        }
+        sigs.par_chunks_exact(stride)
+            .with_min_len(64)
+            .map(|sig| self.query(sig))
+            .collect()
+    }
+
+    /// [`DsLsh::query_bands`] for each row of a row-major matrix of signatures, row `i` using its first
+    /// `bands[i]` bands, on all rayon threads.
+    pub fn query_bands_many(
+        &self,
+        sigs: &[u64],
+        stride: usize,
+        bands: &[usize],
+    ) -> Result<Vec<Vec<u32>>> {
+        use rayon::prelude::*;
+        if stride != self.num_perm || sigs.len() != stride * bands.len() {
+            return Err(Error::LengthMismatch {
+                expected: self.num_perm * bands.len(),
+                got: sigs.len(),
+            });
+        }
+        sigs.par_chunks_exact(stride)
+            .zip(bands.par_iter())
+            .with_min_len(64)
+            .map(|(sig, &b)| self.query_bands(sig, b))
+            .collect()
     }
 
     /// Live slots, ascending.

@@ -1,38 +1,29 @@
-"""Drop-in, bit-identical replacements for datasketch 2.x's ``MinHash`` and ``MinHashLSH``.
-
-Switch with one import line::
-
-    from neardup.compat.datasketch import MinHash, MinHashLSH
+"""datasketch 2.x's ``MinHash``, bit-identical, with token hashing and permutations in Rust.
 
 Hash values are bit-identical to datasketch's for the same byte tokens, ``seed``, ``num_perm`` and
 ``scheme`` ("affine32", datasketch 2.x's default; "legacy", datasketch 1.x; and "affine64"), so
-signatures stored by datasketch stay valid, and ``MinHashLSH`` picks the same ``(b, r)`` and returns the
-same candidates. Token hashing (SHA-1) and the permutations run in Rust with the GIL released;
-``MinHash.bulk`` hashes a whole corpus in one call on all cores.
-
-Differences from datasketch: no GPU (``gpu_mode="always"`` raises as it does without CUDA); only the
-in-memory storage of ``MinHashLSH`` (``storage_config`` of type ``"dict"``) and no ``hashfunc`` for
-band keys; ``query`` returns keys in insertion order (datasketch's order is arbitrary). A custom
-``hashfunc`` works, but is called from Python per token, as in datasketch.
+signatures stored by datasketch stay valid. Token hashing (SHA-1) and the permutations run in Rust with
+the GIL released; ``MinHash.bulk`` hashes a whole corpus in one call on all cores. A custom ``hashfunc``
+works, but is called from Python per token, as in datasketch. No GPU: ``gpu_mode="always"`` raises as
+datasketch does without CUDA.
 """
 
 from __future__ import annotations
 
 import hashlib
 import operator
-import pickle
 import struct
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
-from neardup._core import _ds_optimal_param, _DsHasher, _DsLsh
+from neardup._core import _DsHasher
 
-__all__ = ["MinHash", "MinHashLSH", "sha1_hash32", "sha1_hash64"]
+__all__ = ["MinHash", "sha1_hash32", "sha1_hash64"]
 
 SchemeName: TypeAlias = Literal["affine32", "affine64", "legacy"]
 GpuMode: TypeAlias = Literal["disable", "detect", "always"]
@@ -146,7 +137,7 @@ class _Config:
         seed: Any,
         num_perm: int,
         hashfunc: Callable[..., Any],
-        hasher: _DsHasher,
+        hasher: _DsHasher | None,
         custom_permutations: bool,
         gpu_mode: str,
     ) -> None:
@@ -267,6 +258,11 @@ class MinHash:
     def hashfunc(self, value: Callable[..., Any]) -> None:
         self._cfg = self._cfg.replace(hashfunc=value)
 
+    @property
+    def _gpu_mode(self) -> str:
+        """datasketch's attribute name for ``gpu_mode`` (its own ``union`` and ``copy`` read it)."""
+        return self._cfg.gpu_mode
+
     # ---- state ------------------------------------------------------------------------------
 
     def _empty(self, num_perm: int) -> HashValues:
@@ -291,12 +287,21 @@ class MinHash:
     @property
     def permutations(self) -> HashValues:
         """The ``(2, num_perm)`` array of permutation parameters ``a`` and ``b``."""
-        return self._cfg.hasher.permutations()
+        hasher = self._cfg.hasher
+        if hasher is None:
+            raise AttributeError(f"{type(self).__name__} keeps no permutations")
+        return hasher.permutations()
 
     @permutations.setter
     def permutations(self, value: Any) -> None:
         hasher = _hasher_from_permutations(self._cfg.scheme, value)
         self._cfg = self._cfg.replace(hasher=hasher, custom_permutations=True)
+
+    def _engine(self) -> _DsHasher:
+        hasher = self._cfg.hasher
+        if hasher is None:
+            raise TypeError(f"Cannot update a {type(self).__name__}")
+        return hasher
 
     def _fast_width(self) -> int | None:
         """Token hash width when the Rust core can hash the tokens itself."""
@@ -313,7 +318,7 @@ class MinHash:
         if width is None:
             self._update_hashed([self.hashfunc(b)])
         else:
-            self.hashvalues = self._cfg.hasher.update(self._values(), [b], width == 64)
+            self.hashvalues = self._engine().update(self._values(), [b], width == 64)
 
     def update_batch(self, b: Iterable[Any]) -> None:
         """Update this MinHash with many values."""
@@ -327,7 +332,7 @@ class MinHash:
                 raise RuntimeError("GPU mode 'always' requested but CuPy/CUDA device is unavailable.")
             self._update_hashed(hv_list)
         else:
-            self.hashvalues = self._cfg.hasher.update(self._values(), b, width == 64)
+            self.hashvalues = self._engine().update(self._values(), b, width == 64)
 
     def _update_hashed(self, hv_list: list[Any]) -> None:
         """Folds hash function outputs in, refusing values that do not fit (datasketch's rules)."""
@@ -342,7 +347,7 @@ class MinHash:
                     "Use a hash function matching the scheme width, or scheme='affine64' "
                     "for 64-bit hash values."
                 ) from err
-        self.hashvalues = self._cfg.hasher.update_hashed(self._values(), hashes.reshape(-1))
+        self.hashvalues = self._engine().update_hashed(self._values(), hashes.reshape(-1))
 
     # ---- comparisons ------------------------------------------------------------------------
 
@@ -416,7 +421,18 @@ class MinHash:
             raise ValueError(
                 "The unioning MinHash must have the same seed, number of permutation functions and scheme"
             )
-        return first._derive(np.minimum.reduce([m.hashvalues for m in mhs]))
+        values = np.minimum.reduce([m.hashvalues for m in mhs])
+        if isinstance(first, MinHash) and type(first) is cls:
+            return first._derive(values)
+        # A datasketch MinHash (or another class) first: build ours from its configuration.
+        return cls(
+            seed=first.seed,
+            hashfunc=first.hashfunc,
+            hashvalues=values,
+            permutations=first.permutations,
+            gpu_mode=getattr(first, "_gpu_mode", "disable"),
+            scheme=first.scheme,  # type: ignore[arg-type]
+        )
 
     @classmethod
     def bulk(cls, b: Iterable[Iterable[Any]], **minhash_kwargs: Any) -> list[MinHash]:
@@ -443,7 +459,7 @@ class MinHash:
                 m.update_batch(doc)
                 out.append(m)
             return out
-        matrix = self._cfg.hasher.bulk(docs, self._values(), width == 64)
+        matrix = self._engine().bulk(docs, self._values(), width == 64)
         return list(map(self._derive, matrix))
 
     # ---- pickling ---------------------------------------------------------------------------
@@ -469,378 +485,3 @@ class MinHash:
         self._cfg = _Config(
             scheme, seed, len(values), state["hashfunc"], hasher, perms is not None, state["gpu_mode"]
         )
-
-
-# ---- LSH ---------------------------------------------------------------------------------------
-
-
-def _check_scheme_consistency(known: str | None, minhash: Any) -> str | None:
-    """The scheme an index should remember after seeing ``minhash`` (datasketch's rule: one index,
-    one scheme; objects without a scheme are exempt)."""
-    scheme = getattr(minhash, "scheme", None)
-    if scheme is None:
-        return known
-    if known is None:
-        return str(scheme)
-    if scheme != known:
-        raise ValueError(
-            f"MinHash scheme {scheme!r} does not match scheme {known!r} of the MinHash "
-            "previously given to this index"
-        )
-    return known
-
-
-_PARAMS_CACHE: dict[tuple[float, int, float, float], tuple[int, int]] = {}
-
-
-def _optimal_param(
-    threshold: float, num_perm: int, false_positive_weight: float, false_negative_weight: float
-) -> tuple[int, int]:
-    """datasketch's ``(b, r)`` choice: minimise the weighted false positive and negative areas."""
-    key = (threshold, num_perm, false_positive_weight, false_negative_weight)
-    if key not in _PARAMS_CACHE:
-        _PARAMS_CACHE[key] = _ds_optimal_param(*key)
-    return _PARAMS_CACHE[key]
-
-
-class _Hole:
-    """Marks a slot whose key was removed."""
-
-
-_HOLE = _Hole()
-
-
-class MinHashLSH:
-    """datasketch's ``MinHashLSH`` (in-memory storage) with the same ``(b, r)`` and candidates.
-
-    Args:
-        threshold: Jaccard threshold in [0, 1] the ``(b, r)`` choice is optimised for.
-        num_perm: number of hash values of the indexed MinHashes.
-        weights: ``(false_positive_weight, false_negative_weight)``, summing to 1.
-        params: ``(b, r)`` to bypass the optimisation.
-        storage_config: only ``{"type": "dict"}`` (the default) is supported.
-        prepickle: store keys pickled, as datasketch does when True.
-        hashfunc: not supported (band keys are kept exact).
-    """
-
-    def __init__(
-        self,
-        threshold: float = 0.9,
-        num_perm: int = 128,
-        weights: tuple[float, float] = (0.5, 0.5),
-        params: tuple[int, int] | None = None,
-        storage_config: dict[str, Any] | None = None,
-        prepickle: bool | None = None,
-        hashfunc: Callable[[bytes], Any] | None = None,
-    ) -> None:
-        storage_config = storage_config if storage_config else {"type": "dict"}
-        if storage_config.get("type") != "dict":
-            raise NotImplementedError(
-                "neardup.compat.datasketch.MinHashLSH keeps its index in memory: storage_config "
-                f"type {storage_config.get('type')!r} is not supported (use datasketch for it)"
-            )
-        if hashfunc is not None:
-            raise NotImplementedError(
-                "neardup.compat.datasketch.MinHashLSH keeps band keys exact: hashfunc is not supported"
-            )
-        self._buffer_size = 50000
-        if threshold > 1.0 or threshold < 0.0:
-            raise ValueError("threshold must be in [0.0, 1.0]")
-        if num_perm < 2:
-            raise ValueError("Too few permutation functions")
-        if any(w < 0.0 or w > 1.0 for w in weights):
-            raise ValueError("Weight must be in [0.0, 1.0]")
-        if sum(weights) != 1.0:
-            raise ValueError("Weights must sum to 1.0")
-        self.h = num_perm
-        if params is not None:
-            self.b, self.r = params
-            if self.b * self.r > num_perm:
-                raise ValueError(
-                    "The product of b and r in params is "
-                    f"{self.b} * {self.r} = {self.b * self.r} -- it must be less than num_perm "
-                    f"{num_perm}. Did you forget to specify num_perm?"
-                )
-        else:
-            fp_weight, fn_weight = weights
-            self.b, self.r = _optimal_param(threshold, num_perm, fp_weight, fn_weight)
-        if self.b < 2:
-            raise ValueError("The number of bands are too small (b < 2)")
-        self.prepickle = bool(prepickle)
-        self.hashfunc = None
-        self.hashranges = [(i * self.r, (i + 1) * self.r) for i in range(self.b)]
-        self._index = _DsLsh(num_perm, self.b, self.r)
-        self._key_of: list[Any] = []  # slot -> stored key (or _HOLE)
-        self._slot_of: dict[Hashable, int] = {}  # stored key -> its first slot
-        self._extra: dict[Hashable, list[int]] = {}  # slots of keys inserted more than once
-        self._minhash_scheme: str | None = None
-        self._dtype: np.dtype[Any] | None = None  # dtype of indexed hash values (band key width)
-        self._query_buffer: list[set[Any]] = []
-
-    @property
-    def params(self) -> tuple[int, int]:
-        """``(b, r)``: number of bands and rows per band."""
-        return (self.b, self.r)
-
-    @property
-    def buffer_size(self) -> int:
-        return self._buffer_size
-
-    @buffer_size.setter
-    def buffer_size(self, value: int) -> None:
-        self._buffer_size = value
-
-    @property
-    def keys(self) -> _KeysView:
-        """Indexed keys in insertion order, each mapped to its band keys (as datasketch stores them)."""
-        return _KeysView(self)
-
-    def _sig(self, minhash: Any) -> HashValues:
-        """The hash values of ``minhash`` as a 1-D uint32/uint64 array; remembers their dtype."""
-        hv: HashValues = minhash.hashvalues
-        if not (isinstance(hv, np.ndarray) and hv.dtype in (np.uint32, np.uint64)):
-            hv = np.asarray(hv)
-            if hv.dtype.kind not in "iu":
-                raise TypeError(f"hash values must be integers, got dtype {hv.dtype}")
-            hv = hv.astype(np.uint64)
-        if hv.ndim != 1:
-            raise TypeError(
-                "neardup.compat.datasketch.MinHashLSH indexes MinHash signatures (1-D hash values)"
-            )
-        if self._dtype is None:
-            self._dtype = hv.dtype
-        return hv
-
-    def _check(self, minhash: Any) -> None:
-        if len(minhash) != self.h:
-            raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
-
-    def insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
-        """Index ``key`` with the MinHash of its set; a present key raises ValueError."""
-        self._insert(key, minhash, check_duplication=check_duplication)
-
-    def _insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
-        self._check(minhash)
-        self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
-        if self.prepickle:
-            key = pickle.dumps(key)
-        if check_duplication and key in self._slot_of:
-            raise ValueError("The given key already exists")
-        self._register(key, self._index.insert(self._sig(minhash)))
-
-    def _register(self, key: Hashable, slot: int) -> None:
-        if slot == len(self._key_of):
-            self._key_of.append(key)
-        else:
-            self._key_of[slot] = key
-        if key in self._slot_of:
-            self._extra.setdefault(key, []).append(slot)
-        else:
-            self._slot_of[key] = slot
-
-    def query(self, minhash: Any) -> list[Any]:
-        """Keys sharing at least one band with ``minhash`` (candidates above the threshold)."""
-        self._check(minhash)
-        _check_scheme_consistency(self._minhash_scheme, minhash)
-        key_of = self._key_of
-        found = [key_of[s] for s in self._index.query(self._sig(minhash))]
-        if self._extra:
-            found = list(dict.fromkeys(found))
-        if self.prepickle:
-            return [pickle.loads(k) for k in found]
-        return found
-
-    def add_to_query_buffer(self, minhash: Any) -> None:
-        """Buffer a query; ``collect_query_buffer`` returns the keys found by all buffered ones."""
-        self._check(minhash)
-        _check_scheme_consistency(self._minhash_scheme, minhash)
-        key_of = self._key_of
-        self._query_buffer.append({key_of[s] for s in self._index.query(self._sig(minhash))})
-
-    def collect_query_buffer(self) -> list[Any]:
-        """Keys found by every buffered query; empties the buffer."""
-        buffered, self._query_buffer = self._query_buffer, []
-        if not buffered:
-            return []
-        found = set.intersection(*buffered)
-        if self.prepickle:
-            return [pickle.loads(k) for k in found]
-        return list(found)
-
-    def __contains__(self, key: Hashable) -> bool:
-        if self.prepickle:
-            key = pickle.dumps(key)
-        return key in self._slot_of
-
-    def remove(self, key: Hashable) -> None:
-        """Remove ``key``; ValueError if it is not indexed."""
-        if self.prepickle:
-            key = pickle.dumps(key)
-        if key not in self._slot_of:
-            raise ValueError("The given key does not exist")
-        slots = [self._slot_of.pop(key), *self._extra.pop(key, [])]
-        for slot in slots:
-            self._index.remove(slot)
-            self._key_of[slot] = _HOLE
-
-    def is_empty(self) -> bool:
-        """True when nothing is indexed."""
-        return len(self._index) == 0
-
-    def get_counts(self) -> list[dict[bytes, int]]:
-        """Per band, each bucket's band key mapped to the number of keys in it."""
-        return [
-            {self._band_key(values): len(slots) for values, slots in self._index.buckets(i)}
-            for i in range(self.b)
-        ]
-
-    def _band_key(self, values: npt.NDArray[np.uint64]) -> bytes:
-        """datasketch's band key: the band's hash values as big-endian bytes of their dtype."""
-        dtype = self._dtype if self._dtype is not None else np.dtype(np.uint64)
-        return values.astype(dtype).byteswap().tobytes()
-
-    def _band_keys(self, slot: int) -> list[bytes]:
-        values = self._index.band_values(slot)
-        if values is None:
-            return []
-        return [self._band_key(band) for band in values.reshape(self.b, self.r)]
-
-    def merge(self, other: MinHashLSH, check_overlap: bool = False) -> None:
-        """Add all keys of ``other`` (same num_perm, b and r) to this index."""
-        if not (type(self) is type(other) and self.h == other.h and self.b == other.b and self.r == other.r):
-            if type(self) is not type(other):
-                raise ValueError(f"Cannot merge type MinHashLSH and type {type(other).__name__}.")
-            raise ValueError("Cannot merge MinHashLSH with different initialization parameters.")
-        known, other_known = self._minhash_scheme, other._minhash_scheme
-        if known is not None and other_known is not None and known != other_known:
-            raise ValueError(
-                f"Cannot merge MinHashLSH indexed with MinHash scheme {other_known!r} into one "
-                f"indexed with scheme {known!r}"
-            )
-        if check_overlap and set(self._slot_of).intersection(other._slot_of):
-            raise ValueError("The keys are overlapping, duplicate key exists.")
-        if known is None:
-            self._minhash_scheme = other_known
-        if self._dtype is None:
-            self._dtype = other._dtype
-        slots, values = other._index.export()
-        for key, slot in zip(
-            [other._key_of[s] for s in slots], self._index.insert_bands(values), strict=True
-        ):
-            self._register(key, slot)
-
-    def insertion_session(self, buffer_size: int = 50000) -> MinHashLSHInsertionSession:
-        """A context manager for many inserts (kept for datasketch compatibility)."""
-        return MinHashLSHInsertionSession(self, buffer_size=buffer_size)
-
-    def deletion_session(self, buffer_size: int = 50000) -> MinHashLSHDeletionSession:
-        """A context manager for many removals (kept for datasketch compatibility)."""
-        return MinHashLSHDeletionSession(self, buffer_size=buffer_size)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __repr__(self) -> str:
-        return f"MinHashLSH(num_perm={self.h}, b={self.b}, r={self.r}, len={len(self)})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        slots, values = self._index.export()
-        return {
-            "h": self.h,
-            "b": self.b,
-            "r": self.r,
-            "prepickle": self.prepickle,
-            "buffer_size": self._buffer_size,
-            "scheme": self._minhash_scheme,
-            "dtype": None if self._dtype is None else self._dtype.str,
-            "keys": [self._key_of[s] for s in slots],
-            "values": values,
-        }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.h, self.b, self.r = state["h"], state["b"], state["r"]
-        self.prepickle = state["prepickle"]
-        self._buffer_size = state["buffer_size"]
-        self.hashfunc = None
-        self.hashranges = [(i * self.r, (i + 1) * self.r) for i in range(self.b)]
-        self._minhash_scheme = state["scheme"]
-        self._dtype = None if state["dtype"] is None else np.dtype(state["dtype"])
-        self._index = _DsLsh(self.h, self.b, self.r)
-        self._key_of, self._slot_of, self._extra = [], {}, {}
-        self._query_buffer = []
-        values = np.ascontiguousarray(state["values"], dtype=np.uint64)
-        for key, slot in zip(state["keys"], self._index.insert_bands(values), strict=True):
-            self._register(key, slot)
-
-
-class _KeysView(Mapping[Hashable, list[bytes]]):
-    """datasketch's ``lsh.keys``: indexed (stored) keys mapped to their band keys."""
-
-    def __init__(self, lsh: MinHashLSH) -> None:
-        self._lsh = lsh
-
-    def __getitem__(self, key: Hashable) -> list[bytes]:
-        lsh = self._lsh
-        slot = lsh._slot_of[key]
-        keys = lsh._band_keys(slot)
-        for extra in lsh._extra.get(key, []):
-            keys.extend(lsh._band_keys(extra))
-        return keys
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._lsh._slot_of)
-
-    def __len__(self) -> int:
-        return len(self._lsh._slot_of)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._lsh._slot_of
-
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        """Band keys of ``key``; like datasketch's storage, ``[]`` for a missing key by default."""
-        if key in self._lsh._slot_of:
-            return self[key]
-        return [] if default is None else default
-
-    def size(self) -> int:
-        return len(self)
-
-
-class MinHashLSHInsertionSession:
-    """Context manager inserting into a ``MinHashLSH`` (datasketch's API)."""
-
-    def __init__(self, lsh: MinHashLSH, buffer_size: int) -> None:
-        self.lsh = lsh
-        self.lsh.buffer_size = buffer_size
-
-    def __enter__(self) -> MinHashLSHInsertionSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Nothing is buffered in memory: kept for API compatibility."""
-
-    def insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
-        self.lsh._insert(key, minhash, check_duplication=check_duplication)
-
-
-class MinHashLSHDeletionSession:
-    """Context manager removing from a ``MinHashLSH`` (datasketch's API)."""
-
-    def __init__(self, lsh: MinHashLSH, buffer_size: int) -> None:
-        self.lsh = lsh
-        self.lsh.buffer_size = buffer_size
-
-    def __enter__(self) -> MinHashLSHDeletionSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Nothing is buffered in memory: kept for API compatibility."""
-
-    def remove(self, key: Hashable) -> None:
-        self.lsh.remove(key)
