@@ -39,7 +39,14 @@ use crate::lsh::IdHashMap;
 use crate::shingle::{combine_hashes, for_each_word_hash, ShingleScratch};
 use crate::trace::Phases;
 
+mod authors;
+mod decide;
+mod evidence;
 mod tables;
+
+pub use decide::{
+    decide, match_entries, score, scored_candidates, Evidence, NearEntry, NearMatch, NearParams,
+};
 
 const UNIGRAM_SEED: u64 = 0x756e_6967_7261_6d31;
 const BIGRAM_SEED: u64 = 0x6269_6772_616d_3232;

@@ -1,0 +1,320 @@
+//! The near-match decision: which candidate pairs of entries are one paper.
+//!
+//! **Evidence** is read from every field both entries carry, each field on its own (see [`Evidence`]):
+//! title and abstract as Jaccard similarities of content words ([`super::evidence`]), authors as the
+//! share of people in common ([`super::authors`]), categories (any in common or none), and the year.
+//! A field missing on either side is neutral: it adds nothing to the score.
+//!
+//! **Score**: in the Fellegi–Sunter tradition ("A theory for record linkage", JASA 1969) each field adds
+//! its log-likelihood ratio `ln P(evidence | same paper) / P(evidence | different papers)` (natural
+//! log), treating fields as independent; the score is the sum. The per-field ratios are the
+//! piecewise-linear curves below, read off the field similarities of
+//! * same-paper pairs: the 178 IteraTeR arXiv abstract revisions, the 3 revision events of the
+//!   arxiv-listings crawls, and the DBLP-ACM true pairs (title and authors);
+//! * different-paper pairs: every candidate pair of different arXiv ids between consecutive crawls of
+//!   the ten arxiv-listings crawls (same fields, same days: the hardest negatives there are), and the
+//!   DBLP-ACM candidate pairs that are not in the mapping;
+//!
+//! smoothed and rounded to steps of a quarter, then checked on the scenarios of
+//! `benches/bench_reconcile.py` (which reads the same data: the figures in the README are therefore
+//! in-sample, and say how well the rule fits, not how it generalises). A score depends on the two
+//! entries alone, so it means the same in any batch.
+//!
+//! **Decision**: a candidate pair is accepted when its score reaches [`NearParams::min_score`] *and*
+//! each entry is the other's best candidate by at least [`NearParams::margin`] (its runner-up on either
+//! side scores at least that much less). Mutual best makes the result one-to-one without a greedy pass;
+//! the margin refuses a pair when a second partner is nearly as likely (two reports of one challenge,
+//! a paper and its companion). Exact ties are never accepted, so the result does not depend on the
+//! order of the entries or on which side is which.
+//!
+//! **Candidates** come from the weighted-Jaccard stage of [`super::cross_pairs`] on title, abstract and
+//! author surnames at a low threshold ([`NearParams::candidate_threshold`]): it only bounds which pairs
+//! are looked at (its weights come from the batch), never the score or the decision of a pair it
+//! reports.
+
+use rayon::prelude::*;
+
+use super::authors::{self, Name};
+use super::evidence::{category_set, content_words, is_generic_title, jaccard};
+use crate::error::{invalid, Result};
+
+/// One entry as the near stage sees it. Empty strings and lists are missing fields.
+#[derive(Clone, Debug, Default)]
+pub struct NearEntry<S: AsRef<str>> {
+    pub title: S,
+    pub abstract_text: S,
+    /// Author names, in any order and spelling ("Ann B. Smith", "Smith, A.").
+    pub authors: Vec<S>,
+    pub categories: Vec<S>,
+    /// Year of (first) publication; a listing date is not one.
+    pub year: Option<i32>,
+}
+
+/// Parameters of the decision.
+#[derive(Clone, Copy, Debug)]
+pub struct NearParams {
+    /// The least score (summed log-likelihood ratio) of an accepted pair.
+    pub min_score: f64,
+    /// How much more likely than either side's runner-up an accepted pair must be (a difference of
+    /// scores: 2 is e² ≈ 7 times as likely).
+    pub margin: f64,
+    /// Threshold of the candidate stage (IDF-weighted Jaccard of the joined texts).
+    pub candidate_threshold: f64,
+}
+
+impl Default for NearParams {
+    fn default() -> Self {
+        NearParams {
+            min_score: 4.0,
+            margin: 2.0,
+            candidate_threshold: 0.04,
+        }
+    }
+}
+
+/// What one pair's fields say; `None` where a field is missing on either side.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evidence {
+    /// Jaccard similarity of the titles' content words.
+    pub title_sim: Option<f64>,
+    /// Whether either title is generic ("Editorial"): then an equal title is no evidence.
+    pub generic_title: bool,
+    /// Jaccard similarity of the abstracts' content words.
+    pub abstract_sim: Option<f64>,
+    /// Share of authors in common, over the shorter list.
+    pub authors_sim: Option<f64>,
+    /// Whether the entries share a category.
+    pub categories_shared: Option<bool>,
+    /// Difference of years.
+    pub year_diff: Option<u32>,
+}
+
+/// An accepted (or, from [`scored_candidates`], a candidate) pair: indices into the left and right
+/// entries, the score and the evidence behind it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NearMatch {
+    pub left: u32,
+    pub right: u32,
+    pub score: f64,
+    pub evidence: Evidence,
+}
+
+/// An entry's fields reduced to what the evidence reads.
+struct Prepared {
+    title: Vec<u64>,
+    generic: bool,
+    abstract_words: Vec<u64>,
+    names: Vec<Name>,
+    categories: Vec<String>,
+    year: Option<i32>,
+}
+
+fn prepare<S: AsRef<str>>(e: &NearEntry<S>) -> Prepared {
+    let title = content_words(e.title.as_ref());
+    let generic = !e.title.as_ref().trim().is_empty() && is_generic_title(e.title.as_ref(), &title);
+    let mut categories: Vec<String> = category_set(&e.categories).into_iter().collect();
+    categories.sort_unstable();
+    Prepared {
+        generic,
+        title,
+        abstract_words: content_words(e.abstract_text.as_ref()),
+        names: authors::names(&e.authors),
+        categories,
+        year: e.year,
+    }
+}
+
+fn evidence(a: &Prepared, b: &Prepared) -> Evidence {
+    Evidence {
+        title_sim: jaccard(&a.title, &b.title),
+        generic_title: a.generic || b.generic,
+        abstract_sim: jaccard(&a.abstract_words, &b.abstract_words),
+        authors_sim: authors::overlap(&a.names, &b.names),
+        categories_shared: (!a.categories.is_empty() && !b.categories.is_empty())
+            .then(|| a.categories.iter().any(|c| b.categories.contains(c))),
+        year_diff: a.year.zip(b.year).map(|(x, y)| x.abs_diff(y)),
+    }
+}
+
+/// Linear interpolation through `knots` (increasing in x), constant beyond the ends.
+fn curve(knots: &[(f64, f64)], x: f64) -> f64 {
+    let (first, last) = (knots[0], knots[knots.len() - 1]);
+    if x <= first.0 {
+        return first.1;
+    }
+    if x >= last.0 {
+        return last.1;
+    }
+    let i = knots.iter().position(|k| k.0 >= x).unwrap_or(knots.len() - 1);
+    let ((x0, y0), (x1, y1)) = (knots[i - 1], knots[i]);
+    y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+}
+
+/// Log-likelihood ratio of the abstracts' similarity.
+const ABSTRACT_LLR: &[(f64, f64)] = &[
+    (0.0, -6.0),
+    (0.1, -3.0),
+    (0.2, 0.0),
+    (0.3, 2.0),
+    (0.5, 5.0),
+    (1.0, 8.0),
+];
+/// Log-likelihood ratio of the titles' similarity (titles of real revisions change completely at
+/// times, so a low similarity is weak evidence against).
+const TITLE_LLR: &[(f64, f64)] = &[(0.0, -1.0), (0.3, 0.0), (0.6, 2.0), (1.0, 5.0)];
+/// Log-likelihood ratio of the share of authors in common (revisions add and reorder authors: an
+/// author list weighs, it does not veto).
+const AUTHORS_LLR: &[(f64, f64)] = &[(0.0, -4.0), (0.5, 0.0), (1.0, 3.0)];
+const CATEGORY_SHARED_LLR: f64 = 0.5;
+const CATEGORY_DISJOINT_LLR: f64 = -1.0;
+/// By difference of years: 0, 1, more.
+const YEAR_LLR: [f64; 3] = [0.5, -0.5, -2.0];
+
+/// The score of a pair's evidence: the sum of its fields' log-likelihood ratios.
+pub fn score(e: &Evidence) -> f64 {
+    let mut s = 0.0;
+    if let Some(t) = e.title_sim {
+        let x = curve(TITLE_LLR, t);
+        // A generic title can speak against identity, never for it.
+        s += if e.generic_title { x.min(0.0) } else { x };
+    }
+    if let Some(a) = e.abstract_sim {
+        s += curve(ABSTRACT_LLR, a);
+    }
+    if let Some(a) = e.authors_sim {
+        s += curve(AUTHORS_LLR, a);
+    }
+    if let Some(c) = e.categories_shared {
+        s += if c {
+            CATEGORY_SHARED_LLR
+        } else {
+            CATEGORY_DISJOINT_LLR
+        };
+    }
+    if let Some(d) = e.year_diff {
+        s += YEAR_LLR[(d as usize).min(2)];
+    }
+    s
+}
+
+fn check(params: &NearParams) -> Result<()> {
+    if !params.min_score.is_finite() {
+        return Err(invalid("min_score", "must be a finite number"));
+    }
+    if !(params.margin.is_finite() && params.margin > 0.0) {
+        return Err(invalid(
+            "margin",
+            format!("must be a positive number, got {}", params.margin),
+        ));
+    }
+    Ok(())
+}
+
+/// The text the candidate stage reads: title, abstract and the authors' surnames.
+fn candidate_text<S: AsRef<str>>(e: &NearEntry<S>) -> String {
+    let mut t = String::with_capacity(e.title.as_ref().len() + e.abstract_text.as_ref().len() + 2);
+    t.push_str(e.title.as_ref());
+    t.push('\n');
+    t.push_str(e.abstract_text.as_ref());
+    for n in authors::names(&e.authors) {
+        t.push('\n');
+        t.push_str(n.surname());
+    }
+    t
+}
+
+/// Every candidate pair with its evidence and score, best first (score descending, then left, then
+/// right index).
+pub fn scored_candidates<S: AsRef<str> + Sync>(
+    left: &[NearEntry<S>],
+    right: &[NearEntry<S>],
+    params: &NearParams,
+) -> Result<Vec<NearMatch>> {
+    check(params)?;
+    let lt: Vec<String> = left.par_iter().map(candidate_text).collect();
+    let rt: Vec<String> = right.par_iter().map(candidate_text).collect();
+    let cands = super::cross_pairs(&lt, &rt, params.candidate_threshold)?;
+    // Only entries in some candidate pair are prepared.
+    let prep = |entries: &[NearEntry<S>], used: Vec<bool>| -> Vec<Option<Prepared>> {
+        entries
+            .par_iter()
+            .zip(used)
+            .map(|(e, u)| u.then(|| prepare(e)))
+            .collect()
+    };
+    let (mut lu, mut ru) = (vec![false; left.len()], vec![false; right.len()]);
+    for &(a, b, _) in &cands {
+        lu[a as usize] = true;
+        ru[b as usize] = true;
+    }
+    let (lp, rp) = (prep(left, lu), prep(right, ru));
+    let mut out: Vec<NearMatch> = cands
+        .par_iter()
+        .filter_map(|&(a, b, _)| {
+            let (x, y) = (lp[a as usize].as_ref()?, rp[b as usize].as_ref()?);
+            let evidence = evidence(x, y);
+            Some(NearMatch {
+                left: a,
+                right: b,
+                score: score(&evidence),
+                evidence,
+            })
+        })
+        .collect();
+    sort_matches(&mut out);
+    Ok(out)
+}
+
+/// Score descending, then left, then right index: a total order, whatever the threads.
+fn sort_matches(m: &mut [NearMatch]) {
+    m.sort_unstable_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then(x.left.cmp(&y.left))
+            .then(x.right.cmp(&y.right))
+    });
+}
+
+/// The pairs of `scored` (sorted by [`scored_candidates`]'s order) that the decision accepts: score at
+/// least `min_score`, and each side's best partner by at least `margin` over its runner-up.
+pub fn decide(scored: &[NearMatch], n_left: usize, n_right: usize, params: &NearParams) -> Vec<NearMatch> {
+    // Per entry, the best pair's position in `scored` and the runner-up's score.
+    let tally = |n: usize, side: fn(&NearMatch) -> u32| {
+        let mut best: Vec<Option<usize>> = vec![None; n];
+        let mut second = vec![f64::NEG_INFINITY; n];
+        for (k, m) in scored.iter().enumerate() {
+            let i = side(m) as usize;
+            match best[i] {
+                None => best[i] = Some(k),
+                Some(_) if second[i] == f64::NEG_INFINITY => second[i] = m.score,
+                Some(_) => {}
+            }
+        }
+        (best, second)
+    };
+    let (lbest, lsecond) = tally(n_left, |m| m.left);
+    let (rbest, rsecond) = tally(n_right, |m| m.right);
+    scored
+        .iter()
+        .enumerate()
+        .filter(|&(k, m)| {
+            let (a, b) = (m.left as usize, m.right as usize);
+            m.score >= params.min_score
+                && lbest[a] == Some(k)
+                && rbest[b] == Some(k)
+                && m.score - lsecond[a] >= params.margin
+                && m.score - rsecond[b] >= params.margin
+        })
+        .map(|(_, m)| *m)
+        .collect()
+}
+
+/// The near matches between `left` and `right`: one-to-one, best first, each with its evidence.
+pub fn match_entries<S: AsRef<str> + Sync>(
+    left: &[NearEntry<S>],
+    right: &[NearEntry<S>],
+    params: &NearParams,
+) -> Result<Vec<NearMatch>> {
+    let scored = scored_candidates(left, right, params)?;
+    Ok(decide(&scored, left.len(), right.len(), params))
+}

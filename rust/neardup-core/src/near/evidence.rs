@@ -1,0 +1,179 @@
+//! Similarities of two entries' titles and abstracts that depend on the two entries alone.
+//!
+//! The candidate stage weighs words by their document frequency in the batch, which makes a pair's
+//! score move when other texts join the batch. The decision reads these instead: each text is reduced
+//! to its *content words* — words folded to lower case without accents, minus a fixed list of English
+//! function words and of the stock vocabulary of abstracts ("we propose a novel method…"). The fixed
+//! list plays the part of an IDF table learnt once (weight 0 for the listed words, 1 for all others),
+//! so two abstracts that share only "In this report, we present…" share nothing here.
+
+use std::collections::HashSet;
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Words carrying no identity: English function words and the stock phrases of abstracts.
+const STOP: &[&str] = &[
+    "a", "about", "above", "across", "after", "again", "against", "all", "also", "among", "an",
+    "and", "another", "any", "approach", "approaches", "are", "as", "at", "based", "be", "because",
+    "been", "being", "below", "between", "both", "but", "by", "can", "could", "data", "demonstrate",
+    "demonstrates", "different", "do", "does", "each", "effective", "either", "existing",
+    "experiments", "extensive", "first", "for", "framework", "from", "further", "had", "has",
+    "have", "he", "her", "here", "his", "how", "however", "if", "improve", "improved", "in",
+    "including", "into", "introduce", "is", "it", "its", "key", "many", "may", "method", "methods",
+    "model", "models", "more", "most", "much", "must", "new", "no", "nor", "not", "novel", "of",
+    "on", "one", "only", "or", "other", "our", "over", "paper", "performance", "present",
+    "presents", "problem", "propose", "proposed", "provide", "provides", "result", "results",
+    "same", "several", "she", "should", "show", "shows", "significantly", "so", "some", "such",
+    "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "through", "thus", "to", "two", "under", "up", "us", "use", "used", "using", "various", "very",
+    "via", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "will",
+    "with", "within", "without", "work", "would",
+];
+
+/// Titles that many different papers carry: equal titles of this kind are no evidence of identity.
+const GENERIC_TITLES: &[&str] = &[
+    "editorial",
+    "guest editorial",
+    "editorial introduction",
+    "preface",
+    "foreword",
+    "introduction",
+    "reminiscences on influential papers",
+    "editor s notes",
+    "editors notes",
+    "from the editors",
+    "letter from the editor",
+    "in memoriam",
+    "obituary",
+    "book review",
+    "book reviews",
+    "erratum",
+    "errata",
+    "corrigendum",
+    "call for papers",
+    "announcements",
+    "news",
+    "panel",
+    "keynote",
+    "reviewers",
+    "acknowledgments",
+    "acknowledgements",
+    "table of contents",
+    "front matter",
+    "index",
+];
+
+fn is_stop(w: &str) -> bool {
+    STOP.binary_search(&w).is_ok()
+}
+
+/// Calls `f` with each word of `text` folded: compatibility-decomposed, combining marks dropped, lower
+/// case; words are runs of letters and digits.
+pub(super) fn for_each_folded_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut word = String::new();
+    let mut push = |c: char, word: &mut String| {
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        } else if !word.is_empty() {
+            f(word);
+            word.clear();
+        }
+    };
+    if text.is_ascii() {
+        text.chars().for_each(|c| push(c, &mut word));
+    } else {
+        text.nfkd()
+            .filter(|&c| !is_combining_mark(c))
+            .for_each(|c| push(c, &mut word));
+    }
+    push(' ', &mut word);
+}
+
+/// The content words of a text, hashed, sorted and de-duplicated (a set for merge intersection).
+pub(super) fn content_words(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for_each_folded_word(text, |w| {
+        if w.len() > 1 && !is_stop(w) {
+            out.push(xxh3_64(w.as_bytes()));
+        }
+    });
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether a title says nothing about which paper it names: a stock title of editorials, columns and
+/// front matter, or a title without content words.
+pub(super) fn is_generic_title(title: &str, content: &[u64]) -> bool {
+    if content.is_empty() {
+        return true;
+    }
+    let mut words: Vec<String> = Vec::new();
+    for_each_folded_word(title, |w| words.push(w.to_owned()));
+    GENERIC_TITLES.contains(&words.join(" ").as_str())
+}
+
+/// Jaccard similarity of two sorted, de-duplicated sets; `None` when either is empty (no evidence).
+pub(super) fn jaccard(a: &[u64], b: &[u64]) -> Option<f64> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    Some(common as f64 / (a.len() + b.len() - common) as f64)
+}
+
+/// Categories folded to lower case; empty when none are given.
+pub(super) fn category_set<S: AsRef<str>>(cats: &[S]) -> HashSet<String> {
+    cats.iter()
+        .map(|c| c.as_ref().trim().to_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_list_is_sorted_for_binary_search() {
+        assert!(STOP.windows(2).all(|w| w[0] < w[1]), "STOP must stay sorted");
+    }
+
+    #[test]
+    fn content_words_ignore_case_accents_and_stock_words() {
+        assert_eq!(
+            content_words("We propose Café-Net, a novel model."),
+            content_words("cafe NET")
+        );
+        assert!(content_words("In this paper, we present a novel method.").is_empty());
+    }
+
+    #[test]
+    fn jaccard_counts_shared_members() {
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), Some(0.5));
+        assert_eq!(jaccard(&[], &[1]), None);
+        assert_eq!(jaccard(&[5], &[5]), Some(1.0));
+    }
+
+    #[test]
+    fn stock_titles_are_generic() {
+        for t in ["Guest Editorial", "EDITORIAL.", "Reminiscences on influential papers", "Preface"] {
+            assert!(is_generic_title(t, &content_words(t)), "{t}");
+        }
+        let t = "Guest editorial: graph neural networks for traffic";
+        assert!(!is_generic_title(t, &content_words(t)));
+    }
+}
