@@ -65,8 +65,8 @@ pub struct NearParams {
 impl Default for NearParams {
     fn default() -> Self {
         NearParams {
-            min_score: 4.0,
-            margin: 2.0,
+            min_score: 3.0,
+            margin: 1.0,
             candidate_threshold: 0.04,
         }
     }
@@ -150,21 +150,49 @@ fn curve(knots: &[(f64, f64)], x: f64) -> f64 {
     y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 }
 
-/// Log-likelihood ratio of the abstracts' similarity.
-const ABSTRACT_LLR: &[(f64, f64)] = &[
+/// Log-likelihood ratio of the abstracts' similarity when the abstracts are the only text both entries
+/// carry (the IteraTeR revisions: rewritten abstracts share as little as an eighth of their content
+/// words, and abstracts of different papers of one field rarely a tenth).
+const ABSTRACT_ALONE_LLR: &[(f64, f64)] = &[
     (0.0, -6.0),
-    (0.1, -3.0),
-    (0.2, 0.0),
-    (0.3, 2.0),
-    (0.5, 5.0),
-    (1.0, 8.0),
+    (0.06, -3.0),
+    (0.1, 0.0),
+    (0.12, 3.25),
+    (0.2, 4.0),
+    (0.3, 5.5),
+    (0.45, 7.5),
+    (0.6, 9.0),
+    (0.8, 11.0),
+    (1.0, 13.0),
 ];
-/// Log-likelihood ratio of the titles' similarity (titles of real revisions change completely at
-/// times, so a low similarity is weak evidence against).
-const TITLE_LLR: &[(f64, f64)] = &[(0.0, -1.0), (0.3, 0.0), (0.6, 2.0), (1.0, 5.0)];
+/// Log-likelihood ratio of the abstracts' similarity when the titles are compared too. Fields are not
+/// independent: a paper and its companion by the same authors (similar title, a third of the abstract's
+/// words in common) are common in one day's listings, so beside a title, a middling abstract
+/// similarity speaks against identity.
+const ABSTRACT_WITH_TITLE_LLR: &[(f64, f64)] = &[
+    (0.0, -8.0),
+    (0.1, -6.0),
+    (0.2, -3.0),
+    (0.3, 0.0),
+    (0.45, 2.0),
+    (0.6, 4.0),
+    (0.8, 8.0),
+    (1.0, 10.0),
+];
+/// Log-likelihood ratio of the titles' similarity. Titles of real revisions change completely at
+/// times ("KEDAS: Knowledge Editing Alignment…" → "Aligning Language Models with Real-time Knowledge
+/// Editing"): a very similar abstract can outweigh the title, a middling one cannot.
+const TITLE_LLR: &[(f64, f64)] = &[
+    (0.0, -5.0),
+    (0.25, -3.5),
+    (0.35, 0.0),
+    (0.5, 1.5),
+    (0.8, 3.5),
+    (1.0, 5.0),
+];
 /// Log-likelihood ratio of the share of authors in common (revisions add and reorder authors: an
 /// author list weighs, it does not veto).
-const AUTHORS_LLR: &[(f64, f64)] = &[(0.0, -4.0), (0.5, 0.0), (1.0, 3.0)];
+const AUTHORS_LLR: &[(f64, f64)] = &[(0.0, -4.0), (0.5, 0.0), (1.0, 2.0)];
 const CATEGORY_SHARED_LLR: f64 = 0.5;
 const CATEGORY_DISJOINT_LLR: f64 = -1.0;
 /// By difference of years: 0, 1, more.
@@ -179,7 +207,15 @@ pub fn score(e: &Evidence) -> f64 {
         s += if e.generic_title { x.min(0.0) } else { x };
     }
     if let Some(a) = e.abstract_sim {
-        s += curve(ABSTRACT_LLR, a);
+        let with_title = e.title_sim.is_some() && !e.generic_title;
+        s += curve(
+            if with_title {
+                ABSTRACT_WITH_TITLE_LLR
+            } else {
+                ABSTRACT_ALONE_LLR
+            },
+            a,
+        );
     }
     if let Some(a) = e.authors_sim {
         s += curve(AUTHORS_LLR, a);
