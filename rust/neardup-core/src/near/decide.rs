@@ -35,7 +35,7 @@
 use rayon::prelude::*;
 
 use super::authors::{self, Name};
-use super::evidence::{category_set, content_words, is_generic_title, jaccard};
+use super::evidence::{category_set, content_words, is_generic_title, jaccard, title_length};
 use crate::error::{invalid, Result};
 
 /// One entry as the near stage sees it. Empty strings and lists are missing fields.
@@ -79,6 +79,8 @@ pub struct Evidence {
     pub title_sim: Option<f64>,
     /// Whether either title is generic ("Editorial"): then an equal title is no evidence.
     pub generic_title: bool,
+    /// The fewer content words of the two titles.
+    pub title_words: usize,
     /// Jaccard similarity of the abstracts' content words.
     pub abstract_sim: Option<f64>,
     /// Share of authors in common, over the shorter list.
@@ -111,7 +113,7 @@ struct Prepared {
 
 fn prepare<S: AsRef<str>>(e: &NearEntry<S>) -> Prepared {
     let title = content_words(e.title.as_ref());
-    let generic = !e.title.as_ref().trim().is_empty() && is_generic_title(e.title.as_ref(), &title);
+    let generic = !title.is_empty() && is_generic_title(e.title.as_ref());
     let mut categories: Vec<String> = category_set(&e.categories).into_iter().collect();
     categories.sort_unstable();
     Prepared {
@@ -128,6 +130,7 @@ fn evidence(a: &Prepared, b: &Prepared) -> Evidence {
     Evidence {
         title_sim: jaccard(&a.title, &b.title),
         generic_title: a.generic || b.generic,
+        title_words: title_length(&a.title).min(title_length(&b.title)),
         abstract_sim: jaccard(&a.abstract_words, &b.abstract_words),
         authors_sim: authors::overlap(&a.names, &b.names),
         categories_shared: (!a.categories.is_empty() && !b.categories.is_empty())
@@ -192,7 +195,15 @@ const TITLE_LLR: &[(f64, f64)] = &[
 ];
 /// Log-likelihood ratio of the share of authors in common (revisions add and reorder authors: an
 /// author list weighs, it does not veto).
-const AUTHORS_LLR: &[(f64, f64)] = &[(0.0, -4.0), (0.5, 0.0), (1.0, 2.0)];
+const AUTHORS_LLR: &[(f64, f64)] = &[(0.0, -3.0), (0.5, 0.0), (1.0, 2.0)];
+/// Equal titles of more content words are rarer: this much more per word beyond
+/// `LONG_TITLE_FROM`, up to `LONG_TITLE_WORDS` words, for titles at least `LONG_TITLE_SIM` alike.
+const LONG_TITLE_LLR: f64 = 0.5;
+const LONG_TITLE_FROM: usize = 3;
+const LONG_TITLE_WORDS: usize = 8;
+const LONG_TITLE_SIM: f64 = 0.9;
+/// Equal generic titles: far below [`NearParams::min_score`] on their own.
+const GENERIC_TITLE_EQUAL_LLR: f64 = 1.0;
 const CATEGORY_SHARED_LLR: f64 = 0.5;
 const CATEGORY_DISJOINT_LLR: f64 = -1.0;
 /// By difference of years: 0, 1, more.
@@ -202,9 +213,22 @@ const YEAR_LLR: [f64; 3] = [0.5, -0.5, -2.0];
 pub fn score(e: &Evidence) -> f64 {
     let mut s = 0.0;
     if let Some(t) = e.title_sim {
-        let x = curve(TITLE_LLR, t);
-        // A generic title can speak against identity, never for it.
-        s += if e.generic_title { x.min(0.0) } else { x };
+        let mut x = curve(TITLE_LLR, t);
+        if t >= LONG_TITLE_SIM {
+            let extra = e.title_words.clamp(LONG_TITLE_FROM, LONG_TITLE_WORDS) - LONG_TITLE_FROM;
+            x += LONG_TITLE_LLR * extra as f64;
+        }
+        // A generic title says little for identity: the same "Guest editorial" is weak evidence (other
+        // fields must carry the pair), a different one can still speak against it.
+        s += if e.generic_title {
+            if t >= LONG_TITLE_SIM {
+                GENERIC_TITLE_EQUAL_LLR
+            } else {
+                x.min(0.0)
+            }
+        } else {
+            x
+        };
     }
     if let Some(a) = e.abstract_sim {
         let with_title = e.title_sim.is_some() && !e.generic_title;
