@@ -37,6 +37,8 @@ use rayon::prelude::*;
 use super::authors::{self, Name};
 use super::evidence::{category_set, content_words, is_generic_title, jaccard, title_length};
 use crate::error::{invalid, Result};
+use crate::shingle::ShingleScratch;
+use crate::trace::Phases;
 
 /// One entry as the near stage sees it. Empty strings and lists are missing fields.
 #[derive(Clone, Debug, Default)]
@@ -111,15 +113,15 @@ struct Prepared {
     year: Option<i32>,
 }
 
-fn prepare<S: AsRef<str>>(e: &NearEntry<S>) -> Prepared {
-    let title = content_words(e.title.as_ref());
+fn prepare<S: AsRef<str>>(e: &NearEntry<S>, scratch: &mut ShingleScratch) -> Prepared {
+    let title = content_words(e.title.as_ref(), scratch);
     let generic = !title.is_empty() && is_generic_title(e.title.as_ref());
     let mut categories: Vec<String> = category_set(&e.categories).into_iter().collect();
     categories.sort_unstable();
     Prepared {
         generic,
         title,
-        abstract_words: content_words(e.abstract_text.as_ref()),
+        abstract_words: content_words(e.abstract_text.as_ref(), scratch),
         names: authors::names(&e.authors),
         categories,
         year: e.year,
@@ -291,15 +293,20 @@ pub fn scored_candidates<S: AsRef<str> + Sync>(
     params: &NearParams,
 ) -> Result<Vec<NearMatch>> {
     check(params)?;
+    let mut phases = Phases::start();
     let lt: Vec<String> = left.par_iter().map(candidate_text).collect();
     let rt: Vec<String> = right.par_iter().map(candidate_text).collect();
+    phases.done("near: candidate texts");
     let cands = super::cross_pairs(&lt, &rt, params.candidate_threshold)?;
+    phases.done("near: candidates");
     // Only entries in some candidate pair are prepared.
     let prep = |entries: &[NearEntry<S>], used: Vec<bool>| -> Vec<Option<Prepared>> {
         entries
             .par_iter()
             .zip(used)
-            .map(|(e, u)| u.then(|| prepare(e)))
+            .map_init(ShingleScratch::default, |scratch, (e, u)| {
+                u.then(|| prepare(e, scratch))
+            })
             .collect()
     };
     let (mut lu, mut ru) = (vec![false; left.len()], vec![false; right.len()]);
@@ -308,6 +315,7 @@ pub fn scored_candidates<S: AsRef<str> + Sync>(
         ru[b as usize] = true;
     }
     let (lp, rp) = (prep(left, lu), prep(right, ru));
+    phases.done("near: entries prepared");
     let mut out: Vec<NearMatch> = cands
         .par_iter()
         .filter_map(|&(a, b, _)| {
@@ -322,6 +330,7 @@ pub fn scored_candidates<S: AsRef<str> + Sync>(
         })
         .collect();
     sort_matches(&mut out);
+    phases.done("near: evidence");
     Ok(out)
 }
 
