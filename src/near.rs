@@ -88,9 +88,9 @@ fn years(obj: Option<&Bound<'_, PyAny>>, what: &str, n: usize) -> PyResult<Vec<O
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(vec![None; n]);
     };
-    let out: Vec<Option<i32>> = obj.extract().map_err(|_| {
-        PyTypeError::new_err(format!("{what} must be a sequence of int or None"))
-    })?;
+    let out: Vec<Option<i32>> = obj
+        .extract()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a sequence of int or None")))?;
     same_length(out.len(), n, what)?;
     Ok(out)
 }
@@ -124,13 +124,15 @@ fn entries<'py>(
         .zip(a)
         .zip(au.into_iter().zip(c))
         .zip(y)
-        .map(|(((title, abstract_text), (authors, categories)), year)| near::NearEntry {
-            title,
-            abstract_text,
-            authors,
-            categories,
-            year,
-        })
+        .map(
+            |(((title, abstract_text), (authors, categories)), year)| near::NearEntry {
+                title,
+                abstract_text,
+                authors,
+                categories,
+                year,
+            },
+        )
         .collect())
 }
 
@@ -193,8 +195,16 @@ fn _near_match<'py>(
         }
     })?;
     let n = found.len();
-    let (mut a, mut b, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut ts, mut abs, mut au) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut a, mut b, mut s) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut ts, mut abs, mut au) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for m in found {
         a.push(m.left);
         b.push(m.right);

@@ -13,30 +13,33 @@ use neardup_core::near::{self, NearEntry, NearParams};
 fn load(path: &str) -> Vec<NearEntry<String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
-        .map(|l| match serde_json::from_str::<serde_json::Value>(l).unwrap() {
-            serde_json::Value::String(s) => NearEntry {
-                abstract_text: s,
-                ..Default::default()
-            },
-            v => {
-                let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
-                let authors = v
-                    .get("authors")
-                    .and_then(|a| a.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                NearEntry {
-                    title: field("title"),
-                    abstract_text: field("abstract"),
-                    authors,
+        .map(
+            |l| match serde_json::from_str::<serde_json::Value>(l).unwrap() {
+                serde_json::Value::String(s) => NearEntry {
+                    abstract_text: s,
                     ..Default::default()
+                },
+                v => {
+                    let field =
+                        |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
+                    let authors = v
+                        .get("authors")
+                        .and_then(|a| a.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    NearEntry {
+                        title: field("title"),
+                        abstract_text: field("abstract"),
+                        authors,
+                        ..Default::default()
+                    }
                 }
-            }
-        })
+            },
+        )
         .collect()
 }
 

@@ -49,9 +49,8 @@ impl Name {
             && (self.given.is_empty()
                 || other.given.is_empty()
                 || initial(&self.given) == initial(&other.given));
-        let swapped = !self.given.is_empty()
-            && self.given == other.surname
-            && self.surname == other.given;
+        let swapped =
+            !self.given.is_empty() && self.given == other.surname && self.surname == other.given;
         forward || swapped
     }
 }
@@ -91,7 +90,9 @@ fn decode_char_refs(raw: &str) -> std::borrow::Cow<'_, str> {
 
 /// The parsed names of an author list (names without a word are left out).
 pub(super) fn names<S: AsRef<str>>(list: &[S]) -> Vec<Name> {
-    list.iter().filter_map(|n| Name::parse(n.as_ref())).collect()
+    list.iter()
+        .filter_map(|n| Name::parse(n.as_ref()))
+        .collect()
 }
 
 /// How many authors the lists share, over the shorter list: 1 when one list holds the other (a
@@ -128,9 +129,15 @@ mod tests {
         assert_eq!(ov(&a, &b), Some(1.0));
         assert_eq!(ov(&["Jian Chu"], &["Chu Jian"]), Some(1.0));
         assert_eq!(ov(&["Daniel Barbar&#225;"], &["Daniel Barbará"]), Some(1.0));
-        assert_eq!(ov(&["Tomasz Imieli&#x144;ski"], &["Tomasz Imielinski"]), Some(1.0));
+        assert_eq!(
+            ov(&["Tomasz Imieli&#x144;ski"], &["Tomasz Imielinski"]),
+            Some(1.0)
+        );
         assert_eq!(ov(&["A&#;B Smith"], &["A&#;B Smith"]), Some(1.0));
-        assert_eq!(ov(&["Ulrike on Luxburg"], &["Ulrike Von Luxburg"]), Some(1.0));
+        assert_eq!(
+            ov(&["Ulrike on Luxburg"], &["Ulrike Von Luxburg"]),
+            Some(1.0)
+        );
     }
 
     #[test]

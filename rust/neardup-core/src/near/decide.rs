@@ -150,7 +150,10 @@ fn curve(knots: &[(f64, f64)], x: f64) -> f64 {
     if x >= last.0 {
         return last.1;
     }
-    let i = knots.iter().position(|k| k.0 >= x).unwrap_or(knots.len() - 1);
+    let i = knots
+        .iter()
+        .position(|k| k.0 >= x)
+        .unwrap_or(knots.len() - 1);
     let ((x0, y0), (x1, y1)) = (knots[i - 1], knots[i]);
     y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 }
@@ -345,8 +348,14 @@ fn sort_matches(m: &mut [NearMatch]) {
 }
 
 /// The pairs of `scored` (sorted by [`scored_candidates`]'s order) that the decision accepts: score at
-/// least `min_score`, and each side's best partner by at least `margin` over its runner-up.
-pub fn decide(scored: &[NearMatch], n_left: usize, n_right: usize, params: &NearParams) -> Vec<NearMatch> {
+/// least `min_score`, and each side's best partner by at least `margin` over its runner-up. (With a
+/// positive margin the margin alone implies mutual best; both are checked to say what is meant.)
+pub fn decide(
+    scored: &[NearMatch],
+    n_left: usize,
+    n_right: usize,
+    params: &NearParams,
+) -> Vec<NearMatch> {
     // Per entry, the best pair's position in `scored` and the runner-up's score.
     let tally = |n: usize, side: fn(&NearMatch) -> u32| {
         let mut best: Vec<Option<usize>> = vec![None; n];
@@ -387,3 +396,6 @@ pub fn match_entries<S: AsRef<str> + Sync>(
     let scored = scored_candidates(left, right, params)?;
     Ok(decide(&scored, left.len(), right.len(), params))
 }
+
+#[cfg(test)]
+mod tests;
