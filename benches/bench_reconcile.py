@@ -149,7 +149,11 @@ def test_near_scenarios(benchmark: Any, quality: Any) -> None:
     q = benchmark.pedantic(near_quality, rounds=1, iterations=1)
     print_near_quality(q)
     new = {k: v for k, v in q.items() if k.endswith(" new")}
-    figures = {f"near_{k.replace(' new', '').replace('+', '_')}_{m}": v[m] for k, v in new.items() for m in ("found", "wrong")}
+    figures = {
+        f"near_{k.replace(' new', '').replace('+', '_')}_{m}": v[m]
+        for k, v in new.items()
+        for m in ("found", "wrong")
+    }
     benchmark.extra_info.update(figures)
     quality(**figures)
     for k, v in new.items():

@@ -189,12 +189,16 @@ def near_scenarios() -> list[Scenario]:
         new_p = list({r["id"]: r for r in new_crawl}.values())
         out.append(Scenario("events", ev["id"], _side(old_p), _side(new_p)))
         out.append(
-            Scenario("authors", f"{ev['id']} reordered", _side(old_p), _side(new_p, authors=reordered_authors))
+            Scenario(
+                "authors", f"{ev['id']} reordered", _side(old_p), _side(new_p, authors=reordered_authors)
+            )
         )
     # A weekend re-fetch without titles, author lists respelled: abstracts and authors must suffice.
     a, b = crawls[6][1], crawls[7][1]
     notitle = [{**r, "title": ""} for r in b]
-    out.append(Scenario("authors", "no titles, reordered", _side(a), _side(notitle, authors=reordered_authors)))
+    out.append(
+        Scenario("authors", "no titles, reordered", _side(a), _side(notitle, authors=reordered_authors))
+    )
     return out
 
 
