@@ -123,6 +123,11 @@ def near_quality() -> dict[str, dict[str, float]]:
         if not years:
             add(f"{name} old", _tally(left, right, _old_near(left, right, "authors"), gold))
         add(f"{name} new", _tally(left, right, _new_near(left, right), gold))
+    # As the engine runs it: titles equal and unique on both sides pair first, the rest goes to near.
+    left, right, gold = evaldata.dblp_acm_sides(years=True)
+    titled, (rest_l, rest_r) = evaldata.title_stage(left, right)
+    near = [(rest_l[i], rest_r[j]) for i, j in _new_near(left.subset(rest_l), right.subset(rest_r))]
+    add("dblp+year+title new", _tally(left, right, titled + near, gold))
     for q in out.values():
         q["found"] = q["right"] / q["truth"] if q["truth"] else 1.0
         if q["truth"]:

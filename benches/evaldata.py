@@ -92,6 +92,29 @@ class Side:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, rows: list[int]) -> Side:
+        return Side(
+            *([getattr(self, f.name)[i] for i in rows] for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        )
+
+
+def title_stage(left: Side, right: Side) -> tuple[list[tuple[int, int]], tuple[list[int], list[int]]]:
+    """The engine's title stage as a user meets it: titles equal (case and spacing aside) and unique on
+    each side pair; returns those pairs and the rows of each side left for the near stage."""
+
+    def unique(s: Side) -> dict[str, int]:
+        keys = collections.Counter(_title_key(t) for t in s.titles)
+        return {_title_key(t): i for i, t in enumerate(s.titles) if keys[_title_key(t)] == 1 and t.strip()}
+
+    ul, ur = unique(left), unique(right)
+    pairs = [(i, ur[k]) for k, i in ul.items() if k in ur]
+    done_l, done_r = {i for i, _ in pairs}, {j for _, j in pairs}
+    rest = (
+        [i for i in range(len(left)) if i not in done_l],
+        [j for j in range(len(right)) if j not in done_r],
+    )
+    return pairs, rest
+
 
 @dataclasses.dataclass
 class Scenario:

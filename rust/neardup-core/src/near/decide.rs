@@ -7,18 +7,21 @@
 //!
 //! **Score**: in the Fellegi–Sunter tradition ("A theory for record linkage", JASA 1969) each field adds
 //! its log-likelihood ratio `ln P(evidence | same paper) / P(evidence | different papers)` (natural
-//! log), treating fields as independent; the score is the sum. The per-field ratios are the
-//! piecewise-linear curves below, read off the field similarities of
-//! * same-paper pairs: the 178 IteraTeR arXiv abstract revisions, the 3 revision events of the
-//!   arxiv-listings crawls, and the DBLP-ACM true pairs (title and authors);
-//! * different-paper pairs: every candidate pair of different arXiv ids between consecutive crawls of
-//!   the ten arxiv-listings crawls (same fields, same days: the hardest negatives there are), and the
-//!   DBLP-ACM candidate pairs that are not in the mapping;
+//! log) and the score is the sum. Fields are not quite independent, and one dependence matters: beside
+//! similar titles, a middling abstract similarity is typical of a paper and its companion by the same
+//! authors, while with the abstract alone it is typical of a rewritten abstract; so the abstract has
+//! one curve for each case. A score depends on the two entries alone, so it means the same in any
+//! batch. The per-field curves are piecewise linear, their knots set by hand (no fitting procedure)
+//! from the field similarities of all candidate pairs of these labelled sets:
+//! * same paper: the 178 IteraTeR arXiv abstract revisions (abstract only), the 3 revision events of
+//!   the arxiv-listings crawls, and the 2,224 DBLP-ACM true pairs (title, authors, year);
+//! * different papers: the candidate pairs of different arXiv ids between consecutive crawls of the
+//!   ten arxiv-listings crawls (same fields, same days: the hardest negatives there are; the hardest
+//!   are companion papers of one author group), and the DBLP-ACM candidate pairs not in the mapping;
 //!
-//! smoothed and rounded to steps of a quarter, then checked on the scenarios of
-//! `benches/bench_reconcile.py` (which reads the same data: the figures in the README are therefore
-//! in-sample, and say how well the rule fits, not how it generalises). A score depends on the two
-//! entries alone, so it means the same in any batch.
+//! then adjusted until the scenarios of `benches/bench_reconcile.py`, which read the same data, had no
+//! wrong pair. The figures it reports (README, "Near matching") are therefore in-sample: they say how
+//! well the rule fits these sets, not how it generalises.
 //!
 //! **Decision**: a candidate pair is accepted when its score reaches [`NearParams::min_score`] *and*
 //! each entry is the other's best candidate by at least [`NearParams::margin`] (its runner-up on either
@@ -35,7 +38,9 @@
 use rayon::prelude::*;
 
 use super::authors::{self, Name};
-use super::evidence::{category_set, content_words, is_generic_title, jaccard, title_length};
+use super::evidence::{
+    category_set, content_words, has_content, is_generic_title, jaccard, title_length,
+};
 use crate::error::{invalid, Result};
 use crate::shingle::ShingleScratch;
 use crate::trace::Phases;
@@ -107,33 +112,59 @@ pub struct NearMatch {
 struct Prepared {
     title: Vec<u64>,
     generic: bool,
+    /// The abstract's content words; left empty when every candidate partner has the same abstract.
     abstract_words: Vec<u64>,
+    /// Whether the abstract has content words.
+    abstract_content: bool,
     names: Vec<Name>,
     categories: Vec<String>,
     year: Option<i32>,
 }
 
-fn prepare<S: AsRef<str>>(e: &NearEntry<S>, scratch: &mut ShingleScratch) -> Prepared {
+/// What an entry is needed for: no candidate pair, only pairs with its very abstract (whose
+/// similarity is 1 or missing without comparing words), or others too.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Need {
+    None,
+    SameAbstract,
+    Full,
+}
+
+fn prepare<S: AsRef<str>>(e: &NearEntry<S>, need: Need, scratch: &mut ShingleScratch) -> Prepared {
     let title = content_words(e.title.as_ref(), scratch);
-    let generic = !title.is_empty() && is_generic_title(e.title.as_ref());
+    let (abstract_words, abstract_content) = if need == Need::Full {
+        let w = content_words(e.abstract_text.as_ref(), scratch);
+        let content = !w.is_empty();
+        (w, content)
+    } else {
+        (Vec::new(), has_content(e.abstract_text.as_ref(), scratch))
+    };
+    let generic = !title.is_empty() && is_generic_title(&title);
     let mut categories: Vec<String> = category_set(&e.categories).into_iter().collect();
     categories.sort_unstable();
     Prepared {
         generic,
         title,
-        abstract_words: content_words(e.abstract_text.as_ref(), scratch),
+        abstract_words,
+        abstract_content,
         names: authors::names(&e.authors),
         categories,
         year: e.year,
     }
 }
 
-fn evidence(a: &Prepared, b: &Prepared) -> Evidence {
+/// The evidence of a pair; `same_abstract` when both abstracts are the same text.
+fn evidence(a: &Prepared, b: &Prepared, same_abstract: bool) -> Evidence {
     Evidence {
         title_sim: jaccard(&a.title, &b.title),
         generic_title: a.generic || b.generic,
         title_words: title_length(&a.title).min(title_length(&b.title)),
-        abstract_sim: jaccard(&a.abstract_words, &b.abstract_words),
+        // The Jaccard similarity of a set with itself, without the sets.
+        abstract_sim: if same_abstract {
+            a.abstract_content.then_some(1.0)
+        } else {
+            jaccard(&a.abstract_words, &b.abstract_words)
+        },
         authors_sim: authors::overlap(&a.names, &b.names),
         categories_shared: (!a.categories.is_empty() && !b.categories.is_empty())
             .then(|| a.categories.iter().any(|c| b.categories.contains(c))),
@@ -302,28 +333,37 @@ pub fn scored_candidates<S: AsRef<str> + Sync>(
     phases.done("near: candidate texts");
     let cands = super::cross_pairs(&lt, &rt, params.candidate_threshold)?;
     phases.done("near: candidates");
-    // Only entries in some candidate pair are prepared.
-    let prep = |entries: &[NearEntry<S>], used: Vec<bool>| -> Vec<Option<Prepared>> {
+    // Only entries in some candidate pair are prepared, and an abstract's words are only gathered
+    // when some partner's abstract differs from it.
+    let same = |a: u32, b: u32| {
+        left[a as usize].abstract_text.as_ref() == right[b as usize].abstract_text.as_ref()
+    };
+    let prep = |entries: &[NearEntry<S>], needs: Vec<Need>| -> Vec<Option<Prepared>> {
         entries
             .par_iter()
-            .zip(used)
-            .map_init(ShingleScratch::default, |scratch, (e, u)| {
-                u.then(|| prepare(e, scratch))
+            .zip(needs)
+            .map_init(ShingleScratch::default, |scratch, (e, need)| {
+                (need != Need::None).then(|| prepare(e, need, scratch))
             })
             .collect()
     };
-    let (mut lu, mut ru) = (vec![false; left.len()], vec![false; right.len()]);
+    let (mut ln, mut rn) = (vec![Need::None; left.len()], vec![Need::None; right.len()]);
     for &(a, b, _) in &cands {
-        lu[a as usize] = true;
-        ru[b as usize] = true;
+        let need = if same(a, b) {
+            Need::SameAbstract
+        } else {
+            Need::Full
+        };
+        ln[a as usize] = ln[a as usize].max(need);
+        rn[b as usize] = rn[b as usize].max(need);
     }
-    let (lp, rp) = (prep(left, lu), prep(right, ru));
+    let (lp, rp) = (prep(left, ln), prep(right, rn));
     phases.done("near: entries prepared");
     let mut out: Vec<NearMatch> = cands
         .par_iter()
         .filter_map(|&(a, b, _)| {
             let (x, y) = (lp[a as usize].as_ref()?, rp[b as usize].as_ref()?);
-            let evidence = evidence(x, y);
+            let evidence = evidence(x, y, same(a, b));
             Some(NearMatch {
                 left: a,
                 right: b,

@@ -227,10 +227,6 @@ const GENERIC_TITLE_WORDS: &[&str] = &[
     "treasurer",
 ];
 
-fn is_stop(w: &str) -> bool {
-    STOP.binary_search(&w).is_ok()
-}
-
 /// Calls `f` with each word of `text` folded: compatibility-decomposed, combining marks dropped, lower
 /// case; words are runs of letters and digits.
 pub(super) fn for_each_folded_word(text: &str, mut f: impl FnMut(&str)) {
@@ -295,14 +291,46 @@ pub(super) fn content_words(text: &str, scratch: &mut ShingleScratch) -> Vec<u64
     out
 }
 
-/// Whether a title says nothing about which paper it names: made of the words of stock titles only
-/// (and function words), or of function words only.
-pub(super) fn is_generic_title(title: &str) -> bool {
-    let mut generic = true;
-    for_each_folded_word(title, |w| {
-        generic &= is_stop(w) || GENERIC_TITLE_WORDS.binary_search(&w).is_ok();
+/// Whether a text has a content word: `!content_words(text).is_empty()`, without gathering them.
+pub(super) fn has_content(text: &str, scratch: &mut ShingleScratch) -> bool {
+    // A content word is nearly always among the first few: look at a head cut at a space first (words
+    // never span spaces, so the head's words are the text's first words).
+    const HEAD: usize = 256;
+    if text.len() > HEAD && text.is_ascii() {
+        if let Some(cut) = text.as_bytes()[..HEAD]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+        {
+            if has_content(&text[..cut], scratch) {
+                return true;
+            }
+        }
+    }
+    let stop = stop_hashes();
+    let mut found = false;
+    let mut look = |h: u64| found = found || stop.binary_search(&h).is_err();
+    if text.is_ascii() {
+        for_each_word_hash(text, CONTENT_SEED, scratch, &mut look);
+    } else {
+        let folded: String = text.nfkd().filter(|&c| !is_combining_mark(c)).collect();
+        for_each_word_hash(&folded, CONTENT_SEED, scratch, &mut look);
+    }
+    found
+}
+
+/// Whether a title says nothing about which paper it names: its content words (`content`, from
+/// [`content_words`]) are all words of stock titles, or it has none.
+pub(super) fn is_generic_title(content: &[u64]) -> bool {
+    static HASHES: OnceLock<Vec<u64>> = OnceLock::new();
+    let generic = HASHES.get_or_init(|| {
+        let mut out: Vec<u64> = GENERIC_TITLE_WORDS
+            .iter()
+            .map(|w| xxh3_64_with_seed(w.as_bytes(), CONTENT_SEED))
+            .collect();
+        out.sort_unstable();
+        out
     });
-    generic
+    content.iter().all(|h| generic.binary_search(h).is_ok())
 }
 
 /// How many content words a title has (a longer title, equal, is stronger evidence).
@@ -360,6 +388,25 @@ mod tests {
         assert_eq!(cw("We propose Café-Net, a novel model."), cw("cafe NET"));
         assert_eq!(cw("Ｃａｆé x 2 Net"), cw("cafe net"));
         assert!(cw("In this paper, we present a novel method.").is_empty());
+        let long_stop = "of the a we ".repeat(40);
+        let late = format!("{long_stop} graphs");
+        let cut = format!("{}gra phs", "x ".repeat(127));
+        for t in [
+            "",
+            "a b c of the",
+            "of Café",
+            "we x graphs",
+            "é",
+            &long_stop,
+            &late,
+            &cut,
+        ] {
+            assert_eq!(
+                has_content(t, &mut ShingleScratch::default()),
+                !cw(t).is_empty(),
+                "{t}"
+            );
+        }
         assert_eq!(cw("graph graph networks").len(), 2);
     }
 
@@ -372,6 +419,7 @@ mod tests {
 
     #[test]
     fn stock_titles_are_generic() {
+        let cw = |t: &str| content_words(t, &mut ShingleScratch::default());
         for t in [
             "Guest Editorial",
             "EDITORIAL.",
@@ -382,14 +430,14 @@ mod tests {
             "Preface",
             "",
         ] {
-            assert!(is_generic_title(t), "{t}");
+            assert!(is_generic_title(&cw(t)), "{t}");
         }
         for t in [
             "Guest editorial: graph neural networks",
             "Industry perspectives",
             "Petabyte databases",
         ] {
-            assert!(!is_generic_title(t), "{t}");
+            assert!(!is_generic_title(&cw(t)), "{t}");
         }
     }
 }
