@@ -32,8 +32,12 @@
 //!
 //! **Candidates** come from the weighted-Jaccard stage of [`super::cross_pairs`] on title, abstract and
 //! author surnames at a low threshold ([`NearParams::candidate_threshold`]): it only bounds which pairs
-//! are looked at (its weights come from the batch), never the score or the decision of a pair it
-//! reports.
+//! are looked at (its weights come from the batch), never the score of a pair it reports. The batch
+//! can reach a decision only through which alternatives are candidates, and an alternative matters
+//! only when it scores within the margin of the best, far above the candidate threshold. Its prefix
+//! filter has one blind spot: a text whose partners on the other side are near copies of each other
+//! may share no indexed feature with them, so duplicates within a side are to be merged first (the
+//! engine does).
 
 use rayon::prelude::*;
 
