@@ -189,7 +189,7 @@ def _near_match(
     Each pair's score is a sum of log-likelihood ratios of its fields' evidence (title, abstract,
     authors as a set of people, categories, year), computed from the two entries alone; a pair is
     accepted when it scores at least `min_score` (default 3) and beats each side's runner-up by
-    `margin` (default 1): one-to-one, best first. Empty strings, empty lists and None are missing
+    `margin` (default 0.75): one-to-one, best first. Empty strings, empty lists and None are missing
     fields (neutral). Returns `(left, right, score, title_sim, abstract_sim, authors_sim)`, NaN where
     a field is missing on either side; with `candidates`, every scored candidate pair instead.
     ValueError when a column's length differs from its side's titles or a parameter is out of range.

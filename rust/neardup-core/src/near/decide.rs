@@ -67,7 +67,7 @@ pub struct NearParams {
     /// The least score (summed log-likelihood ratio) of an accepted pair.
     pub min_score: f64,
     /// How much more likely than either side's runner-up an accepted pair must be (a difference of
-    /// scores: 2 is e² ≈ 7 times as likely).
+    /// scores: the default 0.75 is e^0.75 ≈ 2.1 times as likely).
     pub margin: f64,
     /// Threshold of the candidate stage (IDF-weighted Jaccard of the joined texts).
     pub candidate_threshold: f64,
@@ -77,7 +77,7 @@ impl Default for NearParams {
     fn default() -> Self {
         NearParams {
             min_score: 3.0,
-            margin: 1.0,
+            margin: 0.75,
             candidate_threshold: 0.04,
         }
     }
