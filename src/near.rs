@@ -1,12 +1,13 @@
 //! Bindings of `neardup_core::near`: weighted fuzzy matching used by snapshot reconciliation.
 
 use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use neardup_core::near;
 
 use crate::errors::detached;
-use crate::texts::texts;
+use crate::texts::{texts, Text};
 
 type PairArrays<'py> = (
     Bound<'py, PyArray1<u32>>,
@@ -61,8 +62,170 @@ fn _near_self<'py>(
     Ok(arrays(py, pairs))
 }
 
+type MatchArrays<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// A column of author lists (or categories): one list of str per entry, or `None` (missing for all).
+fn lists(obj: Option<&Bound<'_, PyAny>>, what: &str, n: usize) -> PyResult<Vec<Vec<Text>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok((0..n).map(|_| Vec::new()).collect());
+    };
+    let mut out = Vec::with_capacity(n);
+    for (i, item) in obj.try_iter()?.enumerate() {
+        out.push(texts(&item?, &format!("{what}[{i}]"))?);
+    }
+    same_length(out.len(), n, what)?;
+    Ok(out)
+}
+
+fn years(obj: Option<&Bound<'_, PyAny>>, what: &str, n: usize) -> PyResult<Vec<Option<i32>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(vec![None; n]);
+    };
+    let out: Vec<Option<i32>> = obj
+        .extract()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a sequence of int or None")))?;
+    same_length(out.len(), n, what)?;
+    Ok(out)
+}
+
+fn same_length(got: usize, want: usize, what: &str) -> PyResult<()> {
+    if got != want {
+        return Err(PyValueError::new_err(format!(
+            "{what} has {got} items, the titles {want}"
+        )));
+    }
+    Ok(())
+}
+
+/// One side's columns as near entries.
+fn entries<'py>(
+    titles: &Bound<'py, PyAny>,
+    abstracts: &Bound<'py, PyAny>,
+    authors: Option<&Bound<'py, PyAny>>,
+    categories: Option<&Bound<'py, PyAny>>,
+    years_: Option<&Bound<'py, PyAny>>,
+    side: &str,
+) -> PyResult<Vec<near::NearEntry<Text>>> {
+    let t = texts(titles, &format!("{side}_titles"))?;
+    let n = t.len();
+    let a = texts(abstracts, &format!("{side}_abstracts"))?;
+    same_length(a.len(), n, &format!("{side}_abstracts"))?;
+    let au = lists(authors, &format!("{side}_authors"), n)?;
+    let c = lists(categories, &format!("{side}_categories"), n)?;
+    let y = years(years_, &format!("{side}_years"), n)?;
+    Ok(t.into_iter()
+        .zip(a)
+        .zip(au.into_iter().zip(c))
+        .zip(y)
+        .map(
+            |(((title, abstract_text), (authors, categories)), year)| near::NearEntry {
+                title,
+                abstract_text,
+                authors,
+                categories,
+                year,
+            },
+        )
+        .collect())
+}
+
+/// Near matches between two collections of entries given as columns: one-to-one pairs accepted by
+/// the decision of `neardup_core::near::match_entries` (or, with `candidates`, every scored candidate
+/// pair), best first, with the evidence of each: `(left, right, score, title_sim, abstract_sim,
+/// authors_sim)`, NaN where a field is missing on either side.
+#[pyfunction]
+#[pyo3(signature = (
+    left_titles, left_abstracts, right_titles, right_abstracts, /, *,
+    left_authors=None, right_authors=None, left_categories=None, right_categories=None,
+    left_years=None, right_years=None, min_score=None, margin=None, candidate_threshold=None,
+    candidates=false,
+))]
+#[allow(clippy::too_many_arguments)]
+fn _near_match<'py>(
+    py: Python<'py>,
+    left_titles: &Bound<'py, PyAny>,
+    left_abstracts: &Bound<'py, PyAny>,
+    right_titles: &Bound<'py, PyAny>,
+    right_abstracts: &Bound<'py, PyAny>,
+    left_authors: Option<&Bound<'py, PyAny>>,
+    right_authors: Option<&Bound<'py, PyAny>>,
+    left_categories: Option<&Bound<'py, PyAny>>,
+    right_categories: Option<&Bound<'py, PyAny>>,
+    left_years: Option<&Bound<'py, PyAny>>,
+    right_years: Option<&Bound<'py, PyAny>>,
+    min_score: Option<f64>,
+    margin: Option<f64>,
+    candidate_threshold: Option<f64>,
+    candidates: bool,
+) -> PyResult<MatchArrays<'py>> {
+    let l = entries(
+        left_titles,
+        left_abstracts,
+        left_authors,
+        left_categories,
+        left_years,
+        "left",
+    )?;
+    let r = entries(
+        right_titles,
+        right_abstracts,
+        right_authors,
+        right_categories,
+        right_years,
+        "right",
+    )?;
+    let d = near::NearParams::default();
+    let params = near::NearParams {
+        min_score: min_score.unwrap_or(d.min_score),
+        margin: margin.unwrap_or(d.margin),
+        candidate_threshold: candidate_threshold.unwrap_or(d.candidate_threshold),
+    };
+    let found = detached(py, || {
+        if candidates {
+            near::scored_candidates(&l, &r, &params)
+        } else {
+            near::match_entries(&l, &r, &params)
+        }
+    })?;
+    let n = found.len();
+    let (mut a, mut b, mut s) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut ts, mut abs, mut au) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for m in found {
+        a.push(m.left);
+        b.push(m.right);
+        s.push(m.score);
+        ts.push(m.evidence.title_sim.unwrap_or(f64::NAN));
+        abs.push(m.evidence.abstract_sim.unwrap_or(f64::NAN));
+        au.push(m.evidence.authors_sim.unwrap_or(f64::NAN));
+    }
+    Ok((
+        a.into_pyarray(py),
+        b.into_pyarray(py),
+        s.into_pyarray(py),
+        ts.into_pyarray(py),
+        abs.into_pyarray(py),
+        au.into_pyarray(py),
+    ))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_near_cross, m)?)?;
     m.add_function(wrap_pyfunction!(_near_self, m)?)?;
+    m.add_function(wrap_pyfunction!(_near_match, m)?)?;
     Ok(())
 }

@@ -30,6 +30,7 @@ __all__ = [
     "_near_cross",
     "_set_activity",
     "_track_temp",
+    "_near_match",
     "_near_self",
     "normalize_title",
     "arxiv_key",
@@ -179,6 +180,42 @@ def _set_activity(what: str, /) -> None: ...
 def _near_cross(
     left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
+def _near_match(
+    left_titles: Iterable[str],
+    left_abstracts: Iterable[str],
+    right_titles: Iterable[str],
+    right_abstracts: Iterable[str],
+    /,
+    *,
+    left_authors: Iterable[Iterable[str]] | None = None,
+    right_authors: Iterable[Iterable[str]] | None = None,
+    left_categories: Iterable[Iterable[str]] | None = None,
+    right_categories: Iterable[Iterable[str]] | None = None,
+    left_years: Iterable[int | None] | None = None,
+    right_years: Iterable[int | None] | None = None,
+    min_score: float | None = None,
+    margin: float | None = None,
+    candidate_threshold: float | None = None,
+    candidates: bool = False,
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]:
+    """Near matches between two collections given as columns (`neardup_core::near::match_entries`).
+
+    Each pair's score is a sum of log-likelihood ratios of its fields' evidence (title, abstract,
+    authors as a set of people, categories, year), computed from the two entries alone; a pair is
+    accepted when it scores at least `min_score` (default 3) and beats each side's runner-up by
+    `margin` (default 0.75): one-to-one, best first. Empty strings, empty lists and None are missing
+    fields (neutral). Returns `(left, right, score, title_sim, abstract_sim, authors_sim)`, NaN where
+    a field is missing on either side; with `candidates`, every scored candidate pair instead.
+    ValueError when a column's length differs from its side's titles or a parameter is out of range.
+    """
+
 def _near_self(
     texts_: Iterable[str], /, *, threshold: float
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...

@@ -1,6 +1,14 @@
 //! Fuzzy matching of entries between two collections (and within one): the "near" stage of snapshot
 //! reconciliation.
 //!
+//! Two layers. [`match_entries`] is the **decision** (module `decide`): it reads every field two
+//! entries carry (title, abstract, authors as a set of people, categories, year), scores a pair by the
+//! log-likelihood ratio of that evidence from the two entries alone (calibration and data in
+//! `decide`'s doc), and accepts a pair only when it is each side's best partner by a margin.
+//! [`cross_pairs`] is the **candidate stage** below it (described next); it is kept as it was for the
+//! callers that still rank its scores greedily ([`assign_one_to_one`]), whose scores depend on the
+//! batch.
+//!
 //! Real revisions of an abstract are harder than near-duplicates: in the IteraTeR arXiv revisions a tenth of
 //! the pairs share under 6% of their word 3-grams, while unrelated abstracts of the same field share a few
 //! percent. Plain MinHash at a fixed threshold cannot separate the two, so this stage scores pairs with
@@ -39,7 +47,14 @@ use crate::lsh::IdHashMap;
 use crate::shingle::{combine_hashes, for_each_word_hash, ShingleScratch};
 use crate::trace::Phases;
 
+mod authors;
+mod decide;
+mod evidence;
 mod tables;
+
+pub use decide::{
+    decide, match_entries, score, scored_candidates, Evidence, NearEntry, NearMatch, NearParams,
+};
 
 const UNIGRAM_SEED: u64 = 0x756e_6967_7261_6d31;
 const BIGRAM_SEED: u64 = 0x6269_6772_616d_3232;
