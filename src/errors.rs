@@ -167,6 +167,9 @@ mod faults {
         }
         // SAFETY: mimalloc calls this on its errors; ours reacts to ENOMEM only.
         unsafe { libmimalloc_sys::mi_register_error(Some(on_allocator_error), null_mut()) };
+        // A panic reaches Python as `PanicException`, which the command reports in one line: the default
+        // hook's message and backtrace on stderr would break that line.
+        std::panic::set_hook(Box::new(|_| {}));
     }
 }
 

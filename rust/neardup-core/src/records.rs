@@ -607,7 +607,6 @@ mod tests {
             r#"{"title": "t", "abstract": ["x"]}"#,
             r#"{"title": "t", "title": "u"}"#,
             r#"{"paper": {"title": "t"}}"#,
-            r#"{"title": "t", "id": "P-1"}"#,
             r#"{"title": "\ud800"}"#,
             r#"{"title": "t", "x": NaN}"#,
             r#"{"title": "t"} x"#,

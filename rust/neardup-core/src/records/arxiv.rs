@@ -150,7 +150,11 @@ mod tests {
     }
 
     #[test]
-    fn other_spellings_are_left_to_python() {
+    fn other_spellings_go_to_the_general_definition() {
+        let key = |t: &str| match crate::identity::identity_key(t) {
+            Some((k, v)) => Id::Arxiv(k, v),
+            None => Id::NotAnId,
+        };
         for text in [
             "arXiv:2502.13138",
             "https://arxiv.org/abs/2502.13138",
@@ -160,6 +164,7 @@ mod tests {
             "2502.131381",
             "2502.131",
             "10.1000/xyz",
+            "10.48550/arXiv.2502.13138v2",
             "-th/9901001",
             "hep--th/9901001",
             "hep-th.G/9901001",
@@ -168,7 +173,16 @@ mod tests {
             "P-1",
             "704",
         ] {
-            assert_eq!(classify(text), Id::Unknown, "{text}");
+            assert_eq!(classify(text), key(text), "{text}");
         }
+        assert_eq!(
+            classify("https://arxiv.org/abs/2502.13138v3"),
+            Id::Arxiv("arxiv:2502.13138".into(), Some(3))
+        );
+        assert_eq!(
+            classify("10.1000/XYZ"),
+            Id::Arxiv("doi:10.1000/xyz".into(), None)
+        );
+        assert_eq!(classify("P-1"), Id::NotAnId);
     }
 }

@@ -319,10 +319,7 @@ mod tests {
     #[test]
     fn leaves_python_cases_to_python() {
         for (name, data) in [
-            (
-                "authors.jsonl",
-                &b"{\"title\": \"A\", \"authors\": \"X, Y\"}\n"[..],
-            ),
+            ("nan.jsonl", &b"{\"title\": \"A\", \"score\": NaN}\n"[..]),
             ("bad.jsonl", b"{\"title\": \"A\"}\n{oops\n"),
             ("blank.jsonl", b"\n\n"),
             ("empty.jsonl", b""),
