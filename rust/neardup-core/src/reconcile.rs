@@ -50,6 +50,15 @@ impl Hasher for StrHasher {
     }
 }
 
+/// Whether two records carry keys that differ: such records are never the same paper, whatever their
+/// titles or texts say.
+pub(crate) fn keys_differ(
+    a: &crate::records::file::Record,
+    b: &crate::records::file::Record,
+) -> bool {
+    matches!((&a.key, &b.key), (Some(x), Some(y)) if x != y)
+}
+
 /// Entries of two snapshots sharing an identity.
 #[derive(Debug, Default, PartialEq)]
 pub struct IdentityMatches {

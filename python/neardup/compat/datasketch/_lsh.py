@@ -429,8 +429,8 @@ class MinHashLSH:
             return []
         return [self._band_key(band) for band in values.reshape(self.b, -1)]
 
-    def merge(self, other: MinHashLSH, check_overlap: bool = False) -> None:
-        """Add all keys of ``other`` (same num_perm, b and r) to this index."""
+    def _check_mergeable(self, other: MinHashLSH) -> None:
+        """Raises datasketch's errors unless `other` is an index of the same kind, parameters and scheme."""
         if not (type(self) is type(other) and self.h == other.h and self.b == other.b and self.r == other.r):
             if type(self) is not type(other):
                 raise ValueError(f"Cannot merge type MinHashLSH and type {type(other).__name__}.")
@@ -441,10 +441,14 @@ class MinHashLSH:
                 f"Cannot merge MinHashLSH indexed with MinHash scheme {other_known!r} into one "
                 f"indexed with scheme {known!r}"
             )
+
+    def merge(self, other: MinHashLSH, check_overlap: bool = False) -> None:
+        """Add all keys of ``other`` (same num_perm, b and r) to this index."""
+        self._check_mergeable(other)
         if check_overlap and set(self._slot_of).intersection(other._slot_of):
             raise ValueError("The keys are overlapping, duplicate key exists.")
-        if known is None:
-            self._minhash_scheme = other_known
+        if self._minhash_scheme is None:
+            self._minhash_scheme = other._minhash_scheme
         if self._dtype is None:
             self._dtype = other._dtype
         if other._width and self._width != other._width:

@@ -398,21 +398,13 @@ class RedisMinHashLSH(MinHashLSH):
         return counts
 
     def merge(self, other: MinHashLSH, check_overlap: bool = False) -> None:
-        if not (type(self) is type(other) and self.h == other.h and self.b == other.b and self.r == other.r):
-            if type(self) is not type(other):
-                raise ValueError(f"Cannot merge type MinHashLSH and type {type(other).__name__}.")
-            raise ValueError("Cannot merge MinHashLSH with different initialization parameters.")
-        known, other_known = self._minhash_scheme, other._minhash_scheme
-        if known is not None and other_known is not None and known != other_known:
-            raise ValueError(
-                f"Cannot merge MinHashLSH indexed with MinHash scheme {other_known!r} into one "
-                f"indexed with scheme {known!r}"
-            )
+        self._check_mergeable(other)
+        assert isinstance(other, RedisMinHashLSH)  # the check above holds them to one type
         other_keys = other.keys.keys()
         if check_overlap and set(self._key_store.keys()).intersection(other_keys):
             raise ValueError("The keys are overlapping, duplicate key exists.")
-        if known is None:
-            self._minhash_scheme = other_known
+        if self._minhash_scheme is None:
+            self._minhash_scheme = other._minhash_scheme
         for stored, band_keys in zip(other_keys, other.keys.getmany(*other_keys), strict=True):
             self._write(stored, list(band_keys), buffer=False)
 

@@ -19,12 +19,10 @@ use std::collections::{HashMap, HashSet};
 use crate::records::file::Record;
 use crate::records::py_collapse;
 
+use super::keys_differ;
+
 /// Groups whose remaining pairs number more than this are paired by text order instead of by score.
 const SCORED_PAIRS: usize = 1 << 16;
-
-fn keys_differ(a: &Record, b: &Record) -> bool {
-    matches!((&a.key, &b.key), (Some(x), Some(y)) if x != y)
-}
 
 /// The whole text of a record as rules 2 and 3 compare it.
 fn whole_text(r: &Record) -> String {

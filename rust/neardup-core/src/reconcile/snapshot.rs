@@ -20,7 +20,8 @@ use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
 use super::{
-    agree, duplicate_pairs_signed, match_ids, repeated_ids, signatures, signatures_with_room, Id,
+    agree, duplicate_pairs_signed, keys_differ, match_ids, repeated_ids, signatures,
+    signatures_with_room, Id,
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
@@ -100,10 +101,6 @@ fn same_words(x: &str, y: &str) -> bool {
     xs.eq(y.split(is_py_space).filter(|w| !w.is_empty()))
 }
 
-fn keys_differ(a: &Option<String>, b: &Option<String>) -> bool {
-    matches!((a, b), (Some(x), Some(y)) if x != y)
-}
-
 /// Pairs matched by key, then by normalised title, then by the near stage, with the entries each side
 /// leaves unmatched. Several entries sharing an identity are paired by [`agree::resolve`].
 fn match_pairs<'a>(
@@ -144,7 +141,7 @@ fn match_pairs<'a>(
             .iter()
             .flat_map(|(olds, news)| agree::resolve(old, new, olds, news));
         for (i, j) in found.pairs.into_iter().chain(resolved.collect::<Vec<_>>()) {
-            if keys_differ(&old[i as usize].key, &new[j as usize].key) {
+            if keys_differ(&old[i as usize], &new[j as usize]) {
                 continue;
             }
             pairs.push((i, j, how, None));
@@ -168,7 +165,7 @@ fn match_pairs<'a>(
                 let (i, j) = (ol[a as usize], nl[b as usize]);
                 if !old_left[i as usize]
                     || !new_left[j as usize]
-                    || keys_differ(&old[i as usize].key, &new[j as usize].key)
+                    || keys_differ(&old[i as usize], &new[j as usize])
                 {
                     continue;
                 }
@@ -337,7 +334,7 @@ fn listed_twice(groups: &[Group], left: &mut [bool]) {
     }
 }
 
-/// The metadata fields (`META_FIELDS`) whose values differ between two matched records, in that order.
+/// The metadata fields (Python's `reconcile.META_FIELDS`) whose values differ between two matched records, in that order.
 fn meta_differences(a: &Record, b: &Record) -> Vec<&'static str> {
     let mut out = Vec::new();
     if a.version != b.version {
@@ -361,16 +358,6 @@ fn meta_differences(a: &Record, b: &Record) -> Vec<&'static str> {
     }
     out
 }
-
-/// Volatile metadata: differences here never make an entry changed unless asked to.
-pub const META_FIELDS: [&str; 6] = [
-    "version",
-    "authors",
-    "authors_count",
-    "organization",
-    "published",
-    "upvotes",
-];
 
 /// Per matched pair, whether its title and its abstract differ beyond whitespace, or `None` when the
 /// texts are identical. This reads every matched text, so it runs in parallel.
@@ -502,7 +489,7 @@ fn identity_links(records: &[Record], titles: &[String]) -> Vec<(u32, u32, f64)>
     links.extend(
         by_title
             .into_iter()
-            .filter(|&(a, b)| !keys_differ(&records[a as usize].key, &records[b as usize].key))
+            .filter(|&(a, b)| !keys_differ(&records[a as usize], &records[b as usize]))
             .map(|(a, b)| (a, b, 1.0)),
     );
     links
@@ -516,10 +503,10 @@ fn duplicate_groups(
     near: &[(u32, u32, f64)],
 ) -> Vec<Group> {
     // Links in any order: groups and their weakest links do not depend on it.
-    links
-        .extend(near.iter().filter(|&&(a, b, _)| {
-            !keys_differ(&records[a as usize].key, &records[b as usize].key)
-        }));
+    links.extend(
+        near.iter()
+            .filter(|&&(a, b, _)| !keys_differ(&records[a as usize], &records[b as usize])),
+    );
     let mut uf = UnionFind::new(records.len());
     for &(a, b, _) in &links {
         uf.union(a, b);
