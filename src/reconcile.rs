@@ -1,5 +1,5 @@
-//! `_diff_files`: the engine on two JSON Lines or CSV files read by the core, its JSON report written by the
-//! core.
+//! `_diff_files`: the engine on two JSON Lines or CSV files read by the core, its report (any format)
+//! rendered by the core; `Report`, a rendered report held as pieces.
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -7,7 +7,9 @@ use pyo3::types::PyBytes;
 use std::io::Write;
 use std::path::PathBuf;
 
-use neardup_core::reconcile::{json, snapshot};
+use neardup_core::diff::Style;
+use neardup_core::reconcile::report::{self, Format, Source};
+use neardup_core::reconcile::snapshot;
 use neardup_core::records::{csv_table, file, RecordSpec};
 use neardup_core::trace::Phases;
 
@@ -19,7 +21,29 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-// ---- the all-Rust `neardup diff --format json` ------------------------------------------------------
+// ---- the all-Rust `neardup diff` ----------------------------------------------------------------------
+
+/// The report options of `neardup diff` (`--format`, `--context`, `--word-diff`, `--color`).
+pub(crate) fn report_options(
+    format: &str,
+    threshold: f64,
+    context: Option<usize>,
+    word_diff: &str,
+    color: bool,
+) -> PyResult<report::Options> {
+    let word_style = match word_diff {
+        "color" => Style::Ansi,
+        "porcelain" => Style::Porcelain,
+        _ => Style::Plain,
+    };
+    Ok(report::Options {
+        format: Format::parse(format).map_err(crate::errors::to_py)?,
+        threshold,
+        context,
+        word_style,
+        color,
+    })
+}
 
 fn spec(
     title_field: Option<String>,
@@ -36,9 +60,9 @@ fn spec(
     }
 }
 
-/// The JSON report of `neardup diff OLD NEW --format json` and whether the snapshots differ, computed
-/// without Python objects per entry; `None` when some record or some decision needs the Python path
-/// (which then reads and reports as usual).
+/// The report of `neardup diff OLD NEW --format FORMAT` and whether the snapshots differ, computed
+/// without Python objects per entry; `None` when some record needs the Python reader (which then reads
+/// the files, or reports why it cannot).
 ///
 /// With `out_fd`, the report is written to that open descriptor (left open) while it is rendered, and
 /// in its place comes the `OSError` that stopped the writing, or `None` (so that a caller whose pipe
@@ -48,7 +72,8 @@ fn spec(
     old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
     old_format="jsonl", new_format="jsonl",
-    int_max_str_digits=4300, out_fd=None,
+    int_max_str_digits=4300, out_fd=None, report_format="json", context=None, word_diff="plain",
+    color=false, ignore_fields=Vec::new(), text_fields=Vec::new(),
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_files(
@@ -68,7 +93,14 @@ fn _diff_files(
     new_format: &str,
     int_max_str_digits: usize,
     out_fd: Option<i32>,
+    report_format: &str,
+    context: Option<usize>,
+    word_diff: &str,
+    color: bool,
+    ignore_fields: Vec<String>,
+    text_fields: Vec<String>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
+    let report_opts = report_options(report_format, threshold, context, word_diff, color)?;
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
@@ -106,12 +138,15 @@ fn _diff_files(
         duplicate_threshold,
         include_meta,
         near,
+        ignore_fields,
+        text_fields,
     };
     let report = detached(py, || {
-        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)?;
-        let source = |path, format, records| json::Source {
-            path,
-            format,
+        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, &opts)?;
+        let source = |path, format, records| Source {
+            path: Some(path),
+            format: Some(format),
+            date: None,
             records,
         };
         let mut phases = Phases::start();
@@ -121,13 +156,16 @@ fn _diff_files(
         );
         let made = match out_fd {
             Some(fd) => Made::Written(with_lent_fd(fd, |file| {
-                json::write_report(&outcome, old_source, new_source, threshold, file)
+                report::write_report(&outcome, old_source, new_source, &report_opts, file)
             })),
-            None => Made::Pieces(json::render_pieces(
-                &outcome, old_source, new_source, threshold,
+            None => Made::Pieces(report::render_pieces(
+                &outcome,
+                old_source,
+                new_source,
+                &report_opts,
             )),
         };
-        phases.done("render json");
+        phases.done("render report");
         Ok(Some((made, outcome.has_differences())))
     })?;
     phases.done("compare and render");
@@ -198,7 +236,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(pieces: Vec<String>) -> Report {
+    pub(crate) fn new(pieces: Vec<String>) -> Report {
         let len = pieces.iter().map(String::len).sum();
         Report { pieces, len }
     }

@@ -8,7 +8,7 @@ modules at start-up.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_DUPLICATE_THRESHOLD", "DEFAULT_THRESHOLD", "REPORT_FORMATS"]
+__all__ = ["DEFAULT_CONTEXT", "DEFAULT_DUPLICATE_THRESHOLD", "DEFAULT_THRESHOLD", "REPORT_FORMATS"]
 
 #: Minimum near-stage score (IDF-weighted unigram+bigram Jaccard). Calibrated on the real arXiv
 #: revisions (≥ 97% found at 0.07) against unrelated papers of the same field (≤ 0.045 in the seeds).
@@ -18,3 +18,6 @@ DEFAULT_DUPLICATE_THRESHOLD = 0.8
 
 REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "md", "html")
 """The report formats of `neardup.report.render` (``neardup.report.FORMATS``)."""
+DEFAULT_CONTEXT = 8
+"""Words of unchanged text the CLI's text, md and html reports keep around each change of a word diff
+(``--context``; the API renders whole texts unless asked)."""

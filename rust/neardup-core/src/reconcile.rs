@@ -14,6 +14,7 @@
 
 pub mod agree;
 pub mod json;
+pub mod report;
 pub mod snapshot;
 mod title;
 
