@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
@@ -241,13 +241,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return status
     return int(result) if isinstance(result, int) else EXIT_SAME
-
-
-def run() -> NoReturn:
-    """The console script (and ``python -m neardup``): runs the CLI and exits with its status."""
-    from neardup import _core
-
-    # Ctrl-C, SIGTERM, SIGHUP and memory exhaustion end the run with one line, removing its temporary
-    # files (a Python KeyboardInterrupt could land inside the core and come out as a panic).
-    _core._install_fault_handlers()
-    raise SystemExit(main())

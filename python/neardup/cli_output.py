@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, NoReturn, TypeVar
 
 from neardup import _core, fast_diff
 from neardup.errors import SnapshotFormatError
@@ -320,3 +320,21 @@ def report_failure(exc: BaseException) -> int | None:
     with contextlib.suppress(OSError, ValueError):
         print(neutralise(message, one_line=True), file=sys.stderr, flush=True)
     return status
+
+
+def run() -> NoReturn:
+    """The console script (and ``python -m neardup``): runs the CLI and exits with its status.
+
+    The fault handlers go in first, and the CLI (click and the rest) is imported under the one-line
+    failure report, so that even running out of memory while starting is one line and exit 2."""
+    # Ctrl-C, SIGTERM, SIGHUP and memory exhaustion end the run with one line, removing its temporary
+    # files (a Python KeyboardInterrupt could land inside the core and come out as a panic).
+    _core._install_fault_handlers()
+    try:
+        from neardup.cli import main
+    except BaseException as exc:
+        failed = report_failure(exc)
+        if failed is None:
+            raise
+        raise SystemExit(failed) from None
+    raise SystemExit(main())

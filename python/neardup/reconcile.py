@@ -20,11 +20,10 @@ The catalog (`neardup.catalog`) uses the same engine through `duplicate_groups` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from neardup import _core
+from neardup import _core, strict_json
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
 from neardup.model import DuplicateGroup, Entry, Match, Snapshot, SnapshotDiff
 
@@ -58,7 +57,8 @@ def collapse(text: str) -> str:
 def _extra_json(extra: Any) -> str | None:
     if not extra:
         return None
-    return json.dumps(dict(extra), sort_keys=True, ensure_ascii=False, default=str)
+    # Strict JSON: the core's reader would drop a bare `Infinity`, and with it the whole object.
+    return strict_json.dumps(dict(extra), sort_keys=True, default=str)
 
 
 def columns(entries: Sequence[Entry]) -> tuple[list[Any], ...]:

@@ -10,14 +10,13 @@ is escaped for its format, and control characters are neutralised.
 from __future__ import annotations
 
 import html
-import json
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from neardup.catalog.records import PaperHistory, PaperRecord, SnapshotRecord
+from neardup.strict_json import dumps as strict_json
 from neardup.terminal import for_markup, neutralise
 
 __all__ = ["FORMATS", "render_history", "render_papers", "render_snapshots"]
@@ -43,27 +42,6 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>#|~&!])")
 def md_escape(text: str) -> str:
     """`text` as one line of inline Markdown that renders literally (whitespace collapsed)."""
     return _MD_INLINE.sub(r"\\\1", " ".join(for_markup(text).split()))
-
-
-def _finite(value: Any) -> Any:
-    """`value` with every non-finite float replaced by its name as a string (strict JSON)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def strict_json(value: Any, **options: Any) -> str:
-    """`json.dumps` that always writes strict JSON: a non-finite number (``1e999`` in a record) becomes
-    the string ``"Infinity"`` (``"-Infinity"``, ``"NaN"``) instead of the bare ``Infinity`` strict parsers
-    refuse, as the core's report writer does."""
-    try:
-        return json.dumps(value, allow_nan=False, ensure_ascii=False, **options)
-    except ValueError:  # only non-finite floats make it fail: walk the value once more
-        return json.dumps(_finite(value), allow_nan=False, ensure_ascii=False, **options)
 
 
 def _line(text: str) -> str:
