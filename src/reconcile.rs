@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use neardup_core::diff::Style;
 use neardup_core::reconcile::report::{self, Format, Source};
 use neardup_core::reconcile::snapshot;
-use neardup_core::records::{csv_table, file, RecordSpec};
+use neardup_core::records::{csv_table, file, hf_json, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::errors::detached;
@@ -198,8 +198,8 @@ fn _diff_files(
     })
 }
 
-/// The records of a file's bytes in `format` (`"jsonl"` or `"csv"`), or `None` when some record is
-/// for the Python reader.
+/// The records of a file's bytes in `format` (`"jsonl"`, `"csv"` or `"hf-json"`), or `None` when some
+/// record is for the Python reader.
 fn records_of<'a>(
     data: &'a [u8],
     format: &str,
@@ -207,6 +207,7 @@ fn records_of<'a>(
 ) -> Option<Vec<file::Record<'a>>> {
     match format {
         "csv" => csv_table::read_csv_records(data, spec),
+        "hf-json" => hf_json::read_hf_records(data, spec),
         "jsonl" => file::read_records(data, spec),
         _ => None,
     }

@@ -142,6 +142,43 @@ def test_every_format_renders_the_same_from_either_reader(tmp_path: Path, fmt: s
     assert b"Fresh" in by_core.stdout
 
 
+def hf_items(n: int, edit: bool) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    for i in range(n):
+        paper: dict[str, object] = {
+            "id": f"2506.{i:05d}",
+            "title": f"Paper  {i}",
+            "summary": f" about {i} things" + (" more" if edit and i % 5 == 0 else ""),
+            "authors": [{"name": f"Ann {i % 7}"}, {"name": "Bob Two"}],
+            "publishedAt": "2025-06-13T00:00:00.000Z",
+            "upvotes": i % 9 + (1 if edit and i % 4 == 0 else 0),
+        }
+        items.append({"paper": paper, "numComments": i % 3, "title": "the item's own title loses"})
+    return items
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_hf_json_reads_the_same_in_the_core_and_in_python(tmp_path: Path, fmt: str) -> None:
+    """The Daily Papers API JSON is read by the core (items merged with their `paper`, lines of the
+    item's start) as the Python reader reads it: the same report."""
+    (tmp_path / "o.json").write_text(json.dumps(hf_items(40, False), indent=1))
+    (tmp_path / "n.json").write_text(json.dumps(hf_items(40, True)[2:], indent=2))
+    cmd = [sys.executable, "-m", "neardup", "diff", "--format", fmt, "--include-meta"]
+    by_core = subprocess.run([*cmd, str(tmp_path / "o.json"), str(tmp_path / "n.json")], capture_output=True)
+    with open(tmp_path / "n.json", "rb") as stdin:
+        by_python = subprocess.run([*cmd, str(tmp_path / "o.json"), "-"], stdin=stdin, capture_output=True)
+    assert by_core.returncode == by_python.returncode == 1, by_core.stderr + by_python.stderr
+    core = by_core.stdout.replace(str(tmp_path / "n.json").encode(), b"<stdin>")
+    assert core == by_python.stdout
+    if fmt == "json":
+        doc = json.loads(core)
+        assert doc["new"]["format"] == "hf-json" and doc["summary"]["removed"] == 2
+        first = doc["changed"][0]["new"]  # paper 4: its upvotes changed (papers 0 and 1 are gone)
+        assert (first["title"], first["authors"], first["upvotes"]) == ("Paper 4", ["Ann 4", "Bob Two"], 5)
+        # The line its item starts on: "[" then 19 lines an item (json.dumps with indent=2).
+        assert first["line"] == 2 + 19 * 2
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_reports_do_not_depend_on_the_thread_count(tmp_path: Path, fmt: str) -> None:
     old = [{"title": f"Paper {i}", "abstract": f"{LONG} {i}"} for i in range(1500)]

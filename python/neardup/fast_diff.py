@@ -1,6 +1,6 @@
 """The all-Rust path of ``neardup diff`` on JSON Lines and CSV snapshots.
 
-When both inputs are regular JSON Lines or CSV files the core reads by itself (see
+When both inputs are regular JSON Lines, CSV or hf-json files the core reads by itself (see
 ``rust/neardup-core/src/records/``), the core reads them, reconciles them with the engine every road uses
 (``rust/neardup-core/src/reconcile/``) and renders the report in any format
 (``reconcile/report.rs``), with no Python object per entry. Otherwise (stdin, other formats, a record the
@@ -41,7 +41,7 @@ OPTIONS = (
 )
 
 
-_CORE_FORMATS = ("jsonl", "csv")
+_CORE_FORMATS = ("jsonl", "csv", "hf-json")
 
 
 def _core_source(path: str, from_format: str) -> tuple[str, str] | None:
