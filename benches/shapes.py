@@ -135,11 +135,10 @@ def scaling(n: int, rounds: int = 3) -> list[str]:
     target is at most 2.1)."""
     directory = Path(tempfile.mkdtemp(prefix="neardup-scaling-"))
     try:
-        sizes = {
-            size: write_shapes(directory / str(size), size)
-            for size in (n, 2 * n)
-            if _mkdir(directory / str(size))
-        }
+        sizes = {}
+        for size in (n, 2 * n):
+            (directory / str(size)).mkdir()
+            sizes[size] = write_shapes(directory / str(size), size)
         runs: dict[tuple[str, int], list[float]] = {}
         env = {**os.environ, "RAYON_NUM_THREADS": "2"}
         for _ in range(rounds):
@@ -148,7 +147,8 @@ def scaling(n: int, rounds: int = 3) -> list[str]:
                     cmd = [sys.executable, "-m", "neardup", "diff", str(old), str(new), "--format", "json"]
                     runs.setdefault((shape, size), []).append(_time(cmd, env))
         lines = [
-            f"`neardup diff --format json` at {n:,} and {2 * n:,} records a side (medians of {rounds} rounds)",
+            f"`neardup diff --format json` at {n:,} and {2 * n:,} records a side "
+            f"(medians of {rounds} rounds)",
             "",
             f"| shape | {n:,} | {2 * n:,} | time({2 * n:,}) / time({n:,}) |",
             "|---|---:|---:|---:|",
