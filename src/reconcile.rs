@@ -169,19 +169,9 @@ fn _diff_files(
         Ok(Some((made, outcome.has_differences())))
     })?;
     phases.done("compare and render");
-    // Freeing 10^5 records takes about 5 ms, and unmapping hundreds of MB the kernel about 10 ms a
-    // 100k-record pair: a thread of its own does both while the caller finishes (a process that exits
-    // first skips them). Should the thread not start, they are dropped with the closure, here.
-    // SAFETY: the records borrow from the maps; only their lifetime parameter changes (same layout),
-    // and `Held` drops its fields in declaration order, so every record goes before the maps it borrows
-    // from, on whichever thread drops it. The maps' memory does not move with the `Mapped` handles.
-    let records: [Vec<file::Record<'static>>; 2] = unsafe { std::mem::transmute([old, new]) };
-    let held = Held {
-        _records: records,
-        _titles: [old_titles, new_titles],
-        _maps: [old_data, new_data],
-    };
-    let _ = std::thread::Builder::new().spawn(move || drop(held));
+    // The records go before the maps they borrow from, without the GIL (unmapping is kernel work).
+    py.detach(move || drop((old, new, old_titles, new_titles)));
+    py.detach(move || drop((old_data, new_data)));
     Ok(match report {
         None => None,
         Some((Made::Pieces(pieces), differ)) => Some((
@@ -211,14 +201,6 @@ fn records_of<'a>(
         "jsonl" => file::read_records(data, spec),
         _ => None,
     }
-}
-
-/// What `_diff_files` frees after the report: the records before the maps they borrow from (fields drop
-/// in declaration order).
-struct Held {
-    _records: [Vec<file::Record<'static>>; 2],
-    _titles: [Vec<String>; 2],
-    _maps: [file::Mapped; 2],
 }
 
 /// What `_diff_files` made of a report: pieces for a `Report`, or the result of writing it out.
