@@ -18,6 +18,7 @@
 //! assert_eq!(out.clusters, vec![vec![0, 1]]);
 //! ```
 
+pub mod byteclass;
 pub mod cluster;
 pub mod compat;
 pub mod diff;

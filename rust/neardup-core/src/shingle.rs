@@ -472,56 +472,11 @@ fn ascii_word_bitmap(bytes: &[u8], bitmap: &mut [u64]) -> Option<usize> {
     Some(n)
 }
 
-/// Word-byte mask of up to 64 bytes, and whether any byte is non-ASCII.
+/// Word-byte mask of up to 64 bytes, and whether any byte is non-ASCII ([`crate::byteclass`]).
 #[inline(always)]
 fn chunk_mask(chunk: &[u8]) -> (u64, bool) {
-    #[cfg(target_arch = "x86_64")]
-    if chunk.len() == 64 {
-        // SSE2 is part of the x86_64 baseline: classify 16 bytes per step and pack with movemask.
-        return sse2::mask64(chunk);
-    }
-    let mut m = 0u64;
-    let mut high = 0u8;
-    for (i, &b) in chunk.iter().enumerate() {
-        m |= ((BYTE_CLASS[b as usize] & 1) as u64) << i;
-        high |= b;
-    }
-    (m, high >= 0x80)
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::*;
-
-    /// Mask of ASCII word bytes (`[0-9A-Za-z_]`) in exactly 64 bytes, and whether any byte is ≥ 0x80.
-    #[inline(always)]
-    pub(super) fn mask64(chunk: &[u8]) -> (u64, bool) {
-        debug_assert_eq!(chunk.len(), 64);
-        let mut mask = 0u64;
-        let mut high = 0i32;
-        for k in 0..4 {
-            // SAFETY: SSE2 is always available on x86_64, and `chunk` holds 64 bytes, so the unaligned
-            // 16-byte load at `16 * k` stays in bounds.
-            unsafe {
-                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k) as *const __m128i);
-                high |= _mm_movemask_epi8(v);
-                // Signed compares: bytes ≥ 0x80 are negative and fall outside every range below.
-                let in_range = |lo: u8, hi: u8, x: __m128i| {
-                    _mm_and_si128(
-                        _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
-                        _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
-                    )
-                };
-                let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-                let word = _mm_or_si128(
-                    _mm_or_si128(in_range(b'0', b'9', v), in_range(b'a', b'z', lower)),
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
-                );
-                mask |= (_mm_movemask_epi8(word) as u32 as u64 & 0xFFFF) << (16 * k);
-            }
-        }
-        (mask, high != 0)
-    }
+    let c = crate::byteclass::classify(chunk);
+    (c.word, c.high)
 }
 
 /// Calls `f` on every maximal run of set bits of `bitmap`, as a slice of `text`.

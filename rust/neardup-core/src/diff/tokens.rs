@@ -82,73 +82,12 @@ pub(crate) fn tokenize(text: &str, unit: Unit, out: &mut Vec<Token>) {
     }
 }
 
-/// Byte classes of ASCII for the word unit: 0 whitespace (Python's `\s`: `\t\n\v\f\r`, space and the
-/// separators 0x1c..0x1f), 1 word character (`[A-Za-z0-9_]`), 2 anything else (one token per byte).
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [2u8; 128];
-    let mut c = 0;
-    while c < 128 {
-        let b = c as u8;
-        if b.is_ascii_alphanumeric() || b == b'_' {
-            t[c] = 1;
-        } else if b == b' ' || (b >= 0x09 && b <= 0x0d) || (b >= 0x1c && b <= 0x1f) {
-            t[c] = 0;
-        }
-        c += 1;
-    }
-    t
-};
-
-/// Masks of the word bytes and of the whitespace bytes of up to 64 ASCII bytes (bit `i` = byte `i`).
+/// Masks of the word bytes and of the whitespace bytes of up to 64 ASCII bytes (bit `i` = byte `i`;
+/// [`crate::byteclass`]).
 #[inline(always)]
 pub(crate) fn class_masks(chunk: &[u8]) -> (u64, u64) {
-    #[cfg(target_arch = "x86_64")]
-    if chunk.len() == 64 {
-        return sse2::masks64(chunk);
-    }
-    let (mut word, mut space) = (0u64, 0u64);
-    for (i, &b) in chunk.iter().enumerate() {
-        let c = ASCII_CLASS[usize::from(b & 0x7f)];
-        word |= u64::from(c == 1) << i;
-        space |= u64::from(c == 0) << i;
-    }
-    (word, space)
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::*;
-
-    /// [`super::class_masks`] of exactly 64 ASCII bytes, 16 at a time.
-    #[inline(always)]
-    pub(super) fn masks64(chunk: &[u8]) -> (u64, u64) {
-        let (mut word, mut space) = (0u64, 0u64);
-        for k in 0..4 {
-            // SAFETY: SSE2 is part of the x86_64 baseline, and `chunk` holds 64 bytes, so the unaligned
-            // 16-byte load at `16 * k` stays in bounds.
-            unsafe {
-                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
-                let in_range = |lo: u8, hi: u8, x: __m128i| {
-                    _mm_and_si128(
-                        _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
-                        _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
-                    )
-                };
-                let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-                let w = _mm_or_si128(
-                    _mm_or_si128(in_range(b'0', b'9', v), in_range(b'a', b'z', lower)),
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
-                );
-                let s = _mm_or_si128(
-                    _mm_or_si128(in_range(0x09, 0x0d, v), in_range(0x1c, 0x1f, v)),
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
-                );
-                word |= u64::from(_mm_movemask_epi8(w) as u16) << (16 * k);
-                space |= u64::from(_mm_movemask_epi8(s) as u16) << (16 * k);
-            }
-        }
-        (word, space)
-    }
+    let c = crate::byteclass::classify(chunk);
+    (c.word, c.space)
 }
 
 /// The common case (English abstracts): bytes are code points. Word bytes and whitespace bytes are found
@@ -272,12 +211,18 @@ mod tests {
                 let mut slow = Vec::new();
                 let mut i = 0;
                 let b = text.as_bytes();
+                // 0 whitespace (Python's `\s` in ASCII), 1 word byte, 2 anything else.
+                let class = |c: u8| match c {
+                    b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' | b'_' => 1,
+                    0x09..=0x0d | 0x1c..=0x20 => 0,
+                    _ => 2,
+                };
                 while i < b.len() {
-                    match ASCII_CLASS[usize::from(b[i])] {
+                    match class(b[i]) {
                         0 => i += 1,
                         1 => {
                             let s = i;
-                            while i < b.len() && ASCII_CLASS[usize::from(b[i])] == 1 {
+                            while i < b.len() && class(b[i]) == 1 {
                                 i += 1;
                             }
                             slow.push((s, i));
