@@ -52,6 +52,7 @@ mod diff;
 mod engine;
 mod errors;
 mod identity;
+mod input;
 mod lsh;
 mod minhash;
 mod near;
@@ -80,5 +81,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reconcile::register(m)?;
     engine::register(m)?;
     identity::register(m)?;
+    input::register(m)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use neardup_core::reconcile::{json, snapshot};
-use neardup_core::records::{csv_table, file, RecordSpec};
+use neardup_core::records::{csv_table, file, input, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::errors::detached;
@@ -48,7 +48,7 @@ fn spec(
     old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
     old_format="jsonl", new_format="jsonl",
-    int_max_str_digits=4300, out_fd=None,
+    int_max_str_digits=4300, out_fd=None, encoding=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_files(
@@ -68,12 +68,18 @@ fn _diff_files(
     new_format: &str,
     int_max_str_digits: usize,
     out_fd: Option<i32>,
+    encoding: Option<&str>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
+    let encoding = crate::input::encoding(encoding)?;
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
     let read = py.detach(|| {
-        let (a, b) = rayon::join(|| file::map(&old_path), || file::map(&new_path));
+        // Decompressed and transcoded to UTF-8 as needed, by the one input layer.
+        let (a, b) = rayon::join(
+            || input::open_with(&old_path, encoding),
+            || input::open_with(&new_path, encoding),
+        );
         Some((a.ok()?, b.ok()?)) // unreadable: the Python reader says why
     });
     let Some((old_data, new_data)) = read else {

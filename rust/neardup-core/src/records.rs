@@ -28,7 +28,9 @@ use serde_json::value::RawValue;
 
 mod arxiv;
 pub mod csv_table;
+pub mod encoding;
 pub mod file;
+pub mod input;
 pub mod meta;
 mod scan;
 mod text;
