@@ -312,8 +312,9 @@ fn to_temp(
             compression,
         });
     }
-    // SAFETY: the file has no name: nobody else can open it, let alone truncate it.
-    let map = unsafe { memmap2::MmapOptions::new().map(&temp)? };
+    // SAFETY: the file has no name: nobody else can open it, let alone truncate it. Its pages were
+    // just written and are in the page cache: mapping them all at once spares a fault per page.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&temp)? };
     #[cfg(unix)]
     {
         let _ = map.advise(memmap2::Advice::Sequential);
