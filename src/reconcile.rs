@@ -48,7 +48,7 @@ fn spec(
     old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
     old_format="jsonl", new_format="jsonl",
-    int_max_str_digits=4300, out_fd=None, encoding=None,
+    int_max_str_digits=4300, out_fd=None, encoding=None, delimiter=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_files(
@@ -69,7 +69,17 @@ fn _diff_files(
     int_max_str_digits: usize,
     out_fd: Option<i32>,
     encoding: Option<&str>,
+    delimiter: Option<char>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
+    let delimiter = match delimiter {
+        Some(d) if d.is_ascii() => Some(d as u8),
+        Some(d) => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "delimiter {d:?}: expected one ASCII character"
+            )))
+        }
+        None => None,
+    };
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
     let encoding = crate::input::encoding(encoding)?;
     let _job = crate::BatchJob::start();
@@ -87,8 +97,8 @@ fn _diff_files(
     };
     let read = py.detach(|| {
         let (a, b) = rayon::join(
-            || records_of(&old_data, old_format, &spec),
-            || records_of(&new_data, new_format, &spec),
+            || records_of(&old_data, old_format, &spec, delimiter),
+            || records_of(&new_data, new_format, &spec, delimiter),
         );
         Some((a?, b?)) // some record is not for this path
     });
@@ -172,9 +182,10 @@ fn records_of<'a>(
     data: &'a [u8],
     format: &str,
     spec: &RecordSpec,
+    delimiter: Option<u8>,
 ) -> Option<Vec<file::Record<'a>>> {
     match format {
-        "csv" => csv_table::read_csv_records(data, spec),
+        "csv" => csv_table::read_csv_records_with(data, spec, delimiter),
         "jsonl" => file::read_records(data, spec),
         _ => None,
     }

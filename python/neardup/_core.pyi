@@ -301,6 +301,7 @@ def _diff_files(
     int_max_str_digits: int = 4300,
     out_fd: int | None = None,
     encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> tuple[Report | OSError | None, bool] | None:
     """Without `out_fd`: the report and whether the snapshots differ. With it: the report is written to
     `out_fd` as it is rendered, and the `OSError` that stopped the writing (or None) comes first."""

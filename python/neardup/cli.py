@@ -29,6 +29,7 @@ from neardup.cli_output import (
     write_output,
 )
 from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS
+from neardup.formats.cli_options import input_options
 
 if TYPE_CHECKING:
     from neardup.model import Snapshot
@@ -121,6 +122,7 @@ def cli() -> None:
 @click.option("--id-field", default=None, help="Field holding the id (jsonl, csv, hf-json).")
 @click.option("--title-field", default=None, help="Field holding the title.")
 @click.option("--abstract-field", default=None, help="Field holding the abstract.")
+@input_options
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
 def diff_command(
     old: str,
@@ -135,6 +137,8 @@ def diff_command(
     id_field: str | None,
     title_field: str | None,
     abstract_field: str | None,
+    encoding: str | None,
+    delimiter: str | None,
     quiet: bool,
 ) -> int:
     """Compare two snapshots OLD and NEW ('-' reads standard input) and report which papers were
@@ -151,6 +155,8 @@ def diff_command(
             id_field=id_field,
             title_field=title_field,
             abstract_field=abstract_field,
+            encoding=encoding,
+            delimiter=delimiter,
         )
 
     if fmt == "json":
@@ -165,6 +171,8 @@ def diff_command(
             id_field=id_field,
             title_field=title_field,
             abstract_field=abstract_field,
+            encoding=encoding,
+            delimiter=delimiter,
         )
         if status is not None:
             return status

@@ -28,14 +28,17 @@ __all__ = ["diff_json", "write_json"]
 _CORE_FORMATS = ("jsonl", "csv")
 
 
-def _core_source(path: str, from_format: str) -> tuple[str, str] | None:
+def _core_source(
+    path: str, from_format: str, encoding: str | None = None, delimiter: str | None = None
+) -> tuple[str, str] | None:
     """The display name and format of `path` when it is a regular file in a format the core reads,
     else None."""
     if path == "-" or not os.path.isfile(path):
         return None  # stdin, FIFOs and devices can only be read once: the Python path reads them
     try:
-        with open_source(path) as source:
-            fmt = detect_format(source.head, path=source.name) if from_format == "auto" else from_format
+        with open_source(path, encoding) as source:
+            auto = from_format == "auto"
+            fmt = detect_format(source.head, path=source.name, delimiter=delimiter) if auto else from_format
             return (source.name, fmt) if fmt in _CORE_FORMATS else None
     except SnapshotFormatError:
         return None  # the Python path reports it
@@ -51,11 +54,25 @@ def diff_json(
     id_field: str | None = None,
     title_field: str | None = None,
     abstract_field: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> tuple[_core.Report, bool] | None:
     """The JSON report of ``neardup diff OLD NEW --format json`` (UTF-8, as a core `Report`: ``bytes(r)``
     or ``r.write_to(fd)``) and whether the snapshots differ, or None when this path does not apply (then
     `neardup.compare` and `neardup.report.render` give it)."""
-    made = _diff(old, new, None, from_format, threshold, include_meta, id_field, title_field, abstract_field)
+    made = _diff(
+        old,
+        new,
+        None,
+        from_format,
+        threshold,
+        include_meta,
+        id_field,
+        title_field,
+        abstract_field,
+        encoding,
+        delimiter,
+    )
     if made is None:
         return None
     report, differ = made
@@ -74,11 +91,25 @@ def write_json(
     id_field: str | None = None,
     title_field: str | None = None,
     abstract_field: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> tuple[OSError | None, bool] | None:
     """`diff_json` with the report written to the open file descriptor `fd` while the core renders it
     (the writing overlaps the rendering). Returns the `OSError` that stopped the writing (or None) and
     whether the snapshots differ; None when this path does not apply, and then nothing was written."""
-    made = _diff(old, new, fd, from_format, threshold, include_meta, id_field, title_field, abstract_field)
+    made = _diff(
+        old,
+        new,
+        fd,
+        from_format,
+        threshold,
+        include_meta,
+        id_field,
+        title_field,
+        abstract_field,
+        encoding,
+        delimiter,
+    )
     if made is None:
         return None
     error, differ = made
@@ -96,10 +127,15 @@ def _diff(
     id_field: str | None,
     title_field: str | None,
     abstract_field: str | None,
+    encoding: str | None,
+    delimiter: str | None,
 ) -> tuple[object, bool] | None:
     if from_format not in ("auto", *_CORE_FORMATS):
         return None
-    old_source, new_source = _core_source(old, from_format), _core_source(new, from_format)
+    old_source, new_source = (
+        _core_source(old, from_format, encoding, delimiter),
+        _core_source(new, from_format, encoding, delimiter),
+    )
     if old_source is None or new_source is None:
         return None
     return _core._diff_files(
@@ -117,4 +153,6 @@ def _diff(
         id_field=id_field,
         int_max_str_digits=sys.get_int_max_str_digits(),
         out_fd=fd,
+        encoding=encoding,
+        delimiter=delimiter,
     )

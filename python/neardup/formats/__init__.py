@@ -72,6 +72,8 @@ def read_snapshot(
     title_field: str | None = None,
     abstract_field: str | None = None,
     keep_extra: bool = True,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> Snapshot:
     """Read a snapshot file.
 
@@ -84,6 +86,11 @@ def read_snapshot(
             id field always gives a key: its arXiv id or DOI when it holds one, else its value.
         keep_extra: keep the source's other fields in `Entry.extra` (turn off to save memory on
             very large inputs).
+        encoding: the text's encoding when it is not UTF-8 (``"latin-1"``, ``"cp1252"``, any WHATWG
+            label); by default UTF-8, or UTF-16 when the text starts with its byte-order mark.
+            Compressed input (gzip, zstd, bzip2, xz) is recognised by its content in any case.
+        delimiter: for ``csv``: the field delimiter (one character); by default the most frequent of
+            comma, semicolon and tab in the header row.
 
     Returns:
         A `Snapshot` whose entries are in file order, with ``position`` and ``line`` set.
@@ -91,7 +98,8 @@ def read_snapshot(
     Raises:
         SnapshotFormatError: the file is missing, unreadable, a directory, empty, binary, not UTF-8,
             or not valid in the format.
-        ValueError: `format` is not a known format name.
+        ValueError: `format` is not a known format name, `encoding` not a known encoding, or
+            `delimiter` not one character.
     """
     from neardup.formats.fields import FieldSpec
     from neardup.model import Snapshot
@@ -99,9 +107,13 @@ def read_snapshot(
     if format != "auto" and format not in _READER_MODULES:
         known = ", ".join(("auto", *FORMATS))
         raise ValueError(f"unknown snapshot format {format!r}; expected one of {known}")
-    spec = FieldSpec(id_field, title_field, abstract_field, keep_extra)
-    with open_source(path) as source:
-        name = detect_format(source.head, path=source.name) if format == "auto" else format
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+        raise ValueError(f"delimiter {delimiter!r}: expected one character other than a quote or line end")
+    spec = FieldSpec(id_field, title_field, abstract_field, keep_extra, delimiter)
+    with open_source(path, encoding) as source:
+        name = (
+            detect_format(source.head, path=source.name, delimiter=delimiter) if format == "auto" else format
+        )
         read = _reader(name)
         with _gc_paused():
             entries, date = read(source, spec)
