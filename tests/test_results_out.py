@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 import neardup
@@ -43,3 +46,45 @@ def test_to_arrow(result: SnapshotDiff) -> None:
     assert table.num_rows == len(result.columns()["verdict"])
     assert table.schema.field("old_position").type == pa.int64()
     assert table.column("verdict").to_pylist() == result.columns()["verdict"]
+
+
+# ---- data in memory in (issue 18) ------------------------------------------------------------------
+
+ROWS = [
+    {"id": "2401.00001v2", "title": "A title", "abstract": "An abstract here.", "year": 2024},
+    {"id": "p2", "title": "Second", "abstract": None, "year": 2023},
+]
+
+
+def test_list_of_dicts_and_arrow_read_like_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps({**r, "abstract": r["abstract"] or ""}) for r in ROWS) + "\n")
+    want = [(e.key, e.version, e.title, e.abstract) for e in neardup.read_snapshot(path).entries]
+    assert want[0] == ("arxiv:2401.00001", 2, "A title", "An abstract here.")
+    got = [(e.key, e.version, e.title, e.abstract) for e in neardup.read_snapshot(ROWS).entries]
+    assert got == want
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pylist(ROWS)
+    for data in (table, table.to_batches()[0], pa.array(ROWS)):
+        snap = neardup.read_snapshot(data)
+        assert [(e.key, e.version, e.title, e.abstract) for e in snap.entries] == want
+        assert [e.line for e in snap.entries] == [1, 2]
+    # Columns by name, as the field options choose them in files.
+    renamed = pa.table({"ref": ["x1"], "name": ["Named"], "text": ["Body"]})
+    snap = neardup.read_snapshot(renamed, id_field="ref", title_field="name", abstract_field="text")
+    assert [(e.key, e.title, e.abstract) for e in snap.entries] == [("x1", "Named", "Body")]
+    result = neardup.compare(table, ROWS)
+    assert not result.has_differences and len(result.unchanged) == 2
+
+
+def test_missing_texts_are_empty_or_an_error_naming_the_row() -> None:
+    from neardup.errors import SnapshotFormatError
+
+    with pytest.raises(SnapshotFormatError, match=r":2: expected a text in column 'abstract', got a missing"):
+        neardup.read_snapshot(ROWS, on_missing="error")
+    nan_rows = [{"title": "T", "abstract": float("nan")}]
+    assert neardup.read_snapshot(nan_rows).entries[0].abstract == ""
+    with pytest.raises(SnapshotFormatError, match="NaN"):
+        neardup.read_snapshot(nan_rows, on_missing="error")
+    with pytest.raises(ValueError, match="on_missing"):
+        neardup.read_snapshot(ROWS, on_missing="skip")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, cast
@@ -65,7 +66,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def read_snapshot(
-    path: PathOrFile,
+    path: PathOrFile | object,
     format: str = "auto",
     *,
     id_field: str | None = None,
@@ -74,11 +75,15 @@ def read_snapshot(
     keep_extra: bool = True,
     encoding: str | None = None,
     delimiter: str | None = None,
+    on_missing: str = "empty",
 ) -> Snapshot:
     """Read a snapshot file.
 
     Args:
-        path: a path, ``"-"`` for standard input, or a binary file object.
+        path: a path, ``"-"`` for standard input, or a binary file object; or data in memory: a list
+            of dicts (one record each), or an object exporting Arrow data (``__arrow_c_stream__`` /
+            ``__arrow_c_array__``: a pyarrow Table, a polars or pandas DataFrame, …; needs pyarrow),
+            its rows read like JSON Lines records (`neardup.formats.tables`).
         format: one of `FORMATS`, or ``"auto"`` to detect it from the content.
         id_field, title_field, abstract_field: for ``jsonl``, ``csv`` and ``hf-json``: the fields
             holding the id, title and abstract (dotted paths such as ``paper.title`` reach into
@@ -91,6 +96,8 @@ def read_snapshot(
             Compressed input (gzip, zstd, bzip2, xz) is recognised by its content in any case.
         delimiter: for ``csv``: the field delimiter (one character); by default the most frequent of
             comma, semicolon and tab in the header row.
+        on_missing: for data in memory: a missing title or abstract (None, NaN) is an empty text
+            (``"empty"``) or a `SnapshotFormatError` naming the row (``"error"``).
 
     Returns:
         A `Snapshot` whose entries are in file order, with ``position`` and ``line`` set.
@@ -110,6 +117,12 @@ def read_snapshot(
     if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
         raise ValueError(f"delimiter {delimiter!r}: expected one character other than a quote or line end")
     spec = FieldSpec(id_field, title_field, abstract_field, keep_extra, delimiter)
+    from neardup.formats.tables import is_table, read_table
+
+    if not isinstance(path, str | os.PathLike) and not hasattr(path, "read") and is_table(path):
+        with _gc_paused():
+            return Snapshot(read_table(path, spec, on_missing))
+    path = cast("PathOrFile", path)
     with open_source(path, encoding) as source:
         name = (
             detect_format(source.head, path=source.name, delimiter=delimiter) if format == "auto" else format
