@@ -88,3 +88,40 @@ def test_missing_texts_are_empty_or_an_error_naming_the_row() -> None:
         neardup.read_snapshot(nan_rows, on_missing="error")
     with pytest.raises(ValueError, match="on_missing"):
         neardup.read_snapshot(ROWS, on_missing="skip")
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow-file", "arrow-stream"])
+def test_parquet_and_arrow_files_by_magic(kind: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    pa = pytest.importorskip("pyarrow")
+    rows = [{**r, "abstract": r["abstract"] or ""} for r in ROWS] * 3 + [
+        {"id": "p9", "title": "Last", "abstract": "z"}
+    ]
+    table = pa.Table.from_pylist(rows)
+    path = tmp_path / "data.bin"  # the name says nothing
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path, row_group_size=2)
+    else:
+        import pyarrow.ipc as ipc
+
+        opener = ipc.new_file if kind == "arrow-file" else ipc.new_stream
+        with pa.OSFile(str(path), "wb") as sink, opener(sink, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=3):
+                writer.write_batch(batch)
+    jsonl = tmp_path / "data.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    snap = neardup.read_snapshot(path)
+    assert snap.format == ("parquet" if kind == "parquet" else "arrow")
+    want = [(e.key, e.title, e.abstract, e.line) for e in neardup.read_snapshot(jsonl).entries]
+    assert [(e.key, e.title, e.abstract, e.line) for e in snap.entries] == want
+    got = subprocess.run(
+        [sys.executable, "-m", "neardup", "diff", str(jsonl), str(path), "--format", "json"],
+        capture_output=True,
+    )
+    assert got.returncode == 0, got.stderr  # the same records: no differences
+    summary = json.loads(got.stdout)["summary"]
+    assert summary["changed"] == summary["added"] == summary["removed"] == 0

@@ -35,6 +35,8 @@ _READER_MODULES: dict[str, str] = {
     "arxiv-atom": "arxiv_atom",
     "jsonl": "jsonl",
     "csv": "csv_table",
+    "parquet": "arrow_files",
+    "arrow": "arrow_ipc",
 }
 
 FORMATS: tuple[str, ...] = tuple(_READER_MODULES)

@@ -77,9 +77,14 @@ def detect_format(head: bytes, *, path: str = "<input>", delimiter: str | None =
     XML (``<``) is ``arxiv-atom``; a JSON array, or an object spread over several lines, is
     ``hf-json``; one JSON object per line is ``jsonl``; the Daily Papers page header, or text in
     paragraphs, is ``hf-text``; a delimited header row naming an id/title/abstract column is
-    ``csv`` (its delimiter `delimiter`, else sniffed as the CSV reader does).
+    ``csv`` (its delimiter `delimiter`, else sniffed as the CSV reader does); ``PAR1`` is ``parquet``,
+    ``ARROW1`` (or an IPC stream's continuation marker) ``arrow``.
     Raises `SnapshotFormatError` for empty, binary or non-UTF-8 input, or when nothing fits.
     """
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"ARROW1") or head.startswith(b"\xff\xff\xff\xff"):  # IPC file; stream
+        return "arrow"
     if head.startswith(BOM):
         head = head[len(BOM) :]
     if head.lstrip().startswith(b"<"):  # XML declares its own encoding
