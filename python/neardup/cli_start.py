@@ -38,6 +38,8 @@ DIFF_OPTIONS: dict[str, tuple[str, type | tuple[str, ...] | None]] = {
     "--id-field": ("id_field", str),
     "--title-field": ("title_field", str),
     "--abstract-field": ("abstract_field", str),
+    "--encoding": ("encoding", str),
+    "--delimiter": ("delimiter", str),
     "-q": ("quiet", None),
     "--quiet": ("quiet", None),
 }
@@ -53,6 +55,8 @@ DIFF_DEFAULTS: dict[str, Any] = {
     "id_field": None,
     "title_field": None,
     "abstract_field": None,
+    "encoding": None,
+    "delimiter": None,
     "quiet": False,
 }
 
@@ -105,6 +109,8 @@ def parse_fast_diff(args: Sequence[str]) -> dict[str, Any] | None:
             return None
     if len(positional) != 2 or params["fmt"] != "json" or positional == ["-", "-"]:
         return None
+    if params["encoding"] is not None or params["delimiter"] is not None:
+        return None  # checked and named by click's callbacks (`neardup.formats.cli_options`)
     params["old"], params["new"] = positional
     return params
 
