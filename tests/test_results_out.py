@@ -125,3 +125,23 @@ def test_parquet_and_arrow_files_by_magic(kind: str, tmp_path: Path) -> None:
     assert got.returncode == 0, got.stderr  # the same records: no differences
     summary = json.loads(got.stdout)["summary"]
     assert summary["changed"] == summary["added"] == summary["removed"] == 0
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.95])
+def test_damaged_parquet_is_one_line_exit_2(cut: float, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(
+        pa.Table.from_pylist([{"title": f"T{i}", "abstract": "x " * 50} for i in range(2000)]), path
+    )
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    got = subprocess.run([sys.executable, "-m", "neardup", "diff", str(path), str(path)], capture_output=True)
+    assert got.returncode == 2, got.stderr
+    err = got.stderr.decode()
+    assert err.count("\n") == 1 and "Traceback" not in err and str(path) in err and "Parquet" in err, err
