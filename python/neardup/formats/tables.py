@@ -12,6 +12,7 @@ Arrow data is read through pyarrow (the ``arrow`` extra), one record batch at a 
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -82,5 +83,27 @@ def read_table(data: object, spec: FieldSpec, on_missing: str = "empty") -> list
                     record[name] = ""
                 else:
                     del record[name]  # a missing id or metadata: as if the column were absent
-            entries.append(mapper.entry(record, len(entries), row))
+        _map_batch(source, mapper, batch, row - len(batch) + 1, entries)
     return entries
+
+
+def _map_batch(
+    source: Source, mapper: RecordMapper, batch: list[dict[str, Any]], first: int, entries: list[Entry]
+) -> None:
+    """Maps the rows of `batch` (the first being row `first`) to entries. Rows of plain JSON values go
+    as JSON Lines through the core's batch reader (the rules and errors of `RecordMapper`, without a
+    Python call per field); a batch holding other values (dates, bytes, …) is mapped row by row."""
+    from neardup.formats.jsonl import _core_reads, _read_batch
+
+    data = None
+    if _core_reads(mapper.spec) and all(isinstance(k, str) for r in batch for k in r):
+        try:
+            encode = json.JSONEncoder(check_circular=False).encode  # ASCII out: the C encoder's fast path
+            data = ("\n".join(map(encode, batch)) + "\n").encode("ascii")
+        except (TypeError, ValueError):
+            data = None
+    if data is not None:
+        _read_batch(source, mapper, first, data, len(data), entries)
+        return
+    for offset, record in enumerate(batch):
+        entries.append(mapper.entry(record, len(entries), first + offset))
