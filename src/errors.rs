@@ -52,7 +52,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// What the command-line entry arms (`_install_fault_handlers`): on SIGINT, SIGTERM or SIGHUP the
 /// process removes the temporary files it has open beside their targets, prints one line and exits
-/// (130, 143, 129); when the allocator runs out of memory it does the same with "out of memory while …"
+/// (130, 143, 129); on SIGBUS (an input file shrank while mapped) it does the same with "FILE changed
+/// while being read" and exit 2; when the allocator runs out of memory it does the same with "out of memory while …"
 /// and exit 2, instead of Rust's abort with a backtrace or a `PanicException`. Everything a handler does
 /// is async-signal-safe: it reads pre-built C strings from atomics, `unlink`s, `write`s and `_exit`s.
 /// Library users are not affected: nothing is installed unless the CLI asks.
@@ -140,6 +141,28 @@ mod faults {
         unsafe { _exit(128 + sig) }
     }
 
+    /// SIGBUS: a mapped input shrank under us (`neardup_core::records::input`). The registry of live
+    /// mappings names the file when the faulting address is in one of them.
+    extern "C" fn on_bus_error(_sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut c_void) {
+        remove_temps();
+        // SAFETY: the kernel passes a valid siginfo with SA_SIGINFO; `si_addr` is set for SIGBUS.
+        let addr = if info.is_null() {
+            0
+        } else {
+            unsafe { (*info).si_addr() as usize }
+        };
+        let name = neardup_core::records::input::changed_file_at(addr);
+        if name.is_null() {
+            say(b"neardup: an input file changed while being read\n");
+        } else {
+            say(b"neardup: ");
+            // SAFETY: a leaked C string of the registry, never freed.
+            say(unsafe { CStr::from_ptr(name) }.to_bytes());
+            say(b" changed while being read\n");
+        }
+        unsafe { _exit(2) }
+    }
+
     unsafe extern "C" fn on_allocator_error(code: c_int, _arg: *mut c_void) {
         if code != ENOMEM || !ARMED.load(Ordering::Acquire) {
             return;
@@ -164,6 +187,15 @@ mod faults {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             // SAFETY: installing a handler that only calls async-signal-safe functions.
             unsafe { signal(sig, handler) };
+        }
+        // SAFETY: a zeroed sigaction with a handler that only calls async-signal-safe functions.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction =
+                on_bus_error as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize;
+            action.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, null_mut());
         }
         // Ours reacts to ENOMEM only.
         crate::alloc::on_out_of_memory(on_allocator_error);

@@ -11,6 +11,7 @@ mod diff;
 mod engine;
 mod errors;
 mod identity;
+mod input;
 mod lsh;
 mod minhash;
 mod near;
@@ -33,5 +34,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reconcile::register(m)?;
     engine::register(m)?;
     identity::register(m)?;
+    input::register(m)?;
     Ok(())
 }

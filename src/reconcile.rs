@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use neardup_core::diff::Style;
 use neardup_core::reconcile::report::{self, Format, Source};
 use neardup_core::reconcile::snapshot;
-use neardup_core::records::{csv_table, file, hf_json, RecordSpec};
+use neardup_core::records::{csv_table, file, hf_json, input, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::errors::detached;
@@ -73,7 +73,7 @@ fn spec(
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
     old_format="jsonl", new_format="jsonl",
     int_max_str_digits=4300, out_fd=None, report_format="json", context=None, word_diff="plain",
-    color=false, ignore_fields=Vec::new(), text_fields=Vec::new(),
+    color=false, ignore_fields=Vec::new(), text_fields=Vec::new(), encoding=None, delimiter=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_files(
@@ -99,13 +99,29 @@ fn _diff_files(
     color: bool,
     ignore_fields: Vec<String>,
     text_fields: Vec<String>,
+    encoding: Option<&str>,
+    delimiter: Option<char>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
     let report_opts = report_options(report_format, threshold, context, word_diff, color)?;
+    let delimiter = match delimiter {
+        Some(d) if d.is_ascii() => Some(d as u8),
+        Some(d) => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "delimiter {d:?}: expected one ASCII character"
+            )))
+        }
+        None => None,
+    };
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
+    let encoding = crate::input::encoding(encoding)?;
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
     let read = py.detach(|| {
-        let (a, b) = rayon::join(|| file::map(&old_path), || file::map(&new_path));
+        // Decompressed and transcoded to UTF-8 as needed, by the one input layer.
+        let (a, b) = rayon::join(
+            || input::open_with(&old_path, encoding),
+            || input::open_with(&new_path, encoding),
+        );
         Some((a.ok()?, b.ok()?)) // unreadable: the Python reader says why
     });
     let Some((old_data, new_data)) = read else {
@@ -113,8 +129,8 @@ fn _diff_files(
     };
     let read = py.detach(|| {
         let (a, b) = rayon::join(
-            || records_of(&old_data, old_format, &spec),
-            || records_of(&new_data, new_format, &spec),
+            || records_of(&old_data, old_format, &spec, delimiter),
+            || records_of(&new_data, new_format, &spec, delimiter),
         );
         Some((a?, b?)) // some record is not for this path
     });
@@ -194,9 +210,10 @@ fn records_of<'a>(
     data: &'a [u8],
     format: &str,
     spec: &RecordSpec,
+    delimiter: Option<u8>,
 ) -> Option<Vec<file::Record<'a>>> {
     match format {
-        "csv" => csv_table::read_csv_records(data, spec),
+        "csv" => csv_table::read_csv_records_with(data, spec, delimiter),
         "hf-json" => hf_json::read_hf_records(data, spec),
         "jsonl" => file::read_records(data, spec),
         _ => None,

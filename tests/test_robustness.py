@@ -191,7 +191,9 @@ DOCS: dict[str, Callable[[bool], st.SearchStrategy[tuple[bytes, list[str]]]]] = 
     "csv": csv_doc,
     "arxiv-atom": atom_doc,
 }
-assert set(DOCS) == set(FORMATS)
+# The columnar binary formats (read through pyarrow) are not text documents: their lines are rows, not
+# line ends. tests/test_results_out.py reads them back and damages them.
+assert set(DOCS) == set(FORMATS) - {"parquet", "arrow"}
 
 # ---- damage ------------------------------------------------------------------------------------------
 

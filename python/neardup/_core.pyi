@@ -30,6 +30,9 @@ __all__ = [
     "_near_cross",
     "_set_activity",
     "_track_temp",
+    "_compression_of",
+    "_encoding",
+    "_TextReader",
     "_near_match",
     "_near_self",
     "normalize_title",
@@ -178,6 +181,22 @@ class LSHIndex:
 def _install_fault_handlers() -> None: ...
 def _track_temp(path: str, on: bool, /) -> None: ...
 def _set_activity(what: str, /) -> None: ...
+def _compression_of(head: bytes, /) -> str | None:
+    """The compression whose magic bytes `head` starts with (gzip, zstd, bzip2, xz), or None."""
+
+def _encoding(name: str, /) -> str | None:
+    """The canonical name of the encoding `name`, None for UTF-8; `ValueError` when not known."""
+
+@final
+class _TextReader:
+    """The UTF-8 text of a binary stream: decompressed, transcoded (see `neardup.formats.source`)."""
+
+    def __new__(cls, stream: object, encoding: str | None = None, /) -> _TextReader: ...
+    @property
+    def compression(self) -> str | None: ...
+    def read(self, size: int) -> bytes:
+        """Up to `size` decompressed bytes; ``b""`` at the end; `OSError` on corrupt data."""
+
 def _near_cross(
     left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
@@ -313,6 +332,8 @@ def _diff_files(
     color: bool = False,
     ignore_fields: list[str] = ...,
     text_fields: list[str] = ...,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> tuple[Report | OSError | None, bool] | None:
     """Without `out_fd`: the report and whether the snapshots differ. With it: the report is written to
     `out_fd` as it is rendered, and the `OSError` that stopped the writing (or None) comes first."""

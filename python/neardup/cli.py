@@ -29,6 +29,7 @@ from neardup.cli_output import (
     write_output,
 )
 from neardup.defaults import DEFAULT_CONTEXT, DEFAULT_THRESHOLD, REPORT_FORMATS
+from neardup.formats.cli_options import input_options
 
 # Start-up time matters here: ``neardup diff OLD NEW`` on JSON Lines or CSV runs in the Rust core
 # (`neardup.fast_diff`). The Python-level pipeline (`neardup.reconcile`, `neardup.report`, the format
@@ -131,6 +132,7 @@ def cli() -> None:
 @click.option("--title-field", default=None, help="Field holding the title.")
 @click.option("--abstract-field", default=None, help="Field holding the abstract.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@input_options
 def diff_command(
     old: str,
     new: str,
@@ -148,6 +150,8 @@ def diff_command(
     title_field: str | None,
     abstract_field: str | None,
     quiet: bool,
+    encoding: str | None,
+    delimiter: str | None,
 ) -> int:
     """Compare two snapshots OLD and NEW ('-' reads standard input) and report which papers were
     added, removed, changed (with word diffs) or kept, and which are listed twice.
@@ -171,8 +175,10 @@ def diff_command(
         "id_field": id_field,
         "title_field": title_field,
         "abstract_field": abstract_field,
+        "encoding": encoding,
+        "delimiter": delimiter,
     }
-    # JSON Lines or CSV files: the core reads, reconciles and renders, with no Python object per entry.
+    # JSON Lines, CSV or hf-json files: the core reads, reconciles and renders, with no Python object per entry.
     status = fast_report(
         old,
         new,

@@ -23,6 +23,7 @@ from neardup import formats
 from neardup.catalog import DEFAULT_TIMEOUT, Catalog, CatalogError
 from neardup.catalog.render import FORMATS, dump_json, render_history, render_papers, render_snapshots
 from neardup.cli_output import write_output
+from neardup.formats.cli_options import input_options
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -119,6 +120,7 @@ def _progress(total: int) -> Iterator[Callable[[str, str], None]]:
 @click.option("--id-field", default=None, help="Field holding the id (jsonl, csv, hf-json).")
 @click.option("--title-field", default=None, help="Field holding the title.")
 @click.option("--abstract-field", default=None, help="Field holding the abstract.")
+@input_options
 @click.option(
     "--date",
     default=None,
@@ -147,6 +149,8 @@ def add_command(
     id_field: str | None,
     title_field: str | None,
     abstract_field: str | None,
+    encoding: str | None,
+    delimiter: str | None,
     date: str | None,
     timeout: float,
     fmt: str,
@@ -175,6 +179,8 @@ def add_command(
                 id_field=id_field,
                 title_field=title_field,
                 abstract_field=abstract_field,
+                encoding=encoding,
+                delimiter=delimiter,
             )
             result = cat.add(snapshot, date=date, progress=functools.partial(step, path))
             if fmt == "text":

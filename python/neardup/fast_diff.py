@@ -38,20 +38,25 @@ OPTIONS = (
     "color",
     "ignore_fields",
     "text_fields",
+    "encoding",
+    "delimiter",
 )
 
 
 _CORE_FORMATS = ("jsonl", "csv", "hf-json")
 
 
-def _core_source(path: str, from_format: str) -> tuple[str, str] | None:
+def _core_source(
+    path: str, from_format: str, encoding: str | None = None, delimiter: str | None = None
+) -> tuple[str, str] | None:
     """The display name and format of `path` when it is a regular file in a format the core reads,
     else None."""
     if path == "-" or not os.path.isfile(path):
         return None  # stdin, FIFOs and devices can only be read once: the Python path reads them
     try:
-        with open_source(path) as source:
-            fmt = detect_format(source.head, path=source.name) if from_format == "auto" else from_format
+        with open_source(path, encoding) as source:
+            auto = from_format == "auto"
+            fmt = detect_format(source.head, path=source.name, delimiter=delimiter) if auto else from_format
             return (source.name, fmt) if fmt in _CORE_FORMATS else None
     except SnapshotFormatError:
         return None  # the Python path reports it
@@ -90,10 +95,11 @@ def _diff(
 ) -> tuple[object, bool] | None:
     if from_format not in ("auto", *_CORE_FORMATS):
         return None
-    old_source, new_source = _core_source(old, from_format), _core_source(new, from_format)
+    o = {name: options.get(name) for name in OPTIONS}
+    old_source = _core_source(old, from_format, o["encoding"], o["delimiter"])
+    new_source = _core_source(new, from_format, o["encoding"], o["delimiter"])
     if old_source is None or new_source is None:
         return None
-    o = {name: options.get(name) for name in OPTIONS}
     return _core._diff_files(
         old,
         new,
@@ -115,4 +121,6 @@ def _diff(
         color=bool(o["color"]),
         ignore_fields=list(o["ignore_fields"] or ()),
         text_fields=list(o["text_fields"] or ()),
+        encoding=o["encoding"],
+        delimiter=o["delimiter"],
     )

@@ -171,6 +171,13 @@ class Match:
     meta_changed: tuple[str, ...] = ()
     changed: bool = False
 
+    def __repr__(self) -> str:
+        # Short on purpose: the entries (and their abstracts) are one attribute away.
+        return (
+            f"Match({self.how}, old={self.old.position}, new={self.new.position}, "
+            f"similarity={self.similarity:.3f}, changed={self.changed}, title={_short(self.new.title)})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "match": self.how,
@@ -223,12 +230,6 @@ class SnapshotDiff:
     #: The engine's result, which `neardup.report` renders (None for a diff not made by `compare`).
     _engine: _core.Reconciled | None = field(default=None, repr=False, compare=False)
 
-    def __repr__(self) -> str:
-        return (
-            f"SnapshotDiff({self.summary_line()}; old={self.old!r}, new={self.new!r}, "
-            f"threshold={self.threshold!r})"
-        )
-
     @property
     def has_differences(self) -> bool:
         """True when anything was added, removed or changed (the CLI's exit status 1)."""
@@ -250,3 +251,95 @@ class SnapshotDiff:
             f"{s['unchanged']} unchanged, {s['changed']} changed, {s['added']} added, "
             f"{s['removed']} removed, {s['duplicates']} duplicate groups"
         )
+
+    def __repr__(self) -> str:
+        # One line whatever the size (the full repr of 65 entries ran to 248 KB in a notebook).
+        return (
+            f"SnapshotDiff({self.summary_line()}; old={len(self.old)} entries {self.old.path!r}, "
+            f"new={len(self.new)} entries {self.new.path!r}, threshold={self.threshold})"
+        )
+
+    def columns(self) -> dict[str, list[Any]]:
+        """One row per entry of either snapshot, as columns: ``verdict`` (``unchanged``, ``changed``,
+        ``added``, ``removed``, or ``duplicate`` for a listing again of a paper reported by its
+        duplicate group), ``match`` (``key``/``title``/``near``, None when unmatched),
+        ``similarity``, ``old_position``, ``new_position`` (None on the side without the entry),
+        ``key``, ``title`` (the new entry's when it has one), ``changed_fields`` and ``meta_changed``
+        (names joined by commas). Rows in old-position order, then added entries in new-position order.
+        """
+        rows: list[tuple[Any, ...]] = []
+        for verdict, matches in (("unchanged", self.unchanged), ("changed", self.changed)):
+            for m in matches:
+                rows.append(
+                    (
+                        verdict,
+                        m.how,
+                        m.similarity,
+                        m.old.position,
+                        m.new.position,
+                        m.new.key or m.old.key,
+                        m.new.title,
+                        ",".join(sorted(m.fields)),
+                        ",".join(m.meta_changed),
+                    )
+                )
+        for e in self.removed:
+            rows.append(("removed", None, None, e.position, None, e.key, e.title, "", ""))
+        for e in self.added:
+            rows.append(("added", None, None, None, e.position, e.key, e.title, "", ""))
+        # A paper listed again is reported by its duplicate group, neither matched nor added/removed.
+        covered = {("old", r[3]) for r in rows} | {("new", r[4]) for r in rows}
+        for group in self.duplicates:
+            side = self.old if group.snapshot == "old" else self.new
+            for p in group.members:
+                if (group.snapshot, p) not in covered:
+                    e = side.entries[p]
+                    at = (p, None) if group.snapshot == "old" else (None, p)
+                    rows.append(("duplicate", None, None, *at, e.key, e.title, "", ""))
+        rows.sort(key=lambda r: (r[3] is None, r[3] if r[3] is not None else r[4]))
+        names = _DIFF_COLUMNS
+        return {name: [r[i] for r in rows] for i, name in enumerate(names)}
+
+    def to_arrow(self) -> Any:
+        """`columns` as a ``pyarrow.Table`` (needs pyarrow: the ``arrow`` extra)."""
+        import pyarrow as pa
+
+        return pa.table(self.columns(), schema=pa.schema(_diff_schema(pa)))
+
+    def to_pandas(self) -> Any:
+        """`columns` as a ``pandas.DataFrame`` (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns(), columns=list(_DIFF_COLUMNS))
+
+    def to_polars(self) -> Any:
+        """`columns` as a ``polars.DataFrame`` (needs polars)."""
+        import polars as pl
+
+        return pl.DataFrame(self.columns())
+
+
+_DIFF_COLUMNS = (
+    "verdict",
+    "match",
+    "similarity",
+    "old_position",
+    "new_position",
+    "key",
+    "title",
+    "changed_fields",
+    "meta_changed",
+)
+
+
+def _diff_schema(pa: Any) -> list[tuple[str, Any]]:
+    types = (pa.string(), pa.string(), pa.float64(), pa.int64(), pa.int64(), pa.string(), pa.string())
+    return [
+        *zip(_DIFF_COLUMNS, types, strict=False),
+        ("changed_fields", pa.string()),
+        ("meta_changed", pa.string()),
+    ]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

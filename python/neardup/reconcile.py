@@ -92,8 +92,8 @@ def resolve_shared(old: Sequence[Entry], new: Sequence[Entry]) -> list[tuple[int
 
 
 def compare(
-    old: Snapshot,
-    new: Snapshot,
+    old: Snapshot | object,
+    new: Snapshot | object,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     duplicate_threshold: float = DEFAULT_DUPLICATE_THRESHOLD,
@@ -105,7 +105,8 @@ def compare(
     """Reconcile two snapshots.
 
     Args:
-        old, new: the two snapshots (e.g. `neardup.read_snapshot` results).
+        old, new: the two snapshots (e.g. `neardup.read_snapshot` results), or anything
+            `neardup.read_snapshot` reads (paths, lists of dicts, Arrow tables, DataFrames).
         threshold: minimum score of a near match, in (0, 1].
         duplicate_threshold: minimum word-3-gram Jaccard of a within-snapshot duplicate, in (0, 1).
         include_meta: let metadata-only differences make an entry changed.
@@ -121,6 +122,11 @@ def compare(
         raise ValueError(f"threshold: must be in (0, 1], got {threshold}")
     if not 0.0 < duplicate_threshold < 1.0:
         raise ValueError(f"duplicate_threshold: must be in (0, 1), got {duplicate_threshold}")
+    if not isinstance(old, Snapshot) or not isinstance(new, Snapshot):
+        from neardup.formats import read_snapshot
+
+        old = old if isinstance(old, Snapshot) else read_snapshot(old)
+        new = new if isinstance(new, Snapshot) else read_snapshot(new)
     o, n = old.entries, new.entries
     if isinstance(ignore_fields, str) or isinstance(text_fields, str):
         raise TypeError("ignore_fields and text_fields are sequences of field names, not a str")

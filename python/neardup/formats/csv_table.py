@@ -1,5 +1,7 @@
-"""Reader for ``csv``: a header row, then one record per row (commas, or tabs when the header has
-them). Quoted fields may span lines; each entry's ``line`` is the first line of its row."""
+"""Reader for ``csv``: a header row, then one record per row, fields separated by the delimiter named
+(``FieldSpec.delimiter``) or sniffed from the header (`sniff_delimiter`). Quoted fields may span lines;
+each entry's ``line`` is the first line of its row. Text in other encodings than UTF-8 is transcoded
+before it gets here (`neardup.formats.source.open_source`)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ import csv
 from collections.abc import Iterator
 
 from neardup.formats.fields import TITLE_FIELDS, FieldSpec, RecordMapper
+from neardup.formats.names import DELIMITERS, sniff_delimiter
 from neardup.formats.source import Source
 from neardup.model import Entry
 
-__all__ = ["read"]
+__all__ = ["DELIMITERS", "read", "sniff_delimiter"]
 
 
 def _resolve(header: list[str], name: str | None) -> str | None:
@@ -34,7 +37,7 @@ def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
     first = next(stream, None)
     if first is None:  # pragma: no cover - empty files are refused when opened
         raise source.error(None, "a header row", "an empty file")
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = spec.delimiter or sniff_delimiter(first.rstrip("\r\n"))
 
     def replay() -> Iterator[str]:
         yield first
@@ -62,7 +65,7 @@ def read(source: Source, spec: FieldSpec) -> tuple[list[Entry], str | None]:
         lowered = {column.lower(): column for column in reversed(header)}
         mapper = RecordMapper(
             source,
-            FieldSpec(fields["id"], fields["title"], fields["abstract"], spec.keep_extra),
+            FieldSpec(fields["id"], fields["title"], fields["abstract"], spec.keep_extra, delimiter),
         )
         entries: list[Entry] = []
         for row in reader:

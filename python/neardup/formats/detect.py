@@ -7,7 +7,15 @@ import re
 from typing import Any
 
 from neardup.errors import SnapshotFormatError
-from neardup.formats.names import ABSTRACT_FIELDS, HEADER_LINES, ID_FIELDS, LIST_KEYS, TITLE_FIELDS
+from neardup.formats.names import (
+    ABSTRACT_FIELDS,
+    DELIMITERS,
+    HEADER_LINES,
+    ID_FIELDS,
+    LIST_KEYS,
+    TITLE_FIELDS,
+    sniff_delimiter,
+)
 from neardup.formats.source import BOM, HEAD_SIZE
 
 __all__ = ["detect_format"]
@@ -52,26 +60,31 @@ def _is_wrapped_papers(record: dict[str, Any]) -> bool:
     )
 
 
-def _is_csv_header(line: str) -> bool:
+def _is_csv_header(line: str, delimiter: str | None) -> bool:
     import csv  # here, not at the top: detecting JSON Lines (`neardup diff`'s fast path) never needs it
 
     try:
-        row = next(csv.reader([line], delimiter="\t" if "\t" in line else ","), [])
+        row = next(csv.reader([line], delimiter=delimiter or sniff_delimiter(line)), [])
     except csv.Error:
         return False
     names = {name.strip().lower() for name in row}
     return bool(names & _TITLE_COLUMNS) or (len(row) >= 2 and bool(names & _KNOWN_COLUMNS))
 
 
-def detect_format(head: bytes, *, path: str = "<input>") -> str:
+def detect_format(head: bytes, *, path: str = "<input>", delimiter: str | None = None) -> str:
     """Return the name of the format of a file starting with `head` (its first bytes, up to 64 KiB).
 
     XML (``<``) is ``arxiv-atom``; a JSON array, or an object spread over several lines, is
     ``hf-json``; one JSON object per line is ``jsonl``; the Daily Papers page header, or text in
     paragraphs, is ``hf-text``; a delimited header row naming an id/title/abstract column is
-    ``csv``.
+    ``csv`` (its delimiter `delimiter`, else sniffed as the CSV reader does); ``PAR1`` is ``parquet``,
+    ``ARROW1`` (or an IPC stream's continuation marker) ``arrow``.
     Raises `SnapshotFormatError` for empty, binary or non-UTF-8 input, or when nothing fits.
     """
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"ARROW1") or head.startswith(b"\xff\xff\xff\xff"):  # IPC file; stream
+        return "arrow"
     if head.startswith(BOM):
         head = head[len(BOM) :]
     if head.lstrip().startswith(b"<"):  # XML declares its own encoding
@@ -96,8 +109,8 @@ def detect_format(head: bytes, *, path: str = "<input>") -> str:
     if first in HEADER_LINES:
         return "hf-text"
     paragraphs = len(lines) >= 3 and not lines[1].strip()  # title, blank line, abstract
-    one_column = "," not in lines[0] and "\t" not in lines[0]
-    if _is_csv_header(lines[0]) and not (paragraphs and one_column):
+    one_column = not any(d in lines[0] for d in (*DELIMITERS, delimiter or ","))
+    if _is_csv_header(lines[0], delimiter) and not (paragraphs and one_column):
         return "csv"
     if paragraphs:
         return "hf-text"

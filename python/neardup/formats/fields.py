@@ -45,12 +45,14 @@ _AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """Which fields hold the id, title and abstract (None: guess), and whether to keep the rest."""
+    """Which fields hold the id, title and abstract (None: guess), and whether to keep the rest; for
+    CSV, the delimiter (None: sniffed from the header)."""
 
     id_field: str | None = None
     title_field: str | None = None
     abstract_field: str | None = None
     keep_extra: bool = True
+    delimiter: str | None = None
 
 
 def describe(value: object) -> str:

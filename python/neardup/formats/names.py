@@ -26,3 +26,24 @@ HEADER = (
 """The ``hf-text`` page header's lines, in page order (each followed by a blank line, then the page
 date)."""
 HEADER_LINES = frozenset(HEADER)
+
+DELIMITERS = (",", ";", "\t")
+"""The delimiters a header is sniffed for, in the order that breaks ties."""
+
+
+def sniff_delimiter(first: str) -> str:
+    """The delimiter of a CSV file whose header row is `first`: of comma, semicolon and tab, the one
+    found most often outside quotes (ties in that order; a comma when there is none). The core's reader
+    (``records::csv_table::sniff_delimiter``) applies the same rule."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in first:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = DELIMITERS[0]
+    for delimiter in DELIMITERS[1:]:
+        if counts[delimiter] > counts[best]:
+            best = delimiter
+    return best

@@ -2,7 +2,10 @@
 
 A `Source` keeps the first bytes for format detection, then hands the readers the whole stream again
 (by seeking back, or by replaying the kept bytes for pipes), so nothing is read twice from disk and
-nothing beyond those first bytes is held in memory. It also owns the translation of I/O and decoding
+nothing beyond those first bytes is held in memory. Compressed inputs (gzip, zstd, bzip2, xz, recognised
+by their magic bytes whatever the name) are decompressed as they are read, by the core's decoders
+(``_core._Decompressor``), so every reader sees text and its line numbers are those of the decompressed
+text. It also owns the translation of I/O and decoding
 failures into `SnapshotFormatError`, so readers never leak `OSError` or `UnicodeDecodeError`.
 """
 
@@ -11,14 +14,16 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, cast
 
+from neardup import _core
 from neardup.errors import SnapshotFormatError
 
-__all__ = ["HEAD_SIZE", "PathOrFile", "Source", "lone_surrogate", "open_source"]
+__all__ = ["HEAD_SIZE", "InputChangedError", "PathOrFile", "Source", "lone_surrogate", "open_source"]
 
 HEAD_SIZE = 64 * 1024
 """How many bytes format detection looks at."""
@@ -62,6 +67,23 @@ class _Replay(io.RawIOBase):
         return len(data)
 
 
+class _Decoded(io.RawIOBase):
+    """The UTF-8 text of a compressed or non-UTF-8 stream, pulled through the core's input layer."""
+
+    def __init__(self, decoder: _core._TextReader) -> None:
+        super().__init__()
+        self._decoder = decoder
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        data = self._decoder.read(target.nbytes)
+        target[: len(data)] = data
+        return len(data)
+
+
 def _describe_decode_error(raw: bytes, error: UnicodeDecodeError) -> str:
     column = len(raw[: error.start].decode("utf-8", "replace")) + 1
     return f"byte 0x{raw[error.start]:02x} at column {column} (not UTF-8)"
@@ -74,18 +96,29 @@ class Source:
     (`read_text`, only for formats that are one document), or raw chunks (`stream`) for XML.
     """
 
-    def __init__(self, name: str, head: bytes, stream: IO[bytes]) -> None:
+    def __init__(
+        self,
+        name: str,
+        head: bytes,
+        stream: IO[bytes],
+        compression: str | None = None,
+        encoding: str | None = None,
+    ) -> None:
         self.name = name
         self.head = head
         self.stream = stream
+        self.compression = compression
+        """The compression the input came in (``"gzip"``, ``"zstd"``, ``"bzip2"``, ``"xz"``), or None."""
+        self.encoding = encoding
+        """The encoding the text was transcoded from, or None for UTF-8 (and UTF-16 by its mark)."""
 
     def error(self, line: int | None, expected: str, got: str | None = None) -> SnapshotFormatError:
         """A `SnapshotFormatError` about this source."""
         return SnapshotFormatError(self.name, line, expected, got)
 
     def io_error(self, line: int | None, error: OSError) -> SnapshotFormatError:
-        """A `SnapshotFormatError` for an I/O failure while reading."""
-        return self.error(line, "a readable file", error.strerror or str(error))
+        """A `SnapshotFormatError` for an I/O failure while reading (or corrupt compressed data)."""
+        return _io_error(self.name, line, error, self.compression, self.encoding)
 
     def binary_lines(self) -> Iterator[tuple[int, bytes]]:
         """``(line number, bytes)`` for each line, the line end kept, the UTF-8 BOM removed.
@@ -144,6 +177,24 @@ class Source:
             raise self.error(number, "UTF-8 text", _describe_decode_error(raw, shifted)) from None
 
 
+_TRANSCODING = re.compile(r"line (\d+): (byte 0x[0-9a-f]{2})")
+
+
+def _io_error(
+    name: str, line: int | None, error: OSError, compression: str | None, encoding: str | None = None
+) -> SnapshotFormatError:
+    if error.errno is None:
+        # The core decoder's own failures, not the disk's: a byte the encoding does not define (the
+        # line is that of the text), corrupt or truncated compressed data.
+        message = str(error)
+        found = _TRANSCODING.match(message)
+        if found:
+            return SnapshotFormatError(name, int(found[1]), f"{encoding or 'UTF-16'} text", found[2])
+        if compression is not None:
+            return SnapshotFormatError(name, line, f"{compression} data", message)
+    return SnapshotFormatError(name, line, "a readable file", error.strerror or str(error))
+
+
 def _read_head(stream: IO[bytes]) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -193,6 +244,34 @@ def lone_surrogate(value: object) -> str | None:
     return None
 
 
+class InputChangedError(SnapshotFormatError):
+    """An input file shrank while it was being read: ``str(error)`` is ``"PATH changed while being read"``."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, None, "a file that does not change while being read", "it shrank")
+
+    def _message(self) -> str:
+        return f"{self.path} changed while being read"
+
+
+def _check_stream(source: Source) -> None:
+    """Read `source`'s stream to its end: the decoder's error, if any, as a `SnapshotFormatError`."""
+    try:
+        while source.stream.read(1 << 20):
+            pass
+    except OSError as error:
+        raise source.io_error(None, error) from None
+
+
+def _regular_size(stream: IO[bytes]) -> int | None:
+    """The size of the regular file under `stream` now, or None for anything else."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
 def _check_encoding(source: Source) -> None:
     for bom, encoding in _WIDE_BOMS:
         if source.head.startswith(bom):
@@ -205,12 +284,29 @@ def _check_not_empty(source: Source) -> None:
         raise source.error(None, "a snapshot", "an empty file")
 
 
+def _needs_decoding(head: bytes, encoding: str | None) -> bool:
+    """Whether a stream starting with `head` goes through the core's decoder: compressed, in a named
+    encoding other than UTF-8, or UTF-16 by its byte-order mark."""
+    if encoding is not None or _core._compression_of(head[:6]) is not None:
+        return True
+    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return False  # UTF-32: refused by name below
+    return head.startswith((b"\xfe\xff", b"\xff\xfe"))
+
+
 @contextmanager
-def open_source(path: PathOrFile) -> Iterator[Source]:
+def open_source(path: PathOrFile, encoding: str | None = None) -> Iterator[Source]:
     """Open `path` (``"-"`` is standard input) as a `Source`; close it afterwards if we opened it.
 
-    Missing, unreadable and empty files, and directories, raise `SnapshotFormatError`.
+    Compressed content (gzip, zstd, bzip2, xz, by magic bytes) is decompressed as it is read; text in
+    `encoding` (a name such as ``"latin-1"`` or ``"cp1252"``; UTF-8 when None, or UTF-16 when it starts
+    with a UTF-16 byte-order mark) is transcoded to UTF-8.
+
+    Missing, unreadable and empty files, and directories, raise `SnapshotFormatError`; an unknown
+    encoding name raises `ValueError`.
     """
+    if encoding is not None:
+        encoding = _core._encoding(encoding)
     if hasattr(path, "read"):
         stream = cast(IO[bytes], path)
         name = str(getattr(stream, "name", "<stream>"))
@@ -232,17 +328,41 @@ def open_source(path: PathOrFile) -> Iterator[Source]:
         except OSError as error:
             raise SnapshotFormatError(name, None, "a readable file", error.strerror or str(error)) from None
         owned = True
+    raw = stream
+    size = _regular_size(raw)
+    compression = None
     try:
         try:
             head = _read_head(stream)
+            stream = _rewound(head, stream)
+            compression = _core._compression_of(head[:6])
+            if _needs_decoding(head, encoding):
+                decoder = _core._TextReader(stream, encoding)
+                stream = cast(IO[bytes], io.BufferedReader(_Decoded(decoder), buffer_size=1 << 16))
+                head = _read_head(stream)
+                stream = _rewound(head, stream)
         except IsADirectoryError:
             raise SnapshotFormatError(name, None, "a file", "a directory") from None
         except OSError as error:
-            raise SnapshotFormatError(name, None, "a readable file", error.strerror or str(error)) from None
-        source = Source(name, head, _rewound(head, stream))
+            raise _io_error(name, None, error, compression, encoding) from None
+        source = Source(name, head, stream, compression, encoding)
         _check_encoding(source)
         _check_not_empty(source)
-        yield source
+        try:
+            yield source
+        except SnapshotFormatError:
+            # A line cut by the truncation is what the reader saw: the cause is the change.
+            if size is not None and (_regular_size(raw) or 0) < size:
+                raise InputChangedError(name) from None
+            if compression is not None:
+                # gzip, bzip2 and xz check their checksums at the end of a member or block, after
+                # handing out its text: damaged data may first show as a bad record. The damage is the
+                # cause, so the rest of the stream is checked before the reader's error is believed.
+                _check_stream(source)
+            raise
+        if size is not None and (_regular_size(raw) or 0) < size:
+            # Truncated while we read it: what was read may stop anywhere, so nothing read is trusted.
+            raise InputChangedError(name)
     finally:
         if owned:
-            stream.close()
+            raw.close()

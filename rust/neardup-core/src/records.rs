@@ -28,8 +28,10 @@ use serde_json::value::RawValue;
 
 mod arxiv;
 pub mod csv_table;
+pub mod encoding;
 pub mod file;
 pub mod hf_json;
+pub mod input;
 pub mod meta;
 mod scan;
 mod text;

@@ -1,5 +1,5 @@
-//! CSV snapshots read by the core: a header row, then one record per row (commas, or tabs when the header
-//! has tabs and no comma), quoted fields possibly spanning lines, each record's line being its row's
+//! CSV snapshots read by the core: a header row, then one record per row (the delimiter named by the
+//! caller, else sniffed from the header: see [`sniff_delimiter`]), quoted fields possibly spanning lines, each record's line being its row's
 //! first. Rows go through the same field rules as JSON Lines records ([`super::fields`]), every cell a
 //! string, so a CSV row and the JSON object of the same strings make the same record.
 //!
@@ -62,16 +62,48 @@ fn resolve<'h>(header: &'h [String], name: &str) -> Option<&'h str> {
         .map(String::as_str)
 }
 
+/// The delimiters a header is sniffed for, in the order that breaks ties.
+pub const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
+
+/// The delimiter of a CSV file whose header row is `first` (its first line): of comma, semicolon and
+/// tab, the one found most often outside quotes (ties in that order; a comma when there is none). The
+/// Python reader (`neardup.formats.csv_table.sniff_delimiter`) applies the same rule.
+pub fn sniff_delimiter(first: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in first {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = DELIMITERS.iter().position(|&d| d == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let mut best = 0;
+    for i in 1..DELIMITERS.len() {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    DELIMITERS[best]
+}
+
 /// The records of a CSV snapshot's bytes, or `None` when some part is for the Python reader.
 pub fn read_csv_records(data: &[u8], spec: &RecordSpec) -> Option<Vec<Record<'static>>> {
+    read_csv_records_with(data, spec, None)
+}
+
+/// [`read_csv_records`] with the `delimiter` given (a single ASCII byte), or sniffed when `None`.
+pub fn read_csv_records_with(
+    data: &[u8],
+    spec: &RecordSpec,
+    delimiter: Option<u8>,
+) -> Option<Vec<Record<'static>>> {
     let data = data.strip_prefix(BOM).unwrap_or(data);
     simdutf8::basic::from_utf8(data).ok()?;
     let first = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
-    let delimiter = if first.contains(&b'\t') && !first.contains(&b',') {
-        b'\t'
-    } else {
-        b','
-    };
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(first));
     if !strictly_quoted(data, delimiter) {
         return None;
     }
@@ -216,6 +248,26 @@ mod tests {
     fn tabs_when_the_header_has_no_comma() {
         let rs = read_csv_records(b"title\tabstract\nA, b\tx\n", &spec()).unwrap();
         assert_eq!((rs[0].title(), rs[0].abstract_text()), ("A, b", "x"));
+    }
+
+    #[test]
+    fn the_most_frequent_delimiter_of_the_header_wins() {
+        assert_eq!(sniff_delimiter(b"id;title;abstract"), b';');
+        assert_eq!(sniff_delimiter(b"\"a,b\";title;x"), b';'); // quoted commas do not count
+        assert_eq!(sniff_delimiter(b"a,b;c"), b','); // a tie: comma first
+        assert_eq!(sniff_delimiter(b"a;b\tc\td"), b'\t');
+        assert_eq!(sniff_delimiter(b"title"), b',');
+        let rs = read_csv_records(b"id;title;abstract\n1;A, b;x\n", &spec()).unwrap();
+        assert_eq!((rs[0].title(), rs[0].abstract_text()), ("A, b", "x"));
+        // Named, it is not sniffed (sniffed, the tie goes to the comma: no title column).
+        let data = b"title;abstract,x\nA;y,z\n";
+        assert_eq!(read_csv_records(data, &spec()), None);
+        let rs = read_csv_records_with(data, &spec(), Some(b';')).unwrap();
+        assert_eq!(rs[0].title(), "A");
+        assert_eq!(
+            rs[0].extra,
+            vec![("abstract,x".into(), Scalar::Str("y,z".into()))]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A whole JSON Lines snapshot read from a file into records, for the all-Rust `neardup diff` path.
 //!
-//! The file is memory-mapped ([`map`]) and records borrow their title, abstract and extra strings from the
+//! The file is memory-mapped ([`map`], decompressed first when it is compressed) and records borrow their title, abstract and extra strings from the
 //! mapping unless the text needs decoding (JSON escapes, whitespace to collapse): a snapshot costs its
 //! page-cache pages plus a few dozen bytes a record, not a second copy of itself in the heap.
 //!
@@ -11,9 +11,8 @@
 //! which reports the precise error.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io;
-use std::ops::{Deref, Range};
+use std::ops::Range;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -141,34 +140,12 @@ impl<'a> Record<'a> {
     }
 }
 
-/// A file's bytes: memory-mapped, or empty (an empty file cannot be mapped).
-pub struct Mapped(Option<memmap2::Mmap>);
+pub use super::input::Mapped;
 
-impl Deref for Mapped {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.0.as_deref().unwrap_or_default()
-    }
-}
-
-/// Maps the regular file at `path` read-only, its pages read ahead.
-///
-/// A mapping is only sound while nobody truncates or rewrites the file: snapshots are inputs that are not
-/// being written while they are compared (the same assumption ripgrep and git make). A file that shrinks
-/// under the mapping would make the process fault, not return wrong results.
+/// The bytes of the input at `path`, memory-mapped: decompressed when compressed, copied first when not
+/// a regular file ([`super::input::open`], which says how a file that shrinks meanwhile is reported).
 pub fn map(path: &Path) -> io::Result<Mapped> {
-    let file = File::open(path)?;
-    if file.metadata()?.len() == 0 {
-        return Ok(Mapped(None));
-    }
-    // SAFETY: read-only mapping of a regular file the caller does not modify; see the doc comment.
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
-    #[cfg(unix)]
-    {
-        // Read ahead in big chunks: the parser walks the file front to back.
-        let _ = map.advise(memmap2::Advice::Sequential);
-    }
-    Ok(Mapped(Some(map)))
+    super::input::open(path)
 }
 
 /// The records of a JSON Lines file's bytes, or `None` when some record needs the Python reader.
