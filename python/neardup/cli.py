@@ -178,7 +178,7 @@ def diff_command(
         "encoding": encoding,
         "delimiter": delimiter,
     }
-    # JSON Lines, CSV or hf-json files: the core reads, reconciles and renders, with no Python object per entry.
+    # JSON Lines, CSV or hf-json files: the core reads, reconciles and renders (no Python object per entry).
     status = fast_report(
         old,
         new,
