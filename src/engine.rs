@@ -161,7 +161,16 @@ type PyMatch = (
     f64,
     Vec<(&'static str, Py<PyDiff>)>,
     Vec<&'static str>,
+    Option<PyEvidence>,
 );
+
+/// A near match's evidence: the similarities of title, abstract and authors (`None` where missing).
+type PyEvidence = (Option<f64>, Option<f64>, Option<f64>);
+
+fn evidence(m: &Matched) -> Option<PyEvidence> {
+    m.evidence
+        .map(|e| (e.title_sim, e.abstract_sim, e.authors_sim))
+}
 
 fn matches(py: Python<'_>, ms: &[Matched], old: &Columns, new: &Columns) -> PyResult<Vec<PyMatch>> {
     ms.iter()
@@ -195,6 +204,7 @@ fn matches(py: Python<'_>, ms: &[Matched], old: &Columns, new: &Columns) -> PyRe
                 m.similarity,
                 fields,
                 m.meta_changed.clone(),
+                evidence(m),
             ))
         })
         .collect()
@@ -216,8 +226,9 @@ type Reconciled = (
 );
 
 /// Reconciles two snapshots given as columns: `(unchanged, changed, added, removed, old duplicate groups,
-/// new duplicate groups)`, matches as `(old, new, how, similarity, fields, meta_changed)` with `fields`
-/// the `(name, Diff)` of each differing text field.
+/// new duplicate groups)`, matches as `(old, new, how, similarity, fields, meta_changed, evidence)` with
+/// `fields` the `(name, Diff)` of each differing text field and `evidence` a near match's `(title,
+/// abstract, authors)` similarities (None for key and title matches).
 #[pyfunction]
 #[pyo3(signature = (old, new, /, *, threshold, duplicate_threshold, include_meta=false, near=true))]
 #[allow(clippy::too_many_arguments)]

@@ -193,6 +193,8 @@ def _near_match(
     right_categories: Iterable[Iterable[str]] | None = None,
     left_years: Iterable[int | None] | None = None,
     right_years: Iterable[int | None] | None = None,
+    left_keys: Iterable[str | None] | None = None,
+    right_keys: Iterable[str | None] | None = None,
     min_score: float | None = None,
     margin: float | None = None,
     candidate_threshold: float | None = None,
@@ -211,7 +213,8 @@ def _near_match(
     authors as a set of people, categories, year), computed from the two entries alone; a pair is
     accepted when it scores at least `min_score` (default 3) and beats each side's runner-up by
     `margin` (default 0.75): one-to-one, best first. Empty strings, empty lists and None are missing
-    fields (neutral). Returns `(left, right, score, title_sim, abstract_sim, authors_sim)`, NaN where
+    fields (neutral). Entries whose keys are both given and differ are known to be different papers:
+    never candidates (the engine's rule). Returns `(left, right, score, title_sim, abstract_sim, authors_sim)`, NaN where
     a field is missing on either side; with `candidates`, every scored candidate pair instead.
     ValueError when a column's length differs from its side's titles or a parameter is out of range.
     """
@@ -223,7 +226,9 @@ def _near_self(
 # ---- reconciliation steps ------------------------------------------------------------------------
 
 _Columns = tuple[list[Any], ...]
-_PyMatch = tuple[int, int, str, float, list[tuple[str, Diff]], list[str]]
+_PyMatch = tuple[
+    int, int, str, float, list[tuple[str, Diff]], list[str], tuple[float | None, float | None, float | None] | None
+]
 
 def normalize_title(title: str, /) -> str:
     """The normalised title of DESIGN §5: LaTeX to characters, NFKC, casefold, punctuation and symbols to

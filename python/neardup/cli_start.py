@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from neardup.cli_output import end_quietly_on_closed_pipe, fast_json, report_failure
-from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS
+from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS, threshold_problem
 from neardup.formats import FORMATS
 
 __all__ = ["DIFF_DEFAULTS", "DIFF_OPTIONS", "main", "parse_fast_diff", "run", "run_fast"]
@@ -65,7 +65,7 @@ def _value(kind: type | tuple[str, ...], text: str) -> Any:
         return text
     if kind is float:
         number = float(text)
-        if not 0.0 < number <= 1.0:  # click.FloatRange(0, 1, min_open=True); NaN fails too
+        if threshold_problem(number) is not None:  # as `neardup.cli`'s check; NaN fails too
             raise ValueError(text)
         return number
     return text

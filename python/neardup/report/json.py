@@ -58,6 +58,7 @@ def document(diff: SnapshotDiff) -> dict[str, Any]:
         "removed": [e.to_dict() for e in diff.removed],
         "unchanged": [
             {
+                **m.evidence_dict(),
                 "old_position": m.old.position,
                 "new_position": m.new.position,
                 "title": m.new.title,

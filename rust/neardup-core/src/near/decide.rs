@@ -437,7 +437,20 @@ pub fn match_entries<S: AsRef<str> + Sync>(
     right: &[NearEntry<S>],
     params: &NearParams,
 ) -> Result<Vec<NearMatch>> {
-    let scored = scored_candidates(left, right, params)?;
+    match_entries_except(left, right, params, |_, _| false)
+}
+
+/// [`match_entries`] where `known_apart(left, right)` names the pairs known to be different papers
+/// (their declared keys differ): they are not candidates, so they neither match nor stand as a
+/// runner-up. The engine and the catalog decide through this one function.
+pub fn match_entries_except<S: AsRef<str> + Sync>(
+    left: &[NearEntry<S>],
+    right: &[NearEntry<S>],
+    params: &NearParams,
+    known_apart: impl Fn(u32, u32) -> bool,
+) -> Result<Vec<NearMatch>> {
+    let mut scored = scored_candidates(left, right, params)?;
+    scored.retain(|m| !known_apart(m.left, m.right));
     Ok(decide(&scored, left.len(), right.len(), params))
 }
 

@@ -20,13 +20,14 @@ use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
 use super::{
-    agree, duplicate_pairs_signed, keys_differ, match_ids, repeated_ids, signatures,
+    agree, duplicate_pairs_signed, fields, keys_differ, match_ids, repeated_ids, signatures,
     signatures_with_room, Id,
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// The least score of a near match ([`near::NearParams::min_score`]).
     pub threshold: f64,
     pub duplicate_threshold: f64,
     pub include_meta: bool,
@@ -64,7 +65,10 @@ pub struct Matched {
     pub old: u32,
     pub new: u32,
     pub how: How,
+    /// For near matches the decision's score, else the word-diff ratio of the whole texts.
     pub similarity: f64,
+    /// For near matches, the evidence the decision read.
+    pub evidence: Option<near::Evidence>,
     /// Differing text fields, by name ascending.
     pub fields: Vec<FieldDiff>,
     pub meta_changed: Vec<&'static str>,
@@ -113,8 +117,7 @@ fn match_pairs<'a>(
     let mut phases = Phases::start();
     let mut old_left = vec![true; old.len()];
     let mut new_left = vec![true; new.len()];
-    // (old, new, how, near score)
-    let mut pairs: Vec<(u32, u32, How, Option<f64>)> = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::new();
     for how in [How::Key, How::Title] {
         let found = {
             let ids = |records: &'a [Record],
@@ -158,20 +161,27 @@ fn match_pairs<'a>(
             .filter(|&j| new_left[j as usize])
             .collect();
         if !ol.is_empty() && !nl.is_empty() {
-            let lt: Vec<String> = ol.par_iter().map(|&i| old[i as usize].joined()).collect();
-            let rt: Vec<String> = nl.par_iter().map(|&j| new[j as usize].joined()).collect();
-            // Best first; the greedy assignment skips pairs whose keys say they differ.
-            for (a, b, s) in near::cross_pairs(&lt, &rt, opts.threshold)? {
-                let (i, j) = (ol[a as usize], nl[b as usize]);
-                if !old_left[i as usize]
-                    || !new_left[j as usize]
-                    || keys_differ(&old[i as usize], &new[j as usize])
-                {
-                    continue;
-                }
+            let le: Vec<_> = ol
+                .par_iter()
+                .map(|&i| fields::near_entry(&old[i as usize]))
+                .collect();
+            let re: Vec<_> = nl
+                .par_iter()
+                .map(|&j| fields::near_entry(&new[j as usize]))
+                .collect();
+            let params = near::NearParams {
+                min_score: opts.threshold,
+                ..near::NearParams::default()
+            };
+            // The decision is one to one; pairs whose keys say they differ are no candidates.
+            let found = near::match_entries_except(&le, &re, &params, |a, b| {
+                keys_differ(&old[ol[a as usize] as usize], &new[nl[b as usize] as usize])
+            })?;
+            for m in found {
+                let (i, j) = (ol[m.left as usize], nl[m.right as usize]);
                 old_left[i as usize] = false;
                 new_left[j as usize] = false;
-                pairs.push((i, j, How::Near, Some(s)));
+                pairs.push((i, j, How::Near, Some((m.score, m.evidence))));
             }
         }
     }
@@ -184,9 +194,12 @@ fn match_pairs<'a>(
     })
 }
 
-/// What [`match_pairs`] found: `(old, new, how, near score)` and the entries left on each side.
+/// A matched pair: `(old, new, how, near score and evidence)`.
+type Pair = (u32, u32, How, Option<(f64, near::Evidence)>);
+
+/// What [`match_pairs`] found and the entries left on each side.
 struct Matching {
-    pairs: Vec<(u32, u32, How, Option<f64>)>,
+    pairs: Vec<Pair>,
     old_left: Vec<bool>,
     new_left: Vec<bool>,
 }
@@ -266,14 +279,15 @@ pub fn compare<'a>(
         .into_par_iter()
         .zip(fields)
         .zip(whole)
-        .map(|(((i, j, how, score), mut fs), whole)| {
+        .map(|(((i, j, how, near), mut fs), whole)| {
             fs.sort_by_key(|f| f.name);
             let meta_changed = meta_differences(&old[i as usize], &new[j as usize]);
             Matched {
                 old: i,
                 new: j,
                 how,
-                similarity: score.unwrap_or(whole.unwrap_or(1.0)),
+                similarity: near.map_or(whole.unwrap_or(1.0), |n| n.0),
+                evidence: near.map(|n| n.1),
                 fields: fs,
                 meta_changed,
             }
@@ -361,11 +375,7 @@ fn meta_differences(a: &Record, b: &Record) -> Vec<&'static str> {
 
 /// Per matched pair, whether its title and its abstract differ beyond whitespace, or `None` when the
 /// texts are identical. This reads every matched text, so it runs in parallel.
-fn text_verdicts(
-    old: &[Record],
-    new: &[Record],
-    pairs: &[(u32, u32, How, Option<f64>)],
-) -> Vec<Option<[bool; 2]>> {
+fn text_verdicts(old: &[Record], new: &[Record], pairs: &[Pair]) -> Vec<Option<[bool; 2]>> {
     pairs
         .par_iter()
         .with_min_len(256)
@@ -387,7 +397,7 @@ fn text_verdicts(
 fn word_diffs(
     old: &[Record],
     new: &[Record],
-    pairs: &[(u32, u32, How, Option<f64>)],
+    pairs: &[Pair],
     verdicts: &[Option<[bool; 2]>],
 ) -> (Vec<Vec<FieldDiff>>, Vec<Option<f64>>) {
     let mut phases = Phases::start();
