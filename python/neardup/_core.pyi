@@ -214,8 +214,9 @@ def _near_match(
     accepted when it scores at least `min_score` (default 3) and beats each side's runner-up by
     `margin` (default 0.75): one-to-one, best first. Empty strings, empty lists and None are missing
     fields (neutral). Entries whose keys are both given and differ are known to be different papers:
-    never candidates (the engine's rule). Returns `(left, right, score, title_sim, abstract_sim, authors_sim)`, NaN where
-    a field is missing on either side; with `candidates`, every scored candidate pair instead.
+    never candidates (the engine's rule). Returns `(left, right, score, title_sim, abstract_sim,
+    authors_sim)`, NaN where a field is missing on either side; with `candidates`, every scored
+    candidate pair instead.
     ValueError when a column's length differs from its side's titles or a parameter is out of range.
     """
 
@@ -226,9 +227,8 @@ def _near_self(
 # ---- reconciliation steps ------------------------------------------------------------------------
 
 _Columns = tuple[list[Any], ...]
-_PyMatch = tuple[
-    int, int, str, float, list[tuple[str, Diff]], list[str], tuple[float | None, float | None, float | None] | None
-]
+_Evidence = tuple[float | None, float | None, float | None]
+_PyMatch = tuple[int, int, str, float, list[tuple[str, Diff]], list[str], _Evidence | None]
 
 def normalize_title(title: str, /) -> str:
     """The normalised title of DESIGN §5: LaTeX to characters, NFKC, casefold, punctuation and symbols to

@@ -30,6 +30,8 @@ def threshold_problem(value: float) -> str | None:
         f"log-likelihood ratio, default {DEFAULT_THRESHOLD:g}), got {value!r}; values in (0, 1] were the "
         "old rule's word-similarity threshold, which no longer applies"
     )
+
+
 #: Minimum word-3-gram Jaccard for two entries of one snapshot to count as the same paper listed twice.
 DEFAULT_DUPLICATE_THRESHOLD = 0.8
 

@@ -188,7 +188,6 @@ class Match:
             "meta_changed": list(self.meta_changed),
         }
 
-
     def evidence_dict(self) -> dict[str, Any]:
         """``{"evidence": {...}}`` for a near match (the reports' field), else ``{}``."""
         return {} if self.evidence is None else {"evidence": self.evidence.to_dict()}
