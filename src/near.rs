@@ -245,7 +245,16 @@ fn _near_match<'py>(
     ))
 }
 
+/// Whether a title names no paper on its own ("Editorial", "Book review column"): the engine's title
+/// stage does not take it for identity (`neardup_core::near::generic_title`).
+#[pyfunction]
+#[pyo3(signature = (title, /))]
+fn _generic_title(title: &str) -> bool {
+    near::generic_title(title)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_generic_title, m)?)?;
     m.add_function(wrap_pyfunction!(_near_cross, m)?)?;
     m.add_function(wrap_pyfunction!(_near_self, m)?)?;
     m.add_function(wrap_pyfunction!(_near_match, m)?)?;

@@ -31,6 +31,7 @@ __all__ = [
     "_set_activity",
     "_track_temp",
     "_near_match",
+    "_generic_title",
     "_near_self",
     "normalize_title",
     "arxiv_key",
@@ -180,6 +181,10 @@ def _set_activity(what: str, /) -> None: ...
 def _near_cross(
     left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
+def _generic_title(title: str, /) -> bool:
+    """Whether a title names no paper on its own ("Editorial", "Book review column"): the title stage
+    does not take it for identity."""
+
 def _near_match(
     left_titles: Iterable[str],
     left_abstracts: Iterable[str],

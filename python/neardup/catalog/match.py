@@ -4,7 +4,7 @@ Matching follows `neardup.reconcile.compare`, with the catalog's known papers on
 
 1. **key**: a known paper with the group's key;
 2. **title**: a known paper one of whose versions has the group's normalised title, unless both carry
-   different keys; several candidates for one title are paired by the engine's rule for shared identities
+   different keys or the title is generic ("Editorial": left to the near stage); several candidates for one title are paired by the engine's rule for shared identities
    (`reconcile.resolve_shared`);
 3. **near**: the groups left against every known paper not matched yet (its current version's title and
    abstract, the authors, categories and year of its latest sighting, its key), decided by the engine's
@@ -122,7 +122,13 @@ class Matcher:
 
     def by_title(self) -> None:
         """Stage 2: groups left whose normalised title a known paper's version had."""
-        titled = [g for g, group in enumerate(self.groups) if self.paper[g] is None and group.title]
+        # A generic title ("Editorial") names no paper on its own: such groups go to the near stage, as
+        # in the engine.
+        titled = [
+            g
+            for g, group in enumerate(self.groups)
+            if self.paper[g] is None and group.title and not _core._generic_title(group.entry.title)
+        ]
         if not titled:
             return
         rows = self.conn.execute(

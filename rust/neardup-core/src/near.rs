@@ -50,6 +50,8 @@ use crate::trace::Phases;
 mod authors;
 mod decide;
 mod evidence;
+
+pub use evidence::generic_title;
 mod tables;
 
 pub use decide::{

@@ -118,25 +118,13 @@ fn match_pairs<'a>(
     let mut old_left = vec![true; old.len()];
     let mut new_left = vec![true; new.len()];
     let mut pairs: Vec<Pair> = Vec::new();
+    let old_keys = title_keys(old, old_titles);
+    let new_keys = title_keys(new, new_titles);
     for how in [How::Key, How::Title] {
         let found = {
-            let ids = |records: &'a [Record],
-                       titles: &'a [String],
-                       left: &[bool]|
-             -> Vec<Option<Id<'a>>> {
-                match how {
-                    How::Key => records.iter().map(Record::key_id).collect(),
-                    _ => records
-                        .par_iter()
-                        .zip(titles)
-                        .zip(left)
-                        .map(|((r, t), &l)| l.then(|| r.title_id(t)).flatten())
-                        .collect(),
-                }
-            };
             match_ids(
-                &ids(old, old_titles, &old_left),
-                &ids(new, new_titles, &new_left),
+                &identities(how, old, &old_keys, &old_left),
+                &identities(how, new, &new_keys, &new_left),
             )
         };
         let resolved = found
@@ -196,6 +184,62 @@ fn match_pairs<'a>(
 
 /// A matched pair: `(old, new, how, near score and evidence)`.
 type Pair = (u32, u32, How, Option<(f64, near::Evidence)>);
+
+/// The identity a record's title gives it (DESIGN §5): its normalised title; for a generic title
+/// ("Editorial", "Book review column"), which names no paper on its own, the title with the abstract,
+/// and nothing when the abstract is empty (the near stage weighs such entries by their other fields).
+enum TitleKey<'a> {
+    Title(&'a str),
+    WithText(String),
+    None,
+}
+
+impl<'a> TitleKey<'a> {
+    fn id<'s>(&'s self, r: &Record) -> Option<Id<'s>> {
+        match self {
+            TitleKey::Title(t) => r.title_id(t),
+            TitleKey::WithText(t) => Id::new(t),
+            TitleKey::None => None,
+        }
+    }
+}
+
+/// The identities of the records still left (`left`) at stage `how` (key or title).
+fn identities<'s>(
+    how: How,
+    records: &'s [Record],
+    keys: &'s [TitleKey],
+    left: &[bool],
+) -> Vec<Option<Id<'s>>> {
+    match how {
+        How::Key => records.iter().map(Record::key_id).collect(),
+        _ => records
+            .par_iter()
+            .zip(keys)
+            .zip(left)
+            .map(|((r, k), &l)| if l { k.id(r) } else { None })
+            .collect(),
+    }
+}
+
+fn title_keys<'a>(records: &'a [Record], titles: &'a [String]) -> Vec<TitleKey<'a>> {
+    records
+        .par_iter()
+        .zip(titles)
+        .map(|(r, t)| {
+            if t.is_empty() || !near::generic_title(r.title()) {
+                return TitleKey::Title(t);
+            }
+            let a = r.abstract_text().split(is_py_space).filter(|w| !w.is_empty());
+            let a = a.collect::<Vec<_>>().join(" ");
+            if a.is_empty() {
+                TitleKey::None
+            } else {
+                TitleKey::WithText(format!("{t}\n{a}"))
+            }
+        })
+        .collect()
+}
 
 /// What [`match_pairs`] found and the entries left on each side.
 struct Matching {
@@ -486,13 +530,14 @@ fn near_duplicates(
 }
 
 /// The links of `reconcile._duplicates` that need no text comparison: entries joined by an equal key or
-/// an equal non-empty normalised title (unless their keys differ), in any order.
+/// an equal title identity ([`TitleKey`], unless their keys differ), in any order.
 fn identity_links(records: &[Record], titles: &[String]) -> Vec<(u32, u32, f64)> {
     let keys: Vec<Option<Id>> = records.iter().map(Record::key_id).collect();
+    let title_keys = title_keys(records, titles);
     let titles: Vec<Option<Id>> = records
         .par_iter()
-        .zip(titles)
-        .map(|(r, t)| r.title_id(t))
+        .zip(&title_keys)
+        .map(|(r, k)| k.id(r))
         .collect();
     let (by_key, by_title) = rayon::join(|| repeated_ids(&keys), || repeated_ids(&titles));
     let mut links: Vec<(u32, u32, f64)> = by_key.into_iter().map(|(a, b)| (a, b, 1.0)).collect();
