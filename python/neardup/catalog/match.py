@@ -4,8 +4,8 @@ Matching follows `neardup.reconcile.compare`, with the catalog's known papers on
 
 1. **key**: a known paper with the group's key;
 2. **title**: a known paper one of whose versions has the group's normalised title, unless both carry
-   different keys or the title is generic ("Editorial": left to the near stage); several candidates for one title are paired by the engine's rule for shared identities
-   (`reconcile.resolve_shared`);
+   different keys or the title is generic ("Editorial": left to the near stage); several candidates for
+   one title are paired by the engine's rule for shared identities (`reconcile.resolve_shared`);
 3. **near**: the groups left against every known paper not matched yet (its current version's title and
    abstract, the authors, categories and year of its latest sighting, its key), decided by the engine's
    own near rule (`neardup._core._near_match`, the function `neardup.compare` runs: field evidence,

@@ -230,7 +230,10 @@ fn title_keys<'a>(records: &'a [Record], titles: &'a [String]) -> Vec<TitleKey<'
             if t.is_empty() || !near::generic_title(r.title()) {
                 return TitleKey::Title(t);
             }
-            let a = r.abstract_text().split(is_py_space).filter(|w| !w.is_empty());
+            let a = r
+                .abstract_text()
+                .split(is_py_space)
+                .filter(|w| !w.is_empty());
             let a = a.collect::<Vec<_>>().join(" ");
             if a.is_empty() {
                 TitleKey::None
