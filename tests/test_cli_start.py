@@ -30,8 +30,8 @@ def test_the_options_table_is_the_click_commands() -> None:
         elif isinstance(kind, tuple):
             assert isinstance(param.type, click.Choice) and tuple(param.type.choices) == kind, flag
         elif kind is float:
-            assert isinstance(param.type, click.FloatRange), flag
-            assert (param.type.min, param.type.max, param.type.min_open) == (0.0, 1.0, True)
+            # The near stage's least score: any number >= 1, checked by the one rule both parsers call.
+            assert param.type == click.FLOAT and param.callback is cli._check_threshold, flag
         else:
             assert kind is str and param.type == click.STRING, flag
     with DIFF.make_context("diff", ["a", "b"]) as ctx:
@@ -47,8 +47,8 @@ TAKEN = [
     ["diff", "a", "b", "--format", "json", "-o=x"],
     ["diff", "a", "b", "--format", "json", "--output", "-"],
     ["diff", "a", "b", "--format", "json", "--output="],
-    ["diff", "-", "b", "--format", "json", "--threshold", "0.2", "--threshold=1"],
-    ["diff", "a", "b", "--format", "json", "--threshold", " 5e-2"],
+    ["diff", "-", "b", "--format", "json", "--threshold", "2", "--threshold=1"],
+    ["diff", "a", "b", "--format", "json", "--threshold", " 5e0"],
     ["diff", "a", "b", "--format", "json", "--include-meta", "--quiet", "--from", "jsonl"],
     ["diff", "a", "b", "--format", "json", "--id-field", "pid", "--title-field=t", "--abstract-field", "x y"],
     ["diff", "a", "b", "--format", "json", "--color", "never", "--word-diff", "porcelain"],
@@ -68,6 +68,8 @@ LEFT = [
     ["diff", "a", "b", "--format", "json", "-qo", "x"],
     ["diff", "a", "b", "--format", "json", "--quiet=yes"],
     ["diff", "a", "b", "--format", "json", "--threshold", "0"],
+    ["diff", "a", "b", "--format", "json", "--threshold", "0.07"],
+    ["diff", "a", "b", "--format", "json", "--threshold", "inf"],
     ["diff", "a", "b", "--format", "json", "--threshold", "nan"],
     ["diff", "a", "b", "--format", "json", "--threshold", "x"],
     ["diff", "a", "b", "--format", "json", "--color", "sometimes"],
@@ -123,7 +125,7 @@ def test_other_commands_go_to_click(tmp_path: Path, capsys: pytest.CaptureFixtur
     old, new = pair(tmp_path)
     assert cli_start.main(["diff", str(old), str(new), "--format", "md"]) == 1
     assert "Other" in capsys.readouterr().out
-    assert cli_start.main(["diff", str(old), str(new), "--format", "json", "--threshold", "7"]) == 2
+    assert cli_start.main(["diff", str(old), str(new), "--format", "json", "--threshold", "0.5"]) == 2
     assert "threshold" in capsys.readouterr().err
 
 
