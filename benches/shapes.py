@@ -5,8 +5,8 @@ four shapes: flat JSON Lines, CSV (csv-diff's own format, which it diffs with ``
 metadata dump's shape (authors string, ``versions`` list, ``authors_parsed``, categories, dates) and the
 Hugging Face Daily Papers API JSON. Each command runs as a whole process on both cores (what a user
 runs) and with ``RAYON_NUM_THREADS=1``, in alternating rounds with csv-diff; medians and ratios are
-printed as a Markdown table. ``python benches/shapes.py N`` runs it alone; `report.py` adds it to the
-report at full scale.
+printed as a Markdown table. ``python benches/shapes.py N`` runs it alone (``--scaling``: the time at N
+and 2N records of each shape); `report.py` adds both to the report at full scale.
 """
 
 from __future__ import annotations
@@ -129,6 +129,42 @@ def measure(n: int, rounds: int = 3, formats: tuple[str, ...] = FORMATS) -> list
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def scaling(n: int, rounds: int = 3) -> list[str]:
+    """Markdown table lines: for each input shape, the median time of ``neardup diff --format json`` at
+    `n` and `2n` records a side (both cores, alternating rounds) and their ratio (linear: 2.0; the
+    target is at most 2.1)."""
+    directory = Path(tempfile.mkdtemp(prefix="neardup-scaling-"))
+    try:
+        sizes = {}
+        for size in (n, 2 * n):
+            (directory / str(size)).mkdir()
+            sizes[size] = write_shapes(directory / str(size), size)
+        runs: dict[tuple[str, int], list[float]] = {}
+        env = {**os.environ, "RAYON_NUM_THREADS": "2"}
+        for _ in range(rounds):
+            for size, shapes in sizes.items():
+                for shape, (old, new) in shapes.items():
+                    cmd = [sys.executable, "-m", "neardup", "diff", str(old), str(new), "--format", "json"]
+                    runs.setdefault((shape, size), []).append(_time(cmd, env))
+        lines = [
+            f"`neardup diff --format json` at {n:,} and {2 * n:,} records a side "
+            f"(medians of {rounds} rounds)",
+            "",
+            f"| shape | {n:,} | {2 * n:,} | time({2 * n:,}) / time({n:,}) |",
+            "|---|---:|---:|---:|",
+        ]
+        for shape in sizes[n]:
+            one, two = statistics.median(runs[(shape, n)]), statistics.median(runs[(shape, 2 * n)])
+            lines.append(f"| {shape} | {one:.2f} s | {two:.2f} s | {two / one:.2f} |")
+        return lines
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    print("\n".join(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)))
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    if "--scaling" in sys.argv:
+        print("\n".join(scaling(n)))
+    else:
+        print("\n".join(measure(n)))

@@ -1,6 +1,7 @@
 //! `_reconcile`: the reconciliation engine (`neardup_core::reconcile::snapshot::compare`) on snapshots held
 //! in Python, given as columns. `neardup.compare` is a thin wrapper over it; no matching rule lives in
-//! Python.
+//! Python. Its result keeps the engine's outcome (`Reconciled`), so that every report of a
+//! `SnapshotDiff` is rendered by the core's renderers, as `neardup diff`'s are.
 
 use std::borrow::Cow;
 
@@ -10,6 +11,7 @@ use pyo3::types::{PyList, PyString, PyTuple};
 
 use neardup_core::identity::normalize_title;
 use neardup_core::reconcile::agree;
+use neardup_core::reconcile::report::{self, Source};
 use neardup_core::reconcile::snapshot::{self, Group, Matched, Outcome};
 use neardup_core::records::file::{Meta, Record};
 
@@ -128,12 +130,13 @@ fn columns<'py>(cols: &Bound<'py, PyTuple>) -> PyResult<Columns<'py>> {
     })
 }
 
-fn records<'a>(c: &'a Columns<'_>) -> Vec<Record<'a>> {
+/// The records of the columns, owning their texts (a `Reconciled` outlives the Python lists).
+fn records(c: &Columns<'_>) -> Vec<Record<'static>> {
     (0..c.title_texts.len())
         .map(|i| {
             Record::from_parts(
-                Cow::Borrowed(c.title_texts[i].as_ref()),
-                Cow::Borrowed(c.abstract_texts[i].as_ref()),
+                Cow::Owned(c.title_texts[i].as_ref().to_owned()),
+                Cow::Owned(c.abstract_texts[i].as_ref().to_owned()),
                 c.keys[i].clone(),
                 c.versions[i],
                 c.lines[i].unwrap_or(0),
@@ -160,7 +163,7 @@ type PyMatch = (
     &'static str,
     f64,
     Vec<(&'static str, Py<PyDiff>)>,
-    Vec<&'static str>,
+    Vec<String>,
     Option<PyEvidence>,
 );
 
@@ -203,7 +206,7 @@ fn matches(py: Python<'_>, ms: &[Matched], old: &Columns, new: &Columns) -> PyRe
                 m.how.name(),
                 m.similarity,
                 fields,
-                m.meta_changed.clone(),
+                m.meta_changed.iter().map(|f| f.to_string()).collect(),
                 evidence(m),
             ))
         })
@@ -216,21 +219,26 @@ fn groups(gs: &[Group]) -> Vec<(Vec<u32>, f64)> {
         .collect()
 }
 
-type Reconciled = (
+type Found = (
     Vec<PyMatch>,
     Vec<PyMatch>,
     Vec<u32>,
     Vec<u32>,
     Vec<(Vec<u32>, f64)>,
     Vec<(Vec<u32>, f64)>,
+    Reconciled,
 );
 
 /// Reconciles two snapshots given as columns: `(unchanged, changed, added, removed, old duplicate groups,
-/// new duplicate groups)`, matches as `(old, new, how, similarity, fields, meta_changed, evidence)` with
-/// `fields` the `(name, Diff)` of each differing text field and `evidence` a near match's `(title,
-/// abstract, authors)` similarities (None for key and title matches).
+/// new duplicate groups, reconciled)`, matches as `(old, new, how, similarity, fields, meta_changed,
+/// evidence)` with `fields` the `(name, Diff)` of each differing text field, `evidence` a near match's
+/// `(title, abstract, authors)` similarities (None for key and title matches), and `reconciled` the
+/// engine's result kept for rendering reports.
 #[pyfunction]
-#[pyo3(signature = (old, new, /, *, threshold, duplicate_threshold, include_meta=false, near=true))]
+#[pyo3(signature = (
+    old, new, /, *, threshold, duplicate_threshold, include_meta=false, near=true,
+    ignore_fields=Vec::new(), text_fields=Vec::new(),
+))]
 #[allow(clippy::too_many_arguments)]
 fn _reconcile(
     py: Python<'_>,
@@ -240,7 +248,9 @@ fn _reconcile(
     duplicate_threshold: f64,
     include_meta: bool,
     near: bool,
-) -> PyResult<Reconciled> {
+    ignore_fields: Vec<String>,
+    text_fields: Vec<String>,
+) -> PyResult<Found> {
     let (oc, nc) = (columns(old)?, columns(new)?);
     let (mut o, mut n) = (records(&oc), records(&nc));
     let (ot, nt) = py.detach(|| rayon::join(|| normalised(&mut o), || normalised(&mut n)));
@@ -249,16 +259,77 @@ fn _reconcile(
         duplicate_threshold,
         include_meta,
         near,
+        ignore_fields,
+        text_fields,
     };
-    let out: Outcome = detached(py, || snapshot::compare(&o, &n, &ot, &nt, opts))?;
+    let out: Outcome = detached(py, || snapshot::compare(&o, &n, &ot, &nt, &opts))?;
     Ok((
         matches(py, &out.unchanged, &oc, &nc)?,
         matches(py, &out.changed, &oc, &nc)?,
-        out.added,
-        out.removed,
+        out.added.clone(),
+        out.removed.clone(),
         groups(&out.duplicates_old),
         groups(&out.duplicates_new),
+        Reconciled {
+            old: o,
+            new: n,
+            outcome: out,
+            threshold,
+        },
     ))
+}
+
+type Named = (Option<String>, Option<String>, Option<String>);
+
+fn source<'a>((path, format, date): &'a Named, records: &'a [Record<'static>]) -> Source<'a> {
+    Source {
+        path: path.as_deref(),
+        format: format.as_deref(),
+        date: date.as_deref(),
+        records,
+    }
+}
+
+/// The engine's result on two snapshots, with the records it read: what every report of a
+/// `SnapshotDiff` is rendered from.
+#[pyclass(module = "neardup._core", name = "Reconciled", frozen)]
+pub struct Reconciled {
+    old: Vec<Record<'static>>,
+    new: Vec<Record<'static>>,
+    outcome: Outcome,
+    threshold: f64,
+}
+
+#[pymethods]
+impl Reconciled {
+    /// The report in `format` (`text`, `json`, `jsonl`, `md` or `html`) as a `Report`; `old` and `new`
+    /// are `(path, format, date)` of each snapshot (each may be None).
+    #[pyo3(signature = (
+        format, old, new, /, *, context=None, word_diff="plain", color=false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn render(
+        &self,
+        py: Python<'_>,
+        format: &str,
+        old: Named,
+        new: Named,
+        context: Option<usize>,
+        word_diff: &str,
+        color: bool,
+    ) -> PyResult<crate::reconcile::Report> {
+        let opts =
+            crate::reconcile::report_options(format, self.threshold, context, word_diff, color)?;
+        let pieces = py.detach(|| {
+            report::render_pieces(
+                &self.outcome,
+                source(&old, &self.old),
+                source(&new, &self.new),
+                &opts,
+            )
+        });
+        Ok(crate::reconcile::Report::new(pieces))
+    }
 }
 
 /// The duplicate groups `(members, similarity)` of one snapshot given as columns (the rule `_reconcile`
@@ -296,6 +367,7 @@ fn _resolve_shared(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_reconcile, m)?)?;
+    m.add_class::<Reconciled>()?;
     m.add_function(wrap_pyfunction!(_duplicate_groups, m)?)?;
     m.add_function(wrap_pyfunction!(_resolve_shared, m)?)?;
     Ok(())

@@ -165,8 +165,8 @@ mod faults {
             // SAFETY: installing a handler that only calls async-signal-safe functions.
             unsafe { signal(sig, handler) };
         }
-        // SAFETY: mimalloc calls this on its errors; ours reacts to ENOMEM only.
-        unsafe { libmimalloc_sys::mi_register_error(Some(on_allocator_error), null_mut()) };
+        // Ours reacts to ENOMEM only.
+        crate::alloc::on_out_of_memory(on_allocator_error);
         // A panic reaches Python as `PanicException`, which the command reports in one line: the default
         // hook's message and backtrace on stderr would break that line.
         std::panic::set_hook(Box::new(|_| {}));

@@ -1,5 +1,5 @@
-//! `_diff_files`: the engine on two JSON Lines or CSV files read by the core, its JSON report written by the
-//! core.
+//! `_diff_files`: the engine on two JSON Lines or CSV files read by the core, its report (any format)
+//! rendered by the core; `Report`, a rendered report held as pieces.
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -7,8 +7,10 @@ use pyo3::types::PyBytes;
 use std::io::Write;
 use std::path::PathBuf;
 
-use neardup_core::reconcile::{json, snapshot};
-use neardup_core::records::{csv_table, file, RecordSpec};
+use neardup_core::diff::Style;
+use neardup_core::reconcile::report::{self, Format, Source};
+use neardup_core::reconcile::snapshot;
+use neardup_core::records::{csv_table, file, hf_json, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::errors::detached;
@@ -19,7 +21,29 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-// ---- the all-Rust `neardup diff --format json` ------------------------------------------------------
+// ---- the all-Rust `neardup diff` ----------------------------------------------------------------------
+
+/// The report options of `neardup diff` (`--format`, `--context`, `--word-diff`, `--color`).
+pub(crate) fn report_options(
+    format: &str,
+    threshold: f64,
+    context: Option<usize>,
+    word_diff: &str,
+    color: bool,
+) -> PyResult<report::Options> {
+    let word_style = match word_diff {
+        "color" => Style::Ansi,
+        "porcelain" => Style::Porcelain,
+        _ => Style::Plain,
+    };
+    Ok(report::Options {
+        format: Format::parse(format).map_err(crate::errors::to_py)?,
+        threshold,
+        context,
+        word_style,
+        color,
+    })
+}
 
 fn spec(
     title_field: Option<String>,
@@ -36,9 +60,9 @@ fn spec(
     }
 }
 
-/// The JSON report of `neardup diff OLD NEW --format json` and whether the snapshots differ, computed
-/// without Python objects per entry; `None` when some record or some decision needs the Python path
-/// (which then reads and reports as usual).
+/// The report of `neardup diff OLD NEW --format FORMAT` and whether the snapshots differ, computed
+/// without Python objects per entry; `None` when some record needs the Python reader (which then reads
+/// the files, or reports why it cannot).
 ///
 /// With `out_fd`, the report is written to that open descriptor (left open) while it is rendered, and
 /// in its place comes the `OSError` that stopped the writing, or `None` (so that a caller whose pipe
@@ -48,7 +72,8 @@ fn spec(
     old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
     include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
     old_format="jsonl", new_format="jsonl",
-    int_max_str_digits=4300, out_fd=None,
+    int_max_str_digits=4300, out_fd=None, report_format="json", context=None, word_diff="plain",
+    color=false, ignore_fields=Vec::new(), text_fields=Vec::new(),
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_files(
@@ -68,7 +93,14 @@ fn _diff_files(
     new_format: &str,
     int_max_str_digits: usize,
     out_fd: Option<i32>,
+    report_format: &str,
+    context: Option<usize>,
+    word_diff: &str,
+    color: bool,
+    ignore_fields: Vec<String>,
+    text_fields: Vec<String>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
+    let report_opts = report_options(report_format, threshold, context, word_diff, color)?;
     let spec = spec(title_field, abstract_field, id_field, int_max_str_digits);
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
@@ -106,12 +138,15 @@ fn _diff_files(
         duplicate_threshold,
         include_meta,
         near,
+        ignore_fields,
+        text_fields,
     };
     let report = detached(py, || {
-        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)?;
-        let source = |path, format, records| json::Source {
-            path,
-            format,
+        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, &opts)?;
+        let source = |path, format, records| Source {
+            path: Some(path),
+            format: Some(format),
+            date: None,
             records,
         };
         let mut phases = Phases::start();
@@ -121,29 +156,22 @@ fn _diff_files(
         );
         let made = match out_fd {
             Some(fd) => Made::Written(with_lent_fd(fd, |file| {
-                json::write_report(&outcome, old_source, new_source, threshold, file)
+                report::write_report(&outcome, old_source, new_source, &report_opts, file)
             })),
-            None => Made::Pieces(json::render_pieces(
-                &outcome, old_source, new_source, threshold,
+            None => Made::Pieces(report::render_pieces(
+                &outcome,
+                old_source,
+                new_source,
+                &report_opts,
             )),
         };
-        phases.done("render json");
+        phases.done("render report");
         Ok(Some((made, outcome.has_differences())))
     })?;
     phases.done("compare and render");
-    // Freeing 10^5 records takes about 5 ms, and unmapping hundreds of MB the kernel about 10 ms a
-    // 100k-record pair: a thread of its own does both while the caller finishes (a process that exits
-    // first skips them). Should the thread not start, they are dropped with the closure, here.
-    // SAFETY: the records borrow from the maps; only their lifetime parameter changes (same layout),
-    // and `Held` drops its fields in declaration order, so every record goes before the maps it borrows
-    // from, on whichever thread drops it. The maps' memory does not move with the `Mapped` handles.
-    let records: [Vec<file::Record<'static>>; 2] = unsafe { std::mem::transmute([old, new]) };
-    let held = Held {
-        _records: records,
-        _titles: [old_titles, new_titles],
-        _maps: [old_data, new_data],
-    };
-    let _ = std::thread::Builder::new().spawn(move || drop(held));
+    // The records go before the maps they borrow from, without the GIL (unmapping is kernel work).
+    py.detach(move || drop((old, new, old_titles, new_titles)));
+    py.detach(move || drop((old_data, new_data)));
     Ok(match report {
         None => None,
         Some((Made::Pieces(pieces), differ)) => Some((
@@ -160,8 +188,8 @@ fn _diff_files(
     })
 }
 
-/// The records of a file's bytes in `format` (`"jsonl"` or `"csv"`), or `None` when some record is
-/// for the Python reader.
+/// The records of a file's bytes in `format` (`"jsonl"`, `"csv"` or `"hf-json"`), or `None` when some
+/// record is for the Python reader.
 fn records_of<'a>(
     data: &'a [u8],
     format: &str,
@@ -169,17 +197,10 @@ fn records_of<'a>(
 ) -> Option<Vec<file::Record<'a>>> {
     match format {
         "csv" => csv_table::read_csv_records(data, spec),
+        "hf-json" => hf_json::read_hf_records(data, spec),
         "jsonl" => file::read_records(data, spec),
         _ => None,
     }
-}
-
-/// What `_diff_files` frees after the report: the records before the maps they borrow from (fields drop
-/// in declaration order).
-struct Held {
-    _records: [Vec<file::Record<'static>>; 2],
-    _titles: [Vec<String>; 2],
-    _maps: [file::Mapped; 2],
 }
 
 /// What `_diff_files` made of a report: pieces for a `Report`, or the result of writing it out.
@@ -198,7 +219,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(pieces: Vec<String>) -> Report {
+    pub(crate) fn new(pieces: Vec<String>) -> Report {
         let len = pieces.iter().map(String::len).sum();
         Report { pieces, len }
     }

@@ -175,7 +175,7 @@ def test_render_styles() -> None:
     assert d.render("plain") == "a <[-b-]{+x+}> & c"
     assert d.render("html") == "a &lt;<del>b</del><ins>x</ins>&gt; &amp; c"
     assert d.render("markdown") == "a \\<~~b~~ **x**\\> \\& c"
-    assert d.render("ansi") == "a <\x1b[31mb\x1b[m\x1b[32mx\x1b[m> & c"
+    assert d.render("ansi") == "a <\x1b[31;9mb\x1b[m \x1b[32;4mx\x1b[m> & c"
     p = neardup.diff("one two\nthree", "one 2\nthree", cleanup="none").render("porcelain")
     assert p == " one \n-two\n+2\n~\n three\n"
 

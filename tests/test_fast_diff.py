@@ -65,7 +65,7 @@ def python_report(old: Path, new: Path, **kwargs: Any) -> str:
 
 def fast_report(old: Path, new: Path, **kwargs: Any) -> str | None:
     kwargs.setdefault("threshold", neardup.reconcile.DEFAULT_THRESHOLD)
-    result = fast_diff.diff_json(str(old), str(new), **kwargs)
+    result = fast_diff.diff_report(str(old), str(new), **kwargs)
     if result is None:
         return None
     data = bytes(result[0])
@@ -233,7 +233,8 @@ def test_arxiv_dump_records_stay_in_the_core(tmp_path: Path) -> None:
         assert fast == python_report(old, new, **kwargs)
     doc = json.loads(fast_report(old, new) or "")
     assert doc["changed"][0]["new"]["authors"] == ["A. One", "B. Two", "C. Three"]
-    assert doc["changed"][0]["meta_changed"] == ["version"]
+    # The version number and the `versions` list it was read from both changed.
+    assert doc["changed"][0]["meta_changed"] == ["version", "versions"]
 
 
 def test_fast_path_steps_aside(tmp_path: Path) -> None:
@@ -296,8 +297,8 @@ def test_fast_path_leaves_other_inputs_to_python(tmp_path: Path) -> None:
         (good, text),
     ):
         assert fast_report(old, new) is None
-    assert fast_diff.diff_json(str(good), "-", threshold=3.0) is None
-    assert fast_diff.diff_json(str(good), str(good), threshold=3.0, from_format="csv") is None
+    assert fast_diff.diff_report(str(good), "-", threshold=3.0) is None
+    assert fast_diff.diff_report(str(good), str(good), threshold=3.0, from_format="csv") is None
 
 
 def test_cli_json_takes_the_fast_path(tmp_path: Path) -> None:
@@ -354,7 +355,7 @@ def _report(tmp_path: Path) -> tuple[Any, bytes]:
     records = [record(rng, i) for i in range(700)]
     old = write(tmp_path / "old.jsonl", records)
     new = write(tmp_path / "new.jsonl", edited(rng, records))
-    result = fast_diff.diff_json(str(old), str(new), threshold=neardup.reconcile.DEFAULT_THRESHOLD)
+    result = fast_diff.diff_report(str(old), str(new), threshold=neardup.reconcile.DEFAULT_THRESHOLD)
     assert result is not None
     return result[0], python_report(old, new).encode("utf-8")
 
@@ -402,7 +403,7 @@ def test_cli_writes_the_fast_report_to_stdout_and_files(tmp_path: Path) -> None:
 
 
 def test_report_written_while_rendered_has_the_same_bytes(tmp_path: Path) -> None:
-    """`write_json` streams the pieces to a descriptor as they are rendered: same bytes, in order, after
+    """`write_report` streams the pieces to a descriptor as they are rendered: same bytes, in order, after
     what the descriptor already held; the snapshots' difference comes back with no error."""
     rng = random.Random(12)
     records = [record(rng, i) for i in range(1800)]  # several parallel pieces per list
@@ -413,18 +414,18 @@ def test_report_written_while_rendered_has_the_same_bytes(tmp_path: Path) -> Non
     with out.open("wb") as fh:
         fh.write(b"head:")
         fh.flush()
-        made = fast_diff.write_json(
+        made = fast_diff.write_report(
             str(old), str(new), fh.fileno(), threshold=neardup.reconcile.DEFAULT_THRESHOLD
         )
     assert made == (None, True)
     assert out.read_bytes() == b"head:" + expected
     with open(os.devnull, "wb") as devnull:
-        assert fast_diff.write_json(str(old), str(old), devnull.fileno(), threshold=3.0) == (None, False)
+        assert fast_diff.write_report(str(old), str(old), devnull.fileno(), threshold=3.0) == (None, False)
     # Not for this path: nothing is written.
     csv = tmp_path / "old.csv"
     csv.write_text('title,authors\nA,"X, Y"\n', encoding="utf-8")  # authors: for the Python reader
     with out.open("wb") as fh:
-        assert fast_diff.write_json(str(csv), str(new), fh.fileno(), threshold=3.0) is None
+        assert fast_diff.write_report(str(csv), str(new), fh.fileno(), threshold=3.0) is None
     assert out.read_bytes() == b""
 
 
@@ -435,7 +436,7 @@ def test_streamed_write_errors_come_back_with_the_verdict(tmp_path: Path) -> Non
     new = write(tmp_path / "new.jsonl", edited(rng, records))
     read_only = os.open(old, os.O_RDONLY)
     try:
-        made = fast_diff.write_json(str(old), str(new), read_only, threshold=3.0)
+        made = fast_diff.write_report(str(old), str(new), read_only, threshold=3.0)
     finally:
         os.close(read_only)
     assert made is not None
@@ -445,7 +446,7 @@ def test_streamed_write_errors_come_back_with_the_verdict(tmp_path: Path) -> Non
     os.close(read_end)
     previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # see test_report_write_errors_are_oserrors
     try:
-        made = fast_diff.write_json(str(old), str(new), write_end, threshold=3.0)
+        made = fast_diff.write_report(str(old), str(new), write_end, threshold=3.0)
     finally:
         signal.signal(signal.SIGPIPE, previous)
         os.close(write_end)

@@ -107,7 +107,8 @@ def test_report_to_stdout_on_a_full_disk(full_disk: Path, pair: tuple[Path, Path
     inputs = ["-", pair[1]] if fmt == "json-python" else list(pair)
     with open(full_disk / "r.out", "wb") as out, open(pair[0], "rb") as stdin:
         r = subprocess.run(
-            neardup_cmd("diff", *inputs, "--format", fmt.removesuffix("-python")),
+            # Whole texts in the word diffs: the report must outgrow the disk.
+            neardup_cmd("diff", *inputs, "--format", fmt.removesuffix("-python"), "--context", "all"),
             stdin=stdin,
             stdout=out,
             stderr=subprocess.PIPE,
@@ -125,7 +126,9 @@ def test_report_file_on_a_full_disk_keeps_the_old_one(
     target = full_disk / "report"
     target.write_text("previous report\n")
     r = subprocess.run(
-        neardup_cmd("diff", *pair, "--format", fmt, "-o", target), capture_output=True, timeout=120
+        neardup_cmd("diff", *pair, "--format", fmt, "--context", "all", "-o", target),
+        capture_output=True,
+        timeout=120,
     )
     assert r.returncode == 2
     one_line(r.stderr, "No space left on device")

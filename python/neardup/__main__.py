@@ -1,5 +1,5 @@
 """``python -m neardup``: the same as the ``neardup`` command."""
 
-from neardup.cli_start import run
+from neardup.cli_output import run
 
 run()

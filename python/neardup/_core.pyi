@@ -43,6 +43,7 @@ __all__ = [
     "_duplicate_groups",
     "_resolve_shared",
     "_diff_files",
+    "Reconciled",
     "Report",
     "Diff",
     "diff",
@@ -263,6 +264,8 @@ def _reconcile(
     duplicate_threshold: float,
     include_meta: bool = False,
     near: bool = True,
+    ignore_fields: list[str] = ...,
+    text_fields: list[str] = ...,
 ) -> tuple[
     list[_PyMatch],
     list[_PyMatch],
@@ -270,7 +273,30 @@ def _reconcile(
     list[int],
     list[tuple[list[int], float]],
     list[tuple[list[int], float]],
+    Reconciled,
 ]: ...
+
+_Named = tuple[str | None, str | None, str | None]
+
+@final
+class Reconciled:
+    """The engine's result on two snapshots, with the records it read: what every report of a
+    `SnapshotDiff` is rendered from."""
+
+    def render(
+        self,
+        format: str,
+        old: _Named,
+        new: _Named,
+        /,
+        *,
+        context: int | None = None,
+        word_diff: str = "plain",
+        color: bool = False,
+    ) -> Report:
+        """The report in `format` (text, json, jsonl, md or html); `old` and `new` are `(path, format,
+        date)` of each snapshot."""
+
 def _duplicate_groups(entries: _Columns, /, *, threshold: float) -> list[tuple[list[int], float]]: ...
 def _resolve_shared(old: _Columns, new: _Columns, /) -> list[tuple[int, int]]: ...
 def _diff_files(
@@ -291,6 +317,12 @@ def _diff_files(
     new_format: str = "jsonl",
     int_max_str_digits: int = 4300,
     out_fd: int | None = None,
+    report_format: str = "json",
+    context: int | None = None,
+    word_diff: str = "plain",
+    color: bool = False,
+    ignore_fields: list[str] = ...,
+    text_fields: list[str] = ...,
 ) -> tuple[Report | OSError | None, bool] | None:
     """Without `out_fd`: the report and whether the snapshots differ. With it: the report is written to
     `out_fd` as it is rendered, and the `OSError` that stopped the writing (or None) comes first."""

@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -22,23 +22,19 @@ from neardup.cli_output import (
     EXIT_TROUBLE,
     Trouble,
     end_quietly_on_closed_pipe,
-    fast_json,
+    fast_report,
     progress,
     progress_done,
     report_failure,
     write_output,
 )
-from neardup.defaults import DEFAULT_THRESHOLD, REPORT_FORMATS, threshold_problem
+from neardup.defaults import DEFAULT_CONTEXT, DEFAULT_THRESHOLD, REPORT_FORMATS, threshold_problem
 
-if TYPE_CHECKING:
-    from neardup.model import Snapshot
-
-# Start-up time matters here: ``neardup diff OLD NEW --format json`` on JSON Lines runs in the Rust core
-# (`neardup.fast_diff`), and the console script (`neardup.cli_start`) runs it without importing this
-# module when its arguments are plain. Here too, the Python-level pipeline (`neardup.reconcile`,
-# `neardup.report`, the format readers) and the other subcommands are imported only when a run needs
-# them, and click's option defaults and choices come from modules that import nothing heavy
-# (`neardup.defaults`, `neardup.formats`).
+# Start-up time matters here: ``neardup diff OLD NEW`` on JSON Lines or CSV runs in the Rust core
+# (`neardup.fast_diff`). The Python-level pipeline (`neardup.reconcile`, `neardup.report`, the format
+# readers) and the other subcommands are imported only when a run needs them, and click's option
+# defaults and choices come from modules that import nothing heavy (`neardup.defaults`,
+# `neardup.formats`).
 
 __all__ = ["EXIT_DIFFERENT", "EXIT_SAME", "EXIT_TROUBLE", "Trouble", "cli", "main", "write_output"]
 
@@ -117,7 +113,20 @@ def cli() -> None:
     show_default=True,
     help="How word changes show in the text report.",
 )
+@click.option(
+    "--context",
+    type=str,
+    default=str(DEFAULT_CONTEXT),
+    show_default=True,
+    help="Words of unchanged text kept around each change in text, md and html reports ('all': whole texts).",
+)
 @click.option("--include-meta", is_flag=True, help="Let metadata-only differences count as changes.")
+@click.option(
+    "--text-fields",
+    default="",
+    help="Comma-separated metadata or extra fields whose changes count as changes, as title and abstract do.",
+)
+@click.option("--ignore-fields", default="", help="Comma-separated metadata or extra fields never compared.")
 @click.option(
     "--from",
     "from_format",
@@ -138,7 +147,10 @@ def diff_command(
     threshold: float,
     color: str,
     word_diff: str,
+    context: str,
     include_meta: bool,
+    text_fields: str,
+    ignore_fields: str,
     from_format: str,
     id_field: str | None,
     title_field: str | None,
@@ -151,46 +163,67 @@ def diff_command(
     Exit status: 0 no differences, 1 differences, 2 trouble."""
     if old == "-" and new == "-":
         raise Trouble("OLD and NEW cannot both be standard input")
-
-    def read(path: str) -> Snapshot:
-        return formats.read_snapshot(
-            path,
-            from_format,
-            id_field=id_field,
-            title_field=title_field,
-            abstract_field=abstract_field,
-        )
-
-    if fmt == "json":
-        # JSON Lines in, JSON out: the core does it all when it can (same bytes as the path below).
-        status = fast_json(
-            old,
-            new,
-            None if quiet else (output or "-"),
-            from_format=from_format,
-            threshold=threshold,
-            include_meta=include_meta,
-            id_field=id_field,
-            title_field=title_field,
-            abstract_field=abstract_field,
-        )
-        if status is not None:
-            return status
+    stream = sys.stdout if output in (None, "-") else None
+    compared: dict[str, Any] = {
+        "threshold": threshold,
+        "include_meta": include_meta,
+        "ignore_fields": _names(ignore_fields),
+        "text_fields": _names(text_fields),
+    }
+    shown: dict[str, Any] = {
+        "context": _context(context),
+        "word_diff": word_diff,
+        "color": _use_color(color, stream),
+    }
+    fields: dict[str, Any] = {
+        "id_field": id_field,
+        "title_field": title_field,
+        "abstract_field": abstract_field,
+    }
+    # JSON Lines or CSV files: the core reads, reconciles and renders, with no Python object per entry.
+    status = fast_report(
+        old,
+        new,
+        None if quiet else (output or "-"),
+        from_format=from_format,
+        fmt=fmt,
+        **compared,
+        **shown,
+        **fields,
+    )
+    if status is not None:
+        return status
     from neardup import report
     from neardup.reconcile import compare
 
     progress(f"reading {old}")
-    a = read(old)
+    a = formats.read_snapshot(old, from_format, **fields)
     progress(f"reading {new}", size=len(a))
-    b = read(new)
+    b = formats.read_snapshot(new, from_format, **fields)
     progress("reconciling", size=len(a) + len(b))
-    result = compare(a, b, threshold=threshold, include_meta=include_meta)
+    result = compare(a, b, **compared)
     progress_done()
     if not quiet:
-        stream = sys.stdout if output in (None, "-") else None
-        text = report.render(result, fmt, word_diff=word_diff, color=_use_color(color, stream))
-        write_output(text, output)
+        write_output(report.report_of(result, fmt, **shown), output)
     return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _context(text: str) -> int | None:
+    if text == "all":
+        return None
+    try:
+        words = int(text)
+    except ValueError:
+        words = -1
+    if words < 0:
+        raise click.BadParameter(
+            f"expected a number of words or 'all', got {text!r}", param_hint="'--context'"
+        )
+    return words
 
 
 # The other subcommands (catalog, dedup) live in their own modules, loaded on use: see `_Commands`.

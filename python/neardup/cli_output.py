@@ -1,9 +1,6 @@
-"""What every ``neardup`` command shares and the start-up path needs, without click: exit statuses,
-the one-line failure report, the progress line, and writing reports (atomically to a file, or to
-stdout), including the core's streamed JSON report of ``neardup diff``.
-
-`neardup.cli_start` (the console script) runs ``neardup diff OLD NEW --format json`` with this module
-alone; `neardup.cli` (click) builds every command on it.
+"""What every ``neardup`` command shares: exit statuses, the one-line failure report, the progress line,
+and writing reports (atomically to a file, or to stdout), including the report of ``neardup diff`` that
+the core renders and writes while it renders.
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, NoReturn, TypeVar
 
 from neardup import _core, fast_diff
 from neardup.errors import SnapshotFormatError
@@ -230,8 +227,8 @@ def write_atomically(output: str, target: str, write: Callable[[BinaryIO], _T | 
         _core._track_temp(tmp, False)
 
 
-def fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:
-    """``neardup diff OLD NEW --format json`` by the core's path (`neardup.fast_diff`), with the report
+def fast_report(old: str, new: str, output: str | None, **options: Any) -> int | None:
+    """``neardup diff OLD NEW`` by the core's path (`neardup.fast_diff`), with the report
     written to `output` ("-" for stdout, None for no report): the exit status, or None when that path does
     not apply (and nothing was written).
 
@@ -239,14 +236,14 @@ def fast_json(old: str, new: str, output: str | None, **options: Any) -> int | N
     file is still written atomically (a temporary file beside it, renamed over it)."""
     progress("comparing")
     try:
-        return _fast_json(old, new, output, **options)
+        return _fast_report(old, new, output, **options)
     finally:
         progress_done()
 
 
-def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | None:
+def _fast_report(old: str, new: str, output: str | None, **options: Any) -> int | None:
     if output is None:
-        fast = fast_diff.diff_json(old, new, **options)
+        fast = fast_diff.diff_report(old, new, **options)
         return None if fast is None else status(fast[1])
     if output == "-":
         try:
@@ -255,7 +252,7 @@ def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | 
             fd = -1  # a stream without a descriptor (tests, wrappers)
         if fd >= 0:
             sys.stdout.flush()
-            made = fast_diff.write_json(old, new, fd, **options)
+            made = fast_diff.write_report(old, new, fd, **options)
             if made is None:
                 return None
             error, differ = made
@@ -267,14 +264,14 @@ def _fast_json(old: str, new: str, output: str | None, **options: Any) -> int | 
     target = output_target(output)
     if output == "-" or (os.path.exists(target) and not os.path.isfile(target)):
         # A descriptor-less stdout, a FIFO or a device: the report as a whole, as every format is written.
-        fast = fast_diff.diff_json(old, new, **options)
+        fast = fast_diff.diff_report(old, new, **options)
         if fast is None:
             return None
         write_output(fast[0], output)
         return status(fast[1])
 
     def write(fh: BinaryIO) -> int | None:
-        made = fast_diff.write_json(old, new, fh.fileno(), **options)
+        made = fast_diff.write_report(old, new, fh.fileno(), **options)
         if made is None:
             return None
         error, differ = made
@@ -323,3 +320,21 @@ def report_failure(exc: BaseException) -> int | None:
     with contextlib.suppress(OSError, ValueError):
         print(neutralise(message, one_line=True), file=sys.stderr, flush=True)
     return status
+
+
+def run() -> NoReturn:
+    """The console script (and ``python -m neardup``): runs the CLI and exits with its status.
+
+    The fault handlers go in first, and the CLI (click and the rest) is imported under the one-line
+    failure report, so that even running out of memory while starting is one line and exit 2."""
+    # Ctrl-C, SIGTERM, SIGHUP and memory exhaustion end the run with one line, removing its temporary
+    # files (a Python KeyboardInterrupt could land inside the core and come out as a panic).
+    _core._install_fault_handlers()
+    try:
+        from neardup.cli import main
+    except BaseException as exc:
+        failed = report_failure(exc)
+        if failed is None:
+            raise
+        raise SystemExit(failed) from None
+    raise SystemExit(main())

@@ -8,9 +8,13 @@ modules at start-up.
 
 from __future__ import annotations
 
-import math
-
-__all__ = ["DEFAULT_DUPLICATE_THRESHOLD", "DEFAULT_THRESHOLD", "REPORT_FORMATS", "threshold_problem"]
+__all__ = [
+    "DEFAULT_CONTEXT",
+    "DEFAULT_DUPLICATE_THRESHOLD",
+    "DEFAULT_THRESHOLD",
+    "REPORT_FORMATS",
+    "threshold_problem",
+]
 
 #: The least score of a near match: the summed log-likelihood ratio (natural log) of the evidence of
 #: title, abstract, authors, categories and year (`rust/neardup-core/src/near/decide.rs`), which must
@@ -23,7 +27,7 @@ MIN_THRESHOLD = 1.0
 
 def threshold_problem(value: float) -> str | None:
     """Why `value` is no near-match threshold, or None when it is one."""
-    if math.isfinite(value) and value >= MIN_THRESHOLD:
+    if MIN_THRESHOLD <= value < float("inf"):  # NaN fails too
         return None
     return (
         f"must be a number >= {MIN_THRESHOLD:g}, the least evidence score of a near match (a "
@@ -37,3 +41,6 @@ DEFAULT_DUPLICATE_THRESHOLD = 0.8
 
 REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "md", "html")
 """The report formats of `neardup.report.render` (``neardup.report.FORMATS``)."""
+DEFAULT_CONTEXT = 8
+"""Words of unchanged text the CLI's text, md and html reports keep around each change of a word diff
+(``--context``; the API renders whole texts unless asked)."""

@@ -1,31 +1,47 @@
-"""The all-Rust path of ``neardup diff --format json`` on JSON Lines and CSV snapshots.
+"""The all-Rust path of ``neardup diff`` on JSON Lines and CSV snapshots.
 
-When both inputs are regular JSON Lines or CSV files whose records the core reads by itself (title,
-abstract, id and scalar fields; see ``rust/neardup-core/src/records/file.rs`` and ``csv_table.rs``), the
-core reads them, reconciles them with the engine every road uses (``rust/neardup-core/src/reconcile/``)
-and writes the JSON report itself (``reconcile/json.rs``), with no Python object per entry. Otherwise
-(stdin, other formats, records with authors or version lists, any error) the Python readers read the
-files into the same engine, and their precise error messages are reported.
+When both inputs are regular JSON Lines, CSV or hf-json files the core reads by itself (see
+``rust/neardup-core/src/records/``), the core reads them, reconciles them with the engine every road uses
+(``rust/neardup-core/src/reconcile/``) and renders the report in any format
+(``reconcile/report.rs``), with no Python object per entry. Otherwise (stdin, other formats, a record the
+core's reader leaves to Python) the Python readers read the files into the same engine, whose result the
+same renderers write, and the readers' precise error messages are reported.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from neardup import _core
-from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD
+from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
 from neardup.errors import SnapshotFormatError
 from neardup.formats.detect import detect_format
 from neardup.formats.source import open_source
 
-__all__ = ["diff_json", "write_json"]
+__all__ = ["diff_report", "write_report"]
 
 # This module is on the start-up path of ``neardup diff``: it imports only what detecting a file's format
 # needs (not `neardup.reconcile`, `neardup.identity` or the format readers).
 
+#: The report options of ``neardup diff`` this path takes, besides the inputs.
+OPTIONS = (
+    "fmt",
+    "threshold",
+    "include_meta",
+    "id_field",
+    "title_field",
+    "abstract_field",
+    "context",
+    "word_diff",
+    "color",
+    "ignore_fields",
+    "text_fields",
+)
 
-_CORE_FORMATS = ("jsonl", "csv")
+
+_CORE_FORMATS = ("jsonl", "csv", "hf-json")
 
 
 def _core_source(path: str, from_format: str) -> tuple[str, str] | None:
@@ -41,21 +57,13 @@ def _core_source(path: str, from_format: str) -> tuple[str, str] | None:
         return None  # the Python path reports it
 
 
-def diff_json(
-    old: str,
-    new: str,
-    *,
-    from_format: str = "auto",
-    threshold: float,
-    include_meta: bool = False,
-    id_field: str | None = None,
-    title_field: str | None = None,
-    abstract_field: str | None = None,
+def diff_report(
+    old: str, new: str, *, from_format: str = "auto", **options: Any
 ) -> tuple[_core.Report, bool] | None:
-    """The JSON report of ``neardup diff OLD NEW --format json`` (UTF-8, as a core `Report`: ``bytes(r)``
-    or ``r.write_to(fd)``) and whether the snapshots differ, or None when this path does not apply (then
-    `neardup.compare` and `neardup.report.render` give it)."""
-    made = _diff(old, new, None, from_format, threshold, include_meta, id_field, title_field, abstract_field)
+    """The report of ``neardup diff OLD NEW`` (UTF-8, as a core `Report`: ``bytes(r)`` or
+    ``r.write_to(fd)``) and whether the snapshots differ, or None when this path does not apply (then
+    `neardup.compare` and `neardup.report.render` give it). `options` are those of `OPTIONS`."""
+    made = _diff(old, new, None, from_format, options)
     if made is None:
         return None
     report, differ = made
@@ -63,22 +71,13 @@ def diff_json(
     return report, differ
 
 
-def write_json(
-    old: str,
-    new: str,
-    fd: int,
-    *,
-    from_format: str = "auto",
-    threshold: float,
-    include_meta: bool = False,
-    id_field: str | None = None,
-    title_field: str | None = None,
-    abstract_field: str | None = None,
+def write_report(
+    old: str, new: str, fd: int, *, from_format: str = "auto", **options: Any
 ) -> tuple[OSError | None, bool] | None:
-    """`diff_json` with the report written to the open file descriptor `fd` while the core renders it
+    """`diff_report` with the report written to the open file descriptor `fd` while the core renders it
     (the writing overlaps the rendering). Returns the `OSError` that stopped the writing (or None) and
     whether the snapshots differ; None when this path does not apply, and then nothing was written."""
-    made = _diff(old, new, fd, from_format, threshold, include_meta, id_field, title_field, abstract_field)
+    made = _diff(old, new, fd, from_format, options)
     if made is None:
         return None
     error, differ = made
@@ -87,21 +86,14 @@ def write_json(
 
 
 def _diff(
-    old: str,
-    new: str,
-    fd: int | None,
-    from_format: str,
-    threshold: float,
-    include_meta: bool,
-    id_field: str | None,
-    title_field: str | None,
-    abstract_field: str | None,
+    old: str, new: str, fd: int | None, from_format: str, options: dict[str, Any]
 ) -> tuple[object, bool] | None:
     if from_format not in ("auto", *_CORE_FORMATS):
         return None
     old_source, new_source = _core_source(old, from_format), _core_source(new, from_format)
     if old_source is None or new_source is None:
         return None
+    o = {name: options.get(name) for name in OPTIONS}
     return _core._diff_files(
         old,
         new,
@@ -109,12 +101,18 @@ def _diff(
         new_source[0],
         old_format=old_source[1],
         new_format=new_source[1],
-        threshold=threshold,
+        threshold=float(o["threshold"] if o["threshold"] is not None else DEFAULT_THRESHOLD),
         duplicate_threshold=DEFAULT_DUPLICATE_THRESHOLD,
-        include_meta=include_meta,
-        title_field=title_field,
-        abstract_field=abstract_field,
-        id_field=id_field,
+        include_meta=bool(o["include_meta"]),
+        title_field=o["title_field"],
+        abstract_field=o["abstract_field"],
+        id_field=o["id_field"],
         int_max_str_digits=sys.get_int_max_str_digits(),
         out_fd=fd,
+        report_format=o["fmt"] or "json",
+        context=o["context"],
+        word_diff=o["word_diff"] or "plain",
+        color=bool(o["color"]),
+        ignore_fields=list(o["ignore_fields"] or ()),
+        text_fields=list(o["text_fields"] or ()),
     )

@@ -245,6 +245,14 @@ class SnapshotDiff:
     removed: tuple[Entry, ...]
     duplicates: tuple[DuplicateGroup, ...]
     threshold: float = DEFAULT_THRESHOLD
+    #: The engine's result, which `neardup.report` renders (None for a diff not made by `compare`).
+    _engine: _core.Reconciled | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"SnapshotDiff({self.summary_line()}; old={self.old!r}, new={self.new!r}, "
+            f"threshold={self.threshold!r})"
+        )
 
     @property
     def has_differences(self) -> bool:

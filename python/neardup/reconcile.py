@@ -22,11 +22,10 @@ The catalog (`neardup.catalog`) uses the same engine through `duplicate_groups` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from neardup import _core
+from neardup import _core, strict_json
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD, threshold_problem
 from neardup.model import DuplicateGroup, Entry, Match, NearEvidence, Snapshot, SnapshotDiff
 
@@ -60,7 +59,8 @@ def collapse(text: str) -> str:
 def _extra_json(extra: Any) -> str | None:
     if not extra:
         return None
-    return json.dumps(dict(extra), sort_keys=True, ensure_ascii=False, default=str)
+    # Strict JSON: the core's reader would drop a bare `Infinity`, and with it the whole object.
+    return strict_json.dumps(dict(extra), sort_keys=True, default=str)
 
 
 def columns(entries: Sequence[Entry]) -> tuple[list[Any], ...]:
@@ -105,6 +105,8 @@ def compare(
     duplicate_threshold: float = DEFAULT_DUPLICATE_THRESHOLD,
     include_meta: bool = False,
     near: bool = True,
+    ignore_fields: Sequence[str] = (),
+    text_fields: Sequence[str] = (),
 ) -> SnapshotDiff:
     """Reconcile two snapshots.
 
@@ -115,6 +117,9 @@ def compare(
         duplicate_threshold: minimum word-3-gram Jaccard of a within-snapshot duplicate, in (0, 1).
         include_meta: let metadata-only differences make an entry changed.
         near: run the near stage (off: match by key and title only).
+        ignore_fields: metadata or extra fields never compared (their differences are not reported).
+        text_fields: metadata or extra fields whose differences make an entry changed, as a title or
+            abstract change does (without `include_meta`).
 
     Raises:
         ValueError: a threshold is out of range.
@@ -125,13 +130,17 @@ def compare(
     if not 0.0 < duplicate_threshold < 1.0:
         raise ValueError(f"duplicate_threshold: must be in (0, 1), got {duplicate_threshold}")
     o, n = old.entries, new.entries
-    unchanged, changed, added, removed, dup_old, dup_new = _core._reconcile(
+    if isinstance(ignore_fields, str) or isinstance(text_fields, str):
+        raise TypeError("ignore_fields and text_fields are sequences of field names, not a str")
+    unchanged, changed, added, removed, dup_old, dup_new, engine = _core._reconcile(
         columns(o),
         columns(n),
         threshold=threshold,
         duplicate_threshold=duplicate_threshold,
         include_meta=include_meta,
         near=near,
+        ignore_fields=list(ignore_fields),
+        text_fields=list(text_fields),
     )
 
     def matches(found: list[Any], is_changed: bool) -> tuple[Match, ...]:
@@ -152,4 +161,5 @@ def compare(
             + [DuplicateGroup("new", tuple(m), s) for m, s in dup_new]
         ),
         threshold=threshold,
+        _engine=engine,
     )

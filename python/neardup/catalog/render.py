@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from neardup.catalog.records import PaperHistory, PaperRecord, SnapshotRecord
-from neardup.report.json import dumps as strict_json
-from neardup.report.markdown import escape as md_escape
+from neardup.strict_json import dumps as strict_json
 from neardup.terminal import for_markup, neutralise
 
 __all__ = ["FORMATS", "render_history", "render_papers", "render_snapshots"]
@@ -33,6 +32,16 @@ _CSS = (
     "del{background:#ffebe9;color:#82071e}ins{background:#dafbe1;color:#116329;text-decoration:none}"
     ".text{white-space:pre-wrap;overflow-wrap:anywhere}"
 )
+
+
+# Inline-significant Markdown punctuation: any ASCII punctuation may be backslash-escaped in CommonMark,
+# so escaping more than needed is safe.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>#|~&!])")
+
+
+def md_escape(text: str) -> str:
+    """`text` as one line of inline Markdown that renders literally (whitespace collapsed)."""
+    return _MD_INLINE.sub(r"\\\1", " ".join(for_markup(text).split()))
 
 
 def _line(text: str) -> str:

@@ -1,41 +1,69 @@
-"""Renderers of a `SnapshotDiff`: one module per output format.
+"""Reports of a `SnapshotDiff`: ``text``, ``json``, ``jsonl``, ``md`` and ``html``.
 
-``render(diff, format, ...)`` returns the whole report as one string; every renderer is deterministic
-(same diff, same bytes).
+Every report is rendered by the Rust core's renderers (``rust/neardup-core/src/reconcile/report.rs``)
+from the engine's result that `neardup.compare` keeps in the diff, the same renderers ``neardup diff``
+uses whichever reader read the snapshots: one definition of each report. Deterministic: the same diff
+gives the same bytes, whatever the thread count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from neardup import _core
 from neardup.defaults import REPORT_FORMATS
-from neardup.reconcile import SnapshotDiff
-from neardup.report import html, jsonl, markdown, text
-from neardup.report import json as json_report
+from neardup.model import Snapshot, SnapshotDiff
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "SCHEMA_VERSION", "render", "report_of"]
 
-_RENDERERS: dict[str, Callable[..., str]] = {
-    "text": text.render,
-    "json": json_report.render,
-    "jsonl": jsonl.render,
-    "md": markdown.render,
-    "html": html.render,
-}
 FORMATS: tuple[str, ...] = REPORT_FORMATS
 """The names `render` accepts (kept in `neardup.defaults`, which the CLI reads without importing this
 package)."""
 
+SCHEMA_VERSION = 1
+"""The version of the json and jsonl reports' schema (documented in the README)."""
+
+_WORD_DIFF = ("color", "plain", "porcelain")
+
+
+def _named(snapshot: Snapshot) -> tuple[str | None, str | None, str | None]:
+    return snapshot.path, snapshot.format, snapshot.date
+
+
+def report_of(
+    diff: SnapshotDiff,
+    format: str = "text",
+    *,
+    context: int | None = None,
+    word_diff: str = "color",
+    color: bool = False,
+) -> _core.Report:
+    """The report as the core holds it (``bytes(r)``, or ``r.write_to(fd)`` without a copy); see
+    `render`."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown report format {format!r}; expected one of {', '.join(FORMATS)}")
+    if word_diff not in _WORD_DIFF:
+        raise ValueError(f"word_diff: expected color, plain or porcelain, got {word_diff!r}")
+    if context is not None and context < 0:
+        raise ValueError(f"context: expected a number of words >= 0 or None, got {context}")
+    engine = diff._engine
+    if engine is None:
+        raise ValueError("this SnapshotDiff was not made by neardup.compare: it has no result to render")
+    return engine.render(
+        format,
+        _named(diff.old),
+        _named(diff.new),
+        context=context,
+        word_diff=word_diff,
+        color=color,
+    )
+
 
 def render(diff: SnapshotDiff, format: str = "text", **options: Any) -> str:
-    """Render `diff` as ``text``, ``json``, ``jsonl``, ``md`` or ``html``.
+    """Render `diff` (a `neardup.compare` result) as ``text``, ``json``, ``jsonl``, ``md`` or ``html``.
 
-    Options understood by the text renderer: ``word_diff`` (``"color"``, ``"plain"`` or
-    ``"porcelain"``) and ``color`` (bool). Other renderers ignore options they do not use.
+    Options: ``context=N`` keeps ``N`` words of unchanged text around each change of a word diff (default
+    None: whole texts; text, md and html); ``word_diff`` (``"color"``, ``"plain"`` or ``"porcelain"``) and
+    ``color`` (bool) pick how the text report shows word changes (colour needs both).
     """
-    try:
-        renderer = _RENDERERS[format]
-    except KeyError:
-        raise ValueError(f"unknown report format {format!r}; expected one of {', '.join(FORMATS)}") from None
-    return renderer(diff, **options)
+    return bytes(report_of(diff, format, **options)).decode("utf-8")

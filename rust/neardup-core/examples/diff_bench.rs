@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use neardup_core::reconcile::json;
+use neardup_core::reconcile::report;
 use neardup_core::reconcile::snapshot::{compare, Options};
 use neardup_core::records::file::{map, read_records};
 use neardup_core::records::RecordSpec;
@@ -29,12 +29,10 @@ fn main() {
     let (old_path, new_path) = (Path::new(&args[1]), Path::new(&args[2]));
     let repeats: usize = args.get(3).map_or(5, |s| s.parse().unwrap());
     let spec = RecordSpec::default();
-    let opts = Options {
-        threshold: 0.07,
-        duplicate_threshold: 0.8,
-        include_meta: false,
-        near: true,
-    };
+    let opts = Options::default();
+    // FORMAT picks the report (json by default).
+    let format = std::env::var("FORMAT").unwrap_or_else(|_| "json".to_owned());
+    let report_opts = report::Options::new(report::Format::parse(&format).unwrap(), 0.07);
     let (mut reads, mut compares, mut renders, mut totals) = (vec![], vec![], vec![], vec![]);
     let mut size = 0;
     for _ in 0..repeats {
@@ -59,22 +57,23 @@ fn main() {
             reads.push((t1 - t0).as_secs_f64() * 1e3);
             continue;
         }
-        let outcome = compare(&old, &new, &ot, &nt, opts).unwrap();
+        let outcome = compare(&old, &new, &ot, &nt, &opts).unwrap();
         let t2 = Instant::now();
-        let src = |path: &'static str, records| json::Source {
-            path,
-            format: "jsonl",
+        let src = |path: &'static str, records| report::Source {
+            path: Some(path),
+            format: Some("jsonl"),
+            date: None,
             records,
         };
-        // With OUT set, the report is written there as it is rendered (`json::write_report`).
+        // With OUT set, the report is written there as it is rendered (`report::write_report`).
         let pieces = match std::env::var_os("OUT") {
             Some(path) => {
                 let mut file = std::fs::File::create(path).unwrap();
-                json::write_report(
+                report::write_report(
                     &outcome,
                     src("old", &old),
                     src("new", &new),
-                    0.07,
+                    &report_opts,
                     &mut file,
                 )
                 .unwrap();
@@ -82,8 +81,12 @@ fn main() {
                 Vec::new()
             }
             None => {
-                let pieces =
-                    json::render_pieces(&outcome, src("old", &old), src("new", &new), 0.07);
+                let pieces = report::render_pieces(
+                    &outcome,
+                    src("old", &old),
+                    src("new", &new),
+                    &report_opts,
+                );
                 size = pieces.iter().map(String::len).sum::<usize>();
                 pieces
             }

@@ -15,6 +15,7 @@
 pub mod agree;
 pub mod fields;
 pub mod json;
+pub mod report;
 pub mod snapshot;
 mod title;
 

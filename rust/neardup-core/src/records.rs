@@ -29,6 +29,7 @@ use serde_json::value::RawValue;
 mod arxiv;
 pub mod csv_table;
 pub mod file;
+pub mod hf_json;
 pub mod meta;
 mod scan;
 mod text;
@@ -215,7 +216,7 @@ fn spells_surrogate(raw: &[u8]) -> bool {
 }
 
 /// A key (decoded) and its value's raw JSON text.
-type Member<'a> = (Cow<'a, str>, &'a str);
+pub(crate) type Member<'a> = (Cow<'a, str>, &'a str);
 
 /// One line's record, or None to leave it to Python. (Unlike [`read_jsonl`], it does not refuse lines
 /// spelling surrogate escapes.)
@@ -227,7 +228,7 @@ pub fn parse_line<'a>(line: &'a str, spec: &RecordSpec) -> Option<Fields<'a>> {
 }
 
 /// The members of a JSON object by `serde_json`, or None when `line` is not one.
-fn serde_members(line: &str) -> Option<Vec<Member<'_>>> {
+pub(crate) fn serde_members(line: &str) -> Option<Vec<Member<'_>>> {
     let mut de = serde_json::Deserializer::from_str(line);
     let members = de.deserialize_map(MembersVisitor).ok()?;
     de.end().ok()?;
@@ -282,7 +283,11 @@ fn is_plain(plain: u64, at: usize) -> bool {
 }
 
 /// The record of a line's members; `plain` as [`scan::Flat::plain`].
-fn fields<'a>(members: &[Member<'a>], plain: u64, spec: &RecordSpec) -> Option<Fields<'a>> {
+pub(crate) fn fields<'a>(
+    members: &[Member<'a>],
+    plain: u64,
+    spec: &RecordSpec,
+) -> Option<Fields<'a>> {
     if members.iter().any(|(k, _)| k == "paper") || has_duplicates(members) {
         return None;
     }

@@ -25,7 +25,9 @@ pub enum Style {
     /// One line per run, prefixed ` `, `-` or `+`; a newline of the text is a line `~`
     /// (`git diff --word-diff=porcelain`).
     Porcelain,
-    /// Removed text red, added text green (SGR 31 / 32, reset with `ESC[m`, per line).
+    /// Removed text red and struck through, added text green and underlined (SGR 31;9 / 32;4, reset
+    /// with `ESC[m`, per line), a space between a removal and the insertion that replaces it, so the
+    /// two read apart where a terminal shows neither strike nor underline.
     Ansi,
     /// `<del>removed</del><ins>added</ins>`, all text HTML-escaped.
     Html,
@@ -265,8 +267,13 @@ pub(crate) fn render(
             }
             Style::Ansi => match k {
                 Kind::Eq => out.push_str(s),
-                Kind::Del => per_line(&mut out, s, "\x1b[31m", "\x1b[m", verbatim),
-                Kind::Ins => per_line(&mut out, s, "\x1b[32m", "\x1b[m", verbatim),
+                Kind::Del => per_line(&mut out, s, "\x1b[31;9m", "\x1b[m", verbatim),
+                Kind::Ins => {
+                    if prev == Kind::Del {
+                        out.push(' ');
+                    }
+                    per_line(&mut out, s, "\x1b[32;4m", "\x1b[m", verbatim)
+                }
             },
             Style::Html => match k {
                 Kind::Eq => escape_html(&mut out, s),

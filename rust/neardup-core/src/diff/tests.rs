@@ -111,7 +111,7 @@ fn styles() {
     );
     assert_eq!(
         d.render(o, n, Style::Ansi, None),
-        "a <\x1b[31mb\x1b[m\x1b[32mx\x1b[m> & c"
+        "a <\x1b[31;9mb\x1b[m \x1b[32;4mx\x1b[m> & c"
     );
     let (o, n) = ("one two\nthree", "one 2\nthree");
     let d = diff(o, n, Unit::Word, Cleanup::None);

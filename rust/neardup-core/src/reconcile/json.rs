@@ -5,24 +5,15 @@
 
 use std::fmt::Write as _;
 
-use rayon::prelude::*;
-
 use crate::records::file::{Meta, Record};
 use crate::records::meta::write_extra;
 use crate::records::Scalar;
 
+use super::report::{Pieces, Segment, Source};
 use super::snapshot::{Group, Matched, Outcome};
 
 /// `reconcile.report.json.SCHEMA_VERSION`.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// Where a snapshot came from, as the report names it.
-#[derive(Debug, Clone, Copy)]
-pub struct Source<'a> {
-    pub path: &'a str,
-    pub format: &'a str,
-    pub records: &'a [Record<'a>],
-}
 
 /// A JSON string as Python's `json` encoder writes it with `ensure_ascii=False`.
 pub fn string(out: &mut String, s: &str) {
@@ -120,14 +111,14 @@ pub fn round6(x: f64) -> f64 {
     format!("{x:.6}").parse().unwrap_or(x)
 }
 
-fn opt_str(out: &mut String, s: Option<&str>) {
+pub(super) fn opt_str(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => string(out, s),
         None => out.push_str("null"),
     }
 }
 
-fn scalar(out: &mut String, v: &Scalar<'_>) {
+pub(crate) fn scalar(out: &mut String, v: &Scalar<'_>) {
     match v {
         Scalar::Null => out.push_str("null"),
         Scalar::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -144,7 +135,7 @@ fn opt_raw(out: &mut String, s: Option<&str>) {
 }
 
 /// `Entry.to_dict()` with sorted keys.
-fn entry(out: &mut String, r: &Record, position: u32) {
+pub(super) fn entry(out: &mut String, r: &Record, position: u32) {
     let none = Meta::default();
     let meta = r.meta.as_deref().unwrap_or(&none);
     out.push_str("{\"abstract\": ");
@@ -169,7 +160,12 @@ fn entry(out: &mut String, r: &Record, position: u32) {
     write_extra(out, &meta.extra, &scalars);
     out.push_str("}, \"key\": ");
     opt_str(out, r.key.as_deref());
-    let _ = write!(out, ", \"line\": {}, \"organization\": ", r.line);
+    match r.line {
+        0 => out.push_str(", \"line\": null, \"organization\": "), // not read from a file
+        line => {
+            let _ = write!(out, ", \"line\": {line}, \"organization\": ");
+        }
+    }
     opt_str(out, meta.organization.as_deref());
     let _ = write!(out, ", \"position\": {position}, \"published\": ");
     opt_str(out, meta.published.as_deref());
@@ -198,14 +194,14 @@ fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T))
     out.push(']');
 }
 
-fn names(out: &mut String, names: &[&str]) {
+pub(super) fn names(out: &mut String, names: &[std::borrow::Cow<'static, str>]) {
     list(out, names, |out, n| string(out, n));
 }
 
 /// A near match's `"evidence": {"abstract": …, "authors": …, "title": …}, ` (each field's similarity,
 /// `null` where either entry lacks the field), written first among the match's keys (they are sorted);
 /// nothing for key and title matches.
-fn evidence(out: &mut String, m: &Matched) {
+pub(super) fn evidence(out: &mut String, m: &Matched) {
     let Some(e) = &m.evidence else {
         return;
     };
@@ -230,7 +226,14 @@ fn evidence(out: &mut String, m: &Matched) {
     out.push_str("}, ");
 }
 
-fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
+/// `Match.to_dict()` with sorted keys; with `kind`, also a `"kind"` member (the JSON Lines report's).
+pub(super) fn changed(
+    out: &mut String,
+    m: &Matched,
+    old: &[Record],
+    new: &[Record],
+    kind: Option<&str>,
+) {
     let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
     out.push('{');
     evidence(out, m);
@@ -262,7 +265,12 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
         });
         out.push('}');
     }
-    out.push_str("}, \"match\": ");
+    out.push('}');
+    if let Some(kind) = kind {
+        out.push_str(", \"kind\": ");
+        string(out, kind);
+    }
+    out.push_str(", \"match\": ");
     string(out, m.how.name());
     out.push_str(", \"meta_changed\": ");
     names(out, &m.meta_changed);
@@ -275,7 +283,7 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
     out.push('}');
 }
 
-fn groups(out: &mut String, first: &mut bool, label: &str, gs: &[Group]) {
+pub(super) fn groups(out: &mut String, first: &mut bool, label: &str, gs: &[Group]) {
     for g in gs {
         if !std::mem::take(first) {
             out.push_str(", ");
@@ -292,150 +300,30 @@ fn groups(out: &mut String, first: &mut bool, label: &str, gs: &[Group]) {
     }
 }
 
-fn snapshot(out: &mut String, s: &Source<'_>) {
-    let _ = write!(
-        out,
-        "{{\"date\": null, \"entries\": {}, \"format\": ",
-        s.records.len()
-    );
-    string(out, s.format);
+/// `{"date", "entries", "format", "path"}` of a snapshot (also the JSON Lines report's summary record).
+pub(super) fn snapshot(out: &mut String, s: &Source<'_>) {
+    out.push_str("{\"date\": ");
+    opt_str(out, s.date);
+    let _ = write!(out, ", \"entries\": {}, \"format\": ", s.records.len());
+    opt_str(out, s.format);
     out.push_str(", \"path\": ");
-    string(out, s.path);
+    opt_str(out, s.path);
     out.push('}');
 }
 
-/// Items of a list rendered per task: big enough to amortise a task, small enough to spread the work.
-const ITEMS_PER_PIECE: usize = 512;
-
-/// A part of the report: text written already, or a run of list items still to be rendered.
-enum Segment<'a> {
-    Text(String),
-    Items(Box<dyn FnOnce() -> String + Send + 'a>),
-}
-
-impl Segment<'_> {
-    fn render(self) -> String {
-        match self {
-            Segment::Text(text) => text,
-            Segment::Items(render) => render(),
-        }
-    }
-}
-
-/// A report under construction: its segments in order, and the text being written.
-struct Pieces<'a> {
-    done: Vec<Segment<'a>>,
-    current: String,
-}
-
-impl<'a> Pieces<'a> {
-    /// `list(out, items, each)`, with long lists left as segments of `ITEMS_PER_PIECE` items to be
-    /// rendered in parallel.
-    fn list<T: Sync>(
-        &mut self,
-        items: &'a [T],
-        each: impl Fn(&mut String, &T) + Copy + Send + Sync + 'a,
-    ) {
-        self.current.push('[');
-        if items.len() <= ITEMS_PER_PIECE {
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    self.current.push_str(", ");
-                }
-                each(&mut self.current, item);
-            }
-        } else {
-            let text = std::mem::take(&mut self.current);
-            self.done.push(Segment::Text(text));
-            for (c, chunk) in items.chunks(ITEMS_PER_PIECE).enumerate() {
-                self.done.push(Segment::Items(Box::new(move || {
-                    let mut out = String::new();
-                    for (n, item) in chunk.iter().enumerate() {
-                        if c > 0 || n > 0 {
-                            out.push_str(", ");
-                        }
-                        each(&mut out, item);
-                    }
-                    out
-                })));
-            }
-        }
-        self.current.push(']');
-    }
-}
-
-/// The whole report, newline-terminated.
-pub fn render(outcome: &Outcome, old: Source<'_>, new: Source<'_>, threshold: f64) -> String {
-    render_pieces(outcome, old, new, threshold).concat()
-}
-
-/// The report as consecutive pieces (concatenated, they are [`render`]'s text): the long lists are
-/// rendered in parallel, and a caller writing to a file need not join them first.
-pub fn render_pieces(
-    outcome: &Outcome,
-    old: Source<'_>,
-    new: Source<'_>,
-    threshold: f64,
-) -> Vec<String> {
-    segments(outcome, old, new, threshold)
-        .into_par_iter()
-        .map(Segment::render)
-        .collect()
-}
-
-/// Writes the report to `out` while it is being rendered: the pieces are rendered by the thread pool,
-/// in order, and the calling thread writes each as soon as it and those before it are ready, so the
-/// writing (page-cache work in the kernel, as long as the rendering for a report of tens of MB) overlaps
-/// the rendering. On a write error the rest is still rendered but not written, and the error returned.
-pub fn write_report(
-    outcome: &Outcome,
-    old: Source<'_>,
-    new: Source<'_>,
-    threshold: f64,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    let segments = segments(outcome, old, new, threshold);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, String)>();
-    rayon::in_place_scope(|scope| {
-        // Spawned from outside the pool, the pieces queue up in order, and idle workers take them so.
-        for (i, segment) in segments.into_iter().enumerate() {
-            let tx = tx.clone();
-            scope.spawn(move |_| {
-                let _ = tx.send((i, segment.render()));
-            });
-        }
-        drop(tx);
-        let mut waiting = std::collections::BTreeMap::new();
-        let (mut next, mut result) = (0, Ok(()));
-        for (i, piece) in rx {
-            waiting.insert(i, piece);
-            while let Some(piece) = waiting.remove(&next) {
-                if result.is_ok() {
-                    result = out.write_all(piece.as_bytes());
-                }
-                next += 1;
-            }
-        }
-        result
-    })
-}
-
 /// The report as segments, in order.
-fn segments<'a>(
+pub(super) fn segments<'a>(
     outcome: &'a Outcome,
     old: Source<'a>,
     new: Source<'a>,
     threshold: f64,
 ) -> Vec<Segment<'a>> {
     let (o, n) = (old.records, new.records);
-    let mut out = Pieces {
-        done: Vec::new(),
-        current: String::with_capacity(4096),
-    };
+    let mut out = Pieces::new();
     out.current.push_str("{\"added\": ");
     out.list(&outcome.added, move |out, &j| entry(out, &n[j as usize], j));
     out.current.push_str(", \"changed\": ");
-    out.list(&outcome.changed, move |out, m| changed(out, m, o, n));
+    out.list(&outcome.changed, move |out, m| changed(out, m, o, n, None));
     let text = &mut out.current;
     text.push_str(", \"duplicates\": [");
     let mut first = true;
@@ -485,8 +373,7 @@ fn segments<'a>(
         out.push('}');
     });
     out.current.push_str("}\n");
-    out.done.push(Segment::Text(out.current));
-    out.done
+    out.finish()
 }
 
 #[cfg(test)]

@@ -25,13 +25,31 @@ use super::{
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The least score of a near match ([`near::NearParams::min_score`]).
     pub threshold: f64,
     pub duplicate_threshold: f64,
     pub include_meta: bool,
     pub near: bool,
+    /// Fields never compared (metadata or extra fields by name): their differences are not reported.
+    pub ignore_fields: Vec<String>,
+    /// Metadata or extra fields whose differences make an entry changed, as a text change does, without
+    /// `include_meta` (title and abstract always do).
+    pub text_fields: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threshold: 0.07,
+            duplicate_threshold: 0.8,
+            include_meta: false,
+            near: true,
+            ignore_fields: Vec::new(),
+            text_fields: Vec::new(),
+        }
+    }
 }
 
 /// The stage that matched a pair.
@@ -71,7 +89,9 @@ pub struct Matched {
     pub evidence: Option<near::Evidence>,
     /// Differing text fields, by name ascending.
     pub fields: Vec<FieldDiff>,
-    pub meta_changed: Vec<&'static str>,
+    /// Metadata and extra fields whose values differ: the fixed metadata first (in `META_FIELDS`
+    /// order), then extra fields by name.
+    pub meta_changed: Vec<Cow<'static, str>>,
 }
 
 /// Entries of one snapshot listed more than once (`reconcile.DuplicateGroup`).
@@ -112,7 +132,7 @@ fn match_pairs<'a>(
     new: &'a [Record],
     old_titles: &'a [String],
     new_titles: &'a [String],
-    opts: Options,
+    opts: &Options,
 ) -> Result<Matching> {
     let mut phases = Phases::start();
     let mut old_left = vec![true; old.len()];
@@ -257,7 +277,7 @@ pub fn compare<'a>(
     new: &'a [Record],
     old_titles: &'a [String],
     new_titles: &'a [String],
-    opts: Options,
+    opts: &Options,
 ) -> Result<Outcome> {
     let cfg = ShingleConfig::default();
     let hasher = MinHasher::new(64, cfg, Scheme::Oph)?;
@@ -328,7 +348,8 @@ pub fn compare<'a>(
         .zip(whole)
         .map(|(((i, j, how, near), mut fs), whole)| {
             fs.sort_by_key(|f| f.name);
-            let meta_changed = meta_differences(&old[i as usize], &new[j as usize]);
+            let meta_changed =
+                meta_differences(&old[i as usize], &new[j as usize], &opts.ignore_fields);
             Matched {
                 old: i,
                 new: j,
@@ -339,7 +360,13 @@ pub fn compare<'a>(
                 meta_changed,
             }
         })
-        .partition(|m| !m.fields.is_empty() || (opts.include_meta && !m.meta_changed.is_empty()));
+        .partition(|m| {
+            !m.fields.is_empty()
+                || (opts.include_meta && !m.meta_changed.is_empty())
+                || m.meta_changed
+                    .iter()
+                    .any(|f| opts.text_fields.iter().any(|t| t == f))
+        });
     // Old positions are unique: an unstable sort gives the one order.
     unchanged.par_sort_unstable_by_key(|m| m.old);
     changed.par_sort_unstable_by_key(|m| m.old);
@@ -395,28 +422,72 @@ fn listed_twice(groups: &[Group], left: &mut [bool]) {
     }
 }
 
-/// The metadata fields (Python's `reconcile.META_FIELDS`) whose values differ between two matched records, in that order.
-fn meta_differences(a: &Record, b: &Record) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if a.version != b.version {
-        out.push("version");
-    }
+/// The metadata fields (`neardup.reconcile.META_FIELDS`, in that order), then the extra fields by name,
+/// whose values differ between two matched records; fields named in `ignore` are not compared.
+fn meta_differences(a: &Record, b: &Record, ignore: &[String]) -> Vec<Cow<'static, str>> {
+    let mut out: Vec<Cow<'static, str>> = Vec::new();
     let none = Meta::default();
     let (x, y) = (
         a.meta.as_deref().unwrap_or(&none),
         b.meta.as_deref().unwrap_or(&none),
     );
     for (name, differ) in [
+        ("version", a.version != b.version),
         ("authors", x.authors != y.authors),
         ("authors_count", x.authors_count != y.authors_count),
         ("organization", x.organization != y.organization),
         ("published", x.published != y.published),
         ("upvotes", x.upvotes != y.upvotes),
     ] {
-        if differ {
-            out.push(name);
+        if differ && !ignore.iter().any(|f| f == name) {
+            out.push(Cow::Borrowed(name));
         }
     }
+    if a.extra == b.extra && x.extra == y.extra {
+        return out; // the common case, without rendering a value
+    }
+    let (ea, eb) = (extras(a), extras(b));
+    let (mut p, mut q) = (ea.iter().peekable(), eb.iter().peekable());
+    loop {
+        let name = match (p.peek(), q.peek()) {
+            (None, None) => break,
+            (Some(l), Some(r)) if l.0 == r.0 => {
+                let differ = l.1 != r.1;
+                let name = l.0;
+                p.next();
+                q.next();
+                if !differ {
+                    continue;
+                }
+                name
+            }
+            (Some(l), Some(r)) if l.0 < r.0 => p.next().map_or("", |e| e.0),
+            (Some(_), None) => p.next().map_or("", |e| e.0),
+            _ => q.next().map_or("", |e| e.0),
+        };
+        if !ignore.iter().any(|f| f == name) {
+            out.push(Cow::Owned(name.to_owned()));
+        }
+    }
+    out
+}
+
+/// A record's extra fields (the scalars its reader kept and the members of other shapes) as `(name,
+/// canonical JSON text)`, by name ascending: equal values give equal text.
+pub fn extras<'r>(r: &'r Record) -> Vec<(&'r str, String)> {
+    let mut out: Vec<(&str, String)> = r
+        .extra
+        .iter()
+        .map(|(name, value)| {
+            let mut text = String::new();
+            super::json::scalar(&mut text, value);
+            (&**name, text)
+        })
+        .collect();
+    if let Some(meta) = r.meta.as_deref() {
+        out.extend(meta.extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    }
+    out.sort_by(|l, r| l.0.cmp(r.0));
     out
 }
 
@@ -470,8 +541,13 @@ fn word_diffs(
             }
         }
         if score.is_none() && jobs.len() > before {
+            // The similarity shown is that of the normalised texts: a title that only changed case
+            // reads as similar as it is.
             jobs.push((k, None));
-            inputs.push((a.joined().into(), b.joined().into()));
+            inputs.push((
+                a.joined().to_lowercase().into(),
+                b.joined().to_lowercase().into(),
+            ));
         }
     }
     let views: Vec<(&str, &str)> = inputs.iter().map(|(x, y)| (&**x, &**y)).collect();

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{parse_next_line, Parsed, RecordSpec, Scalar};
+use super::{parse_next_line, Fields, Parsed, RecordSpec, Scalar};
 use crate::reconcile::{id_hash, normalize_title_ascii, Id};
 
 /// Bytes a parallel task reads: whole lines, enough to amortise a task, few enough to spread the work.
@@ -229,6 +229,15 @@ fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>
         let Parsed::Record(f) = parsed else {
             return None;
         };
+        records.push(Record::of_fields(f, lines, spec)?);
+    }
+    Some((records, lines))
+}
+
+impl<'a> Record<'a> {
+    /// The record of a reader's fields at `line`, its other members interpreted ([`super::meta`]);
+    /// `None` when they are for the Python reader.
+    pub(crate) fn of_fields(f: Fields<'a>, line: u64, spec: &RecordSpec) -> Option<Record<'a>> {
         let (meta, version) = match &f.rest {
             Some(rest) => {
                 let (meta, version) =
@@ -238,7 +247,7 @@ fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>
             None => (None, f.version),
         };
         let ascii_title = normalize_title_ascii(&f.title);
-        records.push(Record {
+        Some(Record {
             key_hash: f.key.as_deref().map_or(0, id_hash),
             title_hash: ascii_title.as_deref().map(id_hash),
             ascii_title,
@@ -247,11 +256,10 @@ fn read_piece<'a>(piece: &'a [u8], spec: &RecordSpec) -> Option<(Vec<Record<'a>>
             key: f.key,
             version,
             extra: f.extra,
-            line: lines,
+            line,
             meta,
-        });
+        })
     }
-    Some((records, lines))
 }
 
 #[cfg(test)]
