@@ -42,8 +42,8 @@ def seed_abstracts() -> list[str]:
 
 
 def dblp_acm() -> tuple[neardup.Snapshot, neardup.Snapshot, set[tuple[str, str]]]:
-    """DBLP and ACM as two snapshots (title + authors as the text; venue and year as metadata in
-    `extra`), and the true (DBLP id, ACM id) pairs."""
+    """DBLP and ACM as two snapshots (title, the author list, no abstract; venue and year as metadata
+    in `extra`, where the engine reads the year), and the true (DBLP id, ACM id) pairs."""
 
     def load(name: str, encoding: str) -> neardup.Snapshot:
         with (EVAL / "dblp-acm" / name).open(encoding=encoding, newline="") as fh:
@@ -52,7 +52,8 @@ def dblp_acm() -> tuple[neardup.Snapshot, neardup.Snapshot, set[tuple[str, str]]
             [
                 neardup.Entry(
                     title=r["title"],
-                    abstract=r["authors"],
+                    abstract="",
+                    authors=tuple(a.strip() for a in r["authors"].split(",") if a.strip()),
                     extra={"id": r["id"], "venue": r["venue"], "year": r["year"]},
                 )
                 for r in rows

@@ -164,7 +164,16 @@ type PyMatch = (
     f64,
     Vec<(&'static str, Py<PyDiff>)>,
     Vec<String>,
+    Option<PyEvidence>,
 );
+
+/// A near match's evidence: the similarities of title, abstract and authors (`None` where missing).
+type PyEvidence = (Option<f64>, Option<f64>, Option<f64>);
+
+fn evidence(m: &Matched) -> Option<PyEvidence> {
+    m.evidence
+        .map(|e| (e.title_sim, e.abstract_sim, e.authors_sim))
+}
 
 fn matches(py: Python<'_>, ms: &[Matched], old: &Columns, new: &Columns) -> PyResult<Vec<PyMatch>> {
     ms.iter()
@@ -198,6 +207,7 @@ fn matches(py: Python<'_>, ms: &[Matched], old: &Columns, new: &Columns) -> PyRe
                 m.similarity,
                 fields,
                 m.meta_changed.iter().map(|f| f.to_string()).collect(),
+                evidence(m),
             ))
         })
         .collect()
@@ -220,9 +230,10 @@ type Found = (
 );
 
 /// Reconciles two snapshots given as columns: `(unchanged, changed, added, removed, old duplicate groups,
-/// new duplicate groups, reconciled)`, matches as `(old, new, how, similarity, fields, meta_changed)` with
-/// `fields` the `(name, Diff)` of each differing text field, and `reconciled` the engine's result kept
-/// for rendering reports.
+/// new duplicate groups, reconciled)`, matches as `(old, new, how, similarity, fields, meta_changed,
+/// evidence)` with `fields` the `(name, Diff)` of each differing text field, `evidence` a near match's
+/// `(title, abstract, authors)` similarities (None for key and title matches), and `reconciled` the
+/// engine's result kept for rendering reports.
 #[pyfunction]
 #[pyo3(signature = (
     old, new, /, *, threshold, duplicate_threshold, include_meta=false, near=true,

@@ -84,6 +84,18 @@ fn lists(obj: Option<&Bound<'_, PyAny>>, what: &str, n: usize) -> PyResult<Vec<V
     Ok(out)
 }
 
+/// A column of keys (str or None per entry), or `None` (no keys).
+fn keys(obj: Option<&Bound<'_, PyAny>>, what: &str, n: usize) -> PyResult<Vec<Option<String>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(vec![None; n]);
+    };
+    let out: Vec<Option<String>> = obj
+        .extract()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a sequence of str or None")))?;
+    same_length(out.len(), n, what)?;
+    Ok(out)
+}
+
 fn years(obj: Option<&Bound<'_, PyAny>>, what: &str, n: usize) -> PyResult<Vec<Option<i32>>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(vec![None; n]);
@@ -144,8 +156,8 @@ fn entries<'py>(
 #[pyo3(signature = (
     left_titles, left_abstracts, right_titles, right_abstracts, /, *,
     left_authors=None, right_authors=None, left_categories=None, right_categories=None,
-    left_years=None, right_years=None, min_score=None, margin=None, candidate_threshold=None,
-    candidates=false,
+    left_years=None, right_years=None, left_keys=None, right_keys=None, min_score=None,
+    margin=None, candidate_threshold=None, candidates=false,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _near_match<'py>(
@@ -160,6 +172,8 @@ fn _near_match<'py>(
     right_categories: Option<&Bound<'py, PyAny>>,
     left_years: Option<&Bound<'py, PyAny>>,
     right_years: Option<&Bound<'py, PyAny>>,
+    left_keys: Option<&Bound<'py, PyAny>>,
+    right_keys: Option<&Bound<'py, PyAny>>,
     min_score: Option<f64>,
     margin: Option<f64>,
     candidate_threshold: Option<f64>,
@@ -181,6 +195,8 @@ fn _near_match<'py>(
         right_years,
         "right",
     )?;
+    let lk = keys(left_keys, "left_keys", l.len())?;
+    let rk = keys(right_keys, "right_keys", r.len())?;
     let d = near::NearParams::default();
     let params = near::NearParams {
         min_score: min_score.unwrap_or(d.min_score),
@@ -191,7 +207,13 @@ fn _near_match<'py>(
         if candidates {
             near::scored_candidates(&l, &r, &params)
         } else {
-            near::match_entries(&l, &r, &params)
+            // The engine's rule (`reconcile::keys_differ`): two declared keys that differ.
+            near::match_entries_except(
+                &l,
+                &r,
+                &params,
+                |a, b| matches!((&lk[a as usize], &rk[b as usize]), (Some(x), Some(y)) if x != y),
+            )
         }
     })?;
     let n = found.len();
@@ -223,7 +245,16 @@ fn _near_match<'py>(
     ))
 }
 
+/// Whether a title names no paper on its own ("Editorial", "Book review column"): the engine's title
+/// stage does not take it for identity (`neardup_core::near::generic_title`).
+#[pyfunction]
+#[pyo3(signature = (title, /))]
+fn _generic_title(title: &str) -> bool {
+    near::generic_title(title)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_generic_title, m)?)?;
     m.add_function(wrap_pyfunction!(_near_cross, m)?)?;
     m.add_function(wrap_pyfunction!(_near_self, m)?)?;
     m.add_function(wrap_pyfunction!(_near_match, m)?)?;

@@ -29,7 +29,6 @@ from conftest import REPO, SEED_NEW, SEED_OLD
 from neardup import Catalog, CatalogError, Entry, Snapshot
 from neardup.catalog import SCHEMA_VERSION
 from neardup.catalog.dates import parse_day
-from neardup.catalog.nearindex import CANDIDATES
 from neardup.cli import cli, main
 from neardup.cli_catalog import catalog as catalog_group
 
@@ -530,14 +529,14 @@ def test_real_revisions_become_versions_of_the_same_papers(
 
 _KILL_INSIDE = (
     "import time\n"
-    "from neardup.catalog import nearindex\n"
-    "_add = nearindex.NearIndex.add\n"
-    "def add(self, papers, sigs):\n"
-    "    _add(self, papers, sigs)\n"
-    "    if len(papers) > 1000:\n"
+    "from neardup.catalog import ingest\n"
+    "_result = ingest.AddResult\n"
+    "def result(**kw):\n"
+    "    if kw['sightings'] > 1000:\n"
     "        print('inside', flush=True)\n"
     "        time.sleep(120)\n"
-    "nearindex.NearIndex.add = add\n"
+    "    return _result(**kw)\n"
+    "ingest.AddResult = result\n"
 ) + _RUN_MAIN
 
 
@@ -711,54 +710,79 @@ def test_catalog_error_pickles() -> None:
     assert (back.path, back.reason, str(back)) == ("x.db", "database is busy", "x.db: database is busy")
 
 
-# ---- the near index -----------------------------------------------------------------------------------
+# ---- the near stage: the engine's rule ------------------------------------------------------------------
 
 
-def test_near_index_is_rebuilt_when_its_parameters_change(tmp_path: Path) -> None:
-    db = tmp_path / "c.db"
+def _near_add(tmp_path: Path, known: list[Entry], new: list[Entry]) -> tuple[dict[str, int], list[int]]:
+    """Adds `known` then `new` to a fresh catalog: the second add's matches by stage, and how many versions
+    each known paper has after it."""
+    tmp_path.mkdir(exist_ok=True)
+    with Catalog(tmp_path / "c.db") as cat:
+        cat.add(Snapshot(known, date="2024-07-01"))
+        r = cat.add(Snapshot(new, date="2024-07-02"))
+        return r.matched, [len(cat.history(p).versions) for p in range(1, len(known) + 1)]
+
+
+def test_near_stage_finds_a_revision_with_a_new_title(tmp_path: Path) -> None:
     words = _Words(random.Random(3))
     abstracts = [words.text(80, 100) for _ in range(30)]
-    first = Snapshot([Entry(f"Title {i}", a) for i, a in enumerate(abstracts)])
-    revised = Snapshot([Entry(f"Renamed {i}", words.edit(a, 0.1)) for i, a in enumerate(abstracts)])
+    known = [Entry(f"Title {i} {words.text(4, 6)}", a) for i, a in enumerate(abstracts)]
+    revised = [Entry(f"Renamed {i} {words.text(4, 6)}", words.edit(a, 0.1)) for i, a in enumerate(abstracts)]
+    matched, versions = _near_add(tmp_path, known, revised)
+    assert matched["near"] == 30 and versions == [2] * 30
+
+
+def test_near_stage_refuses_a_pair_that_is_not_clearly_the_best(tmp_path: Path) -> None:
+    """Two known reports nearly as close to one new entry (the margin): the catalog merges neither, as
+    `neardup.compare` does; with one of them alone the new entry is its revision."""
+    words = _Words(random.Random(5))
+    base = words.text(80, 100)
+    a = Entry("Challenge report on image restoration", words.edit(base, 0.05))
+    b = Entry("Challenge report on image restoration methods", words.edit(base, 0.05))
+    new = Entry("Report of the image restoration challenge", base)
+    assert _near_add(tmp_path / "both", [a, b], [new])[0]["near"] == 0
+    d = neardup.compare(Snapshot([a, b]), Snapshot([new]))
+    assert not d.changed and not d.unchanged
+    assert _near_add(tmp_path / "one", [a], [new])[0]["near"] == 1
+
+
+def test_near_stage_never_pairs_different_keys(tmp_path: Path) -> None:
+    words = _Words(random.Random(6))
+    text = words.text(80, 100)
+    known = [Entry("A study of things", text, key="doi:10.1/a")]
+    other = Entry("A study of many things", text, key="doi:10.1/b")
+    assert _near_add(tmp_path / "k", known, [other])[0]["near"] == 0
+    assert _near_add(tmp_path / "n", known, [Entry(other.title, text)])[0]["near"] == 1
+
+
+def test_near_stage_reads_authors(tmp_path: Path) -> None:
+    """Title and authors only (no abstracts): the authors, respelled and reordered, decide between two
+    papers of one title (kept apart by their keys)."""
+    title = "Query optimization in distributed databases"
+    known = [
+        Entry(title, "", key="doi:10.1/a", authors=("Carl Berg", "Dan Roe")),
+        Entry(title, "", key="doi:10.1/b", authors=("Ann Smith", "Bo Li")),
+    ]
+    new = [Entry("Query optimization for distributed databases", "", authors=("Li, B.", "Smith, A."))]
+    matched, versions = _near_add(tmp_path, known, new)
+    assert matched["near"] == 1 and versions == [1, 2]
+
+
+def test_old_catalog_near_index_is_dropped(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
     with Catalog(db) as cat:
-        cat.add(first)
+        cat.add(Snapshot([Entry("One", "alpha beta")], date="2024-07-01"))
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE meta SET value = '{}' WHERE name = 'near_index'")
-    conn.execute("DELETE FROM near_posting")
+    conn.execute("CREATE TABLE near_posting (k INTEGER, paper INTEGER)")
+    conn.execute("INSERT INTO meta(name, value) VALUES('near_index', '{}')")
     conn.commit()
     conn.close()
     with Catalog(db) as cat:
-        r = cat.add(revised)
-    assert (r.new_papers, r.new_versions, r.matched["near"]) == (0, 30, 30)
+        cat.add(Snapshot([Entry("Two", "gamma delta")], date="2024-07-02"))
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM near_posting").fetchone()[0] > 0
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'near%'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM meta WHERE name = 'near_index'").fetchone()[0] == 0
     conn.close()
-
-
-def test_an_add_touches_only_candidate_papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Incrementality: the near stage hands the core only the candidates of the new entries, not every
-    known paper."""
-    from neardup.catalog import match
-
-    words = _Words(random.Random(4))
-    known = Snapshot([Entry(words.text(6, 9), words.text(80, 100)) for _ in range(2000)])
-    target = known.entries[7]
-    new = Snapshot([Entry("Renamed", words.edit(target.abstract, 0.1)), Entry("Other", words.text(80, 100))])
-    calls: list[int] = []
-    real = match._core._near_cross
-
-    def spy(left: list[str], right: list[str], **kw: object) -> object:
-        calls.append(len(left))
-        return real(left, right, **kw)  # type: ignore[arg-type]
-
-    with Catalog(tmp_path / "c.db") as cat:
-        cat.add(known)
-        monkeypatch.setattr(match._core, "_near_cross", spy)
-        r = cat.add(new)
-        monkeypatch.undo()
-        assert cat.history(8).versions[-1].title == "Renamed"
-    assert r.matched["near"] == 1 and r.new_papers == 1
-    assert calls and max(calls) <= 2 * CANDIDATES
 
 
 # ---- the CLI --------------------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, name: str) -> None:
 
 
 def test_bad_arguments_exit_2() -> None:
-    r = run("diff", "--threshold", "3", "a", "b")
+    r = run("diff", "--threshold", "0.5", "a", "b")
     assert r.returncode == 2 and b"threshold" in r.stderr
     assert run("diff", "-", "-").returncode == 2
     assert run("nonsense").returncode == 2

@@ -139,7 +139,7 @@ def test_fast_path_matches_python_path(tmp_path: Path, seed: int) -> None:
     records = [record(rng, i) for i in range(rng.choice([1, 5, 60, 400]))]
     old = write(tmp_path / "old.jsonl", records, bom=seed == 1)
     new = write(tmp_path / "new.jsonl", edited(rng, records), crlf=seed == 2)
-    for kwargs in ({}, {"include_meta": True}, {"threshold": 0.3}):
+    for kwargs in ({}, {"include_meta": True}, {"threshold": 6.0}):
         fast = fast_report(old, new, **kwargs)
         assert fast is not None, "these records are for the fast path"
         assert fast == python_report(old, new, **kwargs)
@@ -297,8 +297,8 @@ def test_fast_path_leaves_other_inputs_to_python(tmp_path: Path) -> None:
         (good, text),
     ):
         assert fast_report(old, new) is None
-    assert fast_diff.diff_report(str(good), "-", threshold=0.1) is None
-    assert fast_diff.diff_report(str(good), str(good), threshold=0.1, from_format="csv") is None
+    assert fast_diff.diff_report(str(good), "-", threshold=3.0) is None
+    assert fast_diff.diff_report(str(good), str(good), threshold=3.0, from_format="csv") is None
 
 
 def test_cli_json_takes_the_fast_path(tmp_path: Path) -> None:
@@ -420,12 +420,12 @@ def test_report_written_while_rendered_has_the_same_bytes(tmp_path: Path) -> Non
     assert made == (None, True)
     assert out.read_bytes() == b"head:" + expected
     with open(os.devnull, "wb") as devnull:
-        assert fast_diff.write_report(str(old), str(old), devnull.fileno(), threshold=0.07) == (None, False)
+        assert fast_diff.write_report(str(old), str(old), devnull.fileno(), threshold=3.0) == (None, False)
     # Not for this path: nothing is written.
     csv = tmp_path / "old.csv"
     csv.write_text('title,authors\nA,"X, Y"\n', encoding="utf-8")  # authors: for the Python reader
     with out.open("wb") as fh:
-        assert fast_diff.write_report(str(csv), str(new), fh.fileno(), threshold=0.07) is None
+        assert fast_diff.write_report(str(csv), str(new), fh.fileno(), threshold=3.0) is None
     assert out.read_bytes() == b""
 
 
@@ -436,7 +436,7 @@ def test_streamed_write_errors_come_back_with_the_verdict(tmp_path: Path) -> Non
     new = write(tmp_path / "new.jsonl", edited(rng, records))
     read_only = os.open(old, os.O_RDONLY)
     try:
-        made = fast_diff.write_report(str(old), str(new), read_only, threshold=0.07)
+        made = fast_diff.write_report(str(old), str(new), read_only, threshold=3.0)
     finally:
         os.close(read_only)
     assert made is not None
@@ -446,7 +446,7 @@ def test_streamed_write_errors_come_back_with_the_verdict(tmp_path: Path) -> Non
     os.close(read_end)
     previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # see test_report_write_errors_are_oserrors
     try:
-        made = fast_diff.write_report(str(old), str(new), write_end, threshold=0.07)
+        made = fast_diff.write_report(str(old), str(new), write_end, threshold=3.0)
     finally:
         signal.signal(signal.SIGPIPE, previous)
         os.close(write_end)

@@ -211,7 +211,16 @@ def test_json_is_deterministic(seeds: tuple[neardup.Snapshot, neardup.Snapshot])
     assert set(doc) >= {"old", "new", "summary", "changed", "added", "removed", "unchanged", "duplicates"}
 
 
-@pytest.mark.parametrize("kwargs", [{"threshold": 0.0}, {"threshold": 1.5}, {"duplicate_threshold": 1.0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"threshold": 0.0},
+        {"threshold": 0.07},  # the old rule's default: refused, not read as a far looser new one
+        {"threshold": float("nan")},
+        {"threshold": float("inf")},
+        {"duplicate_threshold": 1.0},
+    ],
+)
 def test_invalid_thresholds(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="threshold"):
         compare(neardup.Snapshot([]), neardup.Snapshot([]), **kwargs)

@@ -34,6 +34,7 @@ __all__ = [
     "_encoding",
     "_TextReader",
     "_near_match",
+    "_generic_title",
     "_near_self",
     "normalize_title",
     "arxiv_key",
@@ -200,6 +201,10 @@ class _TextReader:
 def _near_cross(
     left: Iterable[str], right: Iterable[str], /, *, threshold: float, one_to_one: bool = True
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
+def _generic_title(title: str, /) -> bool:
+    """Whether a title names no paper on its own ("Editorial", "Book review column"): the title stage
+    does not take it for identity."""
+
 def _near_match(
     left_titles: Iterable[str],
     left_abstracts: Iterable[str],
@@ -213,6 +218,8 @@ def _near_match(
     right_categories: Iterable[Iterable[str]] | None = None,
     left_years: Iterable[int | None] | None = None,
     right_years: Iterable[int | None] | None = None,
+    left_keys: Iterable[str | None] | None = None,
+    right_keys: Iterable[str | None] | None = None,
     min_score: float | None = None,
     margin: float | None = None,
     candidate_threshold: float | None = None,
@@ -231,8 +238,10 @@ def _near_match(
     authors as a set of people, categories, year), computed from the two entries alone; a pair is
     accepted when it scores at least `min_score` (default 3) and beats each side's runner-up by
     `margin` (default 0.75): one-to-one, best first. Empty strings, empty lists and None are missing
-    fields (neutral). Returns `(left, right, score, title_sim, abstract_sim, authors_sim)`, NaN where
-    a field is missing on either side; with `candidates`, every scored candidate pair instead.
+    fields (neutral). Entries whose keys are both given and differ are known to be different papers:
+    never candidates (the engine's rule). Returns `(left, right, score, title_sim, abstract_sim,
+    authors_sim)`, NaN where a field is missing on either side; with `candidates`, every scored
+    candidate pair instead.
     ValueError when a column's length differs from its side's titles or a parameter is out of range.
     """
 
@@ -243,7 +252,8 @@ def _near_self(
 # ---- reconciliation steps ------------------------------------------------------------------------
 
 _Columns = tuple[list[Any], ...]
-_PyMatch = tuple[int, int, str, float, list[tuple[str, Diff]], list[str]]
+_Evidence = tuple[float | None, float | None, float | None]
+_PyMatch = tuple[int, int, str, float, list[tuple[str, Diff]], list[str], _Evidence | None]
 
 def normalize_title(title: str, /) -> str:
     """The normalised title of DESIGN §5: LaTeX to characters, NFKC, casefold, punctuation and symbols to

@@ -28,7 +28,7 @@ from neardup.cli_output import (
     report_failure,
     write_output,
 )
-from neardup.defaults import DEFAULT_CONTEXT, DEFAULT_THRESHOLD, REPORT_FORMATS
+from neardup.defaults import DEFAULT_CONTEXT, DEFAULT_THRESHOLD, REPORT_FORMATS, threshold_problem
 from neardup.formats.cli_options import input_options
 
 # Start-up time matters here: ``neardup diff OLD NEW`` on JSON Lines or CSV runs in the Rust core
@@ -67,6 +67,13 @@ class _Commands(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def _check_threshold(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    problem = threshold_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(neardup.__version__, prog_name="neardup")
 def cli() -> None:
@@ -87,10 +94,11 @@ def cli() -> None:
 @click.option("-o", "--output", type=str, default=None, help="Write the report to FILE.")
 @click.option(
     "--threshold",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
+    type=float,
     default=DEFAULT_THRESHOLD,
     show_default=True,
-    help="Minimum score of a fuzzy (near) match of title + abstract.",
+    callback=_check_threshold,
+    help="Least evidence score of a near match (log-likelihood ratio of title, abstract, authors; >= 1).",
 )
 @click.option(
     "--color",

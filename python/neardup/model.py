@@ -14,7 +14,7 @@ from neardup import _core
 from neardup.defaults import DEFAULT_THRESHOLD
 from neardup.identity import normalize_title
 
-__all__ = ["DuplicateGroup", "Entry", "Match", "Snapshot", "SnapshotDiff"]
+__all__ = ["DuplicateGroup", "Entry", "Match", "NearEvidence", "Snapshot", "SnapshotDiff"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +156,13 @@ class Match:
     Attributes:
         old, new: the two entries.
         how: ``"key"``, ``"title"`` or ``"near"``: the stage that matched them.
-        similarity: for near matches, the matching score that passed the threshold; for key and title
-            matches, the word-diff ratio of title + abstract (1.0 when the texts are equal).
+        similarity: for near matches, the near decision's evidence score (a log-likelihood ratio, at
+            least the threshold); for key and title matches, the word-diff ratio of title + abstract
+            (1.0 when the texts are equal).
         fields: for each text field that differs (``title``, ``abstract``), its word diff.
         meta_changed: names of the metadata fields whose values differ.
         changed: whether the entry counts as changed (text differs, or metadata with include_meta).
+        evidence: for near matches, what each field said (`NearEvidence`); None otherwise.
     """
 
     old: Entry
@@ -170,6 +172,7 @@ class Match:
     fields: dict[str, _core.Diff] = field(default_factory=dict)
     meta_changed: tuple[str, ...] = ()
     changed: bool = False
+    evidence: NearEvidence | None = None
 
     def __repr__(self) -> str:
         # Short on purpose: the entries (and their abstracts) are one attribute away.
@@ -180,6 +183,7 @@ class Match:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.evidence_dict(),
             "match": self.how,
             "similarity": round(self.similarity, 6),
             "old": self.old.to_dict(),
@@ -189,6 +193,27 @@ class Match:
                 for name, d in sorted(self.fields.items())
             },
             "meta_changed": list(self.meta_changed),
+        }
+
+    def evidence_dict(self) -> dict[str, Any]:
+        """``{"evidence": {...}}`` for a near match (the reports' field), else ``{}``."""
+        return {} if self.evidence is None else {"evidence": self.evidence.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class NearEvidence:
+    """Why a near match was made: the similarity of each field of the two entries (Jaccard of content
+    words for title and abstract, share of people in common for authors), None where either lacks it.
+    """
+
+    title: float | None
+    abstract: float | None
+    authors: float | None
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {
+            name: None if x is None else round(x, 6)
+            for name, x in (("abstract", self.abstract), ("authors", self.authors), ("title", self.title))
         }
 
 

@@ -6,7 +6,9 @@ it the snapshots as columns and wraps its result in the model's types. The rules
 
 1. **key** — the same stable id (a declared id, an arXiv id without version, a DOI);
 2. **title** — the same normalised title (DESIGN §5), unless both entries carry different keys;
-3. **near** — fuzzy matching of title + abstract (``rust/neardup-core/src/near.rs``), one to one;
+3. **near** — the evidence of title, abstract, authors, categories and year weighed into one score,
+   accepted when it reaches `threshold` and clearly beats each side's runner-up
+   (``rust/neardup-core/src/near/decide.rs``; the catalog decides with the same function);
 
 several entries sharing a key or title are paired by ``reconcile/agree.rs`` (identical texts first, then
 agreement of text and metadata). A matched pair whose title or abstract differs after collapsing
@@ -24,8 +26,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from neardup import _core, strict_json
-from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
-from neardup.model import DuplicateGroup, Entry, Match, Snapshot, SnapshotDiff
+from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD, threshold_problem
+from neardup.model import DuplicateGroup, Entry, Match, NearEvidence, Snapshot, SnapshotDiff
 
 __all__ = [
     "DEFAULT_DUPLICATE_THRESHOLD",
@@ -91,6 +93,10 @@ def resolve_shared(old: Sequence[Entry], new: Sequence[Entry]) -> list[tuple[int
     return _core._resolve_shared(columns(old), columns(new))
 
 
+def _evidence(found: tuple[float | None, float | None, float | None] | None) -> NearEvidence | None:
+    return None if found is None else NearEvidence(*found)
+
+
 def compare(
     old: Snapshot | object,
     new: Snapshot | object,
@@ -107,7 +113,8 @@ def compare(
     Args:
         old, new: the two snapshots (e.g. `neardup.read_snapshot` results), or anything
             `neardup.read_snapshot` reads (paths, lists of dicts, Arrow tables, DataFrames).
-        threshold: minimum score of a near match, in (0, 1].
+        threshold: least evidence score of a near match (a log-likelihood ratio, at least 1; see the
+            README's "Near matching"); the pair must also beat each side's runner-up by a margin.
         duplicate_threshold: minimum word-3-gram Jaccard of a within-snapshot duplicate, in (0, 1).
         include_meta: let metadata-only differences make an entry changed.
         near: run the near stage (off: match by key and title only).
@@ -118,8 +125,9 @@ def compare(
     Raises:
         ValueError: a threshold is out of range.
     """
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold: must be in (0, 1], got {threshold}")
+    problem = threshold_problem(threshold)
+    if problem is not None:
+        raise ValueError(f"threshold: {problem}")
     if not 0.0 < duplicate_threshold < 1.0:
         raise ValueError(f"duplicate_threshold: must be in (0, 1), got {duplicate_threshold}")
     if not isinstance(old, Snapshot) or not isinstance(new, Snapshot):
@@ -143,8 +151,8 @@ def compare(
 
     def matches(found: list[Any], is_changed: bool) -> tuple[Match, ...]:
         return tuple(
-            Match(o[i], n[j], how, sim, dict(fields), tuple(meta), is_changed)
-            for i, j, how, sim, fields, meta in found
+            Match(o[i], n[j], how, sim, dict(fields), tuple(meta), is_changed, _evidence(evidence))
+            for i, j, how, sim, fields, meta, evidence in found
         )
 
     return SnapshotDiff(

@@ -11,8 +11,8 @@ only ever holds whole snapshots. Snapshots are ordered by their date, not by the
 backfilled snapshot takes its place in each paper's history (`neardup.catalog.history`). A snapshot whose
 content hash and day are already in the catalog is not added again; the identical listing on another day is
 recorded as that day's sightings.
-The near-duplicate index of known papers lives in the same database and is updated with each snapshot
-(`neardup.catalog.nearindex`), so adding a snapshot costs in proportion to the snapshot, not the catalog.
+Near matches are decided by the engine's own near rule (`neardup.catalog.match`), the one `neardup.compare`
+applies.
 
 Besides listings of snapshots and papers, it answers a reader's first questions: a paper by id, key or title
 (`Catalog.find`, `Catalog.history`; see `neardup.catalog.lookup`), and which papers dropped out of the
@@ -38,7 +38,6 @@ from neardup._core import diff_many
 from neardup.catalog.dates import parse_day
 from neardup.catalog.ingest import add_snapshot, content_hash, find_snapshot, prepare
 from neardup.catalog.lookup import MAX_CANDIDATES, AmbiguousPaperError, find_papers
-from neardup.catalog.nearindex import NearIndex
 from neardup.catalog.records import (
     AddResult,
     PaperHistory,
@@ -99,7 +98,6 @@ class Catalog:
         self._path = os.fspath(path)
         self._timeout = float(timeout)
         self._conn: sqlite3.Connection | None = connect(self._path, timeout=self._timeout, create=create)
-        self._index = NearIndex(self._conn)
         self._intact = False  # whether the database passed its integrity check (done before a first write)
 
     @property
@@ -183,12 +181,12 @@ class Catalog:
             return earlier
         if progress is not None:
             progress("grouping")
-        prepared = prepare(snapshot, self._index, digest)  # CPU work before taking the write lock
+        prepared = prepare(snapshot, digest)  # CPU work before taking the write lock
         if progress is not None:
             progress("matching")
         with self._db() as conn, transaction(conn):
             # (Checks the hash again under the lock: another process may have added it meanwhile.)
-            return add_snapshot(conn, prepared, self._index, shown=shown, day=day, now=now)
+            return add_snapshot(conn, prepared, shown=shown, day=day, now=now)
 
     # ---- reading -----------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Adding one snapshot to the catalog: group its repeated entries, match each group to a known paper
-(`neardup.catalog.match`), and write papers, versions, sightings and index entries.
+(`neardup.catalog.match`), and write papers, versions and sightings.
 
 Entries listed more than once in the snapshot (same key, same title, or near-identical text:
 `reconcile.duplicate_groups`) form one group, and every member is a sighting of the group's paper. A
@@ -24,12 +24,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from neardup.catalog.history import settle
 from neardup.catalog.match import Group, Matcher
-from neardup.catalog.nearindex import NearIndex
 from neardup.catalog.records import AddResult
 from neardup.errors import SnapshotFormatError
 from neardup.model import Entry, Snapshot
@@ -78,12 +74,11 @@ def content_hash(snapshot: Snapshot) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The work done before taking the write lock: hash, groups and near-index signatures."""
+    """The work done before taking the write lock: hash and groups."""
 
     snapshot: Snapshot
     hash: str
     groups: tuple[Group, ...]
-    sigs: npt.NDArray[np.uint32]
 
 
 _INT64 = range(-(1 << 63), 1 << 63)
@@ -101,9 +96,9 @@ def _check_integers(snapshot: Snapshot) -> None:
                 )
 
 
-def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> Prepared:
-    """Groups the snapshot's repeated entries and computes their signatures (no database); `digest` is
-    its `content_hash` when already computed."""
+def prepare(snapshot: Snapshot, digest: str | None = None) -> Prepared:
+    """Groups the snapshot's repeated entries (no database); `digest` is its `content_hash` when already
+    computed."""
     _check_integers(snapshot)
     entries = snapshot.entries
     titles = [e.norm_title for e in entries]
@@ -119,8 +114,7 @@ def prepare(snapshot: Snapshot, index: NearIndex, digest: str | None = None) -> 
             continue
         key = next((entries[m].key for m in members if entries[m].key), None)
         groups.append(Group(members, entry, key, titles[position], f"{entry.title}\n{entry.abstract}"))
-    sigs = index.signatures([g.text for g in groups])
-    return Prepared(snapshot, digest or content_hash(snapshot), tuple(groups), sigs)
+    return Prepared(snapshot, digest or content_hash(snapshot), tuple(groups))
 
 
 def _same_text(entry: Entry, title: str, abstract: str) -> bool:
@@ -164,7 +158,6 @@ def find_snapshot(conn: sqlite3.Connection, digest: str, snapshot: Snapshot, day
 def add_snapshot(
     conn: sqlite3.Connection,
     prepared: Prepared,
-    index: NearIndex,
     *,
     shown: str | None,
     day: str,
@@ -176,7 +169,10 @@ def add_snapshot(
     earlier = find_snapshot(conn, prepared.hash, snapshot, day)
     if earlier is not None:
         return earlier
-    index.ensure()
+    # Catalogs written before the near stage was the engine's carry its old index: dropped once.
+    conn.execute("DROP TABLE IF EXISTS near_posting")
+    conn.execute("DROP TABLE IF EXISTS near_common")
+    conn.execute("DELETE FROM meta WHERE name = 'near_index'")
     # Latest in date order (ties go to the later id): the touched papers' order only extends.
     (later,) = conn.execute("SELECT count(*) FROM snapshot WHERE day > ?", (day,)).fetchone()
     snap = conn.execute(
@@ -196,10 +192,10 @@ def add_snapshot(
         "SELECT (SELECT coalesce(max(id), 0) FROM paper), (SELECT coalesce(max(id), 0) FROM version)"
     ).fetchone()
 
-    matcher = Matcher(conn, prepared.groups, prepared.sigs, index)
+    matcher = Matcher(conn, prepared.groups)
     matcher.by_key()
     matcher.by_title()
-    matcher.by_near(max_paper)
+    matcher.by_near()
     known = _versions_of(conn, [p for p in matcher.paper if p is not None])
 
     groups = prepared.groups
@@ -208,8 +204,6 @@ def add_snapshot(
     versions: list[tuple[Any, ...]] = []
     titles: list[tuple[str, int]] = []
     sightings: list[tuple[Any, ...]] = []
-    indexed_papers: list[int] = []
-    indexed_rows: list[int] = []
     next_paper, next_version = max_paper + 1, max_version + 1
     entries = snapshot.entries
     for g, group in enumerate(groups):
@@ -238,8 +232,6 @@ def add_snapshot(
             )
             if group.title:
                 titles.append((group.title, paper))
-            indexed_papers.append(paper)
-            indexed_rows.append(g)
         for i, position in enumerate(group.members):
             entry = entries[position]
             sightings.append(
@@ -276,7 +268,6 @@ def add_snapshot(
         "VALUES(?,?,?,?,?,?,?,?)",
         sightings,
     )
-    index.add(indexed_papers, prepared.sigs[indexed_rows])
     if later:
         settle(conn, [u[-1] for u in paper_updates])
     new_versions = len(versions) - len(new_papers)

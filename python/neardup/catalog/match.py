@@ -4,15 +4,18 @@ Matching follows `neardup.reconcile.compare`, with the catalog's known papers on
 
 1. **key**: a known paper with the group's key;
 2. **title**: a known paper one of whose versions has the group's normalised title, unless both carry
-   different keys; several candidates for one title are paired by the engine's rule for shared identities
-   (`reconcile.resolve_shared`);
-3. **near**: the near index (`neardup.catalog.nearindex`) proposes candidate papers for each group left,
-   and `neardup._core._near_cross` verifies them on their current texts at `reconcile.DEFAULT_THRESHOLD`,
-   assigned one to one best score first, skipping pairs whose keys differ.
+   different keys or the title is generic ("Editorial": left to the near stage); several candidates for
+   one title are paired by the engine's rule for shared identities (`reconcile.resolve_shared`);
+3. **near**: the groups left against every known paper not matched yet (its current version's title and
+   abstract, the authors, categories and year of its latest sighting, its key), decided by the engine's
+   own near rule (`neardup._core._near_match`, the function `neardup.compare` runs: field evidence,
+   accepted when it reaches `reconcile.DEFAULT_THRESHOLD` and beats each side's runner-up by a margin;
+   papers whose keys differ are never candidates). There is no second decision for the catalog.
 
-Each known paper is matched by at most one group per snapshot. Every query is batched (the group values go
-in as one JSON array, joined in SQLite against the indexed tables), and touches only the rows of the
-groups' keys, titles and near candidates.
+Each known paper is matched by at most one group per snapshot. The key and title queries are batched (the
+group values go in as one JSON array, joined in SQLite against the indexed tables); the near stage reads
+the known papers' current texts in one query, so its cost grows with the catalog (the core's candidate
+stage keeps the matching itself near-linear).
 """
 
 from __future__ import annotations
@@ -24,11 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from neardup import _core
-from neardup.catalog.nearindex import NearIndex
 from neardup.model import Entry
 from neardup.reconcile import DEFAULT_THRESHOLD, resolve_shared
 
@@ -94,17 +93,9 @@ def _last_meta(conn: sqlite3.Connection, paper: int) -> dict[str, Any]:
 class Matcher:
     """Assigns groups to known papers, stage by stage (see the module doc)."""
 
-    def __init__(
-        self,
-        conn: sqlite3.Connection,
-        groups: Sequence[Group],
-        sigs: npt.NDArray[np.uint32],
-        index: NearIndex,
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, groups: Sequence[Group]) -> None:
         self.conn = conn
         self.groups = groups
-        self.sigs = sigs
-        self.index = index
         n = len(self.groups)
         self.paper: list[int | None] = [None] * n
         self.how: list[str] = ["new"] * n
@@ -131,7 +122,13 @@ class Matcher:
 
     def by_title(self) -> None:
         """Stage 2: groups left whose normalised title a known paper's version had."""
-        titled = [g for g, group in enumerate(self.groups) if self.paper[g] is None and group.title]
+        # A generic title ("Editorial") names no paper on its own: such groups go to the near stage, as
+        # in the engine.
+        titled = [
+            g
+            for g, group in enumerate(self.groups)
+            if self.paper[g] is None and group.title and not _core._generic_title(group.entry.title)
+        ]
         if not titled:
             return
         rows = self.conn.execute(
@@ -170,26 +167,61 @@ class Matcher:
             for a, b in sorted(chosen, key=lambda ab: ab[1]):
                 self._assign(free[b], ps[a], "title")
 
-    def by_near(self, papers_known: int) -> None:
-        """Stage 3: groups left against the near index's candidates, verified by the core."""
+    def by_near(self) -> None:
+        """Stage 3: groups left against every known paper left, by the engine's near rule."""
         rest = [g for g in range(len(self.groups)) if self.paper[g] is None]
-        if not rest or papers_known == 0:
+        if not rest:
             return
-        proposals = self.index.candidates(self.sigs[rest], papers_known=papers_known)
-        pool = sorted({p for ps in proposals for p in ps} - self.taken)
+        pool: list[tuple[int, str | None, str, str, str | None]] = [
+            row
+            for row in self.conn.execute(
+                "SELECT p.id, p.key, v.title, v.abstract, (SELECT s.meta FROM sighting AS s "
+                "WHERE s.paper = p.id ORDER BY s.snapshot DESC, s.position LIMIT 1) "
+                "FROM paper AS p JOIN version AS v ON v.id = p.current_version ORDER BY p.id"
+            )
+            if row[0] not in self.taken
+        ]
         if not pool:
             return
-        known = current_versions(self.conn, pool)
-        li, ri, scores = _core._near_cross(
-            [f"{known[p].title}\n{known[p].abstract}" for p in pool],
-            [self.groups[g].text for g in rest],
-            threshold=DEFAULT_THRESHOLD,
-            one_to_one=False,
+        metas: list[dict[str, Any]] = [json.loads(m) if m else {} for *_, m in pool]
+        entries = [self.groups[g].entry for g in rest]
+        left = [_near_fields(m.get("authors"), m.get("extra")) for m in metas]
+        right = [_near_fields(e.authors, e.extra) for e in entries]
+        li, ri, scores, t, a, au = _core._near_match(
+            [row[2] for row in pool],
+            [row[3] for row in pool],
+            [e.title for e in entries],
+            [e.abstract for e in entries],
+            left_authors=[x[0] for x in left],
+            right_authors=[x[0] for x in right],
+            left_categories=[x[1] for x in left],
+            right_categories=[x[1] for x in right],
+            left_years=[x[2] for x in left],
+            right_years=[x[2] for x in right],
+            left_keys=[row[1] for row in pool],
+            right_keys=[self.groups[g].key for g in rest],
+            min_score=DEFAULT_THRESHOLD,
         )
-        # Pairs arrive best first; the greedy assignment skips pairs whose keys say they differ.
-        for a, b, s in zip(li.tolist(), ri.tolist(), scores.tolist(), strict=True):
-            p, g = pool[a], rest[b]
-            key = self.groups[g].key
-            if self.paper[g] is not None or p in self.taken or (key and known[p].key and key != known[p].key):
-                continue
-            self._assign(g, p, "near", float(s))
+        # The decision is one to one already: every accepted pair is assigned.
+        for x, y, s in zip(li.tolist(), ri.tolist(), scores.tolist(), strict=True):
+            self._assign(rest[y], pool[x][0], "near", float(s))
+
+
+def _near_fields(authors: Any, extra: Any) -> tuple[list[str], list[str], int | None]:
+    """Authors, categories and year of an entry as the engine reads them from its fields
+    (``rust/neardup-core/src/reconcile/fields.rs``): categories from ``extra["categories"]`` (a list, or
+    one whitespace-separated string), the year from ``extra["year"]`` (four leading digits)."""
+    names = [str(a) for a in authors] if isinstance(authors, (list, tuple)) else []
+    extra = extra if isinstance(extra, dict) else {}
+    cats = extra.get("categories")
+    if isinstance(cats, str):
+        categories = cats.split()
+    elif isinstance(cats, list):
+        categories = [c.strip() for c in cats if isinstance(c, str) and c.strip()]
+    else:
+        categories = []
+    year = extra.get("year")
+    digits = str(year).strip() if isinstance(year, (int, float, str)) and not isinstance(year, bool) else ""
+    ok = len(digits) >= 4 and digits[:4].isascii() and digits[:4].isdigit()
+    ok = ok and not (len(digits) > 4 and digits[4].isdigit())
+    return names, categories, int(digits[:4]) if ok else None

@@ -8,7 +8,7 @@ neardup and is refused rather than misread.
 
 Tables (ids are SQLite integer keys, assigned in ingestion order, so they are deterministic):
 
-* ``meta(name, value)``: settings of the catalog, e.g. the near-index parameters and fingerprint.
+* ``meta(name, value)``: settings of the catalog.
 * ``snapshot``: one row per ingested snapshot: content hash, path, format, date as displayed, ``day``
   (the ISO date that orders snapshots and that ``--since`` compares), entry count, what it added, and
   when; (hash, day) is unique: the same listing on another day is another snapshot.
@@ -19,7 +19,6 @@ Tables (ids are SQLite integer keys, assigned in ingestion order, so they are de
 * ``sighting``: one row per listed entry: (snapshot, position) → paper, version, how it was matched,
   and its volatile metadata (upvotes; the rest as JSON).
 * ``title``: normalised titles of every version → paper (the title stage of matching).
-* ``near_posting`` / ``near_common``: the persisted near-duplicate index (see `neardup.catalog.nearindex`).
 """
 
 from __future__ import annotations
@@ -99,14 +98,6 @@ CREATE TABLE title (
     paper INTEGER NOT NULL REFERENCES paper(id),
     PRIMARY KEY (norm, paper)
 ) WITHOUT ROWID;
-CREATE TABLE near_posting (
-    k INTEGER NOT NULL,
-    paper INTEGER NOT NULL,
-    PRIMARY KEY (k, paper)
-) WITHOUT ROWID;
-CREATE TABLE near_common (
-    k INTEGER PRIMARY KEY
-);
 """
 
 

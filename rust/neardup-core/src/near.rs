@@ -50,10 +50,13 @@ use crate::trace::Phases;
 mod authors;
 mod decide;
 mod evidence;
+
+pub use evidence::generic_title;
 mod tables;
 
 pub use decide::{
-    decide, match_entries, score, scored_candidates, Evidence, NearEntry, NearMatch, NearParams,
+    decide, match_entries, match_entries_except, score, scored_candidates, Evidence, NearEntry,
+    NearMatch, NearParams,
 };
 
 const UNIGRAM_SEED: u64 = 0x756e_6967_7261_6d31;
@@ -127,10 +130,13 @@ impl Weighted {
 
     /// The document's most specific shared features: the `PREFIX` with the lowest document frequency
     /// (a feature seen once can be shared with nobody), ties broken by hash so the choice is
-    /// deterministic.
+    /// deterministic, less those seen in `COMMON_DF` documents or more.
     fn prefix(&self, d: usize) -> &[u64] {
         let s = &self.shared[d];
-        &s[..s.len().min(PREFIX)]
+        let n = s.len().min(PREFIX);
+        // The prefix is ordered by class of document frequency, so the common features are its tail.
+        let rare = self.dfs[d][..n].partition_point(|&df| df < COMMON_DF);
+        &s[..rare]
     }
 
     /// The document's shared features and their document frequencies.
@@ -477,6 +483,14 @@ fn verify(a: &Probe, w: &Weighted, b: usize, threshold: f64) -> Option<f64> {
 
 /// How many of a text's most specific shared features are indexed for candidate generation.
 const PREFIX: usize = 24;
+
+/// A feature seen in this many documents or more identifies nothing: it is never indexed nor probed,
+/// so no posting list is longer and a probe reads at most `PREFIX × COMMON_DF` postings. Without this
+/// bound, k texts sharing one abstract (and nothing rarer than it) would make k² candidate pairs; a
+/// text whose rarest features are all this common gets no candidate, which is what the margin of the
+/// decision would make of them anyway. The bound is the start of the last class of [`df_class`], so
+/// the prefix's common features are its tail.
+const COMMON_DF: u32 = 1 << DF_CLASSES;
 
 /// Core of both modes: verifies every (left, right) pair of documents of `w` whose most specific shared
 /// features meet, and keeps those scoring at least `threshold`; left documents are `0..split`, right

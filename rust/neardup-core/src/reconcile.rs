@@ -13,6 +13,7 @@
 //!   itself (`records::file`), with the same results and the same bytes as the Python path.
 
 pub mod agree;
+pub mod fields;
 pub mod json;
 pub mod report;
 pub mod snapshot;

@@ -43,7 +43,7 @@ use rayon::prelude::*;
 
 use super::authors::{self, Name};
 use super::evidence::{
-    category_set, content_words, has_content, is_generic_title, jaccard, title_length,
+    category_set, content_words, has_content, is_generic_title, jaccard, title_length, title_stems,
 };
 use crate::error::{invalid, Result};
 use crate::shingle::ShingleScratch;
@@ -92,6 +92,10 @@ pub struct Evidence {
     pub generic_title: bool,
     /// The fewer content words of the two titles.
     pub title_words: usize,
+    /// Whether every content word of the shorter title (of at least `CONTAINED_TITLE_WORDS`) is in the
+    /// longer one: a subtitle added or dropped ("Mediator languages" → "Mediator languages: report of
+    /// a workshop").
+    pub title_contained: bool,
     /// Jaccard similarity of the abstracts' content words.
     pub abstract_sim: Option<f64>,
     /// Share of authors in common, over the shorter list.
@@ -144,6 +148,11 @@ fn prepare<S: AsRef<str>>(e: &NearEntry<S>, need: Need, scratch: &mut ShingleScr
         (Vec::new(), has_content(e.abstract_text.as_ref(), scratch))
     };
     let generic = !title.is_empty() && is_generic_title(&title);
+    let title = if title.is_empty() {
+        title
+    } else {
+        title_stems(e.title.as_ref())
+    };
     let mut categories: Vec<String> = category_set(&e.categories).into_iter().collect();
     categories.sort_unstable();
     Prepared {
@@ -163,6 +172,7 @@ fn evidence(a: &Prepared, b: &Prepared, same_abstract: bool) -> Evidence {
         title_sim: jaccard(&a.title, &b.title),
         generic_title: a.generic || b.generic,
         title_words: title_length(&a.title).min(title_length(&b.title)),
+        title_contained: contained(&a.title, &b.title),
         // The Jaccard similarity of a set with itself, without the sets.
         abstract_sim: if same_abstract {
             a.abstract_content.then_some(1.0)
@@ -174,6 +184,12 @@ fn evidence(a: &Prepared, b: &Prepared, same_abstract: bool) -> Evidence {
             .then(|| a.categories.iter().any(|c| b.categories.contains(c))),
         year_diff: a.year.zip(b.year).map(|(x, y)| x.abs_diff(y)),
     }
+}
+
+/// Whether the shorter of two sorted sets, of at least `CONTAINED_TITLE_WORDS`, is in the longer.
+fn contained(a: &[u64], b: &[u64]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= CONTAINED_TITLE_WORDS && short.iter().all(|w| long.binary_search(w).is_ok())
 }
 
 /// Linear interpolation through `knots` (increasing in x), constant beyond the ends.
@@ -242,6 +258,11 @@ const LONG_TITLE_LLR: f64 = 0.5;
 const LONG_TITLE_FROM: usize = 3;
 const LONG_TITLE_WORDS: usize = 8;
 const LONG_TITLE_SIM: f64 = 0.9;
+/// A title contained in the other ([`Evidence::title_contained`]) counts at least this much when the
+/// entries have no abstracts to compare (DBLP-ACM: ACM appends subtitles and "(abstract)"); beside
+/// abstracts the abstract decides, as companion papers often extend each other's titles.
+const CONTAINED_TITLE_LLR: f64 = 1.5;
+const CONTAINED_TITLE_WORDS: usize = 4;
 /// Equal generic titles: far below [`NearParams::min_score`] on their own.
 const GENERIC_TITLE_EQUAL_LLR: f64 = 1.0;
 const CATEGORY_SHARED_LLR: f64 = 0.5;
@@ -266,6 +287,8 @@ pub fn score(e: &Evidence) -> f64 {
             } else {
                 x.min(0.0)
             }
+        } else if e.title_contained && e.abstract_sim.is_none() {
+            x.max(CONTAINED_TITLE_LLR)
         } else {
             x
         };
@@ -437,7 +460,20 @@ pub fn match_entries<S: AsRef<str> + Sync>(
     right: &[NearEntry<S>],
     params: &NearParams,
 ) -> Result<Vec<NearMatch>> {
-    let scored = scored_candidates(left, right, params)?;
+    match_entries_except(left, right, params, |_, _| false)
+}
+
+/// [`match_entries`] where `known_apart(left, right)` names the pairs known to be different papers
+/// (their declared keys differ): they are not candidates, so they neither match nor stand as a
+/// runner-up. The engine and the catalog decide through this one function.
+pub fn match_entries_except<S: AsRef<str> + Sync>(
+    left: &[NearEntry<S>],
+    right: &[NearEntry<S>],
+    params: &NearParams,
+    known_apart: impl Fn(u32, u32) -> bool,
+) -> Result<Vec<NearMatch>> {
+    let mut scored = scored_candidates(left, right, params)?;
+    scored.retain(|m| !known_apart(m.left, m.right));
     Ok(decide(&scored, left.len(), right.len(), params))
 }
 

@@ -14,7 +14,7 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::shingle::{for_each_word_hash, ShingleScratch};
+use crate::shingle::{for_each_word, for_each_word_hash, normalize, ShingleScratch};
 
 /// Words carrying no identity: English function words and the stock phrases of abstracts.
 const STOP: &[&str] = &[
@@ -291,6 +291,83 @@ pub(super) fn content_words(text: &str, scratch: &mut ShingleScratch) -> Vec<u64
     out
 }
 
+/// Suffixes [`stem`] strips, longest first.
+const SUFFIXES: [&str; 12] = [
+    "ations", "ation", "ings", "ing", "ions", "ion", "ies", "es", "ed", "is", "al", "s",
+];
+
+/// A word without its inflection or derivation suffix and a final "e", when at least four letters
+/// remain: a light stemmer in the spirit of Lovins ("Development of a stemming algorithm", 1968), so
+/// that "changes" meets "change" and "diagnosis" meets "diagnosing" in titles reworded between
+/// listings.
+fn stem(w: &str) -> &str {
+    let w = SUFFIXES
+        .iter()
+        .find(|suf| w.len() > suf.len() + 3 && w.ends_with(*suf))
+        .map_or(w, |suf| &w[..w.len() - suf.len()]);
+    match w.strip_suffix('e') {
+        Some(s) if s.len() >= 4 => s,
+        _ => w,
+    }
+}
+
+/// The content words of a title, stemmed ([`stem`]), hashed, sorted and de-duplicated: the set the
+/// title similarity reads. Stock words are dropped before stemming, as in [`content_words`].
+pub(super) fn title_stems(text: &str) -> Vec<u64> {
+    let stop = stop_hashes();
+    let folded: String;
+    let text = if text.is_ascii() {
+        text
+    } else {
+        folded = text.nfkd().filter(|&c| !is_combining_mark(c)).collect();
+        &folded
+    };
+    let mut out = Vec::new();
+    for_each_word(&normalize(text), |w| {
+        if stop
+            .binary_search(&xxh3_64_with_seed(w.as_bytes(), CONTENT_SEED))
+            .is_err()
+        {
+            out.push(xxh3_64_with_seed(stem(w).as_bytes(), CONTENT_SEED));
+        }
+    });
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether a title is generic ([`is_generic_title`]): the engine's title stage does not take such a
+/// title for identity on its own.
+pub fn generic_title(title: &str) -> bool {
+    if !title.is_ascii() {
+        let content = content_words(title, &mut ShingleScratch::default());
+        return !content.is_empty() && is_generic_title(&content);
+    }
+    // The engine asks this of every title: ASCII titles stop at their first word that is neither a
+    // stock nor a stop word, which is nearly always the first. Words as the shingles' ASCII path cuts
+    // them (runs of letters, digits and `_`, lower-cased).
+    let (stop, generic) = (stop_hashes(), generic_hashes());
+    let mut lower = [0u8; 64];
+    let mut content = false;
+    let words = title.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+    for w in words.filter(|w| !w.is_empty()) {
+        let Some(l) = lower.get_mut(..w.len()) else {
+            return false; // longer than any listed word
+        };
+        l.copy_from_slice(w.as_bytes());
+        l.make_ascii_lowercase();
+        let h = xxh3_64_with_seed(l, CONTENT_SEED);
+        if stop.binary_search(&h).is_ok() {
+            continue;
+        }
+        if generic.binary_search(&h).is_err() {
+            return false;
+        }
+        content = true;
+    }
+    content
+}
+
 /// Whether a text has a content word: `!content_words(text).is_empty()`, without gathering them.
 pub(super) fn has_content(text: &str, scratch: &mut ShingleScratch) -> bool {
     // A content word is nearly always among the first few: look at a head cut at a space first (words
@@ -321,16 +398,21 @@ pub(super) fn has_content(text: &str, scratch: &mut ShingleScratch) -> bool {
 /// Whether a title says nothing about which paper it names: its content words (`content`, from
 /// [`content_words`]) are all words of stock titles, or it has none.
 pub(super) fn is_generic_title(content: &[u64]) -> bool {
+    let generic = generic_hashes();
+    content.iter().all(|h| generic.binary_search(h).is_ok())
+}
+
+/// The hashes of `GENERIC_TITLE_WORDS`, sorted.
+fn generic_hashes() -> &'static [u64] {
     static HASHES: OnceLock<Vec<u64>> = OnceLock::new();
-    let generic = HASHES.get_or_init(|| {
+    HASHES.get_or_init(|| {
         let mut out: Vec<u64> = GENERIC_TITLE_WORDS
             .iter()
             .map(|w| xxh3_64_with_seed(w.as_bytes(), CONTENT_SEED))
             .collect();
         out.sort_unstable();
         out
-    });
-    content.iter().all(|h| generic.binary_search(h).is_ok())
+    })
 }
 
 /// How many content words a title has (a longer title, equal, is stronger evidence).
@@ -380,6 +462,48 @@ mod tests {
             GENERIC_TITLE_WORDS.windows(2).all(|w| w[0] < w[1]),
             "GENERIC_TITLE_WORDS must stay sorted"
         );
+    }
+
+    #[test]
+    fn generic_title_fast_path_agrees_with_content_words() {
+        let titles = [
+            "Editorial",
+            "Guest Editorial",
+            "GUEST editor's introduction",
+            "Book review column",
+            "Reminiscences on Influential Papers",
+            "Erratum to: Erratum",
+            "Editorial: Charter and scope",
+            "A Unified Representation",
+            "E-Services - Guest editorial",
+            "on the of",
+            "",
+            "Éditorial",
+            "Guest éditorial",
+            "Editorial_board",
+            "Editorial 2",
+        ];
+        for t in titles {
+            let content = content_words(t, &mut ShingleScratch::default());
+            let full = !content.is_empty() && is_generic_title(&content);
+            assert_eq!(generic_title(t), full, "{t:?}");
+        }
+        assert!(generic_title("Guest Editorial"));
+        assert!(!generic_title("Guest editorial: databases and the Web"));
+    }
+
+    #[test]
+    fn title_stems_meet_inflected_words() {
+        // "framework" and "data" are stock words of abstracts.
+        assert_eq!(
+            title_stems("A Framework for Change Diagnosis of Data Streams").len(),
+            3
+        );
+        let a = title_stems("Diagnosing changes in evolving data streams");
+        let b = title_stems("Change diagnosis for evolve data stream");
+        assert_eq!(a, b);
+        // Short words keep their ending: "bus" is no "bu".
+        assert_ne!(title_stems("bus"), title_stems("bu"));
     }
 
     #[test]

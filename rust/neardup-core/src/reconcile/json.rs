@@ -198,6 +198,34 @@ pub(super) fn names(out: &mut String, names: &[std::borrow::Cow<'static, str>]) 
     list(out, names, |out, n| string(out, n));
 }
 
+/// A near match's `"evidence": {"abstract": …, "authors": …, "title": …}, ` (each field's similarity,
+/// `null` where either entry lacks the field), written first among the match's keys (they are sorted);
+/// nothing for key and title matches.
+pub(super) fn evidence(out: &mut String, m: &Matched) {
+    let Some(e) = &m.evidence else {
+        return;
+    };
+    out.push_str("\"evidence\": {");
+    for (k, (name, x)) in [
+        ("abstract", e.abstract_sim),
+        ("authors", e.authors_sim),
+        ("title", e.title_sim),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "\"{name}\": ");
+        match x {
+            Some(x) => float(out, round6(x)),
+            None => out.push_str("null"),
+        }
+    }
+    out.push_str("}, ");
+}
+
 /// `Match.to_dict()` with sorted keys; with `kind`, also a `"kind"` member (the JSON Lines report's).
 pub(super) fn changed(
     out: &mut String,
@@ -207,7 +235,9 @@ pub(super) fn changed(
     kind: Option<&str>,
 ) {
     let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    out.push_str("{\"fields\": {");
+    out.push('{');
+    evidence(out, m);
+    out.push_str("\"fields\": {");
     for (n, f) in m.fields.iter().enumerate() {
         if n > 0 {
             out.push_str(", ");
@@ -328,7 +358,9 @@ pub(super) fn segments<'a>(
     float(text, threshold);
     text.push_str(", \"unchanged\": ");
     out.list(&outcome.unchanged, move |out, m| {
-        out.push_str("{\"match\": ");
+        out.push('{');
+        evidence(out, m);
+        out.push_str("\"match\": ");
         string(out, m.how.name());
         out.push_str(", \"meta_changed\": ");
         names(out, &m.meta_changed);

@@ -20,13 +20,14 @@ use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
 use super::{
-    agree, duplicate_pairs_signed, keys_differ, match_ids, repeated_ids, signatures,
+    agree, duplicate_pairs_signed, fields, keys_differ, match_ids, repeated_ids, signatures,
     signatures_with_room, Id,
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The least score of a near match ([`near::NearParams::min_score`]).
     pub threshold: f64,
     pub duplicate_threshold: f64,
     pub include_meta: bool,
@@ -82,7 +83,10 @@ pub struct Matched {
     pub old: u32,
     pub new: u32,
     pub how: How,
+    /// For near matches the decision's score, else the word-diff ratio of the whole texts.
     pub similarity: f64,
+    /// For near matches, the evidence the decision read.
+    pub evidence: Option<near::Evidence>,
     /// Differing text fields, by name ascending.
     pub fields: Vec<FieldDiff>,
     /// Metadata and extra fields whose values differ: the fixed metadata first (in `META_FIELDS`
@@ -133,27 +137,14 @@ fn match_pairs<'a>(
     let mut phases = Phases::start();
     let mut old_left = vec![true; old.len()];
     let mut new_left = vec![true; new.len()];
-    // (old, new, how, near score)
-    let mut pairs: Vec<(u32, u32, How, Option<f64>)> = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::new();
+    let old_keys = title_keys(old, old_titles);
+    let new_keys = title_keys(new, new_titles);
     for how in [How::Key, How::Title] {
         let found = {
-            let ids = |records: &'a [Record],
-                       titles: &'a [String],
-                       left: &[bool]|
-             -> Vec<Option<Id<'a>>> {
-                match how {
-                    How::Key => records.iter().map(Record::key_id).collect(),
-                    _ => records
-                        .par_iter()
-                        .zip(titles)
-                        .zip(left)
-                        .map(|((r, t), &l)| l.then(|| r.title_id(t)).flatten())
-                        .collect(),
-                }
-            };
             match_ids(
-                &ids(old, old_titles, &old_left),
-                &ids(new, new_titles, &new_left),
+                &identities(how, old, &old_keys, &old_left),
+                &identities(how, new, &new_keys, &new_left),
             )
         };
         let resolved = found
@@ -178,20 +169,27 @@ fn match_pairs<'a>(
             .filter(|&j| new_left[j as usize])
             .collect();
         if !ol.is_empty() && !nl.is_empty() {
-            let lt: Vec<String> = ol.par_iter().map(|&i| old[i as usize].joined()).collect();
-            let rt: Vec<String> = nl.par_iter().map(|&j| new[j as usize].joined()).collect();
-            // Best first; the greedy assignment skips pairs whose keys say they differ.
-            for (a, b, s) in near::cross_pairs(&lt, &rt, opts.threshold)? {
-                let (i, j) = (ol[a as usize], nl[b as usize]);
-                if !old_left[i as usize]
-                    || !new_left[j as usize]
-                    || keys_differ(&old[i as usize], &new[j as usize])
-                {
-                    continue;
-                }
+            let le: Vec<_> = ol
+                .par_iter()
+                .map(|&i| fields::near_entry(&old[i as usize]))
+                .collect();
+            let re: Vec<_> = nl
+                .par_iter()
+                .map(|&j| fields::near_entry(&new[j as usize]))
+                .collect();
+            let params = near::NearParams {
+                min_score: opts.threshold,
+                ..near::NearParams::default()
+            };
+            // The decision is one to one; pairs whose keys say they differ are no candidates.
+            let found = near::match_entries_except(&le, &re, &params, |a, b| {
+                keys_differ(&old[ol[a as usize] as usize], &new[nl[b as usize] as usize])
+            })?;
+            for m in found {
+                let (i, j) = (ol[m.left as usize], nl[m.right as usize]);
                 old_left[i as usize] = false;
                 new_left[j as usize] = false;
-                pairs.push((i, j, How::Near, Some(s)));
+                pairs.push((i, j, How::Near, Some((m.score, m.evidence))));
             }
         }
     }
@@ -204,9 +202,71 @@ fn match_pairs<'a>(
     })
 }
 
-/// What [`match_pairs`] found: `(old, new, how, near score)` and the entries left on each side.
+/// A matched pair: `(old, new, how, near score and evidence)`.
+type Pair = (u32, u32, How, Option<(f64, near::Evidence)>);
+
+/// The identity a record's title gives it (DESIGN §5): its normalised title; for a generic title
+/// ("Editorial", "Book review column"), which names no paper on its own, the title with the abstract,
+/// and nothing when the abstract is empty (the near stage weighs such entries by their other fields).
+enum TitleKey<'a> {
+    Title(&'a str),
+    WithText(String),
+    None,
+}
+
+impl<'a> TitleKey<'a> {
+    fn id<'s>(&'s self, r: &Record) -> Option<Id<'s>> {
+        match self {
+            TitleKey::Title(t) => r.title_id(t),
+            TitleKey::WithText(t) => Id::new(t),
+            TitleKey::None => None,
+        }
+    }
+}
+
+/// The identities of the records still left (`left`) at stage `how` (key or title).
+fn identities<'s>(
+    how: How,
+    records: &'s [Record],
+    keys: &'s [TitleKey],
+    left: &[bool],
+) -> Vec<Option<Id<'s>>> {
+    match how {
+        How::Key => records.iter().map(Record::key_id).collect(),
+        _ => records
+            .par_iter()
+            .zip(keys)
+            .zip(left)
+            .map(|((r, k), &l)| if l { k.id(r) } else { None })
+            .collect(),
+    }
+}
+
+fn title_keys<'a>(records: &'a [Record], titles: &'a [String]) -> Vec<TitleKey<'a>> {
+    records
+        .par_iter()
+        .zip(titles)
+        .map(|(r, t)| {
+            if t.is_empty() || !near::generic_title(r.title()) {
+                return TitleKey::Title(t);
+            }
+            let a = r
+                .abstract_text()
+                .split(is_py_space)
+                .filter(|w| !w.is_empty());
+            let a = a.collect::<Vec<_>>().join(" ");
+            if a.is_empty() {
+                TitleKey::None
+            } else {
+                TitleKey::WithText(format!("{t}\n{a}"))
+            }
+        })
+        .collect()
+}
+
+/// What [`match_pairs`] found and the entries left on each side.
 struct Matching {
-    pairs: Vec<(u32, u32, How, Option<f64>)>,
+    pairs: Vec<Pair>,
     old_left: Vec<bool>,
     new_left: Vec<bool>,
 }
@@ -286,7 +346,7 @@ pub fn compare<'a>(
         .into_par_iter()
         .zip(fields)
         .zip(whole)
-        .map(|(((i, j, how, score), mut fs), whole)| {
+        .map(|(((i, j, how, near), mut fs), whole)| {
             fs.sort_by_key(|f| f.name);
             let meta_changed =
                 meta_differences(&old[i as usize], &new[j as usize], &opts.ignore_fields);
@@ -294,7 +354,8 @@ pub fn compare<'a>(
                 old: i,
                 new: j,
                 how,
-                similarity: score.unwrap_or(whole.unwrap_or(1.0)),
+                similarity: near.map_or(whole.unwrap_or(1.0), |n| n.0),
+                evidence: near.map(|n| n.1),
                 fields: fs,
                 meta_changed,
             }
@@ -432,11 +493,7 @@ pub fn extras<'r>(r: &'r Record) -> Vec<(&'r str, String)> {
 
 /// Per matched pair, whether its title and its abstract differ beyond whitespace, or `None` when the
 /// texts are identical. This reads every matched text, so it runs in parallel.
-fn text_verdicts(
-    old: &[Record],
-    new: &[Record],
-    pairs: &[(u32, u32, How, Option<f64>)],
-) -> Vec<Option<[bool; 2]>> {
+fn text_verdicts(old: &[Record], new: &[Record], pairs: &[Pair]) -> Vec<Option<[bool; 2]>> {
     pairs
         .par_iter()
         .with_min_len(256)
@@ -458,7 +515,7 @@ fn text_verdicts(
 fn word_diffs(
     old: &[Record],
     new: &[Record],
-    pairs: &[(u32, u32, How, Option<f64>)],
+    pairs: &[Pair],
     verdicts: &[Option<[bool; 2]>],
 ) -> (Vec<Vec<FieldDiff>>, Vec<Option<f64>>) {
     let mut phases = Phases::start();
@@ -552,13 +609,14 @@ fn near_duplicates(
 }
 
 /// The links of `reconcile._duplicates` that need no text comparison: entries joined by an equal key or
-/// an equal non-empty normalised title (unless their keys differ), in any order.
+/// an equal title identity ([`TitleKey`], unless their keys differ), in any order.
 fn identity_links(records: &[Record], titles: &[String]) -> Vec<(u32, u32, f64)> {
     let keys: Vec<Option<Id>> = records.iter().map(Record::key_id).collect();
+    let title_keys = title_keys(records, titles);
     let titles: Vec<Option<Id>> = records
         .par_iter()
-        .zip(titles)
-        .map(|(r, t)| r.title_id(t))
+        .zip(&title_keys)
+        .map(|(r, k)| k.id(r))
         .collect();
     let (by_key, by_title) = rayon::join(|| repeated_ids(&keys), || repeated_ids(&titles));
     let mut links: Vec<(u32, u32, f64)> = by_key.into_iter().map(|(a, b)| (a, b, 1.0)).collect();

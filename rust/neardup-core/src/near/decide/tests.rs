@@ -106,6 +106,7 @@ fn a_pair_needs_a_margin_on_both_sides_and_mutual_best() {
         title_sim: None,
         generic_title: false,
         title_words: 0,
+        title_contained: false,
         abstract_sim: None,
         authors_sim: None,
         categories_shared: None,

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::super::json::{changed, entry, float, names, round6, snapshot, string, SCHEMA_VERSION};
+use super::super::json::{
+    changed, entry, evidence, float, names, round6, snapshot, string, SCHEMA_VERSION,
+};
 use super::super::snapshot::{Group, Outcome};
 use super::{counts, Pieces, Segment, Source};
 
@@ -59,7 +61,9 @@ pub(super) fn segments<'a>(
         });
     }
     out.items(&outcome.unchanged, "", move |out, m| {
-        out.push_str("{\"kind\": \"unchanged\", \"match\": ");
+        out.push('{');
+        evidence(out, m);
+        out.push_str("\"kind\": \"unchanged\", \"match\": ");
         string(out, m.how.name());
         out.push_str(", \"meta_changed\": ");
         names(out, &m.meta_changed);
