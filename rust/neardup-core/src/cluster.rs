@@ -12,6 +12,7 @@
 //! [`dedup_corpus`] chains them for texts in memory.
 
 pub mod bands;
+pub mod corpus;
 pub mod verify;
 
 use rayon::prelude::*;

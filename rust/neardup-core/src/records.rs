@@ -27,6 +27,7 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 mod arxiv;
+pub mod corpus;
 pub mod csv_table;
 pub mod file;
 pub mod meta;
