@@ -48,6 +48,7 @@ impl Drop for BatchJob {
 
 mod cluster;
 mod compat;
+mod corpus;
 mod diff;
 mod engine;
 mod errors;
@@ -73,6 +74,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     minhash::register(m)?;
     lsh::register(m)?;
     cluster::register(m)?;
+    corpus::register(m)?;
     near::register(m)?;
     diff::register(m)?;
     compat::register(m)?;

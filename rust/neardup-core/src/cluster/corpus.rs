@@ -198,8 +198,12 @@ pub struct FileDocs {
     pub columns: Columns,
     /// 1-based line of each document.
     pub lines: Vec<u64>,
-    /// Byte offset of each document's record (after a BOM).
+    /// Byte range `starts[i]..ends[i]` of each document's record (after a BOM; line end included).
     pub starts: Vec<u64>,
+    pub ends: Vec<u64>,
+    /// Where a CSV file's header row ends (0 for JSON Lines), and whether the file starts with a BOM.
+    pub header_end: u64,
+    pub bom: bool,
     /// Ids, concatenated; document `i`'s is `id_bytes[id_ends[i-1]..id_ends[i]]`, and has none (named by
     /// file and line) when `has_id[i]` is false.
     pub id_bytes: Vec<u8>,
@@ -221,6 +225,9 @@ impl FileDocs {
             columns: Columns::default(),
             lines: Vec::new(),
             starts: Vec::new(),
+            ends: Vec::new(),
+            header_end: 0,
+            bom: false,
             id_bytes: Vec::new(),
             id_ends: Vec::new(),
             has_id: Vec::new(),
@@ -249,13 +256,14 @@ impl FileDocs {
         }
     }
 
-    fn push<'a>(&mut self, docs: Vec<(u64, u64, Doc<'a>)>, params: &Params) -> Result<()> {
-        let texts: Vec<&str> = docs.iter().map(|(_, _, d)| d.text.as_ref()).collect();
+    fn push<'a>(&mut self, docs: Vec<(u64, u64, u64, Doc<'a>)>, params: &Params) -> Result<()> {
+        let texts: Vec<&str> = docs.iter().map(|(_, _, _, d)| d.text.as_ref()).collect();
         self.columns
-            .push_docs(&texts, docs.iter().map(|(_, _, d)| d.rank), params)?;
-        for (line, start, d) in &docs {
+            .push_docs(&texts, docs.iter().map(|(_, _, _, d)| d.rank), params)?;
+        for (line, start, end, d) in &docs {
             self.lines.push(*line);
             self.starts.push(*start);
+            self.ends.push(*end);
             if let Some(id) = &d.id {
                 self.id_bytes.extend_from_slice(id.as_bytes());
             }
@@ -289,6 +297,7 @@ pub fn read_file(
     out.stamp = stamp(path);
     let mapped = map(path).map_err(|e| io_error(path, e))?;
     let data: &[u8] = &mapped;
+    out.bom = data.starts_with(BOM);
     let data = data.strip_prefix(BOM).unwrap_or(data);
     match format {
         Format::Jsonl => read_jsonl(data, spec, params, skip_bad, &mut out)?,
@@ -353,7 +362,7 @@ fn read_jsonl(
                 let number = first_line + line;
                 let reason = match outcome {
                     Outcome::Doc(d) => {
-                        docs.push((number, start as u64, d));
+                        docs.push((number, start as u64, end as u64, d));
                         continue;
                     }
                     Outcome::Bad { expected, got } => Some((expected, got)),
@@ -436,7 +445,9 @@ fn read_csv(
         .map(|h| crate::records::py_strip(h).to_owned())
         .collect();
     let layout = CsvLayout::new(delimiter, header);
+    out.header_end = reader.position().byte();
     let mut block: Vec<(u64, u64, u64, csv::StringRecord)> = Vec::with_capacity(ROWS);
+    let (mut line, mut counted) = (1u64, 0usize);
     loop {
         let more = match reader.read_record(&mut row) {
             Ok(more) => more,
@@ -446,7 +457,15 @@ fn read_csv(
             }
         };
         if more {
-            let (line, byte) = row.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            // A record's position may be that of the line ends before it: skip them, and count lines
+            // from the bytes (newlines inside quoted fields count too).
+            let mut byte = row.position().map_or(counted, |p| p.byte() as usize);
+            while matches!(data.get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
+            }
+            line += memchr::memchr_iter(b'\n', &data[counted..byte]).count() as u64;
+            counted = byte;
+            let byte = byte as u64;
             let blank = row.iter().all(|c| crate::records::py_strip(c).is_empty());
             if !blank {
                 let end = reader.position().byte();
@@ -470,7 +489,7 @@ fn read_csv(
             let mut docs = Vec::with_capacity(block.len());
             for ((line, start, end, _), outcome) in block.iter().zip(outcomes) {
                 match outcome {
-                    Outcome::Doc(d) => docs.push((*line, *start, owned(d))),
+                    Outcome::Doc(d) => docs.push((*line, *start, *end, owned(d))),
                     Outcome::Bad { expected, got } => {
                         let bad = BadRecord {
                             line: *line,

@@ -385,13 +385,33 @@ fn object_members(raw: &str) -> Option<Members<'_>> {
     )
 }
 
-/// Whether a `\u` escape in `raw` spells a UTF-16 surrogate (such lines go to the Python reader, which
-/// refuses lone ones and decodes pairs).
-fn spells_surrogate(raw: &[u8]) -> bool {
-    memchr::memmem::find_iter(raw, b"\\u").any(|at| {
-        matches!(raw.get(at + 2..at + 4), Some([a, b]) if a.eq_ignore_ascii_case(&b'd')
-            && matches!(b.to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f'))
-    })
+/// Whether a `\u` escape in `raw` spells a lone UTF-16 surrogate (one not in a high-low pair): the
+/// Python reader refuses such lines and words why.
+fn spells_lone_surrogate(raw: &[u8]) -> bool {
+    let unit = |at: usize| -> Option<u16> {
+        let hex = raw.get(at + 2..at + 6)?;
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut skip_to = 0;
+    for at in memchr::memmem::find_iter(raw, b"\\u") {
+        if at < skip_to || raw[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
+            continue; // the low half of a pair, or an escaped backslash followed by "u"
+        }
+        match unit(at) {
+            Some(0xD800..=0xDBFF) => {
+                if raw.get(at + 6..at + 8) == Some(&b"\\u"[..])
+                    && matches!(unit(at + 6), Some(0xDC00..=0xDFFF))
+                {
+                    skip_to = at + 7;
+                } else {
+                    return true;
+                }
+            }
+            Some(0xDC00..=0xDFFF) => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The JSON value of a line that is not blank: a JSON object as a record's members, else the reason.
@@ -414,7 +434,7 @@ pub fn jsonl_doc<'a>(raw: &'a [u8], spec: &CorpusSpec) -> Option<Outcome<'a>> {
     if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
         return None;
     }
-    if memchr::memchr(0, raw).is_some() || spells_surrogate(raw) {
+    if memchr::memchr(0, raw).is_some() || spells_lone_surrogate(raw) {
         return Some(Outcome::Unparsed);
     }
     let Ok(line) = simdutf8::basic::from_utf8(raw) else {
@@ -585,6 +605,11 @@ mod tests {
         );
         assert_eq!(text("{\"title\": ", &spec()), Outcome::Unparsed);
         assert_eq!(text(r#"{"title": "\ud800"}"#, &spec()), Outcome::Unparsed);
+        assert_eq!(text(r#"{"title": "\udc00\ud83d"}"#, &spec()), Outcome::Unparsed);
+        let Outcome::Doc(d) = text(r#"{"title": "\ud83d\ude00 \\ud800"}"#, &spec()) else {
+            panic!()
+        };
+        assert_eq!(d.text, "\u{1f600} \\ud800\n");
     }
 
     #[test]
