@@ -75,6 +75,18 @@ impl CorpusPart {
 }
 
 type Bad = (u64, u64, u64, Option<String>, Option<String>);
+type U64s<'py> = Bound<'py, PyArray1<u64>>;
+/// `(id bytes, id ends, has id, lines)`.
+type Ids<'py> = (
+    Bound<'py, PyBytes>,
+    U64s<'py>,
+    Bound<'py, PyArray1<bool>>,
+    U64s<'py>,
+);
+/// Band keys `(n, bands)` and the empty mask.
+type Keys<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<bool>>);
+/// `(starts, ends, header_end, bom)`.
+type Spans<'py> = (U64s<'py>, U64s<'py>, u64, bool);
 
 #[pymethods]
 impl CorpusPart {
@@ -85,15 +97,7 @@ impl CorpusPart {
         format!("_CorpusPart(documents={})", self.columns().len())
     }
     /// `(id bytes, id ends, has id, lines)` of a file's documents.
-    fn ids<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Option<(
-        Bound<'py, PyBytes>,
-        Bound<'py, PyArray1<u64>>,
-        Bound<'py, PyArray1<bool>>,
-        Bound<'py, PyArray1<u64>>,
-    )> {
+    fn ids<'py>(&self, py: Python<'py>) -> Option<Ids<'py>> {
         let Part::File(f, _) = &self.inner else {
             return None;
         };
@@ -105,23 +109,17 @@ impl CorpusPart {
         ))
     }
     /// Band keys `(n, bands)` and the mask of documents without shingles (not with threshold 1.0).
-    fn keys<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<bool>>)> {
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Keys<'py>> {
         let c = self.columns();
         let n = c.len();
-        let bands = if n == 0 { 0 } else { c.keys.len() / n };
+        let bands = c.keys.len().checked_div(n).unwrap_or(0);
         let keys = numpy::ndarray::Array2::from_shape_vec((n, bands), c.keys.clone())
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok((keys.into_pyarray(py), c.empty.clone().into_pyarray(py)))
     }
     /// `(starts, ends, header_end, bom)`: each document's record as a byte range of a file (after its
     /// BOM), and where a CSV header ends.
-    fn spans<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Option<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>, u64, bool)> {
+    fn spans<'py>(&self, py: Python<'py>) -> Option<Spans<'py>> {
         let Part::File(f, _) = &self.inner else {
             return None;
         };
@@ -324,7 +322,7 @@ fn _corpus_dedup<'py>(
                     texts.extend(part.texts(&mine)?.into_iter().map(|(t, _)| t));
                 }
             }
-            Ok(texts)
+            Ok::<_, neardup_core::Error>(texts)
         })
     })?;
     Ok(outcome(py, out))
@@ -347,10 +345,7 @@ fn _dedup_texts<'py>(
     let out = detached(py, || {
         let columns = corpus::columns_of_texts(&ts, &p)?;
         corpus::dedup(&[&columns], &p, |docs| {
-            Ok(docs
-                .iter()
-                .map(|&d| ts[d as usize].as_ref().to_owned())
-                .collect())
+            Ok(docs.iter().map(|&d| ts[d as usize].as_ref()).collect())
         })
     })?;
     Ok(outcome(py, out))

@@ -35,6 +35,7 @@ mod scan;
 mod text;
 
 pub use arxiv::{classify as classify_id, Id};
+pub(crate) use scan::flat_object;
 pub(crate) use scan::next_special;
 pub use text::{is_py_space, py_collapse, py_strip};
 

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::bands::{self, Banding, Buckets};
 use super::verify::{self, SetStore};
@@ -627,9 +627,10 @@ fn preference<'c>(
 
 /// Deduplicates the documents of `parts` (their columns, concatenated in order). `texts` gives the
 /// texts of some documents (global numbers, ascending), in that order.
-pub fn dedup<F>(parts: &[&Columns], params: &Params, texts: F) -> Result<Dedup>
+pub fn dedup<F, T>(parts: &[&Columns], params: &Params, texts: F) -> Result<Dedup>
 where
-    F: Fn(&[u64]) -> Result<Vec<String>> + Sync,
+    F: Fn(&[u64]) -> Result<Vec<T>> + Sync,
+    T: AsRef<str> + Sync,
 {
     check_params(params)?;
     let n: usize = parts.iter().map(|c| c.len()).sum();
@@ -663,12 +664,33 @@ where
         if read.len() != members.len() {
             return Err(invalid("texts", "one text per document asked for"));
         }
+        let sets = verify::shingle_sets(&params.shingles, &read, &members)?;
+        // Equal texts have equal shingle sets: only members sharing their set with another one can be
+        // exact duplicates, and only their texts are digested.
+        let mut set_hash: Vec<(u64, u32)> = (0..members.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| {
+                let v = &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize];
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                (xxh3_64(&bytes), i as u32)
+            })
+            .collect();
+        set_hash.par_sort_unstable();
+        let mut shared = vec![false; members.len()];
+        for run in set_hash.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() > 1 {
+                for &(_, i) in run {
+                    shared[i as usize] = true;
+                }
+            }
+        }
         let digests: Vec<u128> = read
             .par_iter()
+            .zip(&shared)
             .with_min_len(64)
-            .map(|t| digest(t))
+            .map(|(t, &s)| if s { digest(t.as_ref()) } else { 0 })
             .collect();
-        let sets = verify::shingle_sets(&params.shingles, &read, &members)?;
         (members, digests, Some(sets), Some(buckets))
     };
     let mut by_digest: Vec<(u128, u64)> = members

@@ -179,6 +179,10 @@ fn string(value: Val<'_>) -> Option<Cow<'_, str>> {
         Val::Cell(s) => Some(Cow::Borrowed(s)),
         Val::Json(raw) => match raw.as_bytes().first() {
             Some(b'n') => Some(Cow::Borrowed("")),
+            // Without a backslash the text is the raw string's inside (already validated JSON).
+            Some(b'"') if memchr::memchr(b'\\', raw.as_bytes()).is_none() => {
+                Some(Cow::Borrowed(&raw[1..raw.len() - 1]))
+            }
             Some(b'"') => serde_json::from_str::<Cow<str>>(raw).ok(),
             _ => None,
         },
@@ -431,18 +435,31 @@ fn json_record(line: &str) -> Result<Members<'_>, Outcome<'_>> {
 
 /// The document of one JSON Lines line (line end included or not), or None when the line is blank.
 pub fn jsonl_doc<'a>(raw: &'a [u8], spec: &CorpusSpec) -> Option<Outcome<'a>> {
-    if raw.iter().all(|b| b" \t\n\r\x0b\x0c".contains(b)) {
-        return None;
-    }
-    if memchr::memchr(0, raw).is_some() || spells_lone_surrogate(raw) {
-        return Some(Outcome::Unparsed);
-    }
+    let first = raw.iter().position(|b| !b" \t\n\r\x0b\x0c".contains(b))?;
     let Ok(line) = simdutf8::basic::from_utf8(raw) else {
         return Some(Outcome::Unparsed);
     };
-    let mut members = match json_record(line) {
-        Ok(m) => m,
-        Err(outcome) => return Some(outcome),
+    // The usual flat object by the strict scanner (which sees every backslash, and so tells about
+    // surrogates); anything else by serde_json.
+    let flat = (raw[first] == b'{')
+        .then(|| crate::records::flat_object(line))
+        .flatten()
+        .filter(|flat| !flat.spells_surrogate);
+    let mut members = match flat {
+        Some(flat) => flat
+            .members
+            .into_iter()
+            .map(|(k, v)| (k, Val::Json(v)))
+            .collect(),
+        None => {
+            if memchr::memchr(0, raw).is_some() || spells_lone_surrogate(raw) {
+                return Some(Outcome::Unparsed);
+            }
+            match json_record(line) {
+                Ok(m) => m,
+                Err(outcome) => return Some(outcome),
+            }
+        }
     };
     // Each member named once: parsers disagree on which value of a repeated one wins.
     if members.len() > 1 {
@@ -605,7 +622,10 @@ mod tests {
         );
         assert_eq!(text("{\"title\": ", &spec()), Outcome::Unparsed);
         assert_eq!(text(r#"{"title": "\ud800"}"#, &spec()), Outcome::Unparsed);
-        assert_eq!(text(r#"{"title": "\udc00\ud83d"}"#, &spec()), Outcome::Unparsed);
+        assert_eq!(
+            text(r#"{"title": "\udc00\ud83d"}"#, &spec()),
+            Outcome::Unparsed
+        );
         let Outcome::Doc(d) = text(r#"{"title": "\ud83d\ude00 \\ud800"}"#, &spec()) else {
             panic!()
         };
