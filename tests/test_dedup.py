@@ -318,7 +318,7 @@ def test_file_errors(tmp_path: Path) -> None:
         dedup_files(bad)
     wrong = tmp_path / "wrong.jsonl"
     wrong.write_text('{"title": 3}\n')
-    with pytest.raises(neardup.SnapshotFormatError, match="a string in field 'title'"):
+    with pytest.raises(neardup.SnapshotFormatError, match="a string title in field 'title'"):
         dedup_files(wrong)
     none = tmp_path / "none.jsonl"
     none.write_text('{"x": "y"}\n')

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # numpy is imported where it is used: `import neardup` stays 
     import numpy as np
     import numpy.typing as npt
 
+    from neardup._core import _Outcome
     from neardup.model import Entry
 
 __all__ = [
@@ -170,9 +171,9 @@ class DedupResult:
     skip_example: str | None = field(default=None, repr=False)
     counts: tuple[int, ...] | None = field(default=None, repr=False)
     kept: list[int] = field(default_factory=list, repr=False)
-    replaced_by: npt.NDArray[np.int64] = field(default=None, repr=False)  # type: ignore[assignment]
-    stage: npt.NDArray[np.uint8] = field(default=None, repr=False)  # type: ignore[assignment]
-    similarity: npt.NDArray[np.float32] = field(default=None, repr=False)  # type: ignore[assignment]
+    replaced_by: npt.NDArray[np.int64] = field(default=None, repr=False)  # type: ignore[arg-type]
+    stage: npt.NDArray[np.uint8] = field(default=None, repr=False)  # type: ignore[arg-type]
+    similarity: npt.NDArray[np.float32] = field(default=None, repr=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         # Built from clusters alone (e.g. by another engine): each keeps its first member, near stage.
@@ -250,7 +251,7 @@ class DedupResult:
 
 
 def _result(
-    raw: tuple[npt.NDArray[np.uint64], ...],
+    raw: _Outcome,
     size: int,
     ids: Sequence[str] | None = None,
     skipped: int = 0,

@@ -183,9 +183,7 @@ def _verify(threshold: float, buckets: tuple[_U64, _U64], *stores: _Store) -> tu
 def _write_shard(
     path: str,
     spec: ReadSpec,
-    threshold: float,
-    ngram: int,
-    num_perm: int,
+    params: tuple[float, int, int],
     count: int,
     local: npt.NDArray[np.int64],
     cluster: npt.NDArray[np.int64],
@@ -195,6 +193,7 @@ def _write_shard(
 ) -> int:
     """Writes ``{"id", "cluster"}`` for each document of a shard (and the kept records); returns how many
     documents were written."""
+    threshold, ngram, num_perm = params
     import json
 
     labels = np.full(count, -1, dtype=np.int64)
@@ -203,7 +202,9 @@ def _write_shard(
     drop[dropped] = True
     read = _read(path, spec, threshold, ngram, num_perm)
     if len(read) != count:
-        raise NeardupError(f"{path}: the shard changed while it was read ({count} documents, then {len(read)})")
+        raise NeardupError(
+            f"{path}: the shard changed while it was read ({count} documents, then {len(read)})"
+        )
     with open_atomic(out_path) as out:
         for i in range(count):
             label = int(labels[i])
@@ -441,7 +442,7 @@ def _write_tasks(
             _write_shard.remote(
                 path,
                 spec,
-                *params,
+                params,
                 counts[i],
                 local[sel],
                 number[sel],

@@ -219,11 +219,12 @@ fn bad<T>(expected: String, got: String) -> Found<'static, T> {
     Err((expected, got))
 }
 
-fn text_of<'a>(value: Val<'a>, name: &str) -> Found<'a, Cow<'a, str>> {
+/// `value` as the `what` of a record (title, abstract, text), read from field `name`.
+fn text_of<'a>(value: Val<'a>, name: &str, what: &str) -> Found<'a, Cow<'a, str>> {
     string(value).map_or_else(
         || {
             bad(
-                format!("a string in field {}", py_repr(name)),
+                format!("a string {what} in field {}", py_repr(name)),
                 describe(value),
             )
         },
@@ -231,26 +232,29 @@ fn text_of<'a>(value: Val<'a>, name: &str) -> Found<'a, Cow<'a, str>> {
     )
 }
 
-fn explicit<'a>(record: &Record<'a>, name: &str) -> Found<'a, Cow<'a, str>> {
+fn explicit<'a>(record: &Record<'a>, name: &str, what: &str) -> Found<'a, Cow<'a, str>> {
     match record.lookup(name) {
-        Some(value) => text_of(value, name),
-        None => bad(format!("a field {}", py_repr(name)), record.describe()),
+        Some(value) => text_of(value, name, what),
+        None => bad(
+            format!("a field {} ({what})", py_repr(name)),
+            record.describe(),
+        ),
     }
 }
 
 /// The first of `names` present with a non-empty value, else the first present; None when none is.
-fn guess<'a>(record: &Record<'a>, names: &[&str]) -> Found<'a, Option<Cow<'a, str>>> {
+fn guess<'a>(record: &Record<'a>, names: &[&str], what: &str) -> Found<'a, Option<Cow<'a, str>>> {
     let present: Vec<(&str, Val<'a>)> = names
         .iter()
         .filter_map(|&n| record.get(n).map(|v| (n, v)))
         .collect();
     for &(name, value) in &present {
         if !is_null(value) && !is_empty_string(value) {
-            return text_of(value, name).map(Some);
+            return text_of(value, name, what).map(Some);
         }
     }
     match present.first() {
-        Some(&(name, value)) => text_of(value, name).map(Some),
+        Some(&(name, value)) => text_of(value, name, what).map(Some),
         None => Ok(None),
     }
 }
@@ -299,23 +303,23 @@ fn rank_of(record: &Record<'_>, spec: &CorpusSpec) -> Option<f64> {
 fn doc<'a>(record: &Record<'a>, spec: &CorpusSpec) -> Found<'a, Doc<'a>> {
     let mut title = None;
     let text = if let Some(name) = spec.text_field.as_deref() {
-        explicit(record, name)?
+        explicit(record, name, "text")?
     } else {
         let mut abstract_text = None;
         if spec.compared != Compared::Abstract {
             title = match spec.title_field.as_deref() {
-                Some(name) => Some(explicit(record, name)?),
-                None => guess(record, &TITLE_FIELDS)?,
+                Some(name) => Some(explicit(record, name, "title")?),
+                None => guess(record, &TITLE_FIELDS, "title")?,
             };
         }
         if spec.compared != Compared::Title {
             abstract_text = match spec.abstract_field.as_deref() {
-                Some(name) => Some(explicit(record, name)?),
-                None => guess(record, &ABSTRACT_FIELDS)?,
+                Some(name) => Some(explicit(record, name, "abstract")?),
+                None => guess(record, &ABSTRACT_FIELDS, "abstract")?,
             };
         }
         match (&title, abstract_text) {
-            (None, None) => match guess(record, &TEXT_FIELDS)? {
+            (None, None) => match guess(record, &TEXT_FIELDS, "text")? {
                 Some(plain) => plain,
                 None => {
                     let wanted: Vec<&str> = match spec.compared {
@@ -609,7 +613,7 @@ mod tests {
         assert_eq!(
             text(r#"{"title": 3}"#, &spec()),
             Outcome::Bad {
-                expected: "a string in field 'title'".into(),
+                expected: "a string title in field 'title'".into(),
                 got: "a number".into()
             }
         );
