@@ -25,7 +25,6 @@ __all__ = [
     "_shingle_sets",
     "_cluster_buckets",
     "_components",
-    "_dedup_corpus",
     "_CorpusPart",
     "_corpus_file",
     "_corpus_texts",
@@ -357,10 +356,6 @@ def _components(
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     """Components ``(offsets, members)`` of the edges ``docs[i] — roots[i]``."""
 
-def _dedup_corpus(
-    texts_: Iterable[str], /, *, threshold: float = 0.8, ngram: int = 3, num_perm: int = 128
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-    """Near-duplicate clusters ``(offsets, members)`` of in-memory texts."""
 
 # Corpus dedup of neardup.corpus (private): the first pass over one input, then the run over them.
 
