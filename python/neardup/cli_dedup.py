@@ -364,9 +364,10 @@ def dedup(
     keep: str,
     clusters: str,
 ) -> int:
-    """Find near-duplicate documents in FILE... (any snapshot format, or JSONL/CSV corpora; '-' reads
-    standard input) and print the groups (each member by id and title, with its similarity to the kept
-    member), or with --keep-first write the deduplicated records.
+    """Find duplicate documents in FILE... (any snapshot format, or JSONL/CSV corpora; '-' reads
+    standard input): exact copies of the normalised text first, then near copies. Print the groups (each
+    member by id and title, with its similarity to the kept member and, for a dropped one, the stage that
+    dropped it), or with --keep-first write the deduplicated records.
 
     Exit status: 2 on trouble; else, for a report, 0 no duplicates and 1 duplicates found; with
     --keep-first, 0 (see --exit-code)."""
