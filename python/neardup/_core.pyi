@@ -356,7 +356,6 @@ def _components(
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     """Components ``(offsets, members)`` of the edges ``docs[i] — roots[i]``."""
 
-
 # Corpus dedup of neardup.corpus (private): the first pass over one input, then the run over them.
 
 _Outcome = tuple[
