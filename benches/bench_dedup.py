@@ -31,7 +31,7 @@ import pytest
 import neardup
 from corpus import SCALE, abstracts, edit_words, size, vocabulary
 from evaldata import revisions
-from neardup.dedup import dedup_files
+from neardup.corpus import dedup_files
 
 THRESHOLD = 0.8
 NUM_PERM = 128
@@ -288,7 +288,7 @@ def test_dedup_ray_overhead(benchmark: Any, corpus: Corpus, tmp_path_factory: py
 
 _MILLION_SCRIPT = """
 import json, resource, sys, time
-from neardup.dedup import dedup_files
+from neardup.corpus import dedup_files
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 r = dedup_files(sys.argv[1], threshold=0.8)

@@ -290,23 +290,6 @@ fn csr(py: Python<'_>, groups: Vec<Vec<u64>>) -> (U64Array<'_>, U64Array<'_>) {
     (u64s(py, offsets), u64s(py, members))
 }
 
-/// Near-duplicate clusters of in-memory texts by the corpus pipeline: `(offsets, members)` as in
-/// `_components`, members being indices into `texts`.
-#[pyfunction]
-#[pyo3(signature = (texts_, /, *, threshold=0.8, ngram=3, num_perm=128))]
-fn _dedup_corpus<'py>(
-    py: Python<'py>,
-    texts_: &Bound<'py, PyAny>,
-    threshold: f64,
-    ngram: i64,
-    num_perm: i64,
-) -> PyResult<(U64Array<'py>, U64Array<'py>)> {
-    let (cfg, hasher) = config(ngram, num_perm)?;
-    let ts = texts(texts_, "texts")?;
-    let groups = detached(py, || cluster::dedup_corpus(&ts, cfg, &hasher, threshold))?;
-    Ok(csr(py, groups))
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_dedup, m)?)?;
     m.add_function(wrap_pyfunction!(_banding, m)?)?;
@@ -317,6 +300,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_shingle_sets, m)?)?;
     m.add_function(wrap_pyfunction!(_cluster_buckets, m)?)?;
     m.add_function(wrap_pyfunction!(_components, m)?)?;
-    m.add_function(wrap_pyfunction!(_dedup_corpus, m)?)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ pub(crate) use alloc::BatchJob;
 mod alloc;
 mod cluster;
 mod compat;
+mod corpus;
 mod diff;
 mod engine;
 mod errors;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     minhash::register(m)?;
     lsh::register(m)?;
     cluster::register(m)?;
+    corpus::register(m)?;
     near::register(m)?;
     diff::register(m)?;
     compat::register(m)?;

@@ -22,7 +22,7 @@ from conftest import REPO, SEED_NEW, SEED_OLD
 from neardup import _core
 from neardup.cli import cli, main
 from neardup.cli_dedup import dedup as dedup_command
-from neardup.dedup import DedupResult, ReadSpec, dedup_files, iter_records, open_atomic
+from neardup.corpus import DedupResult, ReadSpec, dedup_files, open_atomic, read_input
 
 if "dedup" not in cli.commands:  # until neardup.cli registers it
     cli.add_command(dedup_command)
@@ -210,7 +210,7 @@ def test_pickle_and_repr() -> None:
     r = DedupResult([[0, 2]], 3, ["a", "b", "c"])
     back = pickle.loads(pickle.dumps(r))
     assert back == r and back.ids == ["a", "b", "c"]
-    assert repr(r) == "DedupResult(size=3, clusters=1, duplicates=1)"
+    assert repr(r) == "DedupResult(size=3, clusters=1, duplicates=1, exact=0, near=1)"
 
 
 def test_threads_share_the_core() -> None:
@@ -318,7 +318,7 @@ def test_file_errors(tmp_path: Path) -> None:
         dedup_files(bad)
     wrong = tmp_path / "wrong.jsonl"
     wrong.write_text('{"title": 3}\n')
-    with pytest.raises(neardup.SnapshotFormatError, match="a string in field 'title'"):
+    with pytest.raises(neardup.SnapshotFormatError, match="a string title in field 'title'"):
         dedup_files(wrong)
     none = tmp_path / "none.jsonl"
     none.write_text('{"x": "y"}\n')
@@ -332,15 +332,17 @@ def test_file_errors(tmp_path: Path) -> None:
         dedup_files(none, threshold=2.0)
 
 
-def test_records_raw_lines(tmp_path: Path) -> None:
+def test_records_keep_their_bytes_ids_and_lines(tmp_path: Path) -> None:
     p = tmp_path / "r.jsonl"
-    p.write_text('{"id": "x", "title": "T", "extra": [1, 2]}\n')
-    (rec,) = iter_records(p, raw=True)
-    assert (
-        rec.id == "x"
-        and rec.text == "T\n"
-        and json.loads(rec.raw or "") == {"id": "x", "title": "T", "extra": [1, 2]}
-    )
+    p.write_bytes(b'\xef\xbb\xbf{"id": "x", "title": "T", "extra": [1, 2]}\r\n\n{"text": "plain"}\n')
+    read, skipped, _ = read_input(p, ReadSpec())
+    assert (len(read), skipped) == (2, 0)
+    assert [read.id(0), read.id(1)] == ["x", f"{p}:3"]
+    assert [read.line(0), read.line(1)] == [1, 3]
+    first, second = read.records([0, 1])
+    assert json.loads(first) == {"id": "x", "title": "T", "extra": [1, 2]} and first.endswith(b"\r\n")
+    assert second == b'{"text": "plain"}\n'
+    assert read.part.texts_of([0, 1]) == [("T\n", "T"), ("plain", None)]
 
 
 def test_open_atomic_leaves_nothing_on_failure(tmp_path: Path) -> None:
@@ -374,7 +376,7 @@ def test_cli_exit_codes_and_text_report(
     assert main(["dedup", str(path)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("cluster 0: ") and "  keep  doc" in out and "  drop  doc" in out
-    assert out.rstrip().splitlines()[-1].endswith("duplicates")
+    assert out.rstrip().splitlines()[-1].endswith("duplicates (0 exact, 14 near)")
     unique = tmp_path / "unique.jsonl"
     write_jsonl(unique, ["alpha beta gamma delta", "one two three four"])
     assert main(["dedup", str(unique)]) == 0

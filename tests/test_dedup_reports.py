@@ -14,7 +14,7 @@ import pytest
 
 import neardup
 from neardup.cli import main
-from neardup.dedup import ReadSpec, dedup_files
+from neardup.corpus import ReadSpec, dedup_files
 
 _rng = random.Random(5)
 _WORDS = [f"w{i}" for i in range(3000)]
@@ -235,7 +235,7 @@ def test_bad_records_stop_the_run_or_are_skipped_and_counted(
     assert main(["dedup", str(table), "--on-bad-record", "skip"]) == 1
     captured = capsys.readouterr()
     assert "skipped 1 bad record (the first:" in captured.err and f"{table}:3" in captured.err
-    assert captured.out.endswith("1 cluster, 1 duplicates, 1 bad record skipped\n")
+    assert captured.out.endswith("1 cluster, 1 duplicates (0 exact, 1 near), 1 bad record skipped\n")
     with pytest.raises(ValueError, match="on_bad_record"):
         ReadSpec(on_bad_record="ignore")
 

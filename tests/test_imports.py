@@ -21,7 +21,7 @@ HEAVY = (
     "neardup.catalog",
     "neardup.cli_catalog",
     "neardup.cli_dedup",
-    "neardup.dedup",
+    "neardup.corpus",
     "neardup.formats.arxiv_atom",
     "neardup.formats.csv_table",
     "neardup.formats.fields",
@@ -88,15 +88,18 @@ def test_public_names_resolve_in_a_fresh_interpreter() -> None:
     assert names == []
 
 
-def test_dedup_stays_the_function_when_its_module_is_imported_first() -> None:
-    # Importing the submodule `neardup.dedup` binds it on the package, over the public function of the
-    # same name; the package keeps the function.
+def test_dedup_is_a_function_and_corpus_its_module() -> None:
+    # `neardup.dedup` is the function whatever was imported first; its module is `neardup.corpus`, and
+    # there is no submodule of that name to shadow it.
     kinds = child(
-        "import json, neardup, neardup.cli_dedup; from neardup.dedup import DedupResult; "
-        "print(json.dumps([type(neardup.dedup).__name__, type(DedupResult).__name__]))"
+        "import json, neardup, neardup.cli_dedup; from neardup.corpus import DedupResult; "
+        "import importlib.util as u; "
+        "print(json.dumps([type(neardup.dedup).__name__, type(DedupResult).__name__, "
+        "u.find_spec('neardup.dedup') is None]))"
     )
-    assert kinds == ["function", "type"]
-    assert callable(neardup.dedup) and neardup.dedup is sys.modules["neardup.dedup"].dedup
+    assert kinds == ["function", "type", True]
+    assert neardup.dedup is sys.modules["neardup.corpus"].dedup
+    assert neardup.dedup_files is sys.modules["neardup.corpus"].dedup_files
 
 
 def test_submodules_imported_by_old_versions_are_still_attributes() -> None:

@@ -16,7 +16,7 @@ import ray
 import neardup
 from neardup.cli import cli, main
 from neardup.cli_dedup import dedup as dedup_command
-from neardup.dedup import ReadSpec, dedup_files
+from neardup.corpus import ReadSpec, dedup_files
 from neardup.distributed import ray as ray_engine
 
 if "dedup" not in cli.commands:  # until neardup.cli registers it

@@ -1,8 +1,6 @@
 """neardup: near-duplicate detection (MinHash/LSH), word-level diffs, and fuzzy reconciliation of
 paper-digest snapshots, with a Rust core."""
 
-import sys
-import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +20,7 @@ from neardup.errors import CatalogError, SnapshotFormatError
 
 if TYPE_CHECKING:
     from neardup.catalog import Catalog
-    from neardup.dedup import DedupResult, dedup
+    from neardup.corpus import DedupResult, dedup, dedup_files
     from neardup.formats import read_snapshot
     from neardup.model import Entry, Snapshot
     from neardup.reconcile import DuplicateGroup, Match, SnapshotDiff, compare
@@ -32,8 +30,9 @@ if TYPE_CHECKING:
 # readers and the reconciliation dozens of modules and dataclasses. Public name -> module defining it.
 _LAZY = {
     "Catalog": "neardup.catalog",
-    "DedupResult": "neardup.dedup",
-    "dedup": "neardup.dedup",
+    "DedupResult": "neardup.corpus",
+    "dedup": "neardup.corpus",
+    "dedup_files": "neardup.corpus",
     "read_snapshot": "neardup.formats",
     "Entry": "neardup.model",
     "Snapshot": "neardup.model",
@@ -61,22 +60,6 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
 
 
-class _Package(types.ModuleType):
-    """Keeps `neardup.dedup` the function once the submodule of the same name is imported.
-
-    Importing ``neardup.dedup`` (e.g. by ``neardup.cli_dedup``) binds the submodule as an attribute of
-    this package, over the public function of the same name (which used to be bound eagerly, after the
-    submodule). Binding the function instead keeps ``neardup.dedup(...)`` working whatever was imported
-    first; the submodule stays in `sys.modules` for imports."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "dedup" and isinstance(value, types.ModuleType):
-            value = value.dedup
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
 __all__ = [
     "Catalog",
     "CatalogError",
@@ -95,6 +78,7 @@ __all__ = [
     "__version__",
     "compare",
     "dedup",
+    "dedup_files",
     "diff",
     "diff_many",
     "jaccard",

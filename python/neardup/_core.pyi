@@ -25,7 +25,11 @@ __all__ = [
     "_shingle_sets",
     "_cluster_buckets",
     "_components",
-    "_dedup_corpus",
+    "_CorpusPart",
+    "_corpus_file",
+    "_corpus_texts",
+    "_corpus_dedup",
+    "_dedup_texts",
     "_install_fault_handlers",
     "_near_cross",
     "_set_activity",
@@ -370,7 +374,7 @@ def _dedup(
     seed: int = 1,
 ) -> tuple[list[tuple[int, int, float]], list[list[int]]]: ...
 
-# Corpus-scale pieces of neardup.dedup and neardup.distributed.ray (private; numpy arrays in and out).
+# Corpus-scale pieces of neardup.corpus and neardup.distributed.ray (private; numpy arrays in and out).
 
 def _banding(*, threshold: float = 0.8, num_perm: int = 128) -> tuple[int, int]:
     """``(bands, rows)`` of the LSH banding used at `threshold`."""
@@ -415,10 +419,90 @@ def _components(
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     """Components ``(offsets, members)`` of the edges ``docs[i] — roots[i]``."""
 
-def _dedup_corpus(
-    texts_: Iterable[str], /, *, threshold: float = 0.8, ngram: int = 3, num_perm: int = 128
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-    """Near-duplicate clusters ``(offsets, members)`` of in-memory texts."""
+# Corpus dedup of neardup.corpus (private): the first pass over one input, then the run over them.
+
+_Outcome = tuple[
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.float32],
+]
+
+@final
+class _CorpusPart:
+    """The documents of one input, read by the first pass (band keys, lengths; for a file: ids, lines,
+    byte ranges, bad records)."""
+
+    def __len__(self) -> int: ...
+    def ids(
+        self,
+    ) -> tuple[bytes, npt.NDArray[np.uint64], npt.NDArray[np.bool_], npt.NDArray[np.uint64]] | None:
+        """``(id bytes, id ends, has id, lines)`` of a file's documents."""
+    def keys(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+        """Band keys ``(n, bands)`` and the mask of documents without shingles."""
+    def spans(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], int, bool] | None:
+        """``(starts, ends, header_end, bom)``: each record's byte range in a file (after its BOM)."""
+    def bad(self) -> list[tuple[int, int, int, str | None, str | None]]:
+        """Bad records: ``(line, start, end, expected, got)``; line 0 concerns the whole file."""
+    def skipped(self) -> int:
+        """How many bad records were skipped."""
+    def texts_of(self, docs: list[int]) -> list[tuple[str, str | None]]:
+        """Texts and titles of documents `docs` (ascending), read again."""
+
+def _corpus_file(
+    path: str | PathLike[str],
+    format: str,
+    /,
+    *,
+    field: str = "title+abstract",
+    text_field: str | None = None,
+    id_field: str | None = None,
+    title_field: str | None = None,
+    abstract_field: str | None = None,
+    rank_field: str | None = None,
+    skip_bad: bool = False,
+    threshold: float = 0.8,
+    ngram: int = 3,
+    num_perm: int = 128,
+) -> _CorpusPart:
+    """The first pass over a JSONL or CSV file, in the core."""
+
+def _corpus_texts(
+    texts_: list[str],
+    titles: list[str | None],
+    /,
+    *,
+    threshold: float = 0.8,
+    ngram: int = 3,
+    num_perm: int = 128,
+) -> _CorpusPart:
+    """The first pass over texts held in memory (with their titles)."""
+
+def _corpus_dedup(
+    parts: list[_CorpusPart],
+    /,
+    *,
+    threshold: float = 0.8,
+    ngram: int = 3,
+    num_perm: int = 128,
+    keep: str = "first",
+    star: bool = False,
+) -> _Outcome:
+    """``(offsets, members, kept, replaced_by, stage, similarity)`` of the documents of `parts`."""
+
+def _dedup_texts(
+    texts_: Iterable[str],
+    /,
+    *,
+    threshold: float = 0.8,
+    ngram: int = 3,
+    num_perm: int = 128,
+    keep: str = "first",
+    star: bool = False,
+) -> _Outcome:
+    """As `_corpus_dedup`, for texts held in memory."""
 
 # ---- datasketch compat -----------------------------------------------------------------------------
 # Private engines of neardup.compat.datasketch (its MinHash / MinHashLSH are the public face).

@@ -16,30 +16,31 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import IO, Any
 
 import click
 
-from neardup._core import shingle_jaccard
 from neardup.cli_output import StdoutStream, write_output
-from neardup.dedup import (
+from neardup.corpus import (
     BAD_RECORD_CHOICES,
+    CLUSTER_CHOICES,
     DEFAULT_THRESHOLD,
     EXACT,
     FIELDS,
+    STAGES,
+    TEXT_FIELDS,
     DedupResult,
-    PathLike,
+    Input,
     ReadSpec,
-    dedup_sources,
-    input_layout,
+    dedup_inputs,
     open_atomic,
-    records_of,
     rereadable,
 )
 from neardup.formats import FORMATS
+from neardup.formats.names import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
 from neardup.terminal import neutralise
 
 __all__ = ["SCHEMA_VERSION", "Member", "dedup", "describe_members", "render"]
@@ -54,28 +55,35 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 @dataclass(frozen=True, slots=True)
 class Member:
     """What a report says of a clustered document: its title when it has one, and its exact shingle
-    Jaccard similarity to its cluster's kept (first) member (1.0 for the kept one)."""
+    Jaccard similarity to the kept member of its cluster (1.0 for the kept one)."""
 
     title: str | None
     similarity: float
 
 
-def describe_members(
-    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec, result: DedupResult, ngram: int
-) -> dict[int, Member]:
-    """Re-reads the clustered documents (only they are parsed where the format allows) for their titles
-    and similarities to their cluster's kept member."""
+def _locate(inputs: Sequence[Input], docs: Sequence[int]) -> Iterator[tuple[Input, list[int], list[int]]]:
+    """`docs` (ascending global numbers) grouped by input: ``(input, global numbers, local numbers)``."""
+    start = 0
+    at = 0
+    for read in inputs:
+        end = start + len(read)
+        mine: list[int] = []
+        while at < len(docs) and docs[at] < end:
+            mine.append(docs[at])
+            at += 1
+        if mine:
+            yield read, mine, [d - start for d in mine]
+        start = end
+
+
+def describe_members(inputs: Sequence[Input], result: DedupResult) -> dict[int, Member]:
+    """The titles of the clustered documents (read again, only they) and their similarities to the kept
+    member of their cluster."""
     wanted = sorted(i for c in result.clusters for i in c)
-    if not wanted:
-        return {}
-    records = dict(zip(wanted, records_of(sources, spec, only=wanted, counts=result.counts), strict=True))
     out: dict[int, Member] = {}
-    for c in result.clusters:
-        kept = records[c[0]].text
-        for i in c:
-            r = records[i]
-            similarity = 1.0 if i == c[0] else shingle_jaccard(kept, r.text, ngram=ngram)
-            out[i] = Member(r.title, similarity)
+    for read, mine, local in _locate(inputs, wanted):
+        for doc, title in zip(mine, read.titles(local), strict=True):
+            out[doc] = Member(title, float(result.similarity[doc]))
     return out
 
 
@@ -98,8 +106,10 @@ def render(
     parameters: dict[str, Any] | None = None,
 ) -> str:
     """The clusters of `result` as a ``text``, ``json`` or ``jsonl`` report: each member by its id
-    (else its index), its title and its similarity to the kept member when `members` tells them. JSON
-    carries ``schema_version`` and the `parameters` of the run; JSON Lines is one line per member."""
+    (else its index), its title and its similarity to the kept member when `members` tells them, and
+    for each dropped one the stage that dropped it (``exact`` or ``near``) and the id of the kept member
+    that replaced it. JSON carries ``schema_version`` and the `parameters` of the run; JSON Lines is one
+    line per member."""
     ids = result.ids
     members = members or {}
 
@@ -108,9 +118,18 @@ def render(
 
     def about(i: int) -> dict[str, Any]:
         m = members.get(i)
-        if m is None:
-            return {}
-        return {"title": m.title, "similarity": round(m.similarity, 6)}
+        out: dict[str, Any] = {}
+        if m is not None:
+            out = {"title": m.title, "similarity": round(m.similarity, 6)}
+        by = int(result.replaced_by[i])
+        out["stage"] = STAGES[int(result.stage[i])]
+        out["replaced_by"] = name(by) if by >= 0 else None
+        return out
+
+    def ordered(k: int) -> list[int]:
+        """A cluster's members, the kept one first."""
+        kept = result.kept[k]
+        return [kept, *(i for i in result.clusters[k] if i != kept)]
 
     if fmt == "json":
         doc: dict[str, Any] = {
@@ -119,13 +138,15 @@ def render(
             "documents": result.size,
             "skipped": result.skipped,
             "duplicates": result.duplicates,
+            "exact_duplicates": result.exact_duplicates,
+            "near_duplicates": result.near_duplicates,
             "clusters": [
                 {
                     "cluster": k,
-                    "keep": name(c[0]),
-                    "members": [{"index": i, "id": name(i), **about(i)} for i in c],
+                    "keep": name(result.kept[k]),
+                    "members": [{"index": i, "id": name(i), **about(i)} for i in ordered(k)],
                 }
-                for k, c in enumerate(result.clusters)
+                for k in range(len(result.clusters))
             ],
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
@@ -134,16 +155,17 @@ def render(
             json.dumps(
                 {"id": name(i), "index": i, "cluster": k, "keep": j == 0, **about(i)}, ensure_ascii=False
             )
-            for k, c in enumerate(result.clusters)
-            for j, i in enumerate(c)
+            for k in range(len(result.clusters))
+            for j, i in enumerate(ordered(k))
         ]
         return "".join(f"{line}\n" for line in lines)
     out: list[str] = []
     for k, c in enumerate(result.clusters):
         out.append(f"cluster {k}: {len(c)} documents")
-        names = [_one_line(name(i)) for i in c]
+        order = ordered(k)
+        names = [_one_line(name(i)) for i in order]
         width = max(len(n) for n in names)
-        for j, (i, shown) in enumerate(zip(c, names, strict=True)):
+        for j, (i, shown) in enumerate(zip(order, names, strict=True)):
             m = members.get(i)
             score = "" if j == 0 or m is None else f"{m.similarity:.3f}"
             title = _one_line(m.title) if m is not None and m.title else ""
@@ -151,49 +173,69 @@ def render(
             out.append(line.rstrip())
         out.append("")
     plural = "" if len(result.clusters) == 1 else "s"
+    stages = ""
+    if result.duplicates:
+        stages = f" ({result.exact_duplicates} exact, {result.near_duplicates} near)"
     skipped = ""
     if result.skipped:
         skipped = f", {result.skipped} bad record{'' if result.skipped == 1 else 's'} skipped"
     out.append(
         f"{result.size} documents, {len(result.clusters)} cluster{plural}, {result.duplicates} duplicates"
-        f"{skipped}"
+        f"{stages}{skipped}"
     )
     return "\n".join(out) + "\n"
 
 
-def _csv_layout(
-    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec
-) -> tuple[tuple[str, ...], str] | None:
-    """The header and delimiter to write kept records as CSV: when every input is CSV with one header."""
-    layouts = {input_layout(p, spec) for p in sources}
-    if len(layouts) != 1:
-        return None
-    ((fmt, header, delimiter),) = layouts
-    return (header, delimiter) if fmt == "csv" and header is not None else None
+def _csv_row_object(header: bytes, row: bytes, delimiter: str) -> dict[str, str]:
+    """A CSV row as the object of its header's names."""
+    names, cells = csv.reader([header.decode("utf-8"), row.decode("utf-8")], delimiter=delimiter)
+    columns = [n.strip() for n in names]
+    record = dict(zip(columns, cells, strict=False))
+    # Guessed field names in another case are renamed, as the readers see them ("Title" is the title).
+    lowered = {column.lower(): column for column in reversed(columns)}
+    for known in (*ID_FIELDS, *TITLE_FIELDS, *ABSTRACT_FIELDS, *TEXT_FIELDS):
+        column = lowered.get(known)
+        if column is not None and column != known and known not in record:
+            record[known] = record.pop(column)
+    return record
 
 
-def _keep_first(
-    sources: Sequence[PathLike | IO[bytes]], spec: ReadSpec, result: DedupResult, output: str | None
-) -> None:
-    """Writes the kept records of `sources` (stdout, or `output` atomically) in the inputs' own format:
-    CSV (their header, then the kept rows) when every input is CSV with the same header, else JSON
-    lines (JSONL lines verbatim, CSV rows as objects, snapshot entries as `Entry.to_dict`)."""
+def _delimiter(header: bytes) -> str:
+    return "\t" if b"\t" in header and b"," not in header else ","
+
+
+def _write_kept(inputs: Sequence[Input], result: DedupResult, output: str | None) -> None:
+    """Writes the kept records (stdout, or `output` atomically) in the inputs' own format: CSV (the
+    header, then the kept rows as they are) when every input is CSV with the same header, else JSON
+    lines (JSONL lines as they are, CSV rows as objects, snapshot entries as `Entry.to_dict`)."""
+    import numpy as np
+
     keep = result.keep
-    layout = _csv_layout(sources, spec)
+    headers = {i.header() for i in inputs if i.format == "csv"}
+    as_csv = len(headers) == 1 and all(i.format == "csv" for i in inputs)
     with ExitStack() as stack:
         out: IO[str] | StdoutStream = (
             StdoutStream() if output is None or output == "-" else stack.enter_context(open_atomic(output))
         )
-        writer = None
-        if layout is not None:
-            writer = csv.writer(out, delimiter=layout[1], lineterminator="\n")
-            writer.writerow(layout[0])
-        for i, record in enumerate(records_of(sources, spec, raw=True)):
-            if i < len(keep) and keep[i]:
-                if writer is not None and record.row is not None:
-                    writer.writerow(record.row)
+        if as_csv:
+            header = next(iter(headers))
+            out.write(header.decode("utf-8").rstrip("\r\n") + "\n")
+        start = 0
+        for read in inputs:
+            local = np.flatnonzero(keep[start : start + len(read)]).tolist()
+            start += len(read)
+            if read.entries is not None:
+                for i in local:
+                    out.write(json.dumps(read.entries[i].to_dict(), ensure_ascii=False) + "\n")
+                continue
+            header = read.header() if read.format == "csv" else b""
+            for raw in read.records(local):
+                if as_csv or read.format == "jsonl":
+                    text = raw.decode("utf-8")
+                    out.write((text.strip() if read.format == "jsonl" else text.rstrip("\r\n")) + "\n")
                 else:
-                    out.write(f"{record.raw}\n")
+                    row = _csv_row_object(header, raw, _delimiter(header))
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
 
 
@@ -231,9 +273,28 @@ def _keep_first(
 )
 @click.option(
     "--keep-first",
+    "--records",
+    "keep_first",
     is_flag=True,
-    help="Write the deduplicated records instead of the groups (a cluster keeps its first), in the "
-    "inputs' format: CSV stays CSV, anything else is written as JSON lines.",
+    help="Write the deduplicated records instead of the groups (each cluster keeps the member --keep "
+    "chooses), in the inputs' format: CSV stays CSV, anything else is written as JSON lines.",
+)
+@click.option(
+    "--keep",
+    "keep",
+    default="first",
+    show_default=True,
+    metavar="first|longest|FIELD",
+    help="Which member of a cluster is kept: the first in input order, the longest text, or the one "
+    "with the largest number in FIELD (records without one rank last; ties go to the first).",
+)
+@click.option(
+    "--clusters",
+    type=click.Choice(list(CLUSTER_CHOICES)),
+    default="components",
+    show_default=True,
+    help="components: documents joined through chains of similar pairs; star: every dropped document "
+    "is within --threshold of the kept one that replaced it.",
 )
 @click.option(
     "--exit-code/--no-exit-code",
@@ -300,14 +361,18 @@ def dedup(
     quiet: bool,
     exit_code: bool | None,
     on_bad_record: str,
+    keep: str,
+    clusters: str,
 ) -> int:
-    """Find near-duplicate documents in FILE... (any snapshot format, or JSONL/CSV corpora; '-' reads
-    standard input) and print the groups (each member by id and title, with its similarity to the kept
-    member), or with --keep-first write the deduplicated records.
+    """Find duplicate documents in FILE... (any snapshot format, or JSONL/CSV corpora; '-' reads
+    standard input): exact copies of the normalised text first, then near copies. Print the groups (each
+    member by id and title, with its similarity to the kept member and, for a dropped one, the stage that
+    dropped it), or with --keep-first write the deduplicated records.
 
     Exit status: 2 on trouble; else, for a report, 0 no duplicates and 1 duplicates found; with
     --keep-first, 0 (see --exit-code)."""
     spec = ReadSpec(from_format, field, id_field, title_field, abstract_field, text_field, on_bad_record)
+    policy = keep if keep in ("first", "longest") else f"field:{keep}"
     if exit_code is None:
         exit_code = not keep_first
     if engine == "ray":
@@ -315,6 +380,8 @@ def dedup(
             raise click.UsageError("--threshold 1.0 (exact duplicates) runs with --engine local")
         if on_bad_record != "error":
             raise click.UsageError("--on-bad-record skip runs with --engine local")
+        if keep != "first" or clusters != "components":
+            raise click.UsageError("--keep and --clusters run with --engine local")
         found = _run_ray(
             files, spec, threshold, ngram, num_perm, fmt, output, keep_first, address, partitions, quiet
         )
@@ -334,9 +401,11 @@ def dedup(
         "abstract_field": abstract_field,
         "from": from_format,
         "on_bad_record": on_bad_record,
+        "keep": keep,
+        "clusters": clusters,
     }
     with rereadable(list(files)) as sources:
-        result = dedup_sources(sources, threshold, ngram, num_perm, spec, None)
+        result, inputs = dedup_inputs(sources, threshold, ngram, num_perm, spec, policy, clusters)
         if result.skipped and not quiet:
             sys.stderr.write(
                 f"neardup: skipped {result.skipped} bad record{'' if result.skipped == 1 else 's'} "
@@ -345,9 +414,9 @@ def dedup(
             sys.stderr.flush()
         if not quiet:
             if keep_first:
-                _keep_first(sources, spec, result, output)
+                _write_kept(inputs, result, output)
             else:
-                members = describe_members(sources, spec, result, ngram)
+                members = describe_members(inputs, result)
                 _write(render(result, fmt, members, parameters), output)
     if not exit_code:
         return EXIT_NONE

@@ -1,6 +1,6 @@
 """Near-duplicate clustering of a sharded corpus on a Ray cluster (``pip install "neardup[ray]"``).
 
-`dedup` runs the pipeline of `neardup.dedup` as waves of Ray tasks; the Rust core does the work inside
+`dedup` runs the pipeline of `neardup.corpus` as waves of Ray tasks; the Rust core does the work inside
 the workers and the driver only passes object references and merges small partial results:
 
 1. **map** (one task per shard): read the shard, compute band keys, and deal ``(band, key, doc)``
@@ -25,7 +25,9 @@ directory must be readable and writable at the same path on every node (a shared
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,16 +40,7 @@ from ray.exceptions import RayTaskError
 
 from neardup import _core
 from neardup._core import NeardupError
-from neardup.dedup import (
-    DEFAULT_THRESHOLD,
-    DedupResult,
-    ReadSpec,
-    _chunks,
-    _Progress,
-    iter_records,
-    open_atomic,
-    shingle_sets_of,
-)
+from neardup.corpus import DEFAULT_THRESHOLD, DedupResult, Input, ReadSpec, open_atomic, read_input
 
 __all__ = ["RayDedupSummary", "dedup"]
 
@@ -83,7 +76,7 @@ class RayDedupSummary:
         return sum(len(c) - 1 for c in self.clusters)
 
     def result(self) -> DedupResult:
-        """The clusters as a `neardup.DedupResult` (without ids)."""
+        """The clusters as a `neardup.DedupResult` (without ids; each cluster keeps its first member)."""
         return DedupResult(self.clusters, self.documents)
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +92,26 @@ class RayDedupSummary:
         }
 
 
+class _Progress:
+    """One status line on stderr, rewritten in place; silent unless enabled (default: stderr is a tty)."""
+
+    def __init__(self, enabled: bool | None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[Kneardup: {message}")
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
 # ---- tasks ------------------------------------------------------------------------------------------
 
 
@@ -107,30 +120,18 @@ def _map_shard(
     shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, parts: int
 ) -> tuple[Any, ...]:
     """Band keys of a shard, dealt to `parts` reducers: ``(count, part_0, ..., part_{parts-1})``."""
-    base = shard << _SHARD_BITS
-    count = 0
-    pieces: list[list[tuple[npt.NDArray[np.uint32], _U64, _U64]]] = [[] for _ in range(parts)]
-    for chunk in _chunks(iter_records(path, spec)):
-        if count + len(chunk) > _LOCAL_MASK:
-            raise ValueError(f"{path}: a shard holds at most {_LOCAL_MASK} documents")
-        keys, empty = _core._band_keys(
-            [r.text for r in chunk], threshold=threshold, ngram=ngram, num_perm=num_perm
-        )
-        for p, entries in enumerate(
-            _core._partition_band_keys(keys, empty, doc_base=base + count, parts=parts)
-        ):
-            pieces[p].append(entries)
-        count += len(chunk)
-    out: list[Any] = [count]
-    for piece in pieces:
-        out.append(
-            (
-                np.concatenate([e[0] for e in piece]) if piece else np.zeros(0, np.uint32),
-                np.concatenate([e[1] for e in piece]) if piece else np.zeros(0, np.uint64),
-                np.concatenate([e[2] for e in piece]) if piece else np.zeros(0, np.uint64),
-            )
-        )
-    return tuple(out)
+    read = _read(path, spec, threshold, ngram, num_perm)
+    if len(read) > _LOCAL_MASK:
+        raise ValueError(f"{path}: a shard holds at most {_LOCAL_MASK} documents")
+    keys, empty = read.part.keys()
+    entries = _core._partition_band_keys(keys, empty, doc_base=shard << _SHARD_BITS, parts=parts)
+    return (len(read), *entries)
+
+
+def _read(path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int) -> Input:
+    """A shard read by the core (its first pass)."""
+    read, _, _ = read_input(path, spec, threshold=threshold, ngram=ngram, num_perm=num_perm)
+    return read
 
 
 @ray.remote(num_returns=2)
@@ -144,14 +145,18 @@ def _reduce(*parts: tuple[npt.NDArray[np.uint32], _U64, _U64]) -> tuple[tuple[_U
 
 
 @ray.remote
-def _shard_sets(shard: int, path: str, spec: ReadSpec, ngram: int, *members: _U64) -> _Store:
+def _shard_sets(
+    shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, *members: _U64
+) -> _Store:
     """Shingle sets of the documents of one shard that some bucket holds, as one store."""
     mine = [m[(m >> _SHARD_BITS) == shard] for m in members]
     needed = np.unique(np.concatenate(mine)) if mine else np.zeros(0, np.uint64)
     if len(needed) == 0:
         return _concat_stores([])
     local = (needed & _LOCAL_MASK).tolist()
-    return _concat_stores(shingle_sets_of(iter_records(path, spec, only=local), needed.tolist(), ngram))
+    read = _read(path, spec, threshold, ngram, num_perm)
+    texts = [text for text, _ in read.part.texts_of(local)]
+    return _core._shingle_sets(texts, needed, ngram=ngram)
 
 
 def _concat_stores(blocks: Sequence[_Store]) -> _Store:
@@ -178,6 +183,7 @@ def _verify(threshold: float, buckets: tuple[_U64, _U64], *stores: _Store) -> tu
 def _write_shard(
     path: str,
     spec: ReadSpec,
+    params: tuple[float, int, int],
     count: int,
     local: npt.NDArray[np.int64],
     cluster: npt.NDArray[np.int64],
@@ -187,30 +193,43 @@ def _write_shard(
 ) -> int:
     """Writes ``{"id", "cluster"}`` for each document of a shard (and the kept records); returns how many
     documents were written."""
+    threshold, ngram, num_perm = params
     import json
 
     labels = np.full(count, -1, dtype=np.int64)
     labels[local] = cluster
     drop = np.zeros(count, dtype=np.bool_)
     drop[dropped] = True
-    written = 0
+    read = _read(path, spec, threshold, ngram, num_perm)
+    if len(read) != count:
+        raise NeardupError(
+            f"{path}: the shard changed while it was read ({count} documents, then {len(read)})"
+        )
     with open_atomic(out_path) as out:
-        if kept_path is None:
-            for i, record in enumerate(iter_records(path, spec)):
-                label = int(labels[i]) if i < count else -1
-                out.write(json.dumps({"id": record.id, "cluster": label if label >= 0 else None}) + "\n")
-                written += 1
-        else:
-            with open_atomic(kept_path) as kept:
-                for i, record in enumerate(iter_records(path, spec, raw=True)):
-                    label = int(labels[i]) if i < count else -1
-                    out.write(json.dumps({"id": record.id, "cluster": label if label >= 0 else None}) + "\n")
-                    if i < count and not drop[i]:
-                        kept.write(f"{record.raw}\n")
-                    written += 1
-    if written != count:
-        raise NeardupError(f"{path}: the shard changed while it was read ({count} documents, then {written})")
-    return written
+        for i in range(count):
+            label = int(labels[i])
+            out.write(json.dumps({"id": read.id(i), "cluster": label if label >= 0 else None}) + "\n")
+    if kept_path is not None:
+        with open_atomic(kept_path) as kept:
+            kept_docs = np.flatnonzero(~drop).tolist()
+            if read.entries is not None:
+                for i in kept_docs:
+                    kept.write(json.dumps(read.entries[i].to_dict(), ensure_ascii=False) + "\n")
+            elif read.format == "csv":
+                header = read.header().decode("utf-8")
+                names = next(csv.reader([header], delimiter=_delimiter(header)))
+                for raw in read.records(kept_docs):
+                    row = next(csv.reader([raw.decode("utf-8")], delimiter=_delimiter(header)))
+                    record = dict(zip([n.strip() for n in names], row, strict=False))
+                    kept.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                for raw in read.records(kept_docs):
+                    kept.write(raw.decode("utf-8").strip() + "\n")
+    return count
+
+
+def _delimiter(header: str) -> str:
+    return "\t" if "\t" in header and "," not in header else ","
 
 
 # ---- driver -----------------------------------------------------------------------------------------
@@ -271,7 +290,7 @@ def dedup(
         paths: the shards (any format `neardup.read_snapshot` reads, or JSONL/CSV corpora).
         output_dir: where the per-shard files go (created if missing).
         threshold, ngram, num_perm: as in `neardup.dedup`.
-        spec: how to read the shards (`neardup.dedup.ReadSpec`).
+        spec: how to read the shards (`neardup.corpus.ReadSpec`).
         keep_first: also write the deduplicated records.
         partitions: reducers of the band-key shuffle (default: the cluster's CPUs).
         address: the Ray cluster to connect to when Ray is not initialised yet (``"auto"``,
@@ -280,7 +299,7 @@ def dedup(
         progress: show the stage on stderr (None: only when stderr is a terminal).
 
     Returns:
-        A `RayDedupSummary`; ``summary.clusters`` equals ``neardup.dedup.dedup_files(paths).clusters``.
+        A `RayDedupSummary`; ``summary.clusters`` equals ``neardup.dedup_files(paths).clusters``.
 
     Raises:
         SnapshotFormatError: a shard is missing, unreadable or invalid.
@@ -367,7 +386,10 @@ def _run(
     buckets = [r[0] for r in reduced]
     members = [r[1] for r in reduced]
     show("sets: shingle sets of candidate documents")
-    stores = [_shard_sets.remote(i, path, spec, ngram, *members) for i, path in enumerate(shards)]
+    stores = [
+        _shard_sets.remote(i, path, spec, threshold, ngram, num_perm, *members)
+        for i, path in enumerate(shards)
+    ]
     created.extend(stores)
     show("verify: exact Jaccard of bucket members")
     verified = [_verify.remote(threshold, b, *stores) for b in buckets]
@@ -377,7 +399,7 @@ def _run(
     roots = np.concatenate([p[1] for p in partial]) if partial else np.zeros(0, np.uint64)
     offsets, flat = _core._components(docs, roots)
     show(f"write: {len(shards)} files")
-    written = _write_tasks(shards, spec, counts, offsets, flat, files, kept)
+    written = _write_tasks(shards, spec, (threshold, ngram, num_perm), counts, offsets, flat, files, kept)
     created.extend(written)
     _get(written)
     return counts, offsets, flat
@@ -400,6 +422,7 @@ def _drain(refs: Sequence[Any]) -> None:
 def _write_tasks(
     shards: Sequence[str],
     spec: ReadSpec,
+    params: tuple[float, int, int],
     counts: Sequence[int],
     offsets: _U64,
     flat: _U64,
@@ -419,6 +442,7 @@ def _write_tasks(
             _write_shard.remote(
                 path,
                 spec,
+                params,
                 counts[i],
                 local[sel],
                 number[sel],

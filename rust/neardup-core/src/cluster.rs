@@ -12,6 +12,7 @@
 //! [`dedup_corpus`] chains them for texts in memory.
 
 pub mod bands;
+pub mod corpus;
 pub mod verify;
 
 use rayon::prelude::*;
@@ -112,9 +113,9 @@ pub fn dedup<S: AsRef<str> + Sync>(
     })
 }
 
-/// Near-duplicate clusters of in-memory texts, by the corpus pipeline: band keys → buckets → exact
-/// verification of bucket members (shingle sets only for documents in some bucket) → components. Clusters
-/// have two or more members, ascending, ordered by their first member. They are the components of the pairs
+/// Near-duplicate clusters of in-memory texts, by the corpus pipeline ([`corpus::dedup`]: band keys →
+/// buckets → exact copies → exact verification of bucket members → connected components). Clusters have
+/// two or more members, ascending, ordered by their first member. They are the components of the pairs
 /// sharing a band (with the recall-leaning [`bands::Banding::for_threshold`], where [`dedup`] uses equal
 /// weights) whose exact Jaccard is at least `threshold`.
 pub fn dedup_corpus<S: AsRef<str> + Sync>(
@@ -124,18 +125,18 @@ pub fn dedup_corpus<S: AsRef<str> + Sync>(
     threshold: f64,
 ) -> Result<Vec<Vec<u64>>> {
     check_threshold(threshold)?;
-    let banding = bands::Banding::for_threshold(threshold, hasher.num_perm)?;
-    let (keys, empty) = bands::band_keys(hasher, &banding, texts)?;
-    let buckets = bands::Buckets::from_matrix(&keys, banding.bands, &empty)?;
-    drop(keys);
-    let members = buckets.members();
-    let chosen: Vec<&str> = members
-        .iter()
-        .map(|&i| texts[i as usize].as_ref())
-        .collect();
-    let sets = verify::shingle_sets(&shingles, &chosen, &members)?;
-    let forest = verify::cluster_buckets(&buckets, &sets.view(), threshold)?;
-    verify::components(&forest)
+    let params = corpus::Params {
+        shingles,
+        hasher: hasher.clone(),
+        threshold,
+        keep: corpus::Keep::First,
+        star: false,
+    };
+    let columns = corpus::columns_of_texts(texts, &params)?;
+    let out = corpus::dedup(&[&columns], &params, |docs| {
+        Ok(docs.iter().map(|&d| texts[d as usize].as_ref()).collect())
+    })?;
+    Ok(out.clusters)
 }
 
 #[cfg(test)]

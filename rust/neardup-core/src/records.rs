@@ -27,6 +27,7 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 mod arxiv;
+pub mod corpus;
 pub mod csv_table;
 pub mod encoding;
 pub mod file;
@@ -37,6 +38,7 @@ mod scan;
 mod text;
 
 pub use arxiv::{classify as classify_id, Id};
+pub(crate) use scan::flat_object;
 pub(crate) use scan::next_special;
 pub use text::{is_py_space, py_collapse, py_strip};
 

@@ -24,7 +24,7 @@ const RENAMED: [&str; 6] = ["title", "abstract", "summary", "id", "authors", "up
 
 /// Whether every quoted field closes where Python's strict `csv` reader wants it to (its closing quote
 /// followed by the delimiter, a line end or the end of the data), and no `\r` stands alone.
-fn strictly_quoted(data: &[u8], delimiter: u8) -> bool {
+pub(crate) fn strictly_quoted(data: &[u8], delimiter: u8) -> bool {
     let (mut i, mut field_start, mut quoted) = (0, true, false);
     while i < data.len() {
         let b = data[i];

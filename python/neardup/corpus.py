@@ -1,0 +1,781 @@
+"""Corpus-scale deduplication: `dedup` for texts in memory, `dedup_files` for files.
+
+Both run one pipeline in the Rust core, with the GIL released (``neardup_core::cluster::corpus``):
+
+1. **Band keys** of every document (MinHash signatures cut into LSH bands; the signature is dropped).
+2. The documents sharing a band with another one are read again: only they can have a duplicate.
+3. **Exact duplicates**: documents with the same normalised text (NFKC, lower case, the sequence of
+   words — runs of ``\\w`` — with punctuation and whitespace ignored), by a 128-bit digest. Each group
+   keeps one document; the others are dropped (``stage == "exact"``).
+4. **Near duplicates** among the rest: documents sharing a band are verified on their exact word-shingle
+   Jaccard, and those at or above the threshold are joined, as connected components
+   (``clusters="components"``) or as stars around the kept document (``clusters="star"``: every dropped
+   document is within the threshold of the one that replaced it; components chain edited copies of
+   copies).
+
+Which member of a cluster is kept: the first (``keep="first"``), the longest text (``"longest"``) or the
+largest value of a field (``keep="field:NAME"``, files only). Results do not depend on threads or on how
+the corpus is cut into files.
+
+Files: JSON Lines and CSV are read by the core (memory-mapped; no Python object per record); memory
+holds, per document, its band keys (8 bytes a band: 112 bytes at the default threshold), its id, line
+and byte range. The page formats of ``neardup diff`` (hf-text, hf-json, arXiv Atom) are read by their
+Python readers. A bad record stops the run with `SnapshotFormatError` (``path:line: expected ..., got
+...``, the message ``neardup diff`` gives), or is skipped and counted (``ReadSpec(on_bad_record="skip")``).
+
+``threshold=1.0`` runs the exact stage alone, on every document, without MinHash.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, TypeAlias, overload
+
+from neardup import _core
+from neardup._core import NeardupError
+from neardup.errors import SnapshotFormatError
+from neardup.formats import FORMATS
+from neardup.formats.detect import detect_format
+from neardup.formats.source import BOM, Source, open_source
+
+if TYPE_CHECKING:  # numpy is imported where it is used: `import neardup` stays quick for the CLI
+    import numpy as np
+    import numpy.typing as npt
+
+    from neardup._core import _Outcome
+    from neardup.model import Entry
+
+__all__ = [
+    "BAD_RECORD_CHOICES",
+    "CLUSTER_CHOICES",
+    "DEFAULT_THRESHOLD",
+    "EXACT",
+    "FIELDS",
+    "TEXT_FIELDS",
+    "DedupResult",
+    "Input",
+    "ReadSpec",
+    "dedup",
+    "dedup_files",
+    "dedup_inputs",
+    "open_atomic",
+    "read_input",
+    "rereadable",
+]
+
+DEFAULT_THRESHOLD = 0.8
+FIELDS: tuple[str, ...] = ("title", "abstract", "title+abstract")
+"""What `ReadSpec.field` may name: the text of a record that is compared."""
+TEXT_FIELDS: tuple[str, ...] = ("text", "content", "body")
+"""Fields read from JSONL/CSV records that have neither a title nor an abstract field (plain corpora)."""
+EXACT = 1.0
+"""The threshold that means exact duplicates of the normalised text (see the module doc)."""
+BAD_RECORD_CHOICES: tuple[str, ...] = ("error", "skip")
+"""What `ReadSpec.on_bad_record` may be."""
+CLUSTER_CHOICES: tuple[str, ...] = ("components", "star")
+"""What `clusters` may be."""
+STAGES: tuple[str | None, ...] = (None, "exact", "near")
+"""`DedupResult.stage` codes: kept, dropped as an exact duplicate, dropped as a near duplicate."""
+
+PathLike: TypeAlias = str | os.PathLike[str]
+
+
+def _keep_arg(keep: str) -> tuple[str, str | None]:
+    """The core's keep policy and rank field of a ``keep`` argument."""
+    if keep in ("first", "longest"):
+        return keep, None
+    if keep.startswith("field:") and len(keep) > len("field:"):
+        return "rank", keep[len("field:") :]
+    raise ValueError(f"keep must be first, longest or field:NAME, got {keep!r}")
+
+
+def _check(threshold: float, clusters: str) -> None:
+    if not 0.0 < threshold <= EXACT:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    if clusters not in CLUSTER_CHOICES:
+        raise ValueError(f"clusters must be components or star, got {clusters!r}")
+
+
+class _Ids(Sequence[str]):
+    """The ids of the documents of several inputs, decoded on access (no Python object per document
+    until asked): the record's id, else ``path:line``."""
+
+    def __init__(self, inputs: Sequence[Input]) -> None:
+        self._inputs = list(inputs)
+        self._starts: list[int] = []
+        at = 0
+        for i in self._inputs:
+            self._starts.append(at)
+            at += len(i)
+        self._len = at
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == self._len and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[list[str]], tuple[list[str]]]:
+        return list, (list(self),)  # pickled as the plain list of ids it stands for
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("document index out of range")
+        k = bisect.bisect_right(self._starts, index) - 1
+        return self._inputs[k].id(index - self._starts[k])
+
+
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
+class DedupResult:
+    """Duplicates found in a corpus.
+
+    Attributes:
+        clusters: clusters of two or more documents (indices into the input, in input order across
+            files), members ascending, clusters ordered by their first member.
+        size: the number of documents.
+        kept: the kept member of each cluster.
+        replaced_by: for each document, the kept document that replaced it, or -1 when it is kept.
+        stage: for each document, 0 when kept, 1 when dropped as an exact duplicate, 2 as a near one.
+        similarity: for each dropped document, its shingle Jaccard to the document that replaced it
+            (1.0 for kept ones).
+        ids: for `dedup_files`, the id of each document (its id field, else ``path:line``); else None.
+        skipped: bad records skipped (``ReadSpec(on_bad_record="skip")``); they are not documents.
+        skip_example: the error of the first record skipped, when any.
+        counts: for `dedup_files`, the documents of each file, in order; else None.
+    """
+
+    clusters: list[list[int]]
+    size: int
+    ids: Sequence[str] | None = field(default=None, repr=False)
+    skipped: int = 0
+    skip_example: str | None = field(default=None, repr=False)
+    counts: tuple[int, ...] | None = field(default=None, repr=False)
+    kept: list[int] = field(default_factory=list, repr=False)
+    replaced_by: npt.NDArray[np.int64] = field(default=None, repr=False)  # type: ignore[arg-type]
+    stage: npt.NDArray[np.uint8] = field(default=None, repr=False)  # type: ignore[arg-type]
+    similarity: npt.NDArray[np.float32] = field(default=None, repr=False)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        # Built from clusters alone (e.g. by another engine): each keeps its first member, near stage.
+        if self.replaced_by is None:
+            import numpy as np
+
+            replaced_by = np.full(self.size, -1, dtype=np.int64)
+            for c in self.clusters:
+                replaced_by[c[1:]] = c[0]
+            object.__setattr__(self, "kept", [c[0] for c in self.clusters])
+            object.__setattr__(self, "replaced_by", replaced_by)
+            object.__setattr__(self, "stage", np.where(replaced_by >= 0, 2, 0).astype(np.uint8))
+            object.__setattr__(self, "similarity", np.ones(self.size, dtype=np.float32))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DedupResult):
+            return NotImplemented
+        import numpy as np
+
+        return (
+            (self.clusters, self.size, self.kept, self.skipped, self.counts)
+            == (other.clusters, other.size, other.kept, other.skipped, other.counts)
+            and (self.ids is None) == (other.ids is None)
+            and (self.ids is None or other.ids is None or list(self.ids) == list(other.ids))
+            and np.array_equal(self.replaced_by, other.replaced_by)
+            and np.array_equal(self.stage, other.stage)
+            and np.array_equal(self.similarity, other.similarity)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def representative(self) -> list[int]:
+        """The document kept for each cluster (`kept`)."""
+        return self.kept
+
+    @property
+    def keep(self) -> npt.NDArray[np.bool_]:
+        """Boolean mask over the documents: True for the documents a deduplicated copy keeps."""
+        return self.replaced_by < 0
+
+    @property
+    def duplicates(self) -> int:
+        """How many documents a deduplicated copy drops."""
+        return sum(len(c) - 1 for c in self.clusters)
+
+    @property
+    def exact_duplicates(self) -> int:
+        """How many of them the exact stage drops."""
+        return int((self.stage == 1).sum())
+
+    @property
+    def near_duplicates(self) -> int:
+        """How many of them the near stage drops."""
+        return int((self.stage == 2).sum())
+
+    @property
+    def has_duplicates(self) -> bool:
+        return bool(self.clusters)
+
+    def __repr__(self) -> str:
+        return (
+            f"DedupResult(size={self.size}, clusters={len(self.clusters)}, duplicates={self.duplicates}, "
+            f"exact={self.exact_duplicates}, near={self.near_duplicates})"
+        )
+
+    def labels(self) -> npt.NDArray[np.int64]:
+        """The cluster number of each document (its position in `clusters`), -1 for unclustered ones."""
+        import numpy as np
+
+        out = np.full(self.size, -1, dtype=np.int64)
+        for number, c in enumerate(self.clusters):
+            out[c] = number
+        return out
+
+
+def _result(
+    raw: _Outcome,
+    size: int,
+    ids: Sequence[str] | None = None,
+    skipped: int = 0,
+    skip_example: str | None = None,
+    counts: tuple[int, ...] | None = None,
+) -> DedupResult:
+    import numpy as np
+
+    offsets, members, kept, replaced_by, stage, similarity = raw
+    flat = members.tolist()
+    bounds = offsets.tolist()
+    clusters = [flat[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return DedupResult(
+        clusters,
+        size,
+        ids,
+        skipped,
+        skip_example,
+        counts,
+        kept.tolist(),
+        replaced_by.view(np.int64),
+        stage,
+        similarity,
+    )
+
+
+def dedup(
+    texts: Iterable[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    ngram: int = 3,
+    num_perm: int = 128,
+    keep: str = "first",
+    clusters: str = "components",
+) -> DedupResult:
+    """Near-duplicate clusters of `texts`.
+
+    Texts are normalised (NFKC, lower case), cut into word `ngram` shingles and MinHashed with `num_perm`
+    values; exact duplicates of the normalised text are grouped first, then documents sharing an LSH band
+    are verified on their exact shingle Jaccard, and those at or above `threshold` are joined. All of it
+    runs in the Rust core, in parallel, with the GIL released.
+
+    Args:
+        texts: the documents (a sequence or any iterable of str).
+        threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1); 1.0 groups
+            exact duplicates of the normalised text only.
+        ngram: words per shingle.
+        num_perm: MinHash values per signature.
+        keep: which member of a cluster is kept: ``"first"`` or ``"longest"``.
+        clusters: ``"components"`` (connected components) or ``"star"`` (every dropped document within
+            the threshold of its kept one).
+
+    Returns:
+        A `DedupResult`: ``clusters`` (lists of indices), ``kept``, ``replaced_by``, ``keep``.
+
+    Raises:
+        ValueError: a parameter is out of range.
+        TypeError: a text is not a str.
+    """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of str, not a single str")
+    seq = texts if isinstance(texts, Sequence) else list(texts)
+    _check(threshold, clusters)
+    policy, rank = _keep_arg(keep)
+    if rank is not None:
+        raise ValueError("keep='field:NAME' needs records: use dedup_files")
+    raw = _core._dedup_texts(
+        seq, threshold=threshold, ngram=ngram, num_perm=num_perm, keep=policy, star=clusters == "star"
+    )
+    return _result(raw, len(seq))
+
+
+# ---- reading inputs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSpec:
+    """How documents are read from files (picklable, so distributed workers read the same way).
+
+    Attributes:
+        format: a snapshot format (`neardup.formats.FORMATS`) or ``"auto"``.
+        field: which text is compared: ``title``, ``abstract`` or ``title+abstract``.
+        id_field, title_field, abstract_field: the fields holding them (JSONL, CSV, hf-json); None
+            guesses from common names.
+        text_field: for JSONL/CSV corpora, one field holding the whole text (overrides `field`).
+        on_bad_record: ``"error"`` (default): a JSONL line or CSV row that is not a usable record
+            stops the run with its `SnapshotFormatError`; ``"skip"``: it is left out and counted
+            (`DedupResult.skipped`). Files that cannot be read at all, and the whole-page snapshot
+            formats, are errors either way.
+    """
+
+    format: str = "auto"
+    field: str = "title+abstract"
+    id_field: str | None = None
+    title_field: str | None = None
+    abstract_field: str | None = None
+    text_field: str | None = None
+    on_bad_record: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.on_bad_record not in BAD_RECORD_CHOICES:
+            raise ValueError(f"on_bad_record must be error or skip, got {self.on_bad_record!r}")
+        if self.field not in FIELDS:
+            raise ValueError(f"field must be one of {', '.join(FIELDS)}, got {self.field!r}")
+        if self.format != "auto" and self.format not in FORMATS:
+            known = ", ".join(("auto", *FORMATS))
+            raise ValueError(f"unknown snapshot format {self.format!r}; expected one of {known}")
+
+
+def _entry_text(entry: Entry, compared: str) -> str:
+    if compared == "title":
+        return entry.title
+    if compared == "abstract":
+        return entry.abstract
+    return f"{entry.title}\n{entry.abstract}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Input:
+    """One input read by its first pass: the core's columns (`part`), and how to name and re-read its
+    documents.
+
+    Attributes:
+        name: the file as the user named it (``<stdin>`` for standard input).
+        path: where it is read from (a spooled copy for standard input).
+        format: its format.
+        part: the core's first pass.
+        entries: for the page formats, the entries read (kept for the deduplicated copy).
+    """
+
+    name: str
+    path: str
+    format: str
+    part: _core._CorpusPart
+    entries: tuple[Entry, ...] | None = None
+    _ids: tuple[bytes, npt.NDArray[np.uint64], npt.NDArray[np.bool_], npt.NDArray[np.uint64]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.part)
+
+    def id(self, i: int) -> str:
+        """The id of document `i` of this input."""
+        if self.entries is not None:
+            entry = self.entries[i]
+            return entry.key or f"{self.name}:{entry.line}"
+        assert self._ids is not None
+        data, ends, has_id, lines = self._ids
+        if not has_id[i]:
+            return f"{self.name}:{int(lines[i])}"
+        start = int(ends[i - 1]) if i else 0
+        return data[start : int(ends[i])].decode("utf-8")
+
+    def line(self, i: int) -> int | None:
+        """The line of document `i`."""
+        if self.entries is not None:
+            return self.entries[i].line
+        assert self._ids is not None
+        return int(self._ids[3][i])
+
+    def titles(self, docs: Sequence[int]) -> list[str | None]:
+        """The titles of documents `docs` (ascending), read again."""
+        return [title for _, title in self.part.texts_of(list(docs))]
+
+    def records(self, docs: Sequence[int]) -> Iterator[bytes]:
+        """The records of documents `docs` as they are in the file (JSONL lines, CSV rows; line end
+        included), for the core's formats."""
+        starts, ends, _, bom = self.spans()
+        with open(self.path, "rb") as fh:
+            skip = len(BOM) if bom else 0
+            for i in docs:
+                fh.seek(skip + int(starts[i]))
+                yield fh.read(int(ends[i]) - int(starts[i]))
+
+    def spans(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], int, bool]:
+        spans = self.part.spans()
+        if spans is None:
+            raise ValueError(f"{self.name}: no byte ranges for the {self.format} format")
+        return spans
+
+    def header(self) -> bytes:
+        """A CSV file's header row, line end included."""
+        _, _, end, bom = self.spans()
+        with open(self.path, "rb") as fh:
+            fh.seek(len(BOM) if bom else 0)
+            return fh.read(end)
+
+
+def _word_error(name: str, path: str, fmt: str, bad: tuple[int, int, int, str | None, str | None]) -> str:
+    """The message of a bad record the core met (its own wording, or the Python reader's)."""
+    line, start, end, expected, got = bad
+    if expected is not None:
+        return str(SnapshotFormatError(name, line or None, expected, got))
+    if fmt == "csv":
+        return str(_csv_error(name, path))
+    with open(path, "rb") as fh:
+        head = fh.read(len(BOM))
+        fh.seek((len(BOM) if head == BOM else 0) + start)
+        raw = fh.read(end - start)
+    return str(_jsonl_error(name, line, raw))
+
+
+def _jsonl_error(name: str, line: int, raw: bytes) -> SnapshotFormatError:
+    """Why the Python reader refuses a JSONL line the core did not parse."""
+    from neardup.formats.jsonl import parse_object
+
+    source = Source(name, b"", io.BytesIO())
+    if b"\x00" in raw:
+        return source.error(line, "text", "binary data (a NUL byte)")
+    try:
+        parse_object(source, line, raw)
+    except SnapshotFormatError as error:
+        return error
+    return source.error(line, "a JSON object", "a value strict JSON does not allow")
+
+
+def _csv_error(name: str, path: str) -> SnapshotFormatError:
+    """Why the Python CSV reader refuses a file the core did not read."""
+    import csv
+
+    with open_source(path) as source:
+        source.name = name
+        lines = (text for _, text in source.text_lines())
+        first = next(lines, "")
+        delimiter = "\t" if "\t" in first and "," not in first else ","
+
+        def replay() -> Iterator[str]:
+            yield first
+            yield from lines
+
+        reader = csv.reader(replay(), delimiter=delimiter, strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error as error:
+            return source.error(reader.line_num or 1, "a CSV row", str(error))
+    return SnapshotFormatError(name, None, "a CSV file", "a layout the reader does not take")
+
+
+def read_input(
+    path: PathLike,
+    spec: ReadSpec,
+    *,
+    name: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    ngram: int = 3,
+    num_perm: int = 128,
+    keep: str = "first",
+) -> tuple[Input, int, str | None]:
+    """The first pass over one file: ``(input, bad records skipped, the first one's error)``.
+
+    Raises:
+        SnapshotFormatError: the file is missing, unreadable or invalid.
+    """
+    _, rank = _keep_arg(keep)
+    real = os.fspath(path)
+    with open_source(real) as source:
+        if name is not None:
+            source.name = name
+        shown = source.name
+        fmt = detect_format(source.head, path=shown) if spec.format == "auto" else spec.format
+        if fmt not in ("jsonl", "csv"):
+            return _page_input(source, real, fmt, spec, threshold, ngram, num_perm), 0, None
+    part = _core._corpus_file(
+        real,
+        fmt,
+        field=spec.field,
+        text_field=spec.text_field,
+        id_field=spec.id_field,
+        title_field=spec.title_field,
+        abstract_field=spec.abstract_field,
+        rank_field=rank,
+        skip_bad=spec.on_bad_record == "skip",
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+    )
+    bad = part.bad()
+    skipped = part.skipped()
+    if bad and (not skipped or bad[0][0] == 0):
+        line, _, _, expected, got = bad[-1]
+        if expected is not None:
+            raise SnapshotFormatError(shown, line or None, expected, got)
+        if fmt == "csv":
+            raise _csv_error(shown, real)
+        raise _jsonl_error(shown, line, _raw_line(real, bad[-1]))
+    example = _word_error(shown, real, fmt, bad[0]) if skipped else None
+    return Input(shown, real, fmt, part, None, part.ids()), skipped, example
+
+
+def _raw_line(path: str, bad: tuple[int, int, int, str | None, str | None]) -> bytes:
+    with open(path, "rb") as fh:
+        head = fh.read(len(BOM))
+        fh.seek((len(BOM) if head == BOM else 0) + bad[1])
+        return fh.read(bad[2] - bad[1])
+
+
+def _page_input(
+    source: Source, path: str, fmt: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int
+) -> Input:
+    """An input in one of the page formats, read by its Python reader (pages of a few hundred entries)."""
+    from neardup.formats import read_snapshot
+
+    try:
+        snapshot = read_snapshot(
+            source.stream,
+            fmt,
+            id_field=spec.id_field,
+            title_field=spec.title_field,
+            abstract_field=spec.abstract_field,
+        )
+    except SnapshotFormatError as error:
+        if error.path == source.name:
+            raise
+        raise SnapshotFormatError(source.name, error.line, error.expected, error.got) from None
+    entries = tuple(snapshot.entries)
+    part = _core._corpus_texts(
+        [_entry_text(e, spec.field) for e in entries],
+        [e.title or None for e in entries],
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+    )
+    return Input(source.name, path, fmt, part, entries)
+
+
+# ---- inputs that can be read only once ------------------------------------------------------------------
+
+SPOOL_LIMIT = 1 << 36
+"""Most bytes spooled from a non-seekable input (64 GiB; ``NEARDUP_SPOOL_LIMIT`` overrides it): past it the
+run stops with one line asking for a file, rather than filling the temporary directory."""
+
+
+def _spool_limit() -> int:
+    try:
+        return int(os.environ.get("NEARDUP_SPOOL_LIMIT", SPOOL_LIMIT))
+    except ValueError:
+        return SPOOL_LIMIT
+
+
+def _needs_spool(path: PathLike) -> bool:
+    """Whether `path` cannot be read twice: standard input, a FIFO, a character device, a process
+    substitution (``<(…)``, ``/dev/fd/N``)."""
+    if path == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False  # missing or odd: the reader says what is wrong with it
+
+
+def _spool_failed(name: str, exc: OSError) -> NeardupError:
+    where = tempfile.gettempdir()
+    return NeardupError(f"{name}: cannot spool to a temporary file in {where}: {exc.strerror or exc}")
+
+
+def _spool(path: PathLike, stack: ExitStack) -> str:
+    """The whole of a read-once input copied to a temporary file (at most `_spool_limit` bytes), removed
+    at the end of the run; returns its path."""
+    name = "<stdin>" if path == "-" else os.fspath(path)
+    limit = _spool_limit()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="neardup-spool-")
+    except OSError as exc:
+        raise _spool_failed(name, exc) from None
+    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
+
+    def remove() -> None:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        _core._track_temp(tmp, False)
+
+    stack.callback(remove)
+    spooled = stack.enter_context(os.fdopen(fd, "wb", buffering=0))
+    try:
+        source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))  # noqa: SIM115
+    except OSError as exc:
+        raise SnapshotFormatError(name, None, "a readable file", exc.strerror or str(exc)) from None
+    total = 0
+    while True:
+        try:
+            chunk = source.read(1 << 20)
+        except OSError as exc:
+            raise SnapshotFormatError(name, None, "a readable file", exc.strerror or str(exc)) from None
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise NeardupError(
+                f"{name}: more than {limit} bytes to hold for a second pass; save it to a file and name "
+                "the file (or raise NEARDUP_SPOOL_LIMIT)"
+            )
+        # Unbuffered, written in a loop: a write may take only part of the chunk.
+        view = memoryview(chunk)
+        while view:
+            try:
+                view = view[spooled.write(view) or 0 :]
+            except OSError as exc:
+                raise _spool_failed(name, exc) from None
+    return tmp
+
+
+@contextmanager
+def rereadable(paths: Sequence[PathLike]) -> Iterator[list[tuple[str, str]]]:
+    """``(path to read, name to show)`` for each of `paths`: an input that can be read only once (``-``
+    for standard input, a FIFO, ``/dev/stdin``, a process substitution) is read once into a temporary
+    file (bounded by `SPOOL_LIMIT`), which the passes then read."""
+    with ExitStack() as stack:
+        out: list[tuple[str, str]] = []
+        spooled: dict[str, str] = {}
+        for p in paths:
+            key = os.fspath(p)
+            name = "<stdin>" if key == "-" else key
+            if _needs_spool(p):
+                if key not in spooled:
+                    spooled[key] = _spool(p, stack)
+                out.append((spooled[key], name))
+            else:
+                out.append((key, name))
+        yield out
+
+
+# ---- the run --------------------------------------------------------------------------------------------
+
+
+def dedup_files(
+    paths: Sequence[PathLike] | PathLike,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    ngram: int = 3,
+    num_perm: int = 128,
+    spec: ReadSpec | None = None,
+    keep: str = "first",
+    clusters: str = "components",
+) -> DedupResult:
+    """Duplicates among the documents of `paths` (JSONL/CSV corpora or any snapshot format; ``-`` is
+    standard input), in file order across files. Same clusters as `dedup` on the same texts.
+
+    Args:
+        spec: how to read the files (`ReadSpec`: format, compared field, field names, what to do with
+            a bad record).
+        threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1); 1.0: exact
+            duplicates of the normalised text only.
+        keep: which member of a cluster is kept: ``"first"``, ``"longest"`` or ``"field:NAME"`` (the
+            largest number in field NAME; records without one rank last).
+        clusters: ``"components"`` or ``"star"`` (see the module doc).
+
+    Raises:
+        SnapshotFormatError: a file is missing, unreadable or invalid.
+        NeardupError: a file changed between the two passes.
+        ValueError: a parameter is out of range.
+    """
+    path_list: list[PathLike] = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not path_list:
+        raise ValueError("no input files")
+    with rereadable(path_list) as sources:
+        result, _ = dedup_inputs(sources, threshold, ngram, num_perm, spec or ReadSpec(), keep, clusters)
+        return result
+
+
+def dedup_inputs(
+    sources: Sequence[tuple[str, str]],
+    threshold: float,
+    ngram: int,
+    num_perm: int,
+    spec: ReadSpec,
+    keep: str = "first",
+    clusters: str = "components",
+) -> tuple[DedupResult, list[Input]]:
+    """`dedup_files` over ``(path, name)`` pairs of `rereadable`; also returns the inputs read."""
+    _check(threshold, clusters)
+    policy, _ = _keep_arg(keep)
+    inputs: list[Input] = []
+    skipped = 0
+    example: str | None = None
+    for path, name in sources:
+        read, skips, first = read_input(
+            path, spec, name=name, threshold=threshold, ngram=ngram, num_perm=num_perm, keep=keep
+        )
+        inputs.append(read)
+        skipped += skips
+        example = example or first
+    raw = _core._corpus_dedup(
+        [i.part for i in inputs],
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+        keep=policy,
+        star=clusters == "star",
+    )
+    counts = tuple(len(i) for i in inputs)
+    return _result(raw, sum(counts), _Ids(inputs), skipped, example, counts), inputs
+
+
+@contextmanager
+def open_atomic(path: PathLike) -> Iterator[IO[str]]:
+    """A text file that replaces `path` only once it is completely written (a temporary file in the same
+    directory, renamed over it); nothing is left behind on failure.
+
+    Raises:
+        NeardupError: the file cannot be written.
+    """
+    from neardup.cli_output import Trouble, output_target
+
+    try:
+        target = output_target(os.fspath(path))  # through symbolic links (a link stays a link)
+    except Trouble as exc:
+        raise NeardupError(str(exc)) from None
+    directory = os.path.dirname(target) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        _core._track_temp(tmp, False)

@@ -1,0 +1,935 @@
+//! Deduplication of a corpus, from files or texts to columns: which documents a deduplicated copy keeps
+//! and, for each one it drops, the kept document that replaced it.
+//!
+//! Files (JSON Lines, CSV) are read here, memory-mapped, with the field rules of
+//! [`crate::records::corpus`]: no text outlives the window of lines being signed, so memory holds per
+//! document its band keys (8 bytes a band), its id, line and byte offset, and a few bytes of columns.
+//!
+//! Stages, in order:
+//! 1. **Band keys** of every document ([`super::bands`]); documents sharing a `(band, key)` form buckets.
+//! 2. The bucket members are read again ([`reread`]): only they can have a duplicate.
+//! 3. **Exact duplicates**: members with the same digest of their normalised word sequence (NFKC, lower
+//!    case, the runs of `\w` joined by one space; 128-bit XXH3). Each group keeps one member (the
+//!    [`Keep`] policy); the others are dropped and take no further part. Equal texts always share every
+//!    bucket, so no exact duplicate is missed by looking only at members.
+//! 4. **Near duplicates** among what is left: bucket pairs verified on the exact shingle Jaccard
+//!    ([`super::verify`]), clustered as connected components or, with [`Params::star`], as stars: the
+//!    member the policy prefers keeps every other member within the threshold of it, and the rest form
+//!    stars of their own (no dropped document is ever farther than the threshold from its kept one).
+//!
+//! With threshold 1.0 only stage 3 runs, on every document, without MinHash.
+
+use std::borrow::Cow;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+use super::bands::{self, Banding, Buckets};
+use super::verify::{self, SetStore};
+use crate::error::{invalid, Error, Result};
+use crate::lsh::check_threshold;
+use crate::minhash::MinHasher;
+use crate::records::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
+use crate::records::file::map;
+use crate::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
+
+/// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
+const WINDOW: usize = 16 << 20;
+/// Bytes of a parallel parsing task.
+const PIECE: usize = 256 << 10;
+/// CSV rows parsed and signed together.
+const ROWS: usize = 8192;
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Which member of a cluster is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The first in input order.
+    First,
+    /// The longest text (bytes), the first among equals.
+    Longest,
+    /// The largest value of [`CorpusSpec::rank_field`] (documents without one rank last), the first among
+    /// equals.
+    Rank,
+}
+
+/// How a corpus is deduplicated.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub shingles: ShingleConfig,
+    pub hasher: MinHasher,
+    /// Minimum exact shingle Jaccard, in (0, 1]; 1.0: exact duplicates only.
+    pub threshold: f64,
+    pub keep: Keep,
+    /// Star clusters around the kept member instead of connected components.
+    pub star: bool,
+}
+
+impl Params {
+    fn exact_only(&self) -> bool {
+        self.threshold >= 1.0
+    }
+    fn banding(&self) -> Result<Banding> {
+        Banding::for_threshold(self.threshold, self.hasher.num_perm)
+    }
+}
+
+/// What clustering needs of each document, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    /// Band keys, `n × bands` (empty with threshold 1.0).
+    pub keys: Vec<u64>,
+    /// No shingles: no keys, nobody's duplicate.
+    pub empty: Vec<bool>,
+    /// Text length in bytes.
+    pub lengths: Vec<u64>,
+    /// The rank field's value (NaN: none).
+    pub ranks: Vec<f64>,
+    /// With threshold 1.0, each document's digest (0: no words).
+    pub digests: Vec<u128>,
+}
+
+impl Columns {
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    fn push_docs<S: AsRef<str> + Sync>(
+        &mut self,
+        texts: &[S],
+        ranks: impl Iterator<Item = Option<f64>>,
+        params: &Params,
+    ) -> Result<()> {
+        self.lengths
+            .extend(texts.iter().map(|t| t.as_ref().len() as u64));
+        self.ranks.extend(ranks.map(|r| r.unwrap_or(f64::NAN)));
+        if params.exact_only() {
+            self.digests.par_extend(
+                texts
+                    .par_iter()
+                    .with_min_len(64)
+                    .map(|t| digest(t.as_ref())),
+            );
+            self.empty.extend(std::iter::repeat_n(false, texts.len()));
+            return Ok(());
+        }
+        let (keys, empty) = bands::band_keys(&params.hasher, &params.banding()?, texts)?;
+        self.keys.extend_from_slice(&keys);
+        self.empty.extend_from_slice(&empty);
+        Ok(())
+    }
+}
+
+/// The digest of the normalised word sequence of `text`, 0 when it has no word.
+pub fn digest(text: &str) -> u128 {
+    let normal = normalize(text);
+    let mut h = Xxh3::new();
+    let mut any = false;
+    for_each_word(&normal, |w| {
+        if any {
+            h.update(b" ");
+        }
+        h.update(w.as_bytes());
+        any = true;
+    });
+    if any {
+        h.digest128().max(1)
+    } else {
+        0
+    }
+}
+
+/// The columns of texts held in memory.
+pub fn columns_of_texts<S: AsRef<str> + Sync>(texts: &[S], params: &Params) -> Result<Columns> {
+    check_params(params)?;
+    let mut c = Columns::default();
+    for block in texts.chunks(1 << 16) {
+        c.push_docs(block, std::iter::repeat_n(None, block.len()), params)?;
+    }
+    Ok(c)
+}
+
+fn check_params(params: &Params) -> Result<()> {
+    if !params.exact_only() {
+        check_threshold(params.threshold)?;
+        params.banding()?;
+    } else if params.threshold != 1.0 {
+        return Err(invalid(
+            "threshold",
+            format!("must be in (0, 1], got {}", params.threshold),
+        ));
+    }
+    Ok(())
+}
+
+// ---- files ---------------------------------------------------------------------------------------------
+
+/// A corpus file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+/// A record that is not a usable document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadRecord {
+    /// 1-based line (the row's first for CSV); 0 when the file as a whole cannot be read here.
+    pub line: u64,
+    /// The line's bytes `start..end` in the file (for the wording of an unparsed line).
+    pub start: u64,
+    pub end: u64,
+    /// What was expected and found; None when the Python reader words it (a line that is not JSON, a
+    /// CSV file that is not valid CSV).
+    pub reason: Option<(String, String)>,
+}
+
+/// The first pass over one file.
+#[derive(Debug, Clone)]
+pub struct FileDocs {
+    pub path: PathBuf,
+    pub format: Format,
+    pub columns: Columns,
+    /// 1-based line of each document.
+    pub lines: Vec<u64>,
+    /// Byte range `starts[i]..ends[i]` of each document's record (after a BOM; line end included).
+    pub starts: Vec<u64>,
+    pub ends: Vec<u64>,
+    /// Where a CSV file's header row ends (0 for JSON Lines), and whether the file starts with a BOM.
+    pub header_end: u64,
+    pub bom: bool,
+    /// Ids, concatenated; document `i`'s is `id_bytes[id_ends[i-1]..id_ends[i]]`, and has none (named by
+    /// file and line) when `has_id[i]` is false.
+    pub id_bytes: Vec<u8>,
+    pub id_ends: Vec<u64>,
+    pub has_id: Vec<bool>,
+    /// Bad records: all of them when skipping, else the first (and reading stopped there).
+    pub bad: Vec<BadRecord>,
+    /// How many bad records were skipped (`bad` keeps only the first few when skipping).
+    pub skipped: u64,
+    csv: Option<CsvLayout>,
+    stamp: Option<(u64, Option<SystemTime>)>,
+}
+
+impl FileDocs {
+    fn new(path: &Path, format: Format) -> FileDocs {
+        FileDocs {
+            path: path.to_owned(),
+            format,
+            columns: Columns::default(),
+            lines: Vec::new(),
+            starts: Vec::new(),
+            ends: Vec::new(),
+            header_end: 0,
+            bom: false,
+            id_bytes: Vec::new(),
+            id_ends: Vec::new(),
+            has_id: Vec::new(),
+            bad: Vec::new(),
+            skipped: 0,
+            csv: None,
+            stamp: None,
+        }
+    }
+
+    /// Whether reading stopped at a bad record (or the file could not be read here).
+    pub fn stopped(&self, skip_bad: bool) -> bool {
+        !self.bad.is_empty() && (!skip_bad || self.bad[0].line == 0)
+    }
+
+    fn bad_record(&mut self, bad: BadRecord, skip_bad: bool) -> bool {
+        if skip_bad && bad.line != 0 {
+            self.skipped += 1;
+            if self.bad.is_empty() {
+                self.bad.push(bad);
+            }
+            false
+        } else {
+            self.bad.push(bad);
+            true
+        }
+    }
+
+    fn push<'a>(&mut self, docs: Vec<(u64, u64, u64, Doc<'a>)>, params: &Params) -> Result<()> {
+        let texts: Vec<&str> = docs.iter().map(|(_, _, _, d)| d.text.as_ref()).collect();
+        self.columns
+            .push_docs(&texts, docs.iter().map(|(_, _, _, d)| d.rank), params)?;
+        for (line, start, end, d) in &docs {
+            self.lines.push(*line);
+            self.starts.push(*start);
+            self.ends.push(*end);
+            if let Some(id) = &d.id {
+                self.id_bytes.extend_from_slice(id.as_bytes());
+            }
+            self.id_ends.push(self.id_bytes.len() as u64);
+            self.has_id.push(d.id.is_some());
+        }
+        Ok(())
+    }
+}
+
+fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    let m = fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    invalid("path", format!("{}: cannot read: {e}", path.display()))
+}
+
+/// The first pass over a file: every document's columns, id, line and offset. A bad record stops the
+/// pass (its [`BadRecord`] is the last of `bad`), unless `skip_bad`.
+pub fn read_file(
+    path: &Path,
+    format: Format,
+    spec: &CorpusSpec,
+    params: &Params,
+    skip_bad: bool,
+) -> Result<FileDocs> {
+    check_params(params)?;
+    let mut out = FileDocs::new(path, format);
+    out.stamp = stamp(path);
+    let mapped = map(path).map_err(|e| io_error(path, e))?;
+    let data: &[u8] = &mapped;
+    out.bom = data.starts_with(BOM);
+    let data = data.strip_prefix(BOM).unwrap_or(data);
+    match format {
+        Format::Jsonl => read_jsonl(data, spec, params, skip_bad, &mut out)?,
+        Format::Csv => read_csv(data, spec, params, skip_bad, &mut out)?,
+    }
+    Ok(out)
+}
+
+/// `data[from..]` cut at line ends into pieces of about `size` bytes, up to about `limit` bytes.
+fn pieces(data: &[u8], from: usize, size: usize, limit: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = from;
+    while start < data.len() && start - from < limit {
+        let end = match memchr::memchr(b'\n', data.get(start + size..).unwrap_or_default()) {
+            Some(at) => start + size + at + 1,
+            None => data.len(),
+        };
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// One piece's lines: `(line within the piece, 0-based; start; end; outcome)` of its non-blank lines,
+/// and its line count.
+type PieceLines<'a> = (Vec<(u64, usize, usize, Outcome<'a>)>, u64);
+
+fn read_piece<'a>(data: &'a [u8], (from, to): (usize, usize), spec: &CorpusSpec) -> PieceLines<'a> {
+    let mut out = Vec::with_capacity((to - from) / 512 + 1);
+    let (mut at, mut line) = (from, 0u64);
+    while at < to {
+        let end = memchr::memchr(b'\n', &data[at..to]).map_or(to, |e| at + e + 1);
+        if let Some(outcome) = jsonl_doc(&data[at..end], spec) {
+            out.push((line, at, end, outcome));
+        }
+        line += 1;
+        at = end;
+    }
+    (out, line)
+}
+
+fn read_jsonl(
+    data: &[u8],
+    spec: &CorpusSpec,
+    params: &Params,
+    skip_bad: bool,
+    out: &mut FileDocs,
+) -> Result<()> {
+    let (mut at, mut first_line) = (0usize, 1u64);
+    let mut any_line = false;
+    while at < data.len() {
+        let window = pieces(data, at, PIECE, WINDOW);
+        at = window.last().map_or(data.len(), |&(_, end)| end);
+        let parsed: Vec<PieceLines> = window
+            .into_par_iter()
+            .map(|piece| read_piece(data, piece, spec))
+            .collect();
+        let mut docs = Vec::new();
+        for (lines, count) in parsed {
+            for (line, start, end, outcome) in lines {
+                any_line = true;
+                let number = first_line + line;
+                let reason = match outcome {
+                    Outcome::Doc(d) => {
+                        docs.push((number, start as u64, end as u64, d));
+                        continue;
+                    }
+                    Outcome::Bad { expected, got } => Some((expected, got)),
+                    Outcome::Unparsed => None,
+                };
+                let bad = BadRecord {
+                    line: number,
+                    start: start as u64,
+                    end: end as u64,
+                    reason,
+                };
+                if out.bad_record(bad, skip_bad) {
+                    return out.push(docs, params);
+                }
+            }
+            first_line += count;
+        }
+        out.push(docs, params)?;
+    }
+    if !any_line {
+        out.bad.push(BadRecord {
+            line: 0,
+            start: 0,
+            end: 0,
+            reason: Some(("at least one JSON object".into(), "only blank lines".into())),
+        });
+    }
+    Ok(())
+}
+
+fn csv_reader(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(data)
+}
+
+/// The CSV file as a whole cannot be read here: the Python reader words why.
+fn csv_unreadable(out: &mut FileDocs, line: u64) {
+    out.bad.push(BadRecord {
+        line: 0,
+        start: line,
+        end: 0,
+        reason: None,
+    });
+}
+
+fn read_csv(
+    data: &[u8],
+    spec: &CorpusSpec,
+    params: &Params,
+    skip_bad: bool,
+    out: &mut FileDocs,
+) -> Result<()> {
+    let first = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
+    let delimiter = if first.contains(&b'\t') && !first.contains(&b',') {
+        b'\t'
+    } else {
+        b','
+    };
+    if simdutf8::basic::from_utf8(data).is_err()
+        || memchr::memchr(0, data).is_some()
+        || !crate::records::csv_table::strictly_quoted(data, delimiter)
+    {
+        csv_unreadable(out, 0);
+        return Ok(());
+    }
+    let mut reader = csv_reader(data, delimiter);
+    let mut row = csv::StringRecord::new();
+    match reader.read_record(&mut row) {
+        Ok(true) => {}
+        _ => {
+            csv_unreadable(out, 0);
+            return Ok(());
+        }
+    }
+    let header: Vec<String> = row
+        .iter()
+        .map(|h| crate::records::py_strip(h).to_owned())
+        .collect();
+    let layout = CsvLayout::new(delimiter, header);
+    out.header_end = reader.position().byte();
+    let mut block: Vec<(u64, u64, u64, csv::StringRecord)> = Vec::with_capacity(ROWS);
+    let (mut line, mut counted) = (1u64, 0usize);
+    loop {
+        let more = match reader.read_record(&mut row) {
+            Ok(more) => more,
+            Err(_) => {
+                csv_unreadable(out, 0);
+                return Ok(());
+            }
+        };
+        if more {
+            // A record's position may be that of the line ends before it: skip them, and count lines
+            // from the bytes (newlines inside quoted fields count too).
+            let mut byte = row.position().map_or(counted, |p| p.byte() as usize);
+            while matches!(data.get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
+            }
+            line += memchr::memchr_iter(b'\n', &data[counted..byte]).count() as u64;
+            counted = byte;
+            let byte = byte as u64;
+            let blank = row.iter().all(|c| crate::records::py_strip(c).is_empty());
+            if !blank {
+                let end = reader.position().byte();
+                block.push((line, byte, end, row.clone()));
+            }
+        }
+        if block.len() >= ROWS || (!more && !block.is_empty()) {
+            let outcomes: Vec<Outcome> = block
+                .par_iter()
+                .map(|(_, _, _, r)| {
+                    if r.len() != layout.width() {
+                        return Outcome::Bad {
+                            expected: format!("a row of {} fields like the header", layout.width()),
+                            got: format!("{} fields", r.len()),
+                        };
+                    }
+                    let cells: Vec<&str> = r.iter().collect();
+                    csv_doc(&layout, &cells, spec)
+                })
+                .collect();
+            let mut docs = Vec::with_capacity(block.len());
+            for ((line, start, end, _), outcome) in block.iter().zip(outcomes) {
+                match outcome {
+                    Outcome::Doc(d) => docs.push((*line, *start, *end, owned(d))),
+                    Outcome::Bad { expected, got } => {
+                        let bad = BadRecord {
+                            line: *line,
+                            start: *start,
+                            end: *end,
+                            reason: Some((expected, got)),
+                        };
+                        if out.bad_record(bad, skip_bad) {
+                            return out.push(docs, params);
+                        }
+                    }
+                    Outcome::Unparsed => {
+                        csv_unreadable(out, *line);
+                        return Ok(());
+                    }
+                }
+            }
+            out.push(docs, params)?;
+            block.clear();
+        }
+        if !more {
+            break;
+        }
+    }
+    out.csv = Some(layout);
+    Ok(())
+}
+
+fn owned(d: Doc<'_>) -> Doc<'static> {
+    Doc {
+        text: Cow::Owned(d.text.into_owned()),
+        id: d.id.map(|s| Cow::Owned(s.into_owned())),
+        title: d.title.map(|s| Cow::Owned(s.into_owned())),
+        rank: d.rank,
+    }
+}
+
+/// The texts and titles of some documents of a file read by [`read_file`] (`docs`: their numbers in
+/// the file), read again from the file, in parallel.
+pub fn reread(
+    file: &FileDocs,
+    spec: &CorpusSpec,
+    docs: &[usize],
+) -> Result<Vec<(String, Option<String>)>> {
+    let changed = || {
+        invalid(
+            "path",
+            format!(
+                "{}: the file changed while it was read",
+                file.path.display()
+            ),
+        )
+    };
+    if stamp(&file.path) != file.stamp {
+        return Err(changed());
+    }
+    let mapped = map(&file.path).map_err(|e| io_error(&file.path, e))?;
+    let data: &[u8] = &mapped;
+    let data = data.strip_prefix(BOM).unwrap_or(data);
+    docs.par_iter()
+        .with_min_len(64)
+        .map(|&i| {
+            let start = *file.starts.get(i).ok_or_else(changed)? as usize;
+            let rest = data.get(start..).ok_or_else(changed)?;
+            let doc = match (&file.format, &file.csv) {
+                (Format::Jsonl, _) => {
+                    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
+                    match jsonl_doc(&rest[..end], spec) {
+                        Some(Outcome::Doc(d)) => owned(d),
+                        _ => return Err(changed()),
+                    }
+                }
+                (Format::Csv, Some(layout)) => {
+                    let mut row = csv::StringRecord::new();
+                    match csv_reader(rest, layout.delimiter).read_record(&mut row) {
+                        Ok(true) if row.len() == layout.width() => {}
+                        _ => return Err(changed()),
+                    }
+                    let cells: Vec<&str> = row.iter().collect();
+                    match csv_doc(layout, &cells, spec) {
+                        Outcome::Doc(d) => owned(d),
+                        _ => return Err(changed()),
+                    }
+                }
+                (Format::Csv, None) => return Err(changed()),
+            };
+            Ok((doc.text.into_owned(), doc.title.map(Cow::into_owned)))
+        })
+        .collect()
+}
+
+// ---- clustering ------------------------------------------------------------------------------------------
+
+/// Why a document was dropped.
+pub const STAGE_NONE: u8 = 0;
+pub const STAGE_EXACT: u8 = 1;
+pub const STAGE_NEAR: u8 = 2;
+
+/// The outcome of a run, per document (input order across parts) and per cluster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dedup {
+    /// Clusters of two or more documents, members ascending, ordered by their first member.
+    pub clusters: Vec<Vec<u64>>,
+    /// Each cluster's kept member.
+    pub kept: Vec<u64>,
+    /// For each document: the kept member that replaced it, or `u64::MAX` when it is kept.
+    pub replaced_by: Vec<u64>,
+    /// For each document: [`STAGE_EXACT`] or [`STAGE_NEAR`] when dropped, else [`STAGE_NONE`].
+    pub stage: Vec<u8>,
+    /// For each dropped document: the exact shingle Jaccard to its kept member (else 1.0).
+    pub similarity: Vec<f32>,
+}
+
+/// Orders documents by the keep policy: the preferred first.
+fn preference<'c>(
+    keep: Keep,
+    lengths: &'c [u64],
+    ranks: &'c [f64],
+) -> impl Fn(&u64, &u64) -> std::cmp::Ordering + 'c {
+    move |&a, &b| {
+        let by = match keep {
+            Keep::First => std::cmp::Ordering::Equal,
+            Keep::Longest => lengths[b as usize].cmp(&lengths[a as usize]),
+            Keep::Rank => {
+                let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
+                match (ra.is_nan(), rb.is_nan()) {
+                    (false, false) => rb.total_cmp(&ra),
+                    (a_nan, b_nan) => a_nan.cmp(&b_nan),
+                }
+            }
+        };
+        by.then(a.cmp(&b))
+    }
+}
+
+/// Deduplicates the documents of `parts` (their columns, concatenated in order). `texts` gives the
+/// texts of some documents (global numbers, ascending), in that order.
+pub fn dedup<F, T>(parts: &[&Columns], params: &Params, texts: F) -> Result<Dedup>
+where
+    F: Fn(&[u64]) -> Result<Vec<T>> + Sync,
+    T: AsRef<str> + Sync,
+{
+    check_params(params)?;
+    let n: usize = parts.iter().map(|c| c.len()).sum();
+    let lengths: Vec<u64> = parts
+        .iter()
+        .flat_map(|c| c.lengths.iter().copied())
+        .collect();
+    let ranks: Vec<f64> = parts.iter().flat_map(|c| c.ranks.iter().copied()).collect();
+    let prefer = preference(params.keep, &lengths, &ranks);
+    let mut out = Dedup {
+        replaced_by: vec![u64::MAX; n],
+        stage: vec![STAGE_NONE; n],
+        similarity: vec![1.0; n],
+        ..Dedup::default()
+    };
+    // Exact groups among the candidates (all documents with threshold 1.0, else bucket members).
+    let (members, digests, sets, buckets) = if params.exact_only() {
+        let digests: Vec<u128> = parts
+            .iter()
+            .flat_map(|c| c.digests.iter().copied())
+            .collect();
+        ((0..n as u64).collect::<Vec<u64>>(), digests, None, None)
+    } else {
+        let banding = params.banding()?;
+        let keys: Vec<u64> = parts.iter().flat_map(|c| c.keys.iter().copied()).collect();
+        let empty: Vec<bool> = parts.iter().flat_map(|c| c.empty.iter().copied()).collect();
+        let buckets = Buckets::from_matrix(&keys, banding.bands, &empty)?;
+        drop(keys);
+        let members = buckets.members();
+        let read = texts(&members)?;
+        if read.len() != members.len() {
+            return Err(invalid("texts", "one text per document asked for"));
+        }
+        let sets = verify::shingle_sets(&params.shingles, &read, &members)?;
+        // Equal texts have equal shingle sets: only members sharing their set with another one can be
+        // exact duplicates, and only their texts are digested.
+        let mut set_hash: Vec<(u64, u32)> = (0..members.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| {
+                let v = &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize];
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                (xxh3_64(&bytes), i as u32)
+            })
+            .collect();
+        set_hash.par_sort_unstable();
+        let mut shared = vec![false; members.len()];
+        for run in set_hash.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() > 1 {
+                for &(_, i) in run {
+                    shared[i as usize] = true;
+                }
+            }
+        }
+        let digests: Vec<u128> = read
+            .par_iter()
+            .zip(&shared)
+            .with_min_len(64)
+            .map(|(t, &s)| if s { digest(t.as_ref()) } else { 0 })
+            .collect();
+        (members, digests, Some(sets), Some(buckets))
+    };
+    let mut by_digest: Vec<(u128, u64)> = members
+        .iter()
+        .zip(&digests)
+        .filter(|(_, &d)| d != 0)
+        .map(|(&m, &d)| (d, m))
+        .collect();
+    by_digest.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| prefer(&a.1, &b.1)));
+    let mut exact_groups: Vec<Vec<u64>> = Vec::new();
+    for run in by_digest.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            let kept = run[0].1;
+            for &(_, d) in &run[1..] {
+                out.replaced_by[d as usize] = kept;
+                out.stage[d as usize] = STAGE_EXACT;
+            }
+            exact_groups.push(run.iter().map(|&(_, d)| d).collect());
+        }
+    }
+    drop(by_digest);
+    if let (Some(sets), Some(buckets)) = (&sets, &buckets) {
+        let near = near_clusters(buckets, sets, &out.stage, params, &prefer)?;
+        for cluster in &near {
+            // cluster[0] is the kept one (preference order)
+            let kept = cluster[0];
+            let kept_set = set_of(sets, kept);
+            for &d in &cluster[1..] {
+                out.replaced_by[d as usize] = kept;
+                out.stage[d as usize] = STAGE_NEAR;
+                out.similarity[d as usize] = jaccard_sorted(kept_set, set_of(sets, d)) as f32;
+            }
+        }
+    }
+    // Documents dropped as exact copies of a member that the near stage dropped follow it to its keeper.
+    for d in 0..n {
+        let mut r = out.replaced_by[d];
+        while r != u64::MAX && out.replaced_by[r as usize] != u64::MAX {
+            r = out.replaced_by[r as usize];
+        }
+        if r != u64::MAX && out.stage[d] == STAGE_EXACT {
+            out.replaced_by[d] = r;
+            if let Some(sets) = &sets {
+                out.similarity[d] = jaccard_sorted(set_of(sets, r), set_of(sets, d as u64)) as f32;
+            }
+        }
+    }
+    // Clusters: every kept document with what it replaced.
+    let mut groups: std::collections::HashMap<u64, Vec<u64>> = Default::default();
+    for (d, &r) in out.replaced_by.iter().enumerate() {
+        if r != u64::MAX {
+            groups.entry(r).or_insert_with(|| vec![r]).push(d as u64);
+        }
+    }
+    let mut clusters: Vec<(u64, Vec<u64>)> = groups.into_iter().collect();
+    for (_, c) in &mut clusters {
+        c.sort_unstable();
+    }
+    clusters.sort_unstable_by_key(|(_, c)| c[0]);
+    out.kept = clusters.iter().map(|&(k, _)| k).collect();
+    out.clusters = clusters.into_iter().map(|(_, c)| c).collect();
+    Ok(out)
+}
+
+fn set_of(sets: &SetStore, doc: u64) -> &[u64] {
+    let i = sets.ids.partition_point(|&x| x < doc);
+    &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize]
+}
+
+/// Near clusters among the documents not dropped as exact copies, each in preference order.
+fn near_clusters(
+    buckets: &Buckets,
+    sets: &SetStore,
+    stage: &[u8],
+    params: &Params,
+    prefer: &(dyn Fn(&u64, &u64) -> std::cmp::Ordering + Sync),
+) -> Result<Vec<Vec<u64>>> {
+    // Buckets without the exact copies.
+    let mut offsets = vec![0u64];
+    let mut docs = Vec::new();
+    for b in buckets.iter() {
+        let before = docs.len();
+        docs.extend(
+            b.iter()
+                .copied()
+                .filter(|&d| stage[d as usize] == STAGE_NONE),
+        );
+        if docs.len() - before < 2 {
+            docs.truncate(before);
+        } else {
+            offsets.push(docs.len() as u64);
+        }
+    }
+    let buckets = Buckets::new(offsets, docs)?;
+    let forest = verify::cluster_buckets(&buckets, &sets.view(), params.threshold)?;
+    let components = verify::components(&forest)?;
+    let mut out: Vec<Vec<u64>> = components
+        .into_par_iter()
+        .flat_map_iter(|mut c| {
+            c.sort_unstable_by(prefer);
+            if !params.star {
+                return vec![c];
+            }
+            // Stars: the preferred remaining member keeps every remaining one within the threshold.
+            let mut stars = Vec::new();
+            let mut left = c;
+            while left.len() > 1 {
+                let center = left[0];
+                let cs = set_of(sets, center);
+                let (star, rest): (Vec<u64>, Vec<u64>) =
+                    left.into_iter().enumerate().partition_map_like(|(i, d)| {
+                        *i == 0 || jaccard_sorted(cs, set_of(sets, *d)) >= params.threshold
+                    });
+                if star.len() > 1 {
+                    stars.push(star);
+                }
+                left = rest;
+            }
+            stars
+        })
+        .collect();
+    out.sort_unstable_by_key(|c| c.iter().copied().min());
+    Ok(out)
+}
+
+/// Splits enumerated items by a predicate, keeping their order and dropping the index.
+trait PartitionMapLike<T> {
+    fn partition_map_like(self, f: impl Fn(&(usize, T)) -> bool) -> (Vec<T>, Vec<T>);
+}
+
+impl<T, I: Iterator<Item = (usize, T)>> PartitionMapLike<T> for I {
+    fn partition_map_like(self, f: impl Fn(&(usize, T)) -> bool) -> (Vec<T>, Vec<T>) {
+        let (mut yes, mut no) = (Vec::new(), Vec::new());
+        for item in self {
+            if f(&item) {
+                yes.push(item.1);
+            } else {
+                no.push(item.1);
+            }
+        }
+        (yes, no)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::minhash::Scheme;
+    use crate::shingle::Unit;
+
+    fn params(threshold: f64, keep: Keep, star: bool) -> Params {
+        let shingles = ShingleConfig::new(3, Unit::Word, true, 1).unwrap();
+        Params {
+            shingles,
+            hasher: MinHasher::new(128, shingles, Scheme::Oph).unwrap(),
+            threshold,
+            keep,
+            star,
+        }
+    }
+
+    fn run(texts: &[String], p: &Params) -> Dedup {
+        let c = columns_of_texts(texts, p).unwrap();
+        dedup(&[&c], p, |ids| {
+            Ok(ids.iter().map(|&i| texts[i as usize].clone()).collect())
+        })
+        .unwrap()
+    }
+
+    fn words(n: usize, seed: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("w{}", (i * 7919 + seed * 104729) % 100003))
+            .collect()
+    }
+
+    #[test]
+    fn exact_copies_are_dropped_before_near_ones() {
+        let base = words(60, 1);
+        let mut edited = base.clone();
+        edited[30] = "changed".into();
+        let texts = vec![
+            base.join(" "),
+            words(60, 2).join(" "),
+            base.join(" ").to_uppercase() + " !!",
+            edited.join(" "),
+        ];
+        let out = run(&texts, &params(0.8, Keep::First, false));
+        assert_eq!(out.clusters, vec![vec![0, 2, 3]]);
+        assert_eq!(
+            out.stage,
+            vec![STAGE_NONE, STAGE_NONE, STAGE_EXACT, STAGE_NEAR]
+        );
+        assert_eq!(out.replaced_by[2], 0);
+        assert_eq!(out.replaced_by[3], 0);
+        assert!(out.similarity[3] < 1.0 && out.similarity[3] >= 0.8);
+    }
+
+    #[test]
+    fn keep_longest_keeps_the_longest_member() {
+        let base = words(60, 3);
+        let texts = vec![base[..58].join(" "), base.join(" "), words(40, 4).join(" ")];
+        let out = run(&texts, &params(0.8, Keep::Longest, false));
+        assert_eq!(out.kept, vec![1]);
+        assert_eq!(out.replaced_by[0], 1);
+    }
+
+    #[test]
+    fn star_clusters_keep_every_dropped_member_within_the_threshold() {
+        // a chain: 0 ~ 1 ~ 2 with 0 and 2 farther apart than the threshold
+        let base = words(100, 5);
+        let mut b = base.clone();
+        for w in b.iter_mut().take(8) {
+            *w = "x".to_owned() + w;
+        }
+        let mut c = b.clone();
+        for w in c.iter_mut().skip(50).take(8) {
+            *w = "y".to_owned() + w;
+        }
+        let texts = vec![base.join(" "), b.join(" "), c.join(" ")];
+        let p = params(0.75, Keep::First, false);
+        let chained = run(&texts, &p);
+        assert_eq!(chained.clusters, vec![vec![0, 1, 2]]);
+        let star = run(&texts, &params(0.75, Keep::First, true));
+        for (d, &r) in star.replaced_by.iter().enumerate() {
+            if r != u64::MAX {
+                assert!(star.similarity[d] >= 0.75, "{d} replaced by {r}");
+            }
+        }
+        assert_eq!(star.clusters, vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn threshold_one_groups_equal_normalised_texts() {
+        let texts: Vec<String> = ["A b, c", "a  B c!", "a b d", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let out = run(&texts, &params(1.0, Keep::First, false));
+        assert_eq!(out.clusters, vec![vec![0, 1]]);
+        assert_eq!(out.stage[1], STAGE_EXACT);
+    }
+}
