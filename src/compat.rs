@@ -157,29 +157,26 @@ fn fold<'py, L: Lane + Element>(
         buf.clear();
         Ok(())
     };
-    match tokens {
-        Some(tokens) => {
-            if let Ok(list) = tokens.cast::<PyList>() {
-                let mut start = 0;
-                loop {
-                    push_list_range(&mut buf, list, start, start + CHUNK_TOKENS)?;
-                    fold_chunk(&mut buf)?;
-                    start += CHUNK_TOKENS;
-                    if start >= list.len() {
-                        break;
-                    }
-                }
-            } else {
-                for tok in tokens.try_iter()? {
-                    push_token(&mut buf, &tok?)?;
-                    if buf.num_tokens() >= CHUNK_TOKENS {
-                        fold_chunk(&mut buf)?;
-                    }
-                }
+    if let Some(tokens) = tokens {
+        if let Ok(list) = tokens.cast::<PyList>() {
+            let mut start = 0;
+            loop {
+                push_list_range(&mut buf, list, start, start + CHUNK_TOKENS)?;
                 fold_chunk(&mut buf)?;
+                start += CHUNK_TOKENS;
+                if start >= list.len() {
+                    break;
+                }
             }
+        } else {
+            for tok in tokens.try_iter()? {
+                push_token(&mut buf, &tok?)?;
+                if buf.num_tokens() >= CHUNK_TOKENS {
+                    fold_chunk(&mut buf)?;
+                }
+            }
+            fold_chunk(&mut buf)?;
         }
-        None => {}
     }
     Ok(sig.into_pyarray(py).into_any())
 }
@@ -202,6 +199,9 @@ fn fill_chunk(buf: &mut ByteDocs, docs: &mut Bound<'_, PyIterator>) -> PyResult<
 }
 
 type ChunkResult<L> = (ByteDocs, neardup_core::Result<Vec<L>>);
+
+/// `(row, slot)` hits as two arrays, as returned by `_DsLsh.query_bands_hits`.
+type SlotPairs<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>);
 
 /// Live slots and their band values, as returned by `_DsLsh.export`.
 type SlotsAndBands<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray2<u64>>);
@@ -518,7 +518,7 @@ impl PyDsLsh {
         matrix: &Bound<'py, PyAny>,
         rows: Vec<usize>,
         bands: Vec<usize>,
-    ) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>)> {
+    ) -> PyResult<SlotPairs<'py>> {
         let m = Rows::new(matrix)?;
         let inner = &self.inner;
         let (hit_rows, hit_slots) = with_rows!(m, |v, stride| detached(py, || inner

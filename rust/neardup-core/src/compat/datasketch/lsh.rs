@@ -471,10 +471,10 @@ mod tests {
         assert_eq!(idx.query(&[2u64, 1, 4, 3]).unwrap(), Vec::<u32>::new());
         // Force every item into one hash bucket: values still decide.
         let mut t = idx.clone();
-        let tag = tag_of(band_hash(&[1, 2]));
+        let tag = tag_of(band_hash(&[1u64, 2]));
         let head = t.tables[0].get(tag).unwrap();
         t.tables[0].set(tag, NIL);
-        t.tables[0].push(tag_of(band_hash(&[7, 7])), head);
+        t.tables[0].push(tag_of(band_hash(&[7u64, 7])), head);
         assert_eq!(t.query(&[7u64, 7, 0, 0]).unwrap(), Vec::<u32>::new());
     }
 

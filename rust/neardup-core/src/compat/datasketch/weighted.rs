@@ -196,7 +196,10 @@ impl WeightedParams {
                 #[allow(clippy::eq_op)] // `x != x` is the branch-free NaN test
                 let take = (a < b) | (MANY & (a != a) & (b == b));
                 b_a[i] = if take { a } else { b };
-                b_k[i] = if take { c } else { b_k[i] };
+                // A mask, not a select: LLVM turns the select into a masked store, which AMD CPUs run
+                // in microcode.
+                let keep = (take as u32).wrapping_sub(1);
+                b_k[i] = (c & !keep) | (b_k[i] & keep);
                 b_t[i] = if take { t } else { b_t[i] };
             }
         }
