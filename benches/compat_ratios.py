@@ -137,7 +137,8 @@ def main(argv: list[str]) -> int:
     rows = args.rows or ROWS
     print(f"scale {bc._SCALE}, {args.rounds} alternating rounds, medians")
     print(
-        "| row | neardup wall | datasketch wall | ratio (wall) | neardup CPU | datasketch CPU | ratio (CPU) |\n"
+        "| row | neardup wall | datasketch wall | ratio (wall) "
+        "| neardup CPU | datasketch CPU | ratio (CPU) |\n"
         "|---|---:|---:|---:|---:|---:|---:|"
     )
     with _redis("redis" in rows):
