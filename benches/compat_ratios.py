@@ -1,7 +1,8 @@
 """The datasketch drop-in's ratios: each row of `bench_compat.py`, neardup and datasketch 2.0.0 timed in
 alternating rounds on the same inputs (so a busy neighbour slows both alike), outputs compared in every
 round; prints the median of each, wall clock and CPU time of the process (all its threads, so the core's
-helper threads count against neardup), and the ratios of medians. On a shared machine the CPU time is the
+helper threads count against neardup), and the ratios of medians. The inputs are frozen out of the
+cyclic garbage collector before the rounds (`gc.freeze`). On a shared machine the CPU time is the
 steadier figure: waiting for a core is not counted, and memory-bound work is slowed most by neighbours.
 
     NEARDUP_BENCH_SCALE=full python benches/compat_ratios.py --rounds 5 [ROW ...]
@@ -13,6 +14,7 @@ the `redis` package). The core runs on one thread, as in the benchmark suite.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -144,6 +146,11 @@ def main(argv: list[str]) -> int:
     with _redis("redis" in rows):
         for row, make in _setups(rows):
             timed = {impl: make(impl) for impl in bc.IMPLS}
+            # The inputs (millions of token objects, both libraries' MinHashes) are kept out of the
+            # cyclic collector's walks, which either library's allocations would otherwise trigger
+            # over them: a cost of the harness, not of the library timed.
+            gc.collect()
+            gc.freeze()
             times: dict[str, list[float]] = {impl: [] for impl in bc.IMPLS}
             cpu: dict[str, list[float]] = {impl: [] for impl in bc.IMPLS}
             for r in range(args.rounds):
