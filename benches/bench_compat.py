@@ -30,6 +30,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -205,17 +206,17 @@ def test_weighted_minhash_many(benchmark: Any, impl: str) -> None:
 # ---- Redis --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A throw-away redis-server on a free port (both libraries use this one server)."""
-    redis = pytest.importorskip("redis")
+@contextmanager
+def running_redis(workdir: Path) -> Iterator[dict[str, Any]]:
+    """A throw-away redis-server on a free port, its files in ``workdir``: host, port and a client."""
+    import redis
+
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed")
+        raise FileNotFoundError("redis-server is not installed")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    workdir: Path = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
         [
             binary,
@@ -246,6 +247,16 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         client.close()
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One redis-server for both libraries (skipped without `redis-server` or the `redis` package)."""
+    pytest.importorskip("redis")
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.mark.parametrize("impl", IMPLS)

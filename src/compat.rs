@@ -1,7 +1,10 @@
 //! `_DsHasher` and `_DsLsh`: private engines behind `neardup.compat.datasketch`, thin wrappers over
 //! `neardup_core::compat::datasketch`. The Python module gives them datasketch's public API.
 
-use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use numpy::{
+    Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1,
+    PyUntypedArrayMethods,
+};
 use std::sync::mpsc;
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
@@ -53,10 +56,20 @@ fn push_token(docs: &mut ByteDocs, tok: &Bound<'_, PyAny>) -> PyResult<()> {
 /// at ~170 tokens per document, PyO3's owned item handles and abi3 type checks would cost as much as
 /// hashing them.
 fn push_list(docs: &mut ByteDocs, list: &Bound<'_, PyList>) -> PyResult<()> {
+    push_list_range(docs, list, 0, usize::MAX)
+}
+
+/// [`push_list`] for the items at `start..end` (clipped to the list).
+fn push_list_range(
+    docs: &mut ByteDocs,
+    list: &Bound<'_, PyList>,
+    start: usize,
+    end: usize,
+) -> PyResult<()> {
     let py = list.py();
-    let mut i = 0;
+    let mut i = start;
     // The length is re-read each time: a fallback token below may run Python code that edits the list.
-    while i < list.len() {
+    while i < end.min(list.len()) {
         // SAFETY: we hold the GIL and `i < len`, so this is a valid borrowed reference; it stays valid
         // until Python code runs, and the only path that runs Python code takes its own reference first.
         let item = unsafe { pyo3::ffi::PyList_GetItem(list.as_ptr(), i as pyo3::ffi::Py_ssize_t) };
@@ -118,19 +131,53 @@ fn lane_vec<L: Lane + Element>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<V
     Ok(arr.as_array().iter().copied().collect())
 }
 
+/// Tokens per chunk of `update`: a chunk's bytes and hashes stay in cache and its buffers are reused
+/// (reading a long batch whole would touch fresh memory for all of it).
+const CHUNK_TOKENS: usize = 4096;
+
+/// `hashvalues` updated with the byte tokens of `tokens` (or with precomputed token `hashes`), as a
+/// new array; tokens are read and folded a chunk at a time.
 fn fold<'py, L: Lane + Element>(
     h: &DsMinHasher,
     py: Python<'py>,
     hashvalues: &Bound<'py, PyAny>,
-    docs: ByteDocs,
+    tokens: Option<&Bound<'py, PyAny>>,
     hashes: Option<Vec<u64>>,
     th: TokenHash,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut sig = lane_vec::<L>(hashvalues, "hashvalues")?;
-    detached(py, || match hashes {
-        Some(hs) => h.fold_hashes(&mut sig, &hs),
-        None => h.fold_tokens(&mut sig, docs.doc(0), th),
-    })?;
+    if let Some(hs) = hashes {
+        detached(py, || h.fold_hashes(&mut sig, &hs))?;
+        return Ok(sig.into_pyarray(py).into_any());
+    }
+    let mut buf = ByteDocs::new();
+    let mut fold_chunk = |buf: &mut ByteDocs| -> PyResult<()> {
+        buf.end_doc();
+        detached(py, || h.fold_tokens(&mut sig, buf.doc(0), th))?;
+        buf.clear();
+        Ok(())
+    };
+    if let Some(tokens) = tokens {
+        if let Ok(list) = tokens.cast::<PyList>() {
+            let mut start = 0;
+            loop {
+                push_list_range(&mut buf, list, start, start + CHUNK_TOKENS)?;
+                fold_chunk(&mut buf)?;
+                start += CHUNK_TOKENS;
+                if start >= list.len() {
+                    break;
+                }
+            }
+        } else {
+            for tok in tokens.try_iter()? {
+                push_token(&mut buf, &tok?)?;
+                if buf.num_tokens() >= CHUNK_TOKENS {
+                    fold_chunk(&mut buf)?;
+                }
+            }
+            fold_chunk(&mut buf)?;
+        }
+    }
     Ok(sig.into_pyarray(py).into_any())
 }
 
@@ -152,6 +199,9 @@ fn fill_chunk(buf: &mut ByteDocs, docs: &mut Bound<'_, PyIterator>) -> PyResult<
 }
 
 type ChunkResult<L> = (ByteDocs, neardup_core::Result<Vec<L>>);
+
+/// `(row, slot)` hits as two arrays, as returned by `_DsLsh.query_bands_hits`.
+type SlotPairs<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>);
 
 /// Live slots and their band values, as returned by `_DsLsh.export`.
 type SlotsAndBands<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray2<u64>>);
@@ -312,13 +362,11 @@ impl PyDsHasher {
         tokens: &Bound<'py, PyAny>,
         wide_tokens: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut docs = ByteDocs::new();
-        push_doc(&mut docs, tokens)?;
         let th = token_hash(wide_tokens);
         if self.inner.scheme().is_narrow() {
-            fold::<u32>(&self.inner, py, hashvalues, docs, None, th)
+            fold::<u32>(&self.inner, py, hashvalues, Some(tokens), None, th)
         } else {
-            fold::<u64>(&self.inner, py, hashvalues, docs, None, th)
+            fold::<u64>(&self.inner, py, hashvalues, Some(tokens), None, th)
         }
     }
 
@@ -332,9 +380,9 @@ impl PyDsHasher {
         let hs: Vec<u64> = hashes.as_array().iter().copied().collect();
         let th = TokenHash::default_for(self.inner.scheme());
         if self.inner.scheme().is_narrow() {
-            fold::<u32>(&self.inner, py, hashvalues, ByteDocs::new(), Some(hs), th)
+            fold::<u32>(&self.inner, py, hashvalues, None, Some(hs), th)
         } else {
-            fold::<u64>(&self.inner, py, hashvalues, ByteDocs::new(), Some(hs), th)
+            fold::<u64>(&self.inner, py, hashvalues, None, Some(hs), th)
         }
     }
 
@@ -434,42 +482,48 @@ impl PyDsLsh {
     }
 
     /// Indexes every row of a `(n, num_perm)` matrix; their slots (GIL released).
-    fn insert_many(&mut self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
-        let (rows, values) = matrix_u64(matrix)?;
-        if rows == 0 {
-            return Ok(Vec::new());
-        }
-        let stride = values.len() / rows;
+    fn insert_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        matrix: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let rows = Rows::new(matrix)?;
         let inner = &mut self.inner;
-        detached(py, || inner.insert_many(&values, stride))
+        let slots = with_rows!(rows, |v, stride| detached(py, || inner
+            .insert_many(v, stride)))?;
+        Ok(slots.into_pyarray(py))
     }
 
-    /// Slots found for every row of a `(n, num_perm)` matrix (GIL released, all cores).
-    fn query_many(&self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u32>>> {
-        let (rows, values) = matrix_u64(matrix)?;
-        if rows == 0 {
-            return Ok(Vec::new());
-        }
-        let stride = values.len() / rows;
-        let inner = &self.inner;
-        detached(py, || inner.query_many(&values, stride))
-    }
-
-    /// `query_bands` for every row of a `(n, num_perm)` matrix, row `i` with `bands[i]` bands (GIL
-    /// released, all cores).
-    fn query_bands_many(
+    /// Slots found for every row of a `(n, num_perm)` matrix (GIL released, all cores), as lists of
+    /// `keys[slot]` when `keys` is given.
+    #[pyo3(signature = (matrix, keys=None))]
+    fn query_many<'py>(
         &self,
-        py: Python<'_>,
-        matrix: &Bound<'_, PyAny>,
-        bands: Vec<usize>,
-    ) -> PyResult<Vec<Vec<u32>>> {
-        let (rows, values) = matrix_u64(matrix)?;
-        if rows == 0 {
-            return Ok(Vec::new());
-        }
-        let stride = values.len() / rows;
+        py: Python<'py>,
+        matrix: &Bound<'py, PyAny>,
+        keys: Option<&Bound<'py, PyList>>,
+    ) -> PyResult<Vec<Bound<'py, PyList>>> {
+        let rows = Rows::new(matrix)?;
         let inner = &self.inner;
-        detached(py, || inner.query_bands_many(&values, stride, &bands))
+        let found = with_rows!(rows, |v, stride| detached(py, || inner
+            .query_many(v, stride)))?;
+        slot_lists(py, found, keys)
+    }
+
+    /// Every `(row, slot)` hit of `query_bands` for the rows `rows` of a `(n, num_perm)` matrix, row
+    /// `rows[i]` with `bands[i]` bands (GIL released, all cores), as two arrays.
+    fn query_bands_hits<'py>(
+        &self,
+        py: Python<'py>,
+        matrix: &Bound<'py, PyAny>,
+        rows: Vec<usize>,
+        bands: Vec<usize>,
+    ) -> PyResult<SlotPairs<'py>> {
+        let m = Rows::new(matrix)?;
+        let inner = &self.inner;
+        let (hit_rows, hit_slots) = with_rows!(m, |v, stride| detached(py, || inner
+            .query_bands_hits(v, stride, &rows, &bands)))?;
+        Ok((hit_rows.into_pyarray(py), hit_slots.into_pyarray(py)))
     }
 
     /// Slots sharing one of the first `bands` bands with the signature, ascending.
@@ -528,6 +582,92 @@ impl PyDsLsh {
             self.inner.len()
         )
     }
+}
+
+/// A `(n, width)` matrix of hash values as the core reads it: uint32 and uint64 arrays in place, other
+/// integer arrays (a weighted MinHash's int64) copied as u64 bits.
+enum Rows<'py> {
+    Narrow(numpy::PyReadonlyArray2<'py, u32>),
+    Wide(numpy::PyReadonlyArray2<'py, u64>),
+    Copied(usize, Vec<u64>),
+}
+
+impl<'py> Rows<'py> {
+    fn new(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'py, u32>>() {
+            if a.is_c_contiguous() {
+                return Ok(Rows::Narrow(a));
+            }
+        }
+        if let Ok(a) = obj.extract::<numpy::PyReadonlyArray2<'py, u64>>() {
+            if a.is_c_contiguous() {
+                return Ok(Rows::Wide(a));
+            }
+        }
+        let (rows, values) = matrix_u64(obj)?;
+        Ok(Rows::Copied(rows, values))
+    }
+}
+
+/// Runs `$body` with `$v` bound to the values of `Rows` (a slice of u32 or u64) and `$stride` to
+/// the row length; an empty matrix gives an empty result without calling the core.
+macro_rules! with_rows {
+    ($rows:expr, |$v:ident, $stride:ident| $body:expr) => {{
+        fn stride_of(values: usize, rows: usize) -> usize {
+            values.checked_div(rows).unwrap_or(0)
+        }
+        match &$rows {
+            Rows::Narrow(a) => {
+                let (n, $v) = (a.as_array().nrows(), a.as_slice()?);
+                let $stride = stride_of($v.len(), n);
+                if n == 0 {
+                    Ok(Default::default())
+                } else {
+                    $body
+                }
+            }
+            Rows::Wide(a) => {
+                let (n, $v) = (a.as_array().nrows(), a.as_slice()?);
+                let $stride = stride_of($v.len(), n);
+                if n == 0 {
+                    Ok(Default::default())
+                } else {
+                    $body
+                }
+            }
+            Rows::Copied(n, values) => {
+                let $v = values.as_slice();
+                let $stride = stride_of($v.len(), *n);
+                if *n == 0 {
+                    Ok(Default::default())
+                } else {
+                    $body
+                }
+            }
+        }
+    }};
+}
+use with_rows;
+
+/// One Python list per query: its slots, or `keys[slot]` for each when `keys` is given.
+fn slot_lists<'py>(
+    py: Python<'py>,
+    found: Vec<Vec<u32>>,
+    keys: Option<&Bound<'py, PyList>>,
+) -> PyResult<Vec<Bound<'py, PyList>>> {
+    found
+        .into_iter()
+        .map(|slots| match keys {
+            Some(keys) => PyList::new(
+                py,
+                slots
+                    .iter()
+                    .map(|&s| keys.get_item(s as usize))
+                    .collect::<PyResult<Vec<_>>>()?,
+            ),
+            None => PyList::new(py, slots),
+        })
+        .collect()
 }
 
 /// datasketch's `_optimal_param(threshold, num_perm, fp_weight, fn_weight)`.

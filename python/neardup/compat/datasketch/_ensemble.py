@@ -14,6 +14,7 @@ Redis with ``storage_config``); ``query`` asks each of them once, ``query_many``
 from __future__ import annotations
 
 import importlib
+import pickle
 import struct
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
@@ -234,9 +235,16 @@ class MinHashLSHEnsemble:
             bs, rs = self.params[at, 0], self.params[at, 1]
             for r in np.unique(rs):
                 rows = np.flatnonzero(rs == r)
-                keys = by_r[int(r)]._query_b_many(sigs[rows], [int(b) for b in bs[rows]])
-                for row, ks in zip(rows, keys, strict=True):
-                    found[row].update(ks)
+                lsh = by_r[int(r)]
+                hit_rows, hit_slots = lsh._index.query_bands_hits(sigs, rows.tolist(), bs[rows].tolist())
+                # Hits are few next to queries: only they cost Python work.
+                key_of = lsh._key_of
+                if lsh.prepickle:
+                    for row, slot in zip(hit_rows.tolist(), hit_slots.tolist(), strict=True):
+                        found[row].add(pickle.loads(key_of[slot]))
+                else:
+                    for row, slot in zip(hit_rows.tolist(), hit_slots.tolist(), strict=True):
+                        found[row].add(key_of[slot])
         return found
 
     def __contains__(self, key: Hashable) -> bool:

@@ -244,6 +244,25 @@ class MinHashLSH:
         else:
             self._slot_of[key] = slot
 
+    def _register_many(self, keys: list[Any], slots: list[int]) -> None:
+        """``_register`` for each key and slot; in one step when the slots are the next ones and the keys
+        new and distinct (the common case of a first bulk insert)."""
+        key_of, slot_of = self._key_of, self._slot_of
+        start = len(key_of)
+        if (
+            slots
+            and slots[0] == start
+            and slots[-1] == start + len(slots) - 1
+            and len(set(keys)) == len(keys)
+            and slot_of.keys().isdisjoint(keys)
+        ):
+            # Slots of one insert_many are handed out in ascending order, so first and last suffice.
+            key_of.extend(keys)
+            slot_of.update(zip(keys, slots, strict=True))
+            return
+        for key, slot in zip(keys, slots, strict=True):
+            self._register(key, slot)
+
     def query(self, minhash: Any) -> list[Any]:
         """Keys sharing at least one band with ``minhash`` (candidates above the threshold)."""
         self._check(minhash)
@@ -267,8 +286,7 @@ class MinHashLSH:
             keys = [pickle.dumps(k) for k, _ in pairs] if self.prepickle else [k for k, _ in pairs]
             if check_duplication and (len(set(keys)) != len(keys) or any(k in self._slot_of for k in keys)):
                 raise ValueError("The given key already exists")
-            for key, slot in zip(keys, self._index.insert_many(fast), strict=True):
-                self._register(key, slot)
+            self._register_many(keys, self._index.insert_many(fast).tolist())
             self._version += 1
             return
         stored: list[Any] = []
@@ -284,8 +302,7 @@ class MinHashLSH:
             fresh.add(key)
             stored.append(key)
             sigs.append(self._sig(minhash))
-        for key, slot in zip(stored, self._index.insert_many(np.stack(sigs)), strict=True):
-            self._register(key, slot)
+        self._register_many(stored, self._index.insert_many(np.stack(sigs)).tolist())
         self._version += 1
 
     def query_many(self, minhashes: Iterable[Any]) -> list[list[Any]]:
@@ -300,8 +317,7 @@ class MinHashLSH:
                 self._check(minhash)
                 _check_scheme_consistency(self._minhash_scheme, minhash)
             matrix = np.stack([self._sig(m) for m in batch])
-        key_of = self._key_of
-        found = [[key_of[s] for s in slots] for slots in self._index.query_many(matrix)]
+        found = self._index.query_many(matrix, self._key_of)
         if self._extra:
             found = [list(dict.fromkeys(keys)) for keys in found]
         if self.prepickle:
@@ -346,15 +362,6 @@ class MinHashLSH:
         found = {key_of[s] for s in self._index.query_bands(self._sig(minhash), b)}
         if self.prepickle:
             return {pickle.loads(k) for k in found}
-        return found
-
-    def _query_b_many(self, sigs: HashValues, bands: list[int]) -> list[list[Any]]:
-        """``_query_b`` for each row of ``sigs`` (signatures as ``_sig`` returns them, stacked), row
-        ``i`` with ``bands[i]`` bands: one call to the core (LSH Ensemble's batch path)."""
-        key_of = self._key_of
-        found = [[key_of[s] for s in slots] for slots in self._index.query_bands_many(sigs, bands)]
-        if self.prepickle:
-            return [[pickle.loads(k) for k in keys] for keys in found]
         return found
 
     def get_subset_counts(self, *keys: Hashable) -> list[dict[bytes, int]]:

@@ -33,6 +33,7 @@
 
 pub mod forest;
 mod hash;
+mod heads;
 mod kernel;
 pub mod lsh;
 mod quadpack;

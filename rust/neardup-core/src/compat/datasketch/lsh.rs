@@ -7,12 +7,11 @@
 //! band and compares the values on lookup, so a hash collision never adds a candidate.
 //! Items are numbered slots (reused after removal); the caller maps its own keys to slots.
 
-use std::collections::hash_map::Entry;
-
 use super::fmix64;
+use super::heads::{tag_of, Heads, NIL};
 use super::quadpack::quad_first_pass;
 use crate::error::{invalid, Error, Result};
-use crate::lsh::{error_areas, IdHashMap};
+use crate::lsh::error_areas;
 
 /// datasketch's `_optimal_param`: the `(b, r)` with `b·r ≤ num_perm` minimising
 /// `fp_weight·FP + fn_weight·FN` (first minimum in `b`-then-`r` order), with datasketch's argument
@@ -77,15 +76,22 @@ pub fn optimal_params(
 }
 
 /// Hash of one band's values (only used to find the bucket; values are compared on lookup).
-fn band_hash(band: &[u64]) -> u64 {
+fn band_hash<L: Copy + Into<u64>>(band: &[L]) -> u64 {
     let mut h = 0x243F_6A88_85A3_08D3u64;
     for &v in band {
-        h = (h.rotate_left(5) ^ v).wrapping_mul(0x517C_C1B7_2722_0A95);
+        h = (h.rotate_left(5) ^ v.into()).wrapping_mul(0x517C_C1B7_2722_0A95);
     }
     fmix64(h ^ band.len() as u64)
 }
 
+/// Bands whose probes are started together before any is read (a query's bands, at most this many at
+/// a time): enough to overlap the cache misses of one query.
+const PROBE_BATCH: usize = 32;
+
 /// Banded LSH index with datasketch's candidate semantics. Slots are `u32`; removed slots are reused.
+///
+/// A bucket is a chain threaded through `next` (see [`Heads`]) rather than a `Vec` of its own: nearly
+/// every bucket holds one item, and an allocation per (item, band) would cost more than the hashing.
 #[derive(Debug, Clone)]
 pub struct DsLsh {
     num_perm: usize,
@@ -96,8 +102,10 @@ pub struct DsLsh {
     live: Vec<bool>,
     free: Vec<u32>,
     len: usize,
-    /// Per band: band hash → slots whose band has that hash.
-    tables: Vec<IdHashMap<Vec<u32>>>,
+    /// Per band: the head slot of each bucket's chain.
+    tables: Vec<Heads>,
+    /// `next[band][slot]`: the next slot in the same bucket of `band`, or `NIL`.
+    next: Vec<Vec<u32>>,
 }
 
 impl DsLsh {
@@ -116,7 +124,8 @@ impl DsLsh {
             live: Vec::new(),
             free: Vec::new(),
             len: 0,
-            tables: (0..bands).map(|_| IdHashMap::default()).collect(),
+            tables: vec![Heads::default(); bands],
+            next: vec![Vec::new(); bands],
         })
     }
 
@@ -136,6 +145,10 @@ impl DsLsh {
         self.len == 0
     }
 
+    fn width(&self) -> usize {
+        self.bands * self.rows
+    }
+
     /// The banded prefix of a full signature, checked for length.
     fn banded<'s, L: Copy + Into<u64>>(&self, sig: &'s [L]) -> Result<&'s [L]> {
         if sig.len() != self.num_perm {
@@ -144,7 +157,7 @@ impl DsLsh {
                 got: sig.len(),
             });
         }
-        Ok(&sig[..self.bands * self.rows])
+        Ok(&sig[..self.width()])
     }
 
     /// Indexes a signature of `num_perm` values; returns its slot.
@@ -155,7 +168,17 @@ impl DsLsh {
 
     /// Indexes an item given only its `bands·rows` band values (as [`DsLsh::band_values`] returns them).
     pub fn insert_bands(&mut self, banded: &[u64]) -> Result<u32> {
-        let width = self.bands * self.rows;
+        let slot = self.place(banded)?;
+        for band in 0..self.bands {
+            self.link(band, slot);
+        }
+        self.len += 1;
+        Ok(slot)
+    }
+
+    /// Takes a slot (a free one first) and stores its band values; the slot is not in any bucket yet.
+    fn place(&mut self, banded: &[u64]) -> Result<u32> {
+        let width = self.width();
         if banded.len() != width {
             return Err(Error::LengthMismatch {
                 expected: width,
@@ -165,24 +188,44 @@ impl DsLsh {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => u32::try_from(self.live.len())
-                .map_err(|_| invalid("key", "the index is full (2**32 items)"))?,
+                .ok()
+                .filter(|&s| s != NIL)
+                .ok_or_else(|| invalid("key", "the index is full (2**32 - 1 items)"))?,
         };
         let at = slot as usize;
         if at == self.live.len() {
             self.values.extend_from_slice(banded);
             self.live.push(true);
+            for next in &mut self.next {
+                next.push(NIL);
+            }
         } else {
             self.values[at * width..(at + 1) * width].copy_from_slice(banded);
             self.live[at] = true;
         }
-        for (i, band) in banded.chunks_exact(self.rows).enumerate() {
-            self.tables[i]
-                .entry(band_hash(band))
-                .or_default()
-                .push(slot);
-        }
-        self.len += 1;
         Ok(slot)
+    }
+
+    /// The band values of `slot` in `band`.
+    #[inline]
+    fn band_of(&self, slot: u32, band: usize) -> &[u64] {
+        let base = slot as usize * self.width() + band * self.rows;
+        &self.values[base..base + self.rows]
+    }
+
+    /// Puts a placed slot at the head of its bucket in `band`.
+    fn link(&mut self, band: usize, slot: u32) {
+        let tag = tag_of(band_hash(self.band_of(slot, band)));
+        let prev = self.tables[band].push(tag, slot);
+        self.next[band][slot as usize] = prev;
+    }
+
+    /// The slots of the chain starting at `head` in band `band`.
+    fn chain(&self, head: u32, band: usize) -> impl Iterator<Item = u32> + '_ {
+        let next = &self.next[band];
+        std::iter::successors(Some(head).filter(|&s| s != NIL), move |&s| {
+            Some(next[s as usize]).filter(|&n| n != NIL)
+        })
     }
 
     /// The band values of a live slot.
@@ -191,27 +234,39 @@ impl DsLsh {
         if !self.live.get(at).copied().unwrap_or(false) {
             return None;
         }
-        let width = self.bands * self.rows;
+        let width = self.width();
         self.values.get(at * width..(at + 1) * width)
     }
 
     /// Removes a live slot from every bucket; its number may be handed out again.
     pub fn remove(&mut self, slot: u32) -> Result<()> {
-        let Some(banded) = self.band_values(slot).map(<[u64]>::to_vec) else {
+        if self.band_values(slot).is_none() {
             return Err(invalid("key", format!("slot {slot} is not in the index")));
-        };
-        for (i, band) in banded.chunks_exact(self.rows).enumerate() {
-            if let Entry::Occupied(mut e) = self.tables[i].entry(band_hash(band)) {
-                let bucket = e.get_mut();
-                if let Some(p) = bucket.iter().position(|&s| s == slot) {
-                    bucket.swap_remove(p);
+        }
+        let at = slot as usize;
+        for band in 0..self.bands {
+            let tag = tag_of(band_hash(self.band_of(slot, band)));
+            let own_next = self.next[band][at];
+            let Some(head) = self.tables[band].get(tag) else {
+                continue;
+            };
+            if head == slot {
+                // The next slot becomes the head; the chain goes when this was its only slot.
+                self.tables[band].set(tag, own_next);
+                continue;
+            }
+            // Unlink from inside the chain (chains are short: one bucket's items).
+            let next = &mut self.next[band];
+            let mut prev = head;
+            while prev != NIL {
+                if next[prev as usize] == slot {
+                    next[prev as usize] = own_next;
+                    break;
                 }
-                if bucket.is_empty() {
-                    e.remove();
-                }
+                prev = next[prev as usize];
             }
         }
-        self.live[slot as usize] = false;
+        self.live[at] = false;
         self.free.push(slot);
         self.len -= 1;
         Ok(())
@@ -225,24 +280,36 @@ impl DsLsh {
     /// Slots sharing one of the first `bands` bands with `sig`, ascending, each once (datasketch's
     /// `_query_b`, which LSH Ensemble uses to trade recall for precision per query).
     pub fn query_bands<L: Copy + Into<u64>>(&self, sig: &[L], bands: usize) -> Result<Vec<u32>> {
+        self.query_banded(self.banded(sig)?, bands)
+    }
+
+    /// [`DsLsh::query_bands`] on the banded prefix of a signature.
+    fn query_banded<L: Copy + Into<u64>>(&self, banded: &[L], bands: usize) -> Result<Vec<u32>> {
         if bands > self.bands {
             return Err(invalid(
                 "b",
                 format!("must be at most the number of bands {}", self.bands),
             ));
         }
-        let banded: Vec<u64> = self.banded(sig)?.iter().map(|&v| v.into()).collect();
-        let width = self.bands * self.rows;
         let mut found = Vec::new();
-        for (i, band) in banded.chunks_exact(self.rows).take(bands).enumerate() {
-            let Some(bucket) = self.tables[i].get(&band_hash(band)) else {
-                continue;
-            };
-            let (lo, hi) = (i * self.rows, (i + 1) * self.rows);
-            found.extend(bucket.iter().copied().filter(|&s| {
-                let base = s as usize * width;
-                self.values.get(base + lo..base + hi) == Some(band)
-            }));
+        let mut tags = [0u32; PROBE_BATCH];
+        for start in (0..bands).step_by(PROBE_BATCH) {
+            let end = (start + PROBE_BATCH).min(bands);
+            // Start every band's probe before reading any, so their cache misses overlap.
+            for (i, tag) in (start..end).zip(tags.iter_mut()) {
+                *tag = tag_of(band_hash(&banded[i * self.rows..(i + 1) * self.rows]));
+                std::hint::black_box(self.tables[i].first(*tag));
+            }
+            for (i, &tag) in (start..end).zip(tags.iter()) {
+                let Some(head) = self.tables[i].get(tag) else {
+                    continue;
+                };
+                let band = &banded[i * self.rows..(i + 1) * self.rows];
+                found.extend(self.chain(head, i).filter(|&s| {
+                    let stored = self.band_of(s, i);
+                    stored.iter().zip(band).all(|(&a, &b)| a == b.into())
+                }));
+            }
         }
         found.sort_unstable();
         found.dedup();
@@ -250,28 +317,51 @@ impl DsLsh {
     }
 
     /// Indexes the rows of a row-major matrix of signatures (`stride` values each); their slots.
-    pub fn insert_many(&mut self, sigs: &[u64], stride: usize) -> Result<Vec<u32>> {
+    pub fn insert_many<L: Copy + Into<u64>>(
+        &mut self,
+        sigs: &[L],
+        stride: usize,
+    ) -> Result<Vec<u32>> {
         if stride != self.num_perm || !sigs.len().is_multiple_of(stride.max(1)) {
             return Err(Error::LengthMismatch {
                 expected: self.num_perm,
                 got: stride,
             });
         }
-        let width = self.bands * self.rows;
+        let width = self.width();
         let n = sigs.len() / stride.max(1);
         // Grow once for the whole batch instead of by doubling.
         self.values.reserve(n * width);
         self.live.reserve(n);
-        for table in &mut self.tables {
-            table.reserve(n);
+        for next in &mut self.next {
+            next.reserve(n);
         }
-        sigs.chunks_exact(stride)
-            .map(|sig| self.insert_bands(&sig[..width]))
-            .collect()
+        let mut row = Vec::with_capacity(width);
+        let slots = sigs
+            .chunks_exact(stride)
+            .map(|sig| {
+                row.clear();
+                row.extend(sig[..width].iter().map(|&v| v.into()));
+                self.place(&row)
+            })
+            .collect::<Result<Vec<u32>>>()?;
+        // Band by band: one band's table stays in cache while every item joins it.
+        for band in 0..self.bands {
+            self.tables[band].reserve(n);
+            for &slot in &slots {
+                self.link(band, slot);
+            }
+        }
+        self.len += n;
+        Ok(slots)
     }
 
     /// [`DsLsh::query`] for each row of a row-major matrix of signatures, on all rayon threads.
-    pub fn query_many(&self, sigs: &[u64], stride: usize) -> Result<Vec<Vec<u32>>> {
+    pub fn query_many<L: Copy + Into<u64> + Sync>(
+        &self,
+        sigs: &[L],
+        stride: usize,
+    ) -> Result<Vec<Vec<u32>>> {
         use rayon::prelude::*;
         if stride != self.num_perm || !sigs.len().is_multiple_of(stride.max(1)) {
             return Err(Error::LengthMismatch {
@@ -281,30 +371,43 @@ impl DsLsh {
         }
         sigs.par_chunks_exact(stride)
             .with_min_len(64)
-            .map(|sig| self.query(sig))
+            .map(|sig| self.query_banded(&sig[..self.width()], self.bands))
             .collect()
     }
 
-    /// [`DsLsh::query_bands`] for each row of a row-major matrix of signatures, row `i` using its first
-    /// `bands[i]` bands, on all rayon threads.
-    pub fn query_bands_many(
+    /// [`DsLsh::query_bands`] for the signatures at rows `rows` of a row-major matrix, `rows[i]` with
+    /// `bands[i]` bands, on all rayon threads: every hit as a `(row, slot)` pair (rows in the order
+    /// given, slots ascending per row). Hits are few next to queries in LSH Ensemble's partitions, so
+    /// pairs beat one list per query.
+    pub fn query_bands_hits<L: Copy + Into<u64> + Sync>(
         &self,
-        sigs: &[u64],
+        sigs: &[L],
         stride: usize,
+        rows: &[usize],
         bands: &[usize],
-    ) -> Result<Vec<Vec<u32>>> {
+    ) -> Result<(Vec<u32>, Vec<u32>)> {
         use rayon::prelude::*;
-        if stride != self.num_perm || sigs.len() != stride * bands.len() {
-            return Err(Error::LengthMismatch {
-                expected: self.num_perm * bands.len(),
-                got: sigs.len(),
-            });
+        let n = sigs.len() / stride.max(1);
+        if stride != self.num_perm || rows.len() != bands.len() || rows.iter().any(|&r| r >= n) {
+            return Err(invalid(
+                "rows",
+                format!("expected one band count per row of a matrix of {n} signatures"),
+            ));
         }
-        sigs.par_chunks_exact(stride)
+        let width = self.width();
+        let found = rows
+            .par_iter()
             .zip(bands.par_iter())
             .with_min_len(64)
-            .map(|(sig, &b)| self.query_bands(sig, b))
-            .collect()
+            .map(|(&row, &b)| self.query_banded(&sigs[row * stride..row * stride + width], b))
+            .collect::<Result<Vec<Vec<u32>>>>()?;
+        let mut hit_rows = Vec::new();
+        let mut hit_slots = Vec::new();
+        for (&row, slots) in rows.iter().zip(&found) {
+            hit_rows.extend(std::iter::repeat_n(row as u32, slots.len()));
+            hit_slots.extend_from_slice(slots);
+        }
+        Ok((hit_rows, hit_slots))
     }
 
     /// Live slots, ascending.
@@ -322,17 +425,12 @@ impl DsLsh {
         let Some(table) = self.tables.get(band) else {
             return Vec::new();
         };
-        let width = self.bands * self.rows;
-        let (lo, hi) = (band * self.rows, (band + 1) * self.rows);
         let mut out: Vec<(Vec<u64>, Vec<u32>)> = Vec::new();
-        for bucket in table.values() {
+        for (_, head) in table.iter() {
             // Slots in one hash bucket may differ in values after a hash collision: split them.
             let first = out.len();
-            for &s in bucket {
-                let base = s as usize * width;
-                let Some(vals) = self.values.get(base + lo..base + hi) else {
-                    continue;
-                };
+            for s in self.chain(head, band) {
+                let vals = self.band_of(s, band);
                 match out[first..].iter_mut().find(|(v, _)| v == vals) {
                     Some((_, slots)) => slots.push(s),
                     None => out.push((vals.to_vec(), vec![s])),
@@ -373,10 +471,31 @@ mod tests {
         assert_eq!(idx.query(&[2u64, 1, 4, 3]).unwrap(), Vec::<u32>::new());
         // Force every item into one hash bucket: values still decide.
         let mut t = idx.clone();
-        let h = band_hash(&[1, 2]);
-        let bucket = t.tables[0].remove(&h).unwrap();
-        t.tables[0].insert(band_hash(&[7, 7]), bucket);
+        let tag = tag_of(band_hash(&[1u64, 2]));
+        let head = t.tables[0].get(tag).unwrap();
+        t.tables[0].set(tag, NIL);
+        t.tables[0].push(tag_of(band_hash(&[7u64, 7])), head);
         assert_eq!(t.query(&[7u64, 7, 0, 0]).unwrap(), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn removal_anywhere_in_a_bucket_keeps_the_others() {
+        let mut idx = DsLsh::new(4, 2, 2).unwrap();
+        let slots: Vec<u32> = (0..4u64)
+            .map(|i| idx.insert(&[1u64, 2, 10 + i, 0]).unwrap())
+            .collect();
+        // Chains hold the newest first: remove from the middle, the end and the head.
+        for (gone, left) in [(2, vec![0, 1, 3]), (0, vec![1, 3]), (3, vec![1])] {
+            idx.remove(slots[gone]).unwrap();
+            assert_eq!(idx.query(&[1u64, 2, 0, 0]).unwrap(), left);
+            assert_eq!(
+                idx.query(&[0u64, 0, 10 + gone as u64, 0]).unwrap(),
+                Vec::<u32>::new()
+            );
+        }
+        assert_eq!(idx.buckets(0), vec![(vec![1, 2], vec![1])]);
+        idx.remove(1).unwrap();
+        assert!(idx.tables.iter().all(|t| t.is_empty()));
     }
 
     #[test]

@@ -55,8 +55,6 @@ struct Best {
     ln_a: Vec<f32>,
     k: Vec<u32>,
     t: Vec<f32>,
-    scratch_a: Vec<f32>,
-    scratch_t: Vec<f32>,
 }
 impl WeightedParams {
     /// `rs`, `ln_cs`, `betas`: `samples × dim`, row-major (datasketch's layout).
@@ -92,14 +90,48 @@ impl WeightedParams {
     }
 
     /// One vector's `(k, t)` per sample, from the logs of its weights at ascending columns `cols`;
-    /// false when some sample found no number (datasketch raises: all-NaN slice).
+    /// false when some sample found no number (datasketch raises: all-NaN slice). Runs the loop
+    /// compiled for AVX2 when the CPU has it: the same IEEE operations, eight lanes at a time (no FMA,
+    /// which would round differently).
+    fn one(
+        &self,
+        cols: &[u32],
+        logs: &[f32],
+        variant: Variant,
+        best: &mut Best,
+        out: &mut [i64],
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2")]
+            fn v3(
+                p: &WeightedParams,
+                cols: &[u32],
+                logs: &[f32],
+                variant: Variant,
+                best: &mut Best,
+                out: &mut [i64],
+            ) -> bool {
+                p.one_portable::<true>(cols, logs, variant, best, out)
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has every feature `v3` is compiled for.
+                return unsafe { v3(self, cols, logs, variant, best, out) };
+            }
+        }
+        self.one_portable::<false>(cols, logs, variant, best, out)
+    }
+
+    /// [`WeightedParams::one`] for any instruction set; `HW_FLOOR`: `⌊x⌋` by the instruction SSE4.1
+    /// has (`f32::floor` is one instruction there, a libm call without it).
     ///
     /// The running minimum starts at +inf and is replaced only by a smaller value (the first of equal
     /// ones is kept, as `argmin` keeps it); a NaN never replaces it under `Single` (`nanargmin`) and
     /// always does, once, under `Many` (`argmin` returns the first NaN). `ln a` is never +inf for a
     /// nonzero weight (`t` would have to be −inf, i.e. `ln v = −inf`), so +inf left at the end means
-    /// every value was NaN. The loops are branch-free so they vectorise.
-    fn one(
+    /// every value was NaN. One branch-free pass per column, so it vectorises.
+    #[inline(always)]
+    fn one_portable<const HW_FLOOR: bool>(
         &self,
         cols: &[u32],
         logs: &[f32],
@@ -114,10 +146,35 @@ impl WeightedParams {
         };
         reset(&mut best.ln_a, f32::INFINITY);
         reset(&mut best.t, 0.0);
-        reset(&mut best.scratch_a, 0.0);
-        reset(&mut best.scratch_t, 0.0);
         best.k.clear();
         best.k.resize(s, 0);
+        let (b_a, b_k, b_t) = (&mut best.ln_a[..s], &mut best.k[..s], &mut best.t[..s]);
+        match variant {
+            Variant::Single => self.fold_columns::<false, HW_FLOOR>(cols, logs, b_a, b_k, b_t),
+            Variant::Many => self.fold_columns::<true, HW_FLOOR>(cols, logs, b_a, b_k, b_t),
+        }
+        if b_a.contains(&f32::INFINITY) {
+            return false;
+        }
+        for i in 0..s {
+            out[2 * i] = b_k[i] as i64;
+            out[2 * i + 1] = b_t[i] as i64;
+        }
+        true
+    }
+
+    /// Folds every column's samples into the running minimum `(b_a, b_k, b_t)`; `MANY` picks
+    /// `minhash_many`'s formula and NaN rule.
+    #[inline(always)]
+    fn fold_columns<const MANY: bool, const HW_FLOOR: bool>(
+        &self,
+        cols: &[u32],
+        logs: &[f32],
+        b_a: &mut [f32],
+        b_k: &mut [u32],
+        b_t: &mut [f32],
+    ) {
+        let s = self.samples;
         for (&c, &lv) in cols.iter().zip(logs) {
             let at = c as usize * s;
             let (rs, betas, ln_cs) = (
@@ -125,43 +182,27 @@ impl WeightedParams {
                 &self.betas[at..at + s],
                 &self.ln_cs[at..at + s],
             );
-            let (ln_a, ts) = (&mut best.scratch_a[..s], &mut best.scratch_t[..s]);
-            // The float32 steps of datasketch, in its order (see the module doc).
-            match variant {
-                Variant::Single => {
-                    for i in 0..s {
-                        let t = floor32(lv / rs[i] + betas[i]);
-                        ts[i] = t;
-                        ln_a[i] = ln_cs[i] - (t - betas[i]) * rs[i] - rs[i];
-                    }
-                }
-                Variant::Many => {
-                    for i in 0..s {
-                        let t = floor32(lv / rs[i] + betas[i]);
-                        ts[i] = t;
-                        ln_a[i] = ln_cs[i] - (t - betas[i] + 1.0) * rs[i];
-                    }
-                }
-            }
-            let (b_a, b_k, b_t) = (&mut best.ln_a[..s], &mut best.k[..s], &mut best.t[..s]);
-            let nan_wins = variant == Variant::Many;
+            let (b_a, b_k, b_t) = (&mut b_a[..s], &mut b_k[..s], &mut b_t[..s]);
             for i in 0..s {
-                let (a, b) = (ln_a[i], b_a[i]);
+                // The float32 steps of datasketch, in its order (see the module doc).
+                let x = lv / rs[i] + betas[i];
+                let t = if HW_FLOOR { x.floor() } else { floor32(x) };
+                let a = if MANY {
+                    ln_cs[i] - (t - betas[i] + 1.0) * rs[i]
+                } else {
+                    ln_cs[i] - (t - betas[i]) * rs[i] - rs[i]
+                };
+                let b = b_a[i];
                 #[allow(clippy::eq_op)] // `x != x` is the branch-free NaN test
-                let take = (a < b) | (nan_wins & (a != a) & (b == b));
+                let take = (a < b) | (MANY & (a != a) & (b == b));
                 b_a[i] = if take { a } else { b };
-                b_k[i] = if take { c } else { b_k[i] };
-                b_t[i] = if take { ts[i] } else { b_t[i] };
+                // A mask, not a select: LLVM turns the select into a masked store, which AMD CPUs run
+                // in microcode.
+                let keep = (take as u32).wrapping_sub(1);
+                b_k[i] = (c & !keep) | (b_k[i] & keep);
+                b_t[i] = if take { t } else { b_t[i] };
             }
         }
-        if best.ln_a.contains(&f32::INFINITY) {
-            return false;
-        }
-        for i in 0..s {
-            out[2 * i] = best.k[i] as i64;
-            out[2 * i + 1] = best.t[i] as i64;
-        }
-        true
     }
 
     /// Rows of a CSR matrix (`indptr`, ascending column `cols` per row, `logs` of the values):
@@ -198,8 +239,6 @@ impl WeightedParams {
                     ln_a: Vec::new(),
                     k: Vec::new(),
                     t: Vec::new(),
-                    scratch_a: Vec::new(),
-                    scratch_t: Vec::new(),
                 },
                 |best, (row, (dst, flag))| {
                     let (lo, hi) = (indptr[row], indptr[row + 1]);
