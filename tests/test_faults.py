@@ -352,9 +352,14 @@ def test_signals_end_with_one_line_and_no_temporary_file(
 
 def test_interrupt_on_the_python_road(big_pair: tuple[Path, Path]) -> None:
     """Ctrl-C while the core works on the Python road used to surface as a 114-line PanicException."""
-    proc = subprocess.Popen(
-        neardup_cmd("diff", *big_pair, "--format", "text"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # Standard input takes the Python road (files are read by the core, in every report format).
+    with open(big_pair[1], "rb") as stdin:
+        proc = subprocess.Popen(
+            neardup_cmd("diff", big_pair[0], "-", "--format", "text"),
+            stdin=stdin,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
     time.sleep(1.0)  # past start-up, inside the reading or the reconciling
     if proc.poll() is not None:
         pytest.fail("the run ended before it could be interrupted: make the input larger")
