@@ -526,7 +526,9 @@ mod tests {
         assert_eq!(m.len(), written);
         assert_eq!(&m[m.len() - line.len()..], line.as_bytes());
         let grown_mb = anon_kb().saturating_sub(before) / 1024;
-        assert!(grown_mb < 48, "anonymous memory grew by {grown_mb} MiB");
+        // Held whole, the text would add 192 MiB. The bound leaves room for the other tests, which run
+        // in this process at the same time and allocate too.
+        assert!(grown_mb < 96, "anonymous memory grew by {grown_mb} MiB");
         assert_eq!(&m[..line.len()], line.as_bytes());
         std::fs::remove_file(p).unwrap();
     }
