@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 
 from neardup.catalog.history import settle
@@ -124,6 +125,33 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.commit()
 
 
+@contextlib.contextmanager
+def _reading(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: every statement in the block sees the same committed state."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.rollback()
+
+
+def _wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Puts the database in WAL mode (readers never block the writer). Switching needs the file to
+    itself, and SQLite answers "locked" at once rather than calling the busy handler when another
+    process has it open mid-switch, so the switch is retried here until the busy timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] in ("wal", "memory"):
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _create(conn: sqlite3.Connection) -> None:
     ddl = _DDL.replace("{snapshot}", _SNAPSHOT_TABLE.format(name="snapshot"))
     for statement in ddl.split(";"):
@@ -209,15 +237,17 @@ def connect(path: str, *, timeout: float, create: bool) -> sqlite3.Connection:
         raise CatalogError(path, f"cannot open: {exc}") from None
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        if not _check(conn, path):
-            # A new catalog: WAL first (so that readers never block the creating writer), then the
-            # schema, re-checked under the write lock in case another process created it meanwhile.
-            conn.execute("PRAGMA journal_mode = WAL")
+        # The header is read in one read transaction, so that another process creating the schema
+        # meanwhile is seen either wholly or not at all (never an application id of 0 beside tables).
+        with _reading(conn):
+            exists = _check(conn, path)
+        _wal(conn, timeout)  # only once the file is known to be a catalog or empty
+        if not exists:
+            # A new catalog: the schema, re-checked under the write lock in case another process
+            # created it meanwhile.
             with transaction(conn):
                 if not _check(conn, path):
                     _create(conn)
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
-            conn.execute("PRAGMA journal_mode = WAL")
         _migrate(conn, path)
         # WAL with synchronous=NORMAL never corrupts on a crash; a power loss may drop the last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
