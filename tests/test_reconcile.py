@@ -30,16 +30,35 @@ def check_conservation(d: neardup.SnapshotDiff) -> None:
     duplicate group that also holds a matched member."""
     for side, unmatched in (("old", d.removed), ("new", d.added)):
         matched = {getattr(m, side).position for m in (*d.unchanged, *d.changed)}
+        listed = {e.position for e in unmatched}
         again = {
             p
             for g in d.duplicates
             if g.snapshot == side and matched & set(g.members)
             for p in g.members
-            if p not in matched
+            if p not in matched and p not in listed  # a member under a key of its own is listed too
         }
-        positions = sorted([*matched, *(e.position for e in unmatched), *again])
+        positions = sorted([*matched, *listed, *again])
         assert positions == list(range(len(getattr(d, side))))
-        assert not again & {e.position for e in unmatched}
+
+
+def test_distinct_ids_with_one_text_are_two_entries_and_one_duplicate_group() -> None:
+    """Any declared id is a key: a second id listing the same text is an entry of its own (added), and the
+    two form a duplicate group; the same text listed again without a key is that paper again (not added).
+    The catalog keeps the two ids as two papers."""
+    text = {"title": "Sparse Attention for Long Documents", "abstract": "We study sparse attention " * 8}
+    old = neardup.read_snapshot([{"id": "2401.00001", **text}])
+    for extra, added in (({"id": "2401.00002", **text}, ["arxiv:2401.00002"]), (dict(text), [])):
+        d = compare(old, neardup.read_snapshot([{"id": "2401.00001", **text}, extra]))
+        check_conservation(d)
+        assert [e.key for e in d.added] == added
+        assert [(g.snapshot, g.members) for g in d.duplicates] == [("new", (0, 1))]
+        assert len(d.unchanged) == 1 and not d.changed and not d.removed
+    from neardup.catalog import Catalog
+
+    with Catalog(":memory:") as cat:
+        cat.add(neardup.read_snapshot([{"id": "2401.00001", **text}, {"id": "2401.00002", **text}]))
+        assert cat.counts()["papers"] == 2
 
 
 def test_seeds(seeds: tuple[neardup.Snapshot, neardup.Snapshot]) -> None:

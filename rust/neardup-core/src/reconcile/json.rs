@@ -9,7 +9,7 @@ use crate::records::file::{Meta, Record};
 use crate::records::meta::write_extra;
 use crate::records::Scalar;
 
-use super::report::{Pieces, Segment, Source};
+use super::report::{groups, Pieces, Segment, Source};
 use super::snapshot::{Group, Matched, Outcome};
 
 /// `reconcile.report.json.SCHEMA_VERSION`.
@@ -242,10 +242,7 @@ pub(super) fn changed(
         if n > 0 {
             out.push_str(", ");
         }
-        let (x, y) = match f.name {
-            "title" => (a.title(), b.title()),
-            _ => (a.abstract_text(), b.abstract_text()),
-        };
+        let (x, y) = f.texts(a, b);
         string(out, f.name);
         out.push_str(": {\"new\": ");
         string(out, y);
@@ -283,21 +280,47 @@ pub(super) fn changed(
     out.push('}');
 }
 
-pub(super) fn groups(out: &mut String, first: &mut bool, label: &str, gs: &[Group]) {
-    for g in gs {
-        if !std::mem::take(first) {
-            out.push_str(", ");
-        }
-        out.push_str("{\"members\": ");
-        list(out, &g.members, |out, m| {
-            let _ = write!(out, "{m}");
-        });
-        out.push_str(", \"similarity\": ");
-        float(out, round6(g.similarity));
-        out.push_str(", \"snapshot\": ");
-        string(out, label);
-        out.push('}');
+/// An unchanged pair: its evidence, match kind, changed metadata, positions and new title; with `kind`,
+/// also a `"kind"` member (the JSON Lines report's).
+pub(super) fn unchanged(out: &mut String, m: &Matched, new: &[Record], kind: Option<&str>) {
+    out.push('{');
+    evidence(out, m);
+    if let Some(kind) = kind {
+        out.push_str("\"kind\": ");
+        string(out, kind);
+        out.push_str(", ");
     }
+    out.push_str("\"match\": ");
+    string(out, m.how.name());
+    out.push_str(", \"meta_changed\": ");
+    names(out, &m.meta_changed);
+    let _ = write!(
+        out,
+        ", \"new_position\": {}, \"old_position\": {}, \"title\": ",
+        m.new, m.old
+    );
+    string(out, new[m.new as usize].title());
+    out.push('}');
+}
+
+/// A duplicate group: its members, similarity and snapshot (`"old"`/`"new"`); with `kind`, also a
+/// `"kind"` member (the JSON Lines report's).
+pub(super) fn group(out: &mut String, label: &str, g: &Group, kind: Option<&str>) {
+    out.push('{');
+    if let Some(kind) = kind {
+        out.push_str("\"kind\": ");
+        string(out, kind);
+        out.push_str(", ");
+    }
+    out.push_str("\"members\": ");
+    list(out, &g.members, |out, m| {
+        let _ = write!(out, "{m}");
+    });
+    out.push_str(", \"similarity\": ");
+    float(out, round6(g.similarity));
+    out.push_str(", \"snapshot\": ");
+    string(out, label);
+    out.push('}');
 }
 
 /// `{"date", "entries", "format", "path"}` of a snapshot (also the JSON Lines report's summary record).
@@ -326,9 +349,12 @@ pub(super) fn segments<'a>(
     out.list(&outcome.changed, move |out, m| changed(out, m, o, n, None));
     let text = &mut out.current;
     text.push_str(", \"duplicates\": [");
-    let mut first = true;
-    groups(text, &mut first, "old", &outcome.duplicates_old);
-    groups(text, &mut first, "new", &outcome.duplicates_new);
+    for (k, (label, g, _)) in groups(outcome, o, n).enumerate() {
+        if k > 0 {
+            text.push_str(", ");
+        }
+        group(text, label, g, None);
+    }
     text.push_str("], \"new\": ");
     snapshot(text, &new);
     text.push_str(", \"old\": ");
@@ -357,21 +383,7 @@ pub(super) fn segments<'a>(
     );
     float(text, threshold);
     text.push_str(", \"unchanged\": ");
-    out.list(&outcome.unchanged, move |out, m| {
-        out.push('{');
-        evidence(out, m);
-        out.push_str("\"match\": ");
-        string(out, m.how.name());
-        out.push_str(", \"meta_changed\": ");
-        names(out, &m.meta_changed);
-        let _ = write!(
-            out,
-            ", \"new_position\": {}, \"old_position\": {}, \"title\": ",
-            m.new, m.old
-        );
-        string(out, n[m.new as usize].title());
-        out.push('}');
-    });
+    out.list(&outcome.unchanged, move |out, m| unchanged(out, m, n, None));
     out.current.push_str("}\n");
     out.finish()
 }

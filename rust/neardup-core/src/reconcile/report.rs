@@ -22,7 +22,7 @@ use crate::error::{invalid, Result};
 use crate::records::file::{Meta, Record};
 
 use super::json;
-use super::snapshot::{extras, Matched, Outcome};
+use super::snapshot::{extras, FieldDiff, Group, Matched, Outcome};
 
 /// Where a snapshot came from, as reports name it, and its records (a record's position is its index).
 #[derive(Debug, Clone, Copy)]
@@ -269,6 +269,43 @@ pub(crate) fn counts(outcome: &Outcome) -> Counts {
             .filter(|m| !m.meta_changed.is_empty())
             .count(),
     }
+}
+
+impl Counts {
+    /// The rows of a summary table: label, count and the section it links to (none for the counts
+    /// without a section of their own).
+    pub fn rows(&self) -> [(&'static str, usize, Option<&'static str>); 6] {
+        [
+            ("unchanged", self.unchanged, None),
+            ("changed", self.changed, Some("changed")),
+            ("added", self.added, Some("added")),
+            ("removed", self.removed, Some("removed")),
+            ("duplicate groups", self.duplicates, Some("duplicates")),
+            ("metadata changed", self.meta_changed, None),
+        ]
+    }
+}
+
+/// Every duplicate group with the label of its snapshot and that snapshot's records, old ones first.
+pub(crate) fn groups<'a>(
+    outcome: &'a Outcome,
+    old: &'a [Record<'a>],
+    new: &'a [Record<'a>],
+) -> impl Iterator<Item = (&'static str, &'a Group, &'a [Record<'a>])> {
+    let side = |label, gs: &'a [Group], records| gs.iter().map(move |g| (label, g, records));
+    side("old", &outcome.duplicates_old, old).chain(side("new", &outcome.duplicates_new, new))
+}
+
+/// The field's word diff of a matched pair, rendered in `style` with `context` words around changes.
+pub(crate) fn field_diff(
+    f: &FieldDiff,
+    a: &Record,
+    b: &Record,
+    style: Style,
+    context: Option<usize>,
+) -> String {
+    let (x, y) = f.texts(a, b);
+    f.diff.render(x, y, style, context)
 }
 
 /// `"3 unchanged, 1 changed, 2 added, 0 removed, 1 duplicate groups"`.

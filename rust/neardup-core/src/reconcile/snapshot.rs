@@ -77,6 +77,16 @@ pub struct FieldDiff {
     pub diff: DiffResult,
 }
 
+impl FieldDiff {
+    /// The field's old and new texts: those of `a` and `b`.
+    pub fn texts<'r>(&self, a: &'r Record, b: &'r Record) -> (&'r str, &'r str) {
+        match self.name {
+            "title" => (a.title(), b.title()),
+            _ => (a.abstract_text(), b.abstract_text()),
+        }
+    }
+}
+
 /// A matched pair (`reconcile.Match`), by positions.
 #[derive(Debug, Clone)]
 pub struct Matched {
@@ -371,12 +381,12 @@ pub fn compare<'a>(
     unchanged.par_sort_unstable_by_key(|m| m.old);
     changed.par_sort_unstable_by_key(|m| m.old);
     let (duplicates_old, duplicates_new) = rayon::join(
-        || duplicate_groups(old, old_links, &old_near),
-        || duplicate_groups(new, new_links, &new_near),
+        || duplicate_groups(old, old_links, &old_near, Papers::Listed),
+        || duplicate_groups(new, new_links, &new_near, Papers::Listed),
     );
     // An extra listing of a matched paper is reported in its duplicate group, not as added or removed.
-    listed_twice(&duplicates_old, &mut old_left);
-    listed_twice(&duplicates_new, &mut new_left);
+    listed_twice(&duplicates_old, old, &mut old_left);
+    listed_twice(&duplicates_new, new, &mut new_left);
     phases.done("matches sorted, duplicate groups");
     Ok(Outcome {
         unchanged,
@@ -394,7 +404,7 @@ pub fn compare<'a>(
 
 /// The duplicate groups of one snapshot on its own (the catalog's ingest): the same links as [`compare`]
 /// finds inside each side — equal keys, equal normalised titles unless keys differ, near-identical texts
-/// at `threshold`.
+/// at `threshold` — except that texts under different keys are not joined: each group is one paper.
 pub fn duplicate_groups_of(
     records: &[Record],
     titles: &[String],
@@ -407,15 +417,38 @@ pub fn duplicate_groups_of(
         records,
         identity_links(records, titles),
         &near,
+        Papers::Same,
     ))
 }
 
-/// Clears `left` (unmatched) for every member of a group that also holds a matched member: such an entry
-/// is the same paper listed again, reported by its group.
-fn listed_twice(groups: &[Group], left: &mut [bool]) {
+/// What a duplicate group holds when members declare different keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Papers {
+    /// Near-identical texts form a group whatever their keys say (a report's duplicate groups: two ids
+    /// listing one text is worth a reader's look, and each id stays an entry of its own).
+    Listed,
+    /// Only entries that can be one paper: texts under different keys are not joined (the catalog's
+    /// grouping, where every member of a group becomes a sighting of one paper).
+    Same,
+}
+
+/// Clears `left` (unmatched) for every member of a group that also holds a matched member it may be the
+/// same paper as (no differing key): such an entry is that paper listed again, reported by its group. A
+/// member under a key of its own stays an entry (added or removed) as well as a member of its group.
+fn listed_twice(groups: &[Group], records: &[Record], left: &mut [bool]) {
     for g in groups {
-        if g.members.iter().any(|&m| !left[m as usize]) {
-            for &m in &g.members {
+        let matched: Vec<&Record> = g
+            .members
+            .iter()
+            .filter(|&&m| !left[m as usize])
+            .map(|&m| &records[m as usize])
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        for &m in &g.members {
+            let r = &records[m as usize];
+            if left[m as usize] && matched.iter().any(|k| !keys_differ(r, k)) {
                 left[m as usize] = false;
             }
         }
@@ -635,12 +668,12 @@ fn duplicate_groups(
     records: &[Record],
     mut links: Vec<(u32, u32, f64)>,
     near: &[(u32, u32, f64)],
+    papers: Papers,
 ) -> Vec<Group> {
     // Links in any order: groups and their weakest links do not depend on it.
-    links.extend(
-        near.iter()
-            .filter(|&&(a, b, _)| !keys_differ(&records[a as usize], &records[b as usize])),
-    );
+    links.extend(near.iter().filter(|&&(a, b, _)| {
+        papers == Papers::Listed || !keys_differ(&records[a as usize], &records[b as usize])
+    }));
     let mut uf = UnionFind::new(records.len());
     for &(a, b, _) in &links {
         uf.union(a, b);

@@ -13,7 +13,10 @@ use crate::diff::Style;
 use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
-use super::{counts, field_changes, line_of, summary_line, Options, Pieces, Segment, Source};
+use super::{
+    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
+    Source,
+};
 
 const CSS: &str = r#"
 :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0;
@@ -123,11 +126,7 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: 
         m.similarity
     );
     for f in &m.fields {
-        let (x, y) = match f.name {
-            "title" => (a.title(), b.title()),
-            _ => (a.abstract_text(), b.abstract_text()),
-        };
-        let body = f.diff.render(x, y, Style::Html, opts.context);
+        let body = field_diff(f, a, b, Style::Html, opts.context);
         let _ = writeln!(
             out,
             "<h4>{0}</h4>\n<p class=\"diff {0}\">{1}</p>",
@@ -232,15 +231,7 @@ pub(super) fn segments<'a>(
     text.push_str(
         "</p>\n<table class=\"summary\">\n<thead><tr><th></th><th>entries</th></tr></thead>\n<tbody>\n",
     );
-    let c = counts(outcome);
-    for (label, count, anchor) in [
-        ("unchanged", c.unchanged, None),
-        ("changed", c.changed, Some("changed")),
-        ("added", c.added, Some("added")),
-        ("removed", c.removed, Some("removed")),
-        ("duplicate groups", c.duplicates, Some("duplicates")),
-        ("metadata changed", c.meta_changed, None),
-    ] {
+    for (label, count, anchor) in counts(outcome).rows() {
         let cell = match anchor {
             Some(anchor) if count > 0 => format!("<a href=\"#{anchor}\">{label}</a>"),
             _ => label.to_owned(),
@@ -279,17 +270,14 @@ pub(super) fn segments<'a>(
         });
         out.current.push_str("</ol>\n</section>\n");
     }
-    let groups = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if groups > 0 {
+    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
+    if group_count > 0 {
         let _ = writeln!(
             out.current,
-            "<section id=\"duplicates\">\n<h2>duplicates ({groups})</h2>"
+            "<section id=\"duplicates\">\n<h2>duplicates ({group_count})</h2>"
         );
-        for g in &outcome.duplicates_old {
-            group(&mut out.current, "old", g, o);
-        }
-        for g in &outcome.duplicates_new {
-            group(&mut out.current, "new", g, n);
+        for (label, g, records) in groups(outcome, o, n) {
+            group(&mut out.current, label, g, records);
         }
         out.current.push_str("</section>\n");
     }

@@ -4,24 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::super::json::{
-    changed, entry, evidence, float, names, round6, snapshot, string, SCHEMA_VERSION,
-};
-use super::super::snapshot::{Group, Outcome};
-use super::{counts, Pieces, Segment, Source};
-
-fn group(out: &mut String, label: &str, g: &Group) {
-    let members: Vec<String> = g.members.iter().map(u32::to_string).collect();
-    let _ = write!(
-        out,
-        "{{\"kind\": \"duplicates\", \"members\": [{}], \"similarity\": ",
-        members.join(", ")
-    );
-    float(out, round6(g.similarity));
-    out.push_str(", \"snapshot\": ");
-    string(out, label);
-    out.push_str("}\n");
-}
+use super::super::json::{changed, entry, group, snapshot, unchanged, SCHEMA_VERSION};
+use super::super::snapshot::Outcome;
+use super::{counts, groups, Pieces, Segment, Source};
 
 pub(super) fn segments<'a>(
     outcome: &'a Outcome,
@@ -61,25 +46,12 @@ pub(super) fn segments<'a>(
         });
     }
     out.items(&outcome.unchanged, "", move |out, m| {
-        out.push('{');
-        evidence(out, m);
-        out.push_str("\"kind\": \"unchanged\", \"match\": ");
-        string(out, m.how.name());
-        out.push_str(", \"meta_changed\": ");
-        names(out, &m.meta_changed);
-        let _ = write!(
-            out,
-            ", \"new_position\": {}, \"old_position\": {}, \"title\": ",
-            m.new, m.old
-        );
-        string(out, n[m.new as usize].title());
-        out.push_str("}\n");
+        unchanged(out, m, n, Some("unchanged"));
+        out.push('\n');
     });
-    for g in &outcome.duplicates_old {
-        group(&mut out.current, "old", g);
-    }
-    for g in &outcome.duplicates_new {
-        group(&mut out.current, "new", g);
+    for (label, g, _) in groups(outcome, o, n) {
+        group(&mut out.current, label, g, Some("duplicates"));
+        out.current.push('\n');
     }
     out.finish()
 }

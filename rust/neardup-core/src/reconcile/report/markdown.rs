@@ -13,7 +13,10 @@ use crate::diff::Style;
 use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
-use super::{counts, field_changes, line_of, summary_line, Options, Pieces, Segment, Source};
+use super::{
+    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
+    Source,
+};
 
 /// `text` as one line of inline Markdown that renders literally (whitespace collapsed). Any ASCII
 /// punctuation may be backslash-escaped in CommonMark, so escaping more than needed is safe.
@@ -132,12 +135,8 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: 
         m.similarity
     );
     for f in &m.fields {
-        let (x, y) = match f.name {
-            "title" => (a.title(), b.title()),
-            _ => (a.abstract_text(), b.abstract_text()),
-        };
         let _ = write!(out, "\n**{}**\n\n", f.name);
-        quote(out, &f.diff.render(x, y, Style::Markdown, opts.context));
+        quote(out, &field_diff(f, a, b, Style::Markdown, opts.context));
     }
     let changes = field_changes(m, old, new);
     if !changes.is_empty() {
@@ -203,16 +202,8 @@ pub(super) fn segments<'a>(
     text.push_str("  \n");
     snapshot_line(text, "new", &new);
     let _ = write!(text, "\n\n{}\n\n", summary_line(outcome));
-    let c = counts(outcome);
     text.push_str("| | entries |\n| --- | ---: |\n");
-    for (label, count, anchor) in [
-        ("unchanged", c.unchanged, None),
-        ("changed", c.changed, Some("changed")),
-        ("added", c.added, Some("added")),
-        ("removed", c.removed, Some("removed")),
-        ("duplicate groups", c.duplicates, Some("duplicates")),
-        ("metadata changed", c.meta_changed, None),
-    ] {
+    for (label, count, anchor) in counts(outcome).rows() {
         match anchor {
             Some(anchor) if count > 0 => {
                 let _ = writeln!(text, "| [{label}](#{anchor}-{count}) | {count} |");
@@ -244,14 +235,11 @@ pub(super) fn segments<'a>(
             table_row(out, &records[at as usize], at)
         });
     }
-    let groups = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if groups > 0 {
-        let _ = writeln!(out.current, "\n## duplicates ({groups})");
-        for g in &outcome.duplicates_old {
-            group(&mut out.current, "old", g, o);
-        }
-        for g in &outcome.duplicates_new {
-            group(&mut out.current, "new", g, n);
+    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
+    if group_count > 0 {
+        let _ = writeln!(out.current, "\n## duplicates ({group_count})");
+        for (label, g, records) in groups(outcome, o, n) {
+            group(&mut out.current, label, g, records);
         }
     }
     out.finish()

@@ -12,7 +12,9 @@ use crate::diff::Style;
 use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
-use super::{field_changes, position, summary_line, Options, Pieces, Segment, Source};
+use super::{
+    field_changes, field_diff, groups, position, summary_line, Options, Pieces, Segment, Source,
+};
 
 const BOLD: &str = "\x1b[1m";
 const RED: &str = "\x1b[31m";
@@ -51,11 +53,7 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: 
         style => style,
     };
     for f in &m.fields {
-        let (x, y) = match f.name {
-            "title" => (a.title(), b.title()),
-            _ => (a.abstract_text(), b.abstract_text()),
-        };
-        let body = f.diff.render(x, y, style, opts.context);
+        let body = field_diff(f, a, b, style, opts.context);
         if style == Style::Porcelain {
             let _ = writeln!(out, "  {}:", f.name);
             for line in body.lines() {
@@ -134,14 +132,11 @@ pub(super) fn segments<'a>(
             listed(out, &o[i as usize], i, '-', RED, color)
         });
     }
-    let groups = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if groups > 0 {
-        heading(&mut out.current, "duplicates", groups, color);
-        for g in &outcome.duplicates_old {
-            group(&mut out.current, "old", g, o);
-        }
-        for g in &outcome.duplicates_new {
-            group(&mut out.current, "new", g, n);
+    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
+    if group_count > 0 {
+        heading(&mut out.current, "duplicates", group_count, color);
+        for (label, g, records) in groups(outcome, o, n) {
+            group(&mut out.current, label, g, records);
         }
     }
     out.finish()
