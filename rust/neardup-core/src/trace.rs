@@ -1,5 +1,7 @@
 //! Phase timings on stderr for whoever tunes a batch job: set `NEARDUP_TRACE=1` and each traced phase
-//! prints one line `neardup: <phase> <milliseconds> ms`. Off (one cached env lookup) otherwise.
+//! prints one line `neardup: <phase> <milliseconds> ms`, with the process's anonymous resident memory at
+//! that point where the system tells it (Linux), as the memory a phase leaves behind is what a batch
+//! job's peak is made of. Off (one cached env lookup) otherwise.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -20,7 +22,11 @@ impl Phases {
     pub fn done(&mut self, phase: &str) {
         if let Some(t) = self.0 {
             let now = Instant::now();
-            eprintln!("neardup: {phase} {:.1} ms", (now - t).as_secs_f64() * 1e3);
+            let ms = (now - t).as_secs_f64() * 1e3;
+            match anon_mib() {
+                Some(mib) => eprintln!("neardup: {phase} {ms:.1} ms, {mib} MiB anonymous"),
+                None => eprintln!("neardup: {phase} {ms:.1} ms"),
+            }
             self.0 = Some(now);
         }
     }
@@ -31,4 +37,12 @@ pub fn note(what: impl FnOnce() -> String) {
     if enabled() {
         eprintln!("neardup: {}", what());
     }
+}
+
+/// The process's anonymous resident memory in MiB (`RssAnon` of `/proc/self/status`), where available.
+fn anon_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("RssAnon:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
