@@ -65,13 +65,14 @@ def _record(pid: str, i: int, title: str, abstract: str, versions: int) -> str:
     first = [f"Author{i % 997}", f"Bea{i % 131}", f"Carl{i % 71}"]
     last = [f"Surname{i % 1999}", f"Second{i % 373}", f"Third{i % 89}"]
     names = [f"{f} {s}" for f, s in zip(first, last, strict=True)]
+    journal = f"Phys. Rev. D {40 + i % 60}, {1000 + i % 9000} ({1990 + i % 35})"
     record = {
         "id": pid,
         "submitter": names[0],
         "authors": f"{names[0]}, {names[1]} and {names[2]}",
         "title": title,
         "comments": f"{8 + i % 30} pages, {1 + i % 9} figures",
-        "journal-ref": f"Phys. Rev. D {40 + i % 60}, {1000 + i % 9000} ({1990 + i % 35})" if i % 3 == 0 else None,
+        "journal-ref": journal if i % 3 == 0 else None,
         "doi": f"10.1103/PhysRevD.{40 + i % 60}.{1000 + i % 9000}" if i % 3 == 0 else None,
         "report-no": None,
         "categories": ("hep-ph", "cs.LG stat.ML", "math.AP", "astro-ph.CO quant-ph")[i % 4],
