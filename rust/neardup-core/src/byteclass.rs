@@ -1,14 +1,19 @@
 //! The byte classes the hot scanners need, 64 bytes at a time as bit masks (bit `i` = byte `i`): word
 //! bytes (`[0-9A-Za-z_]`, Python's `\w` in ASCII), whitespace bytes (Python's `\s` in ASCII: `\t\n\v\f\r`,
-//! the separators 0x1c..0x1f and space), and whether any byte is not ASCII. Shingling (`shingle.rs`) and
-//! word tokens (`diff/tokens.rs`) read their masks here: one definition of the classes, one SIMD kernel
-//! (SSE2, part of the x86_64 baseline), and the scalar reference it is tested against on every byte.
+//! the separators 0x1c..0x1f and space), ASCII punctuation and symbols (Unicode P* and S* in ASCII), and
+//! whether any byte is not ASCII; [`classify_lowering`] also writes the block with its letters lowered.
+//! Shingling (`shingle.rs`, `shingle/ascii.rs`), word tokens (`diff/tokens.rs`) and title normalisation
+//! (`reconcile/title.rs`) read their masks here: one definition of the classes, one SIMD kernel (SSE2,
+//! part of the x86_64 baseline), and the scalar reference it is tested against on every byte.
 
 /// The classes of up to 64 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Classes {
     pub word: u64,
     pub space: u64,
+    /// ASCII punctuation and symbols: `!..=/`, `:..=@`, `[..=``, `{..=~` (so `_` is both a word byte and
+    /// punctuation, as it is in Python: `\w`, and category Pc).
+    pub punct: u64,
     /// Some byte is ≥ 0x80.
     pub high: bool,
 }
@@ -23,21 +28,38 @@ const fn is_space(b: u8) -> bool {
     matches!(b, 0x09..=0x0d | 0x1c..=0x20)
 }
 
+#[inline(always)]
+const fn is_punct(b: u8) -> bool {
+    b.is_ascii_punctuation()
+}
+
 /// The classes of `chunk` (at most 64 bytes), byte by byte: the reference, and the path for short tails.
 #[inline(always)]
 pub fn classify_scalar(chunk: &[u8]) -> Classes {
     debug_assert!(chunk.len() <= 64);
-    let (mut word, mut space, mut high) = (0u64, 0u64, 0u8);
+    let (mut word, mut space, mut punct, mut high) = (0u64, 0u64, 0u64, 0u8);
     for (i, &b) in chunk.iter().enumerate() {
         word |= u64::from(is_word(b)) << i;
         space |= u64::from(is_space(b)) << i;
+        punct |= u64::from(is_punct(b)) << i;
         high |= b;
     }
     Classes {
         word,
         space,
+        punct,
         high: high >= 0x80,
     }
+}
+
+/// [`classify_scalar`] of a whole block, also writing it to `lowered` with every ASCII letter ORed with
+/// `case` (0x20 lowers it, 0 keeps the text as it is).
+#[inline(always)]
+pub fn classify_lowering_scalar(block: &[u8; 64], case: u8, lowered: &mut [u8; 64]) -> Classes {
+    for (l, &b) in lowered.iter_mut().zip(block) {
+        *l = if b.is_ascii_alphabetic() { b | case } else { b };
+    }
+    classify_scalar(block)
 }
 
 /// The classes of `chunk` (at most 64 bytes): 16 bytes a step when it holds 64.
@@ -50,6 +72,20 @@ pub fn classify(chunk: &[u8]) -> Classes {
     classify_scalar(chunk)
 }
 
+/// The classes of a 64-byte block, which also goes to `lowered` with its ASCII letters ORed with `case`
+/// (0x20 lowers them; 0 copies the block as it is).
+#[inline(always)]
+pub fn classify_lowering(block: &[u8; 64], case: u8, lowered: &mut [u8; 64]) -> Classes {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::classify64_into(block, case, Some(lowered))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        classify_lowering_scalar(block, case, lowered)
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::*;
@@ -59,13 +95,24 @@ mod sse2 {
     /// [`super::classify`] of exactly 64 bytes.
     #[inline(always)]
     pub(super) fn classify64(chunk: &[u8]) -> Classes {
-        debug_assert_eq!(chunk.len(), 64);
-        let (mut word, mut space, mut high) = (0u64, 0u64, 0i32);
+        let block: &[u8; 64] = chunk.try_into().expect("64 bytes");
+        classify64_into(block, 0, None)
+    }
+
+    /// The classes of 64 bytes; with `lowered`, the block also goes there with its letters ORed with
+    /// `case`.
+    #[inline(always)]
+    pub(super) fn classify64_into(
+        block: &[u8; 64],
+        case: u8,
+        mut lowered: Option<&mut [u8; 64]>,
+    ) -> Classes {
+        let (mut word, mut space, mut punct, mut high) = (0u64, 0u64, 0u64, 0i32);
         for k in 0..4 {
-            // SAFETY: SSE2 is part of the x86_64 baseline, and `chunk` holds 64 bytes, so the unaligned
-            // 16-byte load at `16 * k` stays in bounds.
+            // SAFETY: SSE2 is part of the x86_64 baseline; `block` (and `lowered`) hold 64 bytes, so the
+            // unaligned 16-byte load (and store) at `16 * k` stay in bounds.
             unsafe {
-                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
                 high |= _mm_movemask_epi8(v);
                 // Signed compares: bytes ≥ 0x80 are negative and fall outside every range below.
                 let in_range = |lo: u8, hi: u8, x: __m128i| {
@@ -74,19 +121,25 @@ mod sse2 {
                         _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
                     )
                 };
-                let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-                let w = _mm_or_si128(
-                    _mm_or_si128(in_range(b'0', b'9', v), in_range(b'a', b'z', lower)),
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
-                );
+                let letter = in_range(b'a', b'z', _mm_or_si128(v, _mm_set1_epi8(0x20)));
+                let alnum = _mm_or_si128(in_range(b'0', b'9', v), letter);
+                let w = _mm_or_si128(alnum, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)));
                 let s = _mm_or_si128(in_range(0x09, 0x0d, v), in_range(0x1c, 0x20, v));
+                // Punctuation and symbols are the graphic ASCII bytes that are not letters or digits.
+                let p = _mm_andnot_si128(alnum, in_range(b'!', b'~', v));
                 word |= u64::from(_mm_movemask_epi8(w) as u16) << (16 * k);
                 space |= u64::from(_mm_movemask_epi8(s) as u16) << (16 * k);
+                punct |= u64::from(_mm_movemask_epi8(p) as u16) << (16 * k);
+                if let Some(out) = lowered.as_deref_mut() {
+                    let lower = _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(case as i8)));
+                    _mm_storeu_si128(out.as_mut_ptr().add(16 * k).cast::<__m128i>(), lower);
+                }
             }
         }
         Classes {
             word,
             space,
+            punct,
             high: high != 0,
         }
     }
@@ -106,6 +159,15 @@ mod tests {
                     let mut chunk = [filler; 64];
                     chunk[at] = b;
                     assert_eq!(classify(&chunk), classify_scalar(&chunk), "{b:#x} at {at}");
+                    for case in [0x20, 0] {
+                        let (mut fast, mut slow) = ([0u8; 64], [0u8; 64]);
+                        assert_eq!(
+                            classify_lowering(&chunk, case, &mut fast),
+                            classify_lowering_scalar(&chunk, case, &mut slow),
+                            "{b:#x} at {at}"
+                        );
+                        assert_eq!(fast, slow, "{b:#x} at {at}, case {case:#x}");
+                    }
                 }
             }
         }
@@ -116,7 +178,13 @@ mod tests {
         let c = classify_scalar(b"a_9 \t\x1c.\xc3");
         assert_eq!(c.word, 0b111);
         assert_eq!(c.space, 0b111000);
+        assert_eq!(c.punct, 0b1000010);
         assert!(c.high);
         assert!(!classify_scalar(b"plain ascii").high);
+        let mut lowered = [0u8; 64];
+        let mut block = [b' '; 64];
+        block[..6].copy_from_slice(b"AbZ_@[");
+        classify_lowering_scalar(&block, 0x20, &mut lowered);
+        assert_eq!(&lowered[..6], b"abz_@[");
     }
 }

@@ -4,20 +4,13 @@
 //! On such titles NFKC is the identity and casefolding is lowercasing; every ASCII punctuation mark and
 //! symbol (Unicode P* and S*) and whitespace (`str.isspace`) becomes a word break. So the result is the
 //! title's words (maximal runs of the other bytes), lower-cased, joined by single spaces. The title is
-//! classified 64 bytes at a time into a bit mask of word bytes (SSE2 compares on x86_64, a table
-//! elsewhere) and the words are copied off the mask run by run: a few instructions a word rather than
+//! classified 64 bytes at a time ([`crate::byteclass`]) into a bit mask of word bytes and the words are
+//! copied off the mask run by run: a few instructions a word rather than
 //! a dozen a byte. Words split by a single break byte are copied as one run, the break written as a
 //! space: the usual title is one copy a chunk, not one a word.
 
 /// Bytes that leave a title to the full definition (LaTeX markup).
 const LATEX: [u8; 4] = [b'\\', b'{', b'}', b'$'];
-
-/// Whether an ASCII byte breaks words in a title: punctuation, symbols and whitespace. As ranges:
-/// `\t..=\r`, `0x1c..=/`, `:..=@`, `[..=``, `{..=~`.
-#[cfg(any(test, not(target_arch = "x86_64")))]
-const fn breaks(c: u8) -> bool {
-    c.is_ascii_punctuation() || matches!(c, b'\t'..=b'\r' | 0x1c..=b' ')
-}
 
 /// The normalised title of a plain-ASCII title without LaTeX (`\`, `{`, `}`, `$`), or `None` when the
 /// title needs the full definition.
@@ -35,9 +28,14 @@ pub fn normalize_title_ascii(title: &str) -> Option<String> {
         if latex {
             return None;
         }
-        // Breaks with a word byte on both sides (within the chunk) stay in the runs: `lowered` holds them
-        // as spaces, the single space that joins the two words.
+        // Breaks with a word byte on both sides (within the chunk) stay in the runs, written as spaces:
+        // the single space that joins the two words.
         let single_breaks = !words & (words << 1) & (words >> 1);
+        let mut spaces = single_breaks;
+        while spaces != 0 {
+            lowered[spaces.trailing_zeros() as usize] = b' ';
+            spaces &= spaces - 1;
+        }
         let mut rest = words | single_breaks;
         while rest != 0 {
             let start = rest.trailing_zeros() as usize;
@@ -56,82 +54,21 @@ pub fn normalize_title_ascii(title: &str) -> Option<String> {
 }
 
 /// The word-byte mask of up to 64 ASCII bytes (bit `i` for byte `i`; none past the chunk) and whether
-/// any byte is LaTeX markup; the bytes, upper-case letters lowered and breaks made spaces, go to
-/// `lowered`.
+/// any byte is LaTeX markup; the bytes, upper-case letters lowered, go to `lowered`.
 #[inline]
 fn classify(chunk: &[u8], lowered: &mut [u8; 64]) -> (u64, bool) {
     // Padding with a break byte keeps bits past the chunk clear.
     let mut block = [b' '; 64];
     block[..chunk.len()].copy_from_slice(chunk);
-    #[cfg(target_arch = "x86_64")]
-    {
-        sse2::classify(&block, lowered)
+    let c = crate::byteclass::classify_lowering(&block, 0x20, lowered);
+    // LaTeX markup is punctuation: only those bytes need a look.
+    let mut punct = c.punct;
+    let mut latex = false;
+    while punct != 0 {
+        latex |= LATEX.contains(&block[punct.trailing_zeros() as usize]);
+        punct &= punct - 1;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let (mut words, mut latex) = (0u64, false);
-        for (i, (&c, l)) in block.iter().zip(lowered.iter_mut()).enumerate() {
-            words |= u64::from(!breaks(c)) << i;
-            latex |= LATEX.contains(&c);
-            *l = if breaks(c) {
-                b' '
-            } else {
-                c.to_ascii_lowercase()
-            };
-        }
-        (words, latex)
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::*;
-
-    use super::LATEX;
-
-    #[inline(always)]
-    pub(super) fn classify(block: &[u8; 64], lowered: &mut [u8; 64]) -> (u64, bool) {
-        let (mut words, mut latex) = (0u64, 0i32);
-        for k in 0..4 {
-            // SAFETY: SSE2 is part of the x86_64 baseline; both arrays hold 64 bytes, so the unaligned
-            // 16-byte load and store at `16 * k` stay in bounds.
-            unsafe {
-                let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
-                // Signed compares are right here: every byte is ASCII.
-                let in_range = |lo: u8, hi: u8| {
-                    _mm_and_si128(
-                        _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
-                        _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
-                    )
-                };
-                // The word breaks of `super::breaks`, as ranges.
-                let breaks = _mm_or_si128(
-                    _mm_or_si128(in_range(b'\t', b'\r'), in_range(0x1c, b'/')),
-                    _mm_or_si128(
-                        _mm_or_si128(in_range(b':', b'@'), in_range(b'[', b'`')),
-                        in_range(b'{', b'~'),
-                    ),
-                );
-                let is = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-                let markup = _mm_or_si128(
-                    _mm_or_si128(is(LATEX[0]), is(LATEX[1])),
-                    _mm_or_si128(is(LATEX[2]), is(LATEX[3])),
-                );
-                latex |= _mm_movemask_epi8(markup);
-                let break_bits = _mm_movemask_epi8(breaks) as u32 as u64;
-                words |= (!break_bits & 0xFFFF) << (16 * k);
-                let upper = in_range(b'A', b'Z');
-                let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
-                // Breaks written as spaces (a blend by mask: SSE2 has no byte select).
-                let out = _mm_or_si128(
-                    _mm_andnot_si128(breaks, lower),
-                    _mm_and_si128(breaks, _mm_set1_epi8(b' ' as i8)),
-                );
-                _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, out);
-            }
-        }
-        (words, latex != 0)
-    }
+    (!(c.space | c.punct), latex)
 }
 
 #[cfg(test)]
@@ -177,15 +114,6 @@ mod tests {
         assert_eq!(n("Caf\u{e9}"), None);
         assert_eq!(n("The $\\alpha$ rule"), None);
         assert_eq!(n("{GAN}s"), None);
-    }
-
-    #[test]
-    fn breaks_are_the_ranges_the_simd_path_tests() {
-        for c in 0u8..128 {
-            let ranges =
-                matches!(c, b'\t'..=b'\r' | 0x1c..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'~');
-            assert_eq!(breaks(c), ranges, "{c:#x}");
-        }
     }
 
     /// Every string of up to four bytes from an alphabet of each byte class.

@@ -1,9 +1,8 @@
 //! Fused word tokeniser for ASCII text: the hot path of MinHash signatures from raw text.
 //!
 //! For ASCII, NFKC is the identity and lower-casing is a byte map, so normalising, tokenising and hashing
-//! need no decoding. One pass over 64-byte chunks (SSE2 on x86_64) computes the word-byte mask of the text
-//! and writes the text, lower-cased when normalising, to a reusable buffer (letters are exactly the bytes
-//! whose lower-case form is in `a..=z`, so lower-casing is `v | (letter & 0x20)`). Word runs are then read
+//! need no decoding. One pass over 64-byte chunks ([`crate::byteclass::classify_lowering`]) computes the
+//! word-byte mask of the text and writes the text, lower-cased when normalising, to a reusable buffer. Word runs are then read
 //! off the mask with bit tricks (`starts = m & !(m << 1)`, `ends = !m & (m << 1)`), and each word is hashed
 //! straight from the buffer: no lower-cased `String`, no `&str` slicing with its char-boundary checks.
 //!
@@ -69,69 +68,13 @@ fn classify(text: &[u8], lowercase: bool, scratch: &mut AsciiScratch) -> bool {
             }
         };
         let lower: &mut [u8; 64] = lower.try_into().expect("chunks of 64");
-        let (m, high) = classify64(block, case, lower);
-        if high {
+        let c = crate::byteclass::classify_lowering(block, case, lower);
+        if c.high {
             return false;
         }
-        *mask = m;
+        *mask = c.word;
     }
     true
-}
-
-/// Word-byte mask of 64 bytes and whether any byte is non-ASCII; the bytes, their letters ORed with
-/// `case`, go to `lowered`.
-#[inline(always)]
-fn classify64(block: &[u8; 64], case: u8, lowered: &mut [u8; 64]) -> (u64, bool) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        sse2::classify64(block, case, lowered)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let mut m = 0u64;
-        let mut high = 0u8;
-        for (i, (&b, l)) in block.iter().zip(lowered.iter_mut()).enumerate() {
-            m |= ((b.is_ascii_alphanumeric() || b == b'_') as u64) << i;
-            high |= b;
-            *l = if b.is_ascii_alphabetic() { b | case } else { b };
-        }
-        (m, high >= 0x80)
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::*;
-
-    #[inline(always)]
-    pub(super) fn classify64(block: &[u8; 64], case: u8, lowered: &mut [u8; 64]) -> (u64, bool) {
-        let mut mask = 0u64;
-        let mut high = 0i32;
-        for k in 0..4 {
-            // SAFETY: SSE2 is part of the x86_64 baseline; both arrays hold 64 bytes, so the unaligned
-            // 16-byte load and store at `16 * k` stay in bounds.
-            unsafe {
-                let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
-                high |= _mm_movemask_epi8(v);
-                // Signed compares: bytes ≥ 0x80 are negative and fall outside every range below.
-                let in_range = |lo: u8, hi: u8, x: __m128i| {
-                    _mm_and_si128(
-                        _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
-                        _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
-                    )
-                };
-                let letter = in_range(b'a', b'z', _mm_or_si128(v, _mm_set1_epi8(0x20)));
-                let word = _mm_or_si128(
-                    _mm_or_si128(in_range(b'0', b'9', v), letter),
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
-                );
-                mask |= (_mm_movemask_epi8(word) as u32 as u64 & 0xFFFF) << (16 * k);
-                let lower = _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(case as i8)));
-                _mm_storeu_si128(lowered.as_mut_ptr().add(16 * k) as *mut __m128i, lower);
-            }
-        }
-        (mask, high != 0)
-    }
 }
 
 /// Iterator over the words of a classified text: the maximal runs of set bits of the mask.
