@@ -23,8 +23,10 @@ if "dedup" not in cli.commands:  # until neardup.cli registers it
     cli.add_command(dedup_command)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def cluster() -> Iterator[None]:
+    if ray.is_initialized():  # another module's cluster
+        ray.shutdown()
     ray.init(num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()

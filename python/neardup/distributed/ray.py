@@ -61,6 +61,7 @@ class RayDedupSummary:
         files: the ``{"id", "cluster"}`` JSONL file written for each shard, in shard order.
         kept_files: with ``keep_first``, the deduplicated records of each shard; else empty.
         partitions: how many reducers the band keys were shuffled to.
+        nodes: the Ray node ids that read shards (the map stage), sorted.
     """
 
     documents: int
@@ -69,6 +70,7 @@ class RayDedupSummary:
     files: tuple[str, ...]
     kept_files: tuple[str, ...]
     partitions: int
+    nodes: tuple[str, ...] = ()
 
     @property
     def duplicates(self) -> int:
@@ -86,6 +88,7 @@ class RayDedupSummary:
             "clusters": len(self.clusters),
             "duplicates": self.duplicates,
             "partitions": self.partitions,
+            "nodes": len(self.nodes),
             "shards": list(self.shards),
             "files": list(self.files),
             "kept_files": list(self.kept_files),
@@ -115,17 +118,17 @@ class _Progress:
 # ---- tasks ------------------------------------------------------------------------------------------
 
 
-@ray.remote
+@ray.remote(scheduling_strategy="SPREAD")
 def _map_shard(
     shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, parts: int
 ) -> tuple[Any, ...]:
-    """Band keys of a shard, dealt to `parts` reducers: ``(count, part_0, ..., part_{parts-1})``."""
+    """Band keys of a shard, dealt to `parts` reducers: ``(count, node, part_0, ..., part_{parts-1})``."""
     read = _read(path, spec, threshold, ngram, num_perm)
     if len(read) > _LOCAL_MASK:
         raise ValueError(f"{path}: a shard holds at most {_LOCAL_MASK} documents")
     keys, empty = read.part.keys()
     entries = _core._partition_band_keys(keys, empty, doc_base=shard << _SHARD_BITS, parts=parts)
-    return (len(read), *entries)
+    return (len(read), ray.get_runtime_context().get_node_id(), *entries)
 
 
 def _read(path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int) -> Input:
@@ -144,7 +147,7 @@ def _reduce(*parts: tuple[npt.NDArray[np.uint32], _U64, _U64]) -> tuple[tuple[_U
     return (offsets, docs), np.unique(docs)
 
 
-@ray.remote
+@ray.remote(scheduling_strategy="SPREAD")
 def _shard_sets(
     shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, *members: _U64
 ) -> _Store:
@@ -331,9 +334,10 @@ def dedup(
             if parts < 1:
                 raise ValueError(f"partitions must be at least 1, got {parts}")
             created: list[Any] = []
+            nodes: set[str] = set()
             try:
                 counts, offsets, flat = _run(
-                    shards, spec, threshold, ngram, num_perm, parts, files, kept, created, show
+                    shards, spec, threshold, ngram, num_perm, parts, files, kept, created, nodes, show
                 )
             except BaseException:
                 _drain(created)
@@ -352,6 +356,7 @@ def dedup(
         files=tuple(files),
         kept_files=tuple(kept),
         partitions=parts,
+        nodes=tuple(sorted(nodes)),
     )
 
 
@@ -365,21 +370,24 @@ def _run(
     files: Sequence[str],
     kept: Sequence[str],
     created: list[Any],
+    nodes: set[str],
     show: _Progress,
 ) -> tuple[list[int], _U64, _U64]:
-    """The task waves; every object reference made is appended to `created`."""
+    """The task waves; every object reference made is appended to `created`, and the nodes that read
+    shards to `nodes`."""
     show(f"map: band keys of {len(shards)} shards")
     mapped: list[list[Any]] = [
-        _map_shard.options(num_returns=parts + 1).remote(  # type: ignore[misc]
+        _map_shard.options(num_returns=parts + 2).remote(  # type: ignore[misc]
             i, path, spec, threshold, ngram, num_perm, parts
         )
         for i, path in enumerate(shards)
     ]
     created.extend(ref for refs in mapped for ref in refs)
     counts: list[int] = _get([m[0] for m in mapped])
+    nodes.update(_get([m[1] for m in mapped]))
     show(f"reduce: buckets of {sum(counts):,} documents in {parts} partitions")
     reduced: list[list[Any]] = [
-        _reduce.remote(*[m[p + 1] for m in mapped])  # type: ignore[misc]
+        _reduce.remote(*[m[p + 2] for m in mapped])  # type: ignore[misc]
         for p in range(parts)
     ]
     created.extend(ref for refs in reduced for ref in refs)

@@ -296,6 +296,8 @@ def _label_tasks(
     for i, block in enumerate(blocks):
         sel = block_of == i
         refs.append(
-            _label_block.remote(block, local[sel], number[sel], local[sel & ~first], cluster_column, keep_column)
+            _label_block.remote(
+                block, local[sel], number[sel], local[sel & ~first], cluster_column, keep_column
+            )
         )
     return refs
