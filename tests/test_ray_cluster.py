@@ -9,6 +9,7 @@ touched (``ray stop`` would stop every Ray instance of the user).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -25,12 +26,12 @@ import pyarrow.parquet as pq
 import pytest
 import ray
 import ray.data
-from test_ray import corpus, write_shards
 
 import neardup
 from neardup.corpus import dedup_files
 from neardup.distributed import ray as ray_engine
 from neardup.distributed.ray_data import dedup_dataset
+from test_ray import corpus, write_shards
 
 RAY = str(Path(sys.executable).with_name("ray"))
 START_TIMEOUT = 120.0
@@ -55,10 +56,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             continue
         # The group's other members (raylet, workers) may outlive its leader briefly.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         break
 
 
@@ -166,7 +165,9 @@ def texts(docs: list[tuple[str, str]]) -> list[str]:
 def test_dataset_on_two_nodes(two_nodes: dict[str, str]) -> None:
     docs = texts(corpus(11, 1200))
     cuts = [0, 250, 500, 800, 1000, 1200]
-    blocks = [pa.table({"text": docs[a:b], "row": list(range(a, b))}) for a, b in zip(cuts, cuts[1:])]
+    blocks = [
+        pa.table({"text": docs[a:b], "row": list(range(a, b))}) for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
     result = dedup_dataset(ray.data.from_arrow(blocks), threshold=0.7)
     local = neardup.dedup(docs, threshold=0.7)
     assert local.clusters  # the corpus has duplicates within and across blocks

@@ -49,7 +49,6 @@ from neardup.distributed.ray import (
 __all__ = ["DatasetDedup", "dedup_dataset", "read_dataset"]
 
 _JSON_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".jsonl.bz2")
-_SPREAD = "SPREAD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +121,7 @@ def _texts(block: Any, column: str) -> list[str]:
     return texts
 
 
-@ray.remote(scheduling_strategy=_SPREAD)
+@ray.remote(scheduling_strategy="SPREAD")
 def _map_block(
     index: int, block: Any, column: str, threshold: float, ngram: int, num_perm: int, parts: int
 ) -> tuple[Any, ...]:
@@ -134,7 +133,7 @@ def _map_block(
     return (block.num_rows, ray.get_runtime_context().get_node_id(), *entries)
 
 
-@ray.remote(scheduling_strategy=_SPREAD)
+@ray.remote(scheduling_strategy="SPREAD")
 def _block_sets(index: int, block: Any, column: str, ngram: int, *members: npt.NDArray[np.uint64]) -> _Store:
     """Shingle sets of the rows of one block that some bucket holds."""
     mine = [m[(m >> _SHARD_BITS) == index] for m in members]
@@ -292,11 +291,11 @@ def _label_tasks(
     first[offsets[:-1].astype(np.int64)] = True
     block_of = (flat >> _SHARD_BITS).astype(np.int64)
     local = (flat & _LOCAL_MASK).astype(np.int64)
-    refs = []
+    refs: list[list[Any]] = []
     for i, block in enumerate(blocks):
         sel = block_of == i
         refs.append(
-            _label_block.remote(
+            _label_block.remote(  # type: ignore[arg-type]
                 block, local[sel], number[sel], local[sel & ~first], cluster_column, keep_column
             )
         )
