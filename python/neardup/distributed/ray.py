@@ -3,7 +3,7 @@
 `dedup` runs the pipeline of `neardup.corpus` as waves of Ray tasks; the Rust core does the work inside
 the workers and the driver only passes object references and merges small partial results:
 
-1. **map** (one task per shard): read the shard, compute band keys, and deal ``(band, key, doc)``
+1. **map** (one task per shard, spread over the nodes): read the shard, compute band keys, and deal ``(band, key, doc)``
    entries to ``partitions`` reducers by a hash of ``(band, key)`` — the shuffle. A document is numbered
    ``(shard << 32) | position``, which orders documents exactly as the local engine does over the
    concatenated shards.
