@@ -3,13 +3,13 @@
 `dedup` runs the pipeline of `neardup.corpus` as waves of Ray tasks; the Rust core does the work inside
 the workers and the driver only passes object references and merges small partial results:
 
-1. **map** (one task per shard, spread over the nodes): read the shard, compute band keys, and deal ``(band, key, doc)``
-   entries to ``partitions`` reducers by a hash of ``(band, key)`` — the shuffle. A document is numbered
-   ``(shard << 32) | position``, which orders documents exactly as the local engine does over the
-   concatenated shards.
+1. **map** (one task per shard, spread over the nodes): read the shard, compute band keys, and deal
+   ``(band, key, doc)`` entries to ``partitions`` reducers by a hash of ``(band, key)`` — the shuffle.
+   A document is numbered ``(shard << 32) | position``, which orders documents exactly as the local
+   engine does over the concatenated shards.
 2. **reduce** (one task per partition): sort the entries into buckets; each bucket is whole on one reducer.
-3. **sets** (one task per shard): re-read the shard and compute the exact shingle sets of the documents
-   that some bucket holds.
+3. **sets** (one task per shard): re-read the shard (texts only, not band keys) and compute the exact
+   shingle sets of the documents that some bucket holds.
 4. **verify** (one task per partition): verify the partition's buckets on exact Jaccard, skipping pairs
    already connected, and return its partial components (each document → smallest document).
 5. **merge** (driver): union of the partial components (a sharded union-find) → clusters, numbered by
@@ -40,7 +40,7 @@ from ray.exceptions import RayTaskError
 
 from neardup import _core
 from neardup._core import NeardupError
-from neardup.corpus import DEFAULT_THRESHOLD, DedupResult, Input, ReadSpec, open_atomic, read_input
+from neardup.corpus import DEFAULT_THRESHOLD, EXACT, DedupResult, Input, ReadSpec, open_atomic, read_input
 
 __all__ = ["RayDedupSummary", "dedup"]
 
@@ -132,7 +132,8 @@ def _map_shard(
 
 
 def _read(path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int) -> Input:
-    """A shard read by the core (its first pass)."""
+    """A shard read by the core (its first pass). The later stages, which need only texts and ids, read
+    with ``threshold=EXACT``: the core then digests each text instead of MinHashing it again."""
     read, _, _ = read_input(path, spec, threshold=threshold, ngram=ngram, num_perm=num_perm)
     return read
 
@@ -157,7 +158,7 @@ def _shard_sets(
     if len(needed) == 0:
         return _concat_stores([])
     local = (needed & _LOCAL_MASK).tolist()
-    read = _read(path, spec, threshold, ngram, num_perm)
+    read = _read(path, spec, EXACT, ngram, num_perm)
     texts = [text for text, _ in read.part.texts_of(local)]
     return _core._shingle_sets(texts, needed, ngram=ngram)
 
@@ -203,7 +204,7 @@ def _write_shard(
     labels[local] = cluster
     drop = np.zeros(count, dtype=np.bool_)
     drop[dropped] = True
-    read = _read(path, spec, threshold, ngram, num_perm)
+    read = _read(path, spec, EXACT, ngram, num_perm)
     if len(read) != count:
         raise NeardupError(
             f"{path}: the shard changed while it was read ({count} documents, then {len(read)})"
