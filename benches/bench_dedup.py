@@ -240,7 +240,8 @@ def test_dedup_rensa(benchmark: Any, corpus: Corpus) -> None:
 
 def test_dedup_ray_overhead(benchmark: Any, corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Ray on 2 local workers vs the local streaming engine (one core thread, as every bench here), same
-    four shards, both timed after a warm-up: the overhead ratio ray / local goes to extra_info."""
+    four shards, both timed after a warm-up: the overhead ratio ray / local goes to extra_info; also
+    `dedup_dataset` on the same texts as four Arrow blocks vs `neardup.dedup` in memory."""
     ray = pytest.importorskip("ray")
     from neardup.distributed import ray as ray_engine
 
@@ -265,12 +266,27 @@ def test_dedup_ray_overhead(benchmark: Any, corpus: Corpus, tmp_path_factory: py
         return out
 
     try:
+        import pyarrow as pa
+        import ray.data
+
+        from neardup.distributed.ray_data import dedup_dataset
+
         ray_engine.dedup(shards, tmp / "warm", threshold=THRESHOLD)  # workers started, modules imported
-        local_seconds = []
-        for _ in range(3):
+        blocks = [pa.table({"text": corpus.texts[s * per : (s + 1) * per]}) for s in range(4)]
+        dataset = ray.data.from_arrow(blocks)
+        dedup_dataset(dataset, threshold=THRESHOLD)
+        local_seconds, memory_seconds, dataset_seconds = [], [], []
+        for _ in range(3):  # alternating rounds
             t0 = time.perf_counter()
             local = dedup_files(shards, threshold=THRESHOLD)
             local_seconds.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            memory = neardup.dedup(corpus.texts, threshold=THRESHOLD)
+            memory_seconds.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            labelled = dedup_dataset(dataset, threshold=THRESHOLD)
+            dataset_seconds.append(time.perf_counter() - t0)
+            assert labelled.clusters == memory.clusters == local.clusters
         benchmark.group = "dedup-ray"
         benchmark.extra_info.update(impl="neardup-ray-2-workers", docs=len(corpus.texts))
         summary = benchmark.pedantic(run, rounds=3, iterations=1)
@@ -279,8 +295,14 @@ def test_dedup_ray_overhead(benchmark: Any, corpus: Corpus, tmp_path_factory: py
             ray.shutdown()
     assert summary.clusters == local.clusters
     t_local, t_ray = float(np.median(local_seconds)), float(np.median(seconds))
+    t_memory, t_dataset = float(np.median(memory_seconds)), float(np.median(dataset_seconds))
     benchmark.extra_info.update(
-        local_seconds=t_local, ray_seconds=t_ray, overhead_ratio_ray_vs_local=t_ray / t_local
+        local_seconds=t_local,
+        ray_seconds=t_ray,
+        overhead_ratio_ray_vs_local=t_ray / t_local,
+        memory_seconds=t_memory,
+        dataset_seconds=t_dataset,
+        overhead_ratio_dataset_vs_memory=t_dataset / t_memory,
     )
 
 

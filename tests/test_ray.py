@@ -10,21 +10,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import ray
+import ray.data
 
 import neardup
 from neardup.cli import cli, main
 from neardup.cli_dedup import dedup as dedup_command
 from neardup.corpus import ReadSpec, dedup_files
 from neardup.distributed import ray as ray_engine
+from neardup.distributed import ray_data
 
 if "dedup" not in cli.commands:  # until neardup.cli registers it
     cli.add_command(dedup_command)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def cluster() -> Iterator[None]:
+    if ray.is_initialized():  # another module's cluster
+        ray.shutdown()
     ray.init(num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
@@ -159,3 +164,54 @@ def test_cli_engine_ray(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert kept == 400 - local.duplicates
     assert main(["dedup", "--engine", "ray", str(tmp_path / "nope.jsonl"), "-o", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+# ---- ray.data.Dataset -----------------------------------------------------------------------------
+
+
+def test_dataset_jsonl_paths_and_kept(tmp_path: Path) -> None:
+    docs = corpus(4, 500)
+    shards = write_shards(tmp_path, docs, [250])  # shard0.jsonl
+    second = tmp_path / "more.jsonl"
+    with second.open("w", encoding="utf-8") as fh:
+        for i, (t, a) in enumerate(docs[250:], 250):
+            fh.write(json.dumps({"id": f"d{i}", "title": t, "abstract": a}) + "\n")
+    paths = [str(shards[0]), str(second)]
+    result = ray_data.dedup_dataset(paths, column="abstract", threshold=0.6, partitions=3)
+    local = dedup_files(paths, threshold=0.6, spec=ReadSpec(field="abstract"))
+    assert local.clusters and result.clusters == local.clusters
+    assert result.partitions == 3
+    kept = pa.concat_tables(ray.get(result.kept().to_arrow_refs()))
+    assert kept["id"].to_pylist() == [f"d{i}" for i in np.flatnonzero(local.keep)]
+
+
+def test_dataset_nulls_empty_and_names() -> None:
+    table = pa.table({"t": ["a b c d", None, "a b c d", "", None, "x y z w"], "n": [1, 2, 3, 4, 5, 6]})
+    result = ray_data.dedup_dataset(
+        ray.data.from_arrow([table.slice(0, 3), table.slice(3)]),
+        column="t",
+        cluster_column="group",
+        keep_column="first",
+    )
+    assert (
+        result.clusters == [[0, 2]] == neardup.dedup(["a b c d", "", "a b c d", "", "", "x y z w"]).clusters
+    )
+    out = pa.concat_tables(ray.get(result.dataset.to_arrow_refs()))
+    assert out["group"].to_pylist() == [0, None, 0, None, None, None]
+    assert out["first"].to_pylist() == [True, True, False, True, True, True]
+    empty = ray_data.dedup_dataset(ray.data.from_arrow(pa.table({"text": pa.array([], pa.string())})))
+    assert empty.documents == 0 and empty.clusters == []
+
+
+def test_dataset_errors() -> None:
+    ds = ray.data.from_arrow(pa.table({"text": ["a b c"], "n": [1], "keep": [True]}))
+    with pytest.raises(ValueError, match="no column 'body'"):
+        ray_data.dedup_dataset(ds, column="body", keep_column="k")
+    with pytest.raises(ValueError, match="holds int64, not text"):
+        ray_data.dedup_dataset(ds, column="n", keep_column="k")
+    with pytest.raises(ValueError, match="already has a column 'keep'"):
+        ray_data.dedup_dataset(ds)
+    with pytest.raises(ValueError, match="threshold"):
+        ray_data.dedup_dataset(ds, threshold=1.5, keep_column="k")
+    with pytest.raises(ValueError, match="mix"):
+        ray_data.dedup_dataset(["a.jsonl", "b.parquet"])

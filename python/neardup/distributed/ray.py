@@ -3,13 +3,13 @@
 `dedup` runs the pipeline of `neardup.corpus` as waves of Ray tasks; the Rust core does the work inside
 the workers and the driver only passes object references and merges small partial results:
 
-1. **map** (one task per shard): read the shard, compute band keys, and deal ``(band, key, doc)``
-   entries to ``partitions`` reducers by a hash of ``(band, key)`` — the shuffle. A document is numbered
-   ``(shard << 32) | position``, which orders documents exactly as the local engine does over the
-   concatenated shards.
+1. **map** (one task per shard, spread over the nodes): read the shard, compute band keys, and deal
+   ``(band, key, doc)`` entries to ``partitions`` reducers by a hash of ``(band, key)`` — the shuffle.
+   A document is numbered ``(shard << 32) | position``, which orders documents exactly as the local
+   engine does over the concatenated shards.
 2. **reduce** (one task per partition): sort the entries into buckets; each bucket is whole on one reducer.
-3. **sets** (one task per shard): re-read the shard and compute the exact shingle sets of the documents
-   that some bucket holds.
+3. **sets** (one task per shard): re-read the shard (texts only, not band keys) and compute the exact
+   shingle sets of the documents that some bucket holds.
 4. **verify** (one task per partition): verify the partition's buckets on exact Jaccard, skipping pairs
    already connected, and return its partial components (each document → smallest document).
 5. **merge** (driver): union of the partial components (a sharded union-find) → clusters, numbered by
@@ -40,7 +40,7 @@ from ray.exceptions import RayTaskError
 
 from neardup import _core
 from neardup._core import NeardupError
-from neardup.corpus import DEFAULT_THRESHOLD, DedupResult, Input, ReadSpec, open_atomic, read_input
+from neardup.corpus import DEFAULT_THRESHOLD, EXACT, DedupResult, Input, ReadSpec, open_atomic, read_input
 
 __all__ = ["RayDedupSummary", "dedup"]
 
@@ -61,6 +61,7 @@ class RayDedupSummary:
         files: the ``{"id", "cluster"}`` JSONL file written for each shard, in shard order.
         kept_files: with ``keep_first``, the deduplicated records of each shard; else empty.
         partitions: how many reducers the band keys were shuffled to.
+        nodes: the Ray node ids that read shards (the map stage), sorted.
     """
 
     documents: int
@@ -69,6 +70,7 @@ class RayDedupSummary:
     files: tuple[str, ...]
     kept_files: tuple[str, ...]
     partitions: int
+    nodes: tuple[str, ...] = ()
 
     @property
     def duplicates(self) -> int:
@@ -86,6 +88,7 @@ class RayDedupSummary:
             "clusters": len(self.clusters),
             "duplicates": self.duplicates,
             "partitions": self.partitions,
+            "nodes": len(self.nodes),
             "shards": list(self.shards),
             "files": list(self.files),
             "kept_files": list(self.kept_files),
@@ -115,21 +118,22 @@ class _Progress:
 # ---- tasks ------------------------------------------------------------------------------------------
 
 
-@ray.remote
+@ray.remote(scheduling_strategy="SPREAD")
 def _map_shard(
     shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, parts: int
 ) -> tuple[Any, ...]:
-    """Band keys of a shard, dealt to `parts` reducers: ``(count, part_0, ..., part_{parts-1})``."""
+    """Band keys of a shard, dealt to `parts` reducers: ``(count, node, part_0, ..., part_{parts-1})``."""
     read = _read(path, spec, threshold, ngram, num_perm)
     if len(read) > _LOCAL_MASK:
         raise ValueError(f"{path}: a shard holds at most {_LOCAL_MASK} documents")
     keys, empty = read.part.keys()
     entries = _core._partition_band_keys(keys, empty, doc_base=shard << _SHARD_BITS, parts=parts)
-    return (len(read), *entries)
+    return (len(read), ray.get_runtime_context().get_node_id(), *entries)
 
 
 def _read(path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int) -> Input:
-    """A shard read by the core (its first pass)."""
+    """A shard read by the core (its first pass). The later stages, which need only texts and ids, read
+    with ``threshold=EXACT``: the core then digests each text instead of MinHashing it again."""
     read, _, _ = read_input(path, spec, threshold=threshold, ngram=ngram, num_perm=num_perm)
     return read
 
@@ -144,7 +148,7 @@ def _reduce(*parts: tuple[npt.NDArray[np.uint32], _U64, _U64]) -> tuple[tuple[_U
     return (offsets, docs), np.unique(docs)
 
 
-@ray.remote
+@ray.remote(scheduling_strategy="SPREAD")
 def _shard_sets(
     shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, *members: _U64
 ) -> _Store:
@@ -154,7 +158,7 @@ def _shard_sets(
     if len(needed) == 0:
         return _concat_stores([])
     local = (needed & _LOCAL_MASK).tolist()
-    read = _read(path, spec, threshold, ngram, num_perm)
+    read = _read(path, spec, EXACT, ngram, num_perm)
     texts = [text for text, _ in read.part.texts_of(local)]
     return _core._shingle_sets(texts, needed, ngram=ngram)
 
@@ -200,7 +204,7 @@ def _write_shard(
     labels[local] = cluster
     drop = np.zeros(count, dtype=np.bool_)
     drop[dropped] = True
-    read = _read(path, spec, threshold, ngram, num_perm)
+    read = _read(path, spec, EXACT, ngram, num_perm)
     if len(read) != count:
         raise NeardupError(
             f"{path}: the shard changed while it was read ({count} documents, then {len(read)})"
@@ -331,9 +335,10 @@ def dedup(
             if parts < 1:
                 raise ValueError(f"partitions must be at least 1, got {parts}")
             created: list[Any] = []
+            nodes: set[str] = set()
             try:
                 counts, offsets, flat = _run(
-                    shards, spec, threshold, ngram, num_perm, parts, files, kept, created, show
+                    shards, spec, threshold, ngram, num_perm, parts, files, kept, created, nodes, show
                 )
             except BaseException:
                 _drain(created)
@@ -352,6 +357,7 @@ def dedup(
         files=tuple(files),
         kept_files=tuple(kept),
         partitions=parts,
+        nodes=tuple(sorted(nodes)),
     )
 
 
@@ -365,21 +371,24 @@ def _run(
     files: Sequence[str],
     kept: Sequence[str],
     created: list[Any],
+    nodes: set[str],
     show: _Progress,
 ) -> tuple[list[int], _U64, _U64]:
-    """The task waves; every object reference made is appended to `created`."""
+    """The task waves; every object reference made is appended to `created`, and the nodes that read
+    shards to `nodes`."""
     show(f"map: band keys of {len(shards)} shards")
     mapped: list[list[Any]] = [
-        _map_shard.options(num_returns=parts + 1).remote(  # type: ignore[misc]
+        _map_shard.options(num_returns=parts + 2).remote(  # type: ignore[misc]
             i, path, spec, threshold, ngram, num_perm, parts
         )
         for i, path in enumerate(shards)
     ]
     created.extend(ref for refs in mapped for ref in refs)
     counts: list[int] = _get([m[0] for m in mapped])
+    nodes.update(_get([m[1] for m in mapped]))
     show(f"reduce: buckets of {sum(counts):,} documents in {parts} partitions")
     reduced: list[list[Any]] = [
-        _reduce.remote(*[m[p + 1] for m in mapped])  # type: ignore[misc]
+        _reduce.remote(*[m[p + 2] for m in mapped])  # type: ignore[misc]
         for p in range(parts)
     ]
     created.extend(ref for refs in reduced for ref in refs)
