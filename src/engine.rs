@@ -20,9 +20,9 @@ use crate::errors::detached;
 use crate::texts::{texts, Text};
 
 /// The columns of one snapshot, in the order `neardup.reconcile._columns` builds them.
-struct Columns<'py> {
-    titles: Bound<'py, PyList>,
-    abstracts: Bound<'py, PyList>,
+pub(crate) struct Columns<'py> {
+    pub(crate) titles: Bound<'py, PyList>,
+    pub(crate) abstracts: Bound<'py, PyList>,
     title_texts: Vec<Text>,
     abstract_texts: Vec<Text>,
     keys: Vec<Option<String>>,
@@ -57,7 +57,7 @@ fn column<'py>(
 
 /// Reads `(titles, abstracts, keys, versions, lines, authors, authors_count, organization, published,
 /// upvotes, extra)`: lists of one length; `extra` items are canonical JSON objects or None.
-fn columns<'py>(cols: &Bound<'py, PyTuple>) -> PyResult<Columns<'py>> {
+pub(crate) fn columns<'py>(cols: &Bound<'py, PyTuple>) -> PyResult<Columns<'py>> {
     if cols.len() != 11 {
         return Err(PyValueError::new_err("columns: expected 11 lists"));
     }
@@ -131,7 +131,7 @@ fn columns<'py>(cols: &Bound<'py, PyTuple>) -> PyResult<Columns<'py>> {
 }
 
 /// The records of the columns, owning their texts (a `Reconciled` outlives the Python lists).
-fn records(c: &Columns<'_>) -> Vec<Record<'static>> {
+pub(crate) fn records(c: &Columns<'_>) -> Vec<Record<'static>> {
     (0..c.title_texts.len())
         .map(|i| {
             Record::from_parts(

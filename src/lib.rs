@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 pub(crate) use alloc::BatchJob;
 
 mod alloc;
+mod catalog;
 mod cluster;
 mod compat;
 mod corpus;
@@ -28,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     minhash::register(m)?;
     lsh::register(m)?;
     cluster::register(m)?;
+    catalog::register(m)?;
     corpus::register(m)?;
     near::register(m)?;
     diff::register(m)?;

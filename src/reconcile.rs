@@ -45,7 +45,7 @@ pub(crate) fn report_options(
     })
 }
 
-fn spec(
+pub(crate) fn spec(
     title_field: Option<String>,
     abstract_field: Option<String>,
     id_field: Option<String>,
@@ -206,7 +206,7 @@ fn _diff_files(
 
 /// The records of a file's bytes in `format` (`"jsonl"`, `"csv"` or `"hf-json"`), or `None` when some
 /// record is for the Python reader.
-fn records_of<'a>(
+pub(crate) fn records_of<'a>(
     data: &'a [u8],
     format: &str,
     spec: &RecordSpec,

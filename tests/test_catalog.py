@@ -869,3 +869,75 @@ def test_catalog_help_lists_the_commands() -> None:
     assert r.returncode == 0
     for command in (b"add", b"papers", b"show", b"snapshots"):
         assert command in r.stdout
+
+
+# ---- the columnar road -------------------------------------------------------------------------------
+
+
+def _listing(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+_RECORDS: list[dict[str, object]] = [
+    {
+        "id": "2401.00001",
+        "title": "Graph networks for traffic",
+        "abstract": "We forecast traffic.",
+        "upvotes": 3,
+    },
+    {
+        "title": "Ocean temperatures",
+        "abstract": "Arctic ocean temperatures rise.",
+        "authors": ["Ann One", "Bob Two"],
+        "categories": "physics.ao-ph",
+        "year": 2024,
+        "note": {"seen": [1, 2.5]},
+    },
+    {"title": "Graph Networks for Traffic", "abstract": "We forecast traffic.", "upvotes": 4},
+]
+
+
+def test_a_file_the_core_reads_is_added_as_its_snapshot_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _listing(tmp_path / "s.jsonl", _RECORDS)
+    snapshot = neardup.read_snapshot(path)
+    with Catalog(tmp_path / "a.db") as a:
+        by_entries = a.add(snapshot, date="2024-07-01")
+        entries_history = [a.history(p.id) for p in a.papers()]
+    # The core reads the file into columns: no `Snapshot` of entries is made on this road.
+    monkeypatch.setattr(neardup.formats, "read_snapshot", lambda *a, **k: pytest.fail("read by Python"))
+    with Catalog(tmp_path / "b.db") as b:
+        by_file = b.add_file(path, date="2024-07-01")
+        file_history = [b.history(p.id) for p in b.papers()]
+        # One content hash for both roads: the same listing is recognised whichever way it came.
+        assert b.add(snapshot, date="2024-07-01").already_ingested
+    assert by_file.to_dict() == by_entries.to_dict()
+    assert (by_file.new_papers, by_file.duplicates) == (2, 1)
+    assert file_history == entries_history
+    ocean = file_history[1].sightings[0].meta
+    assert ocean["authors"] == ["Ann One", "Bob Two"] and ocean["line"] == 2
+    assert ocean["extra"] == {"categories": "physics.ao-ph", "note": {"seen": [1, 2.5]}, "year": 2024}
+    assert [s.upvotes for s in file_history[0].sightings] == [3, 4]
+
+
+def test_a_text_equal_to_an_older_version_but_for_whitespace_is_that_version(tmp_path: Path) -> None:
+    first = {"id": "2401.00001", "title": "Graph networks", "abstract": "We forecast road traffic."}
+    revised = {**first, "abstract": "We forecast road and rail traffic."}
+    spaced = {**first, "abstract": "We  forecast road\ntraffic. "}
+    with Catalog(tmp_path / "c.db") as cat:
+        for day, record in enumerate((first, revised, spaced, first), start=1):
+            cat.add_file(_listing(tmp_path / f"{day}.jsonl", [record]), date=f"2024-07-0{day}")
+        h = cat.history("arxiv:2401.00001")
+    assert [v.number for v in h.versions] == [1, 2]
+    assert [s.version for s in h.sightings] == [1, 2, 1, 1]
+
+
+def test_a_count_beyond_64_bits_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = _listing(tmp_path / "s.jsonl", [{"title": "A"}, {"title": "B", "upvotes": 10**20}])
+    with Catalog(tmp_path / "c.db") as cat:
+        message = r"s\.jsonl:2: expected upvotes within 64 bits, got 1"
+        with pytest.raises(neardup.SnapshotFormatError, match=message):
+            cat.add_file(path)
+        assert cat.counts()["snapshots"] == 0

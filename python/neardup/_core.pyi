@@ -61,6 +61,8 @@ __all__ = [
     "_DsWeighted",
     "_ds_optimal_param",
     "_read_jsonl_batch",
+    "_catalog_read",
+    "_catalog_prepare",
 ]
 
 class NeardupError(Exception):
@@ -322,6 +324,41 @@ class Reconciled:
 
 def _duplicate_groups(entries: _Columns, /, *, threshold: float) -> list[tuple[list[int], float]]: ...
 def _resolve_shared(old: _Columns, new: _Columns, /) -> list[tuple[int, int]]: ...
+
+# A snapshot prepared for the catalog: (hash, reps, group_of, keys, norm_titles, generic, metas, upvotes,
+# too_large (line, field, value) or None, titles, abstracts, (authors, categories, years) per group).
+_CatalogColumns = tuple[
+    str,
+    list[int],
+    list[int],
+    list[str | None],
+    list[str],
+    list[bool],
+    list[str],
+    list[int | None],
+    tuple[int, str, str] | None,
+    list[str],
+    list[str],
+    tuple[list[list[str]], list[list[str]], list[int | None]],
+]
+
+def _catalog_read(
+    path: str | PathLike[str],
+    format: str,
+    /,
+    *,
+    date: str | None,
+    duplicate_threshold: float,
+    title_field: str | None = None,
+    abstract_field: str | None = None,
+    id_field: str | None = None,
+    int_max_str_digits: int = 4300,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> _CatalogColumns | None: ...
+def _catalog_prepare(
+    columns: _Columns, /, *, date: str | None, duplicate_threshold: float
+) -> _CatalogColumns: ...
 def _diff_files(
     old_path: str | PathLike[str],
     new_path: str | PathLike[str],
@@ -684,7 +721,6 @@ def _read_jsonl_batch(
     first_line: int,
     first_position: int,
     entry_type: type[_E],
-    none_fields: Sequence[str],
     *,
     title_field: str | None = None,
     abstract_field: str | None = None,
@@ -704,10 +740,9 @@ def _read_jsonl_batch(
     Lines are parsed in parallel with the GIL released; blank lines are skipped. Returns
     ``(items, rest_json, rest_at, fallback_at, line_count)``, one item per other line, in order:
 
-    * an `entry_type` instance, built without calling its ``__init__``: ``title`` (whitespace
+    * an `entry_type` instance, built by calling it with the keywords ``title`` (whitespace
       collapsed), ``abstract`` (stripped), ``key``, ``version``, ``position`` (`first_position` plus
-      the item's index), ``line`` and a new empty ``extra`` dict set, every field in `none_fields`
-      None;
+      the item's index), ``line`` and ``extra`` (a new dict of the record's scalar members);
     * ``(line, title, abstract, key, version)`` for a record whose other members include fields the
       reader interprets (authors, versions, dates, counts);
     * ``(line, raw bytes)`` for a line left to the Python reader (its indices are `fallback_at`): not

@@ -172,17 +172,17 @@ def add_command(
     lines: list[str] = []
     with Catalog(db, timeout=timeout) as cat, _progress(len(snapshots)) as step:
         for path in snapshots:
-            step(path, "reading")
-            snapshot = formats.read_snapshot(
+            result = cat.add_file(
                 path,
-                from_format,
+                from_format=from_format,
                 id_field=id_field,
                 title_field=title_field,
                 abstract_field=abstract_field,
                 encoding=encoding,
                 delimiter=delimiter,
+                date=date,
+                progress=functools.partial(step, path),
             )
-            result = cat.add(snapshot, date=date, progress=functools.partial(step, path))
             if fmt == "text":
                 if sys.stderr.isatty():
                     lines.append(result.summary_line() + "\n")  # printed below the finished bar

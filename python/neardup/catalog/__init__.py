@@ -36,7 +36,7 @@ from typing import Any
 
 from neardup._core import diff_many
 from neardup.catalog.dates import parse_day
-from neardup.catalog.ingest import add_snapshot, content_hash, find_snapshot, prepare
+from neardup.catalog.ingest import Prepared, add_snapshot, content_hash, find_snapshot, prepare, prepare_file
 from neardup.catalog.lookup import MAX_CANDIDATES, AmbiguousPaperError, find_papers
 from neardup.catalog.records import (
     AddResult,
@@ -76,6 +76,37 @@ _PAPER_COLUMNS = (
 )
 
 _PAPER_ORDER = "f.day, p.first_snapshot, p.id"
+
+
+def _sighting_meta(text: str) -> dict[str, Any]:
+    """A sighting's stored metadata with every member (stored rows leave out those the entry lacks)."""
+    meta: dict[str, Any] = {
+        "authors": None,
+        "authors_count": None,
+        "extra": {},
+        "key": None,
+        "line": None,
+        "organization": None,
+        "published": None,
+        "version": None,
+    }
+    meta.update(json.loads(text))
+    return meta
+
+
+def _listing_day(shown: str | None, date: str | None) -> tuple[str, dt.datetime]:
+    """The ISO day a snapshot listed on `shown` takes its place on (today, UTC, without a date), and now.
+
+    Raises:
+        ValueError: `date` (the caller's) is not a date.
+    """
+    now = dt.datetime.now(dt.UTC)
+    day = parse_day(shown, today=now.date())
+    if day is None:
+        if date is not None:
+            raise ValueError(f"date: expected a date such as 2024-07-30, got {date!r}")
+        day = now.date().isoformat()
+    return day, now
 
 
 class Catalog:
@@ -144,7 +175,7 @@ class Catalog:
         """Ingests one snapshot: every entry becomes a sighting of a new or known paper, and known papers
         listed with a changed title or abstract get a new version. All or nothing.
 
-        A snapshot is identified by its content hash (SHA-256 of its date and entries: every field but
+        A snapshot is identified by its content hash (SHA-1 of its date and entries: every field but
         the line numbers, not its path) and its day. Adding one already in the catalog on the same day
         changes nothing and returns a result with ``already_ingested=True``; the same listing on
         another day (another ``date``, or no date and added on another day) is a new snapshot.
@@ -164,24 +195,89 @@ class Catalog:
         """
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"add() expects a neardup.Snapshot, not {type(snapshot).__name__}")
-        now = dt.datetime.now(dt.UTC)
-        shown = date if date is not None else snapshot.date
-        day = parse_day(shown, today=now.date())
-        if day is None:
-            if date is not None:
-                raise ValueError(f"date: expected a date such as 2024-07-30, got {date!r}")
-            day = now.date().isoformat()
-        digest = content_hash(snapshot)
+        shown = snapshot.date if date is None else date
+        day, now = _listing_day(shown, date)
+        if progress is not None:
+            progress("grouping")
+        return self._add(prepare(snapshot), shown, day, now, progress)
+
+    def add_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        from_format: str = "auto",
+        id_field: str | None = None,
+        title_field: str | None = None,
+        abstract_field: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        date: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> AddResult:
+        """`add` of the snapshot file at `path` (as `neardup.read_snapshot` reads it, with the same
+        arguments; ``"-"`` is standard input). JSON Lines, CSV and hf-json files are read by the core
+        straight into columns, with no Python object per entry; other inputs go through
+        `neardup.read_snapshot`. Same result and errors as ``add(read_snapshot(path, ...))``.
+
+        Raises:
+            SnapshotFormatError: the file cannot be read or is not valid in its format.
+            CatalogError, ValueError: as `add`.
+        """
+        from neardup import formats
+        from neardup.fast_diff import _core_source
+
+        name = os.fspath(path)
+        day, now = _listing_day(date, date)
+        if progress is not None:
+            progress("reading")
+        source = (
+            None
+            if from_format not in ("auto", "jsonl", "csv", "hf-json")
+            else _core_source(name, from_format, encoding, delimiter)
+        )
+        prepared = None
+        if source is not None:
+            if progress is not None:
+                progress("grouping")
+            prepared = prepare_file(
+                name,
+                source[0],
+                source[1],
+                id_field=id_field,
+                title_field=title_field,
+                abstract_field=abstract_field,
+                encoding=encoding,
+                delimiter=delimiter,
+            )
+        if prepared is None:  # the Python reader reads it, or says why it cannot
+            snapshot = formats.read_snapshot(
+                name,
+                from_format,
+                id_field=id_field,
+                title_field=title_field,
+                abstract_field=abstract_field,
+                encoding=encoding,
+                delimiter=delimiter,
+            )
+            return self.add(snapshot, date=date, progress=progress)
+        return self._add(prepared, date, day, now, progress)
+
+    def _add(
+        self,
+        prepared: Prepared,
+        shown: str | None,
+        day: str,
+        now: dt.datetime,
+        progress: Callable[[str], None] | None,
+    ) -> AddResult:
+        """Adds a prepared snapshot listed on `day` (displayed as `shown`)."""
         with self._db() as conn:
             if not self._intact:
                 check_integrity(conn, self._path)
                 self._intact = True
-            earlier = find_snapshot(conn, digest, snapshot, day)
+            earlier = find_snapshot(conn, prepared, day)
         if earlier is not None:
             return earlier
-        if progress is not None:
-            progress("grouping")
-        prepared = prepare(snapshot, digest)  # CPU work before taking the write lock
         if progress is not None:
             progress("matching")
         with self._db() as conn, transaction(conn):
@@ -273,7 +369,7 @@ class Catalog:
             for i, (number, title, abstract, snap, day, how, sim, _id) in enumerate(vrows)
         )
         sightings = tuple(
-            SightingRecord(snap, day, pos, ver, how, sim, up, meta=json.loads(meta))
+            SightingRecord(snap, day, pos, ver, how, sim, up, meta=_sighting_meta(meta))
             for snap, day, pos, ver, how, sim, up, meta in srows
         )
         return PaperHistory(record, versions, sightings)

@@ -1,128 +1,124 @@
 """Adding one snapshot to the catalog: group its repeated entries, match each group to a known paper
 (`neardup.catalog.match`), and write papers, versions and sightings.
 
-Entries listed more than once in the snapshot (same key, same title, or near-identical text:
-`reconcile.duplicate_groups`) form one group, and every member is a sighting of the group's paper. A
-paper's versions are its distinct texts: a matched group whose title and abstract equal one of the paper's
-versions (whitespace aside) is a sighting of that version, any other text makes a new version; metadata
-never does. A snapshot dated before the latest one (a backfill) then has its papers' order settled again
-(`neardup.catalog.history`), so the catalog is the same whatever order the snapshots were added in.
+The snapshot is handled as columns, never as an object per entry: the core prepares it
+(``rust/neardup-core/src/catalog.rs``), from a file read by the readers of ``neardup diff`` (`prepare_file`)
+or from the entries of a `Snapshot` (`prepare`), and gives its content hash, its groups of repeated
+entries (same key, same title, or near-identical text: the engine's own rule), each group's key and
+normalised title, and each entry's sighting metadata as the JSON stored. Every member of a group is a
+sighting of the group's paper. A paper's versions are its distinct texts: a matched group whose title and
+abstract equal one of the paper's versions (whitespace aside) is a sighting of that version, any other
+text makes a new version; metadata never does. A snapshot dated before the latest one (a backfill) then
+has its papers' order settled again (`neardup.catalog.history`), so the catalog is the same whatever
+order the snapshots were added in.
 
 A snapshot is the same as one in the catalog when both its content hash and its day are: the identical
 listing recorded on another day is a new snapshot (that day's sightings), on the same day it is skipped.
 
-Everything here reads and writes only rows that concern the snapshot's own entries and their candidate
-papers, so an add costs in proportion to the snapshot, whatever the size of the catalog.
+Writes are batched from the columns (`executemany`, in key order). A matched group is compared with its
+paper's current version first, read in one query; only groups whose text differs from it bring their
+paper's other versions in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+from neardup import _core
 from neardup.catalog.history import settle
-from neardup.catalog.match import Group, Matcher
+from neardup.catalog.match import Matcher
 from neardup.catalog.records import AddResult
+from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD
 from neardup.errors import SnapshotFormatError
-from neardup.model import Entry, Snapshot
-from neardup.reconcile import (
-    DEFAULT_DUPLICATE_THRESHOLD,
-    TEXT_FIELDS,
-    collapse,
-    duplicate_groups,
-)
+from neardup.model import Snapshot
+from neardup.reconcile import collapse, columns
 
-__all__ = ["Prepared", "add_snapshot", "content_hash", "find_snapshot", "prepare"]
-
-_META_FIELDS = ("key", "version", "authors", "authors_count", "organization", "published", "line")
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _json(value: Any) -> str:
-    return _ENCODER.encode(value)
-
-
-def content_hash(snapshot: Snapshot) -> str:
-    """SHA-256 (hex) of the snapshot's content: its date and every entry's fields in order, but not its
-    path, format or line numbers (so the same listing under another file name is recognised).
-
-    Each entry contributes the ``repr`` of a tuple of its fields (``extra`` as sorted items): exact,
-    unambiguous, and several times faster than a JSON rendering of the same."""
-    h = hashlib.sha256(repr(("neardup-snapshot", 1, snapshot.date)).encode())
-    for e in snapshot.entries:
-        fields = (
-            e.title,
-            e.abstract,
-            e.key,
-            e.version,
-            e.authors,
-            e.authors_count,
-            e.organization,
-            e.published,
-            e.upvotes,
-            sorted(e.extra.items()),
-        )
-        h.update(repr(fields).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+__all__ = ["Prepared", "add_snapshot", "content_hash", "find_snapshot", "prepare", "prepare_file"]
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The work done before taking the write lock: hash and groups."""
+    """A snapshot as the ingest reads it, one list per field (see `_core._catalog_prepare`).
 
-    snapshot: Snapshot
+    Groups are numbered in order of their first entry; ``reps[g]`` is the position of group ``g``'s
+    first entry, ``group_of[i]`` the group of entry ``i``.
+    """
+
+    path: str | None
+    format: str | None
     hash: str
-    groups: tuple[Group, ...]
+    reps: list[int]
+    group_of: list[int]
+    keys: list[str | None]
+    norm_titles: list[str]
+    generic: list[bool]
+    metas: list[str]
+    upvotes: list[int | None]
+    titles: list[str]
+    abstracts: list[str]
+    near: tuple[list[list[str]], list[list[str]], list[int | None]]
+
+    def __len__(self) -> int:
+        return len(self.titles)
 
 
-_INT64 = range(-(1 << 63), 1 << 63)
+def _prepared(path: str | None, fmt: str | None, made: tuple[Any, ...]) -> Prepared:
+    hash_, reps, group_of, keys, norm, generic, metas, upvotes, too_large, titles, abstracts, near = made
+    if too_large is not None:
+        # SQLite stores integers of 64 bits: refused here, naming the entry, rather than failing inside
+        # the transaction or storing something else.
+        line, name, value = too_large
+        raise SnapshotFormatError(path or "<snapshot>", line or None, f"{name} within 64 bits", value)
+    return Prepared(
+        path, fmt, hash_, reps, group_of, keys, norm, generic, metas, upvotes, titles, abstracts, near
+    )
 
 
-def _check_integers(snapshot: Snapshot) -> None:
-    """Refuses an entry whose upvote or author count SQLite cannot store (beyond 64 bits), naming it,
-    rather than failing inside the transaction or storing something else."""
-    for e in snapshot.entries:
-        for name in ("upvotes", "authors_count"):
-            value = getattr(e, name)
-            if isinstance(value, int) and value not in _INT64:
-                raise SnapshotFormatError(
-                    snapshot.path or "<snapshot>", e.line, f"{name} within 64 bits", str(value)
-                )
+def prepare(snapshot: Snapshot) -> Prepared:
+    """The snapshot's entries as the ingest's columns (no database)."""
+    made = _core._catalog_prepare(
+        columns(snapshot.entries), date=snapshot.date, duplicate_threshold=DEFAULT_DUPLICATE_THRESHOLD
+    )
+    return _prepared(snapshot.path, snapshot.format, made)
 
 
-def prepare(snapshot: Snapshot, digest: str | None = None) -> Prepared:
-    """Groups the snapshot's repeated entries (no database); `digest` is its `content_hash` when already
-    computed."""
-    _check_integers(snapshot)
-    entries = snapshot.entries
-    titles = [e.norm_title for e in entries]
-    grouped: dict[int, tuple[int, ...]] = {}
-    if len(entries) > 1:
-        for dup in duplicate_groups(entries, "new", DEFAULT_DUPLICATE_THRESHOLD):
-            for position in dup.members:
-                grouped[position] = dup.members
-    groups: list[Group] = []
-    for position, entry in enumerate(entries):
-        members = grouped.get(position, (position,))
-        if members[0] != position:
-            continue
-        key = next((entries[m].key for m in members if entries[m].key), None)
-        groups.append(Group(members, entry, key, titles[position], f"{entry.title}\n{entry.abstract}"))
-    return Prepared(snapshot, digest or content_hash(snapshot), tuple(groups))
+def prepare_file(
+    path: str,
+    name: str,
+    fmt: str,
+    *,
+    id_field: str | None = None,
+    title_field: str | None = None,
+    abstract_field: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Prepared | None:
+    """The snapshot file at `path` (displayed as `name`, in `fmt`: ``jsonl``, ``csv`` or ``hf-json``)
+    read by the core into the ingest's columns, or None when some record needs the Python reader."""
+    made = _core._catalog_read(
+        path,
+        fmt,
+        date=None,  # these formats carry no listing date
+        duplicate_threshold=DEFAULT_DUPLICATE_THRESHOLD,
+        title_field=title_field,
+        abstract_field=abstract_field,
+        id_field=id_field,
+        int_max_str_digits=sys.get_int_max_str_digits(),
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    return None if made is None else _prepared(name, fmt, made)
 
 
-def _same_text(entry: Entry, title: str, abstract: str) -> bool:
-    for name, old in zip(TEXT_FIELDS, (title, abstract), strict=True):
-        new = getattr(entry, name)
-        if new != old and collapse(new) != collapse(old):
-            return False
-    return True
+def content_hash(snapshot: Snapshot) -> str:
+    """SHA-1 (hex) of the snapshot's content: its date and every entry's fields in order, but not its
+    path, format or line numbers (so the same listing under another file name is recognised)."""
+    return prepare(snapshot).hash
 
 
 def _versions_of(conn: sqlite3.Connection, papers: list[int]) -> dict[int, list[tuple[int, int, str, str]]]:
@@ -140,19 +136,40 @@ def _versions_of(conn: sqlite3.Connection, papers: list[int]) -> dict[int, list[
     return out
 
 
-def _sighting_meta(entry: Entry) -> str:
-    meta = {name: getattr(entry, name) for name in _META_FIELDS}
-    meta["authors"] = list(entry.authors) if entry.authors is not None else None
-    meta["extra"] = dict(entry.extra)
-    return _json(meta)
+def _same_text(title: str, abstract: str, old_title: str, old_abstract: str) -> bool:
+    for new, old in ((title, old_title), (abstract, old_abstract)):
+        if new != old and collapse(new) != collapse(old):
+            return False
+    return True
 
 
-def find_snapshot(conn: sqlite3.Connection, digest: str, snapshot: Snapshot, day: str) -> AddResult | None:
+def _current_versions(
+    conn: sqlite3.Connection, prepared: Prepared, matched: list[tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    """For the matched groups `(group, paper)`: the paper's current version (id, number) when the
+    group's title and abstract are exactly its text (the common case: a paper listed again unchanged)."""
+    if not matched:
+        return {}
+    reps, titles, abstracts = prepared.reps, prepared.titles, prepared.abstracts
+    group_of_paper = {paper: g for g, paper in matched}
+    found: dict[int, tuple[int, int]] = {}
+    for paper, vid, number, title, abstract in conn.execute(
+        "SELECT p.id, v.id, v.number, v.title, v.abstract FROM json_each(?) AS j "
+        "JOIN paper AS p ON p.id = j.value JOIN version AS v ON v.id = p.current_version",
+        (json.dumps(sorted(group_of_paper)),),
+    ):
+        g = group_of_paper[paper]
+        if title == titles[reps[g]] and abstract == abstracts[reps[g]]:
+            found[g] = (vid, number)
+    return found
+
+
+def find_snapshot(conn: sqlite3.Connection, prepared: Prepared, day: str) -> AddResult | None:
     """The "already ingested" result when a snapshot with this content hash and day is in the catalog."""
-    row = conn.execute("SELECT id FROM snapshot WHERE hash = ? AND day = ?", (digest, day)).fetchone()
+    row = conn.execute("SELECT id FROM snapshot WHERE hash = ? AND day = ?", (prepared.hash, day)).fetchone()
     if row is None:
         return None
-    return AddResult(row[0], digest, snapshot.path, len(snapshot.entries), already_ingested=True, day=day)
+    return AddResult(row[0], prepared.hash, prepared.path, len(prepared), already_ingested=True, day=day)
 
 
 def add_snapshot(
@@ -165,8 +182,7 @@ def add_snapshot(
 ) -> AddResult:
     """Adds a prepared snapshot with its date as displayed (`shown`) and its ISO `day`; runs inside the
     caller's write transaction (all or nothing)."""
-    snapshot = prepared.snapshot
-    earlier = find_snapshot(conn, prepared.hash, snapshot, day)
+    earlier = find_snapshot(conn, prepared, day)
     if earlier is not None:
         return earlier
     # Catalogs written before the near stage was the engine's carry its old index: dropped once.
@@ -175,83 +191,81 @@ def add_snapshot(
     conn.execute("DELETE FROM meta WHERE name = 'near_index'")
     # Latest in date order (ties go to the later id): the touched papers' order only extends.
     (later,) = conn.execute("SELECT count(*) FROM snapshot WHERE day > ?", (day,)).fetchone()
+    n = len(prepared)
     snap = conn.execute(
         "INSERT INTO snapshot(hash, path, format, date, day, entries, added_at) VALUES(?,?,?,?,?,?,?)",
-        (
-            prepared.hash,
-            snapshot.path,
-            snapshot.format,
-            shown,
-            day,
-            len(snapshot.entries),
-            now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        ),
+        (prepared.hash, prepared.path, prepared.format, shown, day, n, now.strftime("%Y-%m-%dT%H:%M:%SZ")),
     ).lastrowid
     assert snap is not None
     max_paper, max_version = conn.execute(
         "SELECT (SELECT coalesce(max(id), 0) FROM paper), (SELECT coalesce(max(id), 0) FROM version)"
     ).fetchone()
 
-    matcher = Matcher(conn, prepared.groups)
+    matcher = Matcher(conn, prepared)
     matcher.by_key()
     matcher.by_title()
     matcher.by_near()
-    known = _versions_of(conn, [p for p in matcher.paper if p is not None])
 
-    groups = prepared.groups
+    reps, titles, abstracts = prepared.reps, prepared.titles, prepared.abstracts
+    groups = len(reps)
+    sizes = [0] * groups
+    for g in prepared.group_of:
+        sizes[g] += 1
+    matched = [(g, p) for g, p in enumerate(matcher.paper) if p is not None]
+    exact = _current_versions(conn, prepared, matched)
+    # Groups whose text is not exactly their paper's current version: another version, the same but for
+    # whitespace, or a new one.
+    others = [(g, p) for g, p in matched if g not in exact]
+    known = _versions_of(conn, [p for _, p in others])
+
     new_papers: list[tuple[Any, ...]] = []
     paper_updates: list[tuple[Any, ...]] = []
     versions: list[tuple[Any, ...]] = []
-    titles: list[tuple[str, int]] = []
-    sightings: list[tuple[Any, ...]] = []
+    new_titles: list[tuple[str, int]] = []
+    paper_of = [0] * groups
+    version_of = [0] * groups
     next_paper, next_version = max_paper + 1, max_version + 1
-    entries = snapshot.entries
-    for g, group in enumerate(groups):
+    for g in range(groups):
         paper = matcher.paper[g]
-        how, similarity = matcher.how[g], matcher.similarity[g]
+        rep = reps[g]
         if paper is None:
             paper, version, number = next_paper, next_version, 1
             next_paper += 1
             next_version += 1
-            new_papers.append((paper, group.key, version, snap, snap, len(group.members), 1))
+            new_papers.append((paper, prepared.keys[g], version, snap, snap, sizes[g], 1))
             revised = True
         else:
-            versions_known = known[paper]
-            same = next((v for v in versions_known if _same_text(group.entry, v[2], v[3])), None)
-            revised = same is None
+            same = exact.get(g)
             if same is None:
-                version, number = next_version, versions_known[-1][1] + 1
-                next_version += 1
-                versions_known.append((version, number, group.entry.title, group.entry.abstract))
-            else:
-                version, number = same[0], same[1]
-            paper_updates.append((snap, len(group.members), int(revised), version, group.key, paper))
-        if revised:
-            versions.append(
-                (version, paper, number, group.entry.title, group.entry.abstract, snap, how, similarity)
-            )
-            if group.title:
-                titles.append((group.title, paper))
-        for i, position in enumerate(group.members):
-            entry = entries[position]
-            sightings.append(
-                (
-                    snap,
-                    position,
-                    paper,
-                    version,
-                    how if i == 0 else "duplicate",
-                    similarity if i == 0 else None,
-                    entry.upvotes,
-                    _sighting_meta(entry),
+                versions_known = known[paper]
+                same = next(
+                    (v[:2] for v in versions_known if _same_text(titles[rep], abstracts[rep], v[2], v[3])),
+                    None,
                 )
-            )
+                if same is None:
+                    same = (next_version, versions_known[-1][1] + 1)
+                    next_version += 1
+                    versions_known.append((*same, titles[rep], abstracts[rep]))
+                    revised = True
+                else:
+                    revised = False
+            else:
+                revised = False
+            version, number = same
+            paper_updates.append((snap, sizes[g], int(revised), version, prepared.keys[g], paper))
+        paper_of[g], version_of[g] = paper, version
+        if revised:
+            how, similarity = matcher.how[g], matcher.similarity[g]
+            versions.append((version, paper, number, titles[rep], abstracts[rep], snap, how, similarity))
+            if prepared.norm_titles[g]:
+                new_titles.append((prepared.norm_titles[g], paper))
 
     conn.executemany(
         "INSERT INTO paper(id, key, current_version, first_snapshot, last_snapshot, sightings, versions) "
         "VALUES(?,?,?,?,?,?,?)",
         new_papers,
     )
+    paper_updates.sort(key=lambda u: u[-1])  # in key order: each page of the table is visited once
     conn.executemany(
         "UPDATE paper SET last_snapshot = ?, sightings = sightings + ?, versions = versions + ?, "
         "current_version = ?, key = coalesce(key, ?) WHERE id = ?",
@@ -262,11 +276,18 @@ def add_snapshot(
         "VALUES(?,?,?,?,?,?,?,?)",
         versions,
     )
-    conn.executemany("INSERT OR IGNORE INTO title(norm, paper) VALUES(?,?)", titles)
+    conn.executemany("INSERT OR IGNORE INTO title(norm, paper) VALUES(?,?)", new_titles)
+    hows, sims = matcher.how, matcher.similarity
+    group_of = prepared.group_of
     conn.executemany(
         "INSERT INTO sighting(snapshot, position, paper, version, how, similarity, upvotes, meta) "
         "VALUES(?,?,?,?,?,?,?,?)",
-        sightings,
+        (
+            (snap, i, paper_of[g], version_of[g], hows[g], sims[g], up, meta)
+            if reps[g] == i
+            else (snap, i, paper_of[g], version_of[g], "duplicate", None, up, meta)
+            for i, (g, up, meta) in enumerate(zip(group_of, prepared.upvotes, prepared.metas, strict=True))
+        ),
     )
     if later:
         settle(conn, [u[-1] for u in paper_updates])
@@ -275,17 +296,17 @@ def add_snapshot(
         "UPDATE snapshot SET new_papers = ?, new_versions = ? WHERE id = ?",
         (len(new_papers), new_versions, snap),
     )
-    matched = {stage: sum(1 for how in matcher.how if how == stage) for stage in ("key", "title", "near")}
+    counts = {stage: sum(1 for how in hows if how == stage) for stage in ("key", "title", "near")}
     return AddResult(
         snapshot_id=snap,
         hash=prepared.hash,
-        path=snapshot.path,
-        entries=len(entries),
+        path=prepared.path,
+        entries=n,
         new_papers=len(new_papers),
         new_versions=new_versions,
-        sightings=len(sightings),
-        matched=matched,
-        duplicates=len(entries) - len(groups),
+        sightings=n,
+        matched=counts,
+        duplicates=n - groups,
         already_ingested=False,
         day=day,
     )

@@ -14,8 +14,9 @@ Matching follows `neardup.reconcile.compare`, with the catalog's known papers on
 
 Each known paper is matched by at most one group per snapshot. The key and title queries are batched (the
 group values go in as one JSON array, joined in SQLite against the indexed tables); the near stage reads
-the known papers' current texts in one query, so its cost grows with the catalog (the core's candidate
-stage keeps the matching itself near-linear).
+the current texts of the known papers not matched by key or title in one query (of their latest
+sightings, only the members the near rule reads), so its cost grows with the papers the snapshot does not
+list (the core's candidate stage keeps the matching itself near-linear).
 """
 
 from __future__ import annotations
@@ -25,24 +26,16 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neardup import _core
 from neardup.model import Entry
 from neardup.reconcile import DEFAULT_THRESHOLD, resolve_shared
 
-__all__ = ["Current", "Group", "Matcher", "current_versions"]
+if TYPE_CHECKING:
+    from neardup.catalog.ingest import Prepared
 
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Entries of one snapshot that are one paper: positions ascending, the first is the representative."""
-
-    members: tuple[int, ...]
-    entry: Entry
-    key: str | None
-    title: str
-    text: str
+__all__ = ["Current", "Matcher", "current_versions"]
 
 
 @dataclass(slots=True)
@@ -90,13 +83,32 @@ def _last_meta(conn: sqlite3.Connection, paper: int) -> dict[str, Any]:
     return meta
 
 
+def _group_entry(prepared: Prepared, g: int) -> Entry:
+    """The entry of group `g`'s first listing, rebuilt from its columns (only for the few groups whose
+    title several papers share)."""
+    rep = prepared.reps[g]
+    meta = json.loads(prepared.metas[rep])
+    return Entry(
+        title=prepared.titles[rep],
+        abstract=prepared.abstracts[rep],
+        key=meta.get("key"),
+        version=meta.get("version"),
+        authors=tuple(meta["authors"]) if meta.get("authors") is not None else None,
+        authors_count=meta.get("authors_count"),
+        organization=meta.get("organization"),
+        published=meta.get("published"),
+        upvotes=prepared.upvotes[rep],
+        extra=meta.get("extra") or {},
+    )
+
+
 class Matcher:
     """Assigns groups to known papers, stage by stage (see the module doc)."""
 
-    def __init__(self, conn: sqlite3.Connection, groups: Sequence[Group]) -> None:
+    def __init__(self, conn: sqlite3.Connection, prepared: Prepared) -> None:
         self.conn = conn
-        self.groups = groups
-        n = len(self.groups)
+        self.prepared = prepared
+        n = len(prepared.reps)
         self.paper: list[int | None] = [None] * n
         self.how: list[str] = ["new"] * n
         self.similarity: list[float | None] = [None] * n
@@ -110,49 +122,48 @@ class Matcher:
 
     def by_key(self) -> None:
         """Stage 1: groups whose key a known paper has."""
-        keyed = [g for g, group in enumerate(self.groups) if group.key]
+        keys = self.prepared.keys
+        keyed = [g for g, key in enumerate(keys) if key]
         if not keyed:
             return
         rows = self.conn.execute(
             "SELECT j.key, p.id FROM json_each(?) AS j JOIN paper AS p ON p.key = j.value",
-            (json.dumps([self.groups[g].key for g in keyed]),),
+            (json.dumps([keys[g] for g in keyed]),),
         )
         for i, paper in sorted(rows):
             self._assign(keyed[i], paper, "key")
 
     def by_title(self) -> None:
         """Stage 2: groups left whose normalised title a known paper's version had."""
+        titles, keys = self.prepared.norm_titles, self.prepared.keys
         # A generic title ("Editorial") names no paper on its own: such groups go to the near stage, as
         # in the engine.
         titled = [
             g
-            for g, group in enumerate(self.groups)
-            if self.paper[g] is None and group.title and not _core._generic_title(group.entry.title)
+            for g, generic in enumerate(self.prepared.generic)
+            if self.paper[g] is None and titles[g] and not generic
         ]
         if not titled:
             return
         rows = self.conn.execute(
             "SELECT j.key, t.paper, p.key FROM json_each(?) AS j JOIN title AS t ON t.norm = j.value "
             "JOIN paper AS p ON p.id = t.paper",
-            (json.dumps([self.groups[g].title for g in titled]),),
+            (json.dumps([titles[g] for g in titled]),),
         )
         papers_of: dict[str, set[int]] = defaultdict(set)
         paper_key: dict[int, str | None] = {}
         for i, paper, key in rows:
-            papers_of[self.groups[titled[i]].title].add(paper)
+            papers_of[titles[titled[i]]].add(paper)
             paper_key[paper] = key
         groups_of: dict[str, list[int]] = defaultdict(list)
         for g in titled:
-            if self.groups[g].title in papers_of:
-                groups_of[self.groups[g].title].append(g)
+            if titles[g] in papers_of:
+                groups_of[titles[g]].append(g)
         entries: dict[int, Entry] = {}
         for title, gs in groups_of.items():  # in order of the first group listing each title
             ps = sorted(p for p in papers_of[title] if p not in self.taken)
             pairs = [
-                (g, p)
-                for g in gs
-                for p in ps
-                if not (self.groups[g].key and paper_key[p] and self.groups[g].key != paper_key[p])
+                (g, p) for g in gs for p in ps if not (keys[g] and paper_key[p] and keys[g] != paper_key[p])
             ]
             if len(gs) == 1 and len(ps) == 1:
                 if pairs:
@@ -163,48 +174,54 @@ class Matcher:
             for p, cur in current_versions(self.conn, missing).items():
                 entries[p] = cur.entry(_last_meta(self.conn, p))
             free = [g for g in gs if self.paper[g] is None]
-            chosen = resolve_shared([entries[p] for p in ps], [self.groups[g].entry for g in free])
+            chosen = resolve_shared([entries[p] for p in ps], [_group_entry(self.prepared, g) for g in free])
             for a, b in sorted(chosen, key=lambda ab: ab[1]):
                 self._assign(free[b], ps[a], "title")
 
     def by_near(self) -> None:
-        """Stage 3: groups left against every known paper left, by the engine's near rule."""
-        rest = [g for g in range(len(self.groups)) if self.paper[g] is None]
+        """Stage 3: groups left against every known paper not matched yet, by the engine's near rule."""
+        rest = [g for g in range(len(self.paper)) if self.paper[g] is None]
         if not rest:
             return
-        pool: list[tuple[int, str | None, str, str, str | None]] = [
-            row
-            for row in self.conn.execute(
-                "SELECT p.id, p.key, v.title, v.abstract, (SELECT s.meta FROM sighting AS s "
-                "WHERE s.paper = p.id ORDER BY s.snapshot DESC, s.position LIMIT 1) "
-                "FROM paper AS p JOIN version AS v ON v.id = p.current_version ORDER BY p.id"
-            )
-            if row[0] not in self.taken
-        ]
+        # The papers matched already are left out in SQLite, and of each paper's latest sighting only the
+        # members the near rule reads are taken (as JSON, parsed only where present).
+        pool: list[tuple[int, str | None, str, str, str | None, str | None, str | None]] = self.conn.execute(
+            "SELECT id, key, title, abstract, meta -> '$.authors', meta -> '$.extra.categories', "
+            "meta -> '$.extra.year' FROM (SELECT p.id AS id, p.key AS key, v.title AS title, "
+            "v.abstract AS abstract, (SELECT s.meta FROM sighting AS s WHERE s.paper = p.id "
+            "ORDER BY s.snapshot DESC, s.position LIMIT 1) AS meta "
+            "FROM paper AS p JOIN version AS v ON v.id = p.current_version "
+            "WHERE p.id NOT IN (SELECT value FROM json_each(?))) ORDER BY id",
+            (json.dumps(sorted(self.taken)),),
+        ).fetchall()
         if not pool:
             return
-        metas: list[dict[str, Any]] = [json.loads(m) if m else {} for *_, m in pool]
-        entries = [self.groups[g].entry for g in rest]
-        left = [_near_fields(m.get("authors"), m.get("extra")) for m in metas]
-        right = [_near_fields(e.authors, e.extra) for e in entries]
-        li, ri, scores, t, a, au = _core._near_match(
+        left = [_near_fields(_loads(a), {"categories": _loads(c), "year": _loads(y)}) for *_, a, c, y in pool]
+        prepared = self.prepared
+        authors, categories, years = prepared.near
+        reps = prepared.reps
+        li, ri, scores, *_ = _core._near_match(
             [row[2] for row in pool],
             [row[3] for row in pool],
-            [e.title for e in entries],
-            [e.abstract for e in entries],
+            [prepared.titles[reps[g]] for g in rest],
+            [prepared.abstracts[reps[g]] for g in rest],
             left_authors=[x[0] for x in left],
-            right_authors=[x[0] for x in right],
+            right_authors=[authors[g] for g in rest],
             left_categories=[x[1] for x in left],
-            right_categories=[x[1] for x in right],
+            right_categories=[categories[g] for g in rest],
             left_years=[x[2] for x in left],
-            right_years=[x[2] for x in right],
+            right_years=[years[g] for g in rest],
             left_keys=[row[1] for row in pool],
-            right_keys=[self.groups[g].key for g in rest],
+            right_keys=[prepared.keys[g] for g in rest],
             min_score=DEFAULT_THRESHOLD,
         )
         # The decision is one to one already: every accepted pair is assigned.
         for x, y, s in zip(li.tolist(), ri.tolist(), scores.tolist(), strict=True):
             self._assign(rest[y], pool[x][0], "near", float(s))
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def _near_fields(authors: Any, extra: Any) -> tuple[list[str], list[str], int | None]:

@@ -91,7 +91,7 @@ class SnapshotRecord:
 
     Attributes:
         id: 1, 2, … in ingestion order (listings give snapshots in date order: by `day`, then id).
-        hash: SHA-256 (hex) of the snapshot's content (see `Catalog.add`).
+        hash: SHA-1 (hex) of the snapshot's content (see `Catalog.add`).
         path, format: where it was read from and as what, when known.
         date: the listing date as displayed, when it had one.
         day: the ISO day that orders the snapshots and that ``since`` compares (the date's, else the day

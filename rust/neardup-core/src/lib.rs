@@ -19,6 +19,7 @@
 //! ```
 
 pub mod byteclass;
+pub mod catalog;
 pub mod cluster;
 pub mod compat;
 pub mod diff;

@@ -1,0 +1,148 @@
+//! Binding of `neardup_core::catalog`: a snapshot prepared for the catalog's ingest as columns, read from
+//! a file by the readers of `neardup diff` (`_catalog_read`) or from the columns of Python entries
+//! (`_catalog_prepare`).
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyTuple};
+
+use neardup_core::catalog;
+use neardup_core::identity::normalize_title;
+use neardup_core::reconcile::fields::near_entry;
+use neardup_core::records::file::Record;
+use neardup_core::records::input;
+
+use crate::errors::detached;
+
+/// Normalised titles, taking those the reader computed.
+fn normalised(records: &mut [Record]) -> Vec<String> {
+    records
+        .iter_mut()
+        .map(|r| {
+            r.ascii_title
+                .take()
+                .unwrap_or_else(|| normalize_title(r.title()))
+        })
+        .collect()
+}
+
+type NearFields = (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Option<i32>>);
+
+/// What the near stage reads of each group's representative: authors, categories, year.
+fn near_fields(records: &[Record], reps: &[u32]) -> NearFields {
+    let (mut authors, mut categories, mut years) = (Vec::new(), Vec::new(), Vec::new());
+    for &r in reps {
+        let e = near_entry(&records[r as usize]);
+        authors.push(e.authors.iter().map(|a| a.to_string()).collect());
+        categories.push(e.categories.iter().map(|c| c.to_string()).collect());
+        years.push(e.year);
+    }
+    (authors, categories, years)
+}
+
+/// `(hash, reps, group_of, keys, norm_titles, generic, metas, upvotes, too_large, titles, abstracts,
+/// (authors, categories, years))`: see `neardup_core::catalog::Prepared`; `titles` and `abstracts` are
+/// every record's, the near fields each group's.
+fn prepared<'py>(
+    py: Python<'py>,
+    mut records: Vec<Record<'_>>,
+    texts: Option<(Bound<'py, PyList>, Bound<'py, PyList>)>,
+    date: Option<&str>,
+    duplicate_threshold: f64,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let (p, near) = detached(py, || {
+        let titles = normalised(&mut records);
+        let p = catalog::prepare(&records, &titles, date, duplicate_threshold)?;
+        let near = near_fields(&records, &p.reps);
+        Ok((p, near))
+    })?;
+    let (titles, abstracts) = match texts {
+        Some(t) => t,
+        None => (
+            PyList::new(py, records.iter().map(|r| PyString::new(py, r.title())))?,
+            PyList::new(
+                py,
+                records.iter().map(|r| PyString::new(py, r.abstract_text())),
+            )?,
+        ),
+    };
+    (
+        p.hash,
+        p.reps,
+        p.group_of,
+        p.keys,
+        p.titles,
+        p.generic,
+        p.metas,
+        p.upvotes,
+        p.too_large,
+        titles,
+        abstracts,
+        near,
+    )
+        .into_pyobject(py)
+}
+
+/// A snapshot file in a format the core reads (`"jsonl"`, `"csv"`, `"hf-json"`) prepared for the
+/// catalog, or None when some record needs the Python reader (which then reads the file, or says why it
+/// cannot).
+#[pyfunction]
+#[pyo3(signature = (
+    path, format, /, *, date, duplicate_threshold, title_field=None, abstract_field=None,
+    id_field=None, int_max_str_digits=4300, encoding=None, delimiter=None,
+))]
+#[allow(clippy::too_many_arguments)]
+fn _catalog_read<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    format: &str,
+    date: Option<&str>,
+    duplicate_threshold: f64,
+    title_field: Option<String>,
+    abstract_field: Option<String>,
+    id_field: Option<String>,
+    int_max_str_digits: usize,
+    encoding: Option<&str>,
+    delimiter: Option<char>,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let delimiter = match delimiter {
+        Some(d) if d.is_ascii() => Some(d as u8),
+        Some(_) => return Ok(None),
+        None => None,
+    };
+    let spec = crate::reconcile::spec(title_field, abstract_field, id_field, int_max_str_digits);
+    let encoding = crate::input::encoding(encoding)?;
+    let _job = crate::BatchJob::start();
+    let Ok(data) = py.detach(|| input::open_with(&path, encoding)) else {
+        return Ok(None); // unreadable: the Python reader says why
+    };
+    let Some(records) = py.detach(|| crate::reconcile::records_of(&data, format, &spec, delimiter))
+    else {
+        return Ok(None);
+    };
+    let out = prepared(py, records, None, date, duplicate_threshold)?;
+    py.detach(move || drop(data));
+    Ok(Some(out))
+}
+
+/// Entries given as the engine's columns (`neardup.reconcile.columns`) prepared for the catalog.
+#[pyfunction]
+#[pyo3(signature = (columns, /, *, date, duplicate_threshold))]
+fn _catalog_prepare<'py>(
+    py: Python<'py>,
+    columns: &Bound<'py, PyTuple>,
+    date: Option<&str>,
+    duplicate_threshold: f64,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let c = crate::engine::columns(columns)?;
+    let records = crate::engine::records(&c);
+    let texts = (c.titles.clone(), c.abstracts.clone());
+    prepared(py, records, Some(texts), date, duplicate_threshold)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_catalog_read, m)?)?;
+    m.add_function(wrap_pyfunction!(_catalog_prepare, m)?)?;
+    Ok(())
+}
