@@ -721,6 +721,7 @@ def _read_jsonl_batch(
     first_line: int,
     first_position: int,
     entry_type: type[_E],
+    none_fields: Sequence[str],
     *,
     title_field: str | None = None,
     abstract_field: str | None = None,
@@ -740,9 +741,10 @@ def _read_jsonl_batch(
     Lines are parsed in parallel with the GIL released; blank lines are skipped. Returns
     ``(items, rest_json, rest_at, fallback_at, line_count)``, one item per other line, in order:
 
-    * an `entry_type` instance, built by calling it with the keywords ``title`` (whitespace
+    * an `entry_type` instance, built without calling its ``__init__``: ``title`` (whitespace
       collapsed), ``abstract`` (stripped), ``key``, ``version``, ``position`` (`first_position` plus
-      the item's index), ``line`` and ``extra`` (a new dict of the record's scalar members);
+      the item's index), ``line`` and a new empty ``extra`` dict set, every field in `none_fields`
+      None;
     * ``(line, title, abstract, key, version)`` for a record whose other members include fields the
       reader interprets (authors, versions, dates, counts);
     * ``(line, raw bytes)`` for a line left to the Python reader (its indices are `fallback_at`): not
