@@ -49,7 +49,8 @@ def _words(r: random.Random, n: int, prefix: str = "w") -> str:
 def entries(shape: str, k: int) -> list[dict[str, str]]:
     r = random.Random(k)
     if shape == "title":
-        return [{"title": "A study of near duplicates in paper listings", "abstract": _words(r, 40)} for _ in range(k)]
+        title = "A study of near duplicates in paper listings"
+        return [{"title": title, "abstract": _words(r, 40)} for _ in range(k)]
     if shape == "abstract":
         text = _words(r, 150)
         return [{"title": f"Paper {i}", "abstract": text} for i in range(k)]

@@ -61,9 +61,9 @@ where
                 .and_then(|cls| cls.call1((path.clone(),)));
             Err(match error {
                 Ok(e) => PyErr::from_value(e),
-                Err(_) => pyo3::exceptions::PyOSError::new_err(format!(
-                    "{path} changed while being read"
-                )),
+                Err(_) => {
+                    pyo3::exceptions::PyOSError::new_err(format!("{path} changed while being read"))
+                }
             })
         }
     }
@@ -154,7 +154,10 @@ mod bus {
         }
         // SAFETY: plain libc calls with valid, zero-initialised structures.
         unsafe {
-            PAGE.store(libc::sysconf(libc::_SC_PAGESIZE).max(1) as usize, Ordering::Relaxed);
+            PAGE.store(
+                libc::sysconf(libc::_SC_PAGESIZE).max(1) as usize,
+                Ordering::Relaxed,
+            );
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = ours();
             action.sa_flags = libc::SA_SIGINFO;
@@ -215,7 +218,9 @@ mod bus {
                 "an input file".to_string()
             } else {
                 // SAFETY: a leaked C string of the mapping registry, never freed.
-                unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+                unsafe { CStr::from_ptr(name) }
+                    .to_string_lossy()
+                    .into_owned()
             }
         });
         (out, changed)
