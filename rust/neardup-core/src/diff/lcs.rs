@@ -243,7 +243,7 @@ impl Lcs {
                 // Over the work budget the search is shorter still (a pair that differs by more goes
                 // to the anchor cuts, which are linear), so that it stays cheap beside the input.
                 let cap = if cost > work_cap {
-                    work_cap.isqrt() / 16
+                    work_cap.isqrt() / 4
                 } else {
                     cost.isqrt() / 4
                 };
