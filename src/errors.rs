@@ -30,12 +30,208 @@ pub fn to_py(err: Error) -> PyErr {
 }
 
 /// Runs `f` detached from the interpreter (other Python threads run meanwhile) and maps its error once.
+/// A mapped input that shrinks meanwhile raises `InputChangedError` (see [`guarded`]).
 pub fn detached<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     F: FnOnce() -> neardup_core::Result<T> + Send,
     T: Send,
 {
-    py.detach(f).map_err(to_py)
+    guarded(py, f)?.map_err(to_py)
+}
+
+/// Runs `f` detached from the interpreter with a mapped input's shrinking made an exception: should a file
+/// the core has mapped shrink under `f` (another process truncating it), the lost pages read as zeros
+/// instead of killing the process with SIGBUS, and the call raises
+/// `neardup.formats.source.InputChangedError` ("PATH changed while being read") whatever `f` returned.
+/// The handler is armed only while some such call runs and the previous one is put back after; a SIGBUS
+/// that is not a mapped input's goes to the previous handler.
+pub fn guarded<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    let (out, changed) = py.detach(|| bus::guarded(f));
+    match changed {
+        None => Ok(out),
+        Some(path) => {
+            drop(out);
+            let error = py
+                .import("neardup.formats.source")
+                .and_then(|m| m.getattr("InputChangedError"))
+                .and_then(|cls| cls.call1((path.clone(),)));
+            Err(match error {
+                Ok(e) => PyErr::from_value(e),
+                Err(_) => {
+                    pyo3::exceptions::PyOSError::new_err(format!("{path} changed while being read"))
+                }
+            })
+        }
+    }
+}
+
+/// The library's SIGBUS handling (the command line's is `faults`, which ends the process instead).
+#[cfg(unix)]
+mod bus {
+    use std::ffi::{c_int, c_void, CStr};
+    use std::ptr::null_mut;
+    use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// Faults repaired so far, and the file of the last one (a leaked C string of the mapping registry).
+    static REPAIRED: AtomicUsize = AtomicUsize::new(0);
+    static LAST: AtomicPtr<std::ffi::c_char> = AtomicPtr::new(null_mut());
+    /// The handler in place before ours (leaked, read by the handler), and how many calls are guarded.
+    static PREVIOUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(null_mut());
+    static GUARDS: Mutex<usize> = Mutex::new(0);
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+    fn ours() -> usize {
+        on_bus_error as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize
+    }
+
+    /// A fault inside a registered mapping: the page beyond the file's new end is replaced by a zero page
+    /// (mapped over it, so the faulting read resumes and the mapping's unmapping later covers it) and the
+    /// fault counted. Any other fault goes to the previous handler. Async-signal-safe: atomics, `mmap`,
+    /// `sigaction`.
+    extern "C" fn on_bus_error(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
+        let addr = if info.is_null() {
+            0
+        } else {
+            // SAFETY: the kernel passes a valid siginfo with SA_SIGINFO; `si_addr` is set for SIGBUS.
+            unsafe { (*info).si_addr() as usize }
+        };
+        let name = neardup_core::records::input::changed_file_at(addr);
+        if !name.is_null() {
+            let page = addr & !(PAGE.load(Ordering::Relaxed) - 1);
+            // SAFETY: replaces one page of a read-only mapping of ours that no longer has a file behind it.
+            let got = unsafe {
+                libc::mmap(
+                    page as *mut c_void,
+                    PAGE.load(Ordering::Relaxed),
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            if got != libc::MAP_FAILED {
+                LAST.store(name.cast_mut(), Ordering::Release);
+                REPAIRED.fetch_add(1, Ordering::AcqRel);
+                return;
+            }
+        }
+        let previous = PREVIOUS.load(Ordering::Acquire);
+        if previous.is_null() {
+            return;
+        }
+        // SAFETY: a leaked sigaction saved when ours was installed.
+        let previous = unsafe { &*previous };
+        match previous.sa_sigaction {
+            libc::SIG_DFL | libc::SIG_IGN => {
+                // Put it back: the faulting read runs again and meets it (the default ends the process).
+                // SAFETY: restoring a disposition the kernel gave us.
+                unsafe { libc::sigaction(libc::SIGBUS, previous, null_mut()) };
+            }
+            handler if previous.sa_flags & libc::SA_SIGINFO != 0 => {
+                // SAFETY: the previous handler, called as it was installed to be.
+                let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) =
+                    unsafe { std::mem::transmute(handler) };
+                f(sig, info, ctx);
+            }
+            handler => {
+                // SAFETY: as above, a plain handler.
+                let f: extern "C" fn(c_int) = unsafe { std::mem::transmute(handler) };
+                f(sig);
+            }
+        }
+    }
+
+    fn arm() {
+        let mut guards = GUARDS.lock().unwrap_or_else(|e| e.into_inner());
+        *guards += 1;
+        if *guards > 1 {
+            return;
+        }
+        // SAFETY: plain libc calls with valid, zero-initialised structures.
+        unsafe {
+            PAGE.store(
+                libc::sysconf(libc::_SC_PAGESIZE).max(1) as usize,
+                Ordering::Relaxed,
+            );
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = ours();
+            action.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut action.sa_mask);
+            let previous: *mut libc::sigaction = Box::into_raw(Box::new(std::mem::zeroed()));
+            if libc::sigaction(libc::SIGBUS, &action, previous) != 0 {
+                drop(Box::from_raw(previous));
+                return;
+            }
+            if (*previous).sa_sigaction == ours() {
+                // Already ours (a guard ended by a panic left it): keep the true previous one.
+                drop(Box::from_raw(previous));
+                return;
+            }
+            // The older saved action stays leaked: a handler may be reading it.
+            PREVIOUS.store(previous, Ordering::Release);
+        }
+    }
+
+    fn disarm() {
+        let mut guards = GUARDS.lock().unwrap_or_else(|e| e.into_inner());
+        *guards = guards.saturating_sub(1);
+        if *guards > 0 {
+            return;
+        }
+        let previous = PREVIOUS.load(Ordering::Acquire);
+        // SAFETY: plain libc calls; `previous` is a leaked, valid sigaction.
+        unsafe {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGBUS, null_mut(), &mut current);
+            // Put the previous handler back unless someone installed theirs meanwhile.
+            if !previous.is_null() && current.sa_sigaction == ours() {
+                libc::sigaction(libc::SIGBUS, previous, null_mut());
+            }
+        }
+    }
+
+    /// `f`'s result and, when a mapped input shrank while it ran, that file's path. The command line's
+    /// handler, when armed, is left alone: it ends the process with one line.
+    pub fn guarded<T>(f: impl FnOnce() -> T) -> (T, Option<String>) {
+        if super::faults::armed() {
+            return (f(), None);
+        }
+        struct Guard;
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                disarm();
+            }
+        }
+        arm();
+        let guard = Guard;
+        let before = REPAIRED.load(Ordering::Acquire);
+        let out = f();
+        drop(guard);
+        let changed = (REPAIRED.load(Ordering::Acquire) != before).then(|| {
+            let name = LAST.load(Ordering::Acquire);
+            if name.is_null() {
+                "an input file".to_string()
+            } else {
+                // SAFETY: a leaked C string of the mapping registry, never freed.
+                unsafe { CStr::from_ptr(name) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+        });
+        (out, changed)
+    }
+}
+
+#[cfg(not(unix))]
+mod bus {
+    pub fn guarded<T>(f: impl FnOnce() -> T) -> (T, Option<String>) {
+        (f(), None)
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -178,6 +374,11 @@ mod faults {
         unsafe { _exit(2) }
     }
 
+    /// Whether the command line armed these handlers.
+    pub fn armed() -> bool {
+        ARMED.load(Ordering::Acquire)
+    }
+
     pub fn install() {
         if ARMED.swap(true, Ordering::AcqRel) {
             return;
@@ -210,6 +411,9 @@ mod faults {
     pub fn track(_path: &str, _on: bool) {}
     pub fn set_activity(_what: &str) {}
     pub fn install() {}
+    pub fn armed() -> bool {
+        false
+    }
 }
 
 /// Arms the command line's fault handling (see `faults`): signals and memory exhaustion end the

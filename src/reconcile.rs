@@ -116,24 +116,25 @@ fn _diff_files(
     let encoding = crate::input::encoding(encoding)?;
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
-    let read = py.detach(|| {
+    // Guarded: a mapped input that shrinks under the reading is an `InputChangedError`, not a SIGBUS.
+    let read = crate::errors::guarded(py, || {
         // Decompressed and transcoded to UTF-8 as needed, by the one input layer.
         let (a, b) = rayon::join(
             || input::open_with(&old_path, encoding),
             || input::open_with(&new_path, encoding),
         );
         Some((a.ok()?, b.ok()?)) // unreadable: the Python reader says why
-    });
+    })?;
     let Some((old_data, new_data)) = read else {
         return Ok(None);
     };
-    let read = py.detach(|| {
+    let read = crate::errors::guarded(py, || {
         let (a, b) = rayon::join(
             || records_of(&old_data, old_format, &spec, delimiter),
             || records_of(&new_data, new_format, &spec, delimiter),
         );
         Some((a?, b?)) // some record is not for this path
-    });
+    })?;
     let Some((mut old, mut new)) = read else {
         return Ok(None);
     };
@@ -147,7 +148,7 @@ fn _diff_files(
             .collect()
     };
     let (old_titles, new_titles) =
-        py.detach(|| rayon::join(|| finish(&mut old), || finish(&mut new)));
+        crate::errors::guarded(py, || rayon::join(|| finish(&mut old), || finish(&mut new)))?;
     phases.done("normalise titles");
     let opts = snapshot::Options {
         threshold,

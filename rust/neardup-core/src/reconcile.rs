@@ -15,6 +15,7 @@
 pub mod agree;
 pub mod fields;
 pub mod json;
+pub mod links;
 pub mod report;
 pub mod snapshot;
 mod title;
@@ -289,7 +290,7 @@ pub type Pair = (u32, u32, f64);
 
 /// A text as duplicate detection reads it: one string, or a record's title and abstract, read as
 /// `title + "\n" + abstract` without being joined in memory for longer than it takes to shingle it.
-pub trait Joined: Hash + Eq + Sync {
+pub trait Joined: Hash + Ord + Sync {
     /// The text: `self` itself when it is one string, else written into `buf`.
     fn text<'b>(&'b self, buf: &'b mut String) -> &'b str;
 }
@@ -482,43 +483,9 @@ pub fn duplicate_pairs_signed<T: Joined>(
 
 /// Every pair `a < b` of members `0..n` whose keys are equal (members without a key take no part), as
 /// `a << 32 | b`, in no particular order.
-///
-/// One pass through an open-addressing table: members with equal keys are chained through `next`, and
-/// only the chains that reach two members are walked. Band keys are mostly unique, so this does about
-/// one probe a member where sorting all keys took `log n` comparisons each.
 fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> {
-    const NONE: u32 = u32::MAX;
-    let bits = (2 * n).next_power_of_two().max(16).trailing_zeros();
-    let mask = (1usize << bits) - 1;
-    let mut slot_key = vec![0u64; mask + 1];
-    let mut slot_head = vec![NONE; mask + 1];
-    let mut next = vec![NONE; n];
-    let mut shared: Vec<usize> = Vec::new(); // slots whose chain holds two members or more
-    for i in 0..n {
-        let Some(key) = key_of(i) else { continue };
-        // Fibonacci hashing: the top bits of the product spread any key pattern over the table.
-        let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
-        while slot_head[s] != NONE && slot_key[s] != key {
-            s = (s + 1) & mask;
-        }
-        let head = slot_head[s];
-        if head == NONE {
-            slot_key[s] = key;
-        } else if next[head as usize] == NONE {
-            shared.push(s);
-        }
-        next[i] = head;
-        slot_head[s] = i as u32;
-    }
     let mut pairs = Vec::new();
-    let mut chain = Vec::new();
-    for s in shared {
-        chain.clear();
-        let mut m = slot_head[s];
-        while m != NONE {
-            chain.push(m);
-            m = next[m as usize];
-        }
+    for chain in links::equal_key_chains(n, key_of) {
         // The chain runs from the last member to the first.
         for (x, &b) in chain.iter().enumerate() {
             for &a in &chain[x + 1..] {

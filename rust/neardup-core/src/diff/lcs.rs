@@ -16,7 +16,7 @@
 //! **Bounds.** Tokens found on one side only can never match: they are dropped before anything else, so two
 //! unrelated texts cost one linear pass. The match masks take (distinct tokens of `b`) × `⌈m/64⌉` words and
 //! the table `n⌈m/64⌉` word operations, both quadratic in the length: a subproblem over either budget
-//! ([`WORK_CAP`], [`MASK_CAP`]) is not solved exactly but cut at the tokens unique to both sides
+//! ([`WORK_CAP`], [`WORK_PER_TOKEN`], [`MASK_CAP`]) is not solved exactly but cut at the tokens unique to both sides
 //! ([`super::anchors`], patience diff) into gaps solved on their own, a few levels deep; a gap still over
 //! budget with no such anchor is left unmatched (all deleted and inserted). The script then stays exact,
 //! only coarser than the minimal one, and time and memory stay near-linear past the budgets.
@@ -35,6 +35,13 @@ const MYERS_FROM: usize = 1 << 13;
 /// Table size (u64 word operations) above which a subproblem is not solved exactly: a fraction of a second.
 const WORK_CAP: usize = 1 << 28;
 
+/// Table size a token of the subproblem (both sides) above which it is not solved exactly either: the
+/// exact table is quadratic, so a constant cap alone lets the time grow fourfold each time a pair's length
+/// doubles up to the cap. With this one, a pair one of whose sides has at most `64 · 128 = 8192` tokens
+/// (every abstract, most papers) is always exact, and past about 16k tokens a side the work stays
+/// proportional to the length.
+const WORK_PER_TOKEN: usize = 128;
+
 /// Match-mask words (8 bytes each) above which a subproblem is not solved exactly: 32 MiB.
 const MASK_CAP: usize = 1 << 22;
 
@@ -47,6 +54,7 @@ pub(crate) struct Lcs {
     budget: usize,
     myers_from: usize,
     work_cap: usize,
+    work_per_token: usize,
     mask_cap: usize,
     /// Match masks, `w` words per row; row 0 stays zero (tokens absent from the current `b`).
     pm: Vec<u64>,
@@ -74,6 +82,7 @@ impl Default for Lcs {
             budget: ROWS_BUDGET,
             myers_from: MYERS_FROM,
             work_cap: WORK_CAP,
+            work_per_token: WORK_PER_TOKEN,
             mask_cap: MASK_CAP,
             pm: Vec::new(),
             slot: Vec::new(),
@@ -223,6 +232,9 @@ impl Lcs {
         let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
         if !a.is_empty() && !b.is_empty() {
             let cost = a.len() * words(b.len());
+            let work_cap = self
+                .work_cap
+                .min(self.work_per_token.saturating_mul(a.len() + b.len()));
             let try_myers = myers && cost > self.myers_from;
             if try_myers {
                 // Long inputs that differ little split far cheaper along Myers' middle snake. A diagonal
@@ -230,8 +242,8 @@ impl Lcs {
                 // lose about half a table pass by trying, once per chain of subproblems.
                 // Over the work budget the search is shorter still (a pair that differs by more goes
                 // to the anchor cuts, which are linear), so that it stays cheap beside the input.
-                let cap = if cost > self.work_cap {
-                    self.work_cap.isqrt() / 16
+                let cap = if cost > work_cap {
+                    work_cap.isqrt() / 4
                 } else {
                     cost.isqrt() / 4
                 };
@@ -246,7 +258,7 @@ impl Lcs {
                     return;
                 }
             }
-            if cost > self.work_cap
+            if cost > work_cap
                 || (a.len() >= 2
                     && b.len() * words(b.len()) > self.mask_cap
                     && self.distinct(b) * words(b.len()) > self.mask_cap)
@@ -550,7 +562,13 @@ mod tests {
     #[test]
     fn over_budget_pairs_get_a_valid_coarser_subsequence() {
         let mut s = 3;
-        for (work_cap, mask_cap) in [(0, usize::MAX), (usize::MAX, 0), (50, 50)] {
+        let caps = [
+            (0, usize::MAX, usize::MAX),
+            (usize::MAX, usize::MAX, 0),
+            (usize::MAX, 0, usize::MAX),
+            (50, 50, 1),
+        ];
+        for (work_cap, mask_cap, work_per_token) in caps {
             for round in 0..40 {
                 let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize + 1);
                 let k = 3 + round * 20;
@@ -559,6 +577,7 @@ mod tests {
                 let mut lcs = Lcs {
                     work_cap,
                     mask_cap,
+                    work_per_token,
                     ..Lcs::default()
                 };
                 let mut out = Vec::new();

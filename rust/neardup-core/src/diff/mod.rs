@@ -15,7 +15,10 @@
 //!    Myers' middle snake (Myers 1986; `O((n+m)D)`, about `D²` on text; abandoned after an eighth of the
 //!    table's size in steps, so unrelated texts lose little).
 //!    Deleted + inserted tokens then equal the Indel (LCS) distance: with [`Cleanup::None`] the script is
-//!    minimal.
+//!    minimal. **Bound:** a subproblem whose table would exceed 128 word operations a token (both sides
+//!    have more than about 8k tokens) or a fixed cap is cut instead at the tokens unique to both sides
+//!    (patience anchors) into gaps solved the same way; the script stays exact but may be coarser, and time
+//!    and memory grow linearly with the length past that size.
 //! 4. **Semantic cleanup** ([`Cleanup::Semantic`], the default): short coincidental equalities between two
 //!    changes (at most two words) are folded into them, and lone insertions/deletions slide to natural
 //!    boundaries, following diff-match-patch's `diff_cleanupSemantic` / `diff_cleanupSemanticLossless`

@@ -19,9 +19,9 @@ use crate::records::is_py_space;
 use crate::shingle::ShingleConfig;
 use crate::trace::Phases;
 
+use super::links::{duplicate_links_signed, Side};
 use super::{
-    agree, duplicate_pairs_signed, fields, keys_differ, match_ids, repeated_ids, signatures,
-    signatures_with_room, Id,
+    agree, fields, keys_differ, match_ids, repeated_ids, signatures, signatures_with_room, Id,
 };
 
 /// How `compare` runs (as the keyword arguments of `neardup.compare`).
@@ -340,6 +340,7 @@ pub fn compare<'a>(
         || word_diffs(old, new, &pairs, &verdicts),
         || {
             near_duplicates(
+                old,
                 old_texts,
                 sigs,
                 new,
@@ -412,7 +413,27 @@ pub fn duplicate_groups_of(
 ) -> Result<Vec<Group>> {
     let hasher = MinHasher::new(64, ShingleConfig::default(), Scheme::Oph)?;
     let texts: Vec<(&str, &str)> = records.iter().map(Record::parts).collect();
-    let (near, _) = super::duplicate_pairs(&texts, &[], hasher.shingles, &hasher, threshold)?;
+    let refs: Vec<&(&str, &str)> = texts.iter().collect();
+    let sigs = signatures(&hasher, &refs);
+    let ids: Vec<u32> = (0..records.len() as u32).collect();
+    let keys = keys_of(records);
+    let side = Side {
+        ids: &ids,
+        keys: &keys,
+    };
+    let none = Side {
+        ids: &[],
+        keys: &[],
+    };
+    let (near, _) = duplicate_links_signed(
+        &refs,
+        &sigs,
+        side,
+        none,
+        hasher.shingles,
+        hasher.num_perm,
+        threshold,
+    )?;
     Ok(duplicate_groups(
         records,
         identity_links(records, titles),
@@ -602,6 +623,7 @@ fn word_diffs(
 /// the old texts and their signatures (with room for the new ones) and which new entries have their
 /// matched old entry's text.
 fn near_duplicates(
+    old: &[Record],
     old_texts: Vec<(&str, &str)>,
     mut sigs: Vec<u32>,
     new: &[Record],
@@ -628,17 +650,29 @@ fn near_duplicates(
     let refs: Vec<&(&str, &str)> = distinct.iter().collect();
     sigs.extend(signatures(hasher, &refs[olds..]));
     phases.done("duplicates: new texts signed");
-    let pairs = duplicate_pairs_signed(
+    let (old_keys, new_keys) = (keys_of(old), keys_of(new));
+    let pairs = duplicate_links_signed(
         &refs,
         &sigs,
-        &old_ids,
-        &new_ids,
+        Side {
+            ids: &old_ids,
+            keys: &old_keys,
+        },
+        Side {
+            ids: &new_ids,
+            keys: &new_keys,
+        },
         hasher.shingles,
         hasher.num_perm,
         threshold,
     )?;
     phases.done("duplicate pairs");
     Ok(pairs)
+}
+
+/// Each record's key, for the rule that records whose keys differ are never duplicates.
+fn keys_of<'r>(records: &'r [Record]) -> Vec<Option<&'r str>> {
+    records.iter().map(|r| r.key.as_deref()).collect()
 }
 
 /// The links of `reconcile._duplicates` that need no text comparison: entries joined by an equal key or
