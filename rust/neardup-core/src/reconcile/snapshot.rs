@@ -650,7 +650,9 @@ fn near_duplicates(
     let refs: Vec<&(&str, &str)> = distinct.iter().collect();
     sigs.extend(signatures(hasher, &refs[olds..]));
     phases.done("duplicates: new texts signed");
-    let (old_keys, new_keys) = (keys_of(old), keys_of(new));
+    // A report's duplicate groups join near-identical texts whatever their keys ([`Papers::Listed`]):
+    // the links are found as for keyless entries.
+    let (old_keys, new_keys) = (vec![None; old.len()], vec![None; new.len()]);
     let pairs = duplicate_links_signed(
         &refs,
         &sigs,
