@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 pub(crate) use alloc::BatchJob;
 
 mod alloc;
+mod arrow;
 mod cluster;
 mod compat;
 mod corpus;

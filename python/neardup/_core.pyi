@@ -105,7 +105,8 @@ class MinHasher:
     def signature(self, text_: str, /) -> npt.NDArray[np.uint32]:
         """Signature of one text: uint32 array of length ``num_perm``."""
     def signatures(self, texts_: Iterable[str] | Any, /) -> npt.NDArray[np.uint32]:
-        """Signatures of many texts (a sequence of str or a pyarrow string array): ``(n, num_perm)``,
+        """Signatures of many texts (a sequence of str, or Arrow strings read in place: any
+        `__arrow_c_stream__` / `__arrow_c_array__` exporter, nulls as empty texts): ``(n, num_perm)``,
         computed in parallel with the GIL released."""
     def signatures_from_tokens(self, docs: Iterable[Sequence[str]], /) -> npt.NDArray[np.uint32]:
         """Signatures of texts the caller tokenised (tokens are not normalised)."""
@@ -493,7 +494,7 @@ def _corpus_dedup(
     """``(offsets, members, kept, replaced_by, stage, similarity)`` of the documents of `parts`."""
 
 def _dedup_texts(
-    texts_: Iterable[str],
+    texts_: Iterable[str | None] | Any,
     /,
     *,
     threshold: float = 0.8,
@@ -501,8 +502,12 @@ def _dedup_texts(
     num_perm: int = 128,
     keep: str = "first",
     star: bool = False,
+    on_missing: str = "empty",
+    text_field: str | None = None,
 ) -> _Outcome:
-    """As `_corpus_dedup`, for texts held in memory."""
+    """As `_corpus_dedup`, for texts held in memory: a sequence of str, or Arrow strings (an array, a
+    chunked array, or the column `text_field` of a table) read in place from their buffers. Missing
+    texts (None, NaN, Arrow nulls) are empty texts or an error, as `on_missing` says."""
 
 # ---- datasketch compat -----------------------------------------------------------------------------
 # Private engines of neardup.compat.datasketch (its MinHash / MinHashLSH are the public face).

@@ -279,13 +279,15 @@ def _result(
 
 
 def dedup(
-    texts: Iterable[str],
+    texts: Iterable[str | None] | object,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     ngram: int = 3,
     num_perm: int = 128,
     keep: str = "first",
     clusters: str = "components",
+    on_missing: str = "empty",
+    text_field: str | None = None,
 ) -> DedupResult:
     """Near-duplicate clusters of `texts`.
 
@@ -295,7 +297,11 @@ def dedup(
     runs in the Rust core, in parallel, with the GIL released.
 
     Args:
-        texts: the documents (a sequence or any iterable of str).
+        texts: the documents: a sequence or any iterable of str, or Arrow strings, read in place from
+            their buffers (no Python object per text): any object exporting Arrow data through the
+            Arrow PyCapsule interface (a pyarrow array, chunked array or table, a polars Series or
+            DataFrame, a pandas DataFrame), of type string, large_string or string_view. A pandas
+            Series is read as a sequence.
         threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1); 1.0 groups
             exact duplicates of the normalised text only.
         ngram: words per shingle.
@@ -303,25 +309,42 @@ def dedup(
         keep: which member of a cluster is kept: ``"first"`` or ``"longest"``.
         clusters: ``"components"`` (connected components) or ``"star"`` (every dropped document within
             the threshold of its kept one).
+        on_missing: what a missing text (None, NaN, an Arrow null) is: ``"empty"`` (an empty text,
+            in no cluster) or ``"error"`` (a ValueError naming the first one).
+        text_field: for a table, the column holding the texts (default: ``text``, else its only
+            string column).
 
     Returns:
         A `DedupResult`: ``clusters`` (lists of indices), ``kept``, ``replaced_by``, ``keep``.
 
     Raises:
-        ValueError: a parameter is out of range.
+        ValueError: a parameter is out of range, or a text is missing with ``on_missing="error"``.
         TypeError: a text is not a str.
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of str, not a single str")
-    seq = texts if isinstance(texts, Sequence) else list(texts)
+    arrow = hasattr(texts, "__arrow_c_stream__") or hasattr(texts, "__arrow_c_array__")
+    if arrow or isinstance(texts, Sequence):
+        seq: object = texts
+    elif isinstance(texts, Iterable):
+        seq = list(texts)
+    else:
+        raise TypeError(f"texts must be a sequence of str or Arrow strings, not {type(texts).__name__}")
     _check(threshold, clusters)
     policy, rank = _keep_arg(keep)
     if rank is not None:
         raise ValueError("keep='field:NAME' needs records: use dedup_files")
     raw = _core._dedup_texts(
-        seq, threshold=threshold, ngram=ngram, num_perm=num_perm, keep=policy, star=clusters == "star"
+        seq,
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+        keep=policy,
+        star=clusters == "star",
+        on_missing=on_missing,
+        text_field=text_field,
     )
-    return _result(raw, len(seq))
+    return _result(raw, len(raw[3]))
 
 
 # ---- reading inputs -----------------------------------------------------------------------------------
