@@ -37,12 +37,7 @@ pub fn is_arrow(obj: &Bound<'_, PyAny>) -> bool {
 pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<(DataType, Vec<ArrayRef>)> {
     if obj.hasattr("__arrow_c_stream__")? {
         let capsule = obj.call_method0("__arrow_c_stream__")?;
-        let capsule = capsule.cast::<PyCapsule>()?;
-        let ptr = capsule_pointer(capsule, STREAM)?.cast::<FFI_ArrowArrayStream>();
-        // SAFETY: the capsule holds an `ArrowArrayStream` by the PyCapsule interface's contract (its
-        // name was checked); `from_raw` moves the struct out and marks the capsule's copy released,
-        // so the capsule's destructor does not release it a second time.
-        let reader = unsafe { ArrayStreamReader::from_raw(ptr.as_ptr()) }.map_err(arrow_err)?;
+        let reader = stream_reader(capsule.cast::<PyCapsule>()?)?;
         let dtype = reader.field().data_type().clone();
         let chunks = reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err)?;
         return Ok((dtype, chunks));
@@ -69,6 +64,36 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<(DataType, Vec<ArrayRef>)> {
     .map_err(arrow_err)?;
     let array = make_array(data);
     Ok((array.data_type().clone(), vec![array]))
+}
+
+/// The record batches of an `__arrow_c_stream__` exporter, pulled one at a time.
+pub struct Batches(ArrayStreamReader);
+
+impl Batches {
+    /// The next batch (a struct array of the columns), or `None` at the end.
+    pub fn next_batch(&mut self) -> PyResult<Option<ArrayRef>> {
+        self.0.next().transpose().map_err(arrow_err)
+    }
+}
+
+/// The stream of `obj` (an `__arrow_c_stream__` exporter) and its columns when it is a stream of
+/// record batches (`None` for a stream of plain arrays).
+pub fn stream(obj: &Bound<'_, PyAny>) -> PyResult<(Option<arrow_schema::Fields>, Batches)> {
+    let capsule = obj.call_method0("__arrow_c_stream__")?;
+    let reader = stream_reader(capsule.cast::<PyCapsule>()?)?;
+    let fields = match reader.field().data_type() {
+        DataType::Struct(fields) => Some(fields.clone()),
+        _ => None,
+    };
+    Ok((fields, Batches(reader)))
+}
+
+fn stream_reader(capsule: &Bound<'_, PyCapsule>) -> PyResult<ArrayStreamReader> {
+    let ptr = capsule_pointer(capsule, STREAM)?.cast::<FFI_ArrowArrayStream>();
+    // SAFETY: the capsule holds an `ArrowArrayStream` by the PyCapsule interface's contract (its
+    // name was checked); `from_raw` moves the struct out and marks the capsule's copy released, so
+    // the capsule's destructor does not release it a second time.
+    unsafe { ArrayStreamReader::from_raw(ptr.as_ptr()) }.map_err(arrow_err)
 }
 
 fn capsule_pointer(capsule: &Bound<'_, PyCapsule>, name: &CStr) -> PyResult<NonNull<std::ffi::c_void>> {
@@ -206,7 +231,7 @@ fn pick_column(
     }
 }
 
-fn is_string(t: &DataType) -> bool {
+pub fn is_string(t: &DataType) -> bool {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
         DataType::Dictionary(key, value) => {

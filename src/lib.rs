@@ -6,6 +6,7 @@ pub(crate) use alloc::BatchJob;
 
 mod alloc;
 mod arrow;
+mod arrow_jsonl;
 mod cluster;
 mod compat;
 mod corpus;
@@ -38,5 +39,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     engine::register(m)?;
     identity::register(m)?;
     input::register(m)?;
+    arrow_jsonl::register(m)?;
     Ok(())
 }

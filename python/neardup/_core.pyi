@@ -30,6 +30,7 @@ __all__ = [
     "_corpus_texts",
     "_corpus_dedup",
     "_dedup_texts",
+    "_arrow_jsonl",
     "_install_fault_handlers",
     "_near_cross",
     "_set_activity",
@@ -728,3 +729,9 @@ def _read_jsonl_batch(
     `int_max_str_digits` is ``sys.get_int_max_str_digits()``: records dropping a longer integer
     (without `keep_extra`) go back to Python, which refuses them.
     """
+
+def _arrow_jsonl(data: Any, path: str | PathLike[str], /, *, text_columns: list[str]) -> bool:
+    """Writes the rows of `data` (an `__arrow_c_stream__` exporter of record batches) to a new file at
+    `path` as JSON Lines; False when a column's type has no plain JSON spelling (nothing useful is
+    written then). The batches are pulled one at a time (the stream's producer may hold the GIL for
+    each); each is written in parallel with the GIL released."""

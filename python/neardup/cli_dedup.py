@@ -404,7 +404,7 @@ def dedup(
         "keep": keep,
         "clusters": clusters,
     }
-    with rereadable(list(files)) as sources:
+    with rereadable(list(files), spec) as sources:
         result, inputs = dedup_inputs(sources, threshold, ngram, num_perm, spec, policy, clusters)
         if result.skipped and not quiet:
             sys.stderr.write(

@@ -535,6 +535,8 @@ def read_input(
             source.name = name
         shown = source.name
         fmt = detect_format(source.head, path=shown) if spec.format == "auto" else spec.format
+        if real in _ROWS_AS_JSONL:
+            fmt = "jsonl"  # the rows of a Parquet or Arrow file (`rereadable`)
         if fmt not in ("jsonl", "csv"):
             return _page_input(source, real, fmt, spec, threshold, ngram, num_perm), 0, None
     part = _core._corpus_file(
@@ -677,23 +679,62 @@ def _spool(path: PathLike, stack: ExitStack) -> str:
 
 
 @contextmanager
-def rereadable(paths: Sequence[PathLike]) -> Iterator[list[tuple[str, str]]]:
+def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Iterator[list[tuple[str, str]]]:
     """``(path to read, name to show)`` for each of `paths`: an input that can be read only once (``-``
     for standard input, a FIFO, ``/dev/stdin``, a process substitution) is read once into a temporary
-    file (bounded by `SPOOL_LIMIT`), which the passes then read."""
+    file (bounded by `SPOOL_LIMIT`), which the passes then read. A Parquet or Arrow IPC file (by its
+    magic bytes, unless `spec` names another format) is read by pyarrow one row group at a time and
+    its rows written to a temporary JSON Lines file that the core reads (`_rows_as_jsonl`)."""
+    spec = spec or ReadSpec()
     with ExitStack() as stack:
         out: list[tuple[str, str]] = []
         spooled: dict[str, str] = {}
         for p in paths:
             key = os.fspath(p)
             name = "<stdin>" if key == "-" else key
-            if _needs_spool(p):
-                if key not in spooled:
-                    spooled[key] = _spool(p, stack)
-                out.append((spooled[key], name))
-            else:
-                out.append((key, name))
+            if key not in spooled:
+                spooled[key] = _spool(p, stack) if _needs_spool(p) else key
+                spooled[key] = _rows_as_jsonl(spooled[key], spec, stack)
+            out.append((spooled[key], name))
         yield out
+
+
+_ROWS_AS_JSONL: set[str] = set()
+"""The temporary JSON Lines files of `_rows_as_jsonl` in use: `read_input` reads them as JSON Lines."""
+
+
+def _rows_as_jsonl(path: str, spec: ReadSpec, stack: ExitStack) -> str:
+    """`path`, or when it is a Parquet or Arrow IPC file whose rows the core can read as JSON Lines, a
+    temporary JSON Lines file of them (removed at the end of the run)."""
+    from neardup.formats.arrow_files import ARROW_FORMATS, to_jsonl
+
+    if spec.format not in ("auto", *ARROW_FORMATS):
+        return path
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except OSError:
+        return path  # the reader says what is wrong with it
+    if not (head.startswith((b"PAR1", b"ARROW1", b"\xff\xff\xff\xff"))):
+        return path
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="neardup-rows-", suffix=".jsonl")
+    except OSError as exc:
+        raise _spool_failed(path, exc) from None
+    os.close(fd)
+    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
+
+    def remove() -> None:
+        _ROWS_AS_JSONL.discard(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        _core._track_temp(tmp, False)
+
+    stack.callback(remove)
+    if not to_jsonl(path, tmp, (spec.title_field, spec.abstract_field, spec.text_field)):
+        return path  # the Python reader reads it (or says why it cannot)
+    _ROWS_AS_JSONL.add(tmp)
+    return tmp
 
 
 # ---- the run --------------------------------------------------------------------------------------------
@@ -729,8 +770,9 @@ def dedup_files(
     path_list: list[PathLike] = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not path_list:
         raise ValueError("no input files")
-    with rereadable(path_list) as sources:
-        result, _ = dedup_inputs(sources, threshold, ngram, num_perm, spec or ReadSpec(), keep, clusters)
+    spec = spec or ReadSpec()
+    with rereadable(path_list, spec) as sources:
+        result, _ = dedup_inputs(sources, threshold, ngram, num_perm, spec, keep, clusters)
         return result
 
 
