@@ -175,3 +175,48 @@ def test_invalid_utf8_from_a_producer_is_refused() -> None:
     bad = pa.Array.from_buffers(pa.string(), 2, [validity, offsets, pa.py_buffer(b"ab\xffdef")])
     with pytest.raises(ValueError, match="invalid Arrow string data"):
         clusters(bad)
+
+
+def test_dedup_result_as_arrow_pandas_polars() -> None:
+    texts = [
+        "alpha beta gamma delta epsilon zeta eta theta",
+        "unrelated words entirely here now",
+        "alpha beta gamma delta epsilon zeta eta theta",
+        "alpha beta gamma delta epsilon zeta eta iota",
+        None,
+    ]
+    result = neardup.dedup(texts, threshold=0.5)
+    assert result.clusters == [[0, 2, 3]]
+    table = result.to_arrow()
+    assert table.column_names == ["document", "cluster", "keep", "replaced_by", "stage", "similarity"]
+    assert table.num_rows == 5
+    assert table.column("cluster").to_pylist() == [0, -1, 0, 0, -1]
+    assert table.column("keep").to_pylist() == [True, True, False, False, True]
+    assert table.column("replaced_by").to_pylist() == [-1, -1, 0, 0, -1]
+    assert table.column("stage").to_pylist() == ["kept", "kept", "exact", "near", "kept"]
+    similarity = table.column("similarity").to_pylist()
+    assert similarity[2] == 1.0 and 0.5 <= similarity[3] < 1.0
+    frame = result.to_pandas() if _has("pandas") else None
+    if frame is not None:
+        assert list(frame["stage"]) == ["kept", "kept", "exact", "near", "kept"]
+        assert frame["replaced_by"].tolist() == [-1, -1, 0, 0, -1]
+    if _has("polars"):
+        polars_frame = result.to_polars()
+        assert polars_frame["stage"].to_list() == ["kept", "kept", "exact", "near", "kept"]
+        assert polars_frame["cluster"].to_list() == [0, -1, 0, 0, -1]
+
+
+def test_dedup_files_result_has_ids(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "c.jsonl"
+    path.write_text('{"id": "a", "text": "x y z w"}\n{"id": "b", "text": "x y z w"}\n{"text": "other"}\n')
+    table = neardup.dedup_files(path).to_arrow()
+    assert table.column("id").to_pylist() == ["a", "b", f"{path}:3"]
+    assert table.column("stage").to_pylist() == ["kept", "exact", "kept"]
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

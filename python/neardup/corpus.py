@@ -37,7 +37,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, TypeAlias, overload
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, overload
 
 from neardup import _core
 from neardup._core import NeardupError
@@ -145,6 +145,10 @@ class _Ids(Sequence[str]):
         return self._inputs[k].id(index - self._starts[k])
 
 
+STAGES = ("kept", "exact", "near")
+"""The names of `DedupResult.stage`'s values 0, 1 and 2."""
+
+
 @dataclass(frozen=True, slots=True, repr=False, eq=False)
 class DedupResult:
     """Duplicates found in a corpus.
@@ -239,6 +243,53 @@ class DedupResult:
             f"DedupResult(size={self.size}, clusters={len(self.clusters)}, duplicates={self.duplicates}, "
             f"exact={self.exact_duplicates}, near={self.near_duplicates})"
         )
+
+    def columns(self) -> dict[str, Any]:
+        """One row per document, as numpy columns built from the engine's: ``document`` (its index),
+        ``id`` (`dedup_files` only: its id, else absent), ``cluster`` (`labels`), ``keep``,
+        ``replaced_by`` (-1 when kept), ``stage`` (0 kept, 1 exact duplicate, 2 near duplicate; names in
+        `STAGES`) and ``similarity`` (to the document that replaced it; 1.0 when kept)."""
+        import numpy as np
+
+        out: dict[str, Any] = {"document": np.arange(self.size, dtype=np.int64)}
+        if self.ids is not None:
+            out["id"] = list(self.ids)
+        out.update(
+            cluster=self.labels(),
+            keep=self.keep,
+            replaced_by=np.asarray(self.replaced_by, dtype=np.int64),
+            stage=np.asarray(self.stage, dtype=np.uint8),
+            similarity=np.asarray(self.similarity, dtype=np.float32),
+        )
+        return out
+
+    def to_arrow(self) -> Any:
+        """`columns` as a ``pyarrow.Table`` (needs pyarrow: the ``arrow`` extra); ``stage`` is a
+        dictionary column of the names in `STAGES`."""
+        import pyarrow as pa
+
+        cols = self.columns()
+        stage = pa.DictionaryArray.from_arrays(pa.array(cols.pop("stage").astype("int8")), list(STAGES))
+        table = pa.table({k: pa.array(v) for k, v in cols.items()})
+        return table.add_column(table.column_names.index("replaced_by") + 1, "stage", stage)
+
+    def to_pandas(self) -> Any:
+        """`columns` as a ``pandas.DataFrame`` (needs pandas); ``stage`` is categorical."""
+        import pandas as pd
+
+        cols = self.columns()
+        cols["stage"] = pd.Categorical.from_codes(cols["stage"].astype("int8"), categories=list(STAGES))
+        return pd.DataFrame(cols)
+
+    def to_polars(self) -> Any:
+        """`columns` as a ``polars.DataFrame`` (needs polars); ``stage`` is an enum of `STAGES`."""
+        import numpy as np
+        import polars as pl
+
+        cols = self.columns()
+        names = np.array(STAGES)[cols["stage"]]
+        cols["stage"] = pl.Series("stage", names, dtype=pl.Enum(list(STAGES)))
+        return pl.DataFrame(cols)
 
     def labels(self) -> npt.NDArray[np.int64]:
         """The cluster number of each document (its position in `clusters`), -1 for unclustered ones."""
