@@ -171,7 +171,17 @@ fn spec(
     title_field: Option<String>,
     abstract_field: Option<String>,
     rank_field: Option<String>,
+    delimiter: Option<char>,
 ) -> PyResult<CorpusSpec> {
+    let delimiter = match delimiter {
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\r' | '\n') => Some(d as u8),
+        Some(d) => {
+            return Err(PyValueError::new_err(format!(
+                "delimiter {d:?}: expected one ASCII character"
+            )))
+        }
+        None => None,
+    };
     let compared = match field {
         "title" => Compared::Title,
         "abstract" => Compared::Abstract,
@@ -189,6 +199,7 @@ fn spec(
         title_field,
         abstract_field,
         rank_field,
+        delimiter,
     })
 }
 
@@ -196,7 +207,7 @@ fn spec(
 #[pyfunction]
 #[pyo3(signature = (path, format, /, *, field="title+abstract", text_field=None, id_field=None,
     title_field=None, abstract_field=None, rank_field=None, skip_bad=false, threshold=0.8, ngram=3,
-    num_perm=128))]
+    num_perm=128, delimiter=None))]
 #[allow(clippy::too_many_arguments)]
 fn _corpus_file(
     py: Python<'_>,
@@ -212,6 +223,7 @@ fn _corpus_file(
     threshold: f64,
     ngram: i64,
     num_perm: i64,
+    delimiter: Option<char>,
 ) -> PyResult<CorpusPart> {
     let format = match format {
         "jsonl" => Format::Jsonl,
@@ -229,6 +241,7 @@ fn _corpus_file(
         title_field,
         abstract_field,
         rank_field,
+        delimiter,
     )?;
     let p = params(threshold, ngram, num_perm, "first", false)?;
     let docs = detached(py, || corpus::read_file(&path, format, &spec, &p, skip_bad))?;

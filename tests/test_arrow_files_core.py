@@ -34,7 +34,7 @@ def test_rows_keep_values_and_leave_out_missing_ones(tmp_path: Path) -> None:
     table = pa.table(
         {
             "id": pa.array(["a1", None, "a3"]),
-            "title": pa.array(["T \"1\"\n", None, "T3"], pa.large_string()),
+            "title": pa.array(['T "1"\n', None, "T3"], pa.large_string()),
             "abstract": pa.array(["x", "y", None], pa.string_view()),
             "authors": pa.array([["A", "B"], None, ["C", None]]),
             "n": pa.array([1, None, -(2**62)], pa.int64()),
@@ -59,7 +59,9 @@ def test_slices_and_batches_are_read_from_their_offsets(tmp_path: Path) -> None:
     assert len(batches) == 4 and any(b.column(0).offset for b in batches)
     reader = pa.RecordBatchReader.from_batches(table.schema, batches)
     assert _lines(reader, tmp_path) == rows[7:37]
-    large = table.cast(pa.schema([("id", pa.large_string()), ("title", pa.string()), ("tags", pa.large_list(pa.string()))]))
+    large = table.cast(
+        pa.schema([("id", pa.large_string()), ("title", pa.string()), ("tags", pa.large_list(pa.string()))])
+    )
     assert _lines(large.slice(40), tmp_path) == rows[40:]
 
 
@@ -77,7 +79,9 @@ def _pair(tmp_path: Path, n: int = 60) -> tuple[list[dict[str, Any]], list[dict[
         {"id": f"p{i}", "title": f"Paper number {i} on topic {i % 5}", "abstract": f"We study {i} " * 20}
         for i in range(n)
     ]
-    new = [dict(r) for r in old[5:]] + [{"id": "fresh", "title": "A new paper", "abstract": "fresh words " * 9}]
+    new = [dict(r) for r in old[5:]] + [
+        {"id": "fresh", "title": "A new paper", "abstract": "fresh words " * 9}
+    ]
     new[3]["abstract"] += " and one more sentence."
     new[4]["abstract"] = None  # a missing abstract: an empty one
     new[6]["id"] = None  # a missing id: identity from the title
@@ -93,7 +97,13 @@ def _write(rows: list[dict[str, Any]], path: Path, kind: str) -> Path:
         texts = ("title", "abstract", "body")
         path.write_text(
             "".join(
-                json.dumps({k: "" if v is None and k in texts else v for k, v in r.items() if v is not None or k in texts})
+                json.dumps(
+                    {
+                        k: "" if v is None and k in texts else v
+                        for k, v in r.items()
+                        if v is not None or k in texts
+                    }
+                )
                 + "\n"
                 for r in rows
             )

@@ -468,6 +468,7 @@ def _corpus_file(
     threshold: float = 0.8,
     ngram: int = 3,
     num_perm: int = 128,
+    delimiter: str | None = None,
 ) -> _CorpusPart:
     """The first pass over a JSONL or CSV file, in the core."""
 

@@ -145,8 +145,8 @@ class _Ids(Sequence[str]):
         return self._inputs[k].id(index - self._starts[k])
 
 
-STAGES = ("kept", "exact", "near")
-"""The names of `DedupResult.stage`'s values 0, 1 and 2."""
+STAGE_NAMES = ("kept", "exact", "near")
+"""The names of `DedupResult.stage`'s values 0, 1 and 2 in `DedupResult.to_arrow` and the like."""
 
 
 @dataclass(frozen=True, slots=True, repr=False, eq=False)
@@ -248,7 +248,7 @@ class DedupResult:
         """One row per document, as numpy columns built from the engine's: ``document`` (its index),
         ``id`` (`dedup_files` only: its id, else absent), ``cluster`` (`labels`), ``keep``,
         ``replaced_by`` (-1 when kept), ``stage`` (0 kept, 1 exact duplicate, 2 near duplicate; names in
-        `STAGES`) and ``similarity`` (to the document that replaced it; 1.0 when kept)."""
+        `STAGE_NAMES`) and ``similarity`` (to the document that replaced it; 1.0 when kept)."""
         import numpy as np
 
         out: dict[str, Any] = {"document": np.arange(self.size, dtype=np.int64)}
@@ -265,11 +265,11 @@ class DedupResult:
 
     def to_arrow(self) -> Any:
         """`columns` as a ``pyarrow.Table`` (needs pyarrow: the ``arrow`` extra); ``stage`` is a
-        dictionary column of the names in `STAGES`."""
+        dictionary column of the names in `STAGE_NAMES`."""
         import pyarrow as pa
 
         cols = self.columns()
-        stage = pa.DictionaryArray.from_arrays(pa.array(cols.pop("stage").astype("int8")), list(STAGES))
+        stage = pa.DictionaryArray.from_arrays(pa.array(cols.pop("stage").astype("int8")), list(STAGE_NAMES))
         table = pa.table({k: pa.array(v) for k, v in cols.items()})
         return table.add_column(table.column_names.index("replaced_by") + 1, "stage", stage)
 
@@ -278,17 +278,17 @@ class DedupResult:
         import pandas as pd
 
         cols = self.columns()
-        cols["stage"] = pd.Categorical.from_codes(cols["stage"].astype("int8"), categories=list(STAGES))
+        cols["stage"] = pd.Categorical.from_codes(cols["stage"].astype("int8"), categories=list(STAGE_NAMES))
         return pd.DataFrame(cols)
 
     def to_polars(self) -> Any:
-        """`columns` as a ``polars.DataFrame`` (needs polars); ``stage`` is an enum of `STAGES`."""
+        """`columns` as a ``polars.DataFrame`` (needs polars); ``stage`` is an enum of `STAGE_NAMES`."""
         import numpy as np
         import polars as pl
 
         cols = self.columns()
-        names = np.array(STAGES)[cols["stage"]]
-        cols["stage"] = pl.Series("stage", names, dtype=pl.Enum(list(STAGES)))
+        names = np.array(STAGE_NAMES)[cols["stage"]]
+        cols["stage"] = pl.Series("stage", names, dtype=pl.Enum(list(STAGE_NAMES)))
         return pl.DataFrame(cols)
 
     def labels(self) -> npt.NDArray[np.int64]:
@@ -415,6 +415,11 @@ class ReadSpec:
             stops the run with its `SnapshotFormatError`; ``"skip"``: it is left out and counted
             (`DedupResult.skipped`). Files that cannot be read at all, and the whole-page snapshot
             formats, are errors either way.
+        encoding: the inputs' text encoding (``latin-1``, ``cp1252``, …; default UTF-8, or UTF-16 by
+            its byte-order mark), as ``neardup diff --encoding``: such an input is transcoded to a
+            temporary UTF-8 file first (`rereadable`).
+        delimiter: the CSV field delimiter; default: the most frequent of comma, semicolon and tab in
+            the header row, as ``neardup diff``.
     """
 
     format: str = "auto"
@@ -424,8 +429,16 @@ class ReadSpec:
     abstract_field: str | None = None
     text_field: str | None = None
     on_bad_record: str = "error"
+    encoding: str | None = None
+    delimiter: str | None = None
 
     def __post_init__(self) -> None:
+        if self.encoding is not None:
+            _core._encoding(self.encoding)  # ValueError for a name not known
+        if self.delimiter is not None and (
+            len(self.delimiter) != 1 or self.delimiter in '"\r\n' or not self.delimiter.isascii()
+        ):
+            raise ValueError(f"delimiter {self.delimiter!r}: expected one ASCII character")
         if self.on_bad_record not in BAD_RECORD_CHOICES:
             raise ValueError(f"on_bad_record must be error or skip, got {self.on_bad_record!r}")
         if self.field not in FIELDS:
@@ -603,6 +616,7 @@ def read_input(
         threshold=threshold,
         ngram=ngram,
         num_perm=num_perm,
+        delimiter=spec.delimiter,
     )
     bad = part.bad()
     skipped = part.skipped()
@@ -745,9 +759,47 @@ def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Itera
             name = "<stdin>" if key == "-" else key
             if key not in spooled:
                 spooled[key] = _spool(p, stack) if _needs_spool(p) else key
+                spooled[key] = _transcoded(spooled[key], name, spec, stack)
                 spooled[key] = _rows_as_jsonl(spooled[key], spec, stack)
             out.append((spooled[key], name))
         yield out
+
+
+def _temp(name: str, suffix: str, stack: ExitStack) -> str:
+    """A new temporary file, removed at the end of the run (or by the CLI's signal handlers)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="neardup-", suffix=suffix)
+    except OSError as exc:
+        raise _spool_failed(name, exc) from None
+    os.close(fd)
+    _core._track_temp(tmp, True)
+
+    def remove() -> None:
+        _ROWS_AS_JSONL.discard(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        _core._track_temp(tmp, False)
+
+    stack.callback(remove)
+    return tmp
+
+
+def _transcoded(path: str, name: str, spec: ReadSpec, stack: ExitStack) -> str:
+    """`path`, or when `spec` names an encoding other than UTF-8, a temporary UTF-8 copy of its text
+    (decompressed too), so that the passes, the byte ranges of the records and their errors all see the
+    same text. A byte the encoding cannot decode is the `SnapshotFormatError` of `open_source`."""
+    if spec.encoding is None or _core._encoding(spec.encoding) is None:
+        return path
+    import shutil
+
+    tmp = _temp(name, ".txt", stack)
+    with open_source(path, spec.encoding) as source, open(tmp, "wb") as out:
+        source.name = name
+        try:
+            shutil.copyfileobj(source.stream, out, 1 << 20)
+        except OSError as exc:
+            raise SnapshotFormatError(name, None, f"text in {spec.encoding}", str(exc)) from None
+    return tmp
 
 
 _ROWS_AS_JSONL: set[str] = set()
@@ -768,20 +820,7 @@ def _rows_as_jsonl(path: str, spec: ReadSpec, stack: ExitStack) -> str:
         return path  # the reader says what is wrong with it
     if not (head.startswith((b"PAR1", b"ARROW1", b"\xff\xff\xff\xff"))):
         return path
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="neardup-rows-", suffix=".jsonl")
-    except OSError as exc:
-        raise _spool_failed(path, exc) from None
-    os.close(fd)
-    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
-
-    def remove() -> None:
-        _ROWS_AS_JSONL.discard(tmp)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        _core._track_temp(tmp, False)
-
-    stack.callback(remove)
+    tmp = _temp(path, ".jsonl", stack)
     if not to_jsonl(path, tmp, (spec.title_field, spec.abstract_field, spec.text_field)):
         return path  # the Python reader reads it (or says why it cannot)
     _ROWS_AS_JSONL.add(tmp)
