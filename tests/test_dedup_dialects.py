@@ -36,7 +36,7 @@ def test_latin1_semicolon_csv(tmp_path: Path) -> None:
     path = _csv(tmp_path / "d.csv", ";", "latin-1")
     got = _cli(str(path), "--encoding", "latin-1", "--text-field", "body", "--format", "json")
     assert got.returncode == 1, got.stderr
-    groups = json.loads(got.stdout)["groups"]
+    groups = json.loads(got.stdout)["clusters"]
     assert [[m["id"] for m in g["members"]] for g in groups] == [["1", "2"], ["4", "5"]]
     # Without the encoding: one line naming the file and line, exit 2.
     bad = _cli(str(path), "--text-field", "body")
