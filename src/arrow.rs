@@ -51,8 +51,8 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<(DataType, Vec<ArrayRef>)> {
     }
     let schema_capsule = pair.get_item(0)?;
     let array_capsule = pair.get_item(1)?;
-    let schema = capsule_pointer(schema_capsule.cast::<PyCapsule>()?, SCHEMA)?
-        .cast::<FFI_ArrowSchema>();
+    let schema =
+        capsule_pointer(schema_capsule.cast::<PyCapsule>()?, SCHEMA)?.cast::<FFI_ArrowSchema>();
     let array =
         capsule_pointer(array_capsule.cast::<PyCapsule>()?, ARRAY)?.cast::<FFI_ArrowArray>();
     // SAFETY: both capsules hold the structs their names say. The array is moved out (its capsule's
@@ -96,7 +96,10 @@ fn stream_reader(capsule: &Bound<'_, PyCapsule>) -> PyResult<ArrayStreamReader> 
     unsafe { ArrayStreamReader::from_raw(ptr.as_ptr()) }.map_err(arrow_err)
 }
 
-fn capsule_pointer(capsule: &Bound<'_, PyCapsule>, name: &CStr) -> PyResult<NonNull<std::ffi::c_void>> {
+fn capsule_pointer(
+    capsule: &Bound<'_, PyCapsule>,
+    name: &CStr,
+) -> PyResult<NonNull<std::ffi::c_void>> {
     capsule.pointer_checked(Some(name)).map_err(|_| {
         PyTypeError::new_err(format!(
             "expected an Arrow PyCapsule named {:?}",
@@ -196,11 +199,7 @@ pub fn missing_error(what: &str, i: usize, got: &str) -> PyErr {
     ))
 }
 
-fn pick_column(
-    fields: &arrow_schema::Fields,
-    name: Option<&str>,
-    what: &str,
-) -> PyResult<usize> {
+fn pick_column(fields: &arrow_schema::Fields, name: Option<&str>, what: &str) -> PyResult<usize> {
     let names = || {
         fields
             .iter()
@@ -210,10 +209,7 @@ fn pick_column(
     };
     if let Some(name) = name {
         return fields.iter().position(|f| f.name() == name).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "{what}: no column {name:?} (columns: {})",
-                names()
-            ))
+            PyValueError::new_err(format!("{what}: no column {name:?} (columns: {})", names()))
         });
     }
     if let Some(at) = fields.iter().position(|f| f.name() == "text") {

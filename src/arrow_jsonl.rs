@@ -94,8 +94,7 @@ fn _arrow_jsonl(
         });
         written.map_err(|e| PyOSError::new_err(e.to_string()))?;
     }
-    out.flush()
-        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+    out.flush().map_err(|e| PyOSError::new_err(e.to_string()))?;
     Ok(true)
 }
 
@@ -103,8 +102,8 @@ fn _arrow_jsonl(
 fn plain(t: &DataType) -> bool {
     use DataType::*;
     match t {
-        Null | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32
-        | Float64 | Utf8 | LargeUtf8 | Utf8View => true,
+        Null | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64
+        | Float32 | Float64 | Utf8 | LargeUtf8 | Utf8View => true,
         Dictionary(..) => arrow::is_string(t),
         // Lists of scalars (authors, categories); nested lists and dictionaries inside are refused.
         List(item) | LargeList(item) => {
@@ -134,20 +133,12 @@ struct Column {
 
 impl Column {
     fn new(array: ArrayRef) -> Column {
-        let keys = array
-            .as_any_dictionary_opt()
-            .map(|d| d.normalized_keys());
+        let keys = array.as_any_dictionary_opt().map(|d| d.normalized_keys());
         Column { array, keys }
     }
 }
 
-fn write_row(
-    columns: &[Column],
-    names: &[Vec<u8>],
-    texts: &[bool],
-    row: usize,
-    out: &mut Vec<u8>,
-) {
+fn write_row(columns: &[Column], names: &[Vec<u8>], texts: &[bool], row: usize, out: &mut Vec<u8>) {
     out.push(b'{');
     let mut first = true;
     for ((column, name), &text) in columns.iter().zip(names).zip(texts) {

@@ -11,8 +11,8 @@ use neardup_core::minhash::{MinHasher, Scheme};
 use neardup_core::records::corpus::{Compared, CorpusSpec};
 use neardup_core::shingle::{ShingleConfig, Unit};
 
-use crate::errors::{detached, to_py};
 use crate::arrow::{self, Missing, TextColumn};
+use crate::errors::{detached, to_py};
 use crate::texts::texts_or;
 
 fn params(threshold: f64, ngram: i64, num_perm: i64, keep: &str, star: bool) -> PyResult<Params> {
