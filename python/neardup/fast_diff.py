@@ -126,7 +126,10 @@ def _rows_as_jsonl(path: str, fmt: str, o: dict[str, Any], temps: list[str]) -> 
 
     from neardup.formats.arrow_files import to_jsonl
 
-    fd, tmp = tempfile.mkstemp(prefix="neardup-rows-", suffix=".jsonl")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="neardup-rows-", suffix=".jsonl")
+    except OSError:
+        return None  # no room for the rows: the Python reader reads the file
     os.close(fd)
     _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
     temps.append(tmp)
