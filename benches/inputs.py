@@ -8,10 +8,10 @@ to the plain file.
 
     python benches/inputs.py 100000      # the issue's size (a few minutes)
 
-Then the same records as Parquet against JSON Lines (`measure_parquet`: the issue's target is at least as fast; the rows go through pyarrow and a JSON Lines
-temporary file, which costs the Parquet decoding and the writing on top of the JSON Lines run, so the
-ceiling sits at what that road can give, not at the target), and
-`neardup.dedup` in one process on 100k texts as a list of str, a pyarrow array and a polars Series
+Then the same records as Parquet against JSON Lines (`measure_parquet`: the issue's target is at least as
+fast; the rows go through pyarrow and a JSON Lines temporary file, which costs the Parquet decoding and the
+writing on top of the JSON Lines run, so the ceiling sits at what that road can give, not at the target),
+and `neardup.dedup` in one process on 100k texts as a list of str, a pyarrow array and a polars Series
 (`measure_memory`: target within 1.1x of the list). `CEILINGS` holds the ratios a run must stay under;
 they sit above the targets by the noise of a shared 2-core machine.
 """
