@@ -6,7 +6,14 @@ writes); each run is a separate process (what a user runs), output to /dev/null.
 the variants so that a busy neighbour weighs on all of them alike; the table gives medians and the ratio
 to the plain file.
 
-    python benches/inputs.py 100000      # the issue's size (about a minute)
+    python benches/inputs.py 100000      # the issue's size (a few minutes)
+
+Then the same records as Parquet against JSON Lines (`measure_parquet`: the issue's target is at least as
+fast; the rows go through pyarrow and a JSON Lines temporary file, which costs the Parquet decoding and the
+writing on top of the JSON Lines run, so the ceiling sits at what that road can give, not at the target),
+and `neardup.dedup` in one process on 100k texts as a list of str, a pyarrow array and a polars Series
+(`measure_memory`: target within 1.1x of the list). `CEILINGS` holds the ratios a run must stay under;
+they sit above the targets by the noise of a shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ sys.path.insert(0, str(HERE))
 from snapshots import make_pair  # noqa: E402
 
 ROUNDS = 5
+
+#: Ratio to the reference each row must stay under (the report flags a row above it).
+CEILINGS = {"parquet diff": 2.0, "parquet dedup": 2.0, "pyarrow": 1.25, "polars": 1.25}
 
 
 def _zstd(data: bytes) -> bytes:
@@ -78,5 +88,83 @@ def measure(n: int, rounds: int = ROUNDS) -> list[str]:
     return lines
 
 
+def _ceiling(name: str, ratio: float) -> str:
+    ceiling = CEILINGS[name]
+    return f"{ratio:.2f}x" + ("" if ratio <= ceiling else f" (above the ceiling {ceiling}x)")
+
+
+def measure_parquet(n: int, rounds: int = ROUNDS) -> list[str]:
+    """Rows for the records of `snapshots.make_pair` as JSON Lines and as Parquet (one process a run)."""
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    neardup = [sys.executable, "-m", "neardup"]
+    with tempfile.TemporaryDirectory(prefix="neardup-inputs-") as tmp:
+        pair = make_pair(Path(tmp), n)
+        files = {}
+        for side, path in (("old", pair.old_jsonl), ("new", pair.new_jsonl)):
+            parquet = path.with_suffix(".parquet")
+            pq.write_table(pj.read_json(path), parquet)
+            files[side] = {"jsonl": path, "parquet": parquet}
+        commands = {
+            "diff": {
+                k: [*neardup, "diff", str(files["old"][k]), str(files["new"][k]), "--format", "json"]
+                for k in ("jsonl", "parquet")
+            },
+            "dedup": {
+                k: [*neardup, "dedup", str(files["old"][k]), "--format", "json"] for k in ("jsonl", "parquet")
+            },
+        }
+        lines = [f"| {n:,} records | .jsonl | .parquet | ratio |", "|---|---:|---:|---:|"]
+        for name, variants in commands.items():
+            times: dict[str, list[float]] = {k: [] for k in variants}
+            for _ in range(rounds):
+                for k, cmd in variants.items():
+                    times[k].append(_time(cmd))
+            med = {k: statistics.median(v) for k, v in times.items()}
+            ratio = _ceiling(f"parquet {name}", med["parquet"] / med["jsonl"])
+            lines.append(f"| `neardup {name}` | {med['jsonl']:.2f} s | {med['parquet']:.2f} s | {ratio} |")
+    return lines
+
+
+def measure_memory(n: int, rounds: int = 2 * ROUNDS) -> list[str]:
+    """Rows for `neardup.dedup` on `n` texts held as a list of str, a pyarrow array, a polars Series."""
+    import random
+
+    import pyarrow as pa
+
+    import neardup
+
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(5000)]
+    texts = [" ".join(rng.choices(words, k=150)) for _ in range(n)]
+    for i in range(0, n - 1, 50):
+        texts[i + 1] = texts[i]  # exact duplicates, so that the run has clusters to build
+    inputs: dict[str, object] = {"list of str": texts, "pyarrow": pa.array(texts)}
+    try:
+        import polars as pl
+
+        inputs["polars"] = pl.Series(texts)
+    except ImportError:
+        pass
+    times: dict[str, list[float]] = {k: [] for k in inputs}
+    for _ in range(rounds):
+        for k, data in inputs.items():
+            start = time.perf_counter()
+            neardup.dedup(data)  # type: ignore[arg-type]
+            times[k].append(time.perf_counter() - start)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    lines = [f"| `neardup.dedup`, {n:,} texts in memory | median | ratio to the list |", "|---|---:|---:|"]
+    for k, m in med.items():
+        ratio = "1.00x" if k == "list of str" else _ceiling(k, m / med["list of str"])
+        lines.append(f"| {k} | {m:.2f} s | {ratio} |")
+    return lines
+
+
 if __name__ == "__main__":
-    print("\n".join(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)))
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    which = sys.argv[2] if len(sys.argv) > 2 else "all"
+    parts = {"compressed": measure, "parquet": measure_parquet, "memory": measure_memory}
+    for key, fn in parts.items():
+        if which in ("all", key):
+            print("\n".join(fn(size)) + "\n")

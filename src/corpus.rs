@@ -2,7 +2,7 @@
 //! over them (`_corpus_dedup`, `_dedup_texts`), results as numpy columns. `neardup.corpus` drives them.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -11,8 +11,9 @@ use neardup_core::minhash::{MinHasher, Scheme};
 use neardup_core::records::corpus::{Compared, CorpusSpec};
 use neardup_core::shingle::{ShingleConfig, Unit};
 
+use crate::arrow::{self, Missing, TextColumn};
 use crate::errors::{detached, to_py};
-use crate::texts::texts;
+use crate::texts::texts_or;
 
 fn params(threshold: f64, ngram: i64, num_perm: i64, keep: &str, star: bool) -> PyResult<Params> {
     let positive = |name: &str, v: i64| {
@@ -170,7 +171,17 @@ fn spec(
     title_field: Option<String>,
     abstract_field: Option<String>,
     rank_field: Option<String>,
+    delimiter: Option<char>,
 ) -> PyResult<CorpusSpec> {
+    let delimiter = match delimiter {
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\r' | '\n') => Some(d as u8),
+        Some(d) => {
+            return Err(PyValueError::new_err(format!(
+                "delimiter {d:?}: expected one ASCII character"
+            )))
+        }
+        None => None,
+    };
     let compared = match field {
         "title" => Compared::Title,
         "abstract" => Compared::Abstract,
@@ -188,6 +199,7 @@ fn spec(
         title_field,
         abstract_field,
         rank_field,
+        delimiter,
     })
 }
 
@@ -195,7 +207,7 @@ fn spec(
 #[pyfunction]
 #[pyo3(signature = (path, format, /, *, field="title+abstract", text_field=None, id_field=None,
     title_field=None, abstract_field=None, rank_field=None, skip_bad=false, threshold=0.8, ngram=3,
-    num_perm=128))]
+    num_perm=128, delimiter=None))]
 #[allow(clippy::too_many_arguments)]
 fn _corpus_file(
     py: Python<'_>,
@@ -211,6 +223,7 @@ fn _corpus_file(
     threshold: f64,
     ngram: i64,
     num_perm: i64,
+    delimiter: Option<char>,
 ) -> PyResult<CorpusPart> {
     let format = match format {
         "jsonl" => Format::Jsonl,
@@ -228,6 +241,7 @@ fn _corpus_file(
         title_field,
         abstract_field,
         rank_field,
+        delimiter,
     )?;
     let p = params(threshold, ngram, num_perm, "first", false)?;
     let docs = detached(py, || corpus::read_file(&path, format, &spec, &p, skip_bad))?;
@@ -328,9 +342,15 @@ fn _corpus_dedup<'py>(
     Ok(outcome(py, out))
 }
 
-/// Deduplicates texts held in memory (borrowed, not copied).
+/// Deduplicates texts held in memory, borrowed in place: a sequence of `str`, or Arrow strings (an
+/// array, a chunked array, or the column `text_field` of a table) read from their buffers. Missing texts
+/// (None, NaN, Arrow nulls) are empty texts or an error, as `on_missing` says.
 #[pyfunction]
-#[pyo3(signature = (texts_, /, *, threshold=0.8, ngram=3, num_perm=128, keep="first", star=false))]
+#[pyo3(signature = (
+    texts_, /, *, threshold=0.8, ngram=3, num_perm=128, keep="first", star=false, on_missing="empty",
+    text_field=None,
+))]
+#[allow(clippy::too_many_arguments)]
 fn _dedup_texts<'py>(
     py: Python<'py>,
     texts_: &Bound<'py, PyAny>,
@@ -339,12 +359,33 @@ fn _dedup_texts<'py>(
     num_perm: i64,
     keep: &str,
     star: bool,
+    on_missing: &str,
+    text_field: Option<&str>,
 ) -> PyResult<Outcome<'py>> {
     let p = params(threshold, ngram, num_perm, keep, star)?;
-    let ts = texts(texts_, "texts")?;
+    let missing = Missing::parse(on_missing)?;
+    if arrow::is_arrow(texts_) {
+        let column = TextColumn::from_py(texts_, text_field, "texts")?;
+        let ts = column.texts_or(missing, "texts")?;
+        return dedup_borrowed(py, &ts, &p);
+    }
+    if text_field.is_some() {
+        return Err(PyTypeError::new_err(
+            "text_field names a column of Arrow data (a table); texts is not one",
+        ));
+    }
+    let ts = texts_or(texts_, "texts", Some(missing))?;
+    dedup_borrowed(py, &ts, &p)
+}
+
+fn dedup_borrowed<'py, S: AsRef<str> + Sync>(
+    py: Python<'py>,
+    ts: &[S],
+    p: &Params,
+) -> PyResult<Outcome<'py>> {
     let out = detached(py, || {
-        let columns = corpus::columns_of_texts(&ts, &p)?;
-        corpus::dedup(&[&columns], &p, |docs| {
+        let columns = corpus::columns_of_texts(ts, p)?;
+        corpus::dedup(&[&columns], p, |docs| {
             Ok(docs.iter().map(|&d| ts[d as usize].as_ref()).collect())
         })
     })?;

@@ -5,6 +5,8 @@ use pyo3::prelude::*;
 pub(crate) use alloc::BatchJob;
 
 mod alloc;
+mod arrow;
+mod arrow_jsonl;
 mod catalog;
 mod cluster;
 mod compat;
@@ -39,5 +41,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     engine::register(m)?;
     identity::register(m)?;
     input::register(m)?;
+    arrow_jsonl::register(m)?;
     Ok(())
 }

@@ -96,79 +96,6 @@ fn numpy_matrix<'py>(
     }
 }
 
-/// Strings of a pyarrow `string`/`large_string` Array or ChunkedArray, read from its buffers; nulls are
-/// empty texts. `None` when `obj` is not a pyarrow array.
-fn arrow_texts(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<String>>> {
-    let module: String = obj.get_type().getattr("__module__")?.extract()?;
-    if !module.starts_with("pyarrow") {
-        return Ok(None);
-    }
-    let chunks: Vec<Bound<'_, PyAny>> = if obj.hasattr("chunks")? {
-        obj.getattr("chunks")?.extract()?
-    } else {
-        vec![obj.clone()]
-    };
-    let np = obj.py().import("numpy")?;
-    let mut out = Vec::new();
-    for chunk in chunks {
-        let ty = chunk.getattr("type")?.str()?.to_string();
-        let wide = match ty.as_str() {
-            "string" | "utf8" => false,
-            "large_string" | "large_utf8" => true,
-            other => {
-                return Err(PyTypeError::new_err(format!(
-                    "pyarrow arrays must be of type string or large_string, not {other}"
-                )))
-            }
-        };
-        let len: usize = chunk.len()?;
-        let offset: usize = chunk.getattr("offset")?.extract()?;
-        let bufs: Vec<Option<Bound<'_, PyAny>>> = chunk.call_method0("buffers")?.extract()?;
-        let as_u8 = |b: &Option<Bound<'_, PyAny>>| -> PyResult<Vec<u8>> {
-            match b {
-                None => Ok(Vec::new()),
-                Some(b) => {
-                    let a = np.call_method1("frombuffer", (b, "uint8"))?;
-                    Ok(a.extract::<PyReadonlyArray1<'_, u8>>()?
-                        .as_slice()?
-                        .to_vec())
-                }
-            }
-        };
-        let validity = as_u8(&bufs[0])?;
-        let offsets_raw = as_u8(&bufs[1])?;
-        let data = as_u8(&bufs[2])?;
-        let width = if wide { 8 } else { 4 };
-        let off = |i: usize| -> Option<usize> {
-            let b = offsets_raw.get(i * width..(i + 1) * width)?;
-            Some(if wide {
-                i64::from_le_bytes(b.try_into().ok()?) as usize
-            } else {
-                i32::from_le_bytes(b.try_into().ok()?) as usize
-            })
-        };
-        for i in offset..offset + len {
-            let valid = validity.is_empty() || (validity[i / 8] >> (i % 8)) & 1 == 1;
-            if !valid {
-                out.push(String::new());
-                continue;
-            }
-            let (s, e) = off(i)
-                .zip(off(i + 1))
-                .ok_or_else(|| PyValueError::new_err("malformed pyarrow string array offsets"))?;
-            let bytes = data
-                .get(s..e)
-                .ok_or_else(|| PyValueError::new_err("malformed pyarrow string array data"))?;
-            out.push(
-                std::str::from_utf8(bytes)
-                    .map_err(|_| PyValueError::new_err("pyarrow string array holds invalid UTF-8"))?
-                    .to_owned(),
-            );
-        }
-    }
-    Ok(Some(out))
-}
-
 /// MinHash signatures of texts, computed in the Rust core on all cores with the GIL released.
 #[pyclass(module = "neardup", name = "MinHasher", frozen)]
 pub struct PyMinHasher {
@@ -248,7 +175,8 @@ impl PyMinHasher {
         Ok(sig.into_pyarray(py))
     }
 
-    /// Signatures of many texts (a sequence of str or a pyarrow string array): ``(n, num_perm)``,
+    /// Signatures of many texts (a sequence of str, or Arrow strings read in place: any
+    /// `__arrow_c_stream__` / `__arrow_c_array__` exporter, nulls as empty texts): ``(n, num_perm)``,
     /// computed in parallel with the GIL released.
     #[pyo3(signature = (texts_, /))]
     fn signatures<'py>(
@@ -257,10 +185,11 @@ impl PyMinHasher {
         texts_: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<u32>>> {
         let k = self.inner.num_perm;
-        if let Some(owned) = arrow_texts(texts_)? {
-            return numpy_matrix(py, owned.len(), k, |out| {
-                self.inner.signatures_into(&owned, out)
-            });
+        if crate::arrow::is_arrow(texts_) {
+            // Read in place from the Arrow buffers; nulls are empty texts.
+            let column = crate::arrow::TextColumn::from_py(texts_, None, "texts")?;
+            let ts = column.texts_or(crate::arrow::Missing::Empty, "texts")?;
+            return numpy_matrix(py, ts.len(), k, |out| self.inner.signatures_into(&ts, out));
         }
         let ts = texts(texts_, "texts")?;
         numpy_matrix(py, ts.len(), k, |out| self.inner.signatures_into(&ts, out))

@@ -216,7 +216,9 @@ pub(crate) fn records_of<'a>(
     match format {
         "csv" => csv_table::read_csv_records_with(data, spec, delimiter),
         "hf-json" => hf_json::read_hf_records(data, spec),
-        "jsonl" => file::read_records(data, spec),
+        // Parquet and Arrow IPC files arrive as the JSON Lines `neardup.formats.arrow_files.to_jsonl`
+        // wrote of their rows.
+        "jsonl" | "parquet" | "arrow" => file::read_records(data, spec),
         _ => None,
     }
 }

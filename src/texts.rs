@@ -3,7 +3,9 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::PyString;
+use pyo3::types::{PyFloat, PyString};
+
+use crate::arrow::{missing_error, Missing};
 
 /// A text borrowed from a Python `str`, or an owned repair of one holding lone surrogates.
 pub enum Text {
@@ -44,6 +46,16 @@ pub fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Text> {
 
 /// A sequence (or any iterable) of `str`.
 pub fn texts(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Text>> {
+    texts_or(obj, what, None)
+}
+
+/// A sequence (or any iterable) of `str`, where a missing text (`None`, a float NaN, pandas' `NA`)
+/// becomes an empty text or an error naming it, as `missing` says (`None`: no text may be missing).
+pub fn texts_or(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    missing: Option<Missing>,
+) -> PyResult<Vec<Text>> {
     if obj.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err(format!(
             "{what} must be a sequence of str, not a single str"
@@ -56,8 +68,28 @@ pub fn texts(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Text>> {
         // than borrowing the text.
         match text(&item, what) {
             Ok(t) => out.push(t),
-            Err(_) => out.push(text(&item, &format!("{what}[{i}]"))?),
+            Err(_) => match missing.zip(missing_kind(&item)) {
+                Some((Missing::Empty, _)) => out.push(Text::Owned(String::new())),
+                Some((Missing::Error, got)) => return Err(missing_error(what, i, got)),
+                None => out.push(text(&item, &format!("{what}[{i}]"))?),
+            },
         }
     }
     Ok(out)
+}
+
+/// How `item` is a missing value (`None`, NaN, pandas' `NA`), or `None` when it is not one.
+fn missing_kind(item: &Bound<'_, PyAny>) -> Option<&'static str> {
+    if item.is_none() {
+        return Some("None");
+    }
+    if let Ok(f) = item.cast::<PyFloat>() {
+        return f.value().is_nan().then_some("NaN");
+    }
+    let ty = item.get_type();
+    let is_na = ty.name().is_ok_and(|n| n == "NAType")
+        && ty
+            .module()
+            .is_ok_and(|m| m.to_string().starts_with("pandas"));
+    is_na.then_some("NA")
 }

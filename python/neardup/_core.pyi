@@ -30,6 +30,7 @@ __all__ = [
     "_corpus_texts",
     "_corpus_dedup",
     "_dedup_texts",
+    "_arrow_jsonl",
     "_install_fault_handlers",
     "_near_cross",
     "_set_activity",
@@ -107,7 +108,8 @@ class MinHasher:
     def signature(self, text_: str, /) -> npt.NDArray[np.uint32]:
         """Signature of one text: uint32 array of length ``num_perm``."""
     def signatures(self, texts_: Iterable[str] | Any, /) -> npt.NDArray[np.uint32]:
-        """Signatures of many texts (a sequence of str or a pyarrow string array): ``(n, num_perm)``,
+        """Signatures of many texts (a sequence of str, or Arrow strings read in place: any
+        `__arrow_c_stream__` / `__arrow_c_array__` exporter, nulls as empty texts): ``(n, num_perm)``,
         computed in parallel with the GIL released."""
     def signatures_from_tokens(self, docs: Iterable[Sequence[str]], /) -> npt.NDArray[np.uint32]:
         """Signatures of texts the caller tokenised (tokens are not normalised)."""
@@ -503,6 +505,7 @@ def _corpus_file(
     threshold: float = 0.8,
     ngram: int = 3,
     num_perm: int = 128,
+    delimiter: str | None = None,
 ) -> _CorpusPart:
     """The first pass over a JSONL or CSV file, in the core."""
 
@@ -530,7 +533,7 @@ def _corpus_dedup(
     """``(offsets, members, kept, replaced_by, stage, similarity)`` of the documents of `parts`."""
 
 def _dedup_texts(
-    texts_: Iterable[str],
+    texts_: Iterable[str | None] | Any,
     /,
     *,
     threshold: float = 0.8,
@@ -538,8 +541,12 @@ def _dedup_texts(
     num_perm: int = 128,
     keep: str = "first",
     star: bool = False,
+    on_missing: str = "empty",
+    text_field: str | None = None,
 ) -> _Outcome:
-    """As `_corpus_dedup`, for texts held in memory."""
+    """As `_corpus_dedup`, for texts held in memory: a sequence of str, or Arrow strings (an array, a
+    chunked array, or the column `text_field` of a table) read in place from their buffers. Missing
+    texts (None, NaN, Arrow nulls) are empty texts or an error, as `on_missing` says."""
 
 # ---- datasketch compat -----------------------------------------------------------------------------
 # Private engines of neardup.compat.datasketch (its MinHash / MinHashLSH are the public face).
@@ -760,3 +767,9 @@ def _read_jsonl_batch(
     `int_max_str_digits` is ``sys.get_int_max_str_digits()``: records dropping a longer integer
     (without `keep_extra`) go back to Python, which refuses them.
     """
+
+def _arrow_jsonl(data: Any, path: str | PathLike[str], /, *, text_columns: list[str]) -> bool:
+    """Writes the rows of `data` (an `__arrow_c_stream__` exporter of record batches) to a new file at
+    `path` as JSON Lines; False when a column's type has no plain JSON spelling (nothing useful is
+    written then). The batches are pulled one at a time (the stream's producer may hold the GIL for
+    each); each is written in parallel with the GIL released."""

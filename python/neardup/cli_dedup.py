@@ -40,6 +40,7 @@ from neardup.corpus import (
     rereadable,
 )
 from neardup.formats import FORMATS
+from neardup.formats.cli_options import input_options
 from neardup.formats.names import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
 from neardup.terminal import neutralise
 
@@ -341,6 +342,7 @@ def _write_kept(inputs: Sequence[Input], result: DedupResult, output: str | None
     "--num-perm", type=click.IntRange(1, 65536), default=128, show_default=True, help="MinHash values."
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@input_options
 def dedup(
     files: tuple[str, ...],
     threshold: float,
@@ -363,6 +365,8 @@ def dedup(
     on_bad_record: str,
     keep: str,
     clusters: str,
+    encoding: str | None,
+    delimiter: str | None,
 ) -> int:
     """Find duplicate documents in FILE... (any snapshot format, or JSONL/CSV corpora; '-' reads
     standard input): exact copies of the normalised text first, then near copies. Print the groups (each
@@ -371,11 +375,23 @@ def dedup(
 
     Exit status: 2 on trouble; else, for a report, 0 no duplicates and 1 duplicates found; with
     --keep-first, 0 (see --exit-code)."""
-    spec = ReadSpec(from_format, field, id_field, title_field, abstract_field, text_field, on_bad_record)
+    spec = ReadSpec(
+        from_format,
+        field,
+        id_field,
+        title_field,
+        abstract_field,
+        text_field,
+        on_bad_record,
+        encoding,
+        delimiter,
+    )
     policy = keep if keep in ("first", "longest") else f"field:{keep}"
     if exit_code is None:
         exit_code = not keep_first
     if engine == "ray":
+        if encoding is not None:
+            raise click.UsageError("--encoding runs with --engine local (transcode the inputs first)")
         if threshold >= EXACT:
             raise click.UsageError("--threshold 1.0 (exact duplicates) runs with --engine local")
         if on_bad_record != "error":
@@ -404,7 +420,7 @@ def dedup(
         "keep": keep,
         "clusters": clusters,
     }
-    with rereadable(list(files)) as sources:
+    with rereadable(list(files), spec) as sources:
         result, inputs = dedup_inputs(sources, threshold, ngram, num_perm, spec, policy, clusters)
         if result.skipped and not quiet:
             sys.stderr.write(

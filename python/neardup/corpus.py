@@ -37,7 +37,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, TypeAlias, overload
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, overload
 
 from neardup import _core
 from neardup._core import NeardupError
@@ -145,6 +145,10 @@ class _Ids(Sequence[str]):
         return self._inputs[k].id(index - self._starts[k])
 
 
+STAGE_NAMES = ("kept", "exact", "near")
+"""The names of `DedupResult.stage`'s values 0, 1 and 2 in `DedupResult.to_arrow` and the like."""
+
+
 @dataclass(frozen=True, slots=True, repr=False, eq=False)
 class DedupResult:
     """Duplicates found in a corpus.
@@ -240,6 +244,53 @@ class DedupResult:
             f"exact={self.exact_duplicates}, near={self.near_duplicates})"
         )
 
+    def columns(self) -> dict[str, Any]:
+        """One row per document, as numpy columns built from the engine's: ``document`` (its index),
+        ``id`` (`dedup_files` only: its id, else absent), ``cluster`` (`labels`), ``keep``,
+        ``replaced_by`` (-1 when kept), ``stage`` (0 kept, 1 exact duplicate, 2 near duplicate; names in
+        `STAGE_NAMES`) and ``similarity`` (to the document that replaced it; 1.0 when kept)."""
+        import numpy as np
+
+        out: dict[str, Any] = {"document": np.arange(self.size, dtype=np.int64)}
+        if self.ids is not None:
+            out["id"] = list(self.ids)
+        out.update(
+            cluster=self.labels(),
+            keep=self.keep,
+            replaced_by=np.asarray(self.replaced_by, dtype=np.int64),
+            stage=np.asarray(self.stage, dtype=np.uint8),
+            similarity=np.asarray(self.similarity, dtype=np.float32),
+        )
+        return out
+
+    def to_arrow(self) -> Any:
+        """`columns` as a ``pyarrow.Table`` (needs pyarrow: the ``arrow`` extra); ``stage`` is a
+        dictionary column of the names in `STAGE_NAMES`."""
+        import pyarrow as pa
+
+        cols = self.columns()
+        stage = pa.DictionaryArray.from_arrays(pa.array(cols.pop("stage").astype("int8")), list(STAGE_NAMES))
+        table = pa.table({k: pa.array(v) for k, v in cols.items()})
+        return table.add_column(table.column_names.index("replaced_by") + 1, "stage", stage)
+
+    def to_pandas(self) -> Any:
+        """`columns` as a ``pandas.DataFrame`` (needs pandas); ``stage`` is categorical."""
+        import pandas as pd
+
+        cols = self.columns()
+        cols["stage"] = pd.Categorical.from_codes(cols["stage"].astype("int8"), categories=list(STAGE_NAMES))
+        return pd.DataFrame(cols)
+
+    def to_polars(self) -> Any:
+        """`columns` as a ``polars.DataFrame`` (needs polars); ``stage`` is an enum of `STAGE_NAMES`."""
+        import numpy as np
+        import polars as pl
+
+        cols = self.columns()
+        names = np.array(STAGE_NAMES)[cols["stage"]]
+        cols["stage"] = pl.Series("stage", names, dtype=pl.Enum(list(STAGE_NAMES)))
+        return pl.DataFrame(cols)
+
     def labels(self) -> npt.NDArray[np.int64]:
         """The cluster number of each document (its position in `clusters`), -1 for unclustered ones."""
         import numpy as np
@@ -279,13 +330,15 @@ def _result(
 
 
 def dedup(
-    texts: Iterable[str],
+    texts: Iterable[str | None] | object,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     ngram: int = 3,
     num_perm: int = 128,
     keep: str = "first",
     clusters: str = "components",
+    on_missing: str = "empty",
+    text_field: str | None = None,
 ) -> DedupResult:
     """Near-duplicate clusters of `texts`.
 
@@ -295,7 +348,11 @@ def dedup(
     runs in the Rust core, in parallel, with the GIL released.
 
     Args:
-        texts: the documents (a sequence or any iterable of str).
+        texts: the documents: a sequence or any iterable of str, or Arrow strings, read in place from
+            their buffers (no Python object per text): any object exporting Arrow data through the
+            Arrow PyCapsule interface (a pyarrow array, chunked array or table, a polars Series or
+            DataFrame, a pandas DataFrame), of type string, large_string or string_view. A pandas
+            Series is read as a sequence.
         threshold: minimum exact Jaccard similarity of two word-shingle sets, in (0, 1); 1.0 groups
             exact duplicates of the normalised text only.
         ngram: words per shingle.
@@ -303,25 +360,42 @@ def dedup(
         keep: which member of a cluster is kept: ``"first"`` or ``"longest"``.
         clusters: ``"components"`` (connected components) or ``"star"`` (every dropped document within
             the threshold of its kept one).
+        on_missing: what a missing text (None, NaN, an Arrow null) is: ``"empty"`` (an empty text,
+            in no cluster) or ``"error"`` (a ValueError naming the first one).
+        text_field: for a table, the column holding the texts (default: ``text``, else its only
+            string column).
 
     Returns:
         A `DedupResult`: ``clusters`` (lists of indices), ``kept``, ``replaced_by``, ``keep``.
 
     Raises:
-        ValueError: a parameter is out of range.
+        ValueError: a parameter is out of range, or a text is missing with ``on_missing="error"``.
         TypeError: a text is not a str.
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of str, not a single str")
-    seq = texts if isinstance(texts, Sequence) else list(texts)
+    arrow = hasattr(texts, "__arrow_c_stream__") or hasattr(texts, "__arrow_c_array__")
+    if arrow or isinstance(texts, Sequence):
+        seq: object = texts
+    elif isinstance(texts, Iterable):
+        seq = list(texts)
+    else:
+        raise TypeError(f"texts must be a sequence of str or Arrow strings, not {type(texts).__name__}")
     _check(threshold, clusters)
     policy, rank = _keep_arg(keep)
     if rank is not None:
         raise ValueError("keep='field:NAME' needs records: use dedup_files")
     raw = _core._dedup_texts(
-        seq, threshold=threshold, ngram=ngram, num_perm=num_perm, keep=policy, star=clusters == "star"
+        seq,
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+        keep=policy,
+        star=clusters == "star",
+        on_missing=on_missing,
+        text_field=text_field,
     )
-    return _result(raw, len(seq))
+    return _result(raw, len(raw[3]))
 
 
 # ---- reading inputs -----------------------------------------------------------------------------------
@@ -341,6 +415,11 @@ class ReadSpec:
             stops the run with its `SnapshotFormatError`; ``"skip"``: it is left out and counted
             (`DedupResult.skipped`). Files that cannot be read at all, and the whole-page snapshot
             formats, are errors either way.
+        encoding: the inputs' text encoding (``latin-1``, ``cp1252``, …; default UTF-8, or UTF-16 by
+            its byte-order mark), as ``neardup diff --encoding``: such an input is transcoded to a
+            temporary UTF-8 file first (`rereadable`).
+        delimiter: the CSV field delimiter; default: the most frequent of comma, semicolon and tab in
+            the header row, as ``neardup diff``.
     """
 
     format: str = "auto"
@@ -350,8 +429,16 @@ class ReadSpec:
     abstract_field: str | None = None
     text_field: str | None = None
     on_bad_record: str = "error"
+    encoding: str | None = None
+    delimiter: str | None = None
 
     def __post_init__(self) -> None:
+        if self.encoding is not None:
+            _core._encoding(self.encoding)  # ValueError for a name not known
+        if self.delimiter is not None and (
+            len(self.delimiter) != 1 or self.delimiter in '"\r\n' or not self.delimiter.isascii()
+        ):
+            raise ValueError(f"delimiter {self.delimiter!r}: expected one ASCII character")
         if self.on_bad_record not in BAD_RECORD_CHOICES:
             raise ValueError(f"on_bad_record must be error or skip, got {self.on_bad_record!r}")
         if self.field not in FIELDS:
@@ -512,6 +599,8 @@ def read_input(
             source.name = name
         shown = source.name
         fmt = detect_format(source.head, path=shown) if spec.format == "auto" else spec.format
+        if real in _ROWS_AS_JSONL:
+            fmt = "jsonl"  # the rows of a Parquet or Arrow file (`rereadable`)
         if fmt not in ("jsonl", "csv"):
             return _page_input(source, real, fmt, spec, threshold, ngram, num_perm), 0, None
     part = _core._corpus_file(
@@ -527,6 +616,7 @@ def read_input(
         threshold=threshold,
         ngram=ngram,
         num_perm=num_perm,
+        delimiter=spec.delimiter,
     )
     bad = part.bad()
     skipped = part.skipped()
@@ -654,23 +744,87 @@ def _spool(path: PathLike, stack: ExitStack) -> str:
 
 
 @contextmanager
-def rereadable(paths: Sequence[PathLike]) -> Iterator[list[tuple[str, str]]]:
+def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Iterator[list[tuple[str, str]]]:
     """``(path to read, name to show)`` for each of `paths`: an input that can be read only once (``-``
     for standard input, a FIFO, ``/dev/stdin``, a process substitution) is read once into a temporary
-    file (bounded by `SPOOL_LIMIT`), which the passes then read."""
+    file (bounded by `SPOOL_LIMIT`), which the passes then read. A Parquet or Arrow IPC file (by its
+    magic bytes, unless `spec` names another format) is read by pyarrow one row group at a time and
+    its rows written to a temporary JSON Lines file that the core reads (`_rows_as_jsonl`)."""
+    spec = spec or ReadSpec()
     with ExitStack() as stack:
         out: list[tuple[str, str]] = []
         spooled: dict[str, str] = {}
         for p in paths:
             key = os.fspath(p)
             name = "<stdin>" if key == "-" else key
-            if _needs_spool(p):
-                if key not in spooled:
-                    spooled[key] = _spool(p, stack)
-                out.append((spooled[key], name))
-            else:
-                out.append((key, name))
+            if key not in spooled:
+                spooled[key] = _spool(p, stack) if _needs_spool(p) else key
+                spooled[key] = _transcoded(spooled[key], name, spec, stack)
+                spooled[key] = _rows_as_jsonl(spooled[key], spec, stack)
+            out.append((spooled[key], name))
         yield out
+
+
+def _temp(name: str, suffix: str, stack: ExitStack) -> str:
+    """A new temporary file, removed at the end of the run (or by the CLI's signal handlers)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="neardup-", suffix=suffix)
+    except OSError as exc:
+        raise _spool_failed(name, exc) from None
+    os.close(fd)
+    _core._track_temp(tmp, True)
+
+    def remove() -> None:
+        _ROWS_AS_JSONL.discard(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        _core._track_temp(tmp, False)
+
+    stack.callback(remove)
+    return tmp
+
+
+def _transcoded(path: str, name: str, spec: ReadSpec, stack: ExitStack) -> str:
+    """`path`, or when `spec` names an encoding other than UTF-8, a temporary UTF-8 copy of its text
+    (decompressed too), so that the passes, the byte ranges of the records and their errors all see the
+    same text. A byte the encoding cannot decode is the `SnapshotFormatError` of `open_source`."""
+    if spec.encoding is None or _core._encoding(spec.encoding) is None:
+        return path
+    import shutil
+
+    tmp = _temp(name, ".txt", stack)
+    with open_source(path, spec.encoding) as source, open(tmp, "wb") as out:
+        source.name = name
+        try:
+            shutil.copyfileobj(source.stream, out, 1 << 20)
+        except OSError as exc:
+            raise SnapshotFormatError(name, None, f"text in {spec.encoding}", str(exc)) from None
+    return tmp
+
+
+_ROWS_AS_JSONL: set[str] = set()
+"""The temporary JSON Lines files of `_rows_as_jsonl` in use: `read_input` reads them as JSON Lines."""
+
+
+def _rows_as_jsonl(path: str, spec: ReadSpec, stack: ExitStack) -> str:
+    """`path`, or when it is a Parquet or Arrow IPC file whose rows the core can read as JSON Lines, a
+    temporary JSON Lines file of them (removed at the end of the run)."""
+    from neardup.formats.arrow_files import ARROW_FORMATS, to_jsonl
+
+    if spec.format not in ("auto", *ARROW_FORMATS):
+        return path
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except OSError:
+        return path  # the reader says what is wrong with it
+    if not (head.startswith((b"PAR1", b"ARROW1", b"\xff\xff\xff\xff"))):
+        return path
+    tmp = _temp(path, ".jsonl", stack)
+    if not to_jsonl(path, tmp, (spec.title_field, spec.abstract_field, spec.text_field)):
+        return path  # the Python reader reads it (or says why it cannot)
+    _ROWS_AS_JSONL.add(tmp)
+    return tmp
 
 
 # ---- the run --------------------------------------------------------------------------------------------
@@ -706,8 +860,9 @@ def dedup_files(
     path_list: list[PathLike] = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not path_list:
         raise ValueError("no input files")
-    with rereadable(path_list) as sources:
-        result, _ = dedup_inputs(sources, threshold, ngram, num_perm, spec or ReadSpec(), keep, clusters)
+    spec = spec or ReadSpec()
+    with rereadable(path_list, spec) as sources:
+        result, _ = dedup_inputs(sources, threshold, ngram, num_perm, spec, keep, clusters)
         return result
 
 

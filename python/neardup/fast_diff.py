@@ -10,6 +10,7 @@ same renderers write, and the readers' precise error messages are reported.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
@@ -44,6 +45,8 @@ OPTIONS = (
 
 
 _CORE_FORMATS = ("jsonl", "csv", "hf-json")
+#: Formats whose rows pyarrow hands to the core as JSON Lines (`neardup.formats.arrow_files.to_jsonl`).
+_ARROW_FORMATS = ("parquet", "arrow")
 
 
 def _core_source(
@@ -57,7 +60,7 @@ def _core_source(
         with open_source(path, encoding) as source:
             auto = from_format == "auto"
             fmt = detect_format(source.head, path=source.name, delimiter=delimiter) if auto else from_format
-            return (source.name, fmt) if fmt in _CORE_FORMATS else None
+            return (source.name, fmt) if fmt in (*_CORE_FORMATS, *_ARROW_FORMATS) else None
     except SnapshotFormatError:
         return None  # the Python path reports it
 
@@ -93,13 +96,54 @@ def write_report(
 def _diff(
     old: str, new: str, fd: int | None, from_format: str, options: dict[str, Any]
 ) -> tuple[object, bool] | None:
-    if from_format not in ("auto", *_CORE_FORMATS):
+    if from_format not in ("auto", *_CORE_FORMATS, *_ARROW_FORMATS):
         return None
     o = {name: options.get(name) for name in OPTIONS}
     old_source = _core_source(old, from_format, o["encoding"], o["delimiter"])
     new_source = _core_source(new, from_format, o["encoding"], o["delimiter"])
     if old_source is None or new_source is None:
         return None
+    temps: list[str] = []
+    try:
+        old_path = _rows_as_jsonl(old, old_source[1], o, temps)
+        new_path = _rows_as_jsonl(new, new_source[1], o, temps)
+        if old_path is None or new_path is None:
+            return None
+        return _run(old_path, new_path, old_source, new_source, fd, o)
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            _core._track_temp(tmp, False)
+
+
+def _rows_as_jsonl(path: str, fmt: str, o: dict[str, Any], temps: list[str]) -> str | None:
+    """`path` itself, or for a Parquet or Arrow IPC file a temporary JSON Lines file of its rows (None
+    when they are not for this path)."""
+    if fmt not in _ARROW_FORMATS:
+        return path
+    import tempfile
+
+    from neardup.formats.arrow_files import to_jsonl
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="neardup-rows-", suffix=".jsonl")
+    except OSError:
+        return None  # no room for the rows: the Python reader reads the file
+    os.close(fd)
+    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
+    temps.append(tmp)
+    return tmp if to_jsonl(path, tmp, (o["title_field"], o["abstract_field"])) else None
+
+
+def _run(
+    old: str,
+    new: str,
+    old_source: tuple[str, str],
+    new_source: tuple[str, str],
+    fd: int | None,
+    o: dict[str, Any],
+) -> tuple[object, bool] | None:
     return _core._diff_files(
         old,
         new,

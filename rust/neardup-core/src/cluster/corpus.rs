@@ -419,11 +419,11 @@ fn read_csv(
     out: &mut FileDocs,
 ) -> Result<()> {
     let first = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
-    let delimiter = if first.contains(&b'\t') && !first.contains(&b',') {
-        b'\t'
-    } else {
-        b','
-    };
+    // As `neardup diff` reads CSV: the delimiter named, else the most frequent of comma, semicolon and
+    // tab in the header row.
+    let delimiter = spec
+        .delimiter
+        .unwrap_or_else(|| crate::records::csv_table::sniff_delimiter(first));
     if simdutf8::basic::from_utf8(data).is_err()
         || memchr::memchr(0, data).is_some()
         || !crate::records::csv_table::strictly_quoted(data, delimiter)

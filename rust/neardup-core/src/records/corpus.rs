@@ -42,6 +42,9 @@ pub struct CorpusSpec {
     pub abstract_field: Option<String>,
     /// A field whose value ranks the members of a cluster (`--keep FIELD`).
     pub rank_field: Option<String>,
+    /// The CSV field delimiter (`--delimiter`); `None` sniffs it from the header row as `neardup diff`
+    /// does ([`super::csv_table::sniff_delimiter`]).
+    pub delimiter: Option<u8>,
 }
 
 /// One document.
@@ -579,6 +582,7 @@ mod tests {
             title_field: None,
             abstract_field: None,
             rank_field: None,
+            delimiter: None,
         }
     }
 
