@@ -362,15 +362,19 @@ fn last_of_each<K: Ord, V>(mut members: Vec<(K, V)>) -> Vec<(K, V)> {
     out
 }
 
-/// A member of `rest`: its value's text and its canonical text.
+/// A member of `rest`: its value's text, and where its canonical text lies in the texts written.
 struct Member<'a> {
     raw: &'a str,
-    text: String,
+    text: Range<usize>,
 }
 
-/// The members of the JSON object `rest`, by key ascending, each with its canonical text; `None` when
-/// `rest` is not an object or some value is one [`Json::parse`] refuses.
-fn members(rest: &str, max_digits: usize) -> Option<Vec<(String, Member<'_>)>> {
+/// The members of the JSON object `rest`, by key ascending, each with its canonical text written into
+/// `texts`; `None` when `rest` is not an object or some value is one [`Json::parse`] refuses.
+fn members<'a>(
+    rest: &'a str,
+    max_digits: usize,
+    texts: &mut String,
+) -> Option<Vec<(Cow<'a, str>, Member<'a>)>> {
     let b = rest.as_bytes();
     let mut at = skip_ws(b, 0);
     if b.get(at) != Some(&b'{') {
@@ -384,19 +388,19 @@ fn members(rest: &str, max_digits: usize) -> Option<Vec<(String, Member<'_>)>> {
                 return None;
             }
             let key_end = string_end(b, at)?;
-            let key = decoded(&rest[at..key_end])?.into_owned();
+            let key = decoded(&rest[at..key_end])?;
             at = skip_ws(b, key_end);
             if b.get(at) != Some(&b':') {
                 return None;
             }
             let start = skip_ws(b, at + 1);
-            let mut text = String::new();
-            let end = write_canonical(rest, start, max_digits, &mut text)?;
+            let from = texts.len();
+            let end = write_canonical(rest, start, max_digits, texts)?;
             members.push((
                 key,
                 Member {
                     raw: &rest[start..end],
-                    text,
+                    text: from..texts.len(),
                 },
             ));
             at = skip_ws(b, end);
@@ -421,17 +425,18 @@ pub fn interpret(
     version: Option<u32>,
     max_digits: usize,
 ) -> Option<(Meta, Option<u32>)> {
-    let mut members = members(rest, max_digits)?;
-    let at = |members: &[(String, Member<'_>)], name: &str| {
-        members.binary_search_by(|(k, _)| k.as_str().cmp(name)).ok()
+    let mut texts = String::with_capacity(rest.len());
+    let mut members = members(rest, max_digits, &mut texts)?;
+    let at = |members: &[(Cow<'_, str>, Member<'_>)], name: &str| {
+        members.binary_search_by(|(k, _)| k.as_ref().cmp(name)).ok()
     };
-    let parsed = |members: &[(String, Member<'_>)], name: &str| -> Option<Option<Json>> {
+    let parsed = |members: &[(Cow<'_, str>, Member<'_>)], name: &str| -> Option<Option<Json>> {
         match at(members, name) {
             Some(i) => Json::parse(members[i].1.raw, max_digits).map(Some),
             None => Some(None),
         }
     };
-    let remove = |members: &mut Vec<(String, Member<'_>)>, name: &str| {
+    let remove = |members: &mut Vec<(Cow<'_, str>, Member<'_>)>, name: &str| {
         if let Some(i) = at(members, name) {
             members.remove(i);
         }
@@ -477,7 +482,10 @@ pub fn interpret(
         meta.organization = Some(o);
         remove(&mut members, "organization");
     }
-    meta.extra = members.into_iter().map(|(k, m)| (k, m.text)).collect();
+    meta.extra = members
+        .into_iter()
+        .map(|(k, m)| (k.into_owned(), texts[m.text].to_owned()))
+        .collect();
     Some((meta, version))
 }
 
