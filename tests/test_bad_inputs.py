@@ -373,3 +373,23 @@ def test_unencodable_report_leaves_no_temporary_file(tmp_path: Path) -> None:
     r = run("diff", old, GOOD, "--format", "json", "-o", out_dir / "report.json")
     assert_refused(r, str(old), 1, "expected valid Unicode text, got a lone surrogate \\udc80")
     assert list(out_dir.iterdir()) == []
+
+
+def test_a_ragged_row_after_many_quoted_line_breaks_is_named_by_its_line(tmp_path: Path) -> None:
+    """The core reads a CSV in pieces cut at line ends outside quotes; a bad row far into the file (past
+    the first pieces, after thousands of quoted line breaks and CRLF ends) is still named by its own
+    line, in either argument position."""
+    rows, line = ["id,title,abstract\r\n"], 2
+    for i in range(8000):
+        row = f'P-{i},Title {i},"first line {i}\nsecond ""line"", and\r\nthird {"x" * (i % 90)}"\r\n'
+        rows.append(row)
+        line += row.count("\n")
+    rows.append('P-bad,"a title\nover two lines"\r\n')
+    path = tmp_path / "late_ragged.csv"
+    path.write_text("".join(rows), encoding="utf-8", newline="")
+    assert path.stat().st_size > 3 * 256 * 1024
+    good = tmp_path / "good.csv"
+    good.write_text("id,title,abstract\nP-1,A title,An abstract.\n", encoding="utf-8")
+    expected = "expected a row of 3 fields like the header, got 2 fields"
+    assert_refused(run("diff", path, good), str(path), line, expected)
+    assert_refused(run("diff", good, path), str(path), line, expected)

@@ -7,8 +7,10 @@
 //! stays in `extra`, each value spelled as canonical JSON (keys sorted, `", "` and `": "` separators,
 //! floats as the shortest round-trip repr), which is how reports print it and how agreement compares it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use serde_json::value::RawValue;
@@ -123,12 +125,6 @@ impl Json {
             }
         }
     }
-
-    fn text(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out);
-        out
-    }
 }
 
 fn authors(value: &Json) -> Option<Vec<String>> {
@@ -218,57 +214,278 @@ fn first_version_date(versions: &Json) -> Option<String> {
     }
 }
 
+/// The end of the JSON whitespace at `i`.
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// Just past the string whose opening quote is at `i` (the text is valid JSON: only its end is sought).
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut at = i + 1;
+    loop {
+        at += memchr::memchr2(b'"', b'\\', b.get(at..)?)?;
+        if b[at] == b'"' {
+            return Some(at + 1);
+        }
+        at += 2;
+    }
+}
+
+/// A string's decoded text: borrowed when it holds no escape; `None` when it spells a lone surrogate,
+/// which Rust cannot hold.
+fn decoded(raw: &str) -> Option<Cow<'_, str>> {
+    match memchr::memchr(b'\\', raw.as_bytes()) {
+        None => Some(Cow::Borrowed(&raw[1..raw.len() - 1])),
+        Some(_) => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
+    }
+}
+
+/// Writes the canonical text ([`Json::write`]) of the JSON value starting at `i` of `s` (valid JSON,
+/// as every reader's members are) straight from its text, with no tree: the extras of a record are
+/// mostly written out, rarely looked into. Returns where the value ends; `None` where [`Json::parse`]
+/// gives `None` (lone surrogates, integers longer than `max_digits`).
+fn write_canonical(s: &str, i: usize, max_digits: usize, out: &mut String) -> Option<usize> {
+    let b = s.as_bytes();
+    let i = skip_ws(b, i);
+    match *b.get(i)? {
+        b'"' => {
+            let end = string_end(b, i)?;
+            let raw = &s[i..end];
+            match decoded(raw)? {
+                // Valid JSON without escapes holds no control character: already canonical.
+                Cow::Borrowed(_) => out.push_str(raw),
+                Cow::Owned(text) => string(out, &text),
+            }
+            Some(end)
+        }
+        b'[' => {
+            out.push('[');
+            let mut at = skip_ws(b, i + 1);
+            if b.get(at) == Some(&b']') {
+                out.push(']');
+                return Some(at + 1);
+            }
+            loop {
+                at = skip_ws(b, write_canonical(s, at, max_digits, out)?);
+                match *b.get(at)? {
+                    b',' => out.push_str(", "),
+                    b']' => {
+                        out.push(']');
+                        return Some(at + 1);
+                    }
+                    _ => return None,
+                }
+                at += 1;
+            }
+        }
+        b'{' => {
+            // Members written one after another in `texts`, then put in key order (the last of a
+            // repeated key wins, as in `json.loads`).
+            let mut texts = String::new();
+            let mut members: Vec<(Cow<'_, str>, Range<usize>)> = Vec::new();
+            let mut at = skip_ws(b, i + 1);
+            if b.get(at) != Some(&b'}') {
+                loop {
+                    if b.get(at) != Some(&b'"') {
+                        return None;
+                    }
+                    let key_end = string_end(b, at)?;
+                    let key = decoded(&s[at..key_end])?;
+                    at = skip_ws(b, key_end);
+                    if b.get(at) != Some(&b':') {
+                        return None;
+                    }
+                    let from = texts.len();
+                    at = skip_ws(b, write_canonical(s, at + 1, max_digits, &mut texts)?);
+                    members.push((key, from..texts.len()));
+                    match *b.get(at)? {
+                        b',' => at = skip_ws(b, at + 1),
+                        b'}' => break,
+                        _ => return None,
+                    }
+                }
+            }
+            let members = last_of_each(members);
+            out.push('{');
+            for (n, (key, text)) in members.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                string(out, key);
+                out.push_str(": ");
+                out.push_str(&texts[text.clone()]);
+            }
+            out.push('}');
+            Some(at + 1)
+        }
+        b't' if s[i..].starts_with("true") => {
+            out.push_str("true");
+            Some(i + 4)
+        }
+        b'f' if s[i..].starts_with("false") => {
+            out.push_str("false");
+            Some(i + 5)
+        }
+        b'n' if s[i..].starts_with("null") => {
+            out.push_str("null");
+            Some(i + 4)
+        }
+        b'-' | b'0'..=b'9' => {
+            let end = i + b[i..]
+                .iter()
+                .take_while(|c| matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                .count();
+            match Json::parse(&s[i..end], max_digits)? {
+                Json::Number(text) => out.push_str(&text),
+                _ => return None,
+            }
+            Some(end)
+        }
+        _ => None,
+    }
+}
+
+/// Members by key ascending, only the last of a repeated key kept.
+fn last_of_each<K: Ord, V>(mut members: Vec<(K, V)>) -> Vec<(K, V)> {
+    // Stable: repeated keys stay in file order, and the last one of each run is kept.
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(K, V)> = Vec::with_capacity(members.len());
+    for member in members {
+        match out.last_mut() {
+            Some(last) if last.0 == member.0 => *last = member,
+            _ => out.push(member),
+        }
+    }
+    out
+}
+
+/// A member of `rest`: its value's text, and where its canonical text lies in the texts written.
+struct Member<'a> {
+    raw: &'a str,
+    text: Range<usize>,
+}
+
+/// The members of the JSON object `rest`, by key ascending, each with its canonical text written into
+/// `texts`; `None` when `rest` is not an object or some value is one [`Json::parse`] refuses.
+fn members<'a>(
+    rest: &'a str,
+    max_digits: usize,
+    texts: &mut String,
+) -> Option<Vec<(Cow<'a, str>, Member<'a>)>> {
+    let b = rest.as_bytes();
+    let mut at = skip_ws(b, 0);
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut members = Vec::with_capacity(16);
+    at = skip_ws(b, at + 1);
+    if b.get(at) != Some(&b'}') {
+        loop {
+            if b.get(at) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string_end(b, at)?;
+            let key = decoded(&rest[at..key_end])?;
+            at = skip_ws(b, key_end);
+            if b.get(at) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, at + 1);
+            let from = texts.len();
+            let end = write_canonical(rest, start, max_digits, texts)?;
+            members.push((
+                key,
+                Member {
+                    raw: &rest[start..end],
+                    text: from..texts.len(),
+                },
+            ));
+            at = skip_ws(b, end);
+            match *b.get(at)? {
+                b',' => at = skip_ws(b, at + 1),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    (skip_ws(b, at + 1) == b.len()).then(|| last_of_each(members))
+}
+
 /// The metadata of a record's remaining members (`rest`, a JSON object) and the version they give when
 /// the id gave none; `None` when some value is one Python reads differently.
+///
+/// Only the members interpreted here are parsed ([`Json::parse`]); the others, most of an arXiv dump
+/// record's (`authors_parsed`, `versions`, …), go to `extra` as canonical text written straight from
+/// their JSON text ([`write_canonical`]).
 pub fn interpret(
     rest: &str,
     version: Option<u32>,
     max_digits: usize,
 ) -> Option<(Meta, Option<u32>)> {
-    let Json::Object(mut members) = Json::parse(rest, max_digits)? else {
-        return None;
+    let mut texts = String::with_capacity(rest.len());
+    let mut members = members(rest, max_digits, &mut texts)?;
+    let at = |members: &[(Cow<'_, str>, Member<'_>)], name: &str| {
+        members.binary_search_by(|(k, _)| k.as_ref().cmp(name)).ok()
+    };
+    let parsed = |members: &[(Cow<'_, str>, Member<'_>)], name: &str| -> Option<Option<Json>> {
+        match at(members, name) {
+            Some(i) => Json::parse(members[i].1.raw, max_digits).map(Some),
+            None => Some(None),
+        }
+    };
+    let remove = |members: &mut Vec<(Cow<'_, str>, Member<'_>)>, name: &str| {
+        if let Some(i) = at(members, name) {
+            members.remove(i);
+        }
     };
     let mut meta = Meta::default();
-    let versions = members.get("versions").cloned();
+    let versions = parsed(&members, "versions")?;
     let version = version.or_else(|| versions.as_ref().and_then(last_version));
-    if let Some(a) = members.get("authors").and_then(authors) {
+    if let Some(a) = parsed(&members, "authors")?.as_ref().and_then(authors) {
         meta.authors = Some(a);
-        members.remove("authors");
+        remove(&mut members, "authors");
     }
-    let present: Vec<&str> = PUBLISHED_FIELDS
-        .into_iter()
-        .filter(|n| members.contains_key(*n))
-        .collect();
+    let mut present: Vec<(&str, Json)> = Vec::new();
+    for name in PUBLISHED_FIELDS {
+        if let Some(value) = parsed(&members, name)? {
+            present.push((name, value));
+        }
+    }
     let picked = present
         .iter()
-        .find(|n| {
-            !matches!(members.get(**n), Some(Json::Null))
-                && members.get(**n) != Some(&Json::Str(String::new()))
-        })
-        .or(present.first())
-        .copied();
-    match picked.map(|n| (n, members.get(n))) {
-        Some((name, Some(Json::Str(s)))) => {
+        .find(|(_, v)| !matches!(v, Json::Null) && *v != Json::Str(String::new()))
+        .or(present.first());
+    match picked {
+        Some((name, Json::Str(s))) => {
             meta.published = Some(s.clone());
-            members.remove(name);
+            remove(&mut members, name);
         }
         _ => meta.published = versions.as_ref().and_then(first_version_date),
     }
-    for (name, slot) in [("upvotes", 0), ("authors_count", 1)] {
-        if let Some(n) = members.get(name).and_then(count) {
-            if slot == 0 {
+    for name in ["upvotes", "authors_count"] {
+        if let Some(n) = parsed(&members, name)?.as_ref().and_then(count) {
+            if name == "upvotes" {
                 meta.upvotes = Some(n);
             } else {
                 meta.authors_count = Some(n);
             }
-            members.remove(name);
+            remove(&mut members, name);
         }
     }
-    if let Some(o) = members.get("organization").and_then(organization) {
+    if let Some(o) = parsed(&members, "organization")?
+        .as_ref()
+        .and_then(organization)
+    {
         meta.organization = Some(o);
-        members.remove("organization");
+        remove(&mut members, "organization");
     }
-    meta.extra = members.into_iter().map(|(k, v)| (k, v.text())).collect();
+    meta.extra = members
+        .into_iter()
+        .map(|(k, m)| (k.into_owned(), texts[m.text].to_owned()))
+        .collect();
     Some((meta, version))
 }
 
@@ -289,6 +506,7 @@ pub fn write_extra(out: &mut String, canonical: &[(String, String)], scalars: &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn the_arxiv_dump_shape() {
@@ -326,5 +544,112 @@ mod tests {
         assert_eq!((meta.upvotes, meta.authors), (None, None));
         assert_eq!(meta.extra.len(), 2);
         assert_eq!(interpret(r#"{"n":123456}"#, None, 5), None);
+    }
+
+    /// `interpret` as it was: the whole of `rest` parsed into a tree, each extra written from it.
+    fn extra_before(rest: &str, max_digits: usize) -> Option<Vec<(String, String)>> {
+        let Json::Object(members) = Json::parse(rest, max_digits)? else {
+            return None;
+        };
+        Some(
+            members
+                .into_iter()
+                .map(|(k, v)| {
+                    let mut text = String::new();
+                    v.write(&mut text);
+                    (k, text)
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn canonical_text_without_a_tree() {
+        let rest = "{ \"b\" : [ 1 , -0, 2.50, 1e400, {\"z\": null, \"a\": \"\\u00e9\\n\", \"z\": true} ] ,\r\n \"a\\u0041\": [], \"c\": {}}";
+        let (meta, _) = interpret(rest, None, 0).unwrap();
+        assert_eq!(meta.extra, extra_before(rest, 0).unwrap());
+        assert_eq!(
+            meta.extra[1].1,
+            "[1, 0, 2.5, \"Infinity\", {\"a\": \"\u{e9}\\n\", \"z\": true}]"
+        );
+        // What the tree refused, refused still: lone surrogates (in values and keys), long integers.
+        for rest in [
+            r#"{"a": ["\ud800"]}"#,
+            r#"{"a": {"\udc00": 1}}"#,
+            r#"{"a": [123456]}"#,
+        ] {
+            assert_eq!(interpret(rest, None, 5), None, "{rest}");
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "\"a\"",
+        "\"b\"",
+        "\"\\u00e9\"",
+        "\"\\\"x\\/\"",
+        "\"\\u001F\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\u{e9}\"",
+        "0",
+        "-0",
+        "12",
+        "-3.50",
+        "1E2",
+        "1e400",
+        "true",
+        "false",
+        "null",
+        " ",
+        "\n",
+    ];
+
+    fn json_value() -> impl Strategy<Value = String> {
+        let leaf = (0..PIECES.len(), 0..PIECES.len(), 0..2usize).prop_map(|(v, w, pad)| {
+            let ws = if pad == 1 && PIECES[w].trim().is_empty() {
+                PIECES[w]
+            } else {
+                ""
+            };
+            format!(
+                "{ws}{}{ws}",
+                if PIECES[v].trim().is_empty() {
+                    "1"
+                } else {
+                    PIECES[v]
+                }
+            )
+        });
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|items| format!("[{}]", items.join(" ,"))),
+                proptest::collection::vec((0..4usize, inner), 0..5).prop_map(|members| {
+                    let body: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("\"{}\" :{v}", ["a", "b", "\\u0061", "\u{e9}"][*k]))
+                        .collect();
+                    format!("{{{}}}", body.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        /// The extras written straight from the text are the tree's, and refused where it refused.
+        #[test]
+        fn canonical_text_is_the_trees(
+            values in proptest::collection::vec(json_value(), 1..4),
+            max_digits in prop_oneof![Just(0usize), Just(2usize)],
+        ) {
+            let names = ["x", "y", "z\\u00e9"];
+            let body: Vec<String> =
+                values.iter().zip(names).map(|(v, k)| format!("\"{k}\": {v}")).collect();
+            let rest = format!("{{{}}}", body.join(", "));
+            prop_assert!(serde_json::from_str::<serde::de::IgnoredAny>(&rest).is_ok(), "{}", rest);
+            let got = interpret(&rest, None, max_digits).map(|(meta, _)| meta.extra);
+            prop_assert_eq!(got, extra_before(&rest, max_digits), "{}", rest);
+        }
     }
 }
