@@ -157,6 +157,33 @@ def test_dedup_and_catalog_read_compressed(kind: str, tmp_path: Path) -> None:
     assert len(json.loads(papers.stdout)) == 200
 
 
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_dedup_of_a_compressed_input_writes_and_names_the_records_it_read(
+    kind: str, fmt: str, tmp_path: Path
+) -> None:
+    """The kept copy and a skipped record's example come from the decompressed text, byte for byte as
+    from the same file uncompressed (the core's byte ranges are those of the decompressed text)."""
+    lines = [json.loads(line) for line in (records(120) + records(30)).decode().splitlines()]
+    if fmt == "jsonl":
+        body = "".join(json.dumps(r) + "\n" for r in lines).encode()
+        body = body.replace(b"\n", b'\n{"title": 7}\n', 1)  # a bad record on line 2
+    else:
+        rows = ["id,title,abstract"] + [f'{r.get("id", "")},"{r["title"]}","{r["abstract"]}"' for r in lines]
+        body = ("\n".join(rows) + "\n").encode()
+    plain, packed = tmp_path / f"c.{fmt}", tmp_path / f"c.{fmt}.z"
+    plain.write_bytes(body)
+    packed.write_bytes(COMPRESSORS[kind](body))
+    outputs = []
+    for path in (plain, packed):
+        got = run("dedup", path, "--from", fmt, "--keep-first", "--on-bad-record", "skip")
+        assert got.returncode in (0, 1), got.stderr
+        outputs.append((got.stdout, got.stderr.decode().replace(str(packed), str(plain))))
+    assert outputs[0] == outputs[1]
+    kept = outputs[0][0].decode().splitlines()
+    assert 100 <= len(kept) < 150 and kept[-1]  # the repeats dropped, whole records written
+
+
 @pytest.mark.parametrize("kind", sorted(COMPRESSORS))
 @pytest.mark.parametrize("damage", ["truncated", "corrupt"])
 def test_damaged_compressed_input_is_one_line_exit_2(

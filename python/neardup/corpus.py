@@ -506,11 +506,9 @@ class Input:
         """The records of documents `docs` as they are in the file (JSONL lines, CSV rows; line end
         included), for the core's formats."""
         starts, ends, _, bom = self.spans()
-        with open(self.path, "rb") as fh:
-            skip = len(BOM) if bom else 0
-            for i in docs:
-                fh.seek(skip + int(starts[i]))
-                yield fh.read(int(ends[i]) - int(starts[i]))
+        skip = len(BOM) if bom else 0
+        spans = ((skip + int(starts[i]), skip + int(ends[i])) for i in docs)
+        yield from _read_spans(self.path, spans)
 
     def spans(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], int, bool]:
         spans = self.part.spans()
@@ -521,9 +519,8 @@ class Input:
     def header(self) -> bytes:
         """A CSV file's header row, line end included."""
         _, _, end, bom = self.spans()
-        with open(self.path, "rb") as fh:
-            fh.seek(len(BOM) if bom else 0)
-            return fh.read(end)
+        skip = len(BOM) if bom else 0
+        return next(_read_spans(self.path, [(skip, skip + end)]))
 
 
 def _word_error(name: str, path: str, fmt: str, bad: tuple[int, int, int, str | None, str | None]) -> str:
@@ -533,11 +530,37 @@ def _word_error(name: str, path: str, fmt: str, bad: tuple[int, int, int, str | 
         return str(SnapshotFormatError(name, line or None, expected, got))
     if fmt == "csv":
         return str(_csv_error(name, path))
-    with open(path, "rb") as fh:
-        head = fh.read(len(BOM))
-        fh.seek((len(BOM) if head == BOM else 0) + start)
-        raw = fh.read(end - start)
+    head = next(_read_spans(path, [(0, len(BOM))]))
+    skip = len(BOM) if head == BOM else 0
+    raw = next(_read_spans(path, [(skip + start, skip + end)]))
     return str(_jsonl_error(name, line, raw))
+
+
+def _read_spans(path: str, spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+    """The bytes of each `(start, end)` range (ascending) of the text of `path` as the core read it: the
+    file itself, or for a compressed file its decompressed text (read forward, never held whole), since
+    the core's byte ranges are those of the decompressed text."""
+    with open(path, "rb") as fh:
+        compressed = _core._compression_of(fh.read(6)) is not None
+    if not compressed:
+        with open(path, "rb") as fh:
+            for start, end in spans:
+                fh.seek(start)
+                yield fh.read(end - start)
+        return
+    with open_source(path) as source:
+        stream, at = source.stream, 0
+        for start, end in spans:
+            if start < at:
+                raise ValueError("byte ranges of a compressed input are read in ascending order")
+            while at < start:
+                skipped = len(stream.read(min(start - at, 1 << 20)))
+                if not skipped:
+                    break
+                at += skipped
+            data = stream.read(end - start)
+            at += len(data)
+            yield data
 
 
 def _jsonl_error(name: str, line: int, raw: bytes) -> SnapshotFormatError:
