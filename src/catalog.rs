@@ -8,24 +8,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
 use neardup_core::catalog;
-use neardup_core::identity::normalize_title;
 use neardup_core::reconcile::fields::near_entry;
 use neardup_core::records::file::Record;
 use neardup_core::records::input;
 
+use crate::engine::normalised;
 use crate::errors::detached;
-
-/// Normalised titles, taking those the reader computed.
-fn normalised(records: &mut [Record]) -> Vec<String> {
-    records
-        .iter_mut()
-        .map(|r| {
-            r.ascii_title
-                .take()
-                .unwrap_or_else(|| normalize_title(r.title()))
-        })
-        .collect()
-}
 
 type NearFields = (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Option<i32>>);
 

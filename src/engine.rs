@@ -146,7 +146,8 @@ pub(crate) fn records(c: &Columns<'_>) -> Vec<Record<'static>> {
         .collect()
 }
 
-fn normalised(records: &mut [Record]) -> Vec<String> {
+/// Normalised titles, taking those the reader computed while the line was in cache.
+pub(crate) fn normalised(records: &mut [Record]) -> Vec<String> {
     records
         .iter_mut()
         .map(|r| {

@@ -384,6 +384,29 @@ pub fn duplicate_pairs_of<T: Joined>(
     )
 }
 
+/// The exact shingle sets of the texts numbered in `involved` (any order, repeats allowed), computed in
+/// parallel; every other text gets an empty set. Pair verification reads only the texts some candidate
+/// pair names, usually few.
+pub(crate) fn shingle_sets<T: Joined>(
+    texts: &[&T],
+    mut involved: Vec<u32>,
+    shingles: ShingleConfig,
+) -> Vec<Vec<u64>> {
+    involved.par_sort_unstable();
+    involved.dedup();
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); texts.len()];
+    let computed: Vec<(u32, Vec<u64>)> = involved
+        .par_iter()
+        .map_init(String::new, |buf, &u| {
+            (u, shingles.shingle_set(texts[u as usize].text(buf)))
+        })
+        .collect();
+    for (u, set) in computed {
+        sets[u as usize] = set;
+    }
+    sets
+}
+
 /// [`duplicate_pairs_of`] with the signatures of `distinct` already computed (row-major, `k` a row, by
 /// the same shingles).
 pub fn duplicate_pairs_signed<T: Joined>(
@@ -432,7 +455,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
     phases.done("duplicates: candidates");
 
     // Exact shingle sets of the distinct texts taking part in some candidate pair (usually few).
-    let mut involved: Vec<u32> = old_candidates
+    let involved: Vec<u32> = old_candidates
         .iter()
         .map(|&(a, b)| [old_ids[a as usize], old_ids[b as usize]])
         .chain(
@@ -442,18 +465,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
         )
         .flatten()
         .collect();
-    involved.sort_unstable();
-    involved.dedup();
-    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); distinct.len()];
-    let computed: Vec<(u32, Vec<u64>)> = involved
-        .par_iter()
-        .map_init(String::new, |buf, &u| {
-            (u, shingles.shingle_set(distinct[u as usize].text(buf)))
-        })
-        .collect();
-    for (u, set) in computed {
-        sets[u as usize] = set;
-    }
+    let sets = shingle_sets(distinct, involved, shingles);
     phases.done("duplicates: shingle sets");
     crate::trace::note(|| {
         format!(

@@ -152,23 +152,12 @@ pub fn duplicate_links_signed<T: Joined>(
     phases.done("duplicates: candidates");
 
     // Exact shingle sets of the classes taking part in some candidate pair (usually few).
-    let mut involved: Vec<u32> = old_candidates
+    let involved: Vec<u32> = old_candidates
         .iter()
         .chain(&new_candidates)
         .flat_map(|&(a, b)| [a, b])
         .collect();
-    involved.par_sort_unstable();
-    involved.dedup();
-    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); texts.len()];
-    let computed: Vec<(u32, Vec<u64>)> = involved
-        .par_iter()
-        .map_init(String::new, |buf, &u| {
-            (u, shingles.shingle_set(texts[u as usize].text(buf)))
-        })
-        .collect();
-    for (u, set) in computed {
-        sets[u as usize] = set;
-    }
+    let sets = super::shingle_sets(texts, involved, shingles);
     let verified = |candidates: Vec<(u32, u32)>| -> Vec<Pair> {
         let sims = verify_pairs(&sets, &candidates);
         candidates
