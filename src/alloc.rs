@@ -1,6 +1,11 @@
 //! The allocator, chosen in this one place: mimalloc (the `mimalloc` feature, on by default) serves the
 //! Rust side of the extension; Python keeps its own allocator. Without the feature the system allocator
-//! serves, and [`BatchJob`], [`init`] and [`on_out_of_memory`] do nothing.
+//! serves, and [`BatchJob`] and [`init`] do nothing.
+//!
+//! Either way the allocator is wrapped in [`Watched`], which hands a failed allocation to the handler
+//! set with [`on_out_of_memory`] before Rust's own reaction (an abort with "memory allocation of N
+//! bytes failed"). The command line sets one that prints its one line and exits 2; mimalloc's error
+//! callback alone missed failures that happen while mimalloc maps a new segment.
 //!
 //! Why mimalloc, and why these options: the core allocates and frees millions of small strings and
 //! vectors per large batch (records, shingle sets, report pieces), which mimalloc does markedly faster
@@ -14,8 +19,8 @@
 mod chosen {
     use std::ffi::{c_int, c_long, c_void};
 
-    #[global_allocator]
-    static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+    pub type Inner = mimalloc::MiMalloc;
+    pub const INNER: Inner = mimalloc::MiMalloc;
 
     /// `mi_option_purge_delay` in libmimalloc-sys 0.1.49's `mi_option_e` (the crate names no constant
     /// for it; the version is pinned in Cargo.toml for this reason).
@@ -62,8 +67,9 @@ mod chosen {
         }
     }
 
-    /// Has `handler` called with the allocator's error code (ENOMEM when memory runs out).
-    pub fn on_out_of_memory(handler: unsafe extern "C" fn(c_int, *mut c_void)) {
+    /// Has mimalloc call `handler` with its error code (ENOMEM when memory runs out), besides
+    /// [`Watched`]'s own check of every result.
+    pub fn register_error(handler: unsafe extern "C" fn(c_int, *mut c_void)) {
         // SAFETY: mimalloc calls the handler on its errors, with the null argument given here.
         unsafe { libmimalloc_sys::mi_register_error(Some(handler), std::ptr::null_mut()) };
     }
@@ -72,6 +78,9 @@ mod chosen {
 #[cfg(not(feature = "mimalloc"))]
 mod chosen {
     use std::ffi::{c_int, c_void};
+
+    pub type Inner = std::alloc::System;
+    pub const INNER: Inner = std::alloc::System;
 
     pub fn init() {}
 
@@ -83,7 +92,70 @@ mod chosen {
         }
     }
 
-    pub fn on_out_of_memory(_handler: unsafe extern "C" fn(c_int, *mut c_void)) {}
+    pub fn register_error(_handler: unsafe extern "C" fn(c_int, *mut c_void)) {}
 }
 
-pub use chosen::{init, on_out_of_memory, BatchJob};
+pub use chosen::{init, BatchJob};
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The chosen allocator, with every null result shown to the out-of-memory handler first.
+pub struct Watched;
+
+#[global_allocator]
+static GLOBAL: Watched = Watched;
+
+/// The handler set by [`on_out_of_memory`] (a function pointer; 0 = none).
+static HANDLER: AtomicUsize = AtomicUsize::new(0);
+const ENOMEM: c_int = 12;
+
+#[cold]
+fn failed() {
+    let h = HANDLER.load(Ordering::Acquire);
+    if h != 0 {
+        // SAFETY: only `on_out_of_memory` stores here, and it stores a function of this type.
+        let handler: unsafe extern "C" fn(c_int, *mut c_void) = unsafe { std::mem::transmute(h) };
+        // SAFETY: the handler allocates nothing (it writes a pre-built line and exits).
+        unsafe { handler(ENOMEM, std::ptr::null_mut()) };
+    }
+}
+
+// SAFETY: every call is passed on unchanged to the chosen allocator; only null results are looked at.
+unsafe impl GlobalAlloc for Watched {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = chosen::INNER.alloc(layout);
+        if p.is_null() {
+            failed();
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = chosen::INNER.alloc_zeroed(layout);
+        if p.is_null() {
+            failed();
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = chosen::INNER.realloc(ptr, layout, new_size);
+        if p.is_null() {
+            failed();
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        chosen::INNER.dealloc(ptr, layout)
+    }
+}
+
+/// Has `handler` called with ENOMEM when an allocation fails: on every null result of the Rust side's
+/// allocator, and on mimalloc's own error report. A handler that returns lets Rust react as usual.
+pub fn on_out_of_memory(handler: unsafe extern "C" fn(c_int, *mut c_void)) {
+    HANDLER.store(handler as usize, Ordering::Release);
+    chosen::register_error(handler);
+}

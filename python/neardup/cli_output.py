@@ -322,6 +322,15 @@ def report_failure(exc: BaseException) -> int | None:
     return status
 
 
+def _unraisable(args: sys.UnraisableHookArgs) -> None:
+    """Drops a MemoryError raised where it cannot propagate (a finaliser, a callback): Python's own hook
+    would print it, or fail printing it under the same memory shortage, before the run's one line. The
+    shortage still ends the run where it can be reported, or the run completes."""
+    if issubclass(args.exc_type, MemoryError):
+        return
+    sys.__unraisablehook__(args)
+
+
 def run() -> NoReturn:
     """The console script (and ``python -m neardup``): runs the CLI and exits with its status.
 
@@ -330,6 +339,7 @@ def run() -> NoReturn:
     # Ctrl-C, SIGTERM, SIGHUP and memory exhaustion end the run with one line, removing its temporary
     # files (a Python KeyboardInterrupt could land inside the core and come out as a panic).
     _core._install_fault_handlers()
+    sys.unraisablehook = _unraisable
     try:
         from neardup.cli import main
     except BaseException as exc:
