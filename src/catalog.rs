@@ -1,4 +1,4 @@
-//! Binding of `neardup_core::catalog`: a snapshot prepared for the catalog's ingest as columns, read from
+//! Binding of `neardup_core::engine::catalog`: a snapshot prepared for the catalog's ingest as columns, read from
 //! a file by the readers of `neardup diff` (`_catalog_read`) or from the columns of Python entries
 //! (`_catalog_prepare`).
 
@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
-use neardup_core::catalog;
-use neardup_core::reconcile::fields::near_entry;
-use neardup_core::records::file::Record;
-use neardup_core::records::input;
+use neardup_core::engine::catalog;
+use neardup_core::engine::fields::near_entry;
+use neardup_core::read::file::Record;
+use neardup_core::read::input;
 
 use crate::engine::normalised;
 use crate::errors::detached;
@@ -30,7 +30,7 @@ fn near_fields(records: &[Record], reps: &[u32]) -> NearFields {
 }
 
 /// `(hash, reps, group_of, keys, norm_titles, generic, metas, upvotes, too_large, titles, abstracts,
-/// (authors, categories, years))`: see `neardup_core::catalog::Prepared`; `titles` and `abstracts` are
+/// (authors, categories, years))`: see `neardup_core::engine::catalog::Prepared`; `titles` and `abstracts` are
 /// every record's, the near fields each group's.
 fn prepared<'py>(
     py: Python<'py>,

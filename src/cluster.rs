@@ -13,7 +13,7 @@ use neardup_core::cluster;
 use neardup_core::cluster::bands::{self, Banding, Buckets};
 use neardup_core::cluster::verify::{self, SetShards, SetsRef};
 use neardup_core::minhash::{MinHasher, Scheme};
-use neardup_core::shingle::{ShingleConfig, Unit};
+use neardup_core::text::shingle::{ShingleConfig, Unit};
 
 use crate::errors::{detached, to_py};
 use crate::texts::texts;

@@ -8,8 +8,8 @@ use pyo3::types::PyBytes;
 
 use neardup_core::cluster::corpus::{self, Columns, Dedup, FileDocs, Format, Keep, Params};
 use neardup_core::minhash::{MinHasher, Scheme};
-use neardup_core::records::corpus::{Compared, CorpusSpec};
-use neardup_core::shingle::{ShingleConfig, Unit};
+use neardup_core::read::corpus::{Compared, CorpusSpec};
+use neardup_core::text::shingle::{ShingleConfig, Unit};
 
 use crate::arrow::{self, Missing, TextColumn};
 use crate::errors::{detached, to_py};

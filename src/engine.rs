@@ -1,4 +1,4 @@
-//! `_reconcile`: the reconciliation engine (`neardup_core::reconcile::snapshot::compare`) on snapshots held
+//! `_reconcile`: the reconciliation engine (`neardup_core::engine::snapshot::compare`) on snapshots held
 //! in Python, given as columns. `neardup.compare` is a thin wrapper over it; no matching rule lives in
 //! Python. Its result keeps the engine's outcome (`Reconciled`), so that every report of a
 //! `SnapshotDiff` is rendered by the core's renderers, as `neardup diff`'s are.
@@ -9,11 +9,11 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
-use neardup_core::identity::normalize_title;
-use neardup_core::reconcile::agree;
-use neardup_core::reconcile::report::{self, Source};
-use neardup_core::reconcile::snapshot::{self, Group, Matched, Outcome};
-use neardup_core::records::file::{Meta, Record};
+use neardup_core::engine::agree;
+use neardup_core::engine::report::{self, Source};
+use neardup_core::engine::snapshot::{self, Group, Matched, Outcome};
+use neardup_core::identify::normalize_title;
+use neardup_core::read::file::{Meta, Record};
 
 use crate::diff::PyDiff;
 use crate::errors::detached;
@@ -352,7 +352,7 @@ fn _duplicate_groups(
 }
 
 /// Which of `old` and `new` (columns of entries sharing one identity) are the same paper: `(old, new)`
-/// index pairs by the engine's rule for shared identities (`neardup_core::reconcile::agree`).
+/// index pairs by the engine's rule for shared identities (`neardup_core::engine::agree`).
 #[pyfunction]
 #[pyo3(signature = (old, new, /))]
 fn _resolve_shared(

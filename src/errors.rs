@@ -100,7 +100,7 @@ mod bus {
             // SAFETY: the kernel passes a valid siginfo with SA_SIGINFO; `si_addr` is set for SIGBUS.
             unsafe { (*info).si_addr() as usize }
         };
-        let name = neardup_core::records::input::changed_file_at(addr);
+        let name = neardup_core::read::input::changed_file_at(addr);
         if !name.is_null() {
             let page = addr & !(PAGE.load(Ordering::Relaxed) - 1);
             // SAFETY: replaces one page of a read-only mapping of ours that no longer has a file behind it.
@@ -337,7 +337,7 @@ mod faults {
         unsafe { _exit(128 + sig) }
     }
 
-    /// SIGBUS: a mapped input shrank under us (`neardup_core::records::input`). The registry of live
+    /// SIGBUS: a mapped input shrank under us (`neardup_core::read::input`). The registry of live
     /// mappings names the file when the faulting address is in one of them.
     extern "C" fn on_bus_error(_sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut c_void) {
         remove_temps();
@@ -347,7 +347,7 @@ mod faults {
         } else {
             unsafe { (*info).si_addr() as usize }
         };
-        let name = neardup_core::records::input::changed_file_at(addr);
+        let name = neardup_core::read::input::changed_file_at(addr);
         if name.is_null() {
             say(b"neardup: an input file changed while being read\n");
         } else {

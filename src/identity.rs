@@ -1,9 +1,9 @@
 //! `normalize_title`, `arxiv_key`, `normalize_doi`, `doi_key`, `identity_key`, `unlatex`: thin wrappers
-//! over `neardup_core::identity`, the one implementation of the identity rules (DESIGN §5).
+//! over `neardup_core::identify`, the one implementation of the identity rules (DESIGN §5).
 
 use pyo3::prelude::*;
 
-use neardup_core::identity as core;
+use neardup_core::identify as core;
 
 use crate::texts::text as read;
 

@@ -1,4 +1,4 @@
-//! `_TextReader`: the core's input layer (`neardup_core::records::input::text_reader`) under a Python
+//! `_TextReader`: the core's input layer (`neardup_core::read::input::text_reader`) under a Python
 //! binary stream, so that every Python reader (`neardup.formats.source.open_source`) reads gzip, zstd,
 //! bzip2 and xz inputs, and text in other encodings than UTF-8, as the core's own readers do.
 //! Decompression and transcoding run with the GIL released; the raw bytes are pulled from the Python
@@ -11,7 +11,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use neardup_core::records::input::{text_reader, Compression, TextEncoding};
+use neardup_core::read::input::{text_reader, Compression, TextEncoding};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TextReader>()?;

@@ -7,7 +7,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use neardup_core::minhash::{self, MinHasher, Scheme};
-use neardup_core::shingle::{self, ShingleConfig, Unit};
+use neardup_core::text::shingle::{self, ShingleConfig, Unit};
 
 use crate::errors::{detached, to_py};
 use crate::texts::{text, texts};

@@ -1,10 +1,10 @@
-//! Bindings of `neardup_core::near`: weighted fuzzy matching used by snapshot reconciliation.
+//! Bindings of `neardup_core::engine::near`: weighted fuzzy matching used by snapshot reconciliation.
 
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use neardup_core::near;
+use neardup_core::engine::near;
 
 use crate::errors::detached;
 use crate::texts::{texts, Text};
@@ -149,7 +149,7 @@ fn entries<'py>(
 }
 
 /// Near matches between two collections of entries given as columns: one-to-one pairs accepted by
-/// the decision of `neardup_core::near::match_entries` (or, with `candidates`, every scored candidate
+/// the decision of `neardup_core::engine::near::match_entries` (or, with `candidates`, every scored candidate
 /// pair), best first, with the evidence of each: `(left, right, score, title_sim, abstract_sim,
 /// authors_sim)`, NaN where a field is missing on either side.
 #[pyfunction]
@@ -207,7 +207,7 @@ fn _near_match<'py>(
         if candidates {
             near::scored_candidates(&l, &r, &params)
         } else {
-            // The engine's rule (`reconcile::keys_differ`): two declared keys that differ.
+            // The engine's rule (`engine::keys_differ`): two declared keys that differ.
             near::match_entries_except(
                 &l,
                 &r,
@@ -246,7 +246,7 @@ fn _near_match<'py>(
 }
 
 /// Whether a title names no paper on its own ("Editorial", "Book review column"): the engine's title
-/// stage does not take it for identity (`neardup_core::near::generic_title`).
+/// stage does not take it for identity (`neardup_core::engine::near::generic_title`).
 #[pyfunction]
 #[pyo3(signature = (title, /))]
 fn _generic_title(title: &str) -> bool {

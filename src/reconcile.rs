@@ -8,9 +8,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use neardup_core::diff::Style;
-use neardup_core::reconcile::report::{self, Format, Source};
-use neardup_core::reconcile::snapshot;
-use neardup_core::records::{csv_table, file, hf_json, input, RecordSpec};
+use neardup_core::engine::report::{self, Format, Source};
+use neardup_core::engine::snapshot;
+use neardup_core::read::{csv_table, file, hf_json, input, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::errors::detached;
@@ -143,7 +143,7 @@ fn _diff_files(
         rs.iter_mut()
             .map(|r| {
                 let fast = r.ascii_title.take();
-                fast.unwrap_or_else(|| neardup_core::identity::normalize_title(r.title()))
+                fast.unwrap_or_else(|| neardup_core::identify::normalize_title(r.title()))
             })
             .collect()
     };

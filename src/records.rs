@@ -1,4 +1,4 @@
-//! Binding of `neardup_core::records`: a batch of JSON Lines read into `Entry` objects in one call.
+//! Binding of `neardup_core::read`: a batch of JSON Lines read into `Entry` objects in one call.
 //!
 //! Records that need nothing more are built here as instances of the entry class Python passes in,
 //! without running its `__init__` (as `copy` and `pickle` do): the core already produced exactly the
@@ -6,7 +6,7 @@
 //! back as tuples for the Python reader to finish, or (when all that is left is `extra`, but not all of it
 //! scalars) with the members to add to their `extra`.
 
-use neardup_core::records::{self, Parsed, RecordSpec, Scalar};
+use neardup_core::read::{self as records, Parsed, RecordSpec, Scalar};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};

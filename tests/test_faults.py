@@ -306,8 +306,10 @@ def test_out_of_memory_is_one_line(mid_pair: tuple[Path, Path], tmp_path: Path, 
             timeout=300,
             preexec_fn=lambda limit=limit_mb: _limit_memory(limit << 20),
         )
-        if not seen and _failed_importing(r.stderr):
-            continue  # not started: below the import footprint
+        if _failed_importing(r.stderr):
+            # Not started. Where the address space runs out is not monotonic in the limit (mappings land
+            # differently), so a limit above one that ran may still fail while Python imports numpy.
+            continue
         seen.add(r.returncode)
         assert r.returncode in (1, 2), r.stderr.decode()[-3000:]
         if r.returncode == 1:  # enough memory: the differences, and nothing on stderr

@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 #: The least score of a near match: the summed log-likelihood ratio (natural log) of the evidence of
-#: title, abstract, authors, categories and year (`rust/neardup-core/src/near/decide.rs`), which must
+#: title, abstract, authors, categories and year (`rust/neardup-core/src/engine/near/decide.rs`), which must
 #: also beat each side's runner-up by a margin. 3 is e^3 ≈ 20 times likelier the same paper than not.
 DEFAULT_THRESHOLD = 3.0
 #: The least threshold taken: below 1, a value is most likely meant for the old rule (an IDF-weighted

@@ -1,9 +1,9 @@
 """The all-Rust path of ``neardup diff`` on JSON Lines and CSV snapshots.
 
 When both inputs are regular JSON Lines, CSV or hf-json files the core reads by itself (see
-``rust/neardup-core/src/records/``), the core reads them, reconciles them with the engine every road uses
-(``rust/neardup-core/src/reconcile/``) and renders the report in any format
-(``reconcile/report.rs``), with no Python object per entry. Otherwise (stdin, other formats, a record the
+``rust/neardup-core/src/read/``), the core reads them, reconciles them with the engine every road uses
+(``rust/neardup-core/src/engine/``) and renders the report in any format
+(``engine/report.rs``), with no Python object per entry. Otherwise (stdin, other formats, a record the
 core's reader leaves to Python) the Python readers read the files into the same engine, whose result the
 same renderers write, and the readers' precise error messages are reported.
 """

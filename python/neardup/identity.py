@@ -3,7 +3,7 @@
 In order of preference an entry is identified by an id it declares, its arXiv id without the version
 suffix (the version is kept separately), its DOI (lower-cased; arXiv's own ``10.48550/arXiv.<id>`` DOIs
 map back to the arXiv id), then its normalised title. The rules have one implementation, in the Rust core
-(``rust/neardup-core/src/identity.rs``); these are its Python names.
+(``rust/neardup-core/src/identify.rs``); these are its Python names.
 
 >>> arxiv_key("http://arxiv.org/abs/2502.13138v2")
 ('arxiv:2502.13138', 2)

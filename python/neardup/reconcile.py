@@ -1,16 +1,16 @@
 """Reconciliation of two snapshots: which papers were added, removed, kept, kept with changed text, and
 which are listed twice.
 
-Every rule lives once, in the Rust core's engine (``rust/neardup-core/src/reconcile/``); this module hands
+Every rule lives once, in the Rust core's engine (``rust/neardup-core/src/engine/``); this module hands
 it the snapshots as columns and wraps its result in the model's types. The rules, in brief:
 
 1. **key** — the same stable id (a declared id, an arXiv id without version, a DOI);
 2. **title** — the same normalised title (DESIGN §5), unless both entries carry different keys;
 3. **near** — the evidence of title, abstract, authors, categories and year weighed into one score,
    accepted when it reaches `threshold` and clearly beats each side's runner-up
-   (``rust/neardup-core/src/near/decide.rs``; the catalog decides with the same function);
+   (``rust/neardup-core/src/engine/near/decide.rs``; the catalog decides with the same function);
 
-several entries sharing a key or title are paired by ``reconcile/agree.rs`` (identical texts first, then
+several entries sharing a key or title are paired by ``engine/agree.rs`` (identical texts first, then
 agreement of text and metadata). A matched pair whose title or abstract differs after collapsing
 whitespace is *changed* and carries a word diff per differing field; volatile metadata (``META_FIELDS``)
 only makes an entry changed with ``include_meta=True``. Entries listed more than once within a snapshot

@@ -2,10 +2,10 @@
 (`neardup.catalog.match`), and write papers, versions and sightings.
 
 The snapshot is handled as columns, never as an object per entry: the core prepares it
-(``rust/neardup-core/src/catalog.rs``), from a file read by the readers of ``neardup diff`` (`prepare_file`)
-or from the entries of a `Snapshot` (`prepare`), and gives its content hash, its groups of repeated
-entries (same key, same title, or near-identical text: the engine's own rule), each group's key and
-normalised title, and each entry's sighting metadata as the JSON stored. Every member of a group is a
+(``rust/neardup-core/src/engine/catalog.rs``), from a file read by the readers of ``neardup diff``
+(`prepare_file`) or from the entries of a `Snapshot` (`prepare`), and gives its content hash, its groups
+of repeated entries (same key, same title, or near-identical text: the engine's own rule), each group's key
+and normalised title, and each entry's sighting metadata as the JSON stored. Every member of a group is a
 sighting of the group's paper. A paper's versions are its distinct texts: a matched group whose title and
 abstract equal one of the paper's versions (whitespace aside) is a sighting of that version, any other
 text makes a new version; metadata never does. A snapshot dated before the latest one (a backfill) then

@@ -226,7 +226,7 @@ def _loads(text: str | None) -> Any:
 
 def _near_fields(authors: Any, extra: Any) -> tuple[list[str], list[str], int | None]:
     """Authors, categories and year of an entry as the engine reads them from its fields
-    (``rust/neardup-core/src/reconcile/fields.rs``): categories from ``extra["categories"]`` (a list, or
+    (``rust/neardup-core/src/engine/fields.rs``): categories from ``extra["categories"]`` (a list, or
     one whitespace-separated string), the year from ``extra["year"]`` (four leading digits)."""
     names = [str(a) for a in authors] if isinstance(authors, (list, tuple)) else []
     extra = extra if isinstance(extra, dict) else {}

@@ -34,7 +34,7 @@ DELIMITERS = (",", ";", "\t")
 def sniff_delimiter(first: str) -> str:
     """The delimiter of a CSV file whose header row is `first`: of comma, semicolon and tab, the one
     found most often outside quotes (ties in that order; a comma when there is none). The core's reader
-    (``records::csv_table::sniff_delimiter``) applies the same rule."""
+    (``read::csv_table::sniff_delimiter``) applies the same rule."""
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in first:

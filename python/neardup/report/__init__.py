@@ -1,6 +1,6 @@
 """Reports of a `SnapshotDiff`: ``text``, ``json``, ``jsonl``, ``md`` and ``html``.
 
-Every report is rendered by the Rust core's renderers (``rust/neardup-core/src/reconcile/report.rs``)
+Every report is rendered by the Rust core's renderers (``rust/neardup-core/src/engine/report.rs``)
 from the engine's result that `neardup.compare` keeps in the diff, the same renderers ``neardup diff``
 uses whichever reader read the snapshots: one definition of each report. Deterministic: the same diff
 gives the same bytes, whatever the thread count.

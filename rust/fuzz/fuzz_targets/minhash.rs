@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use neardup_core::minhash::{is_empty_signature, jaccard, MinHasher, Scheme, EMPTY};
-use neardup_core::shingle::{ShingleConfig, Unit};
+use neardup_core::text::shingle::{ShingleConfig, Unit};
 use neardup_fuzz::Bytes;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use libfuzzer_sys::fuzz_target;
-use neardup_core::near::{assign_one_to_one, cross_pairs, features, self_pairs, sort_pairs, Pair};
+use neardup_core::engine::near::{assign_one_to_one, cross_pairs, features, self_pairs, sort_pairs, Pair};
 
 /// Weighted Jaccard from the documented definition: idf weights `ln((N+1)/(df+0.5))` over `all`.
 fn reference_score(all: &[&str], a: &str, b: &str) -> f64 {

@@ -1,4 +1,4 @@
-//! JSON Lines records read by the core's fast path (`neardup_core::records`): no panic on arbitrary
+//! JSON Lines records read by the core's fast path (`neardup_core::read`): no panic on arbitrary
 //! bytes, and every record it takes agrees with serde_json's reading of the same line: the line is one
 //! JSON object without duplicate keys; title and abstract are the guessed fields' strings, collapsed and
 //! stripped as Python does; every other member is handed back (decoded scalars equal to the JSON values,
@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use libfuzzer_sys::fuzz_target;
-use neardup_core::records::{
+use neardup_core::read::{
     parse_line, py_collapse, py_strip, read_jsonl, Parsed, RecordSpec, Scalar, ABSTRACT_FIELDS,
     TITLE_FIELDS,
 };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neardup_core::shingle::{
+use neardup_core::text::shingle::{
     for_each_word, jaccard_sorted, normalize, shingle_jaccard, words, ShingleConfig, Unit,
 };
 use neardup_fuzz::{char_tokens, words as ref_words, Bytes};

@@ -2,7 +2,7 @@
 //! written from the documented definition, as plainly as possible, with no attempt at speed: where the
 //! core and a reference disagree, one of them is wrong, and the reference is easy to read.
 
-use neardup_core::shingle::{is_space, is_word_char};
+use neardup_core::text::shingle::{is_space, is_word_char};
 
 /// Maximal runs of word characters (Python's `\w`), by looking at one code point at a time.
 pub fn words(text: &str) -> Vec<&str> {

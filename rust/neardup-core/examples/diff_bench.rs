@@ -10,10 +10,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use neardup_core::reconcile::report;
-use neardup_core::reconcile::snapshot::{compare, Options};
-use neardup_core::records::file::{map, read_records};
-use neardup_core::records::RecordSpec;
+use neardup_core::engine::report;
+use neardup_core::engine::snapshot::{compare, Options};
+use neardup_core::read::file::{map, read_records};
+use neardup_core::read::RecordSpec;
 
 /// As in the extension (`src/lib.rs`).
 #[global_allocator]
@@ -46,7 +46,7 @@ fn main() {
             let dump: String = old.iter().chain(&new).map(|r| format!("{r:?}\n")).collect();
             std::fs::write(path, dump).unwrap();
         }
-        let titles = |rs: &mut [neardup_core::records::file::Record]| -> Vec<String> {
+        let titles = |rs: &mut [neardup_core::read::file::Record]| -> Vec<String> {
             rs.iter_mut()
                 .map(|r| r.ascii_title.take().unwrap_or_else(|| r.title().to_owned()))
                 .collect()

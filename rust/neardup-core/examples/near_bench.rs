@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use neardup_core::near::{self, NearEntry, NearParams};
+use neardup_core::engine::near::{self, NearEntry, NearParams};
 
 fn load(path: &str) -> Vec<NearEntry<String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));

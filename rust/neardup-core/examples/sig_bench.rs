@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use neardup_core::minhash::{MinHasher, Scheme};
-use neardup_core::shingle::ShingleConfig;
+use neardup_core::text::shingle::ShingleConfig;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

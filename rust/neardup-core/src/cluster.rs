@@ -13,6 +13,8 @@
 
 pub mod bands;
 pub mod corpus;
+pub mod links;
+pub mod pairs;
 pub mod verify;
 
 use rayon::prelude::*;
@@ -20,7 +22,7 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::lsh::check_threshold;
 use crate::minhash::MinHasher;
-use crate::shingle::{jaccard_sorted, ShingleConfig};
+use crate::text::shingle::{jaccard_sorted, ShingleConfig};
 
 /// Disjoint sets over `0..n`.
 #[derive(Debug, Clone)]
@@ -102,7 +104,8 @@ pub fn dedup<S: AsRef<str> + Sync>(
 ) -> Result<DedupOutput> {
     // The same candidates and verification as the within-snapshot duplicates of reconciliation.
     let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-    let (pairs, _) = crate::reconcile::duplicate_pairs(&texts, &[], shingles, hasher, threshold)?;
+    let (pairs, _) =
+        crate::cluster::pairs::duplicate_pairs(&texts, &[], shingles, hasher, threshold)?;
     let mut uf = UnionFind::new(texts.len());
     for &(a, b, _) in &pairs {
         uf.union(a, b);

@@ -5,7 +5,7 @@
 //! schemes ([`compat::datasketch`]). No Python here: the `neardup-py` crate wraps it.
 //!
 //! ```
-//! use neardup_core::{cluster, minhash::{MinHasher, Scheme}, shingle::ShingleConfig};
+//! use neardup_core::{cluster, minhash::{MinHasher, Scheme}, text::shingle::ShingleConfig};
 //!
 //! let cfg = ShingleConfig::default();
 //! let hasher = MinHasher::new(128, cfg, Scheme::Oph).unwrap();
@@ -18,19 +18,16 @@
 //! assert_eq!(out.clusters, vec![vec![0, 1]]);
 //! ```
 
-pub mod byteclass;
-pub mod catalog;
 pub mod cluster;
 pub mod compat;
 pub mod diff;
+pub mod engine;
 pub mod error;
-pub mod identity;
+pub mod identify;
 pub mod lsh;
 pub mod minhash;
-pub mod near;
-pub mod reconcile;
-pub mod records;
-pub mod shingle;
+pub mod read;
+pub mod text;
 pub mod trace;
 
 pub use error::{Error, Result};

@@ -149,7 +149,7 @@ impl LshIndex {
     }
 
     /// Writes the `bands` bucket hashes of `sig` into `out`; false (and `out` untouched) for an empty-set
-    /// signature. The same function as [`crate::cluster::bands::Banding::keys_into`].
+    /// signature. `cluster::bands::Banding::keys_into` calls it: band keys and buckets agree.
     fn hash_into(&self, sig: &[u32], out: &mut [u64]) -> bool {
         Self::hash_bands(self.rows, sig, &mut out[..self.bands])
     }

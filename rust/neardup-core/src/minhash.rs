@@ -19,7 +19,7 @@
 use rayon::prelude::*;
 
 use crate::error::{invalid, Error, Result};
-use crate::shingle::{ShingleConfig, ShingleScratch};
+use crate::text::shingle::{ShingleConfig, ShingleScratch};
 
 /// Value of every signature slot of an empty shingle set.
 pub const EMPTY: u32 = u32::MAX;
@@ -371,7 +371,7 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shingle::reference;
+    use crate::text::shingle::reference;
     use proptest::prelude::*;
 
     /// `MinHasher::signature_of_hashes` of cb8c340 (a `filled` flag per bin), the oracle of the

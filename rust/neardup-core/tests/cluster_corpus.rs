@@ -8,8 +8,8 @@ use neardup_core::cluster::verify::{
 use neardup_core::cluster::{dedup, dedup_corpus, UnionFind};
 use neardup_core::lsh::{Key, LshIndex};
 use neardup_core::minhash::{MinHasher, Scheme};
-use neardup_core::shingle::jaccard_sorted;
-use neardup_core::shingle::ShingleConfig;
+use neardup_core::text::shingle::jaccard_sorted;
+use neardup_core::text::shingle::ShingleConfig;
 use proptest::prelude::*;
 
 fn corpus(seed: u64, n: usize, words: usize) -> Vec<String> {
@@ -146,7 +146,7 @@ proptest! {
         shards in 1usize..5,
         parts in 1usize..4,
     ) {
-        let cfg = ShingleConfig::new(2, neardup_core::shingle::Unit::Word, true, 1).unwrap();
+        let cfg = ShingleConfig::new(2, neardup_core::text::shingle::Unit::Word, true, 1).unwrap();
         let mh = MinHasher::new(64, cfg, Scheme::Oph).unwrap();
         let texts = corpus(seed, n, words);
         let want = reference(&texts, cfg, &mh, t);

@@ -2,7 +2,7 @@
 //! minimality of `Cleanup::None` against a naive LCS oracle, and consistency of the counts.
 
 use neardup_core::diff::{diff, diff_many, Cleanup, DiffResult, Style, Tag, Unit};
-use neardup_core::shingle::{is_space, is_word_char};
+use neardup_core::text::shingle::{is_space, is_word_char};
 use proptest::prelude::*;
 
 /// Tokens as the issue defines them, written independently of the core's tokenizer.

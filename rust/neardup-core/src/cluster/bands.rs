@@ -108,7 +108,7 @@ impl Entries {
 /// The reducer of a `(band, key)` among `parts`.
 #[inline]
 pub fn part_of(band: u32, key: u64, parts: usize) -> usize {
-    let h = crate::shingle::combine_hashes(&[key, band as u64], 0x7368_7566_666c_6521);
+    let h = crate::text::shingle::combine_hashes(&[key, band as u64], 0x7368_7566_666c_6521);
     ((h as u128 * parts as u128) >> 64) as usize
 }
 
@@ -284,7 +284,7 @@ impl Buckets {
 mod tests {
     use super::*;
     use crate::lsh::LshIndex;
-    use crate::shingle::ShingleConfig;
+    use crate::text::shingle::ShingleConfig;
 
     #[test]
     fn keys_match_the_index() {

@@ -2,7 +2,7 @@
 //! and, for each one it drops, the kept document that replaced it.
 //!
 //! Files (JSON Lines, CSV) are read here, memory-mapped, with the field rules of
-//! [`crate::records::corpus`]: no text outlives the window of lines being signed, so memory holds per
+//! [`crate::read::corpus`]: no text outlives the window of lines being signed, so memory holds per
 //! document its band keys (8 bytes a band), its id, line and byte offset, and a few bytes of columns.
 //!
 //! Stages, in order:
@@ -32,9 +32,9 @@ use super::verify::{self, SetStore};
 use crate::error::{invalid, Error, Result};
 use crate::lsh::check_threshold;
 use crate::minhash::MinHasher;
-use crate::records::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
-use crate::records::file::map;
-use crate::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
+use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
+use crate::read::file::map;
+use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
 /// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
 const WINDOW: usize = 16 << 20;
@@ -423,10 +423,10 @@ fn read_csv(
     // tab in the header row.
     let delimiter = spec
         .delimiter
-        .unwrap_or_else(|| crate::records::csv_table::sniff_delimiter(first));
+        .unwrap_or_else(|| crate::read::csv_table::sniff_delimiter(first));
     if simdutf8::basic::from_utf8(data).is_err()
         || memchr::memchr(0, data).is_some()
-        || !crate::records::csv_table::strictly_quoted(data, delimiter)
+        || !crate::read::csv_table::strictly_quoted(data, delimiter)
     {
         csv_unreadable(out, 0);
         return Ok(());
@@ -442,7 +442,7 @@ fn read_csv(
     }
     let header: Vec<String> = row
         .iter()
-        .map(|h| crate::records::py_strip(h).to_owned())
+        .map(|h| crate::text::space::py_strip(h).to_owned())
         .collect();
     let layout = CsvLayout::new(delimiter, header);
     out.header_end = reader.position().byte();
@@ -466,7 +466,9 @@ fn read_csv(
             line += memchr::memchr_iter(b'\n', &data[counted..byte]).count() as u64;
             counted = byte;
             let byte = byte as u64;
-            let blank = row.iter().all(|c| crate::records::py_strip(c).is_empty());
+            let blank = row
+                .iter()
+                .all(|c| crate::text::space::py_strip(c).is_empty());
             if !blank {
                 let end = reader.position().byte();
                 block.push((line, byte, end, row.clone()));
@@ -839,7 +841,7 @@ impl<T, I: Iterator<Item = (usize, T)>> PartitionMapLike<T> for I {
 mod tests {
     use super::*;
     use crate::minhash::Scheme;
-    use crate::shingle::Unit;
+    use crate::text::shingle::Unit;
 
     fn params(threshold: f64, keep: Keep, star: bool) -> Params {
         let shingles = ShingleConfig::new(3, Unit::Word, true, 1).unwrap();

@@ -22,7 +22,7 @@ use crate::cluster::bands::Buckets;
 use crate::cluster::UnionFind;
 use crate::error::{invalid, Error, Result};
 use crate::lsh::check_threshold;
-use crate::shingle::{jaccard_sorted, ShingleConfig};
+use crate::text::shingle::{jaccard_sorted, ShingleConfig};
 
 /// Where verification finds the sorted shingle set of a document.
 pub trait SetLookup: Sync {

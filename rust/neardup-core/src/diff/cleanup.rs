@@ -20,7 +20,7 @@
 
 use super::script::{push, Seg};
 use super::tokens::Token;
-use crate::shingle::{is_space, Unit};
+use crate::text::shingle::{is_space, Unit};
 
 /// Longest equality (in tokens) that folding may swallow in the word unit: "the", "of the", ", and".
 pub(crate) const MAX_FOLD_TOKENS: usize = 2;
@@ -177,7 +177,7 @@ fn shift(script: &mut [Seg], old: Side<'_>, new: Side<'_>) {
 mod tests {
     use super::super::tokens::tokenize;
     use super::*;
-    use crate::shingle::Unit;
+    use crate::text::shingle::Unit;
 
     fn toks(s: &str) -> Vec<Token> {
         let mut v = Vec::new();

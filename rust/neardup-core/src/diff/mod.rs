@@ -56,7 +56,7 @@ mod trim;
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
-pub use crate::shingle::Unit;
+pub use crate::text::shingle::Unit;
 pub use render::Style;
 
 use cleanup::Side;

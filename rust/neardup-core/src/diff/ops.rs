@@ -12,7 +12,7 @@ use super::script::Seg;
 use super::tokens::Token;
 use super::trim::Frame;
 use super::{Op, Span, Tag};
-use crate::shingle::{is_space, Unit};
+use crate::text::shingle::{is_space, Unit};
 
 /// A position in one text: byte offset and code-point offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -15,7 +15,7 @@ use super::controls;
 use super::tokens::{tokenize, Token};
 use super::{DiffResult, Unit};
 use crate::error::{invalid, Result};
-use crate::shingle::is_space;
+use crate::text::shingle::is_space;
 
 /// Output form of [`DiffResult::render`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,7 +5,7 @@
 //! ASCII text (the common case) is classified 64 bytes at a time into word and whitespace bit masks, and
 //! tokens are read off the masks' set bits; other text goes code point by code point.
 
-use crate::shingle::{is_space, is_word_char, Unit};
+use crate::text::shingle::{is_space, is_word_char, Unit};
 
 /// One token: `text[start..end]` in bytes, `cp_start..cp_end` in code points (Python `str` indices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,10 +83,10 @@ pub(crate) fn tokenize(text: &str, unit: Unit, out: &mut Vec<Token>) {
 }
 
 /// Masks of the word bytes and of the whitespace bytes of up to 64 ASCII bytes (bit `i` = byte `i`;
-/// [`crate::byteclass`]).
+/// [`crate::text::byteclass`]).
 #[inline(always)]
 pub(crate) fn class_masks(chunk: &[u8]) -> (u64, u64) {
-    let c = crate::byteclass::classify(chunk);
+    let c = crate::text::byteclass::classify(chunk);
     (c.word, c.space)
 }
 

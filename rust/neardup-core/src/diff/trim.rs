@@ -8,7 +8,7 @@
 //! left in the middle so that semantic cleanup can still slide an edit over the tokens next to it.
 
 use super::tokens::class_masks;
-use crate::shingle::{is_space, is_word_char, Unit};
+use crate::text::shingle::{is_space, is_word_char, Unit};
 
 /// Bytes of common text kept in the middle on each side for edit sliding (a handful of words).
 const MARGIN: usize = 48;

@@ -1,0 +1,286 @@
+//! The HTML report: one self-contained page (inline CSS, no external assets, no JavaScript) with the
+//! summary, then sections changed → added → removed → duplicates. Word changes are `<del>`/`<ins>` (red
+//! struck through / green); added and removed entries fold their abstracts into `<details>`; changed
+//! metadata shows as `old → new`.
+//!
+//! Every piece of snapshot text (titles, abstracts, paths, keys, dates) is HTML-escaped, so a title such
+//! as `<script>…</script>` shows as text and never becomes markup.
+
+use std::fmt::Write as _;
+
+use crate::diff::controls::for_markup;
+use crate::diff::Style;
+use crate::read::file::Record;
+
+use super::super::snapshot::{Group, Matched, Outcome};
+use super::{
+    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
+    Source,
+};
+
+const CSS: &str = r#"
+:root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0;
+  --panel: #f6f8fa; --del-bg: #ffebe9; --del-fg: #82071e; --ins-bg: #dafbe1; --ins-fg: #116329; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --panel: #151b23;
+    --del-bg: #5d1a1d; --del-fg: #ffdcd7; --ins-bg: #1a4224; --ins-fg: #aff5b4; } }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 60rem; padding: 1.5rem; color: var(--fg);
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
+h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; padding-bottom: .3rem;
+  border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
+h4 { font-size: .8rem; margin: .75rem 0 .25rem; text-transform: uppercase; letter-spacing: .04em;
+  color: var(--muted); }
+code { font: .9em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.muted, .where { color: var(--muted); font-size: .9rem; }
+dl.snapshots { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .75rem; margin: 0; }
+dl.snapshots dt { font-weight: 600; }
+dl.snapshots dd { margin: 0; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { border: 1px solid var(--line); padding: .3rem .7rem; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.entry { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin: .75rem 0; }
+.diff { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; padding: .5rem .75rem;
+  background: var(--panel); border-radius: 4px; }
+del { background: var(--del-bg); color: var(--del-fg); text-decoration: line-through; }
+ins { background: var(--ins-bg); color: var(--ins-fg); text-decoration: none; }
+del, ins { border-radius: 3px; padding: 0 .1em; }
+ol.entries { padding-left: 0; list-style: none; }
+ol.entries li { margin: .3rem 0; }
+details > summary { cursor: pointer; overflow-wrap: anywhere; }
+details > p { white-space: pre-wrap; margin: .4rem 0 .6rem 1.1rem; }
+.added summary::marker { color: var(--ins-fg); }
+.removed summary::marker { color: var(--del-fg); }
+.added .title { border-left: 3px solid var(--ins-fg); padding-left: .4rem; }
+.removed .title { border-left: 3px solid var(--del-fg); padding-left: .4rem; }
+.empty { font-style: italic; }
+.entry > p.where:first-child { margin-top: 0; }
+.meta td { overflow-wrap: anywhere; }
+"#;
+
+/// `text` HTML-escaped (quotes too), dangerous characters replaced first.
+pub(crate) fn esc(out: &mut String, text: &str) {
+    for c in for_markup(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn title(out: &mut String, r: &Record) {
+    let collapsed = r.title().split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        out.push_str("<span class=\"empty\">(untitled)</span>");
+    } else {
+        esc(out, &collapsed);
+    }
+}
+
+fn position(out: &mut String, r: &Record, at: u32) {
+    let _ = write!(out, "#{at}");
+    if let Some(line) = line_of(r) {
+        let _ = write!(out, ", line {line}");
+    }
+}
+
+fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
+    let _ = write!(out, "<dt>{label}</dt><dd>");
+    match s.path {
+        Some(path) => {
+            out.push_str("<code>");
+            esc(out, path);
+            out.push_str("</code>");
+        }
+        None => out.push_str("<span class=\"muted\">(no path)</span>"),
+    }
+    if let Some(date) = s.date {
+        out.push_str(", listed ");
+        esc(out, date);
+    }
+    if let Some(format) = s.format {
+        out.push_str(", format ");
+        esc(out, format);
+    }
+    let _ = writeln!(out, ", {} entries</dd>", s.records.len());
+}
+
+fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
+    let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
+    out.push_str("<article class=\"entry changed\">\n<h3 class=\"title\">");
+    title(out, b);
+    out.push_str("</h3>\n<p class=\"where\">old ");
+    position(out, a, m.old);
+    out.push_str(" → new ");
+    position(out, b, m.new);
+    let _ = writeln!(
+        out,
+        " · matched by <b>{}</b>, similarity {:.3}</p>",
+        m.how.name(),
+        m.similarity
+    );
+    for f in &m.fields {
+        let body = field_diff(f, a, b, Style::Html, opts.context);
+        let _ = writeln!(
+            out,
+            "<h4>{0}</h4>\n<p class=\"diff {0}\">{1}</p>",
+            f.name,
+            for_markup(&body)
+        );
+    }
+    let changes = field_changes(m, old, new);
+    if !changes.is_empty() {
+        out.push_str("<h4>metadata</h4>\n<table class=\"meta\">\n");
+        for (name, x, y) in changes {
+            out.push_str("<tr><th scope=\"row\">");
+            esc(out, name);
+            out.push_str("</th><td><del>");
+            esc(out, &x);
+            out.push_str("</del></td><td><ins>");
+            esc(out, &y);
+            out.push_str("</ins></td></tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</article>\n");
+}
+
+fn listed(out: &mut String, r: &Record, at: u32) {
+    let mut summary = String::from("<span class=\"title\">");
+    title(&mut summary, r);
+    summary.push_str("</span> <span class=\"where\">");
+    position(&mut summary, r, at);
+    if let Some(key) = r.key.as_deref() {
+        summary.push_str(" · <code>");
+        esc(&mut summary, key);
+        summary.push_str("</code>");
+    }
+    summary.push_str("</span>");
+    if r.abstract_text().trim().is_empty() {
+        let _ = writeln!(out, "<li>{summary}</li>");
+    } else {
+        let _ = write!(out, "<li><details><summary>{summary}</summary><p>");
+        esc(out, r.abstract_text());
+        out.push_str("</p></details></li>\n");
+    }
+}
+
+fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
+    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
+    let _ = writeln!(
+        out,
+        "<article class=\"entry duplicates\">\n<p class=\"where\"><b>{label}</b> snapshot: {}, \
+         similarity {:.3}</p>\n<ul>",
+        members.join(", "),
+        g.similarity
+    );
+    for &p in &g.members {
+        let r = &records[p as usize];
+        out.push_str("<li>");
+        title(out, r);
+        out.push_str(" <span class=\"where\">");
+        position(out, r, p);
+        out.push_str("</span></li>\n");
+    }
+    out.push_str("</ul>\n</article>\n");
+}
+
+fn page_title(out: &mut String, old: &Source<'_>, new: &Source<'_>) {
+    out.push_str("neardup diff");
+    if old.path.is_some() || new.path.is_some() {
+        out.push_str(": ");
+        esc(out, old.path.unwrap_or("(old)"));
+        out.push_str(" → ");
+        esc(out, new.path.unwrap_or("(new)"));
+    }
+}
+
+pub(super) fn segments<'a>(
+    outcome: &'a Outcome,
+    old: Source<'a>,
+    new: Source<'a>,
+    opts: Options,
+) -> Vec<Segment<'a>> {
+    let (o, n) = (old.records, new.records);
+    let mut out = Pieces::new();
+    let text = &mut out.current;
+    text.push_str(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"neardup\">\n<title>",
+    );
+    page_title(text, &old, &new);
+    let _ = write!(
+        text,
+        "</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>neardup diff</h1>\n\
+         <dl class=\"snapshots\">\n"
+    );
+    snapshot(text, "old", &old);
+    snapshot(text, "new", &new);
+    text.push_str(
+        "</dl>\n</header>\n<main>\n<section id=\"summary\">\n<h2>summary</h2>\n\
+         <p class=\"summary-line\">",
+    );
+    esc(text, &summary_line(outcome));
+    text.push_str(
+        "</p>\n<table class=\"summary\">\n<thead><tr><th></th><th>entries</th></tr></thead>\n<tbody>\n",
+    );
+    for (label, count, anchor) in counts(outcome).rows() {
+        let cell = match anchor {
+            Some(anchor) if count > 0 => format!("<a href=\"#{anchor}\">{label}</a>"),
+            _ => label.to_owned(),
+        };
+        let _ = writeln!(
+            text,
+            "<tr><th scope=\"row\">{cell}</th><td class=\"n\">{count}</td></tr>"
+        );
+    }
+    text.push_str("</tbody>\n</table>\n</section>\n");
+    if !outcome.changed.is_empty() {
+        let _ = writeln!(
+            out.current,
+            "<section id=\"changed\">\n<h2>changed ({})</h2>",
+            outcome.changed.len()
+        );
+        out.items(&outcome.changed, "", move |out, m| {
+            changed(out, m, o, n, opts)
+        });
+        out.current.push_str("</section>\n");
+    }
+    for (label, positions, records) in [
+        ("added", &outcome.added, n),
+        ("removed", &outcome.removed, o),
+    ] {
+        if positions.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out.current,
+            "<section id=\"{label}\">\n<h2>{label} ({})</h2>\n<ol class=\"entries {label}\">",
+            positions.len()
+        );
+        out.items(positions, "", move |out, &at| {
+            listed(out, &records[at as usize], at)
+        });
+        out.current.push_str("</ol>\n</section>\n");
+    }
+    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
+    if group_count > 0 {
+        let _ = writeln!(
+            out.current,
+            "<section id=\"duplicates\">\n<h2>duplicates ({group_count})</h2>"
+        );
+        for (label, g, records) in groups(outcome, o, n) {
+            group(&mut out.current, label, g, records);
+        }
+        out.current.push_str("</section>\n");
+    }
+    out.current.push_str("</main>\n</body>\n</html>\n");
+    out.finish()
+}
