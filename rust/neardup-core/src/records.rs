@@ -35,6 +35,7 @@ pub mod hf_json;
 pub mod input;
 pub mod meta;
 mod scan;
+pub mod streamed;
 mod text;
 
 pub use arxiv::{classify as classify_id, Id};
