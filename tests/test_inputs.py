@@ -250,10 +250,9 @@ def test_damage_after_many_chunks_is_one_line_exit_2(
     # The damage shows only after several chunks were read and parsed: the lines before it are no
     # partial result, the whole input is one line and exit 2.
     data = COMPRESSORS[kind](large_pair[0].read_bytes())
-    if cut == "truncated":
-        data = data[: len(data) * 9 // 10]
-    else:  # the gzip trailer's CRC-32 and length
-        data = data[:-8] + bytes(b ^ 0xFF for b in data[-8:])
+    # Cut short, or the gzip trailer (the CRC-32 and the length) damaged.
+    damaged_tail = data[:-8] + bytes(b ^ 0xFF for b in data[-8:])
+    data = data[: len(data) * 9 // 10] if cut == "truncated" else damaged_tail
     bad = tmp_path / "old.jsonl.x"
     bad.write_bytes(data)
     got = run("diff", bad, large_pair[1], "--format", "json")

@@ -1,16 +1,16 @@
 //! The records of a JSON Lines input read as a stream (a compressed file, a pipe, text to transcode),
 //! read while the rest of the input is still being decompressed.
 //!
-//! Decompression runs on a thread of its own, a chunk of [`CHUNK`] bytes at a time. The calling thread
-//! appends each chunk to an unlinked temporary file (as [`super::input`] spools such inputs), maps the run
-//! of whole lines the file now holds beyond what it has read, and reads the records of that run in
-//! parallel pieces ([`super::file`]) while the next chunk is decompressed. A line is never cut: a run ends
-//! at the last line end written, and the rest of the line begins the next run; line numbers count from the
-//! first line of the text, so the records, their lines and their errors are those of the text read whole.
+//! Decompression runs on a thread of its own and hands over chunks of whole lines of about [`CHUNK`]
+//! bytes (the part of a line at a chunk's end begins the next chunk). The calling thread reads the
+//! records of each chunk in parallel pieces ([`super::file`]) while the next one is decompressed. Line
+//! numbers count from the first line of the text, so the records, their lines and their errors are those
+//! of the text read whole.
 //!
-//! The records borrow their text from the runs' mappings, which a [`Spool`] holds for as long as the
-//! records live: the text costs page cache and temporary disk, never anonymous memory, and no more than a
-//! few chunks are in memory at once, whatever the size of the input.
+//! The records borrow their text from the chunks, which a [`Spool`] holds for as long as the records live:
+//! in memory up to [`HELD`] bytes of an input, beyond that appended to an unlinked temporary file (as
+//! [`super::input`] spools such inputs) and mapped back. Memory stays within a constant whatever the size
+//! of the input: a 10 GB `.jsonl.zst` costs page cache and temporary disk for all but its first chunks.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -27,12 +27,18 @@ use super::RecordSpec;
 /// over the parser's threads, short enough that the parsing follows the decompression closely.
 pub const CHUNK: usize = 4 << 20;
 
+/// Decompressed bytes of one input held in memory; the rest of the text goes to the temporary file.
+/// Writing into the page cache costs more than keeping the chunks the decoder wrote (a copy, and fresh
+/// page-cache folios), so a text of usual size is held; the bound keeps a 10 GB input on disk, and
+/// the memory of any input within a constant.
+pub const HELD: usize = 256 << 20;
+
 /// Chunks decompressed ahead of the parsing: the decompressor never waits on a short hiccup of the
 /// parser, and the chunks in memory stay few.
 const AHEAD: usize = 2;
 
-/// What the records of one input borrow from: the input mapped whole, or the runs of its temporary copy,
-/// each mapped as it was written. Append-only: a run once held stays where it is until the spool drops.
+/// What the records of one input borrow from: the input mapped whole, or its chunks, held in memory or
+/// mapped from its temporary copy. Append-only: a run once held stays where it is until the spool drops.
 pub struct Spool {
     runs: Runs,
     count: AtomicUsize,
@@ -62,6 +68,7 @@ impl Spool {
         // A fresh slot (the count never repeats), so the value set is the one returned.
         match slot.get_or_init(|| run) {
             Run::Whole(m) => m,
+            Run::Heap(v) => v,
             Run::Part(m) => m,
         }
     }
@@ -69,6 +76,7 @@ impl Spool {
 
 enum Run {
     Whole(Mapped),
+    Heap(Vec<u8>),
     Part(memmap2::Mmap),
 }
 
@@ -126,6 +134,16 @@ pub fn read_stream<'a>(
     text: Box<dyn Read + Send>,
     spec: &RecordSpec,
 ) -> io::Result<Option<Vec<Record<'a>>>> {
+    read_stream_holding(spool, text, spec, HELD)
+}
+
+/// [`read_stream`], holding at most `held_at_most` bytes of the text in memory.
+fn read_stream_holding<'a>(
+    spool: &'a Spool,
+    text: Box<dyn Read + Send>,
+    spec: &RecordSpec,
+    held_at_most: usize,
+) -> io::Result<Option<Vec<Record<'a>>>> {
     if !spec.supported() {
         return Ok(None);
     }
@@ -134,84 +152,109 @@ pub fn read_stream<'a>(
     std::thread::scope(|scope| {
         scope.spawn(move || decompress(text, &full_tx, &empty_rx));
         // Returning drops the receiving end, which stops the decompressor at its next chunk.
-        parse(spool, full_rx, &empty_tx, spec)
+        parse(spool, full_rx, &empty_tx, spec, held_at_most)
     })
 }
 
-/// The decompressing side: sends the text in chunks of `CHUNK` bytes (the last one shorter), then an
-/// empty chunk; an error ends the sending. Buffers come back through `empty` to be filled again.
+/// The decompressing side: sends the text in chunks of whole lines of about `CHUNK` bytes (more when a
+/// line is longer; the last chunk may lack its line end), then an empty chunk; an error ends the sending.
+/// The part of a line at a chunk's end is carried to the front of the next chunk. Buffers the parsing
+/// side is done with come back through `empty` to be filled again.
 fn decompress(
     mut text: Box<dyn Read + Send>,
     full: &mpsc::SyncSender<io::Result<Vec<u8>>>,
     empty: &mpsc::Receiver<Vec<u8>>,
 ) {
+    let mut carry = Vec::new();
     loop {
         let mut buf = empty.try_recv().unwrap_or_default();
-        buf.resize(CHUNK, 0);
-        let got = match input::read_full(&mut text, &mut buf) {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = full.send(Err(e));
-                return;
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        carry.clear();
+        let mut at = buf.len();
+        let mut size = CHUNK.max(2 * at);
+        // Filled until the chunk holds a line end past the carried part, or the text ends.
+        let cut = loop {
+            buf.resize(size, 0);
+            let got = match input::read_full(&mut text, &mut buf[at..]) {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = full.send(Err(e));
+                    return;
+                }
+            };
+            let filled = at + got;
+            if filled < size {
+                buf.truncate(filled);
+                break filled; // the end of the text
             }
+            if let Some(nl) = memchr::memrchr(b'\n', &buf[at..filled]) {
+                break at + nl + 1;
+            }
+            (at, size) = (filled, 2 * size); // a line longer than the chunk so far
         };
-        buf.truncate(got);
+        carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        let done = buf.is_empty();
         // Gone: the parsing side stopped (a line for the Python reader).
-        if full.send(Ok(buf)).is_err() || got == 0 {
+        if full.send(Ok(buf)).is_err() || done {
             return;
         }
     }
 }
 
-/// The parsing side: appends each chunk to the temporary file and reads the runs of whole lines.
+/// The parsing side: holds each chunk in memory while the input's text held so far stays within
+/// `held_at_most` bytes, else appends it to the temporary file and maps it back; reads the records of each.
 fn parse<'a>(
     spool: &'a Spool,
     full: mpsc::Receiver<io::Result<Vec<u8>>>,
     empty: &mpsc::Sender<Vec<u8>>,
     spec: &RecordSpec,
+    held_at_most: usize,
 ) -> io::Result<Option<Vec<Record<'a>>>> {
-    let mut temp = tempfile::tempfile()?;
+    let mut temp: Option<File> = None;
     let mut records = Vec::new();
-    // Bytes in the file; the first not yet read; the lines read.
-    let (mut written, mut start, mut lines) = (0u64, 0u64, 0u64);
+    // Bytes held in memory; bytes in the file; the lines read.
+    let (mut held, mut written, mut lines) = (0usize, 0u64, 0u64);
     loop {
         // A closed channel without the empty chunk would be a decompressor that died: not an end.
         let chunk = full
             .recv()
             .map_err(|_| io::Error::other("the decompressing thread stopped"))??;
-        let end = chunk.is_empty();
-        let cut = match end {
-            true => written,
-            false => {
-                temp.write_all(&chunk).map_err(|e| {
-                    io::Error::new(
-                        e.kind(),
-                        format!(
-                            "cannot write the temporary copy in {} ({e})",
-                            std::env::temp_dir().display()
-                        ),
-                    )
-                })?;
-                let cut = memchr::memrchr(b'\n', &chunk).map(|at| written + at as u64 + 1);
-                written += chunk.len() as u64;
-                let _ = empty.send(chunk);
-                cut.unwrap_or(start)
-            }
-        };
-        if cut > start {
-            let run = spool.push(Run::Part(map_run(&temp, start, cut)?));
-            let run = match start {
-                0 => run.strip_prefix(BOM).unwrap_or(run),
-                _ => run,
-            };
-            let Some(last) = file::read_lines(run, spec, lines, &mut records) else {
-                return Ok(None);
-            };
-            (start, lines) = (cut, last);
-        }
-        if end {
+        if chunk.is_empty() {
             return Ok((!records.is_empty()).then_some(records));
         }
+        let first = held == 0 && written == 0;
+        let run = if held + chunk.len() <= held_at_most {
+            held += chunk.len();
+            spool.push(Run::Heap(chunk))
+        } else {
+            let file = match &mut temp {
+                Some(file) => file,
+                None => temp.insert(tempfile::tempfile()?),
+            };
+            file.write_all(&chunk).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot write the temporary copy in {} ({e})",
+                        std::env::temp_dir().display()
+                    ),
+                )
+            })?;
+            let start = written;
+            written += chunk.len() as u64;
+            let _ = empty.send(chunk);
+            spool.push(Run::Part(map_run(file, start, written)?))
+        };
+        let run = match first {
+            true => run.strip_prefix(BOM).unwrap_or(run),
+            false => run,
+        };
+        let Some(last) = file::read_lines(run, spec, lines, &mut records) else {
+            return Ok(None);
+        };
+        lines = last;
     }
 }
 
@@ -265,30 +308,41 @@ mod tests {
         let data = text(20_000);
         assert!(data.len() > 5 * CHUNK);
         let whole = file::read_records(&data, &spec()).unwrap();
-        let spool = Spool::new();
-        let streamed = read_stream(&spool, Box::new(io::Cursor::new(data.clone())), &spec())
-            .unwrap()
-            .unwrap();
-        assert_eq!(streamed.len(), 20_000);
-        assert_eq!(streamed, whole);
-        // Runs were many, and the records borrow from them, not from a copy.
-        assert!(spool.count.load(Ordering::Relaxed) > 5);
-        assert!(streamed.iter().any(|r| matches!(r.extra.first(), Some((k, _)) if k == "n")));
+        // All in memory; the first two chunks in memory and the rest in the temporary file; all in it.
+        for held in [HELD, 2 * CHUNK + CHUNK / 2, 0] {
+            let spool = Spool::new();
+            let text = Box::new(io::Cursor::new(data.clone()));
+            let streamed = read_stream_holding(&spool, text, &spec(), held)
+                .unwrap()
+                .unwrap();
+            assert_eq!(streamed.len(), 20_000);
+            assert_eq!(streamed, whole, "held {held}");
+            // Runs were many, and the records borrow from them.
+            assert!(spool.count.load(Ordering::Relaxed) > 5);
+            let on_disk = (0..spool.count.load(Ordering::Relaxed))
+                .filter(|&i| matches!(spool.runs.slot(i).get(), Some(Run::Part(_))))
+                .count();
+            assert_eq!(on_disk > 0, held < data.len(), "held {held}");
+        }
     }
 
     #[test]
     fn a_line_longer_than_a_chunk_is_read_whole() {
-        let long = "x".repeat(CHUNK + CHUNK / 2);
+        let long = "x".repeat(2 * CHUNK + CHUNK / 2);
         let data = format!(
-            "{{\"title\": \"A\"}}\n{{\"title\": \"B\", \"abstract\": \"{long}\"}}\n\n{{\"title\": \"C\"}}\n"
+            "{{\"title\": \"A\"}}\n{{\"title\": \"B\", \"abstract\": \"{long}\"}}\n\n{{\"title\": \"C\"}}"
         );
-        let spool = Spool::new();
-        let got = read_stream(&spool, Box::new(io::Cursor::new(data.into_bytes())), &spec())
-            .unwrap()
-            .unwrap();
-        let lines: Vec<u64> = got.iter().map(|r| r.line).collect();
-        assert_eq!(lines, [1, 2, 4]);
-        assert_eq!(got[1].abstract_text().len(), long.len());
+        for held in [HELD, 0] {
+            let spool = Spool::new();
+            let text = Box::new(io::Cursor::new(data.clone().into_bytes()));
+            let got = read_stream_holding(&spool, text, &spec(), held)
+                .unwrap()
+                .unwrap();
+            let lines: Vec<u64> = got.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [1, 2, 4]);
+            assert_eq!(got[1].abstract_text().len(), long.len());
+            assert_eq!(got[2].title(), "C");
+        }
     }
 
     #[test]
@@ -309,7 +363,10 @@ mod tests {
     impl Read for FailsAfter {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             match self.0.read(buf)? {
-                0 => Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt gzip data")),
+                0 => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "corrupt gzip data",
+                )),
                 n => Ok(n),
             }
         }
