@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use neardup_core::diff::Style;
 use neardup_core::engine::report::{self, Format, Source};
 use neardup_core::engine::snapshot;
+use neardup_core::read::streamed::{self, Spool};
 use neardup_core::read::{csv_table, file, hf_json, input, RecordSpec};
 use neardup_core::trace::Phases;
 
@@ -116,24 +117,15 @@ fn _diff_files(
     let encoding = crate::input::encoding(encoding)?;
     let _job = crate::BatchJob::start();
     let mut phases = Phases::start();
+    // What the records borrow from: each input's mapping, or the runs of its temporary copy.
+    let (old_data, new_data) = (Spool::new(), Spool::new());
     // Guarded: a mapped input that shrinks under the reading is an `InputChangedError`, not a SIGBUS.
     let read = crate::errors::guarded(py, || {
-        // Decompressed and transcoded to UTF-8 as needed, by the one input layer.
         let (a, b) = rayon::join(
-            || input::open_with(&old_path, encoding),
-            || input::open_with(&new_path, encoding),
+            || read_input(&old_data, &old_path, old_format, encoding, &spec, delimiter),
+            || read_input(&new_data, &new_path, new_format, encoding, &spec, delimiter),
         );
-        Some((a.ok()?, b.ok()?)) // unreadable: the Python reader says why
-    })?;
-    let Some((old_data, new_data)) = read else {
-        return Ok(None);
-    };
-    let read = crate::errors::guarded(py, || {
-        let (a, b) = rayon::join(
-            || records_of(&old_data, old_format, &spec, delimiter),
-            || records_of(&new_data, new_format, &spec, delimiter),
-        );
-        Some((a?, b?)) // some record is not for this path
+        Some((a?, b?)) // unreadable, or some record is not for this path: the Python reader says why
     })?;
     let Some((mut old, mut new)) = read else {
         return Ok(None);
@@ -203,6 +195,29 @@ fn _diff_files(
             Some((error, differ))
         }
     })
+}
+
+/// The records of the input at `path` in `format`, their text held by `spool`: decompressed and
+/// transcoded to UTF-8 as needed by the one input layer, JSON Lines read while the rest of a compressed
+/// input is decompressed ([`streamed`]); `None` when the input cannot be read or some record is for the
+/// Python reader.
+fn read_input<'a>(
+    spool: &'a Spool,
+    path: &std::path::Path,
+    format: &str,
+    encoding: Option<input::TextEncoding>,
+    spec: &RecordSpec,
+    delimiter: Option<u8>,
+) -> Option<Vec<file::Record<'a>>> {
+    match format {
+        // Parquet and Arrow IPC files arrive as the JSON Lines `neardup.formats.arrow_files.to_jsonl`
+        // wrote of their rows.
+        "jsonl" | "parquet" | "arrow" => streamed::read_path(spool, path, encoding, spec).ok()?,
+        _ => {
+            let data = spool.hold(input::open_with(path, encoding).ok()?);
+            records_of(data, format, spec, delimiter)
+        }
+    }
 }
 
 /// The records of a file's bytes in `format` (`"jsonl"`, `"csv"` or `"hf-json"`), or `None` when some

@@ -9,6 +9,7 @@ import gzip
 import json
 import lzma
 import os
+import re
 import subprocess
 import sys
 import time
@@ -207,6 +208,57 @@ def test_damaged_compressed_input_is_one_line_exit_2(
     got = run("dedup", bad)
     assert got.returncode == 2, got.stderr
     one_line(got.stderr, *needles)
+
+
+@pytest.fixture(scope="module")
+def large_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A pair of several of the core's decompression chunks (4 MiB) each, so that records straddle chunk
+    ends, with blank lines here and there so that line numbers are not record numbers."""
+    d = tmp_path_factory.mktemp("large")
+    old, new = d / "old.jsonl", d / "new.jsonl"
+    for path, body in ((old, records(60_000)), (new, records(60_000, changed_every=7))):
+        path.write_bytes(body.replace(b"}\n", b"}\n\n", 1).replace(b"\n{", b"\n  \n{", 3))
+    assert old.stat().st_size > 3 * (4 << 20)
+    return old, new
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_diff_of_inputs_many_chunks_long_is_that_of_the_plain_files(
+    kind: str, large_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The records are read while the rest is decompressed: the report (with every record's line) is
+    # byte for byte that of the plain files.
+    old, new = large_pair
+    old_c, new_c = tmp_path / "old.jsonl.c", tmp_path / "new.jsonl.c"
+    old_c.write_bytes(COMPRESSORS[kind](old.read_bytes()))
+    new_c.write_bytes(COMPRESSORS[kind](new.read_bytes()))
+    want = run("diff", old, new, "--format", "json")
+    assert want.returncode == 1, want.stderr
+    lines = [int(n) for n in re.findall(rb'"line": (\d+)', want.stdout)]
+    assert max(lines) > 59_000  # lines of the last chunks are in the report
+    got = run("diff", old_c, new_c, "--format", "json")
+    assert got.returncode == 1, got.stderr
+    assert got.stdout == want.stdout.replace(str(old).encode(), str(old_c).encode()).replace(
+        str(new).encode(), str(new_c).encode()
+    )
+
+
+@pytest.mark.parametrize(("kind", "cut"), [("gzip", "corrupt tail"), ("zstd", "truncated")])
+def test_damage_after_many_chunks_is_one_line_exit_2(
+    kind: str, cut: str, large_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The damage shows only after several chunks were read and parsed: the lines before it are no
+    # partial result, the whole input is one line and exit 2.
+    data = COMPRESSORS[kind](large_pair[0].read_bytes())
+    # Cut short, or the gzip trailer (the CRC-32 and the length) damaged.
+    damaged_tail = data[:-8] + bytes(b ^ 0xFF for b in data[-8:])
+    data = data[: len(data) * 9 // 10] if cut == "truncated" else damaged_tail
+    bad = tmp_path / "old.jsonl.x"
+    bad.write_bytes(data)
+    got = run("diff", bad, large_pair[1], "--format", "json")
+    assert got.returncode == 2, got.stderr
+    assert got.stdout == b""
+    one_line(got.stderr, str(bad), kind)
 
 
 def test_bzh_text_is_not_bzip2(tmp_path: Path) -> None:

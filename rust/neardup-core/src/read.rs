@@ -35,6 +35,7 @@ pub mod hf_json;
 pub mod input;
 pub mod meta;
 mod scan;
+pub mod streamed;
 
 pub(crate) use crate::text::byteclass::next_special;
 pub use crate::text::space::{is_py_space, py_collapse, py_strip};

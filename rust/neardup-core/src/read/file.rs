@@ -22,7 +22,7 @@ use crate::identify::{id_hash, normalize_title_ascii, Id};
 
 /// Bytes a parallel task reads: whole lines, enough to amortise a task, few enough to spread the work.
 const PIECE: usize = 256 << 10;
-const BOM: &[u8] = b"\xef\xbb\xbf";
+pub(crate) const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// One record of a snapshot: the fields of a Python `Entry` built by the core (every other entry field is
 /// None), borrowing from the file's bytes where it can.
@@ -154,6 +154,20 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
         return None;
     }
     let data = data.strip_prefix(BOM).unwrap_or(data);
+    let mut records = Vec::new();
+    read_lines(data, spec, 0, &mut records)?;
+    (!records.is_empty()).then_some(records)
+}
+
+/// Appends the records of `data`, whole lines, to `records`, numbered from `before + 1`; the number of
+/// its last line (`before` plus its lines, blank ones included), or `None` when some line needs the
+/// Python reader. A text read in consecutive runs of whole lines gives the records of the text read whole.
+pub(crate) fn read_lines<'a>(
+    data: &'a [u8],
+    spec: &RecordSpec,
+    before: u64,
+    records: &mut Vec<Record<'a>>,
+) -> Option<u64> {
     // Pieces are read in parallel, each finding its own lines: the line ends are found where the bytes
     // are parsed, while they are in cache, and no thread scans the whole file for them first.
     let pieces: Option<Vec<(Vec<Record>, u64)>> = pieces(data)
@@ -161,9 +175,9 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
         .map(|piece| read_piece(&data[piece], spec))
         .collect();
     let pieces = pieces?;
-    let mut records = Vec::with_capacity(pieces.iter().map(|(rs, _)| rs.len()).sum());
+    records.reserve(pieces.iter().map(|(rs, _)| rs.len()).sum());
     // Line numbers: each piece counted from 1, then shifted by the lines before it.
-    let mut before = 0;
+    let mut before = before;
     for (mut rs, lines) in pieces {
         for r in &mut rs {
             r.line += before;
@@ -171,7 +185,7 @@ pub fn read_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<
         before += lines;
         records.append(&mut rs);
     }
-    (!records.is_empty()).then_some(records)
+    Some(before)
 }
 
 /// `data` cut into pieces of about `PIECE` bytes that end at line ends.

@@ -153,13 +153,37 @@ pub fn open(path: &Path) -> io::Result<Mapped> {
 
 /// [`open`], the text transcoded from `encoding` to UTF-8 when one is named (see [`super::encoding`]).
 pub fn open_with(path: &Path, encoding: Option<TextEncoding>) -> io::Result<Mapped> {
+    match open_text(path, encoding)? {
+        Opened::Mapped(m) => Ok(m),
+        Opened::Stream { text, compression } => to_temp(text, compression),
+    }
+}
+
+/// An input opened by [`open_text`]: a plain file, mapped as it is, or the text of anything else
+/// (decompressed, transcoded), to be read as a stream.
+pub enum Opened {
+    Mapped(Mapped),
+    Stream {
+        text: Box<dyn Read + Send>,
+        compression: Option<Compression>,
+    },
+}
+
+/// Opens `path` as [`open_with`] does, but leaves the text of an input that is not mapped as it is (a
+/// compressed file, a pipe, text to transcode) as a stream, so that a reader can take it as it comes
+/// ([`super::streamed`]: the records of the first megabytes are read while the rest is decompressed).
+pub fn open_text(path: &Path, encoding: Option<TextEncoding>) -> io::Result<Opened> {
     let mut file = File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(io::Error::new(io::ErrorKind::IsADirectory, "a directory"));
     }
+    let stream = |file: File| -> io::Result<Opened> {
+        let (text, compression) = text_reader(file, encoding)?;
+        Ok(Opened::Stream { text, compression })
+    };
     if !meta.is_file() {
-        return spooled(file, encoding);
+        return stream(file);
     }
     let mut head = [0u8; MAGIC_LEN];
     let got = read_full(&mut file, &mut head)?;
@@ -169,14 +193,14 @@ pub fn open_with(path: &Path, encoding: Option<TextEncoding>) -> io::Result<Mapp
         || TextEncoding::of_bom(head).is_some()
     {
         file.rewind()?;
-        return spooled(file, encoding);
+        return stream(file);
     }
     if meta.len() == 0 {
-        return Ok(Mapped {
+        return Ok(Opened::Mapped(Mapped {
             map: None,
             slot: None,
             compression: None,
-        });
+        }));
     }
     // SAFETY: a read-only mapping of a regular file. Should another process shrink the file while it is
     // mapped, touching the lost pages raises SIGBUS, which the command line's handler turns into one
@@ -203,11 +227,11 @@ pub fn open_with(path: &Path, encoding: Option<TextEncoding>) -> io::Result<Mapp
         // Read ahead in big chunks: the parsers walk the file front to back.
         let _ = map.advise(memmap2::Advice::Sequential);
     }
-    Ok(Mapped {
+    Ok(Opened::Mapped(Mapped {
         map: Some(map),
         slot,
         compression: None,
-    })
+    }))
 }
 
 /// Maps what `input` yields to its end (standard input, say), decompressed when it is compressed and
@@ -259,9 +283,9 @@ fn peek<R: Read>(mut input: R, n: usize) -> io::Result<(Vec<u8>, Peeked<R>)> {
 }
 
 /// Read buffer of the streaming paths: large enough that a decoder works in long runs.
-const BUFFER: usize = 1 << 20;
+pub(crate) const BUFFER: usize = 1 << 20;
 
-fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
         match input.read(&mut buf[got..]) {

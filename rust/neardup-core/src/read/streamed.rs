@@ -1,0 +1,387 @@
+//! The records of a JSON Lines input read as a stream (a compressed file, a pipe, text to transcode),
+//! read while the rest of the input is still being decompressed.
+//!
+//! Decompression runs on a thread of its own and hands over chunks of whole lines of about [`CHUNK`]
+//! bytes (the part of a line at a chunk's end begins the next chunk). The calling thread reads the
+//! records of each chunk in parallel pieces ([`super::file`]) while the next one is decompressed. Line
+//! numbers count from the first line of the text, so the records, their lines and their errors are those
+//! of the text read whole.
+//!
+//! The records borrow their text from the chunks, which a [`Spool`] holds for as long as the records live:
+//! in memory up to [`HELD`] bytes of an input, beyond that appended to an unlinked temporary file (as
+//! [`super::input`] spools such inputs) and mapped back. Memory stays within a constant whatever the size
+//! of the input: a 10 GB `.jsonl.zst` costs page cache and temporary disk for all but its first chunks.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+
+use super::file::{self, Record, BOM};
+use super::input::{self, Mapped, Opened, TextEncoding};
+use super::RecordSpec;
+
+/// Decompressed bytes a run holds at most (beyond a line that is longer): long enough that a run spreads
+/// over the parser's threads, short enough that the parsing follows the decompression closely.
+pub const CHUNK: usize = 4 << 20;
+
+/// Decompressed bytes of one input held in memory; the rest of the text goes to the temporary file.
+/// Writing into the page cache costs more than keeping the chunks the decoder wrote (a copy, and fresh
+/// page-cache folios), so a text of usual size is held; the bound keeps a 10 GB input on disk, and
+/// the memory of any input within a constant.
+pub const HELD: usize = 256 << 20;
+
+/// Chunks decompressed ahead of the parsing: the decompressor never waits on a short hiccup of the
+/// parser, and the chunks in memory stay few.
+const AHEAD: usize = 2;
+
+/// What the records of one input borrow from: the input mapped whole, or its chunks, held in memory or
+/// mapped from its temporary copy. Append-only: a run once held stays where it is until the spool drops.
+pub struct Spool {
+    runs: Runs,
+    count: AtomicUsize,
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Spool::new()
+    }
+}
+
+impl Spool {
+    pub fn new() -> Spool {
+        Spool {
+            runs: Runs::new(),
+            count: AtomicUsize::new(0),
+        }
+    }
+
+    /// Holds `mapped` as long as the spool lives; its bytes.
+    pub fn hold(&self, mapped: Mapped) -> &[u8] {
+        self.push(Run::Whole(mapped))
+    }
+
+    fn push(&self, run: Run) -> &[u8] {
+        let slot = self.runs.slot(self.count.fetch_add(1, Ordering::Relaxed));
+        // A fresh slot (the count never repeats), so the value set is the one returned.
+        match slot.get_or_init(|| run) {
+            Run::Whole(m) => m,
+            Run::Heap(v) => v,
+            Run::Part(m) => m,
+        }
+    }
+}
+
+enum Run {
+    Whole(Mapped),
+    Heap(Vec<u8>),
+    Part(memmap2::Mmap),
+}
+
+/// Slots a block of [`Runs`] holds; past them, the next block.
+const BLOCK: usize = 64;
+
+/// An append-only chain of slots: a slot is set once through a shared reference and its value never moves,
+/// so what was borrowed from an earlier run stays valid while later runs are added.
+struct Runs {
+    slots: [OnceLock<Run>; BLOCK],
+    next: OnceLock<Box<Runs>>,
+}
+
+impl Runs {
+    fn new() -> Runs {
+        Runs {
+            slots: std::array::from_fn(|_| OnceLock::new()),
+            next: OnceLock::new(),
+        }
+    }
+
+    fn slot(&self, mut i: usize) -> &OnceLock<Run> {
+        let mut block = self;
+        while i >= BLOCK {
+            block = block.next.get_or_init(|| Box::new(Runs::new()));
+            i -= BLOCK;
+        }
+        &block.slots[i]
+    }
+}
+
+/// The records of the JSON Lines input at `path` (decompressed and transcoded as [`input::open_text`]
+/// says), their text held by `spool`; `Ok(None)` when some line needs the Python reader or the input
+/// holds no record. A plain file is mapped whole; anything else is read as it comes ([`read_stream`]).
+pub fn read_path<'a>(
+    spool: &'a Spool,
+    path: &Path,
+    encoding: Option<TextEncoding>,
+    spec: &RecordSpec,
+) -> io::Result<Option<Vec<Record<'a>>>> {
+    if !spec.supported() {
+        return Ok(None);
+    }
+    match input::open_text(path, encoding)? {
+        Opened::Mapped(m) => Ok(file::read_records(spool.hold(m), spec)),
+        Opened::Stream { text, .. } => read_stream(spool, text, spec),
+    }
+}
+
+/// The records of the JSON Lines text `text` yields, read while it is still being read (see the module
+/// doc); as [`file::read_records`] on the whole text. A failure to read the text (corrupt compressed
+/// data, say) is an error even when the lines before it were read.
+pub fn read_stream<'a>(
+    spool: &'a Spool,
+    text: Box<dyn Read + Send>,
+    spec: &RecordSpec,
+) -> io::Result<Option<Vec<Record<'a>>>> {
+    read_stream_holding(spool, text, spec, HELD)
+}
+
+/// [`read_stream`], holding at most `held_at_most` bytes of the text in memory.
+fn read_stream_holding<'a>(
+    spool: &'a Spool,
+    text: Box<dyn Read + Send>,
+    spec: &RecordSpec,
+    held_at_most: usize,
+) -> io::Result<Option<Vec<Record<'a>>>> {
+    if !spec.supported() {
+        return Ok(None);
+    }
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || decompress(text, &full_tx, &empty_rx));
+        // Returning drops the receiving end, which stops the decompressor at its next chunk.
+        parse(spool, full_rx, &empty_tx, spec, held_at_most)
+    })
+}
+
+/// The decompressing side: sends the text in chunks of whole lines of about `CHUNK` bytes (more when a
+/// line is longer; the last chunk may lack its line end), then an empty chunk; an error ends the sending.
+/// The part of a line at a chunk's end is carried to the front of the next chunk. Buffers the parsing
+/// side is done with come back through `empty` to be filled again.
+fn decompress(
+    mut text: Box<dyn Read + Send>,
+    full: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    empty: &mpsc::Receiver<Vec<u8>>,
+) {
+    let mut carry = Vec::new();
+    loop {
+        let mut buf = empty.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        carry.clear();
+        let mut at = buf.len();
+        let mut size = CHUNK.max(2 * at);
+        // Filled until the chunk holds a line end past the carried part, or the text ends.
+        let cut = loop {
+            buf.resize(size, 0);
+            let got = match input::read_full(&mut text, &mut buf[at..]) {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = full.send(Err(e));
+                    return;
+                }
+            };
+            let filled = at + got;
+            if filled < size {
+                buf.truncate(filled);
+                break filled; // the end of the text
+            }
+            if let Some(nl) = memchr::memrchr(b'\n', &buf[at..filled]) {
+                break at + nl + 1;
+            }
+            (at, size) = (filled, 2 * size); // a line longer than the chunk so far
+        };
+        carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        let done = buf.is_empty();
+        // Gone: the parsing side stopped (a line for the Python reader).
+        if full.send(Ok(buf)).is_err() || done {
+            return;
+        }
+    }
+}
+
+/// The parsing side: holds each chunk in memory while the input's text held so far stays within
+/// `held_at_most` bytes, else appends it to the temporary file and maps it back; reads the records of each.
+fn parse<'a>(
+    spool: &'a Spool,
+    full: mpsc::Receiver<io::Result<Vec<u8>>>,
+    empty: &mpsc::Sender<Vec<u8>>,
+    spec: &RecordSpec,
+    held_at_most: usize,
+) -> io::Result<Option<Vec<Record<'a>>>> {
+    let mut temp: Option<File> = None;
+    let mut records = Vec::new();
+    // Bytes held in memory; bytes in the file; the lines read.
+    let (mut held, mut written, mut lines) = (0usize, 0u64, 0u64);
+    loop {
+        // A closed channel without the empty chunk would be a decompressor that died: not an end.
+        let chunk = full
+            .recv()
+            .map_err(|_| io::Error::other("the decompressing thread stopped"))??;
+        if chunk.is_empty() {
+            return Ok((!records.is_empty()).then_some(records));
+        }
+        let first = held == 0 && written == 0;
+        let run = if held + chunk.len() <= held_at_most {
+            held += chunk.len();
+            spool.push(Run::Heap(chunk))
+        } else {
+            let file = match &mut temp {
+                Some(file) => file,
+                None => temp.insert(tempfile::tempfile()?),
+            };
+            file.write_all(&chunk).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot write the temporary copy in {} ({e})",
+                        std::env::temp_dir().display()
+                    ),
+                )
+            })?;
+            let start = written;
+            written += chunk.len() as u64;
+            let _ = empty.send(chunk);
+            spool.push(Run::Part(map_run(file, start, written)?))
+        };
+        let run = match first {
+            true => run.strip_prefix(BOM).unwrap_or(run),
+            false => run,
+        };
+        let Some(last) = file::read_lines(run, spec, lines, &mut records) else {
+            return Ok(None);
+        };
+        lines = last;
+    }
+}
+
+/// Bytes `start..end` of the temporary file, mapped (memmap2 aligns the offset to a page itself).
+fn map_run(temp: &File, start: u64, end: u64) -> io::Result<memmap2::Mmap> {
+    let len = usize::try_from(end - start).map_err(io::Error::other)?;
+    // SAFETY: the file has no name: nobody else can open it, let alone truncate it, and it only grows.
+    // Its pages were just written and are in the page cache: mapping them all at once spares a fault
+    // per page.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(start)
+            .len(len)
+            .populate()
+            .map(temp)?
+    };
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> RecordSpec {
+        RecordSpec {
+            keep_extra: true,
+            ..RecordSpec::default()
+        }
+    }
+
+    /// A text with lines of many lengths, blank lines here and there, a BOM in front, and no line end at
+    /// the very end, so that runs end inside lines, at blank lines, and at the end of the text.
+    fn text(n: usize) -> Vec<u8> {
+        let mut data = BOM.to_vec();
+        for i in 0..n {
+            if i % 97 == 5 {
+                data.extend_from_slice(b"\n  \r\n");
+            }
+            let pad = "word ".repeat((i * 7919) % 2000);
+            data.extend_from_slice(
+                format!("{{\"id\": \"{i}\", \"title\": \"T{i}\", \"abstract\": \"{pad}\", \"n\": {i}}}\n")
+                    .as_bytes(),
+            );
+        }
+        data.pop();
+        data
+    }
+
+    #[test]
+    fn records_and_lines_are_those_of_the_whole_text() {
+        let data = text(20_000);
+        assert!(data.len() > 5 * CHUNK);
+        let whole = file::read_records(&data, &spec()).unwrap();
+        // All in memory; the first two chunks in memory and the rest in the temporary file; all in it.
+        for held in [HELD, 2 * CHUNK + CHUNK / 2, 0] {
+            let spool = Spool::new();
+            let text = Box::new(io::Cursor::new(data.clone()));
+            let streamed = read_stream_holding(&spool, text, &spec(), held)
+                .unwrap()
+                .unwrap();
+            assert_eq!(streamed.len(), 20_000);
+            assert_eq!(streamed, whole, "held {held}");
+            // Runs were many, and the records borrow from them.
+            assert!(spool.count.load(Ordering::Relaxed) > 5);
+            let on_disk = (0..spool.count.load(Ordering::Relaxed))
+                .filter(|&i| matches!(spool.runs.slot(i).get(), Some(Run::Part(_))))
+                .count();
+            assert_eq!(on_disk > 0, held < data.len(), "held {held}");
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_is_read_whole() {
+        let long = "x".repeat(2 * CHUNK + CHUNK / 2);
+        let data = format!(
+            "{{\"title\": \"A\"}}\n{{\"title\": \"B\", \"abstract\": \"{long}\"}}\n\n{{\"title\": \"C\"}}"
+        );
+        for held in [HELD, 0] {
+            let spool = Spool::new();
+            let text = Box::new(io::Cursor::new(data.clone().into_bytes()));
+            let got = read_stream_holding(&spool, text, &spec(), held)
+                .unwrap()
+                .unwrap();
+            let lines: Vec<u64> = got.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [1, 2, 4]);
+            assert_eq!(got[1].abstract_text().len(), long.len());
+            assert_eq!(got[2].title(), "C");
+        }
+    }
+
+    #[test]
+    fn a_line_for_the_python_reader_anywhere_gives_none() {
+        let mut data = text(3000);
+        data.extend_from_slice(b"\n{oops\n");
+        let spool = Spool::new();
+        let got = read_stream(&spool, Box::new(io::Cursor::new(data)), &spec()).unwrap();
+        assert!(got.is_none());
+        for empty in [&b""[..], b"\n\n  \n"] {
+            let got = read_stream(&spool, Box::new(io::Cursor::new(empty.to_vec())), &spec());
+            assert!(got.unwrap().is_none());
+        }
+    }
+
+    /// Yields `data`, then fails: the read error reaches the caller however many runs were read.
+    struct FailsAfter(io::Cursor<Vec<u8>>);
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "corrupt gzip data",
+                )),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_after_some_runs_is_an_error() {
+        let spool = Spool::new();
+        let got = read_stream(
+            &spool,
+            Box::new(FailsAfter(io::Cursor::new(text(20_000)))),
+            &spec(),
+        );
+        let e = got.err().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("gzip"));
+    }
+}
