@@ -2,8 +2,11 @@
 //!
 //! The table is open-addressing with linear probing, sized to twice the column text's tokens, kept across
 //! calls (a generation number retires old entries, so it is never cleared) and verified: a hash match is
-//! confirmed by comparing the token bytes, so distinct tokens never share an id.
+//! confirmed by comparing the token bytes, so distinct tokens never share an id. Past
+//! [`PARTITION_FROM`] tokens one table would outgrow the caches and every probe would miss them; long
+//! middles are interned by [`super::partitioned`] instead, which gives the same ids.
 
+use super::partitioned::{self, Partitioned};
 use super::tokens::Token;
 
 /// Bytes `start..start + n` (`1 <= n <= 8`) of `text` as a zero-padded little-endian u64: one unaligned
@@ -11,7 +14,7 @@ use super::tokens::Token;
 /// text), otherwise two overlapping smaller loads. No `memcpy` call, no branch on the length class in
 /// the common case, and both ways give the same value.
 #[inline(always)]
-fn load_at(text: &[u8], start: usize, n: usize) -> u64 {
+pub(crate) fn load_at(text: &[u8], start: usize, n: usize) -> u64 {
     debug_assert!((1..=8).contains(&n));
     let keep = u64::MAX >> (64 - 8 * n);
     if let Some(w) = text.get(start..start + 8) {
@@ -64,10 +67,19 @@ pub(crate) fn hash_token(text: &[u8], start: usize, end: usize) -> u64 {
 /// Token id for a token of the row text (`old`) that never occurs in the column text (`new`).
 pub(crate) const ABSENT: u32 = u32::MAX;
 
+/// Tokens (both middles) from which the partitioned interner is used: below, the single table takes at
+/// most a few hundred kilobytes and stays in cache, and needs no scatter and gather passes.
+const PARTITION_FROM: usize = 1 << 14;
+
 /// Interns token texts to dense ids with an open-addressing table that is kept (and never cleared: a
-/// generation number retires old entries) across calls, so a batch allocates it once.
-#[derive(Default)]
+/// generation number retires old entries) across calls, so a batch allocates it once. Long middles go
+/// to [`Partitioned`] instead, which gives the same ids from tables that stay in cache.
 pub(crate) struct Interner {
+    /// Tokens from which [`Partitioned`] is used (a field so that tests can force either path).
+    pub partition_from: usize,
+    partitioned: Partitioned,
+    /// Slots of the largest table the last call probed (tests check the bound of the partitioned path).
+    pub last_table: usize,
     /// (hash, id, generation) per slot; a slot is live when its generation is the current one.
     slots: Vec<(u64, u32, u32)>,
     /// Slots in use by the current call, minus one.
@@ -75,6 +87,20 @@ pub(crate) struct Interner {
     generation: u32,
     /// Byte range in `new` of the first token given each id, to check candidates against.
     reps: Vec<(usize, usize)>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            partition_from: PARTITION_FROM,
+            partitioned: Partitioned::default(),
+            last_table: 0,
+            slots: Vec::new(),
+            mask: 0,
+            generation: 0,
+            reps: Vec::new(),
+        }
+    }
 }
 
 impl Interner {
@@ -88,6 +114,7 @@ impl Interner {
             self.generation = 0;
         }
         self.mask = want - 1;
+        self.last_table = want;
         self.generation += 1;
         self.reps.clear();
     }
@@ -121,6 +148,14 @@ impl Interner {
         old_ids: &mut Vec<u32>,
         new_ids: &mut Vec<u32>,
     ) -> usize {
+        let total = new_toks.len() + old_toks.len();
+        if total >= self.partition_from && partitioned::fits(total) {
+            let k = self
+                .partitioned
+                .intern(old, old_toks, new, new_toks, old_ids, new_ids);
+            self.last_table = self.partitioned.largest_table;
+            return k;
+        }
         self.reset(new_toks.len());
         new_ids.clear();
         old_ids.clear();
@@ -168,5 +203,90 @@ mod tests {
         assert!(same_bytes(a, (3, 8), b, (0, 5)));
         assert_eq!(hash_token(a, 3, 8), hash_token(b, 0, 5));
         assert!(!same_bytes(a, (3, 8), b, (0, 4)));
+    }
+
+    fn tokens_of(text: &str) -> Vec<Token> {
+        let mut v = Vec::new();
+        super::super::tokens::tokenize(text, crate::shingle::Unit::Word, &mut v);
+        v
+    }
+
+    fn ids(interner: &mut Interner, old: &str, new: &str) -> (Vec<u32>, Vec<u32>, usize) {
+        let (to, tn) = (tokens_of(old), tokens_of(new));
+        let (mut io, mut inn) = (Vec::new(), Vec::new());
+        let k = interner.intern(old, &to, new, &tn, &mut io, &mut inn);
+        (io, inn, k)
+    }
+
+    fn lcg(s: &mut u64) -> u64 {
+        *s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *s >> 33
+    }
+
+    #[test]
+    fn partitioned_ids_are_the_single_tables() {
+        // Short and long tokens (long ones sharing their first eight bytes), non-ASCII ones, few and
+        // many distinct tokens, one side much longer than the other; the same interners reused.
+        let mut s = 1u64;
+        let (mut single, mut parts) = (
+            Interner {
+                partition_from: usize::MAX,
+                ..Interner::default()
+            },
+            Interner {
+                partition_from: 0,
+                ..Interner::default()
+            },
+        );
+        let (mut absent, mut present) = (0, 0);
+        for (round, (vocab, n, m)) in [
+            (5, 300, 300),
+            (50, 3000, 10),
+            (2000, 10, 3000),
+            (4000, 20000, 20000),
+            (100_000, 30000, 30000),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let word = |s: &mut u64| match lcg(s) % vocab {
+                w if w % 7 == 0 => format!("prefixed_long_token_{w}"),
+                w if w % 11 == 0 => format!("naïve{w}"),
+                w if w % 13 == 0 => ",".to_owned(),
+                w => format!("w{w}"),
+            };
+            let old: Vec<String> = (0..n).map(|_| word(&mut s)).collect();
+            let new: Vec<String> = (0..m).map(|_| word(&mut s)).collect();
+            let (old, new) = (old.join(" "), new.join(" "));
+            let want = ids(&mut single, &old, &new);
+            let got = ids(&mut parts, &old, &new);
+            assert_eq!(got, want, "round {round}");
+            absent += want.0.iter().filter(|&&id| id == ABSENT).count();
+            present += want.0.iter().filter(|&&id| id != ABSENT).count();
+        }
+        // Both kinds of `old` token were met.
+        assert!(absent > 1000 && present > 1000, "{absent} {present}");
+    }
+
+    #[test]
+    fn long_middles_are_interned_in_cache_sized_tables() {
+        // 200,000 distinct tokens a side: one table would take 2^19 slots (8 MB), past the caches.
+        let words = |p: &str| -> String { (0..200_000).map(|i| format!("{p}{i} ")).collect() };
+        let (old, new) = (words("a"), words("b"));
+        let mut interner = Interner::default();
+        let (io, inn, k) = ids(&mut interner, &old, &new);
+        assert_eq!(k, 200_000);
+        assert!(io.iter().all(|&id| id == ABSENT));
+        assert!(inn.iter().enumerate().all(|(j, &id)| id as usize == j));
+        assert!(
+            interner.last_table <= 2 * partitioned::PART_ITEMS,
+            "a table of {} slots",
+            interner.last_table
+        );
+        // Short middles keep the single table.
+        let _ = ids(&mut interner, "a b c", "c d");
+        assert_eq!(interner.last_table, 64);
     }
 }

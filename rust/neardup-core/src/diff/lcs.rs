@@ -74,6 +74,16 @@ pub(crate) struct Lcs {
     cb: Vec<u32>,
     ia: Vec<usize>,
     ib: Vec<usize>,
+    /// The same for the gaps between anchors ([`Lcs::trace_shared`]).
+    ga: Vec<u32>,
+    gb: Vec<u32>,
+    gia: Vec<usize>,
+    gib: Vec<usize>,
+    /// Whether gaps between anchors drop their one-sided tokens before the table (tests turn it off to
+    /// compare).
+    gap_filter: bool,
+    /// Table cells (u64 words) computed by the last [`Lcs::matches`]: the work the bounds are about.
+    pub table_words: usize,
 }
 
 impl Default for Lcs {
@@ -95,6 +105,12 @@ impl Default for Lcs {
             cb: Vec::new(),
             ia: Vec::new(),
             ib: Vec::new(),
+            ga: Vec::new(),
+            gb: Vec::new(),
+            gia: Vec::new(),
+            gib: Vec::new(),
+            gap_filter: true,
+            table_words: 0,
         }
     }
 }
@@ -158,6 +174,7 @@ impl Lcs {
             self.slot[id as usize] = 0;
         }
         let start = out.len();
+        self.table_words = 0;
         if ca.len() == a.len() && cb.len() == b.len() {
             self.solve(a, 0, b, 0, out, true, 0);
         } else if !ca.is_empty() {
@@ -264,6 +281,8 @@ impl Lcs {
                     && self.distinct(b) * words(b.len()) > self.mask_cap)
             {
                 self.solve_coarse(a, ao, b, bo, out, depth);
+            } else if depth > 0 && self.gap_filter && (cost <= self.budget || a.len() < 2) {
+                self.trace_shared(a, ao, b, bo, out);
             } else if cost <= self.budget || a.len() < 2 {
                 self.trace(a, ao, b, bo, out);
             } else {
@@ -369,6 +388,7 @@ impl Lcs {
     /// One LCS of `a` and `b` from the full table.
     fn trace(&mut self, a: &[u32], ao: usize, b: &[u32], bo: usize, out: &mut Vec<(usize, usize)>) {
         let w = words(b.len());
+        self.table_words += a.len() * w;
         self.build_pm(b.iter().copied(), w);
         self.run_stored(a, w);
         self.reset_slots(b);
@@ -393,10 +413,61 @@ impl Lcs {
         out[start..].reverse();
     }
 
+    /// [`Lcs::trace`] of the tokens of `a` found in `b` against those of `b` found in `a`. Between two
+    /// anchors of unrelated texts most tokens have their partner in another gap, so the table shrinks to
+    /// a fraction, and the result is the full table's: a row of `a` without a match repeats the row before
+    /// it, which the walk back passes over without moving, and a column of `b` without a match stays set in
+    /// every row, where the carry of the addition crosses it unchanged, so every other bit is as without it.
+    fn trace_shared(
+        &mut self,
+        a: &[u32],
+        ao: usize,
+        b: &[u32],
+        bo: usize,
+        out: &mut Vec<(usize, usize)>,
+    ) {
+        let (mut ga, mut gb) = (std::mem::take(&mut self.ga), std::mem::take(&mut self.gb));
+        let (mut gia, mut gib) = (std::mem::take(&mut self.gia), std::mem::take(&mut self.gib));
+        ga.clear();
+        gb.clear();
+        gia.clear();
+        gib.clear();
+        // `slot` is all zero between subproblems; mark, filter, unmark, once for each side.
+        for &id in b {
+            self.slot[id as usize] = 1;
+        }
+        for (i, &id) in a.iter().enumerate() {
+            if id != ABSENT && self.slot[id as usize] != 0 {
+                ga.push(id);
+                gia.push(i);
+            }
+        }
+        self.reset_slots(b);
+        for &id in &ga {
+            self.slot[id as usize] = 1;
+        }
+        for (j, &id) in b.iter().enumerate() {
+            if self.slot[id as usize] != 0 {
+                gb.push(id);
+                gib.push(j);
+            }
+        }
+        self.reset_slots(&ga);
+        if !ga.is_empty() {
+            let start = out.len();
+            self.trace(&ga, 0, &gb, 0, out);
+            for m in &mut out[start..] {
+                *m = (ao + gia[m.0], bo + gib[m.1]);
+            }
+        }
+        (self.ga, self.gb, self.gia, self.gib) = (ga, gb, gia, gib);
+    }
+
     /// Hirschberg's split: a `j` such that an LCS of `a` and `b` is an LCS of `(a[..mid], b[..j])` followed
     /// by one of `(a[mid..], b[j..])`.
     fn split(&mut self, a: &[u32], b: &[u32], mid: usize) -> usize {
         let (m, w) = (b.len(), words(b.len()));
+        self.table_words += a.len() * w;
         // Forward: fwd[j] = LCS(a[..mid], b[..j]).
         self.build_pm(b.iter().copied(), w);
         self.run(a[..mid].iter().copied(), w);
@@ -591,6 +662,77 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn gaps_between_anchors_give_the_full_tables_matches() {
+        // Forced anchor cuts (a tiny work cap) over related and unrelated sequences: the gaps traced on
+        // their shared tokens only must give exactly the matches of the full gap tables.
+        let mut s = 17;
+        for round in 0..200 {
+            let n = lcg(&mut s, 400) as usize + 2;
+            let k = 3 + (round % 10) * 40;
+            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
+            let b: Vec<u32> = if round % 2 == 0 {
+                (0..lcg(&mut s, 400) + 1).map(|_| lcg(&mut s, k)).collect()
+            } else {
+                a.iter()
+                    .map(|&x| {
+                        if lcg(&mut s, 5) == 0 {
+                            lcg(&mut s, k)
+                        } else {
+                            x
+                        }
+                    })
+                    .collect()
+            };
+            let run = |gap_filter| {
+                let mut lcs = Lcs {
+                    work_cap: 8 + round as usize % 50,
+                    gap_filter,
+                    ..Lcs::default()
+                };
+                let mut out = Vec::new();
+                lcs.matches(&a, &b, k as usize, &mut out);
+                out
+            };
+            assert_eq!(run(true), run(false), "round {round}");
+        }
+    }
+
+    #[test]
+    fn shuffled_texts_cost_no_gap_tables() {
+        // The same 60,000 distinct tokens in two random orders: past the work bound the pair is cut at
+        // its unique tokens (all of them) into ~500 gaps of ~120 tokens a side, whose tokens nearly all
+        // match in other gaps. Traced whole, the gap tables would take ~150k words; on their shared
+        // tokens, next to nothing. (Work grows with the square of a gap, so without the filter the
+        // work per token grows with the square root of the length.)
+        let mut s = 23;
+        let mut perm = |n: u32| {
+            let mut v: Vec<u32> = (0..n).collect();
+            for i in (1..v.len()).rev() {
+                v.swap(i, lcg(&mut s, i as u32 + 1) as usize);
+            }
+            v
+        };
+        let (a, b) = (perm(60_000), perm(60_000));
+        let mut lcs = Lcs::default();
+        let mut out = Vec::new();
+        lcs.matches(&a, &b, b.len(), &mut out);
+        assert!(out.len() > 100, "{}", out.len());
+        assert!(lcs.table_words < 1000, "{} table words", lcs.table_words);
+        let mut unfiltered = Lcs {
+            gap_filter: false,
+            ..Lcs::default()
+        };
+        let mut same = Vec::new();
+        unfiltered.matches(&a, &b, b.len(), &mut same);
+        assert_eq!(out, same);
+        assert!(
+            unfiltered.table_words > 50_000,
+            "{}",
+            unfiltered.table_words
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! 2. **Trim and intern.** The common prefix and suffix are split off, first as bytes (compared 32 at a
 //!    time, cut back to token boundaries, only counted), then as tokens: most pairs are identical or
 //!    revised in a few places. The middle is interned to dense ids, `new`'s tokens first, in a reusable
-//!    open-addressing table that verifies every hash match.
+//!    open-addressing table that verifies every hash match; a long middle is first scattered by hash into
+//!    partitions whose tables stay in cache, so the time a token takes does not grow with the length.
 //! 3. **LCS.** One longest common subsequence of the middles by bit-parallel dynamic programming (Allison &
 //!    Dix 1986; Hyyrö 2004): `⌈m/64⌉` word operations per token of `old`, so `O(nm/64)` time whether the texts
 //!    are related or not, traced back through the stored rows, or — above an 8 MB budget — by Hirschberg's
@@ -17,8 +18,9 @@
 //!    Deleted + inserted tokens then equal the Indel (LCS) distance: with [`Cleanup::None`] the script is
 //!    minimal. **Bound:** a subproblem whose table would exceed 128 word operations a token (both sides
 //!    have more than about 8k tokens) or a fixed cap is cut instead at the tokens unique to both sides
-//!    (patience anchors) into gaps solved the same way; the script stays exact but may be coarser, and time
-//!    and memory grow linearly with the length past that size.
+//!    (patience anchors) into gaps solved the same way (each gap's table only over the tokens it shares
+//!    with its other side, which gives the same matches); the script stays exact but may be coarser, and
+//!    time and memory grow linearly with the length past that size.
 //! 4. **Semantic cleanup** ([`Cleanup::Semantic`], the default): short coincidental equalities between two
 //!    changes (at most two words) are folded into them, and lone insertions/deletions slide to natural
 //!    boundaries, following diff-match-patch's `diff_cleanupSemantic` / `diff_cleanupSemanticLossless`
@@ -47,6 +49,7 @@ mod intern;
 mod lcs;
 mod myers;
 mod ops;
+mod partitioned;
 mod render;
 mod restore;
 mod script;

@@ -1,0 +1,208 @@
+//! Interning long middles in cache-sized partitions (radix-partitioned hashing).
+//!
+//! One hash table over all the distinct tokens of a long text outgrows the caches: past some tens of
+//! thousands of tokens nearly every probe misses the cache and the TLB, so the time a token takes grows
+//! with the length of the text (the table grows, the caches do not). Here the tokens are instead
+//! scattered by a few bits of their hash into partitions of about [`PART_ITEMS`] tokens (one sequential
+//! write stream per partition), each partition is interned with its own small table, which stays in the
+//! L1/L2 cache, and the results are gathered back in text order by the same streams. Every pass runs
+//! through memory in order, so the time a token takes stays flat however long the text.
+//!
+//! The ids are exactly those of the single table ([`super::intern::Interner`]): `new`'s distinct tokens
+//! numbered in order of first appearance, [`ABSENT`] for `old`'s tokens not in `new`. A partition yields
+//! for each token the position of its first occurrence in `new`; these first occurrences, marked in a bit
+//! set over `new`'s positions, are numbered by counting the marks before them (a rank query that reads a
+//! few kilobytes per hundred thousand tokens).
+
+use super::intern::{hash_token, load_at, same_bytes, ABSENT};
+use super::tokens::Token;
+
+/// Tokens (both sides) a partition holds on average: its items (24 bytes each) and its table (4 bytes a
+/// slot, twice its tokens of `new` rounded up to a power of two) take some 100 KB, well inside L2.
+pub(crate) const PART_ITEMS: usize = 4096;
+
+/// Marks an empty table slot.
+const EMPTY: u32 = u32::MAX;
+
+/// One token, as scattered into its partition. Tokens of at most eight bytes compare by `head` and `len`
+/// alone, so the texts are touched only to confirm longer tokens whose hashes agree.
+#[derive(Debug, Clone, Copy, Default)]
+struct Item {
+    hash: u64,
+    /// The token's first (up to) eight bytes, zero-padded.
+    head: u64,
+    /// `0..m` for the tokens of `new`'s middle, `m..m + n` for those of `old`'s.
+    pos: u32,
+    /// Length in bytes (saturated: longer tokens are always confirmed on their bytes).
+    len: u32,
+}
+
+/// Reusable buffers of the partitioned interner.
+#[derive(Default)]
+pub(crate) struct Partitioned {
+    /// Hash of every token, `new`'s then `old`'s (read again to gather the ids back in order).
+    hashes: Vec<u64>,
+    /// Partition `p` holds `items[starts[p]..starts[p + 1]]`, in text order: `new`'s tokens first.
+    starts: Vec<usize>,
+    cursor: Vec<usize>,
+    items: Vec<Item>,
+    /// For each item: position in `new` of the first occurrence of its token, or [`ABSENT`].
+    found: Vec<u32>,
+    /// Open-addressing table of one partition: indices into `items` of its distinct tokens.
+    table: Vec<u32>,
+    /// Bit `j`: token `j` of `new` is the first occurrence of its text.
+    first: Vec<u64>,
+    /// First occurrences marked before each word of `first`.
+    ranks: Vec<u32>,
+    /// Slots of the largest table the last call built (tests check the bound the partitions exist for).
+    pub largest_table: usize,
+}
+
+/// Whether `len` and the token at `pos` fit the 32-bit fields of an [`Item`] (positions up to `u32::MAX - 1`).
+pub(crate) fn fits(total_tokens: usize) -> bool {
+    total_tokens < ABSENT as usize
+}
+
+impl Partitioned {
+    /// As [`super::intern::Interner::intern`]; `new_toks.len() + old_toks.len()` must satisfy [`fits`].
+    pub fn intern(
+        &mut self,
+        old: &str,
+        old_toks: &[Token],
+        new: &str,
+        new_toks: &[Token],
+        old_ids: &mut Vec<u32>,
+        new_ids: &mut Vec<u32>,
+    ) -> usize {
+        let (m, total) = (new_toks.len(), new_toks.len() + old_toks.len());
+        debug_assert!(fits(total));
+        let (old, new) = (old.as_bytes(), new.as_bytes());
+        let parts = total.div_ceil(PART_ITEMS).next_power_of_two();
+        let pmask = parts as u64 - 1;
+        // The low bits pick the partition; the table slot inside it is taken from bits 32 and up.
+        let part_of = |h: u64| (h & pmask) as usize;
+
+        self.hashes.clear();
+        self.hashes
+            .extend(new_toks.iter().map(|t| hash_token(new, t.start, t.end)));
+        self.hashes
+            .extend(old_toks.iter().map(|t| hash_token(old, t.start, t.end)));
+        self.starts.clear();
+        self.starts.resize(parts + 1, 0);
+        for &h in &self.hashes {
+            self.starts[part_of(h) + 1] += 1;
+        }
+        for p in 0..parts {
+            self.starts[p + 1] += self.starts[p];
+        }
+
+        // Scatter, in text order: within a partition `new`'s tokens precede `old`'s.
+        self.cursor.clear();
+        self.cursor.extend_from_slice(&self.starts[..parts]);
+        self.items.clear();
+        self.items.resize(total, Item::default());
+        let sides = [(new, new_toks, 0), (old, old_toks, m)];
+        for (text, toks, base) in sides {
+            for (k, t) in toks.iter().enumerate() {
+                let h = self.hashes[base + k];
+                let c = &mut self.cursor[part_of(h)];
+                let len = t.end - t.start;
+                self.items[*c] = Item {
+                    hash: h,
+                    head: load_at(text, t.start, len.min(8)),
+                    pos: (base + k) as u32,
+                    len: len.min(u32::MAX as usize) as u32,
+                };
+                *c += 1;
+            }
+        }
+
+        self.found.clear();
+        self.found.resize(total, ABSENT);
+        self.first.clear();
+        self.first.resize(m.div_ceil(64), 0);
+        self.largest_table = 0;
+        let token = |pos: u32| -> (&[u8], (usize, usize)) {
+            let pos = pos as usize;
+            let (text, t) = if pos < m {
+                (new, &new_toks[pos])
+            } else {
+                (old, &old_toks[pos - m])
+            };
+            (text, (t.start, t.end))
+        };
+        let same = |x: &Item, y: &Item| {
+            x.hash == y.hash
+                && x.len == y.len
+                && x.head == y.head
+                && (x.len <= 8 || {
+                    let ((tx, rx), (ty, ry)) = (token(x.pos), token(y.pos));
+                    same_bytes(tx, rx, ty, ry)
+                })
+        };
+        for p in 0..parts {
+            let (s, e) = (self.starts[p], self.starts[p + 1]);
+            let items = &self.items[s..e];
+            let news = items.partition_point(|it| (it.pos as usize) < m);
+            if news == 0 {
+                continue; // nothing of `new` here: every token of `old` stays ABSENT
+            }
+            let slots = (2 * news).next_power_of_two();
+            self.largest_table = self.largest_table.max(slots);
+            let mask = slots - 1;
+            self.table.clear();
+            self.table.resize(slots, EMPTY);
+            for (k, it) in items.iter().enumerate() {
+                let mut i = (it.hash >> 32) as usize & mask;
+                let found = loop {
+                    let t = self.table[i];
+                    if t == EMPTY {
+                        if k >= news {
+                            break ABSENT;
+                        }
+                        // A first occurrence: `new`'s tokens come in text order.
+                        self.table[i] = k as u32;
+                        let pos = it.pos as usize;
+                        self.first[pos / 64] |= 1 << (pos % 64);
+                        break it.pos;
+                    }
+                    let rep = &items[t as usize];
+                    if same(rep, it) {
+                        break rep.pos;
+                    }
+                    i = (i + 1) & mask;
+                };
+                self.found[s + k] = found;
+            }
+        }
+
+        self.ranks.clear();
+        let mut seen = 0u32;
+        for &w in &self.first {
+            self.ranks.push(seen);
+            seen += w.count_ones();
+        }
+        let (first, ranks) = (&self.first, &self.ranks);
+        let rank = |pos: u32| {
+            let pos = pos as usize;
+            let below = first[pos / 64] & ((1u64 << (pos % 64)) - 1);
+            ranks[pos / 64] + below.count_ones()
+        };
+        // Gather in text order, walking the partitions' streams again.
+        self.cursor.clear();
+        self.cursor.extend_from_slice(&self.starts[..parts]);
+        new_ids.clear();
+        old_ids.clear();
+        for (i, &h) in self.hashes.iter().enumerate() {
+            let c = &mut self.cursor[part_of(h)];
+            let f = self.found[*c];
+            *c += 1;
+            if i < m {
+                new_ids.push(rank(f));
+            } else {
+                old_ids.push(if f == ABSENT { ABSENT } else { rank(f) });
+            }
+        }
+        seen as usize
+    }
+}
