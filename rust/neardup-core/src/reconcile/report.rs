@@ -345,7 +345,7 @@ pub(crate) fn field_value(r: &Record, name: &str) -> Option<String> {
 }
 
 /// Each changed metadata or extra field of a matched pair with its old and new value (`—` for none).
-pub(crate) fn field_changes<'m>(
+fn field_changes<'m>(
     m: &'m Matched,
     old: &[Record],
     new: &[Record],
@@ -358,6 +358,86 @@ pub(crate) fn field_changes<'m>(
             (&**name, show(a), show(b))
         })
         .collect()
+}
+
+/// How one human-readable format (text, md, html) writes the parts of a changed entry that every such
+/// report has, so the layout of those parts ([`changed_header`], [`metadata_changes`]) is written once.
+pub(crate) struct Layout {
+    /// Snapshot text as the format shows it (escaped, or neutralised for a terminal).
+    pub escape: fn(&mut String, &str),
+    /// A record's title as the format shows it.
+    pub title: fn(&mut String, &Record),
+    /// A record's position (and line) as the format shows it.
+    pub position: fn(&mut String, &Record, u32),
+    /// Between the old and the new position: `" → "`.
+    pub arrow: &'static str,
+    /// Before the name of the matching stage: `" · matched by "`.
+    pub matched_by: &'static str,
+    /// Around the name of the matching stage (bold).
+    pub strong: [&'static str; 2],
+    /// What closes the line of positions, before its line break.
+    pub where_end: &'static str,
+    /// What opens the list of changed metadata fields.
+    pub meta_open: &'static str,
+    /// A row of that list: before the name, between name and old value, between old and new value,
+    /// after the new value.
+    pub meta_row: [&'static str; 4],
+    /// What closes the list.
+    pub meta_close: &'static str,
+}
+
+/// A changed entry's header: `open`, the new title, `close`, then where the pair stands in each snapshot,
+/// the stage that matched it and its similarity, in the format of `layout`.
+pub(crate) fn changed_header(
+    out: &mut String,
+    layout: &Layout,
+    m: &Matched,
+    (a, b): (&Record, &Record),
+    [open, close]: [&str; 2],
+) {
+    out.push_str(open);
+    (layout.title)(out, b);
+    out.push_str(close);
+    out.push_str("old ");
+    (layout.position)(out, a, m.old);
+    let _ = write!(out, "{}new ", layout.arrow);
+    (layout.position)(out, b, m.new);
+    let [bold, unbold] = layout.strong;
+    let _ = writeln!(
+        out,
+        "{}{bold}{}{unbold}, similarity {:.3}{}",
+        layout.matched_by,
+        m.how.name(),
+        m.similarity,
+        layout.where_end
+    );
+}
+
+/// The changed metadata and extra fields of a matched pair as a list in the format of `layout` (nothing
+/// when none changed).
+pub(crate) fn metadata_changes(
+    out: &mut String,
+    layout: &Layout,
+    m: &Matched,
+    old: &[Record],
+    new: &[Record],
+) {
+    let changes = field_changes(m, old, new);
+    if changes.is_empty() {
+        return;
+    }
+    let [before, between, arrow, after] = layout.meta_row;
+    out.push_str(layout.meta_open);
+    for (name, x, y) in changes {
+        out.push_str(before);
+        (layout.escape)(out, name);
+        out.push_str(between);
+        (layout.escape)(out, &x);
+        out.push_str(arrow);
+        (layout.escape)(out, &y);
+        out.push_str(after);
+    }
+    out.push_str(layout.meta_close);
 }
 
 /// `"#3 line 7"` / `"#3"`: a record's position and line, with `sep` between them.

@@ -14,8 +14,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
-    Source,
+    changed_header, counts, field_diff, groups, metadata_changes, summary_line, Layout, Options,
+    Pieces, Segment, Source,
 };
 
 const CSS: &str = r#"
@@ -84,11 +84,26 @@ fn title(out: &mut String, r: &Record) {
 }
 
 fn position(out: &mut String, r: &Record, at: u32) {
-    let _ = write!(out, "#{at}");
-    if let Some(line) = line_of(r) {
-        let _ = write!(out, ", line {line}");
-    }
+    super::position(out, r, at, ", ");
 }
+
+const LAYOUT: Layout = Layout {
+    escape: esc,
+    title,
+    position,
+    arrow: " → ",
+    matched_by: " · matched by ",
+    strong: ["<b>", "</b>"],
+    where_end: "</p>",
+    meta_open: "<h4>metadata</h4>\n<table class=\"meta\">\n",
+    meta_row: [
+        "<tr><th scope=\"row\">",
+        "</th><td><del>",
+        "</del></td><td><ins>",
+        "</ins></td></tr>\n",
+    ],
+    meta_close: "</table>\n",
+};
 
 fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
     let _ = write!(out, "<dt>{label}</dt><dd>");
@@ -113,17 +128,15 @@ fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
 
 fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
     let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    out.push_str("<article class=\"entry changed\">\n<h3 class=\"title\">");
-    title(out, b);
-    out.push_str("</h3>\n<p class=\"where\">old ");
-    position(out, a, m.old);
-    out.push_str(" → new ");
-    position(out, b, m.new);
-    let _ = writeln!(
+    changed_header(
         out,
-        " · matched by <b>{}</b>, similarity {:.3}</p>",
-        m.how.name(),
-        m.similarity
+        &LAYOUT,
+        m,
+        (a, b),
+        [
+            "<article class=\"entry changed\">\n<h3 class=\"title\">",
+            "</h3>\n<p class=\"where\">",
+        ],
     );
     for f in &m.fields {
         let body = field_diff(f, a, b, Style::Html, opts.context);
@@ -134,20 +147,7 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: 
             for_markup(&body)
         );
     }
-    let changes = field_changes(m, old, new);
-    if !changes.is_empty() {
-        out.push_str("<h4>metadata</h4>\n<table class=\"meta\">\n");
-        for (name, x, y) in changes {
-            out.push_str("<tr><th scope=\"row\">");
-            esc(out, name);
-            out.push_str("</th><td><del>");
-            esc(out, &x);
-            out.push_str("</del></td><td><ins>");
-            esc(out, &y);
-            out.push_str("</ins></td></tr>\n");
-        }
-        out.push_str("</table>\n");
-    }
+    metadata_changes(out, &LAYOUT, m, old, new);
     out.push_str("</article>\n");
 }
 

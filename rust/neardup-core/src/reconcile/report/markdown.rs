@@ -14,8 +14,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
-    Source,
+    changed_header, counts, field_diff, groups, line_of, metadata_changes, summary_line, Layout,
+    Options, Pieces, Segment, Source,
 };
 
 /// `text` as one line of inline Markdown that renders literally (whitespace collapsed). Any ASCII
@@ -74,6 +74,19 @@ fn position(out: &mut String, r: &Record, at: u32) {
     }
 }
 
+const LAYOUT: Layout = Layout {
+    escape,
+    title,
+    position,
+    arrow: " → ",
+    matched_by: " · matched by ",
+    strong: ["**", "**"],
+    where_end: "",
+    meta_open: "\nmetadata changed:\n\n",
+    meta_row: ["- ", ": ", " → ", "\n"],
+    meta_close: "",
+};
+
 /// A rendered (already escaped) word diff as a quote block, keeping its line breaks and defusing what
 /// would open a block at a line's start.
 fn quote(out: &mut String, body: &str) {
@@ -122,35 +135,12 @@ fn snapshot_line(out: &mut String, label: &str, s: &Source<'_>) {
 
 fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
     let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    out.push_str("\n### ");
-    title(out, b);
-    out.push_str("\n\nold ");
-    position(out, a, m.old);
-    out.push_str(" → new ");
-    position(out, b, m.new);
-    let _ = writeln!(
-        out,
-        " · matched by **{}**, similarity {:.3}",
-        m.how.name(),
-        m.similarity
-    );
+    changed_header(out, &LAYOUT, m, (a, b), ["\n### ", "\n\n"]);
     for f in &m.fields {
         let _ = write!(out, "\n**{}**\n\n", f.name);
         quote(out, &field_diff(f, a, b, Style::Markdown, opts.context));
     }
-    let changes = field_changes(m, old, new);
-    if !changes.is_empty() {
-        out.push_str("\nmetadata changed:\n\n");
-        for (name, x, y) in changes {
-            out.push_str("- ");
-            escape(out, name);
-            out.push_str(": ");
-            escape(out, &x);
-            out.push_str(" → ");
-            escape(out, &y);
-            out.push('\n');
-        }
-    }
+    metadata_changes(out, &LAYOUT, m, old, new);
 }
 
 fn table_row(out: &mut String, r: &Record, at: u32) {

@@ -13,13 +13,34 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    field_changes, field_diff, groups, position, summary_line, Options, Pieces, Segment, Source,
+    changed_header, field_diff, groups, metadata_changes, position, summary_line, Layout, Options,
+    Pieces, Segment, Source,
 };
 
 const BOLD: &str = "\x1b[1m";
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
 const RESET: &str = "\x1b[0m";
+/// What opens and closes a changed entry's title line (the line of positions follows, indented).
+const TITLE: [&str; 2] = ["* ", "\n  "];
+const TITLE_BOLD: [&str; 2] = ["\x1b[1m* ", "\x1b[0m\n  "];
+
+fn escape(out: &mut String, text: &str) {
+    out.push_str(&for_terminal(text));
+}
+
+const LAYOUT: Layout = Layout {
+    escape,
+    title: |out, r| escape(out, r.title()),
+    position: |out, r, at| position(out, r, at, " "),
+    arrow: " -> ",
+    matched_by: "; matched by ",
+    strong: ["", ""],
+    where_end: "",
+    meta_open: "",
+    meta_row: ["  ", ": ", " -> ", "\n"],
+    meta_close: "",
+};
 
 fn heading(out: &mut String, title: &str, count: usize, color: bool) {
     out.push('\n');
@@ -32,22 +53,8 @@ fn heading(out: &mut String, title: &str, count: usize, color: bool) {
 
 fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
     let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    let title = for_terminal(b.title());
-    if opts.color {
-        let _ = writeln!(out, "{BOLD}* {title}{RESET}");
-    } else {
-        let _ = writeln!(out, "* {title}");
-    }
-    out.push_str("  old ");
-    position(out, a, m.old, " ");
-    out.push_str(" -> new ");
-    position(out, b, m.new, " ");
-    let _ = writeln!(
-        out,
-        "; matched by {}, similarity {:.3}",
-        m.how.name(),
-        m.similarity
-    );
+    let title = if opts.color { TITLE_BOLD } else { TITLE };
+    changed_header(out, &LAYOUT, m, (a, b), title);
     let style = match opts.word_style {
         Style::Ansi if !opts.color => Style::Plain,
         style => style,
@@ -63,15 +70,7 @@ fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: 
             let _ = writeln!(out, "  {}: {body}", f.name);
         }
     }
-    for (name, x, y) in field_changes(m, old, new) {
-        let _ = writeln!(
-            out,
-            "  {}: {} -> {}",
-            for_terminal(name),
-            for_terminal(&x),
-            for_terminal(&y)
-        );
-    }
+    metadata_changes(out, &LAYOUT, m, old, new);
 }
 
 fn listed(out: &mut String, r: &Record, at: u32, sign: char, tint: &str, color: bool) {
