@@ -245,6 +245,59 @@ pub fn write_report(
 
 // ---- what the human-readable reports share ------------------------------------------------------------
 
+/// How a human-readable format writes the sections every such report has, in the order
+/// [`sections`] writes them: changed → added → removed → duplicates, each only when it has items.
+pub(crate) trait Sections: Copy + Send + Sync {
+    /// Opens section `name` ("changed", "added", "removed" or "duplicates") of `count` items.
+    fn open(&self, out: &mut String, name: &str, count: usize);
+    /// Closes section `name`.
+    fn close(&self, _out: &mut String, _name: &str) {}
+    /// A changed pair.
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]);
+    /// An added (`name` "added", a record of the new snapshot) or removed entry at position `at`.
+    fn listed(&self, out: &mut String, name: &str, r: &Record, at: u32);
+    /// A duplicate group of the snapshot labelled `label`.
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]);
+}
+
+/// The sections of a human-readable report, written by `format` (the long lists left to render in
+/// parallel).
+pub(crate) fn sections<'a>(
+    out: &mut Pieces<'a>,
+    outcome: &'a Outcome,
+    (o, n): (&'a [Record<'a>], &'a [Record<'a>]),
+    format: impl Sections + 'a,
+) {
+    if !outcome.changed.is_empty() {
+        format.open(&mut out.current, "changed", outcome.changed.len());
+        out.items(&outcome.changed, "", move |out, m| {
+            format.changed(out, m, o, n)
+        });
+        format.close(&mut out.current, "changed");
+    }
+    for (name, positions, records) in [
+        ("added", &outcome.added, n),
+        ("removed", &outcome.removed, o),
+    ] {
+        if positions.is_empty() {
+            continue;
+        }
+        format.open(&mut out.current, name, positions.len());
+        out.items(positions, "", move |out, &at| {
+            format.listed(out, name, &records[at as usize], at)
+        });
+        format.close(&mut out.current, name);
+    }
+    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
+    if group_count > 0 {
+        format.open(&mut out.current, "duplicates", group_count);
+        for (label, g, records) in groups(outcome, o, n) {
+            format.group(&mut out.current, label, g, records);
+        }
+        format.close(&mut out.current, "duplicates");
+    }
+}
+
 /// The counts of a report's summary.
 pub(crate) struct Counts {
     pub unchanged: usize,
@@ -438,6 +491,40 @@ pub(crate) fn metadata_changes(
         out.push_str(after);
     }
     out.push_str(layout.meta_close);
+}
+
+/// `", listed DATE, format FORMAT, N entries"`: what a report says of a snapshot after its path (the
+/// date and format when known), in the format of `layout`.
+pub(crate) fn snapshot_facts(out: &mut String, layout: &Layout, s: &Source<'_>) {
+    if let Some(date) = s.date {
+        out.push_str(", listed ");
+        (layout.escape)(out, date);
+    }
+    if let Some(format) = s.format {
+        out.push_str(", format ");
+        (layout.escape)(out, format);
+    }
+    let _ = write!(out, ", {} entries", s.records.len());
+}
+
+/// A duplicate group: `open`, the snapshot's `label`, `after_label`, the members' positions (`#1, #4`),
+/// `before_similarity`, the similarity, `after_similarity`, then each member written by `member`.
+pub(crate) fn duplicate_group(
+    out: &mut String,
+    (label, g, records): (&str, &Group, &[Record]),
+    [open, after_label, before_similarity, after_similarity]: [&str; 4],
+    member: impl Fn(&mut String, &Record, u32),
+) {
+    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
+    let _ = write!(
+        out,
+        "{open}{label}{after_label}{}{before_similarity}{:.3}{after_similarity}",
+        members.join(", "),
+        g.similarity
+    );
+    for &p in &g.members {
+        member(out, &records[p as usize], p);
+    }
 }
 
 /// `"#3 line 7"` / `"#3"`: a record's position and line, with `sep` between them.

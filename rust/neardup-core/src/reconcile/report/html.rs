@@ -9,13 +9,13 @@
 use std::fmt::Write as _;
 
 use crate::diff::controls::for_markup;
-use crate::diff::Style;
+use crate::diff::{escape_html, Style};
 use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    changed_header, counts, field_diff, groups, metadata_changes, summary_line, Layout, Options,
-    Pieces, Segment, Source,
+    changed_header, counts, duplicate_group, field_diff, metadata_changes, sections,
+    snapshot_facts, summary_line, Layout, Options, Pieces, Sections, Segment, Source,
 };
 
 const CSS: &str = r#"
@@ -62,16 +62,7 @@ details > p { white-space: pre-wrap; margin: .4rem 0 .6rem 1.1rem; }
 
 /// `text` HTML-escaped (quotes too), dangerous characters replaced first.
 pub(crate) fn esc(out: &mut String, text: &str) {
-    for c in for_markup(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
+    escape_html(out, &for_markup(text));
 }
 
 fn title(out: &mut String, r: &Record) {
@@ -115,15 +106,8 @@ fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
         }
         None => out.push_str("<span class=\"muted\">(no path)</span>"),
     }
-    if let Some(date) = s.date {
-        out.push_str(", listed ");
-        esc(out, date);
-    }
-    if let Some(format) = s.format {
-        out.push_str(", format ");
-        esc(out, format);
-    }
-    let _ = writeln!(out, ", {} entries</dd>", s.records.len());
+    snapshot_facts(out, &LAYOUT, s);
+    out.push_str("</dd>\n");
 }
 
 fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
@@ -172,22 +156,19 @@ fn listed(out: &mut String, r: &Record, at: u32) {
 }
 
 fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
-    let _ = writeln!(
-        out,
-        "<article class=\"entry duplicates\">\n<p class=\"where\"><b>{label}</b> snapshot: {}, \
-         similarity {:.3}</p>\n<ul>",
-        members.join(", "),
-        g.similarity
-    );
-    for &p in &g.members {
-        let r = &records[p as usize];
+    let head = [
+        "<article class=\"entry duplicates\">\n<p class=\"where\"><b>",
+        "</b> snapshot: ",
+        ", similarity ",
+        "</p>\n<ul>\n",
+    ];
+    duplicate_group(out, (label, g, records), head, |out, r, p| {
         out.push_str("<li>");
         title(out, r);
         out.push_str(" <span class=\"where\">");
         position(out, r, p);
         out.push_str("</span></li>\n");
-    }
+    });
     out.push_str("</ul>\n</article>\n");
 }
 
@@ -198,6 +179,38 @@ fn page_title(out: &mut String, old: &Source<'_>, new: &Source<'_>) {
         esc(out, old.path.unwrap_or("(old)"));
         out.push_str(" → ");
         esc(out, new.path.unwrap_or("(new)"));
+    }
+}
+
+/// The HTML report's sections.
+#[derive(Clone, Copy)]
+struct Html(Options);
+
+impl Sections for Html {
+    fn open(&self, out: &mut String, name: &str, count: usize) {
+        let _ = writeln!(out, "<section id=\"{name}\">\n<h2>{name} ({count})</h2>");
+        if matches!(name, "added" | "removed") {
+            let _ = writeln!(out, "<ol class=\"entries {name}\">");
+        }
+    }
+
+    fn close(&self, out: &mut String, name: &str) {
+        if matches!(name, "added" | "removed") {
+            out.push_str("</ol>\n");
+        }
+        out.push_str("</section>\n");
+    }
+
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
+        changed(out, m, old, new, self.0);
+    }
+
+    fn listed(&self, out: &mut String, _name: &str, r: &Record, at: u32) {
+        listed(out, r, at);
+    }
+
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
+        group(out, label, g, records);
     }
 }
 
@@ -242,45 +255,7 @@ pub(super) fn segments<'a>(
         );
     }
     text.push_str("</tbody>\n</table>\n</section>\n");
-    if !outcome.changed.is_empty() {
-        let _ = writeln!(
-            out.current,
-            "<section id=\"changed\">\n<h2>changed ({})</h2>",
-            outcome.changed.len()
-        );
-        out.items(&outcome.changed, "", move |out, m| {
-            changed(out, m, o, n, opts)
-        });
-        out.current.push_str("</section>\n");
-    }
-    for (label, positions, records) in [
-        ("added", &outcome.added, n),
-        ("removed", &outcome.removed, o),
-    ] {
-        if positions.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out.current,
-            "<section id=\"{label}\">\n<h2>{label} ({})</h2>\n<ol class=\"entries {label}\">",
-            positions.len()
-        );
-        out.items(positions, "", move |out, &at| {
-            listed(out, &records[at as usize], at)
-        });
-        out.current.push_str("</ol>\n</section>\n");
-    }
-    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if group_count > 0 {
-        let _ = writeln!(
-            out.current,
-            "<section id=\"duplicates\">\n<h2>duplicates ({group_count})</h2>"
-        );
-        for (label, g, records) in groups(outcome, o, n) {
-            group(&mut out.current, label, g, records);
-        }
-        out.current.push_str("</section>\n");
-    }
+    sections(&mut out, outcome, (o, n), Html(opts));
     out.current.push_str("</main>\n</body>\n</html>\n");
     out.finish()
 }

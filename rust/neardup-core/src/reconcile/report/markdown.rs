@@ -14,8 +14,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    changed_header, counts, field_diff, groups, line_of, metadata_changes, summary_line, Layout,
-    Options, Pieces, Segment, Source,
+    changed_header, counts, duplicate_group, field_diff, line_of, metadata_changes, sections,
+    snapshot_facts, summary_line, Layout, Options, Pieces, Sections, Segment, Source,
 };
 
 /// `text` as one line of inline Markdown that renders literally (whitespace collapsed). Any ASCII
@@ -122,15 +122,7 @@ fn snapshot_line(out: &mut String, label: &str, s: &Source<'_>) {
         Some(path) => code(out, path),
         None => out.push_str("*(no path)*"),
     }
-    if let Some(date) = s.date {
-        out.push_str(", listed ");
-        escape(out, date);
-    }
-    if let Some(format) = s.format {
-        out.push_str(", format ");
-        escape(out, format);
-    }
-    let _ = write!(out, ", {} entries", s.records.len());
+    snapshot_facts(out, &LAYOUT, s);
 }
 
 fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
@@ -161,20 +153,38 @@ fn table_row(out: &mut String, r: &Record, at: u32) {
 }
 
 fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
-    let _ = writeln!(
-        out,
-        "\n- **{label}** {}, similarity {:.3}",
-        members.join(", "),
-        g.similarity
-    );
-    for &p in &g.members {
-        let r = &records[p as usize];
+    let head = ["\n- **", "** ", ", similarity ", "\n"];
+    duplicate_group(out, (label, g, records), head, |out, r, p| {
         out.push_str("  - ");
         position(out, r, p);
         out.push_str(": ");
         title(out, r);
         out.push('\n');
+    });
+}
+
+/// The Markdown report's sections.
+#[derive(Clone, Copy)]
+struct Markdown(Options);
+
+impl Sections for Markdown {
+    fn open(&self, out: &mut String, name: &str, count: usize) {
+        let _ = writeln!(out, "\n## {name} ({count})");
+        if matches!(name, "added" | "removed") {
+            out.push_str("\n| # | line | key | title |\n| ---: | ---: | --- | --- |\n");
+        }
+    }
+
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
+        changed(out, m, old, new, self.0);
+    }
+
+    fn listed(&self, out: &mut String, _name: &str, r: &Record, at: u32) {
+        table_row(out, r, at);
+    }
+
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
+        group(out, label, g, records);
     }
 }
 
@@ -203,34 +213,6 @@ pub(super) fn segments<'a>(
             }
         }
     }
-    if !outcome.changed.is_empty() {
-        let _ = writeln!(out.current, "\n## changed ({})", outcome.changed.len());
-        out.items(&outcome.changed, "", move |out, m| {
-            changed(out, m, o, n, opts)
-        });
-    }
-    for (label, positions, records) in [
-        ("added", &outcome.added, n),
-        ("removed", &outcome.removed, o),
-    ] {
-        if positions.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            out.current,
-            "\n## {label} ({})\n\n| # | line | key | title |\n| ---: | ---: | --- | --- |\n",
-            positions.len()
-        );
-        out.items(positions, "", move |out, &at| {
-            table_row(out, &records[at as usize], at)
-        });
-    }
-    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if group_count > 0 {
-        let _ = writeln!(out.current, "\n## duplicates ({group_count})");
-        for (label, g, records) in groups(outcome, o, n) {
-            group(&mut out.current, label, g, records);
-        }
-    }
+    sections(&mut out, outcome, (o, n), Markdown(opts));
     out.finish()
 }

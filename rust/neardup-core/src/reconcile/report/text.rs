@@ -13,8 +13,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    changed_header, field_diff, groups, metadata_changes, position, summary_line, Layout, Options,
-    Pieces, Segment, Source,
+    changed_header, duplicate_group, field_diff, metadata_changes, position, sections,
+    summary_line, Layout, Options, Pieces, Sections, Segment, Source,
 };
 
 const BOLD: &str = "\x1b[1m";
@@ -87,18 +87,38 @@ fn listed(out: &mut String, r: &Record, at: u32, sign: char, tint: &str, color: 
 }
 
 fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
-    let _ = writeln!(
-        out,
-        "* {label}: {} (similarity {:.3})",
-        members.join(", "),
-        g.similarity
-    );
-    for &p in &g.members {
-        let r = &records[p as usize];
+    let head = ["* ", ": ", " (similarity ", ")\n"];
+    duplicate_group(out, (label, g, records), head, |out, r, p| {
         out.push_str("    ");
         position(out, r, p, " ");
         let _ = writeln!(out, ": {}", for_terminal(r.title()));
+    });
+}
+
+/// The text report's sections.
+#[derive(Clone, Copy)]
+struct Text(Options);
+
+impl Sections for Text {
+    fn open(&self, out: &mut String, name: &str, count: usize) {
+        heading(out, name, count, self.0.color);
+    }
+
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
+        changed(out, m, old, new, self.0);
+    }
+
+    fn listed(&self, out: &mut String, name: &str, r: &Record, at: u32) {
+        let (sign, tint) = if name == "added" {
+            ('+', GREEN)
+        } else {
+            ('-', RED)
+        };
+        listed(out, r, at, sign, tint, self.0.color);
+    }
+
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
+        group(out, label, g, records);
     }
 }
 
@@ -109,34 +129,9 @@ pub(super) fn segments<'a>(
     opts: Options,
 ) -> Vec<Segment<'a>> {
     let (o, n) = (old.records, new.records);
-    let color = opts.color;
     let mut out = Pieces::new();
     out.current.push_str(&for_terminal(&summary_line(outcome)));
     out.current.push('\n');
-    if !outcome.changed.is_empty() {
-        heading(&mut out.current, "changed", outcome.changed.len(), color);
-        out.items(&outcome.changed, "", move |out, m| {
-            changed(out, m, o, n, opts)
-        });
-    }
-    if !outcome.added.is_empty() {
-        heading(&mut out.current, "added", outcome.added.len(), color);
-        out.items(&outcome.added, "", move |out, &j| {
-            listed(out, &n[j as usize], j, '+', GREEN, color)
-        });
-    }
-    if !outcome.removed.is_empty() {
-        heading(&mut out.current, "removed", outcome.removed.len(), color);
-        out.items(&outcome.removed, "", move |out, &i| {
-            listed(out, &o[i as usize], i, '-', RED, color)
-        });
-    }
-    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if group_count > 0 {
-        heading(&mut out.current, "duplicates", group_count, color);
-        for (label, g, records) in groups(outcome, o, n) {
-            group(&mut out.current, label, g, records);
-        }
-    }
+    sections(&mut out, outcome, (o, n), Text(opts));
     out.finish()
 }
