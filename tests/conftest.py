@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,13 @@ REVISIONS = EVAL / "iterater-arxiv" / "revisions.jsonl"
 def revisions() -> list[dict[str, object]]:
     with REVISIONS.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free at the time of asking (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def neardup_cmd(*args: str | Path) -> list[str]:
@@ -79,6 +87,15 @@ def paper_lines(n: int, seed: int = 0, changed_every: int = 0) -> str:
             json.dumps({"id": f"p{i}", "title": f"Paper {i} {words[i % 5000]}", "abstract": abstract})
         )
     return "\n".join(lines) + "\n"
+
+
+def paper_pair(folder: Path, n: int, changed_every: int) -> tuple[Path, Path]:
+    """``old.jsonl`` and ``new.jsonl`` in `folder`: `n` papers, and the same with every
+    `changed_every`-th abstract revised (`paper_lines`)."""
+    old, new = folder / "old.jsonl", folder / "new.jsonl"
+    old.write_text(paper_lines(n), encoding="utf-8")
+    new.write_text(paper_lines(n, changed_every=changed_every), encoding="utf-8")
+    return old, new
 
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> Path:

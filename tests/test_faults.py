@@ -21,18 +21,14 @@ from pathlib import Path
 import pytest
 
 import neardup
-from conftest import neardup_cmd, one_line, paper_lines
+from conftest import neardup_cmd, one_line, paper_lines, paper_pair
 
 # ---- helpers -------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("pair")
-    old, new = d / "old.jsonl", d / "new.jsonl"
-    old.write_text(paper_lines(4000), encoding="utf-8")
-    new.write_text(paper_lines(4000, changed_every=3), encoding="utf-8")
-    return old, new
+    return paper_pair(tmp_path_factory.mktemp("pair"), 4000, changed_every=3)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import neardup
-from conftest import SEED_NEW, SEED_OLD, neardup_cmd, one_line, paper_lines, run
+from conftest import SEED_NEW, SEED_OLD, neardup_cmd, one_line, paper_lines, paper_pair, run
 from neardup.errors import SnapshotFormatError
 from neardup.formats.source import open_source
 
@@ -39,11 +39,7 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("pair")
-    old, new = d / "old.jsonl", d / "new.jsonl"
-    old.write_text(paper_lines(3000), encoding="utf-8")
-    new.write_text(paper_lines(3000, changed_every=4), encoding="utf-8")
-    return old, new
+    return paper_pair(tmp_path_factory.mktemp("pair"), 3000, changed_every=4)
 
 
 # ---- compression by content ------------------------------------------------------------------------------
