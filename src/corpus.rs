@@ -15,6 +15,19 @@ use crate::arrow::{self, Missing, TextColumn};
 use crate::errors::{detached, to_py};
 use crate::texts::texts_or;
 
+/// The names the binding takes for the keep policy, the compared text and the file format.
+const KEEPS: &[(&str, Keep)] = &[
+    ("first", Keep::First),
+    ("longest", Keep::Longest),
+    ("rank", Keep::Rank),
+];
+const FIELDS: &[(&str, Compared)] = &[
+    ("title", Compared::Title),
+    ("abstract", Compared::Abstract),
+    ("title+abstract", Compared::TitleAndAbstract),
+];
+const FORMATS: &[(&str, Format)] = &[("jsonl", Format::Jsonl), ("csv", Format::Csv)];
+
 /// The value named `value` among `choices` (name, value); else a ValueError
 /// `"{param}: expected a, b or c, got {value:?}"`.
 fn choice<T: Copy>(param: &str, value: &str, choices: &[(&str, T)]) -> PyResult<T> {
@@ -40,15 +53,7 @@ fn params(threshold: f64, ngram: i64, num_perm: i64, keep: &str, star: bool) -> 
         ShingleConfig::new(positive("ngram", ngram)?, Unit::Word, true, 1).map_err(to_py)?;
     let hasher =
         MinHasher::new(positive("num_perm", num_perm)?, shingles, Scheme::Oph).map_err(to_py)?;
-    let keep = choice(
-        "keep",
-        keep,
-        &[
-            ("first", Keep::First),
-            ("longest", Keep::Longest),
-            ("rank", Keep::Rank),
-        ],
-    )?;
+    let keep = choice("keep", keep, KEEPS)?;
     Ok(Params {
         shingles,
         hasher,
@@ -195,15 +200,7 @@ fn spec(
         }
         None => None,
     };
-    let compared = choice(
-        "field",
-        field,
-        &[
-            ("title", Compared::Title),
-            ("abstract", Compared::Abstract),
-            ("title+abstract", Compared::TitleAndAbstract),
-        ],
-    )?;
+    let compared = choice("field", field, FIELDS)?;
     Ok(CorpusSpec {
         compared,
         text_field,
@@ -237,11 +234,7 @@ fn _corpus_file(
     num_perm: i64,
     delimiter: Option<char>,
 ) -> PyResult<CorpusPart> {
-    let format = choice(
-        "format",
-        format,
-        &[("jsonl", Format::Jsonl), ("csv", Format::Csv)],
-    )?;
+    let format = choice("format", format, FORMATS)?;
     let spec = spec(
         field,
         text_field,

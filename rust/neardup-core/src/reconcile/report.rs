@@ -181,9 +181,9 @@ fn segments<'a>(
     match opts.format {
         Format::Json => json::segments(outcome, old, new, opts.threshold),
         Format::Jsonl => jsonl::segments(outcome, old, new),
-        Format::Text => text::segments(outcome, old, new, *opts),
-        Format::Markdown => markdown::segments(outcome, old, new, *opts),
-        Format::Html => html::segments(outcome, old, new, *opts),
+        Format::Text => human(outcome, old, new, text::Text(*opts)),
+        Format::Markdown => human(outcome, old, new, markdown::Markdown(*opts)),
+        Format::Html => human(outcome, old, new, html::Html(*opts)),
     }
 }
 
@@ -248,6 +248,10 @@ pub fn write_report(
 /// How a human-readable format writes the sections every such report has, in the order
 /// [`sections`] writes them: changed → added → removed → duplicates, each only when it has items.
 pub(crate) trait Sections: Copy + Send + Sync {
+    /// What comes before the sections: the title, the snapshots, the summary.
+    fn head(&self, out: &mut String, outcome: &Outcome, old: &Source<'_>, new: &Source<'_>);
+    /// What comes after them.
+    fn tail(&self, _out: &mut String) {}
     /// Opens section `name` ("changed", "added", "removed" or "duplicates") of `count` items.
     fn open(&self, out: &mut String, name: &str, count: usize);
     /// Closes section `name`.
@@ -258,6 +262,20 @@ pub(crate) trait Sections: Copy + Send + Sync {
     fn listed(&self, out: &mut String, name: &str, r: &Record, at: u32);
     /// A duplicate group of the snapshot labelled `label`.
     fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]);
+}
+
+/// A human-readable report in `format`: its head, its sections, its tail.
+fn human<'a>(
+    outcome: &'a Outcome,
+    old: Source<'a>,
+    new: Source<'a>,
+    format: impl Sections + 'a,
+) -> Vec<Segment<'a>> {
+    let mut out = Pieces::new();
+    format.head(&mut out.current, outcome, &old, &new);
+    sections(&mut out, outcome, (old.records, new.records), format);
+    format.tail(&mut out.current);
+    out.finish()
 }
 
 /// The sections of a human-readable report, written by `format` (the long lists left to render in

@@ -14,8 +14,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    changed_header, counts, duplicate_group, field_diff, metadata_changes, sections,
-    snapshot_facts, summary_line, Layout, Options, Pieces, Sections, Segment, Source,
+    changed_header, counts, duplicate_group, field_diff, metadata_changes, snapshot_facts,
+    summary_line, Layout, Options, Sections, Source,
 };
 
 const CSS: &str = r#"
@@ -110,68 +110,6 @@ fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
     out.push_str("</dd>\n");
 }
 
-fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
-    let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    changed_header(
-        out,
-        &LAYOUT,
-        m,
-        (a, b),
-        [
-            "<article class=\"entry changed\">\n<h3 class=\"title\">",
-            "</h3>\n<p class=\"where\">",
-        ],
-    );
-    for f in &m.fields {
-        let body = field_diff(f, a, b, Style::Html, opts.context);
-        let _ = writeln!(
-            out,
-            "<h4>{0}</h4>\n<p class=\"diff {0}\">{1}</p>",
-            f.name,
-            for_markup(&body)
-        );
-    }
-    metadata_changes(out, &LAYOUT, m, old, new);
-    out.push_str("</article>\n");
-}
-
-fn listed(out: &mut String, r: &Record, at: u32) {
-    let mut summary = String::from("<span class=\"title\">");
-    title(&mut summary, r);
-    summary.push_str("</span> <span class=\"where\">");
-    position(&mut summary, r, at);
-    if let Some(key) = r.key.as_deref() {
-        summary.push_str(" · <code>");
-        esc(&mut summary, key);
-        summary.push_str("</code>");
-    }
-    summary.push_str("</span>");
-    if r.abstract_text().trim().is_empty() {
-        let _ = writeln!(out, "<li>{summary}</li>");
-    } else {
-        let _ = write!(out, "<li><details><summary>{summary}</summary><p>");
-        esc(out, r.abstract_text());
-        out.push_str("</p></details></li>\n");
-    }
-}
-
-fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let head = [
-        "<article class=\"entry duplicates\">\n<p class=\"where\"><b>",
-        "</b> snapshot: ",
-        ", similarity ",
-        "</p>\n<ul>\n",
-    ];
-    duplicate_group(out, (label, g, records), head, |out, r, p| {
-        out.push_str("<li>");
-        title(out, r);
-        out.push_str(" <span class=\"where\">");
-        position(out, r, p);
-        out.push_str("</span></li>\n");
-    });
-    out.push_str("</ul>\n</article>\n");
-}
-
 fn page_title(out: &mut String, old: &Source<'_>, new: &Source<'_>) {
     out.push_str("neardup diff");
     if old.path.is_some() || new.path.is_some() {
@@ -184,9 +122,48 @@ fn page_title(out: &mut String, old: &Source<'_>, new: &Source<'_>) {
 
 /// The HTML report's sections.
 #[derive(Clone, Copy)]
-struct Html(Options);
+pub(super) struct Html(pub Options);
 
 impl Sections for Html {
+    fn head(&self, text: &mut String, outcome: &Outcome, old: &Source<'_>, new: &Source<'_>) {
+        text.push_str(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta name=\"generator\" content=\"neardup\">\n<title>",
+        );
+        page_title(text, old, new);
+        let _ = write!(
+            text,
+            "</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>neardup diff</h1>\n\
+             <dl class=\"snapshots\">\n"
+        );
+        snapshot(text, "old", old);
+        snapshot(text, "new", new);
+        text.push_str(
+            "</dl>\n</header>\n<main>\n<section id=\"summary\">\n<h2>summary</h2>\n\
+             <p class=\"summary-line\">",
+        );
+        esc(text, &summary_line(outcome));
+        text.push_str(
+            "</p>\n<table class=\"summary\">\n<thead><tr><th></th><th>entries</th></tr></thead>\n<tbody>\n",
+        );
+        for (label, count, anchor) in counts(outcome).rows() {
+            let cell = match anchor {
+                Some(anchor) if count > 0 => format!("<a href=\"#{anchor}\">{label}</a>"),
+                _ => label.to_owned(),
+            };
+            let _ = writeln!(
+                text,
+                "<tr><th scope=\"row\">{cell}</th><td class=\"n\">{count}</td></tr>"
+            );
+        }
+        text.push_str("</tbody>\n</table>\n</section>\n");
+    }
+
+    fn tail(&self, text: &mut String) {
+        text.push_str("</main>\n</body>\n</html>\n");
+    }
+
     fn open(&self, out: &mut String, name: &str, count: usize) {
         let _ = writeln!(out, "<section id=\"{name}\">\n<h2>{name} ({count})</h2>");
         if matches!(name, "added" | "removed") {
@@ -202,60 +179,65 @@ impl Sections for Html {
     }
 
     fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
-        changed(out, m, old, new, self.0);
+        let opts = self.0;
+        let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
+        changed_header(
+            out,
+            &LAYOUT,
+            m,
+            (a, b),
+            [
+                "<article class=\"entry changed\">\n<h3 class=\"title\">",
+                "</h3>\n<p class=\"where\">",
+            ],
+        );
+        for f in &m.fields {
+            let body = field_diff(f, a, b, Style::Html, opts.context);
+            let _ = writeln!(
+                out,
+                "<h4>{0}</h4>\n<p class=\"diff {0}\">{1}</p>",
+                f.name,
+                for_markup(&body)
+            );
+        }
+        metadata_changes(out, &LAYOUT, m, old, new);
+        out.push_str("</article>\n");
     }
 
     fn listed(&self, out: &mut String, _name: &str, r: &Record, at: u32) {
-        listed(out, r, at);
+        let mut summary = String::from("<span class=\"title\">");
+        title(&mut summary, r);
+        summary.push_str("</span> <span class=\"where\">");
+        position(&mut summary, r, at);
+        if let Some(key) = r.key.as_deref() {
+            summary.push_str(" · <code>");
+            esc(&mut summary, key);
+            summary.push_str("</code>");
+        }
+        summary.push_str("</span>");
+        if r.abstract_text().trim().is_empty() {
+            let _ = writeln!(out, "<li>{summary}</li>");
+        } else {
+            let _ = write!(out, "<li><details><summary>{summary}</summary><p>");
+            esc(out, r.abstract_text());
+            out.push_str("</p></details></li>\n");
+        }
     }
 
     fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
-        group(out, label, g, records);
+        let head = [
+            "<article class=\"entry duplicates\">\n<p class=\"where\"><b>",
+            "</b> snapshot: ",
+            ", similarity ",
+            "</p>\n<ul>\n",
+        ];
+        duplicate_group(out, (label, g, records), head, |out, r, p| {
+            out.push_str("<li>");
+            title(out, r);
+            out.push_str(" <span class=\"where\">");
+            position(out, r, p);
+            out.push_str("</span></li>\n");
+        });
+        out.push_str("</ul>\n</article>\n");
     }
-}
-
-pub(super) fn segments<'a>(
-    outcome: &'a Outcome,
-    old: Source<'a>,
-    new: Source<'a>,
-    opts: Options,
-) -> Vec<Segment<'a>> {
-    let (o, n) = (old.records, new.records);
-    let mut out = Pieces::new();
-    let text = &mut out.current;
-    text.push_str(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"neardup\">\n<title>",
-    );
-    page_title(text, &old, &new);
-    let _ = write!(
-        text,
-        "</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>neardup diff</h1>\n\
-         <dl class=\"snapshots\">\n"
-    );
-    snapshot(text, "old", &old);
-    snapshot(text, "new", &new);
-    text.push_str(
-        "</dl>\n</header>\n<main>\n<section id=\"summary\">\n<h2>summary</h2>\n\
-         <p class=\"summary-line\">",
-    );
-    esc(text, &summary_line(outcome));
-    text.push_str(
-        "</p>\n<table class=\"summary\">\n<thead><tr><th></th><th>entries</th></tr></thead>\n<tbody>\n",
-    );
-    for (label, count, anchor) in counts(outcome).rows() {
-        let cell = match anchor {
-            Some(anchor) if count > 0 => format!("<a href=\"#{anchor}\">{label}</a>"),
-            _ => label.to_owned(),
-        };
-        let _ = writeln!(
-            text,
-            "<tr><th scope=\"row\">{cell}</th><td class=\"n\">{count}</td></tr>"
-        );
-    }
-    text.push_str("</tbody>\n</table>\n</section>\n");
-    sections(&mut out, outcome, (o, n), Html(opts));
-    out.current.push_str("</main>\n</body>\n</html>\n");
-    out.finish()
 }

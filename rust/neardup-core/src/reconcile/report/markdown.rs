@@ -14,8 +14,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    changed_header, counts, duplicate_group, field_diff, line_of, metadata_changes, sections,
-    snapshot_facts, summary_line, Layout, Options, Pieces, Sections, Segment, Source,
+    changed_header, counts, duplicate_group, field_diff, line_of, metadata_changes, snapshot_facts,
+    summary_line, Layout, Options, Sections, Source,
 };
 
 /// `text` as one line of inline Markdown that renders literally (whitespace collapsed). Any ASCII
@@ -125,49 +125,30 @@ fn snapshot_line(out: &mut String, label: &str, s: &Source<'_>) {
     snapshot_facts(out, &LAYOUT, s);
 }
 
-fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
-    let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    changed_header(out, &LAYOUT, m, (a, b), ["\n### ", "\n\n"]);
-    for f in &m.fields {
-        let _ = write!(out, "\n**{}**\n\n", f.name);
-        quote(out, &field_diff(f, a, b, Style::Markdown, opts.context));
-    }
-    metadata_changes(out, &LAYOUT, m, old, new);
-}
-
-fn table_row(out: &mut String, r: &Record, at: u32) {
-    let _ = write!(out, "| {at} | ");
-    if let Some(line) = line_of(r) {
-        let _ = write!(out, "{line}");
-    }
-    out.push_str(" | ");
-    if let Some(key) = r.key.as_deref() {
-        // GFM splits table cells at "|" even inside code spans, unless escaped.
-        let mut cell = String::new();
-        code(&mut cell, key);
-        out.push_str(&cell.replace('|', "\\|"));
-    }
-    out.push_str(" | ");
-    title(out, r);
-    out.push_str(" |\n");
-}
-
-fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let head = ["\n- **", "** ", ", similarity ", "\n"];
-    duplicate_group(out, (label, g, records), head, |out, r, p| {
-        out.push_str("  - ");
-        position(out, r, p);
-        out.push_str(": ");
-        title(out, r);
-        out.push('\n');
-    });
-}
-
 /// The Markdown report's sections.
 #[derive(Clone, Copy)]
-struct Markdown(Options);
+pub(super) struct Markdown(pub Options);
 
 impl Sections for Markdown {
+    fn head(&self, text: &mut String, outcome: &Outcome, old: &Source<'_>, new: &Source<'_>) {
+        text.push_str("# neardup diff\n\n");
+        snapshot_line(text, "old", old);
+        text.push_str("  \n");
+        snapshot_line(text, "new", new);
+        let _ = write!(text, "\n\n{}\n\n", summary_line(outcome));
+        text.push_str("| | entries |\n| --- | ---: |\n");
+        for (label, count, anchor) in counts(outcome).rows() {
+            match anchor {
+                Some(anchor) if count > 0 => {
+                    let _ = writeln!(text, "| [{label}](#{anchor}-{count}) | {count} |");
+                }
+                _ => {
+                    let _ = writeln!(text, "| {label} | {count} |");
+                }
+            }
+        }
+    }
+
     fn open(&self, out: &mut String, name: &str, count: usize) {
         let _ = writeln!(out, "\n## {name} ({count})");
         if matches!(name, "added" | "removed") {
@@ -176,43 +157,41 @@ impl Sections for Markdown {
     }
 
     fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
-        changed(out, m, old, new, self.0);
+        let opts = self.0;
+        let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
+        changed_header(out, &LAYOUT, m, (a, b), ["\n### ", "\n\n"]);
+        for f in &m.fields {
+            let _ = write!(out, "\n**{}**\n\n", f.name);
+            quote(out, &field_diff(f, a, b, Style::Markdown, opts.context));
+        }
+        metadata_changes(out, &LAYOUT, m, old, new);
     }
 
     fn listed(&self, out: &mut String, _name: &str, r: &Record, at: u32) {
-        table_row(out, r, at);
+        let _ = write!(out, "| {at} | ");
+        if let Some(line) = line_of(r) {
+            let _ = write!(out, "{line}");
+        }
+        out.push_str(" | ");
+        if let Some(key) = r.key.as_deref() {
+            // GFM splits table cells at "|" even inside code spans, unless escaped.
+            let mut cell = String::new();
+            code(&mut cell, key);
+            out.push_str(&cell.replace('|', "\\|"));
+        }
+        out.push_str(" | ");
+        title(out, r);
+        out.push_str(" |\n");
     }
 
     fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
-        group(out, label, g, records);
+        let head = ["\n- **", "** ", ", similarity ", "\n"];
+        duplicate_group(out, (label, g, records), head, |out, r, p| {
+            out.push_str("  - ");
+            position(out, r, p);
+            out.push_str(": ");
+            title(out, r);
+            out.push('\n');
+        });
     }
-}
-
-pub(super) fn segments<'a>(
-    outcome: &'a Outcome,
-    old: Source<'a>,
-    new: Source<'a>,
-    opts: Options,
-) -> Vec<Segment<'a>> {
-    let (o, n) = (old.records, new.records);
-    let mut out = Pieces::new();
-    let text = &mut out.current;
-    text.push_str("# neardup diff\n\n");
-    snapshot_line(text, "old", &old);
-    text.push_str("  \n");
-    snapshot_line(text, "new", &new);
-    let _ = write!(text, "\n\n{}\n\n", summary_line(outcome));
-    text.push_str("| | entries |\n| --- | ---: |\n");
-    for (label, count, anchor) in counts(outcome).rows() {
-        match anchor {
-            Some(anchor) if count > 0 => {
-                let _ = writeln!(text, "| [{label}](#{anchor}-{count}) | {count} |");
-            }
-            _ => {
-                let _ = writeln!(text, "| {label} | {count} |");
-            }
-        }
-    }
-    sections(&mut out, outcome, (o, n), Markdown(opts));
-    out.finish()
 }

@@ -13,8 +13,8 @@ use crate::records::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    changed_header, duplicate_group, field_diff, metadata_changes, position, sections,
-    summary_line, Layout, Options, Pieces, Sections, Segment, Source,
+    changed_header, duplicate_group, field_diff, metadata_changes, position, summary_line, Layout,
+    Options, Sections, Source,
 };
 
 const BOLD: &str = "\x1b[1m";
@@ -51,61 +51,41 @@ fn heading(out: &mut String, title: &str, count: usize, color: bool) {
     }
 }
 
-fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
-    let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    let title = if opts.color { TITLE_BOLD } else { TITLE };
-    changed_header(out, &LAYOUT, m, (a, b), title);
-    let style = match opts.word_style {
-        Style::Ansi if !opts.color => Style::Plain,
-        style => style,
-    };
-    for f in &m.fields {
-        let body = field_diff(f, a, b, style, opts.context);
-        if style == Style::Porcelain {
-            let _ = writeln!(out, "  {}:", f.name);
-            for line in body.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
-        } else {
-            let _ = writeln!(out, "  {}: {body}", f.name);
-        }
-    }
-    metadata_changes(out, &LAYOUT, m, old, new);
-}
-
-fn listed(out: &mut String, r: &Record, at: u32, sign: char, tint: &str, color: bool) {
-    if color {
-        out.push_str(tint);
-    }
-    let _ = write!(out, "{sign} {}  (", for_terminal(r.title()));
-    position(out, r, at, " ");
-    out.push(')');
-    if color {
-        out.push_str(RESET);
-    }
-    out.push('\n');
-}
-
-fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let head = ["* ", ": ", " (similarity ", ")\n"];
-    duplicate_group(out, (label, g, records), head, |out, r, p| {
-        out.push_str("    ");
-        position(out, r, p, " ");
-        let _ = writeln!(out, ": {}", for_terminal(r.title()));
-    });
-}
-
 /// The text report's sections.
 #[derive(Clone, Copy)]
-struct Text(Options);
+pub(super) struct Text(pub Options);
 
 impl Sections for Text {
+    fn head(&self, text: &mut String, outcome: &Outcome, _old: &Source<'_>, _new: &Source<'_>) {
+        text.push_str(&for_terminal(&summary_line(outcome)));
+        text.push('\n');
+    }
+
     fn open(&self, out: &mut String, name: &str, count: usize) {
         heading(out, name, count, self.0.color);
     }
 
     fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
-        changed(out, m, old, new, self.0);
+        let opts = self.0;
+        let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
+        let title = if opts.color { TITLE_BOLD } else { TITLE };
+        changed_header(out, &LAYOUT, m, (a, b), title);
+        let style = match opts.word_style {
+            Style::Ansi if !opts.color => Style::Plain,
+            style => style,
+        };
+        for f in &m.fields {
+            let body = field_diff(f, a, b, style, opts.context);
+            if style == Style::Porcelain {
+                let _ = writeln!(out, "  {}:", f.name);
+                for line in body.lines() {
+                    let _ = writeln!(out, "    {line}");
+                }
+            } else {
+                let _ = writeln!(out, "  {}: {body}", f.name);
+            }
+        }
+        metadata_changes(out, &LAYOUT, m, old, new);
     }
 
     fn listed(&self, out: &mut String, name: &str, r: &Record, at: u32) {
@@ -114,24 +94,25 @@ impl Sections for Text {
         } else {
             ('-', RED)
         };
-        listed(out, r, at, sign, tint, self.0.color);
+        let color = self.0.color;
+        if color {
+            out.push_str(tint);
+        }
+        let _ = write!(out, "{sign} {}  (", for_terminal(r.title()));
+        position(out, r, at, " ");
+        out.push(')');
+        if color {
+            out.push_str(RESET);
+        }
+        out.push('\n');
     }
 
     fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
-        group(out, label, g, records);
+        let head = ["* ", ": ", " (similarity ", ")\n"];
+        duplicate_group(out, (label, g, records), head, |out, r, p| {
+            out.push_str("    ");
+            position(out, r, p, " ");
+            let _ = writeln!(out, ": {}", for_terminal(r.title()));
+        });
     }
-}
-
-pub(super) fn segments<'a>(
-    outcome: &'a Outcome,
-    old: Source<'a>,
-    new: Source<'a>,
-    opts: Options,
-) -> Vec<Segment<'a>> {
-    let (o, n) = (old.records, new.records);
-    let mut out = Pieces::new();
-    out.current.push_str(&for_terminal(&summary_line(outcome)));
-    out.current.push('\n');
-    sections(&mut out, outcome, (o, n), Text(opts));
-    out.finish()
 }
