@@ -22,14 +22,9 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from neardup.formats.names import HEADER
+
 SEED = 20250730
-HEADER = [
-    "new",
-    "Get trending papers in your email inbox!",
-    "Subscribe",
-    "Daily Papers",
-    "byAK and the research community",
-]
 
 TITLES = [
     "Lattice Gardens: Growing Sparse Transformers from Seed Graphs",

@@ -15,6 +15,33 @@ use crate::arrow::{self, Missing, TextColumn};
 use crate::errors::{detached, to_py};
 use crate::texts::texts_or;
 
+/// The names the binding takes for the keep policy, the compared text and the file format.
+const KEEPS: &[(&str, Keep)] = &[
+    ("first", Keep::First),
+    ("longest", Keep::Longest),
+    ("rank", Keep::Rank),
+];
+const FIELDS: &[(&str, Compared)] = &[
+    ("title", Compared::Title),
+    ("abstract", Compared::Abstract),
+    ("title+abstract", Compared::TitleAndAbstract),
+];
+const FORMATS: &[(&str, Format)] = &[("jsonl", Format::Jsonl), ("csv", Format::Csv)];
+
+/// The value named `value` among `choices` (name, value); else a ValueError
+/// `"{param}: expected a, b or c, got {value:?}"`.
+fn choice<T: Copy>(param: &str, value: &str, choices: &[(&str, T)]) -> PyResult<T> {
+    if let Some(&(_, v)) = choices.iter().find(|(name, _)| *name == value) {
+        return Ok(v);
+    }
+    let names: Vec<&str> = choices.iter().map(|&(name, _)| name).collect();
+    let (last, rest) = names.split_last().expect("choices is not empty");
+    Err(PyValueError::new_err(format!(
+        "{param}: expected {} or {last}, got {value:?}",
+        rest.join(", ")
+    )))
+}
+
 fn params(threshold: f64, ngram: i64, num_perm: i64, keep: &str, star: bool) -> PyResult<Params> {
     let positive = |name: &str, v: i64| {
         usize::try_from(v)
@@ -26,16 +53,7 @@ fn params(threshold: f64, ngram: i64, num_perm: i64, keep: &str, star: bool) -> 
         ShingleConfig::new(positive("ngram", ngram)?, Unit::Word, true, 1).map_err(to_py)?;
     let hasher =
         MinHasher::new(positive("num_perm", num_perm)?, shingles, Scheme::Oph).map_err(to_py)?;
-    let keep = match keep {
-        "first" => Keep::First,
-        "longest" => Keep::Longest,
-        "rank" => Keep::Rank,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "keep: expected first, longest or rank, got {other:?}"
-            )))
-        }
-    };
+    let keep = choice("keep", keep, KEEPS)?;
     Ok(Params {
         shingles,
         hasher,
@@ -182,16 +200,7 @@ fn spec(
         }
         None => None,
     };
-    let compared = match field {
-        "title" => Compared::Title,
-        "abstract" => Compared::Abstract,
-        "title+abstract" => Compared::TitleAndAbstract,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "field: expected title, abstract or title+abstract, got {other:?}"
-            )))
-        }
-    };
+    let compared = choice("field", field, FIELDS)?;
     Ok(CorpusSpec {
         compared,
         text_field,
@@ -225,15 +234,7 @@ fn _corpus_file(
     num_perm: i64,
     delimiter: Option<char>,
 ) -> PyResult<CorpusPart> {
-    let format = match format {
-        "jsonl" => Format::Jsonl,
-        "csv" => Format::Csv,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "format: expected jsonl or csv, got {other:?}"
-            )))
-        }
-    };
+    let format = choice("format", format, FORMATS)?;
     let spec = spec(
         field,
         text_field,

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PySlice, PyString, PyTuple};
 use pyo3::{intern, IntoPyObjectExt};
 
-use neardup_core::diff::{self as core, Cleanup, DiffResult, Style, Tag, Unit};
+use neardup_core::diff::{self as core, Cleanup, DiffResult, Op, Style, Tag, Unit};
 
 use crate::errors::{detached, to_py};
 use crate::texts::{text, Text};
@@ -26,6 +26,17 @@ pub struct PyDiff {
     old: Py<PyString>,
     new: Py<PyString>,
     inner: DiffResult,
+}
+
+/// `tag, i1, i2, j1, j2` of an opcode, as `ops` and `to_dict` give them.
+fn op_items<'py>(py: Python<'py>, op: &Op) -> PyResult<[Bound<'py, PyAny>; 5]> {
+    Ok([
+        tag_str(py, op.tag).clone().into_any(),
+        op.old.cp_start.into_bound_py_any(py)?,
+        op.old.cp_end.into_bound_py_any(py)?,
+        op.new.cp_start.into_bound_py_any(py)?,
+        op.new.cp_end.into_bound_py_any(py)?,
+    ])
 }
 
 fn tag_str<'py>(py: Python<'py>, tag: Tag) -> &'py Bound<'py, PyString> {
@@ -160,18 +171,7 @@ impl PyDiff {
             .inner
             .ops
             .iter()
-            .map(|op| {
-                PyTuple::new(
-                    py,
-                    [
-                        tag_str(py, op.tag).clone().into_any(),
-                        op.old.cp_start.into_bound_py_any(py)?,
-                        op.old.cp_end.into_bound_py_any(py)?,
-                        op.new.cp_start.into_bound_py_any(py)?,
-                        op.new.cp_end.into_bound_py_any(py)?,
-                    ],
-                )
-            })
+            .map(|op| PyTuple::new(py, op_items(py, op)?))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
     }
@@ -224,16 +224,7 @@ impl PyDiff {
         d.set_item("changed", self.inner.changed())?;
         let ops = PyList::empty(py);
         for op in &self.inner.ops {
-            let row = PyList::new(
-                py,
-                [
-                    tag_str(py, op.tag).clone().into_any(),
-                    op.old.cp_start.into_bound_py_any(py)?,
-                    op.old.cp_end.into_bound_py_any(py)?,
-                    op.new.cp_start.into_bound_py_any(py)?,
-                    op.new.cp_end.into_bound_py_any(py)?,
-                ],
-            )?;
+            let row = PyList::new(py, op_items(py, op)?)?;
             ops.append(row)?;
         }
         d.set_item("ops", ops)?;

@@ -277,6 +277,8 @@ mod faults {
     /// The whole out-of-memory line, "neardup: out of memory while …\n" (a leaked C string).
     static OOM_LINE: AtomicPtr<c_char> = AtomicPtr::new(null_mut());
     static ARMED: AtomicBool = AtomicBool::new(false);
+    /// Set by the first thread reporting memory exhaustion.
+    static REPORTING: AtomicBool = AtomicBool::new(false);
 
     pub fn track(path: &str, on: bool) {
         let Ok(c) = CString::new(path) else { return };
@@ -362,6 +364,14 @@ mod faults {
     unsafe extern "C" fn on_allocator_error(code: c_int, _arg: *mut c_void) {
         if code != ENOMEM || !ARMED.load(Ordering::Acquire) {
             return;
+        }
+        // Several threads may run out at once: the first says it and ends the process, the others
+        // wait for that end instead of printing the line again.
+        if REPORTING.swap(true, Ordering::AcqRel) {
+            loop {
+                // SAFETY: `pause` is async-signal-safe; the reporting thread's `_exit` ends the wait.
+                unsafe { libc::pause() };
+            }
         }
         remove_temps();
         let line = OOM_LINE.load(Ordering::Acquire);

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
 import make_bad  # noqa: E402
@@ -70,18 +70,6 @@ LIKE_THE_PAGE = [
     "utf16_bom.txt",
     "utf16be_bom.txt",
 ]
-
-
-def run(
-    *args: str | Path, stdin: bytes | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "neardup", *map(str, args)],
-        capture_output=True,
-        input=stdin,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def assert_refused(r: subprocess.CompletedProcess[bytes], name: str, line: int | None, expected: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write_jsonl
 from neardup import Catalog, CatalogError, Entry, Snapshot
 from neardup.catalog import SCHEMA_VERSION, AmbiguousPaperError
 from neardup.catalog.dates import parse_day
@@ -28,8 +28,7 @@ ABSTRACT = (
 
 
 def _jsonl(path: Path, rows: list[dict[str, object]]) -> str:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return str(path)
+    return str(write_jsonl(path, rows))
 
 
 def _paper(n: int, title: str, abstract: str | None = None) -> dict[str, object]:

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SEED_NEW, SEED_OLD
+from conftest import REPO, SEED_NEW, SEED_OLD, run
 from neardup.cli import main
 
 EXAMPLES = REPO / "examples"
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "neardup", *args],
-        capture_output=True,
-        env=full_env,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_seeds_summary_and_exit_status() -> None:

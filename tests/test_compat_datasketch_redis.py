@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pickle
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,14 +18,9 @@ import pytest
 ds = pytest.importorskip("datasketch")
 redis = pytest.importorskip("redis")
 
+from conftest import free_port  # noqa: E402
 from neardup.compat import datasketch as nd  # noqa: E402
 from test_compat_datasketch_family import pairs  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

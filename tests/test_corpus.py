@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import neardup
+from conftest import write_jsonl
 from neardup.cli import main
 from neardup.corpus import ReadSpec, dedup_files
 
@@ -24,11 +25,6 @@ def _words(rng: random.Random, n: int = 100) -> list[str]:
 
 def _edit(words: list[str], at: range, mark: str) -> list[str]:
     return [f"{mark}{w}" if i in at else w for i, w in enumerate(words)]
-
-
-def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def test_exact_copies_are_dropped_by_the_exact_stage_and_edits_by_the_near_one() -> None:
@@ -72,7 +68,7 @@ def test_keep_a_field_keeps_the_largest_value(tmp_path: Path) -> None:
         {"id": "c", "text": " ".join(_edit(base, range(20, 21), "z"))},  # no score: ranks last
         {"id": "d", "text": " ".join(_words(rng)), "score": 100},
     ]
-    path = _jsonl(tmp_path / "scored.jsonl", rows)
+    path = write_jsonl(tmp_path / "scored.jsonl", rows)
     r = dedup_files(path, keep="field:score")
     assert r.clusters == [[0, 1, 2]] and r.kept == [1]
     assert [r.ids[int(i)] if i >= 0 else None for i in r.replaced_by] == ["b", None, "b", None]
@@ -114,7 +110,7 @@ def test_reports_name_the_stage_and_the_replacing_member(
         {"id": "same", "title": "t!", "abstract": " ".join(base)},
         {"id": "near", "title": "T", "abstract": " ".join(_edit(base, range(30, 31), "q"))},
     ]
-    path = _jsonl(tmp_path / "c.jsonl", rows)
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
     assert main(["dedup", str(path), "--format", "jsonl"]) == 1
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [(x["id"], x["stage"], x["replaced_by"]) for x in lines] == [
@@ -142,7 +138,7 @@ def test_bad_records_are_worded_as_diff_words_them(
 ) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(content, encoding="utf-8")
-    good = _jsonl(tmp_path / "good.jsonl", [{"title": "A", "abstract": "x"}])
+    good = write_jsonl(tmp_path / "good.jsonl", [{"title": "A", "abstract": "x"}])
     assert main(["diff", str(good), str(bad)]) == 2
     diff_says = capsys.readouterr().err.strip()
     assert main(["dedup", str(bad)]) == 2
@@ -151,7 +147,7 @@ def test_bad_records_are_worded_as_diff_words_them(
     assert f"{bad}:2: expected" in dedup_says
 
 
-def test_csv_is_read_by_the_core_like_jsonl(tmp_path: Path) -> None:
+def test_csv_is_read_by_the_core_likewrite_jsonl(tmp_path: Path) -> None:
     rng = random.Random(6)
     base = " ".join(_words(rng))
     table = tmp_path / "t.csv"
@@ -162,7 +158,7 @@ def test_csv_is_read_by_the_core_like_jsonl(tmp_path: Path) -> None:
     r = dedup_files(table)
     assert r.clusters == [[0, 1]] and list(r.ids) == ["x", "y"]
     assert r.stage.tolist() == [0, 1]
-    plain = _jsonl(
+    plain = write_jsonl(
         tmp_path / "t.jsonl",
         [{"id": "x", "title": "Quoted, title", "abstract": base}] * 2,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import neardup
+from conftest import write_jsonl
 from neardup.cli import main
 from neardup.corpus import ReadSpec, dedup_files
 
@@ -29,14 +30,9 @@ EDITED = BASE.replace(BASE.split()[30], "changed", 1)  # one word of sixty: Jacc
 OTHER = _text()
 
 
-def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
 @pytest.fixture()
 def papers(tmp_path: Path) -> Path:
-    return _jsonl(
+    return write_jsonl(
         tmp_path / "papers.jsonl",
         [
             {"id": "p1", "title": "Kept Paper", "abstract": BASE},
@@ -120,7 +116,7 @@ def test_threshold_one_means_exact_duplicates_of_the_normalised_text(
         "...",
     ]
     assert neardup.dedup(texts, threshold=1.0).clusters == [[0, 1, 3]]
-    path = _jsonl(tmp_path / "t.jsonl", [{"id": f"t{i}", "text": t} for i, t in enumerate(texts)])
+    path = write_jsonl(tmp_path / "t.jsonl", [{"id": f"t{i}", "text": t} for i, t in enumerate(texts)])
     assert dedup_files(path, threshold=1.0).clusters == [[0, 1, 3]]
     assert main(["dedup", str(path), "--threshold", "1.0", "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
@@ -153,7 +149,7 @@ def test_keep_first_writes_csv_for_csv_input(tmp_path: Path, capsys: pytest.Capt
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "ID\tTitle\tabstract\tnote" and len(lines) == 3 and lines[2].startswith("b\tOther\t")
     # Mixed inputs (CSV and JSONL) are written as JSON lines, as before.
-    jsonl = _jsonl(tmp_path / "more.jsonl", [{"id": "d", "title": "Kept", "abstract": BASE}])
+    jsonl = write_jsonl(tmp_path / "more.jsonl", [{"id": "d", "title": "Kept", "abstract": BASE}])
     assert main(["dedup", str(path), str(jsonl), "--keep-first"]) == 0
     kept = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [k.get("id") for k in kept] == ["a", "b"]
@@ -175,7 +171,7 @@ def test_exit_codes_follow_what_a_script_expects(
     ]
     for extra, status in cases:
         assert main(["dedup", str(papers), *extra]) == status, extra
-    unique = _jsonl(tmp_path / "u.jsonl", [{"id": "x", "text": BASE}, {"id": "y", "text": OTHER}])
+    unique = write_jsonl(tmp_path / "u.jsonl", [{"id": "x", "text": BASE}, {"id": "y", "text": OTHER}])
     assert main(["dedup", str(unique), "--exit-code"]) == 0
     assert main(["dedup", str(tmp_path / "missing.jsonl"), "--no-exit-code"]) == 2
     capsys.readouterr()
@@ -213,7 +209,7 @@ def test_bad_records_stop_the_run_or_are_skipped_and_counted(
     first = f"neardup: skipped 3 bad records (the first: {path}:2: expected a JSON object, got invalid JSON"
     assert captured.err.startswith(first) and captured.err.count("\n") == 1
     # The same clusters as the clean file (so both passes numbered the good records alike).
-    clean = _jsonl(
+    clean = write_jsonl(
         tmp_path / "clean.jsonl",
         [
             {"id": i, "title": t, "abstract": a}
@@ -243,8 +239,8 @@ def test_bad_records_stop_the_run_or_are_skipped_and_counted(
 def test_members_across_files_are_named_from_their_own_records(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    one = _jsonl(tmp_path / "one.jsonl", [{"id": "x1", "title": "First", "abstract": OTHER}])
-    two = _jsonl(
+    one = write_jsonl(tmp_path / "one.jsonl", [{"id": "x1", "title": "First", "abstract": OTHER}])
+    two = write_jsonl(
         tmp_path / "two.jsonl",
         [
             {"id": "x2", "title": "Second", "abstract": BASE},

@@ -13,10 +13,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -26,6 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run as neardup_run
+from conftest import write_jsonl
 from neardup.cli import main
 
 Record = dict[str, Any]
@@ -115,20 +115,9 @@ def corpus(seed: int, papers: int = 300) -> tuple[list[Record], list[Record]]:
     return old, new
 
 
-def write_jsonl(path: Path, records: list[Record]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
 def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    full_env = {k: v for k, v in os.environ.items() if k != "RAYON_NUM_THREADS"}
-    return subprocess.run(
-        [sys.executable, "-m", "neardup", *map(str, args)],
-        capture_output=True,
-        env={**full_env, **(env or {})},
-        timeout=300,
-        check=False,
-    )
+    """``neardup ARGS`` with the thread count of ``env`` only (none inherited from this environment)."""
+    return neardup_run(*args, env=env, unset=["RAYON_NUM_THREADS"])
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ with one line (130 for an interrupt), and no temporary file is left behind.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import resource
@@ -22,44 +21,14 @@ from pathlib import Path
 import pytest
 
 import neardup
+from conftest import neardup_cmd, one_line, paper_lines, paper_pair
 
 # ---- helpers -------------------------------------------------------------------------------------------
 
 
-def neardup_cmd(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "neardup", *map(str, args)]
-
-
-def one_line(err: bytes, *needles: str) -> str:
-    text = err.decode("utf-8", "replace")
-    assert text.endswith("\n") and text.count("\n") == 1, f"not one line: {text!r}"
-    assert "Traceback" not in text and "panick" not in text and "PanicException" not in text, text
-    for needle in needles:
-        assert needle in text, text
-    return text
-
-
-def records(n: int, seed: int = 0, changed_every: int = 0) -> str:
-    r = random.Random(seed)
-    words = [f"w{i}" for i in range(5000)]
-    lines = []
-    for i in range(n):
-        abstract = " ".join(r.choices(words, k=30))
-        if changed_every and i % changed_every == 0:
-            abstract += " revised"
-        lines.append(
-            json.dumps({"id": f"p{i}", "title": f"Paper {i} {words[i % 5000]}", "abstract": abstract})
-        )
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("pair")
-    old, new = d / "old.jsonl", d / "new.jsonl"
-    old.write_text(records(4000), encoding="utf-8")
-    new.write_text(records(4000, changed_every=3), encoding="utf-8")
-    return old, new
+    return paper_pair(tmp_path_factory.mktemp("pair"), 4000, changed_every=3)
 
 
 @pytest.fixture
@@ -273,8 +242,8 @@ def _limit_memory(limit: int) -> None:
 
 def _pair(d: Path, n: int) -> tuple[Path, Path]:
     old, new = d / "old.jsonl", d / "new.jsonl"
-    old.write_text(records(n, seed=1), encoding="utf-8")
-    new.write_text(records(n, seed=1, changed_every=2), encoding="utf-8")
+    old.write_text(paper_lines(n, seed=1), encoding="utf-8")
+    new.write_text(paper_lines(n, seed=1, changed_every=2), encoding="utf-8")
     return old, new
 
 

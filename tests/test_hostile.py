@@ -22,42 +22,20 @@ from typing import Any
 import pytest
 
 import neardup
+from conftest import one_line, run, write_jsonl
 
 # ---- helpers -------------------------------------------------------------------------------------------
 
 
-def run(
-    *args: str | Path, stdin: bytes | None = None, timeout: float = 120, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "neardup", *map(str, args)],
-        capture_output=True,
-        input=stdin,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-
-
 def one_line_failure(r: subprocess.CompletedProcess[bytes], *needles: str) -> str:
     """Exit 2 and exactly one stderr line, no traceback or panic, mentioning every needle."""
-    err = r.stderr.decode("utf-8", "replace")
-    assert r.returncode == 2, (r.returncode, err)
-    assert err.endswith("\n") and err.count("\n") == 1, f"not one line: {err!r}"
-    assert "Traceback" not in err and "panick" not in err and "PanicException" not in err, err
-    for needle in needles:
-        assert needle in err, err
-    return err
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    return one_line(r.stderr, *needles)
 
 
 # Control characters a terminal acts on: C0 (but \n and \t), DEL, C1, and the bidi overrides/isolates.
 RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 EVIL = "A \x1b]0;PWNED\x07 B \x1b[2J C \x9b31m D \u202eEVIL\u202c E \x07"
-
-
-def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def strict_loads(text: str) -> Any:

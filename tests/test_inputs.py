@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import neardup
-from conftest import SEED_NEW, SEED_OLD
+from conftest import SEED_NEW, SEED_OLD, neardup_cmd, one_line, paper_lines, paper_pair, run
 from neardup.errors import SnapshotFormatError
 from neardup.formats.source import open_source
 
@@ -38,46 +38,9 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-def neardup_cmd(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "neardup", *map(str, args)]
-
-
-def run(*args: str | Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(neardup_cmd(*args), input=stdin, capture_output=True, timeout=300)
-
-
-def one_line(err: bytes, *needles: str) -> str:
-    text = err.decode("utf-8", "replace")
-    assert text.endswith("\n") and text.count("\n") == 1, f"not one line: {text!r}"
-    assert "Traceback" not in text and "Bus error" not in text and "panick" not in text, text
-    for needle in needles:
-        assert needle in text, text
-    return text
-
-
-def records(n: int, seed: int = 0, changed_every: int = 0) -> bytes:
-    import random
-
-    r = random.Random(seed)
-    words = [f"w{i}" for i in range(5000)]
-    lines = []
-    for i in range(n):
-        abstract = " ".join(r.choices(words, k=30))
-        if changed_every and i % changed_every == 0:
-            abstract += " revised"
-        lines.append(
-            json.dumps({"id": f"p{i}", "title": f"Paper {i} {words[i % 5000]}", "abstract": abstract})
-        )
-    return ("\n".join(lines) + "\n").encode()
-
-
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("pair")
-    old, new = d / "old.jsonl", d / "new.jsonl"
-    old.write_bytes(records(3000))
-    new.write_bytes(records(3000, changed_every=4))
-    return old, new
+    return paper_pair(tmp_path_factory.mktemp("pair"), 3000, changed_every=4)
 
 
 # ---- compression by content ------------------------------------------------------------------------------
@@ -137,7 +100,7 @@ def test_api_and_atom_and_hf_json_read_compressed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["gzip", "zstd"])
 def test_dedup_and_catalog_read_compressed(kind: str, tmp_path: Path) -> None:
-    data = records(200) + records(50)  # the last 50 repeat the first 50
+    data = (paper_lines(200) + paper_lines(50)).encode()  # the last 50 repeat the first 50
     path = tmp_path / "corpus.jsonl.x"
     path.write_bytes(COMPRESSORS[kind](data))
     plain_path = tmp_path / "corpus.jsonl"
@@ -165,7 +128,7 @@ def test_dedup_of_a_compressed_input_writes_and_names_the_records_it_read(
 ) -> None:
     """The kept copy and a skipped record's example come from the decompressed text, byte for byte as
     from the same file uncompressed (the core's byte ranges are those of the decompressed text)."""
-    lines = [json.loads(line) for line in (records(120) + records(30)).decode().splitlines()]
+    lines = [json.loads(line) for line in (paper_lines(120) + paper_lines(30)).splitlines()]
     if fmt == "jsonl":
         body = "".join(json.dumps(r) + "\n" for r in lines).encode()
         body = body.replace(b"\n", b'\n{"title": 7}\n', 1)  # a bad record on line 2
@@ -216,7 +179,8 @@ def large_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     ends, with blank lines here and there so that line numbers are not record numbers."""
     d = tmp_path_factory.mktemp("large")
     old, new = d / "old.jsonl", d / "new.jsonl"
-    for path, body in ((old, records(60_000)), (new, records(60_000, changed_every=7))):
+    for path, text in ((old, paper_lines(60_000)), (new, paper_lines(60_000, changed_every=7))):
+        body = text.encode()
         path.write_bytes(body.replace(b"}\n", b"}\n\n", 1).replace(b"\n{", b"\n  \n{", 3))
     assert old.stat().st_size > 3 * (4 << 20)
     return old, new
@@ -327,8 +291,8 @@ def _mapped(pid: int, path: Path) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/maps")
 def test_a_mapped_file_that_shrinks_is_one_line_exit_2(tmp_path: Path) -> None:
     old, new = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    old.write_bytes(records(60000))
-    new.write_bytes(records(60000, changed_every=3))
+    old.write_bytes(paper_lines(60000).encode())
+    new.write_bytes(paper_lines(60000, changed_every=3).encode())
     out = tmp_path / "out" / "report.json"
     out.parent.mkdir()
     proc = subprocess.Popen(
@@ -349,8 +313,8 @@ def test_a_file_that_shrinks_on_the_python_road_is_no_silent_loss(tmp_path: Path
     old, new = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     # A first record only Python's json reads (NaN) sends the whole file to the Python reader.
     nan = b'{"title": "Not a number", "abstract": "x", "score": NaN}\n'
-    old.write_bytes(nan + records(120000))
-    new.write_bytes(records(200))
+    old.write_bytes(nan + paper_lines(120000).encode())
+    new.write_bytes(paper_lines(200).encode())
     full = run("diff", old, new, "--format", "text", "-q")
     proc = subprocess.Popen(
         neardup_cmd("diff", old, new, "--format", "text", "-q"),
@@ -369,7 +333,7 @@ def test_a_file_that_shrinks_on_the_python_road_is_no_silent_loss(tmp_path: Path
 
     assert _wait_until(opened, proc), proc.communicate()
     # A cut at a line end: the rest still parses, so only the size check can tell.
-    os.truncate(old, len(nan) + len(records(1000)))
+    os.truncate(old, len(nan) + len(paper_lines(1000).encode()))
     outcome, err = proc.communicate(timeout=300)
     # Either the whole file was read before the cut (the full result), or the run says it changed.
     if proc.returncode == 2:

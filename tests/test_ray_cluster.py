@@ -28,6 +28,7 @@ import ray
 import ray.data
 
 import neardup
+from conftest import free_port
 from neardup.corpus import dedup_files
 from neardup.distributed import ray as ray_engine
 from neardup.distributed.ray_data import dedup_dataset
@@ -35,13 +36,6 @@ from test_ray import corpus, write_shards
 
 RAY = str(Path(sys.executable).with_name("ray"))
 START_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

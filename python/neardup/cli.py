@@ -28,8 +28,15 @@ from neardup.cli_output import (
     report_failure,
     write_output,
 )
-from neardup.defaults import DEFAULT_CONTEXT, DEFAULT_THRESHOLD, REPORT_FORMATS, threshold_problem
-from neardup.formats.cli_options import input_options
+from neardup.defaults import (
+    COLOR_CHOICES,
+    DEFAULT_CONTEXT,
+    DEFAULT_THRESHOLD,
+    REPORT_FORMATS,
+    WORD_DIFF_CHOICES,
+    threshold_problem,
+)
+from neardup.formats.cli_options import choice_option, input_options, quiet_option, source_options
 
 # Start-up time matters here: ``neardup diff OLD NEW`` on JSON Lines or CSV runs in the Rust core
 # (`neardup.fast_diff`). The Python-level pipeline (`neardup.reconcile`, `neardup.report`, the format
@@ -46,9 +53,6 @@ def _use_color(choice: str, stream: Any) -> bool:
     if choice == "never":
         return False
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
-
-
-_FORMAT_CHOICE = click.Choice(["auto", *formats.FORMATS])
 
 
 class _Commands(click.Group):
@@ -83,14 +87,7 @@ def cli() -> None:
 @cli.command("diff")
 @click.argument("old", type=str)
 @click.argument("new", type=str)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(REPORT_FORMATS)),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@choice_option("--format", "fmt", choices=REPORT_FORMATS, default="text", help="Report format.")
 @click.option("-o", "--output", type=str, default=None, help="Write the report to FILE.")
 @click.option(
     "--threshold",
@@ -100,18 +97,16 @@ def cli() -> None:
     callback=_check_threshold,
     help="Least evidence score of a near match (log-likelihood ratio of title, abstract, authors; >= 1).",
 )
-@click.option(
+@choice_option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
+    choices=COLOR_CHOICES,
     default="auto",
-    show_default=True,
     help="Colour the text report (auto: only on a terminal, and not when NO_COLOR is set).",
 )
-@click.option(
+@choice_option(
     "--word-diff",
-    type=click.Choice(["color", "plain", "porcelain"]),
+    choices=WORD_DIFF_CHOICES,
     default="color",
-    show_default=True,
     help="How word changes show in the text report.",
 )
 @click.option(
@@ -128,18 +123,8 @@ def cli() -> None:
     help="Comma-separated metadata or extra fields whose changes count as changes, as title and abstract do.",
 )
 @click.option("--ignore-fields", default="", help="Comma-separated metadata or extra fields never compared.")
-@click.option(
-    "--from",
-    "from_format",
-    type=_FORMAT_CHOICE,
-    default="auto",
-    show_default=True,
-    help="Input format of both snapshots.",
-)
-@click.option("--id-field", default=None, help="Field holding the id (jsonl, csv, hf-json).")
-@click.option("--title-field", default=None, help="Field holding the title.")
-@click.option("--abstract-field", default=None, help="Field holding the abstract.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@source_options("both snapshots")
+@quiet_option
 @input_options
 def diff_command(
     old: str,

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from neardup import formats
 from neardup.catalog import DEFAULT_TIMEOUT, Catalog, CatalogError
 from neardup.catalog.render import FORMATS, dump_json, render_history, render_papers, render_snapshots
 from neardup.cli_output import write_output
-from neardup.formats.cli_options import input_options
+from neardup.defaults import COLOR_CHOICES, WORD_DIFF_CHOICES
+from neardup.formats.cli_options import choice_option, input_options, source_options
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -47,14 +47,7 @@ def _out(text: str) -> None:
     write_output(text, None)
 
 
-_format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+_format_option = choice_option("--format", "fmt", choices=FORMATS, default="text", help="Output format.")
 _output_option = click.option(
     "-o",
     "--output",
@@ -109,17 +102,7 @@ def _progress(total: int) -> Iterator[Callable[[str, str], None]]:
 @catalog.command("add")
 @click.argument("db", type=str)
 @click.argument("snapshots", nargs=-1, required=True, type=str)
-@click.option(
-    "--from",
-    "from_format",
-    type=click.Choice(["auto", *formats.FORMATS]),
-    default="auto",
-    show_default=True,
-    help="Input format of the snapshots.",
-)
-@click.option("--id-field", default=None, help="Field holding the id (jsonl, csv, hf-json).")
-@click.option("--title-field", default=None, help="Field holding the title.")
-@click.option("--abstract-field", default=None, help="Field holding the abstract.")
+@source_options("the snapshots")
 @input_options
 @click.option(
     "--date",
@@ -266,18 +249,16 @@ def _show(db: str, paper: str, fmt: str, output: str | None, word_diff: str, col
 @click.argument("paper", type=str)
 @_format_option
 @_output_option
-@click.option(
+@choice_option(
     "--word-diff",
-    type=click.Choice(["color", "plain", "porcelain"]),
+    choices=WORD_DIFF_CHOICES,
     default="color",
-    show_default=True,
     help="How word changes between versions show in the text output.",
 )
-@click.option(
+@choice_option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
+    choices=COLOR_CHOICES,
     default="auto",
-    show_default=True,
     help="Colour the text output (auto: only on a terminal, and not when NO_COLOR is set).",
 )
 def show_command(db: str, paper: str, fmt: str, output: str | None, word_diff: str, color: str) -> int:

@@ -39,8 +39,13 @@ from neardup.corpus import (
     open_atomic,
     rereadable,
 )
-from neardup.formats import FORMATS
-from neardup.formats.cli_options import input_options
+from neardup.formats.cli_options import (
+    choice_option,
+    input_options,
+    option_group,
+    quiet_option,
+    source_options,
+)
 from neardup.formats.names import ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS
 from neardup.terminal import neutralise
 
@@ -240,108 +245,109 @@ def _write_kept(inputs: Sequence[Input], result: DedupResult, output: str | None
         out.flush()
 
 
+_matching_options = option_group(
+    click.option(
+        "--threshold",
+        type=click.FloatRange(0.0, 1.0, min_open=True),
+        default=DEFAULT_THRESHOLD,
+        show_default=True,
+        help="Minimum exact Jaccard similarity of the word n-gram sets (see --ngram); 1.0: exact duplicates "
+        "of the normalised text (case, Unicode forms, punctuation and spacing ignored).",
+    ),
+    choice_option(
+        "--field", choices=FIELDS, default="title+abstract", help="Which text of each record is compared."
+    ),
+)
+
+_output_options = option_group(
+    choice_option(
+        "--format",
+        "fmt",
+        choices=REPORT_FORMATS,
+        default="text",
+        help="Report format (the groups; with --engine ray, the run's summary).",
+    ),
+    click.option(
+        "-o",
+        "--output",
+        type=str,
+        default=None,
+        help="Write the report (with --keep-first: the records) to FILE; with --engine ray: the output dir.",
+    ),
+    click.option(
+        "--keep-first",
+        "--records",
+        "keep_first",
+        is_flag=True,
+        help="Write the deduplicated records instead of the groups (each cluster keeps the member --keep "
+        "chooses), in the inputs' format: CSV stays CSV, anything else is written as JSON lines.",
+    ),
+    click.option(
+        "--keep",
+        "keep",
+        default="first",
+        show_default=True,
+        metavar="first|longest|FIELD",
+        help="Which member of a cluster is kept: the first in input order, the longest text, or the one "
+        "with the largest number in FIELD (records without one rank last; ties go to the first).",
+    ),
+    choice_option(
+        "--clusters",
+        choices=CLUSTER_CHOICES,
+        default="components",
+        help="components: documents joined through chains of similar pairs; star: every dropped document "
+        "is within --threshold of the kept one that replaced it.",
+    ),
+    click.option(
+        "--exit-code/--no-exit-code",
+        "exit_code",
+        default=None,
+        help="Exit 1 when duplicates are found (as diff and 'git diff --exit-code' do), or 0 whenever the "
+        "run succeeds. Default: --exit-code for a report of the groups, --no-exit-code with --keep-first.",
+    ),
+    choice_option(
+        "--on-bad-record",
+        choices=BAD_RECORD_CHOICES,
+        default="error",
+        help="A JSONL line or CSV row that is not a usable record (invalid JSON, no text field, wrong "
+        "field count): stop with exit status 2 (error), or leave it out and report how many (skip).",
+    ),
+)
+
+_engine_options = option_group(
+    choice_option(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="Run here, or as Ray tasks (one shard per FILE; needs neardup[ray]).",
+    ),
+    click.option("--address", default=None, help="Ray cluster address (e.g. auto, ray://head:10001)."),
+    click.option(
+        "--partitions", type=click.IntRange(1), default=None, help="Ray shuffle partitions (default: CPUs)."
+    ),
+)
+
+_text_options = option_group(
+    source_options("every FILE"),
+    click.option(
+        "--text-field", default=None, help="Field holding the whole text (jsonl, csv; overrides --field)."
+    ),
+    click.option(
+        "--ngram", type=click.IntRange(1, 64), default=3, show_default=True, help="Words per shingle."
+    ),
+    click.option(
+        "--num-perm", type=click.IntRange(1, 65536), default=128, show_default=True, help="MinHash values."
+    ),
+)
+
+
 @click.command("dedup")
 @click.argument("files", nargs=-1, required=True, type=str)
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Minimum exact Jaccard similarity of the word n-gram sets (see --ngram); 1.0: exact duplicates "
-    "of the normalised text (case, Unicode forms, punctuation and spacing ignored).",
-)
-@click.option(
-    "--field",
-    type=click.Choice(list(FIELDS)),
-    default="title+abstract",
-    show_default=True,
-    help="Which text of each record is compared.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(REPORT_FORMATS)),
-    default="text",
-    show_default=True,
-    help="Report format (the groups; with --engine ray, the run's summary).",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=str,
-    default=None,
-    help="Write the report (with --keep-first: the records) to FILE; with --engine ray: the output dir.",
-)
-@click.option(
-    "--keep-first",
-    "--records",
-    "keep_first",
-    is_flag=True,
-    help="Write the deduplicated records instead of the groups (each cluster keeps the member --keep "
-    "chooses), in the inputs' format: CSV stays CSV, anything else is written as JSON lines.",
-)
-@click.option(
-    "--keep",
-    "keep",
-    default="first",
-    show_default=True,
-    metavar="first|longest|FIELD",
-    help="Which member of a cluster is kept: the first in input order, the longest text, or the one "
-    "with the largest number in FIELD (records without one rank last; ties go to the first).",
-)
-@click.option(
-    "--clusters",
-    type=click.Choice(list(CLUSTER_CHOICES)),
-    default="components",
-    show_default=True,
-    help="components: documents joined through chains of similar pairs; star: every dropped document "
-    "is within --threshold of the kept one that replaced it.",
-)
-@click.option(
-    "--exit-code/--no-exit-code",
-    "exit_code",
-    default=None,
-    help="Exit 1 when duplicates are found (as diff and 'git diff --exit-code' do), or 0 whenever the "
-    "run succeeds. Default: --exit-code for a report of the groups, --no-exit-code with --keep-first.",
-)
-@click.option(
-    "--on-bad-record",
-    type=click.Choice(list(BAD_RECORD_CHOICES)),
-    default="error",
-    show_default=True,
-    help="A JSONL line or CSV row that is not a usable record (invalid JSON, no text field, wrong "
-    "field count): stop with exit status 2 (error), or leave it out and report how many (skip).",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="Run here, or as Ray tasks (one shard per FILE; needs neardup[ray]).",
-)
-@click.option("--address", default=None, help="Ray cluster address (e.g. auto, ray://head:10001).")
-@click.option(
-    "--partitions", type=click.IntRange(1), default=None, help="Ray shuffle partitions (default: CPUs)."
-)
-@click.option(
-    "--from",
-    "from_format",
-    type=click.Choice(["auto", *FORMATS]),
-    default="auto",
-    show_default=True,
-    help="Input format of every FILE.",
-)
-@click.option("--id-field", default=None, help="Field holding the id (jsonl, csv, hf-json).")
-@click.option("--title-field", default=None, help="Field holding the title.")
-@click.option("--abstract-field", default=None, help="Field holding the abstract.")
-@click.option(
-    "--text-field", default=None, help="Field holding the whole text (jsonl, csv; overrides --field)."
-)
-@click.option("--ngram", type=click.IntRange(1, 64), default=3, show_default=True, help="Words per shingle.")
-@click.option(
-    "--num-perm", type=click.IntRange(1, 65536), default=128, show_default=True, help="MinHash values."
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@_matching_options
+@_output_options
+@_engine_options
+@_text_options
+@quiet_option
 @input_options
 def dedup(
     files: tuple[str, ...],

@@ -41,6 +41,10 @@ DEFAULT_DUPLICATE_THRESHOLD = 0.8
 
 REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "md", "html")
 """The report formats of `neardup.report.render` (``neardup.report.FORMATS``)."""
+WORD_DIFF_CHOICES: tuple[str, ...] = ("color", "plain", "porcelain")
+"""How word changes show in a text report (``--word-diff``, `neardup.report.render`'s ``word_diff``)."""
+COLOR_CHOICES: tuple[str, ...] = ("auto", "always", "never")
+"""When the CLI colours its text output (``--color``)."""
 DEFAULT_CONTEXT = 8
 """Words of unchanged text the CLI's text, md and html reports keep around each change of a word diff
 (``--context``; the API renders whole texts unless asked)."""

@@ -15,13 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-HEADER = [
-    "new",
-    "Get trending papers in your email inbox!",
-    "Subscribe",
-    "Daily Papers",
-    "byAK and the research community",
-]
+from neardup.formats.names import HEADER
+
 ENTRIES = [
     (
         "Lattice Gardens: Growing Sparse Transformers from Seed Graphs",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from neardup import _core
-from neardup.defaults import REPORT_FORMATS
+from neardup.defaults import REPORT_FORMATS, WORD_DIFF_CHOICES
 from neardup.model import Snapshot, SnapshotDiff
 
 __all__ = ["FORMATS", "SCHEMA_VERSION", "render", "report_of"]
@@ -22,8 +22,6 @@ package)."""
 
 SCHEMA_VERSION = 1
 """The version of the json and jsonl reports' schema (documented in the README)."""
-
-_WORD_DIFF = ("color", "plain", "porcelain")
 
 
 def _named(snapshot: Snapshot) -> tuple[str | None, str | None, str | None]:
@@ -42,7 +40,7 @@ def report_of(
     `render`."""
     if format not in FORMATS:
         raise ValueError(f"unknown report format {format!r}; expected one of {', '.join(FORMATS)}")
-    if word_diff not in _WORD_DIFF:
+    if word_diff not in WORD_DIFF_CHOICES:
         raise ValueError(f"word_diff: expected color, plain or porcelain, got {word_diff!r}")
     if context is not None and context < 0:
         raise ValueError(f"context: expected a number of words >= 0 or None, got {context}")

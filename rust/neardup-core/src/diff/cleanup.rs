@@ -185,16 +185,9 @@ mod tests {
         v
     }
 
-    #[test]
-    fn short_equality_between_changes_is_folded() {
-        // old: the cat sat ; new: a cat lay  → minimal: [the→a] cat [sat→lay]
-        let (o, n) = ("the cat sat", "a cat lay");
+    /// The segments `s` of a word diff of `o` and `n` after the semantic clean-up.
+    fn folded(o: &str, n: &str, mut s: Vec<Seg>) -> Vec<Seg> {
         let (to, tn) = (toks(o), toks(n));
-        let mut s = vec![
-            Seg::change(0, 1, 0, 1),
-            Seg::equal(1, 1, 1),
-            Seg::change(2, 1, 2, 1),
-        ];
         let side = |t, v| Side { text: t, toks: v };
         semantic(
             &mut s,
@@ -203,50 +196,52 @@ mod tests {
             Unit::Word,
             &mut Vec::new(),
         );
-        assert_eq!(s, vec![Seg::change(0, 3, 0, 3)]);
+        s
+    }
+
+    #[test]
+    fn short_equality_between_changes_is_folded() {
+        // old: the cat sat ; new: a cat lay  → minimal: [the→a] cat [sat→lay]
+        let (o, n) = ("the cat sat", "a cat lay");
+        assert_eq!(
+            folded(
+                o,
+                n,
+                vec![
+                    Seg::change(0, 1, 0, 1),
+                    Seg::equal(1, 1, 1),
+                    Seg::change(2, 1, 2, 1),
+                ]
+            ),
+            vec![Seg::change(0, 3, 0, 3)]
+        );
     }
 
     #[test]
     fn long_equality_is_kept() {
         let (o, n) = ("a transformer b", "c transformer d");
-        let (to, tn) = (toks(o), toks(n));
-        let mut s = vec![
+        let s = vec![
             Seg::change(0, 1, 0, 1),
             Seg::equal(1, 1, 1),
             Seg::change(2, 1, 2, 1),
         ];
-        let before = s.clone();
-        let side = |t, v| Side { text: t, toks: v };
-        semantic(
-            &mut s,
-            side(o, &to),
-            side(n, &tn),
-            Unit::Word,
-            &mut Vec::new(),
-        );
-        assert_eq!(s, before);
+        assert_eq!(folded(o, n, s.clone()), s);
     }
 
     #[test]
     fn inserted_sentence_slides_to_sentence_boundary() {
         // new tokens: A . C . B .   (insert "C ." after "A ." is best; a minimal script may say ". C")
         let (o, n) = ("A. B.", "A. C. B.");
-        let (to, tn) = (toks(o), toks(n));
-        let mut s = vec![
-            Seg::equal(0, 0, 1),
-            Seg::change(1, 0, 1, 2),
-            Seg::equal(1, 3, 3),
-        ];
-        let side = |t, v| Side { text: t, toks: v };
-        semantic(
-            &mut s,
-            side(o, &to),
-            side(n, &tn),
-            Unit::Word,
-            &mut Vec::new(),
-        );
         assert_eq!(
-            s,
+            folded(
+                o,
+                n,
+                vec![
+                    Seg::equal(0, 0, 1),
+                    Seg::change(1, 0, 1, 2),
+                    Seg::equal(1, 3, 3),
+                ]
+            ),
             vec![
                 Seg::equal(0, 0, 2),
                 Seg::change(2, 0, 2, 2),

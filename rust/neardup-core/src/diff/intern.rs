@@ -207,7 +207,7 @@ mod tests {
 
     fn tokens_of(text: &str) -> Vec<Token> {
         let mut v = Vec::new();
-        super::super::tokens::tokenize(text, crate::shingle::Unit::Word, &mut v);
+        super::super::tokens::tokenize(text, crate::text::shingle::Unit::Word, &mut v);
         v
     }
 

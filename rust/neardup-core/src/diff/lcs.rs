@@ -509,18 +509,18 @@ impl Lcs {
 mod tests {
     use super::*;
 
-    fn naive(a: &[u32], b: &[u32]) -> usize {
-        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-        for i in 0..a.len() {
-            for j in 0..b.len() {
-                d[i + 1][j + 1] = if a[i] == b[j] {
-                    d[i][j] + 1
-                } else {
-                    d[i][j + 1].max(d[i + 1][j])
-                };
-            }
+    use crate::diff::lcs_len as naive;
+
+    /// Asserts that `out` pairs equal tokens of `a` and `b`, in increasing order on both sides (a common
+    /// subsequence), and returns its length.
+    fn common_len(a: &[u32], b: &[u32], out: &[(usize, usize)]) -> usize {
+        for w in out.windows(2) {
+            assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
         }
-        d[a.len()][b.len()]
+        for &(i, j) in out {
+            assert_eq!(a[i], b[j]);
+        }
+        out.len()
     }
 
     fn check(a: &[u32], b: &[u32]) {
@@ -531,13 +531,7 @@ mod tests {
             .collect();
         let mut out = Vec::new();
         Lcs::default().matches(&a, b, k, &mut out);
-        assert_eq!(out.len(), naive(&a, b), "{a:?} {b:?}");
-        for w in out.windows(2) {
-            assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
-        }
-        for &(i, j) in &out {
-            assert_eq!(a[i], b[j]);
-        }
+        assert_eq!(common_len(&a, b, &out), naive(&a, b), "{a:?} {b:?}");
     }
 
     fn lcg(seed: &mut u64, k: u32) -> u32 {
@@ -588,13 +582,7 @@ mod tests {
             };
             let mut out = Vec::new();
             lcs.matches(&a, &b, 6, &mut out);
-            assert_eq!(out.len(), naive(&a, &b));
-            for w in out.windows(2) {
-                assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
-            }
-            for &(i, j) in &out {
-                assert_eq!(a[i], b[j]);
-            }
+            assert_eq!(common_len(&a, &b, &out), naive(&a, &b));
         }
     }
 
@@ -619,13 +607,7 @@ mod tests {
                 };
                 let mut out = Vec::new();
                 lcs.matches(&a, &b, 4, &mut out);
-                assert_eq!(out.len(), naive(&a, &b));
-                for w in out.windows(2) {
-                    assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
-                }
-                for &(i, j) in &out {
-                    assert_eq!(a[i], b[j]);
-                }
+                assert_eq!(common_len(&a, &b, &out), naive(&a, &b));
             }
         }
     }
@@ -653,13 +635,7 @@ mod tests {
                 };
                 let mut out = Vec::new();
                 lcs.matches(&a, &b, k as usize, &mut out);
-                assert!(out.len() <= naive(&a, &b));
-                for w in out.windows(2) {
-                    assert!(w[0].0 < w[1].0 && w[0].1 < w[1].1);
-                }
-                for &(i, j) in &out {
-                    assert_eq!(a[i], b[j]);
-                }
+                assert!(common_len(&a, &b, &out) <= naive(&a, &b));
             }
         }
     }

@@ -60,9 +60,26 @@ use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
 pub use crate::text::shingle::Unit;
+pub(crate) use render::escape_html;
 pub use render::Style;
 
 use cleanup::Side;
+
+/// The length of a longest common subsequence of `a` and `b` by the textbook table: the reference the
+/// diff modules' tests hold their faster searches to.
+#[cfg(test)]
+pub(crate) fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut diag = 0;
+        for (j, y) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+            diag = up;
+        }
+    }
+    row[b.len()]
+}
 use intern::Interner;
 use script::Seg;
 use tokens::Token;

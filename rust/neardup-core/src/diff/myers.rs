@@ -109,18 +109,7 @@ pub(crate) fn middle_snake(
 mod tests {
     use super::*;
 
-    fn lcs(a: &[u32], b: &[u32]) -> usize {
-        let mut row = vec![0usize; b.len() + 1];
-        for x in a {
-            let mut diag = 0;
-            for (j, y) in b.iter().enumerate() {
-                let up = row[j + 1];
-                row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
-                diag = up;
-            }
-        }
-        row[b.len()]
-    }
+    use crate::diff::lcs_len as lcs;
 
     #[test]
     fn split_lies_on_an_optimal_path() {

@@ -172,7 +172,8 @@ fn with_context(
     out
 }
 
-fn escape_html(out: &mut String, s: &str) {
+/// `s` with the characters HTML gives a meaning to (quotes too) written as entities.
+pub(crate) fn escape_html(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

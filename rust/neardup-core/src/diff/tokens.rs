@@ -17,6 +17,28 @@ pub(crate) struct Token {
 }
 
 impl Token {
+    /// The token of the code point `c` at byte `b`, code point `cp`.
+    #[inline]
+    fn char(b: usize, c: char, cp: usize) -> Token {
+        Token {
+            start: b,
+            end: b + c.len_utf8(),
+            cp_start: cp,
+            cp_end: cp + 1,
+        }
+    }
+
+    /// The token of a word run from byte `b`, code point `cp` to byte `end`, code point `cp_end`.
+    #[inline]
+    fn run((b, cp): (usize, usize), end: usize, cp_end: usize) -> Token {
+        Token {
+            start: b,
+            end,
+            cp_start: cp,
+            cp_end,
+        }
+    }
+
     /// Length in code points: the weight semantic cleanup compares.
     #[inline]
     pub fn chars(&self) -> usize {
@@ -35,12 +57,7 @@ pub(crate) fn tokenize(text: &str, unit: Unit, out: &mut Vec<Token>) {
     match unit {
         Unit::Char => {
             for (b, c) in text.char_indices() {
-                out.push(Token {
-                    start: b,
-                    end: b + c.len_utf8(),
-                    cp_start: cp,
-                    cp_end: cp + 1,
-                });
+                out.push(Token::char(b, c, cp));
                 cp += 1;
             }
         }
@@ -51,32 +68,17 @@ pub(crate) fn tokenize(text: &str, unit: Unit, out: &mut Vec<Token>) {
                 if is_word_char(c) {
                     run.get_or_insert((b, cp));
                 } else {
-                    if let Some((rb, rc)) = run.take() {
-                        out.push(Token {
-                            start: rb,
-                            end: b,
-                            cp_start: rc,
-                            cp_end: cp,
-                        });
+                    if let Some(start) = run.take() {
+                        out.push(Token::run(start, b, cp));
                     }
                     if !is_space(c) {
-                        out.push(Token {
-                            start: b,
-                            end: b + c.len_utf8(),
-                            cp_start: cp,
-                            cp_end: cp + 1,
-                        });
+                        out.push(Token::char(b, c, cp));
                     }
                 }
                 cp += 1;
             }
-            if let Some((rb, rc)) = run {
-                out.push(Token {
-                    start: rb,
-                    end: text.len(),
-                    cp_start: rc,
-                    cp_end: cp,
-                });
+            if let Some(start) = run {
+                out.push(Token::run(start, text.len(), cp));
             }
         }
     }

@@ -181,9 +181,9 @@ fn segments<'a>(
     match opts.format {
         Format::Json => json::segments(outcome, old, new, opts.threshold),
         Format::Jsonl => jsonl::segments(outcome, old, new),
-        Format::Text => text::segments(outcome, old, new, *opts),
-        Format::Markdown => markdown::segments(outcome, old, new, *opts),
-        Format::Html => html::segments(outcome, old, new, *opts),
+        Format::Text => human(outcome, old, new, text::Text(*opts)),
+        Format::Markdown => human(outcome, old, new, markdown::Markdown(*opts)),
+        Format::Html => human(outcome, old, new, html::Html(*opts)),
     }
 }
 
@@ -244,6 +244,77 @@ pub fn write_report(
 }
 
 // ---- what the human-readable reports share ------------------------------------------------------------
+
+/// How a human-readable format writes the sections every such report has, in the order
+/// [`sections`] writes them: changed → added → removed → duplicates, each only when it has items.
+pub(crate) trait Sections: Copy + Send + Sync {
+    /// What comes before the sections: the title, the snapshots, the summary.
+    fn head(&self, out: &mut String, outcome: &Outcome, old: &Source<'_>, new: &Source<'_>);
+    /// What comes after them.
+    fn tail(&self, _out: &mut String) {}
+    /// Opens section `name` ("changed", "added", "removed" or "duplicates") of `count` items.
+    fn open(&self, out: &mut String, name: &str, count: usize);
+    /// Closes section `name`.
+    fn close(&self, _out: &mut String, _name: &str) {}
+    /// A changed pair.
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]);
+    /// An added (`name` "added", a record of the new snapshot) or removed entry at position `at`.
+    fn listed(&self, out: &mut String, name: &str, r: &Record, at: u32);
+    /// A duplicate group of the snapshot labelled `label`.
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]);
+}
+
+/// A human-readable report in `format`: its head, its sections, its tail.
+fn human<'a>(
+    outcome: &'a Outcome,
+    old: Source<'a>,
+    new: Source<'a>,
+    format: impl Sections + 'a,
+) -> Vec<Segment<'a>> {
+    let mut out = Pieces::new();
+    format.head(&mut out.current, outcome, &old, &new);
+    sections(&mut out, outcome, (old.records, new.records), format);
+    format.tail(&mut out.current);
+    out.finish()
+}
+
+/// The sections of a human-readable report, written by `format` (the long lists left to render in
+/// parallel).
+pub(crate) fn sections<'a>(
+    out: &mut Pieces<'a>,
+    outcome: &'a Outcome,
+    (o, n): (&'a [Record<'a>], &'a [Record<'a>]),
+    format: impl Sections + 'a,
+) {
+    if !outcome.changed.is_empty() {
+        format.open(&mut out.current, "changed", outcome.changed.len());
+        out.items(&outcome.changed, "", move |out, m| {
+            format.changed(out, m, o, n)
+        });
+        format.close(&mut out.current, "changed");
+    }
+    for (name, positions, records) in [
+        ("added", &outcome.added, n),
+        ("removed", &outcome.removed, o),
+    ] {
+        if positions.is_empty() {
+            continue;
+        }
+        format.open(&mut out.current, name, positions.len());
+        out.items(positions, "", move |out, &at| {
+            format.listed(out, name, &records[at as usize], at)
+        });
+        format.close(&mut out.current, name);
+    }
+    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
+    if group_count > 0 {
+        format.open(&mut out.current, "duplicates", group_count);
+        for (label, g, records) in groups(outcome, o, n) {
+            format.group(&mut out.current, label, g, records);
+        }
+        format.close(&mut out.current, "duplicates");
+    }
+}
 
 /// The counts of a report's summary.
 pub(crate) struct Counts {
@@ -345,7 +416,7 @@ pub(crate) fn field_value(r: &Record, name: &str) -> Option<String> {
 }
 
 /// Each changed metadata or extra field of a matched pair with its old and new value (`—` for none).
-pub(crate) fn field_changes<'m>(
+fn field_changes<'m>(
     m: &'m Matched,
     old: &[Record],
     new: &[Record],
@@ -358,6 +429,120 @@ pub(crate) fn field_changes<'m>(
             (&**name, show(a), show(b))
         })
         .collect()
+}
+
+/// How one human-readable format (text, md, html) writes the parts of a changed entry that every such
+/// report has, so the layout of those parts ([`changed_header`], [`metadata_changes`]) is written once.
+pub(crate) struct Layout {
+    /// Snapshot text as the format shows it (escaped, or neutralised for a terminal).
+    pub escape: fn(&mut String, &str),
+    /// A record's title as the format shows it.
+    pub title: fn(&mut String, &Record),
+    /// A record's position (and line) as the format shows it.
+    pub position: fn(&mut String, &Record, u32),
+    /// Between the old and the new position: `" → "`.
+    pub arrow: &'static str,
+    /// Before the name of the matching stage: `" · matched by "`.
+    pub matched_by: &'static str,
+    /// Around the name of the matching stage (bold).
+    pub strong: [&'static str; 2],
+    /// What closes the line of positions, before its line break.
+    pub where_end: &'static str,
+    /// What opens the list of changed metadata fields.
+    pub meta_open: &'static str,
+    /// A row of that list: before the name, between name and old value, between old and new value,
+    /// after the new value.
+    pub meta_row: [&'static str; 4],
+    /// What closes the list.
+    pub meta_close: &'static str,
+}
+
+/// A changed entry's header: `open`, the new title, `close`, then where the pair stands in each snapshot,
+/// the stage that matched it and its similarity, in the format of `layout`.
+pub(crate) fn changed_header(
+    out: &mut String,
+    layout: &Layout,
+    m: &Matched,
+    (a, b): (&Record, &Record),
+    [open, close]: [&str; 2],
+) {
+    out.push_str(open);
+    (layout.title)(out, b);
+    out.push_str(close);
+    out.push_str("old ");
+    (layout.position)(out, a, m.old);
+    let _ = write!(out, "{}new ", layout.arrow);
+    (layout.position)(out, b, m.new);
+    let [bold, unbold] = layout.strong;
+    let _ = writeln!(
+        out,
+        "{}{bold}{}{unbold}, similarity {:.3}{}",
+        layout.matched_by,
+        m.how.name(),
+        m.similarity,
+        layout.where_end
+    );
+}
+
+/// The changed metadata and extra fields of a matched pair as a list in the format of `layout` (nothing
+/// when none changed).
+pub(crate) fn metadata_changes(
+    out: &mut String,
+    layout: &Layout,
+    m: &Matched,
+    old: &[Record],
+    new: &[Record],
+) {
+    let changes = field_changes(m, old, new);
+    if changes.is_empty() {
+        return;
+    }
+    let [before, between, arrow, after] = layout.meta_row;
+    out.push_str(layout.meta_open);
+    for (name, x, y) in changes {
+        out.push_str(before);
+        (layout.escape)(out, name);
+        out.push_str(between);
+        (layout.escape)(out, &x);
+        out.push_str(arrow);
+        (layout.escape)(out, &y);
+        out.push_str(after);
+    }
+    out.push_str(layout.meta_close);
+}
+
+/// `", listed DATE, format FORMAT, N entries"`: what a report says of a snapshot after its path (the
+/// date and format when known), in the format of `layout`.
+pub(crate) fn snapshot_facts(out: &mut String, layout: &Layout, s: &Source<'_>) {
+    if let Some(date) = s.date {
+        out.push_str(", listed ");
+        (layout.escape)(out, date);
+    }
+    if let Some(format) = s.format {
+        out.push_str(", format ");
+        (layout.escape)(out, format);
+    }
+    let _ = write!(out, ", {} entries", s.records.len());
+}
+
+/// A duplicate group: `open`, the snapshot's `label`, `after_label`, the members' positions (`#1, #4`),
+/// `before_similarity`, the similarity, `after_similarity`, then each member written by `member`.
+pub(crate) fn duplicate_group(
+    out: &mut String,
+    (label, g, records): (&str, &Group, &[Record]),
+    [open, after_label, before_similarity, after_similarity]: [&str; 4],
+    member: impl Fn(&mut String, &Record, u32),
+) {
+    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
+    let _ = write!(
+        out,
+        "{open}{label}{after_label}{}{before_similarity}{:.3}{after_similarity}",
+        members.join(", "),
+        g.similarity
+    );
+    for &p in &g.members {
+        member(out, &records[p as usize], p);
+    }
 }
 
 /// `"#3 line 7"` / `"#3"`: a record's position and line, with `sep` between them.

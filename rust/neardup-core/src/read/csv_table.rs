@@ -273,42 +273,7 @@ fn read_csv_pieces(
         .iter()
         .map(|c| py_strip(&c.text(text)).to_owned())
         .collect();
-    let mut names = header.clone();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return None;
-    }
-    // Explicit fields by the header's spelling; a missing one is Python's error to word.
-    let mut spec = spec.clone();
-    for field in [
-        &mut spec.id_field,
-        &mut spec.title_field,
-        &mut spec.abstract_field,
-    ] {
-        if let Some(name) = field.as_deref() {
-            *field = Some(resolve(&header, name)?.to_owned());
-        }
-    }
-    if spec.title_field.is_none()
-        && !header
-            .iter()
-            .any(|h| TITLE_FIELDS.contains(&h.to_lowercase().as_str()))
-    {
-        return None;
-    }
-    let keys: Vec<String> = header
-        .iter()
-        .map(|h| {
-            let lower = h.to_lowercase();
-            let renamed = RENAMED.iter().find(|&&n| {
-                n == lower
-                    && h != n
-                    && !header.iter().any(|o| o == n)
-                    && resolve(&header, n) == Some(h)
-            });
-            renamed.map_or_else(|| h.clone(), |n| (*n).to_owned())
-        })
-        .collect();
+    let (keys, spec) = columns(&header, spec)?;
     // The pieces of the rows after the header (the header's own piece starting where it ends).
     let body: Vec<Range<usize>> = pieces
         .into_iter()
@@ -330,6 +295,48 @@ fn read_csv_pieces(
         records.append(&mut rs);
     }
     (!records.is_empty()).then_some(records)
+}
+
+/// The record key of each column of a CSV `header` (a usual field name spelled otherwise renamed to its
+/// usual spelling, see [`RENAMED`]) and `spec` with its explicit fields in the header's spelling; `None`
+/// for a header Python words the error of (a repeated name, an explicit field it lacks, no title column).
+fn columns(header: &[String], spec: &RecordSpec) -> Option<(Vec<String>, RecordSpec)> {
+    let mut names = header.to_vec();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    let mut spec = spec.clone();
+    for field in [
+        &mut spec.id_field,
+        &mut spec.title_field,
+        &mut spec.abstract_field,
+    ] {
+        if let Some(name) = field.as_deref() {
+            *field = Some(resolve(header, name)?.to_owned());
+        }
+    }
+    if spec.title_field.is_none()
+        && !header
+            .iter()
+            .any(|h| TITLE_FIELDS.contains(&h.to_lowercase().as_str()))
+    {
+        return None;
+    }
+    let keys = header
+        .iter()
+        .map(|h| {
+            let lower = h.to_lowercase();
+            let renamed = RENAMED.iter().find(|&&n| {
+                n == lower
+                    && h != n
+                    && !header.iter().any(|o| o == n)
+                    && resolve(header, n) == Some(h)
+            });
+            renamed.map_or_else(|| h.clone(), |n| (*n).to_owned())
+        })
+        .collect();
+    Some((keys, spec))
 }
 
 /// The records of the rows in `piece` of `text`, each numbered by its first line counted from 1 at the
@@ -405,7 +412,18 @@ fn record(
             (Cow::Borrowed(k.as_str()), raw)
         })
         .collect();
-    let f = fields(&members, plain, spec)?;
+    record_of(&members, plain, spec, line)
+}
+
+/// The record of a row's `members` (column key, JSON string of the cell; `plain`: a bit set for each of
+/// the first 64 cells without escapes), or `None` when a field needs the Python reader.
+fn record_of(
+    members: &[Member],
+    plain: u64,
+    spec: &RecordSpec,
+    line: u64,
+) -> Option<Record<'static>> {
+    let f = fields(members, plain, spec)?;
     if f.rest.is_some() {
         return None;
     }
@@ -502,9 +520,10 @@ mod tests {
         }
         assert!(strictly_quoted(b"a\"b,\"c\"\"d\"\n", b','));
     }
-    /// The reader as it was: the `csv` crate's rows one after another, each cell written as JSON and
-    /// read back; the reference the pieces are held to.
-    fn read_csv_before(
+    /// The rows as the `csv` crate splits them, one after another, each cell written as JSON by
+    /// `serde_json`, through the same header and field rules: the reference the walk over the bytes,
+    /// the pieces and the cells taken where they lie are held to.
+    fn read_by_csv_crate(
         data: &[u8],
         spec: &RecordSpec,
         delimiter: Option<u8>,
@@ -528,42 +547,7 @@ mod tests {
             .iter()
             .map(|h| py_strip(h).to_owned())
             .collect();
-        let mut names = header.clone();
-        names.sort_unstable();
-        if names.windows(2).any(|w| w[0] == w[1]) {
-            return None;
-        }
-        // Explicit fields by the header's spelling; a missing one is Python's error to word.
-        let mut spec = spec.clone();
-        for field in [
-            &mut spec.id_field,
-            &mut spec.title_field,
-            &mut spec.abstract_field,
-        ] {
-            if let Some(name) = field.as_deref() {
-                *field = Some(resolve(&header, name)?.to_owned());
-            }
-        }
-        if spec.title_field.is_none()
-            && !header
-                .iter()
-                .any(|h| TITLE_FIELDS.contains(&h.to_lowercase().as_str()))
-        {
-            return None;
-        }
-        let keys: Vec<String> = header
-            .iter()
-            .map(|h| {
-                let lower = h.to_lowercase();
-                let renamed = RENAMED.iter().find(|&&n| {
-                    n == lower
-                        && h != n
-                        && !header.iter().any(|o| o == n)
-                        && resolve(&header, n) == Some(h)
-                });
-                renamed.map_or_else(|| h.clone(), |n| (*n).to_owned())
-            })
-            .collect();
+        let (keys, spec) = columns(&header, spec)?;
         let mut raw: Vec<(u64, Vec<String>)> = Vec::new();
         // Lines counted from the rows' byte offsets (newlines inside quoted fields count too).
         let (mut line, mut counted) = (1u64, 0usize);
@@ -596,24 +580,7 @@ mod tests {
                     .zip(&json)
                     .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str()))
                     .collect();
-                let f = fields(&members, 0, &spec)?;
-                if f.rest.is_some() {
-                    return None;
-                }
-                let mut record = Record::from_parts(
-                    Cow::Owned(f.title.into_owned()),
-                    Cow::Owned(f.abstract_text.into_owned()),
-                    f.key,
-                    f.version,
-                    line,
-                    None,
-                );
-                record.extra = f
-                    .extra
-                    .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
-                    .collect();
-                Some(record)
+                record_of(&members, 0, &spec, line)
             })
             .collect();
         records.filter(|rs| !rs.is_empty())
@@ -678,7 +645,7 @@ mod tests {
         #[test]
         fn pieces_read_as_the_rows_did(data in csv_text(), piece in 1usize..40) {
             let spec = spec();
-            let before = read_csv_before(&data, &spec, None);
+            let before = read_by_csv_crate(&data, &spec, None);
             prop_assert_eq!(
                 read_csv_pieces(&data, &spec, None, piece),
                 before,
@@ -745,7 +712,7 @@ mod tests {
     fn quoted_line_breaks_across_piece_edges() {
         let (data, lines) = rows(300);
         let whole = read_csv_pieces(&data, &spec(), None, usize::MAX).unwrap();
-        assert_eq!(whole, read_csv_before(&data, &spec(), None).unwrap());
+        assert_eq!(whole, read_by_csv_crate(&data, &spec(), None).unwrap());
         assert_eq!(whole.iter().map(|r| r.line).collect::<Vec<_>>(), lines);
         assert_eq!(whole[0].abstract_text(), "first\nsecond \"0\" \r\nthird");
         for piece in [1, 2, 3, 5, 8, 13, 64, 100, 1000] {

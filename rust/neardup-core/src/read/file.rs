@@ -71,17 +71,9 @@ impl Meta {
     /// members when `json` is not an object, or spells what strict JSON cannot, such as `NaN`).
     pub fn extra_from_json(json: &str) -> Vec<(String, String)> {
         use super::meta::Json;
-        match Json::parse(json, 0) {
-            Some(Json::Object(members)) => members
-                .into_iter()
-                .map(|(k, v)| {
-                    let mut text = String::new();
-                    v.write(&mut text);
-                    (k, text)
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        Json::parse(json, 0)
+            .and_then(Json::canonical_members)
+            .unwrap_or_default()
     }
 }
 

@@ -94,6 +94,20 @@ impl Json {
         })
     }
 
+    /// The members of an object, names ascending, each value as [`Json::write`] writes it; `None` for
+    /// any other value.
+    pub fn canonical_members(self) -> Option<Vec<(String, String)>> {
+        let Json::Object(members) = self else {
+            return None;
+        };
+        let write = |v: Json| {
+            let mut text = String::new();
+            v.write(&mut text);
+            text
+        };
+        Some(members.into_iter().map(|(k, v)| (k, write(v))).collect())
+    }
+
     /// The value as `json.dumps(value, sort_keys=True, ensure_ascii=False)` writes it.
     pub fn write(&self, out: &mut String) {
         match self {
@@ -548,19 +562,7 @@ mod tests {
 
     /// `interpret` as it was: the whole of `rest` parsed into a tree, each extra written from it.
     fn extra_before(rest: &str, max_digits: usize) -> Option<Vec<(String, String)>> {
-        let Json::Object(members) = Json::parse(rest, max_digits)? else {
-            return None;
-        };
-        Some(
-            members
-                .into_iter()
-                .map(|(k, v)| {
-                    let mut text = String::new();
-                    v.write(&mut text);
-                    (k, text)
-                })
-                .collect(),
-        )
+        Json::parse(rest, max_digits)?.canonical_members()
     }
 
     #[test]

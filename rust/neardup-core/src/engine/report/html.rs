@@ -9,13 +9,13 @@
 use std::fmt::Write as _;
 
 use crate::diff::controls::for_markup;
-use crate::diff::Style;
+use crate::diff::{escape_html, Style};
 use crate::read::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
-    Source,
+    changed_header, counts, duplicate_group, field_diff, metadata_changes, snapshot_facts,
+    summary_line, Layout, Options, Sections, Source,
 };
 
 const CSS: &str = r#"
@@ -62,16 +62,7 @@ details > p { white-space: pre-wrap; margin: .4rem 0 .6rem 1.1rem; }
 
 /// `text` HTML-escaped (quotes too), dangerous characters replaced first.
 pub(crate) fn esc(out: &mut String, text: &str) {
-    for c in for_markup(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
+    escape_html(out, &for_markup(text));
 }
 
 fn title(out: &mut String, r: &Record) {
@@ -84,11 +75,26 @@ fn title(out: &mut String, r: &Record) {
 }
 
 fn position(out: &mut String, r: &Record, at: u32) {
-    let _ = write!(out, "#{at}");
-    if let Some(line) = line_of(r) {
-        let _ = write!(out, ", line {line}");
-    }
+    super::position(out, r, at, ", ");
 }
+
+const LAYOUT: Layout = Layout {
+    escape: esc,
+    title,
+    position,
+    arrow: " → ",
+    matched_by: " · matched by ",
+    strong: ["<b>", "</b>"],
+    where_end: "</p>",
+    meta_open: "<h4>metadata</h4>\n<table class=\"meta\">\n",
+    meta_row: [
+        "<tr><th scope=\"row\">",
+        "</th><td><del>",
+        "</del></td><td><ins>",
+        "</ins></td></tr>\n",
+    ],
+    meta_close: "</table>\n",
+};
 
 fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
     let _ = write!(out, "<dt>{label}</dt><dd>");
@@ -100,95 +106,8 @@ fn snapshot(out: &mut String, label: &str, s: &Source<'_>) {
         }
         None => out.push_str("<span class=\"muted\">(no path)</span>"),
     }
-    if let Some(date) = s.date {
-        out.push_str(", listed ");
-        esc(out, date);
-    }
-    if let Some(format) = s.format {
-        out.push_str(", format ");
-        esc(out, format);
-    }
-    let _ = writeln!(out, ", {} entries</dd>", s.records.len());
-}
-
-fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
-    let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    out.push_str("<article class=\"entry changed\">\n<h3 class=\"title\">");
-    title(out, b);
-    out.push_str("</h3>\n<p class=\"where\">old ");
-    position(out, a, m.old);
-    out.push_str(" → new ");
-    position(out, b, m.new);
-    let _ = writeln!(
-        out,
-        " · matched by <b>{}</b>, similarity {:.3}</p>",
-        m.how.name(),
-        m.similarity
-    );
-    for f in &m.fields {
-        let body = field_diff(f, a, b, Style::Html, opts.context);
-        let _ = writeln!(
-            out,
-            "<h4>{0}</h4>\n<p class=\"diff {0}\">{1}</p>",
-            f.name,
-            for_markup(&body)
-        );
-    }
-    let changes = field_changes(m, old, new);
-    if !changes.is_empty() {
-        out.push_str("<h4>metadata</h4>\n<table class=\"meta\">\n");
-        for (name, x, y) in changes {
-            out.push_str("<tr><th scope=\"row\">");
-            esc(out, name);
-            out.push_str("</th><td><del>");
-            esc(out, &x);
-            out.push_str("</del></td><td><ins>");
-            esc(out, &y);
-            out.push_str("</ins></td></tr>\n");
-        }
-        out.push_str("</table>\n");
-    }
-    out.push_str("</article>\n");
-}
-
-fn listed(out: &mut String, r: &Record, at: u32) {
-    let mut summary = String::from("<span class=\"title\">");
-    title(&mut summary, r);
-    summary.push_str("</span> <span class=\"where\">");
-    position(&mut summary, r, at);
-    if let Some(key) = r.key.as_deref() {
-        summary.push_str(" · <code>");
-        esc(&mut summary, key);
-        summary.push_str("</code>");
-    }
-    summary.push_str("</span>");
-    if r.abstract_text().trim().is_empty() {
-        let _ = writeln!(out, "<li>{summary}</li>");
-    } else {
-        let _ = write!(out, "<li><details><summary>{summary}</summary><p>");
-        esc(out, r.abstract_text());
-        out.push_str("</p></details></li>\n");
-    }
-}
-
-fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
-    let _ = writeln!(
-        out,
-        "<article class=\"entry duplicates\">\n<p class=\"where\"><b>{label}</b> snapshot: {}, \
-         similarity {:.3}</p>\n<ul>",
-        members.join(", "),
-        g.similarity
-    );
-    for &p in &g.members {
-        let r = &records[p as usize];
-        out.push_str("<li>");
-        title(out, r);
-        out.push_str(" <span class=\"where\">");
-        position(out, r, p);
-        out.push_str("</span></li>\n");
-    }
-    out.push_str("</ul>\n</article>\n");
+    snapshot_facts(out, &LAYOUT, s);
+    out.push_str("</dd>\n");
 }
 
 fn page_title(out: &mut String, old: &Source<'_>, new: &Source<'_>) {
@@ -201,86 +120,124 @@ fn page_title(out: &mut String, old: &Source<'_>, new: &Source<'_>) {
     }
 }
 
-pub(super) fn segments<'a>(
-    outcome: &'a Outcome,
-    old: Source<'a>,
-    new: Source<'a>,
-    opts: Options,
-) -> Vec<Segment<'a>> {
-    let (o, n) = (old.records, new.records);
-    let mut out = Pieces::new();
-    let text = &mut out.current;
-    text.push_str(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"neardup\">\n<title>",
-    );
-    page_title(text, &old, &new);
-    let _ = write!(
-        text,
-        "</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>neardup diff</h1>\n\
-         <dl class=\"snapshots\">\n"
-    );
-    snapshot(text, "old", &old);
-    snapshot(text, "new", &new);
-    text.push_str(
-        "</dl>\n</header>\n<main>\n<section id=\"summary\">\n<h2>summary</h2>\n\
-         <p class=\"summary-line\">",
-    );
-    esc(text, &summary_line(outcome));
-    text.push_str(
-        "</p>\n<table class=\"summary\">\n<thead><tr><th></th><th>entries</th></tr></thead>\n<tbody>\n",
-    );
-    for (label, count, anchor) in counts(outcome).rows() {
-        let cell = match anchor {
-            Some(anchor) if count > 0 => format!("<a href=\"#{anchor}\">{label}</a>"),
-            _ => label.to_owned(),
-        };
-        let _ = writeln!(
+/// The HTML report's sections.
+#[derive(Clone, Copy)]
+pub(super) struct Html(pub Options);
+
+impl Sections for Html {
+    fn head(&self, text: &mut String, outcome: &Outcome, old: &Source<'_>, new: &Source<'_>) {
+        text.push_str(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta name=\"generator\" content=\"neardup\">\n<title>",
+        );
+        page_title(text, old, new);
+        let _ = write!(
             text,
-            "<tr><th scope=\"row\">{cell}</th><td class=\"n\">{count}</td></tr>"
+            "</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>neardup diff</h1>\n\
+             <dl class=\"snapshots\">\n"
         );
-    }
-    text.push_str("</tbody>\n</table>\n</section>\n");
-    if !outcome.changed.is_empty() {
-        let _ = writeln!(
-            out.current,
-            "<section id=\"changed\">\n<h2>changed ({})</h2>",
-            outcome.changed.len()
+        snapshot(text, "old", old);
+        snapshot(text, "new", new);
+        text.push_str(
+            "</dl>\n</header>\n<main>\n<section id=\"summary\">\n<h2>summary</h2>\n\
+             <p class=\"summary-line\">",
         );
-        out.items(&outcome.changed, "", move |out, m| {
-            changed(out, m, o, n, opts)
-        });
-        out.current.push_str("</section>\n");
-    }
-    for (label, positions, records) in [
-        ("added", &outcome.added, n),
-        ("removed", &outcome.removed, o),
-    ] {
-        if positions.is_empty() {
-            continue;
+        esc(text, &summary_line(outcome));
+        text.push_str(
+            "</p>\n<table class=\"summary\">\n<thead><tr><th></th><th>entries</th></tr></thead>\n<tbody>\n",
+        );
+        for (label, count, anchor) in counts(outcome).rows() {
+            let cell = match anchor {
+                Some(anchor) if count > 0 => format!("<a href=\"#{anchor}\">{label}</a>"),
+                _ => label.to_owned(),
+            };
+            let _ = writeln!(
+                text,
+                "<tr><th scope=\"row\">{cell}</th><td class=\"n\">{count}</td></tr>"
+            );
         }
-        let _ = writeln!(
-            out.current,
-            "<section id=\"{label}\">\n<h2>{label} ({})</h2>\n<ol class=\"entries {label}\">",
-            positions.len()
-        );
-        out.items(positions, "", move |out, &at| {
-            listed(out, &records[at as usize], at)
-        });
-        out.current.push_str("</ol>\n</section>\n");
+        text.push_str("</tbody>\n</table>\n</section>\n");
     }
-    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if group_count > 0 {
-        let _ = writeln!(
-            out.current,
-            "<section id=\"duplicates\">\n<h2>duplicates ({group_count})</h2>"
-        );
-        for (label, g, records) in groups(outcome, o, n) {
-            group(&mut out.current, label, g, records);
+
+    fn tail(&self, text: &mut String) {
+        text.push_str("</main>\n</body>\n</html>\n");
+    }
+
+    fn open(&self, out: &mut String, name: &str, count: usize) {
+        let _ = writeln!(out, "<section id=\"{name}\">\n<h2>{name} ({count})</h2>");
+        if matches!(name, "added" | "removed") {
+            let _ = writeln!(out, "<ol class=\"entries {name}\">");
         }
-        out.current.push_str("</section>\n");
     }
-    out.current.push_str("</main>\n</body>\n</html>\n");
-    out.finish()
+
+    fn close(&self, out: &mut String, name: &str) {
+        if matches!(name, "added" | "removed") {
+            out.push_str("</ol>\n");
+        }
+        out.push_str("</section>\n");
+    }
+
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
+        let opts = self.0;
+        let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
+        changed_header(
+            out,
+            &LAYOUT,
+            m,
+            (a, b),
+            [
+                "<article class=\"entry changed\">\n<h3 class=\"title\">",
+                "</h3>\n<p class=\"where\">",
+            ],
+        );
+        for f in &m.fields {
+            let body = field_diff(f, a, b, Style::Html, opts.context);
+            let _ = writeln!(
+                out,
+                "<h4>{0}</h4>\n<p class=\"diff {0}\">{1}</p>",
+                f.name,
+                for_markup(&body)
+            );
+        }
+        metadata_changes(out, &LAYOUT, m, old, new);
+        out.push_str("</article>\n");
+    }
+
+    fn listed(&self, out: &mut String, _name: &str, r: &Record, at: u32) {
+        let mut summary = String::from("<span class=\"title\">");
+        title(&mut summary, r);
+        summary.push_str("</span> <span class=\"where\">");
+        position(&mut summary, r, at);
+        if let Some(key) = r.key.as_deref() {
+            summary.push_str(" · <code>");
+            esc(&mut summary, key);
+            summary.push_str("</code>");
+        }
+        summary.push_str("</span>");
+        if r.abstract_text().trim().is_empty() {
+            let _ = writeln!(out, "<li>{summary}</li>");
+        } else {
+            let _ = write!(out, "<li><details><summary>{summary}</summary><p>");
+            esc(out, r.abstract_text());
+            out.push_str("</p></details></li>\n");
+        }
+    }
+
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
+        let head = [
+            "<article class=\"entry duplicates\">\n<p class=\"where\"><b>",
+            "</b> snapshot: ",
+            ", similarity ",
+            "</p>\n<ul>\n",
+        ];
+        duplicate_group(out, (label, g, records), head, |out, r, p| {
+            out.push_str("<li>");
+            title(out, r);
+            out.push_str(" <span class=\"where\">");
+            position(out, r, p);
+            out.push_str("</span></li>\n");
+        });
+        out.push_str("</ul>\n</article>\n");
+    }
 }

@@ -14,8 +14,8 @@ use crate::read::file::Record;
 
 use super::super::snapshot::{Group, Matched, Outcome};
 use super::{
-    counts, field_changes, field_diff, groups, line_of, summary_line, Options, Pieces, Segment,
-    Source,
+    changed_header, counts, duplicate_group, field_diff, line_of, metadata_changes, snapshot_facts,
+    summary_line, Layout, Options, Sections, Source,
 };
 
 /// `text` as one line of inline Markdown that renders literally (whitespace collapsed). Any ASCII
@@ -74,6 +74,19 @@ fn position(out: &mut String, r: &Record, at: u32) {
     }
 }
 
+const LAYOUT: Layout = Layout {
+    escape,
+    title,
+    position,
+    arrow: " → ",
+    matched_by: " · matched by ",
+    strong: ["**", "**"],
+    where_end: "",
+    meta_open: "\nmetadata changed:\n\n",
+    meta_row: ["- ", ": ", " → ", "\n"],
+    meta_close: "",
+};
+
 /// A rendered (already escaped) word diff as a quote block, keeping its line breaks and defusing what
 /// would open a block at a line's start.
 fn quote(out: &mut String, body: &str) {
@@ -109,138 +122,76 @@ fn snapshot_line(out: &mut String, label: &str, s: &Source<'_>) {
         Some(path) => code(out, path),
         None => out.push_str("*(no path)*"),
     }
-    if let Some(date) = s.date {
-        out.push_str(", listed ");
-        escape(out, date);
-    }
-    if let Some(format) = s.format {
-        out.push_str(", format ");
-        escape(out, format);
-    }
-    let _ = write!(out, ", {} entries", s.records.len());
+    snapshot_facts(out, &LAYOUT, s);
 }
 
-fn changed(out: &mut String, m: &Matched, old: &[Record], new: &[Record], opts: Options) {
-    let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
-    out.push_str("\n### ");
-    title(out, b);
-    out.push_str("\n\nold ");
-    position(out, a, m.old);
-    out.push_str(" → new ");
-    position(out, b, m.new);
-    let _ = writeln!(
-        out,
-        " · matched by **{}**, similarity {:.3}",
-        m.how.name(),
-        m.similarity
-    );
-    for f in &m.fields {
-        let _ = write!(out, "\n**{}**\n\n", f.name);
-        quote(out, &field_diff(f, a, b, Style::Markdown, opts.context));
-    }
-    let changes = field_changes(m, old, new);
-    if !changes.is_empty() {
-        out.push_str("\nmetadata changed:\n\n");
-        for (name, x, y) in changes {
-            out.push_str("- ");
-            escape(out, name);
-            out.push_str(": ");
-            escape(out, &x);
-            out.push_str(" → ");
-            escape(out, &y);
-            out.push('\n');
+/// The Markdown report's sections.
+#[derive(Clone, Copy)]
+pub(super) struct Markdown(pub Options);
+
+impl Sections for Markdown {
+    fn head(&self, text: &mut String, outcome: &Outcome, old: &Source<'_>, new: &Source<'_>) {
+        text.push_str("# neardup diff\n\n");
+        snapshot_line(text, "old", old);
+        text.push_str("  \n");
+        snapshot_line(text, "new", new);
+        let _ = write!(text, "\n\n{}\n\n", summary_line(outcome));
+        text.push_str("| | entries |\n| --- | ---: |\n");
+        for (label, count, anchor) in counts(outcome).rows() {
+            match anchor {
+                Some(anchor) if count > 0 => {
+                    let _ = writeln!(text, "| [{label}](#{anchor}-{count}) | {count} |");
+                }
+                _ => {
+                    let _ = writeln!(text, "| {label} | {count} |");
+                }
+            }
         }
     }
-}
 
-fn table_row(out: &mut String, r: &Record, at: u32) {
-    let _ = write!(out, "| {at} | ");
-    if let Some(line) = line_of(r) {
-        let _ = write!(out, "{line}");
+    fn open(&self, out: &mut String, name: &str, count: usize) {
+        let _ = writeln!(out, "\n## {name} ({count})");
+        if matches!(name, "added" | "removed") {
+            out.push_str("\n| # | line | key | title |\n| ---: | ---: | --- | --- |\n");
+        }
     }
-    out.push_str(" | ");
-    if let Some(key) = r.key.as_deref() {
-        // GFM splits table cells at "|" even inside code spans, unless escaped.
-        let mut cell = String::new();
-        code(&mut cell, key);
-        out.push_str(&cell.replace('|', "\\|"));
-    }
-    out.push_str(" | ");
-    title(out, r);
-    out.push_str(" |\n");
-}
 
-fn group(out: &mut String, label: &str, g: &Group, records: &[Record]) {
-    let members: Vec<String> = g.members.iter().map(|p| format!("#{p}")).collect();
-    let _ = writeln!(
-        out,
-        "\n- **{label}** {}, similarity {:.3}",
-        members.join(", "),
-        g.similarity
-    );
-    for &p in &g.members {
-        let r = &records[p as usize];
-        out.push_str("  - ");
-        position(out, r, p);
-        out.push_str(": ");
+    fn changed(&self, out: &mut String, m: &Matched, old: &[Record], new: &[Record]) {
+        let opts = self.0;
+        let (a, b) = (&old[m.old as usize], &new[m.new as usize]);
+        changed_header(out, &LAYOUT, m, (a, b), ["\n### ", "\n\n"]);
+        for f in &m.fields {
+            let _ = write!(out, "\n**{}**\n\n", f.name);
+            quote(out, &field_diff(f, a, b, Style::Markdown, opts.context));
+        }
+        metadata_changes(out, &LAYOUT, m, old, new);
+    }
+
+    fn listed(&self, out: &mut String, _name: &str, r: &Record, at: u32) {
+        let _ = write!(out, "| {at} | ");
+        if let Some(line) = line_of(r) {
+            let _ = write!(out, "{line}");
+        }
+        out.push_str(" | ");
+        if let Some(key) = r.key.as_deref() {
+            // GFM splits table cells at "|" even inside code spans, unless escaped.
+            let mut cell = String::new();
+            code(&mut cell, key);
+            out.push_str(&cell.replace('|', "\\|"));
+        }
+        out.push_str(" | ");
         title(out, r);
-        out.push('\n');
+        out.push_str(" |\n");
     }
-}
 
-pub(super) fn segments<'a>(
-    outcome: &'a Outcome,
-    old: Source<'a>,
-    new: Source<'a>,
-    opts: Options,
-) -> Vec<Segment<'a>> {
-    let (o, n) = (old.records, new.records);
-    let mut out = Pieces::new();
-    let text = &mut out.current;
-    text.push_str("# neardup diff\n\n");
-    snapshot_line(text, "old", &old);
-    text.push_str("  \n");
-    snapshot_line(text, "new", &new);
-    let _ = write!(text, "\n\n{}\n\n", summary_line(outcome));
-    text.push_str("| | entries |\n| --- | ---: |\n");
-    for (label, count, anchor) in counts(outcome).rows() {
-        match anchor {
-            Some(anchor) if count > 0 => {
-                let _ = writeln!(text, "| [{label}](#{anchor}-{count}) | {count} |");
-            }
-            _ => {
-                let _ = writeln!(text, "| {label} | {count} |");
-            }
-        }
-    }
-    if !outcome.changed.is_empty() {
-        let _ = writeln!(out.current, "\n## changed ({})", outcome.changed.len());
-        out.items(&outcome.changed, "", move |out, m| {
-            changed(out, m, o, n, opts)
+    fn group(&self, out: &mut String, label: &str, g: &Group, records: &[Record]) {
+        let head = ["\n- **", "** ", ", similarity ", "\n"];
+        duplicate_group(out, (label, g, records), head, |out, r, p| {
+            out.push_str("  - ");
+            position(out, r, p);
+            out.push_str(": ");
+            title(out, r);
+            out.push('\n');
         });
     }
-    for (label, positions, records) in [
-        ("added", &outcome.added, n),
-        ("removed", &outcome.removed, o),
-    ] {
-        if positions.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            out.current,
-            "\n## {label} ({})\n\n| # | line | key | title |\n| ---: | ---: | --- | --- |\n",
-            positions.len()
-        );
-        out.items(positions, "", move |out, &at| {
-            table_row(out, &records[at as usize], at)
-        });
-    }
-    let group_count = outcome.duplicates_old.len() + outcome.duplicates_new.len();
-    if group_count > 0 {
-        let _ = writeln!(out.current, "\n## duplicates ({group_count})");
-        for (label, g, records) in groups(outcome, o, n) {
-            group(&mut out.current, label, g, records);
-        }
-    }
-    out.finish()
 }
