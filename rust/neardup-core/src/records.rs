@@ -360,10 +360,15 @@ pub(crate) fn fields<'a>(
             return Some(fields);
         }
     }
-    let mut rest = String::new();
+    // Sized once, and each key written straight into it (no string of its own).
+    let size: usize = kept
+        .iter()
+        .map(|&at| members[at].0.len() + members[at].1.len() + 4)
+        .sum();
+    let mut rest = String::with_capacity(size + 2);
     for (name, raw) in kept.into_iter().map(|at| &members[at]) {
         rest.push(if rest.is_empty() { '{' } else { ',' });
-        rest.push_str(&serde_json::to_string(name.as_ref()).ok()?);
+        crate::reconcile::json::string(&mut rest, name);
         rest.push(':');
         rest.push_str(raw);
     }
