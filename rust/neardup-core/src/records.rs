@@ -8,8 +8,9 @@
 //! items (`paper`), fields of types the reader refuses, missing titles, and ids in spellings other than
 //! the bare arXiv ones.
 //!
-//! Lines are delimited by a strict scanner for the usual flat objects (`scan`, 16 bytes a step through
-//! long strings) and by `serde_json` for everything else; every value stays raw text until needed.
+//! Lines are delimited by a strict scanner for the usual objects (`scan`, 16 bytes a step through long
+//! strings; nested arrays and objects too, such as the arXiv dump's `versions`) and by `serde_json` for
+//! everything else; every value stays raw text until needed.
 //!
 //! For the records it takes, the remaining members go to `Entry.extra` decoded ([`Fields::extra`]) when
 //! they are all scalars. Otherwise, or when Python still has to interpret some (authors, versions, dates,
