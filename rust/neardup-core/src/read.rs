@@ -8,8 +8,9 @@
 //! items (`paper`), fields of types the reader refuses, missing titles, and ids in spellings other than
 //! the bare arXiv ones.
 //!
-//! Lines are delimited by a strict scanner for the usual flat objects (`scan`, 16 bytes a step through
-//! long strings) and by `serde_json` for everything else; every value stays raw text until needed.
+//! Lines are delimited by a strict scanner for the usual objects (`scan`, 16 bytes a step through long
+//! strings; nested arrays and objects too, such as the arXiv dump's `versions`) and by `serde_json` for
+//! everything else; every value stays raw text until needed.
 //!
 //! For the records it takes, the remaining members go to `Entry.extra` decoded ([`Fields::extra`]) when
 //! they are all scalars. Otherwise, or when Python still has to interpret some (authors, versions, dates,
@@ -360,10 +361,15 @@ pub(crate) fn fields<'a>(
             return Some(fields);
         }
     }
-    let mut rest = String::new();
+    // Sized once, and each key written straight into it (no string of its own).
+    let size: usize = kept
+        .iter()
+        .map(|&at| members[at].0.len() + members[at].1.len() + 4)
+        .sum();
+    let mut rest = String::with_capacity(size + 2);
     for (name, raw) in kept.into_iter().map(|at| &members[at]) {
         rest.push(if rest.is_empty() { '{' } else { ',' });
-        rest.push_str(&serde_json::to_string(name.as_ref()).ok()?);
+        crate::text::json::string(&mut rest, name);
         rest.push(':');
         rest.push_str(raw);
     }

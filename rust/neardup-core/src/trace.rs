@@ -1,7 +1,8 @@
 //! Phase timings on stderr for whoever tunes a batch job: set `NEARDUP_TRACE=1` and each traced phase
 //! prints one line `neardup: <phase> <milliseconds> ms`, with the process's anonymous resident memory at
 //! that point where the system tells it (Linux), as the memory a phase leaves behind is what a batch
-//! job's peak is made of. Off (one cached env lookup) otherwise.
+//! job's peak is made of, and the CPU time the process spent in the phase (on a loaded machine the wall
+//! time says more about the neighbours than about the phase). Off (one cached env lookup) otherwise.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -13,23 +14,37 @@ pub fn enabled() -> bool {
 }
 
 /// A stopwatch whose [`Phases::done`] reports the time since the previous phase ended.
-pub struct Phases(Option<Instant>);
+pub struct Phases(Option<(Instant, f64)>);
 
 impl Phases {
     pub fn start() -> Phases {
-        Phases(enabled().then(Instant::now))
+        Phases(enabled().then(|| (Instant::now(), cpu_ms())))
     }
     pub fn done(&mut self, phase: &str) {
-        if let Some(t) = self.0 {
-            let now = Instant::now();
+        if let Some((t, cpu)) = self.0 {
+            let (now, cpu_now) = (Instant::now(), cpu_ms());
             let ms = (now - t).as_secs_f64() * 1e3;
+            let cpu = cpu_now - cpu;
             match anon_mib() {
-                Some(mib) => eprintln!("neardup: {phase} {ms:.1} ms, {mib} MiB anonymous"),
-                None => eprintln!("neardup: {phase} {ms:.1} ms"),
+                Some(mib) => {
+                    eprintln!("neardup: {phase} {ms:.1} ms ({cpu:.0} ms CPU), {mib} MiB anonymous")
+                }
+                None => eprintln!("neardup: {phase} {ms:.1} ms ({cpu:.0} ms CPU)"),
             }
-            self.0 = Some(now);
+            self.0 = Some((now, cpu_now));
         }
     }
+}
+
+/// The CPU time (user and system) the process has spent so far, in ms.
+fn cpu_ms() -> f64 {
+    // SAFETY: `getrusage` only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+    ms(usage.ru_utime) + ms(usage.ru_stime)
 }
 
 /// Prints one line `neardup: <what>` when tracing is on (counts that explain a phase's time).

@@ -9,6 +9,8 @@
 //! fields through [`snapshot::extras`], which spells every extra value as canonical JSON whichever
 //! reader kept it.
 
+use std::borrow::Cow;
+
 use sha1::{Digest, Sha1};
 
 use crate::engine::near::generic_title;
@@ -149,7 +151,7 @@ fn hash_opt(h: &mut Sha1, s: Option<&str>) {
 
 /// Every field of a record but its line, each length-prefixed (so no two records hash alike by
 /// shifting text between fields).
-fn hash_record(h: &mut Sha1, r: &Record, meta: &Meta, extras: &[(&str, String)]) {
+fn hash_record(h: &mut Sha1, r: &Record, meta: &Meta, extras: &[(&str, Cow<'_, str>)]) {
     hash_str(h, r.title());
     hash_str(h, r.abstract_text());
     hash_opt(h, r.key.as_deref());
@@ -198,7 +200,7 @@ fn member(out: &mut String, name: &str) {
 /// The sighting's metadata as the catalog stores it: compact JSON, keys sorted, the members a record
 /// lacks left out (a reader takes them as None, and `extra` as empty): a catalog holds a row per
 /// listing, so the common record costs a few bytes rather than a hundred.
-fn sighting_meta(r: &Record, meta: &Meta, extras: &[(&str, String)]) -> String {
+fn sighting_meta(r: &Record, meta: &Meta, extras: &[(&str, Cow<'_, str>)]) -> String {
     let mut out = String::with_capacity(48);
     out.push('{');
     if let Some(names) = &meta.authors {

@@ -22,7 +22,7 @@ use crate::error::{invalid, Result};
 use crate::read::file::{Meta, Record};
 
 use super::json;
-use super::snapshot::{extras, FieldDiff, Group, Matched, Outcome};
+use super::snapshot::{extra_text, FieldDiff, Group, Matched, Outcome};
 
 /// Where a snapshot came from, as reports name it, and its records (a record's position is its index).
 #[derive(Debug, Clone, Copy)]
@@ -405,13 +405,10 @@ pub(crate) fn field_value(r: &Record, name: &str) -> Option<String> {
         "organization" => meta.organization.clone(),
         "published" => meta.published.clone(),
         "upvotes" => meta.upvotes.clone(),
-        _ => extras(r)
-            .into_iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| match crate::read::meta::Json::parse(&v, 0) {
-                Some(crate::read::meta::Json::Str(s)) => s,
-                _ => v,
-            }),
+        _ => extra_text(r, name).map(|v| match crate::read::meta::Json::parse(&v, 0) {
+            Some(crate::read::meta::Json::Str(s)) => s,
+            _ => v.into_owned(),
+        }),
     }
 }
 

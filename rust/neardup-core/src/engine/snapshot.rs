@@ -527,21 +527,40 @@ fn meta_differences(a: &Record, b: &Record, ignore: &[String]) -> Vec<Cow<'stati
 
 /// A record's extra fields (the scalars its reader kept and the members of other shapes) as `(name,
 /// canonical JSON text)`, by name ascending: equal values give equal text.
-pub fn extras<'r>(r: &'r Record) -> Vec<(&'r str, String)> {
-    let mut out: Vec<(&str, String)> = r
+/// (The metadata's extras are already that text, and are borrowed.)
+pub fn extras<'r>(r: &'r Record) -> Vec<(&'r str, Cow<'r, str>)> {
+    let mut out: Vec<(&str, Cow<'r, str>)> = r
         .extra
         .iter()
-        .map(|(name, value)| {
-            let mut text = String::new();
-            super::json::scalar(&mut text, value);
-            (&**name, text)
-        })
+        .map(|(name, value)| (&**name, Cow::Owned(scalar_text(value))))
         .collect();
     if let Some(meta) = r.meta.as_deref() {
-        out.extend(meta.extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        out.extend(
+            meta.extra
+                .iter()
+                .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))),
+        );
     }
     out.sort_by(|l, r| l.0.cmp(r.0));
     out
+}
+
+/// A scalar extra's canonical JSON text.
+pub fn scalar_text(value: &crate::read::Scalar) -> String {
+    let mut text = String::new();
+    super::json::scalar(&mut text, value);
+    text
+}
+
+/// The canonical JSON text of the extra field `name` of `r`, as [`extras`] has it (the first of that
+/// name), rendering no other.
+pub fn extra_text<'r>(r: &'r Record, name: &str) -> Option<Cow<'r, str>> {
+    if let Some((_, value)) = r.extra.iter().find(|(k, _)| k == name) {
+        return Some(Cow::Owned(scalar_text(value)));
+    }
+    let meta = r.meta.as_deref()?;
+    let (_, value) = meta.extra.iter().find(|(k, _)| k == name)?;
+    Some(Cow::Borrowed(value.as_str()))
 }
 
 /// Per matched pair, whether its title and its abstract differ beyond whitespace, or `None` when the

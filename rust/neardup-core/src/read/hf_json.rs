@@ -9,13 +9,10 @@
 //! `paper` that is not one, anything [`super::fields`] leaves to Python — returns `None`, and the Python
 //! reader reads the file or words the error.
 
-use std::borrow::Cow;
-
 use rayon::prelude::*;
-use serde_json::value::RawValue;
 
 use super::file::Record;
-use super::{fields, serde_members, Member, RecordSpec};
+use super::{fields, flat_object, serde_members, Member, RecordSpec};
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -32,13 +29,15 @@ pub fn read_hf_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Reco
     {
         return None;
     }
-    let items: Vec<&'a RawValue> = serde_json::from_str(text).ok()?;
+    // The array's items delimited by one quick pass, then each parsed (and so validated) in parallel: an
+    // item the pass delimits wrongly is not a valid object, and so fails its own parse.
+    let items = items(text)?;
     // The line each item starts on: newlines counted between consecutive item starts.
     let base = text.as_ptr() as usize;
     let mut lines = Vec::with_capacity(items.len());
     let (mut line, mut counted) = (1u64, 0usize);
     for item in &items {
-        let at = item.get().as_ptr() as usize - base;
+        let at = item.as_ptr() as usize - base;
         line += memchr::memchr_iter(b'\n', &data[counted..at]).count() as u64;
         counted = at;
         lines.push(line);
@@ -47,7 +46,7 @@ pub fn read_hf_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Reco
         .into_par_iter()
         .zip(lines)
         .map(|(item, line)| {
-            let members = merged(serde_members(item.get())?)?;
+            let members = merged(object_members(item)?)?;
             Record::of_fields(fields(&members, 0, spec)?, line, spec)
         })
         .collect();
@@ -62,7 +61,7 @@ fn merged(members: Vec<Member<'_>>) -> Option<Vec<Member<'_>>> {
     if !members[at].1.starts_with('{') || members.iter().filter(|(k, _)| k == "paper").count() > 1 {
         return None; // Python's reading of these is its own
     }
-    let paper = serde_members(members[at].1)?;
+    let paper = object_members(members[at].1)?;
     let mut out: Vec<Member<'_>> = members.into_iter().filter(|(k, _)| k != "paper").collect();
     for (key, value) in paper {
         match out.iter_mut().find(|(k, _)| *k == key) {
@@ -70,11 +69,88 @@ fn merged(members: Vec<Member<'_>>) -> Option<Vec<Member<'_>>> {
             None => out.push((key, value)),
         }
     }
-    Some(
-        out.into_iter()
-            .map(|(k, v)| (Cow::Owned(k.into_owned()), v))
-            .collect(),
-    )
+    Some(out)
+}
+
+/// The members of a JSON object's text: by the strict scanner when it takes the object and sees no
+/// surrogate spelled in it (`serde_json` decides those, as it always did here), else by `serde_json`.
+fn object_members(text: &str) -> Option<Vec<Member<'_>>> {
+    match flat_object(text) {
+        Some(flat) if !flat.spells_surrogate => Some(flat.members),
+        _ => serde_members(text),
+    }
+}
+
+/// JSON whitespace.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The items of the JSON array `text` (whitespace around it allowed), each an object's text, delimited
+/// without parsing them; `None` when `text` is not an array of objects as far as the delimiting sees.
+/// The array's own grammar (brackets, commas, whitespace, nothing after it) is checked here; each item's
+/// is checked by its parse.
+fn items(text: &str) -> Option<Vec<&str>> {
+    let b = text.as_bytes();
+    let skip = |mut i: usize| {
+        while b.get(i).is_some_and(|&c| is_ws(c)) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip(0);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut out = Vec::new();
+    i = skip(i + 1);
+    if b.get(i) == Some(&b']') {
+        return (skip(i + 1) == b.len()).then_some(out);
+    }
+    loop {
+        let end = object_end(b, i)?;
+        out.push(&text[i..end]);
+        i = skip(end);
+        match *b.get(i)? {
+            b',' => i = skip(i + 1),
+            b']' => return (skip(i + 1) == b.len()).then_some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// Just past the object whose `{` is at `start`, by counting brackets outside strings (a valid object's
+/// end; for other text, some end its parse then refuses).
+fn object_end(b: &[u8], start: usize) -> Option<usize> {
+    if b.get(start) != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        match *b.get(i)? {
+            b'"' => {
+                // To the closing quote, past escaped characters.
+                i += 1;
+                loop {
+                    i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+                    if b[i] == b'"' {
+                        break;
+                    }
+                    i += 2;
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +187,25 @@ mod tests {
     }
 
     #[test]
+    fn items_read_alike_by_the_scanner_and_serde_json() {
+        // One line (as `json.dumps` writes it): items the scanner takes, brackets and braces in strings,
+        // a surrogate pair (left to serde_json), nested lists.
+        let data = r#" [{"paper": {"id": "2506.00002", "title": "T [x] {y}", "summary": "\"]}", "authors": [{"name": "A"}]}, "n": [[1], {}]}, {"paper": {"title": "U \ud83d\ude00"}}] "#;
+        let rs = read_hf_records(data.as_bytes(), &spec()).unwrap();
+        assert_eq!(rs.len(), 2);
+        assert_eq!(
+            (rs[0].title(), rs[0].abstract_text()),
+            ("T [x] {y}", "\"]}")
+        );
+        assert_eq!(rs[1].title(), "U \u{1f600}");
+        let items = items(data).unwrap();
+        assert!(items[0].starts_with("{\"paper\"") && items[0].ends_with("{}]}"));
+        let parsed: Vec<&serde_json::value::RawValue> = serde_json::from_str(data).unwrap();
+        let parsed: Vec<&str> = parsed.iter().map(|v| v.get()).collect();
+        assert_eq!(items, parsed);
+    }
+
+    #[test]
     fn leaves_what_python_reads_its_own_way_to_python() {
         for data in [
             &br#"{"papers": [{"paper": {"title": "A"}}]}"#[..], // a wrapped array
@@ -118,6 +213,11 @@ mod tests {
             br#"[{"paper": "x", "title": "A"}]"#,               // a paper that is not an object
             br#"[{"paper": {"title": "A"}}"#,                   // cut short
             br#"[]"#,                                           // no item
+            br#"[{"paper": {"title": "A"}} {"title": "B"}]"#,   // no comma
+            br#"[{"paper": {"title": "A"}},]"#,                 // a trailing comma
+            br#"[{"paper": {"title": "A"}}] x"#,                // text after the array
+            br#"[{"paper": {"title": "A"}]}]"#,                 // brackets crossed
+            br#"[{"paper": {"title": "A\"}}]"#,                 // an unclosed string
         ] {
             assert!(
                 read_hf_records(data, &spec()).is_none(),

@@ -32,6 +32,20 @@ static AUTHOR_SPLIT: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"\s*;\s*|\s*,\s*(?:and\s+)?|\s+and\s+").expect("valid author separator")
 });
 
+/// The members [`interpret`] reads.
+const INTERPRETED: [&str; 10] = [
+    "versions",
+    "authors",
+    "published",
+    "publishedAt",
+    "published_at",
+    "date",
+    "pubDate",
+    "upvotes",
+    "authors_count",
+    "organization",
+];
+
 /// A JSON value parsed far enough to interpret it, numbers kept as their text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -440,31 +454,34 @@ pub fn interpret(
     max_digits: usize,
 ) -> Option<(Meta, Option<u32>)> {
     let mut texts = String::with_capacity(rest.len());
-    let mut members = members(rest, max_digits, &mut texts)?;
-    let at = |members: &[(Cow<'_, str>, Member<'_>)], name: &str| {
-        members.binary_search_by(|(k, _)| k.as_ref().cmp(name)).ok()
-    };
-    let parsed = |members: &[(Cow<'_, str>, Member<'_>)], name: &str| -> Option<Option<Json>> {
-        match at(members, name) {
+    let members = members(rest, max_digits, &mut texts)?;
+    // Where each interpreted member is, found in one pass over the names (not a search per name).
+    let mut slots = [None; INTERPRETED.len()];
+    for (i, (name, _)) in members.iter().enumerate() {
+        if let Some(n) = INTERPRETED.iter().position(|x| *x == name.as_ref()) {
+            slots[n] = Some(i);
+        }
+    }
+    let slot = |name: &str| slots[INTERPRETED.iter().position(|x| *x == name)?];
+    let parsed = |name: &str| -> Option<Option<Json>> {
+        match slot(name) {
             Some(i) => Json::parse(members[i].1.raw, max_digits).map(Some),
             None => Some(None),
         }
     };
-    let remove = |members: &mut Vec<(Cow<'_, str>, Member<'_>)>, name: &str| {
-        if let Some(i) = at(members, name) {
-            members.remove(i);
-        }
-    };
+    // The members interpreted here leave `extra`.
+    let mut taken: Vec<usize> = Vec::new();
+    let mut take = |name: &str| taken.extend(slot(name));
     let mut meta = Meta::default();
-    let versions = parsed(&members, "versions")?;
+    let versions = parsed("versions")?;
     let version = version.or_else(|| versions.as_ref().and_then(last_version));
-    if let Some(a) = parsed(&members, "authors")?.as_ref().and_then(authors) {
+    if let Some(a) = parsed("authors")?.as_ref().and_then(authors) {
         meta.authors = Some(a);
-        remove(&mut members, "authors");
+        take("authors");
     }
     let mut present: Vec<(&str, Json)> = Vec::new();
     for name in PUBLISHED_FIELDS {
-        if let Some(value) = parsed(&members, name)? {
+        if let Some(value) = parsed(name)? {
             present.push((name, value));
         }
     }
@@ -475,30 +492,29 @@ pub fn interpret(
     match picked {
         Some((name, Json::Str(s))) => {
             meta.published = Some(s.clone());
-            remove(&mut members, name);
+            take(name);
         }
         _ => meta.published = versions.as_ref().and_then(first_version_date),
     }
     for name in ["upvotes", "authors_count"] {
-        if let Some(n) = parsed(&members, name)?.as_ref().and_then(count) {
+        if let Some(n) = parsed(name)?.as_ref().and_then(count) {
             if name == "upvotes" {
                 meta.upvotes = Some(n);
             } else {
                 meta.authors_count = Some(n);
             }
-            remove(&mut members, name);
+            take(name);
         }
     }
-    if let Some(o) = parsed(&members, "organization")?
-        .as_ref()
-        .and_then(organization)
-    {
+    if let Some(o) = parsed("organization")?.as_ref().and_then(organization) {
         meta.organization = Some(o);
-        remove(&mut members, "organization");
+        take("organization");
     }
     meta.extra = members
         .into_iter()
-        .map(|(k, m)| (k.into_owned(), texts[m.text].to_owned()))
+        .enumerate()
+        .filter(|(i, _)| !taken.contains(i))
+        .map(|(_, (k, m))| (k.into_owned(), texts[m.text].to_owned()))
         .collect();
     Some((meta, version))
 }

@@ -1,8 +1,10 @@
-//! A strict scanner for the common shape of a JSON line: one flat object whose values are strings,
-//! numbers, booleans or null. It only delimits (keys decoded, values kept as raw text) and validates, at
-//! 16 bytes a step through the long strings that make up most of a snapshot. Anything else, nested values
-//! included, gets None and goes to `serde_json`; so the scanner may refuse valid JSON, but must never
-//! accept what RFC 8259 refuses (the proptest below holds it to `serde_json`). On the way it notes which
+//! A strict scanner for the common shape of a JSON line: one object whose top-level keys hold no escape,
+//! its values strings, numbers, booleans, null, or arrays and objects of them (the arXiv dump's `versions`
+//! and `authors_parsed`, a Daily Papers item's `paper`), nested at most [`MAX_DEPTH`] deep. It only
+//! delimits (keys decoded, values kept as raw text) and validates, at 16 bytes a step through the long
+//! strings that make up most of a snapshot. Anything else gets None and goes to `serde_json`; so the
+//! scanner may refuse valid JSON, but must never accept what RFC 8259 refuses (the proptest below holds
+//! it to `serde_json`). On the way it notes which
 //! values are strings without escapes and whether a backslash spells a surrogate, so that the reader need
 //! not look for backslashes again; and it can read a line straight from a whole piece of lines, finding
 //! the line's end itself ([`flat_line`]).
@@ -10,6 +12,10 @@
 use std::borrow::Cow;
 
 use crate::text::byteclass::next_special;
+
+/// How deep arrays and objects may nest in a value the scanner takes; deeper ones go to `serde_json`,
+/// whose own limit (128) then decides, as before the scanner took nested values.
+const MAX_DEPTH: usize = 64;
 
 /// A line's members as [`flat_object`] reads them, with what it saw of their escapes on the way.
 #[derive(Debug)]
@@ -66,14 +72,7 @@ pub fn flat_line(text: &str, start: usize) -> Option<(Flat<'_>, usize)> {
             return None;
         }
         let start = skip_ws(b, i + 1);
-        let end = match *b.get(start)? {
-            b'"' => string_end(b, start, &mut escapes)?,
-            b'-' | b'0'..=b'9' => number_end(b, start)?,
-            b't' => literal_end(b, start, b"true")?,
-            b'f' => literal_end(b, start, b"false")?,
-            b'n' => literal_end(b, start, b"null")?,
-            _ => return None,
-        };
+        let end = value_end(b, start, &mut escapes, 0)?;
         let at = flat.members.len();
         if b[start] == b'"' && !escapes.any && at < 64 {
             flat.plain |= 1 << at;
@@ -84,6 +83,49 @@ pub fn flat_line(text: &str, start: usize) -> Option<(Flat<'_>, usize)> {
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
             Some(b'}') => return Some((flat, line_end(b, i + 1)?)),
+            _ => return None,
+        }
+    }
+}
+
+/// The index just past the JSON value starting at `start`, or None if it is invalid or nests deeper than
+/// [`MAX_DEPTH`] (`depth`: how many arrays and objects enclose it). The escapes of every string in it,
+/// keys included, are noted in `escapes`.
+fn value_end(b: &[u8], start: usize, escapes: &mut Escapes, depth: usize) -> Option<usize> {
+    match *b.get(start)? {
+        b'"' => string_end(b, start, escapes),
+        b'-' | b'0'..=b'9' => number_end(b, start),
+        b't' => literal_end(b, start, b"true"),
+        b'f' => literal_end(b, start, b"false"),
+        b'n' => literal_end(b, start, b"null"),
+        b'[' | b'{' if depth < MAX_DEPTH => nested_end(b, start, escapes, depth + 1),
+        _ => None,
+    }
+}
+
+/// The index just past the array or object starting at `start` (its `[` or `{`), as [`value_end`].
+fn nested_end(b: &[u8], start: usize, escapes: &mut Escapes, depth: usize) -> Option<usize> {
+    let object = b[start] == b'{';
+    let close = if object { b'}' } else { b']' };
+    let mut i = skip_ws(b, start + 1);
+    if b.get(i) == Some(&close) {
+        return Some(i + 1);
+    }
+    loop {
+        if object {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            i = skip_ws(b, string_end(b, i, escapes)?);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+        }
+        i = skip_ws(b, value_end(b, i, escapes, depth)?);
+        match *b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            c if c == close => return Some(i + 1),
             _ => return None,
         }
     }
@@ -252,9 +294,49 @@ mod tests {
         ] {
             assert_eq!(scanned(bad), None, "{bad}");
         }
-        // valid, but left to serde_json
-        assert_eq!(scanned("{\"a\":[1]}"), None);
+        // valid, but left to serde_json: an escaped key, nesting beyond the limit
         assert_eq!(scanned("{\"\\u0061\":1}"), None);
+        let deep = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(scanned(&deep), None);
+        let deep = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert_eq!(scanned(&deep), serde_members(&deep));
+    }
+
+    #[test]
+    fn nested_values() {
+        let line = r#"{"v": [{"version": "v1", "created": "Mon"}, []], "p": [["A", "B\u00e9", ""]], "o": {"x": {}, "\u0079": [1, -2.5e3, true, false, null]}}"#;
+        let members = scanned(line).unwrap();
+        assert_eq!(Some(members.clone()), serde_members(line));
+        assert_eq!(
+            members[2].1,
+            r#"{"x": {}, "\u0079": [1, -2.5e3, true, false, null]}"#
+        );
+        // Surrogate spellings inside nested values are seen, in keys too.
+        for line in [r#"{"a": ["\ud83d\ude00"]}"#, r#"{"a": {"\udc00": 1}}"#] {
+            assert!(flat_object(line).unwrap().spells_surrogate, "{line}");
+        }
+        for bad in [
+            "{\"a\":[1,]}",
+            "{\"a\":[1 2]}",
+            "{\"a\":{\"b\"}}",
+            "{\"a\":{\"b\":1,}}",
+            "{\"a\":{1:2}}",
+            "{\"a\":[}",
+            "{\"a\":{]}",
+            "{\"a\":[\"\t\"]}",
+            "{\"a\":[1]]}",
+            "{\"a\":[\n1]}",
+        ] {
+            assert_eq!(scanned(bad), None, "{bad}");
+        }
     }
 
     const PIECES: &[&str] = &[
