@@ -229,7 +229,10 @@ def test_previous_format_version_still_loads(index: neardup.LSHIndex) -> None:
 
 
 def _failed_importing(err: bytes) -> bool:
-    """Whether a run died of MemoryError while Python was still importing modules."""
+    """Whether a run died of MemoryError while Python was still importing modules, or because the dynamic
+    loader could not map an extension module's library (numpy's, ours) into the limited address space."""
+    if b"Traceback" in err and b"failed to map segment from shared object" in err:
+        return True
     lines = err.decode("utf-8", "replace").strip().splitlines()
     if not lines or lines[-1] != "MemoryError":
         return False
