@@ -99,13 +99,22 @@ pub use chosen::{init, BatchJob};
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The chosen allocator, with every null result shown to the out-of-memory handler first.
 pub struct Watched;
 
 #[global_allocator]
 static GLOBAL: Watched = Watched;
+
+/// Set once the extension's module is initialised ([`imported`]).
+static IMPORTED: AtomicBool = AtomicBool::new(false);
+
+/// Marks the end of the extension's import: from here a failed allocation without a handler is left to
+/// Rust (an abort), as in any library.
+pub fn imported() {
+    IMPORTED.store(true, Ordering::Release);
+}
 
 /// The handler set by [`on_out_of_memory`] (a function pointer; 0 = none).
 static HANDLER: AtomicUsize = AtomicUsize::new(0);
@@ -114,7 +123,20 @@ const ENOMEM: c_int = 12;
 #[cold]
 fn failed() {
     let h = HANDLER.load(Ordering::Acquire);
-    if h != 0 {
+    if h == 0 {
+        if IMPORTED.load(Ordering::Acquire) {
+            return; // a library's process, the command line's handler not armed: Rust's own reaction
+        }
+        // While the extension is still being imported (before the command line can arm its handler), a
+        // failed allocation ends in one line and exit 2 rather than Rust's abort.
+        const LINE: &[u8] = b"neardup: out of memory while starting\n";
+        // SAFETY: writing a static buffer to stderr and ending the process; nothing here allocates.
+        unsafe {
+            libc::write(2, LINE.as_ptr().cast(), LINE.len());
+            libc::_exit(2);
+        }
+    }
+    {
         // SAFETY: only `on_out_of_memory` stores here, and it stores a function of this type.
         let handler: unsafe extern "C" fn(c_int, *mut c_void) = unsafe { std::mem::transmute(h) };
         // SAFETY: the handler allocates nothing (it writes a pre-built line and exits).

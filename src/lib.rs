@@ -42,5 +42,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     identity::register(m)?;
     input::register(m)?;
     arrow_jsonl::register(m)?;
+    alloc::imported();
     Ok(())
 }

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import ray
 from ray.exceptions import RayTaskError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from neardup import _core
 from neardup._core import NeardupError
@@ -129,6 +130,15 @@ def _map_shard(
     keys, empty = read.part.keys()
     entries = _core._partition_band_keys(keys, empty, doc_base=shard << _SHARD_BITS, parts=parts)
     return (len(read), ray.get_runtime_context().get_node_id(), *entries)
+
+
+def _worker_nodes() -> list[str]:
+    """The ids of the live nodes that can run a task, in a fixed order."""
+    return sorted(
+        n["NodeID"]
+        for n in ray.nodes()  # type: ignore[no-untyped-call]
+        if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0
+    )
 
 
 def _read(path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int) -> Input:
@@ -377,10 +387,16 @@ def _run(
     """The task waves; every object reference made is appended to `created`, and the nodes that read
     shards to `nodes`."""
     show(f"map: band keys of {len(shards)} shards")
+    # Shards are dealt to the nodes in turn (soft affinity: a node that goes away leaves its shards to
+    # the others). "SPREAD" alone may leave a node idle when the first tasks finish before it is used.
+    workers = _worker_nodes()
     mapped: list[list[Any]] = [
-        _map_shard.options(num_returns=parts + 2).remote(  # type: ignore[misc]
-            i, path, spec, threshold, ngram, num_perm, parts
-        )
+        _map_shard.options(  # type: ignore[misc]
+            num_returns=parts + 2,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(workers[i % len(workers)], soft=True)
+            if workers
+            else "SPREAD",
+        ).remote(i, path, spec, threshold, ngram, num_perm, parts)
         for i, path in enumerate(shards)
     ]
     created.extend(ref for refs in mapped for ref in refs)
