@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import resource
 import signal
 import subprocess
@@ -229,14 +230,21 @@ def test_previous_format_version_still_loads(index: neardup.LSHIndex) -> None:
 
 
 def _failed_importing(err: bytes) -> bool:
-    """Whether a run died of MemoryError while Python was still importing modules, or because the dynamic
-    loader could not map an extension module's library (numpy's, ours) into the limited address space."""
-    if b"Traceback" in err and b"failed to map segment from shared object" in err:
-        return True
-    lines = err.decode("utf-8", "replace").strip().splitlines()
-    if not lines or lines[-1] != "MemoryError":
+    """Whether a run died before neardup's entry point was reached: Python ran out of memory while
+    importing the package itself (`neardup/__init__.py`, or what interpreter start-up loads), or the
+    dynamic loader could not map an extension module's library into the limited address space. From the
+    entry point on, every import is under the one-line report, so a traceback through any other neardup
+    module is a failure of the rule under test."""
+    if b"Traceback" not in err:
         return False
-    return b"importlib" in err or lines[-2].strip().startswith(("from ", "import "))
+    if b"failed to map segment from shared object" in err:
+        return True
+    text = err.decode("utf-8", "replace")
+    last = text.strip().splitlines()[-1]
+    if not (last == "MemoryError" or last.startswith("OSError: [Errno 12]")):
+        return False
+    own = re.findall(r'File "[^"]*/neardup/([^"]+)"', text)
+    return all(f == "__init__.py" for f in own)
 
 
 def _limit_memory(limit: int) -> None:
@@ -290,6 +298,41 @@ def test_out_of_memory_is_one_line(mid_pair: tuple[Path, Path], tmp_path: Path, 
             one_line(r.stderr, "out of memory while")
         assert leftovers(out) == []
     assert 2 in seen, "no limit tried made the run run out of memory: lower them"
+
+
+# In a child: compile a module's worth of annotated assignments under address-space limits a little above
+# what the child uses, until CPython's compiler fails other than with MemoryError; then report that
+# failure as the CLI does.
+_COMPILE_UNDER_A_LIMIT = """
+import os, resource, sys
+from neardup import cli_output
+source = "\\n".join(f"x{i}: int = {i} + y{i} * (z{i} - {i})" for i in range(20000))
+with open("/proc/self/statm") as fh:
+    base = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+for extra in range(0, 60 << 20, 300 << 10):
+    pid = os.fork()
+    if pid == 0:
+        resource.setrlimit(resource.RLIMIT_AS, (base + extra, base + extra))
+        try:
+            compile(source, "generated", "exec")
+        except (ValueError, SystemError) as exc:
+            os._exit(cli_output.report_failure(exc) or 0)
+        except BaseException:
+            os._exit(0)
+        os._exit(0)
+    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 2:
+        sys.exit(2)
+sys.exit("the compiler never failed other than with MemoryError")
+"""
+
+
+def test_compiler_out_of_memory_is_one_line() -> None:
+    """CPython's compiler reports a node it could not allocate as a ValueError about a missing field
+    ("field 'target' is required for AnnAssign"), or a SystemError; a module compiled while neardup runs
+    out of memory is the out-of-memory line, not an "error:" quoting the compiler."""
+    r = subprocess.run([sys.executable, "-c", _COMPILE_UNDER_A_LIMIT], capture_output=True, timeout=300)
+    assert r.returncode == 2, r.stderr.decode()
+    one_line(r.stderr, "out of memory while")
 
 
 @pytest.mark.parametrize(

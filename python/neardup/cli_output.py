@@ -296,7 +296,7 @@ def report_failure(exc: BaseException) -> int | None:
     status = EXIT_TROUBLE
     if isinstance(exc, (SnapshotFormatError, Trouble)):
         message = f"neardup: {exc}"
-    elif isinstance(exc, MemoryError):
+    elif isinstance(exc, MemoryError) or _compiler_out_of_memory(exc):
         message = f"neardup: out of memory while {activity}"
     elif isinstance(exc, (_core.NeardupError, ValueError)):
         message = f"neardup: error: {exc}"
@@ -310,7 +310,14 @@ def report_failure(exc: BaseException) -> int | None:
         # are allocations that failed (pyo3's "PyObject pointer is null"); otherwise bugs.
         first = (str(exc).strip().splitlines() or ["panic"])[0]
         # Threads that cannot be started (EAGAIN) are the same exhaustion.
-        hints = ("pointer is null", "without exception set", "memory", "alloc", "temporarily unavailable")
+        hints = (
+            "pointer is null",
+            "without exception set",
+            "without setting an exception",
+            "memory",
+            "alloc",
+            "temporarily unavailable",
+        )
         if any(hint in first for hint in hints):
             message = f"neardup: out of memory while {activity}"
         else:
@@ -320,6 +327,15 @@ def report_failure(exc: BaseException) -> int | None:
     with contextlib.suppress(OSError, ValueError):
         print(neutralise(message, one_line=True), file=sys.stderr, flush=True)
     return status
+
+
+def _compiler_out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is CPython's compiler failing to allocate while it compiles a module being imported
+    (or code that a library generates): a node it could not allocate is missing, and the node's
+    constructor reports the missing field as a ValueError ("field 'target' is required for AnnAssign")
+    instead of the MemoryError."""
+    text = str(exc)
+    return isinstance(exc, ValueError) and text.startswith("field '") and " is required for " in text
 
 
 def _unraisable(args: sys.UnraisableHookArgs) -> None:
