@@ -39,7 +39,7 @@ fn everything(r: &Record) -> String {
         "{}\0{:?}\0{:?}\0{:?}",
         whole_text(r),
         r.version,
-        r.meta,
+        r.meta(),
         r.extra
     )
 }
@@ -64,7 +64,7 @@ fn meta_agreement(a: &Record, b: &Record) -> f64 {
         present += 1;
         equal += u32::from(x);
     };
-    match (&a.meta, &b.meta) {
+    match (a.meta(), b.meta()) {
         (Some(x), Some(y)) => {
             if let (Some(p), Some(q)) = (&x.authors, &y.authors) {
                 count(p == q);

@@ -95,8 +95,9 @@ pub fn prepare(
     hash_str(&mut hasher, "neardup-snapshot 2");
     hash_opt(&mut hasher, date);
     for r in records {
-        let meta = r.meta.as_deref().unwrap_or(&none);
-        let extras = snapshot::extras(r);
+        let held = r.meta();
+        let meta = held.as_deref().unwrap_or(&none);
+        let extras = snapshot::extras(r, held.as_deref());
         metas.push(sighting_meta(r, meta, &extras));
         let up = match meta.upvotes.as_deref() {
             None => None,

@@ -17,11 +17,13 @@ pub fn near_entry<'r>(r: &'r Record) -> NearEntry<Cow<'r, str>> {
         abstract_text: Cow::Borrowed(r.abstract_text()),
         ..NearEntry::default()
     };
-    let Some(meta) = r.meta.as_deref() else {
+    // Owned: a record read from JSON Lines interprets its metadata on each call (`Record::meta`), and
+    // only the few records near matching looks at take this.
+    let Some(meta) = r.meta() else {
         return e;
     };
     if let Some(a) = &meta.authors {
-        e.authors = a.iter().map(|n| Cow::Borrowed(n.as_str())).collect();
+        e.authors = a.iter().map(|n| Cow::Owned(n.clone())).collect();
     }
     for (name, value) in &meta.extra {
         match name.as_str() {

@@ -42,7 +42,8 @@ fn opt_raw(out: &mut String, s: Option<&str>) {
 /// `Entry.to_dict()` with sorted keys.
 pub(super) fn entry(out: &mut String, r: &Record, position: u32) {
     let none = Meta::default();
-    let meta = r.meta.as_deref().unwrap_or(&none);
+    let held = r.meta();
+    let meta = held.as_deref().unwrap_or(&none);
     out.push_str("{\"abstract\": ");
     string(out, r.abstract_text());
     out.push_str(", \"authors\": ");

@@ -397,7 +397,8 @@ pub(crate) fn line_of(r: &Record) -> Option<u64> {
 /// without their JSON quotes), or `None` when the record has no such field.
 pub(crate) fn field_value(r: &Record, name: &str) -> Option<String> {
     let none = Meta::default();
-    let meta = r.meta.as_deref().unwrap_or(&none);
+    let held = r.meta();
+    let meta = held.as_deref().unwrap_or(&none);
     match name {
         "version" => r.version.map(|v| format!("v{v}")),
         "authors" => meta.authors.as_ref().map(|a| a.join(", ")),
@@ -405,9 +406,11 @@ pub(crate) fn field_value(r: &Record, name: &str) -> Option<String> {
         "organization" => meta.organization.clone(),
         "published" => meta.published.clone(),
         "upvotes" => meta.upvotes.clone(),
-        _ => extra_text(r, name).map(|v| match crate::read::meta::Json::parse(&v, 0) {
-            Some(crate::read::meta::Json::Str(s)) => s,
-            _ => v.into_owned(),
+        _ => extra_text(r, held.as_deref(), name).map(|v| {
+            match crate::read::meta::Json::parse(&v, 0) {
+                Some(crate::read::meta::Json::Str(s)) => s,
+                _ => v.into_owned(),
+            }
         }),
     }
 }

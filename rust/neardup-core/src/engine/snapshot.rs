@@ -480,9 +480,15 @@ fn listed_twice(groups: &[Group], records: &[Record], left: &mut [bool]) {
 fn meta_differences(a: &Record, b: &Record, ignore: &[String]) -> Vec<Cow<'static, str>> {
     let mut out: Vec<Cow<'static, str>> = Vec::new();
     let none = Meta::default();
+    // Most matched records kept the same members' text: nothing to interpret or compare then.
+    let (xm, ym) = if a.same_meta_text(b) {
+        (None, None)
+    } else {
+        (a.meta(), b.meta())
+    };
     let (x, y) = (
-        a.meta.as_deref().unwrap_or(&none),
-        b.meta.as_deref().unwrap_or(&none),
+        xm.as_deref().unwrap_or(&none),
+        ym.as_deref().unwrap_or(&none),
     );
     for (name, differ) in [
         ("version", a.version != b.version),
@@ -499,7 +505,7 @@ fn meta_differences(a: &Record, b: &Record, ignore: &[String]) -> Vec<Cow<'stati
     if a.extra == b.extra && x.extra == y.extra {
         return out; // the common case, without rendering a value
     }
-    let (ea, eb) = (extras(a), extras(b));
+    let (ea, eb) = (extras(a, xm.as_deref()), extras(b, ym.as_deref()));
     let (mut p, mut q) = (ea.iter().peekable(), eb.iter().peekable());
     loop {
         let name = match (p.peek(), q.peek()) {
@@ -525,16 +531,16 @@ fn meta_differences(a: &Record, b: &Record, ignore: &[String]) -> Vec<Cow<'stati
     out
 }
 
-/// A record's extra fields (the scalars its reader kept and the members of other shapes) as `(name,
-/// canonical JSON text)`, by name ascending: equal values give equal text.
-/// (The metadata's extras are already that text, and are borrowed.)
-pub fn extras<'r>(r: &'r Record) -> Vec<(&'r str, Cow<'r, str>)> {
+/// A record's extra fields (the scalars its reader kept and the members of other shapes, from `meta`,
+/// the record's [`Record::meta`]) as `(name, canonical JSON text)`, by name ascending: equal values give
+/// equal text. (The metadata's extras are already that text, and are borrowed.)
+pub fn extras<'r>(r: &'r Record, meta: Option<&'r Meta>) -> Vec<(&'r str, Cow<'r, str>)> {
     let mut out: Vec<(&str, Cow<'r, str>)> = r
         .extra
         .iter()
         .map(|(name, value)| (&**name, Cow::Owned(scalar_text(value))))
         .collect();
-    if let Some(meta) = r.meta.as_deref() {
+    if let Some(meta) = meta {
         out.extend(
             meta.extra
                 .iter()
@@ -552,14 +558,13 @@ pub fn scalar_text(value: &crate::read::Scalar) -> String {
     text
 }
 
-/// The canonical JSON text of the extra field `name` of `r`, as [`extras`] has it (the first of that
-/// name), rendering no other.
-pub fn extra_text<'r>(r: &'r Record, name: &str) -> Option<Cow<'r, str>> {
+/// The canonical JSON text of the extra field `name` of `r` (whose [`Record::meta`] is `meta`), as
+/// [`extras`] has it (the first of that name), rendering no other.
+pub fn extra_text<'r>(r: &'r Record, meta: Option<&'r Meta>, name: &str) -> Option<Cow<'r, str>> {
     if let Some((_, value)) = r.extra.iter().find(|(k, _)| k == name) {
         return Some(Cow::Owned(scalar_text(value)));
     }
-    let meta = r.meta.as_deref()?;
-    let (_, value) = meta.extra.iter().find(|(k, _)| k == name)?;
+    let (_, value) = meta?.extra.iter().find(|(k, _)| k == name)?;
     Some(Cow::Borrowed(value.as_str()))
 }
 

@@ -47,9 +47,25 @@ pub struct Record<'a> {
     /// title.
     key_hash: u64,
     title_hash: Option<u64>,
-    /// The metadata a record read by another reader may carry (authors, counts, dates, and extras of
-    /// any JSON shape); `None` for the records of this file reader, which carry none of them.
-    pub meta: Option<Box<Meta>>,
+    /// The metadata (authors, counts, dates, and extras of any JSON shape): see [`Record::meta`].
+    meta: MetaSource,
+}
+
+/// Where a record's metadata is. A JSON Lines record keeps the text of its other members and has them
+/// interpreted again when asked: the interpreted form (each author, each value's canonical text, each
+/// name, in strings of their own) takes several times the bytes of that text, and most records are only
+/// compared, which equal texts settle without interpreting them.
+#[derive(Debug, Clone, PartialEq)]
+enum MetaSource {
+    None,
+    /// Interpreted by the reader that read the record (the columns of a Python reader).
+    Held(Box<Meta>),
+    /// The record's other members as a JSON object, checked when read ([`super::meta::interpret`]
+    /// accepted them, with this limit on integer digits).
+    Members {
+        rest: Box<str>,
+        max_digits: u32,
+    },
 }
 
 /// Metadata of an entry beyond its key and version: compared to tell `meta_changed` and, when several
@@ -98,7 +114,40 @@ impl<'a> Record<'a> {
             version,
             extra: Vec::new(),
             line,
-            meta,
+            meta: meta.map_or(MetaSource::None, MetaSource::Held),
+        }
+    }
+
+    /// The record's metadata, `None` when it has none: borrowed when its reader interpreted it,
+    /// interpreted now from the members kept when the record was read.
+    pub fn meta(&self) -> Option<Cow<'_, Meta>> {
+        match &self.meta {
+            MetaSource::None => None,
+            MetaSource::Held(meta) => Some(Cow::Borrowed(meta)),
+            // Accepted when the record was read, so accepted again (the same text, the same limit).
+            MetaSource::Members { rest, max_digits } => {
+                super::meta::interpret(rest, None, *max_digits as usize)
+                    .map(|(meta, _)| Cow::Owned(meta))
+            }
+        }
+    }
+
+    /// Whether the two records certainly carry equal metadata, known without interpreting it: both
+    /// have none, or both kept the same members' text.
+    pub fn same_meta_text(&self, other: &Record) -> bool {
+        match (&self.meta, &other.meta) {
+            (MetaSource::None, MetaSource::None) => true,
+            (
+                MetaSource::Members {
+                    rest: a,
+                    max_digits: m,
+                },
+                MetaSource::Members {
+                    rest: b,
+                    max_digits: n,
+                },
+            ) => a == b && m == n,
+            _ => false,
         }
     }
 
@@ -221,13 +270,21 @@ impl<'a> Record<'a> {
     /// The record of a reader's fields at `line`, its other members interpreted ([`super::meta`]);
     /// `None` when they are for the Python reader.
     pub(crate) fn of_fields(f: Fields<'a>, line: u64, spec: &RecordSpec) -> Option<Record<'a>> {
-        let (meta, version) = match &f.rest {
+        let (meta, version) = match f.rest {
             Some(rest) => {
-                let (meta, version) =
-                    super::meta::interpret(rest, f.version, spec.int_max_str_digits)?;
-                (Some(Box::new(meta)), version)
+                // Interpreted once here to check the members and find the version; only their text is kept.
+                let (_, version) =
+                    super::meta::interpret(&rest, f.version, spec.int_max_str_digits)?;
+                let max_digits = u32::try_from(spec.int_max_str_digits).ok()?;
+                (
+                    MetaSource::Members {
+                        rest: rest.into_boxed_str(),
+                        max_digits,
+                    },
+                    version,
+                )
             }
-            None => (None, f.version),
+            None => (MetaSource::None, f.version),
         };
         let ascii_title = normalize_title_ascii(&f.title);
         Some(Record {
@@ -305,6 +362,58 @@ mod tests {
         let got: Vec<u64> = recs.iter().map(|r| r.line).collect();
         assert_eq!(got, want);
         assert!(recs[5999].title().starts_with("T5999"));
+    }
+
+    #[test]
+    fn metadata_is_kept_as_text_and_interpreted_on_demand() {
+        let line = |authors: &str, order: bool| {
+            let versions =
+                r#""versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}]"#;
+            let authors = format!(r#""authors": "{authors}""#);
+            let (x, y) = if order {
+                (versions, authors.as_str())
+            } else {
+                (authors.as_str(), versions)
+            };
+            format!("{{\"title\": \"T\", {x}, {y}, \"comments\": \"8 pages\"}}\n")
+        };
+        let data = [
+            line("Ann One and Bob Two", true),
+            line("Ann One and Bob Two", true),
+            line("Ann One and Bob Two", false),
+            line("Ann One", true),
+        ]
+        .concat();
+        let spec = RecordSpec {
+            keep_extra: true,
+            ..RecordSpec::default()
+        };
+        let recs = read_records(data.as_bytes(), &spec).unwrap();
+        // What the reader checked is what is interpreted when asked, and the version was found then.
+        let meta = recs[0].meta().unwrap();
+        assert_eq!(meta.authors.as_deref().unwrap(), ["Ann One", "Bob Two"]);
+        assert_eq!(
+            meta.published.as_deref(),
+            Some("Mon, 2 Apr 2007 19:18:42 GMT")
+        );
+        let names: Vec<&str> = meta.extra.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["comments", "versions"]);
+        assert_eq!(meta.extra[0].1, "\"8 pages\"");
+        assert_eq!(recs[0].version, Some(1));
+        // The same members' text settles equality; other text is not taken for other metadata.
+        assert!(recs[0].same_meta_text(&recs[1]));
+        assert!(!recs[0].same_meta_text(&recs[2]));
+        assert_eq!(recs[0].meta(), recs[2].meta());
+        assert!(!recs[0].same_meta_text(&recs[3]));
+        assert_ne!(recs[0].meta(), recs[3].meta());
+        // A record without other members has no metadata, and the same (none) as another such.
+        let bare = read_records(
+            b"{\"title\": \"T\"}\n{\"title\": \"U\"}\n",
+            &RecordSpec::default(),
+        )
+        .unwrap();
+        assert_eq!(bare[0].meta(), None);
+        assert!(bare[0].same_meta_text(&bare[1]) && !bare[0].same_meta_text(&recs[0]));
     }
 
     #[test]

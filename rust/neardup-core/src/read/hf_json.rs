@@ -179,7 +179,7 @@ mod tests {
             ("A Paper", "About it.")
         );
         assert_eq!(rs[0].key.as_deref(), Some("arxiv:2506.00001"));
-        let meta = rs[0].meta.as_deref().unwrap();
+        let meta = rs[0].meta().unwrap();
         assert_eq!(meta.authors.as_deref().unwrap(), ["Ann One", "Bob Two"]);
         assert_eq!(meta.upvotes.as_deref(), Some("7"));
         assert_eq!((rs[0].line, rs[1].line), (2, 5));
