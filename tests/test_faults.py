@@ -367,6 +367,31 @@ def test_signals_end_with_one_line_and_no_temporary_file(
     assert list(out.iterdir()) == []
 
 
+_SIGNAL_RIGHT_AFTER_CREATION = """
+import os, signal, sys
+from neardup import _core, temp_files
+real_open = os.open
+def open_then_interrupted(*args):
+    fd = real_open(*args)
+    os.kill(os.getpid(), signal.SIGINT)  # delivered before kill returns: the run ends here
+    return fd
+temp_files.os.open = open_then_interrupted
+_core._install_fault_handlers()
+temp_files.create(sys.argv[1], ".report.", ".tmp")
+"""
+
+
+def test_a_signal_right_after_a_temporary_file_is_created_removes_it(tmp_path: Path) -> None:
+    """A temporary file is registered for removal before it is created, so a signal landing at any
+    moment after the creation finds it registered."""
+    r = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_RIGHT_AFTER_CREATION, str(tmp_path)], capture_output=True, timeout=60
+    )
+    assert r.returncode == 130, r.stderr.decode()
+    one_line(r.stderr, "interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_interrupt_on_the_python_road(big_pair: tuple[Path, Path]) -> None:
     """Ctrl-C while the core works on the Python road used to surface as a 114-line PanicException."""
     # Standard input takes the Python road (files are read by the core, in every report format).

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO, NoReturn, TypeVar
 
-from neardup import _core, fast_diff
+from neardup import _core, fast_diff, temp_files
 from neardup.errors import SnapshotFormatError
 from neardup.terminal import neutralise
 
@@ -129,16 +129,7 @@ def _create_beside(target: str) -> tuple[int, str]:
     milliseconds of start-up. The mode is that of a plain ``open()`` (0o666 less the umask), which the
     report keeps once renamed over `target`."""
     directory, name = os.path.split(target)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            continue
-        _core._track_temp(tmp, True)  # removed by the signal handlers if the run is interrupted
-        return fd, tmp
-    raise FileExistsError(errno.EEXIST, "no unused temporary file name", directory)
+    return temp_files.create(directory, f".{name}.", ".tmp")
 
 
 def output_target(output: str) -> str:
@@ -222,9 +213,7 @@ def write_atomically(output: str, target: str, write: Callable[[BinaryIO], _T | 
     except OSError as exc:
         raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        _core._track_temp(tmp, False)
+        temp_files.remove(tmp)
 
 
 def fast_report(old: str, new: str, output: str | None, **options: Any) -> int | None:

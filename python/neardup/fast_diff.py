@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any
 
-from neardup import _core
+from neardup import _core, temp_files
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
 from neardup.errors import SnapshotFormatError
 from neardup.formats.detect import detect_format
@@ -113,8 +113,7 @@ def _diff(
     finally:
         for tmp in temps:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            _core._track_temp(tmp, False)
+                temp_files.remove(tmp)
 
 
 def _rows_as_jsonl(path: str, fmt: str, o: dict[str, Any], temps: list[str]) -> str | None:
@@ -127,11 +126,10 @@ def _rows_as_jsonl(path: str, fmt: str, o: dict[str, Any], temps: list[str]) -> 
     from neardup.formats.arrow_files import to_jsonl
 
     try:
-        fd, tmp = tempfile.mkstemp(prefix="neardup-rows-", suffix=".jsonl")
+        fd, tmp = temp_files.create(tempfile.gettempdir(), "neardup-rows-", ".jsonl")
     except OSError:
         return None  # no room for the rows: the Python reader reads the file
     os.close(fd)
-    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
     temps.append(tmp)
     return tmp if to_jsonl(path, tmp, (o["title_field"], o["abstract_field"])) else None
 
