@@ -272,9 +272,9 @@ impl<'a> Record<'a> {
     pub(crate) fn of_fields(f: Fields<'a>, line: u64, spec: &RecordSpec) -> Option<Record<'a>> {
         let (meta, version) = match f.rest {
             Some(rest) => {
-                // Interpreted once here to check the members and find the version; only their text is kept.
-                let (_, version) =
-                    super::meta::interpret(&rest, f.version, spec.int_max_str_digits)?;
+                // Checked here (as `meta` will interpret them), and the version found; only their text
+                // is kept.
+                let version = super::meta::check(&rest, f.version, spec.int_max_str_digits)?;
                 let max_digits = u32::try_from(spec.int_max_str_digits).ok()?;
                 (
                     MetaSource::Members {

@@ -519,6 +519,30 @@ pub fn interpret(
     Some((meta, version))
 }
 
+/// What [`interpret`] would say of `rest` without building the metadata: `None` where it refuses the
+/// members, else the version it gives. A record keeps the members' text and interprets them when asked
+/// (`Record::meta`); reading it only needs to know they will be accepted then, and its version.
+pub fn check(rest: &str, version: Option<u32>, max_digits: usize) -> Option<Option<u32>> {
+    thread_local! {
+        static TEXTS: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    TEXTS.with_borrow_mut(|texts| {
+        texts.clear();
+        let members = members(rest, max_digits, texts)?;
+        let mut versions = None;
+        // Every interpreted member is parsed by `interpret`, which refuses the record if one fails.
+        for (name, member) in &members {
+            if INTERPRETED.contains(&name.as_ref()) {
+                let value = Json::parse(member.raw, max_digits)?;
+                if name == "versions" {
+                    versions = Some(value);
+                }
+            }
+        }
+        Some(version.or_else(|| versions.as_ref().and_then(last_version)))
+    })
+}
+
 /// Writes `extra` members (already canonical JSON text) as the body of a JSON object, merged with the
 /// scalars of `scalars`, by name ascending.
 pub fn write_extra(out: &mut String, canonical: &[(String, String)], scalars: &[(String, String)]) {
@@ -668,6 +692,26 @@ mod tests {
             prop_assert!(serde_json::from_str::<serde::de::IgnoredAny>(&rest).is_ok(), "{}", rest);
             let got = interpret(&rest, None, max_digits).map(|(meta, _)| meta.extra);
             prop_assert_eq!(got, extra_before(&rest, max_digits), "{}", rest);
+        }
+
+        /// The reader's check accepts exactly what `interpret` accepts, with the same version, for
+        /// interpreted members of any shape.
+        #[test]
+        fn check_is_interprets_verdict(
+            values in proptest::collection::vec(json_value(), 1..4),
+            names in proptest::collection::vec(0..6usize, 1..4),
+            version in prop_oneof![Just(None), Just(Some(3u32))],
+            max_digits in prop_oneof![Just(0usize), Just(2usize)],
+        ) {
+            let pool = ["versions", "authors", "upvotes", "published", "organization", "x"];
+            let body: Vec<String> = values
+                .iter()
+                .zip(&names)
+                .map(|(v, &k)| format!("\"{}\": {v}", pool[k]))
+                .collect();
+            let rest = format!("{{{}}}", body.join(", "));
+            let want = interpret(&rest, version, max_digits).map(|(_, v)| v);
+            prop_assert_eq!(check(&rest, version, max_digits), want, "{}", rest);
         }
     }
 }
