@@ -64,6 +64,30 @@ pub(crate) fn hash_token(text: &[u8], start: usize, end: usize) -> u64 {
     h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
 }
 
+/// The probe step of both interners' open-addressing tables (linear probing): from the slot that bits 32
+/// and up of the hash `h` pick (the partitioned interner spends the low bits on choosing a partition),
+/// forward and round at `mask` (slots minus one, a power of two less one), to the first slot that is not
+/// `live` (empty in this call) or `holds` the token looked up. Returns that slot and whether it holds the
+/// token; the table must have an empty slot.
+#[inline(always)]
+pub(crate) fn probe(
+    h: u64,
+    mask: usize,
+    live: impl Fn(usize) -> bool,
+    holds: impl Fn(usize) -> bool,
+) -> (usize, bool) {
+    let mut i = (h >> 32) as usize & mask;
+    loop {
+        if !live(i) {
+            return (i, false);
+        }
+        if holds(i) {
+            return (i, true);
+        }
+        i = (i + 1) & mask;
+    }
+}
+
 /// Token id for a token of the row text (`old`) that never occurs in the column text (`new`).
 pub(crate) const ABSENT: u32 = u32::MAX;
 
@@ -122,18 +146,12 @@ impl Interner {
     /// The slot holding `tok` (of `text`) or the empty slot where it would go.
     #[inline(always)]
     fn find(&self, new: &[u8], text: &[u8], tok: (usize, usize), h: u64) -> (usize, bool) {
-        let mask = self.mask;
-        let mut i = (h >> 32) as usize & mask;
-        loop {
-            let (sh, id, g) = self.slots[i];
-            if g != self.generation {
-                return (i, false);
-            }
-            if sh == h && same_bytes(new, self.reps[id as usize], text, tok) {
-                return (i, true);
-            }
-            i = (i + 1) & mask;
-        }
+        let live = |i: usize| self.slots[i].2 == self.generation;
+        let holds = |i: usize| {
+            let (sh, id, _) = self.slots[i];
+            sh == h && same_bytes(new, self.reps[id as usize], text, tok)
+        };
+        probe(h, self.mask, live, holds)
     }
 
     /// Ids of the middles of both texts: `new`'s distinct tokens get `0..k` in order of first
@@ -203,6 +221,20 @@ mod tests {
         assert!(same_bytes(a, (3, 8), b, (0, 5)));
         assert_eq!(hash_token(a, 3, 8), hash_token(b, 0, 5));
         assert!(!same_bytes(a, (3, 8), b, (0, 4)));
+    }
+
+    #[test]
+    fn probing_starts_at_the_high_hash_bits_and_wraps() {
+        // Eight slots, live 5, 6, 7 and 0; the token sits in 0 or nowhere.
+        let live = |i: usize| matches!(i, 5 | 6 | 7 | 0);
+        let h = 5u64 << 32 | 3; // the low bits (3) must not pick the slot
+        assert_eq!(probe(h, 7, live, |i| i == 0), (0, true));
+        assert_eq!(probe(h, 7, live, |_| false), (1, false));
+        assert_eq!(probe(h, 7, live, |i| i == 6), (6, true));
+        // A token past the first empty slot is not reached: that slot ends the probe.
+        assert_eq!(probe(6u64 << 32, 7, |i| i != 1, |i| i == 3), (1, false));
+        // Only the bits under the mask of the high half count.
+        assert_eq!(probe(13u64 << 32, 7, |_| false, |_| true), (5, false));
     }
 
     fn tokens_of(text: &str) -> Vec<Token> {

@@ -14,7 +14,7 @@
 //! set over `new`'s positions, are numbered by counting the marks before them (a rank query that reads a
 //! few kilobytes per hundred thousand tokens).
 
-use super::intern::{hash_token, load_at, same_bytes, ABSENT};
+use super::intern::{hash_token, load_at, probe, same_bytes, ABSENT};
 use super::tokens::Token;
 
 /// Tokens (both sides) a partition holds on average: its items (24 bytes each) and its table (4 bytes a
@@ -153,26 +153,24 @@ impl Partitioned {
             self.table.clear();
             self.table.resize(slots, EMPTY);
             for (k, it) in items.iter().enumerate() {
-                let mut i = (it.hash >> 32) as usize & mask;
-                let found = loop {
-                    let t = self.table[i];
-                    if t == EMPTY {
-                        if k >= news {
-                            break ABSENT;
-                        }
-                        // A first occurrence: `new`'s tokens come in text order.
-                        self.table[i] = k as u32;
-                        let pos = it.pos as usize;
-                        self.first[pos / 64] |= 1 << (pos % 64);
-                        break it.pos;
-                    }
-                    let rep = &items[t as usize];
-                    if same(rep, it) {
-                        break rep.pos;
-                    }
-                    i = (i + 1) & mask;
+                let table = &self.table;
+                let (i, hit) = probe(
+                    it.hash,
+                    mask,
+                    |i| table[i] != EMPTY,
+                    |i| same(&items[table[i] as usize], it),
+                );
+                self.found[s + k] = if hit {
+                    items[self.table[i] as usize].pos
+                } else if k >= news {
+                    ABSENT
+                } else {
+                    // A first occurrence: `new`'s tokens come in text order.
+                    self.table[i] = k as u32;
+                    let pos = it.pos as usize;
+                    self.first[pos / 64] |= 1 << (pos % 64);
+                    it.pos
                 };
-                self.found[s + k] = found;
             }
         }
 
