@@ -35,6 +35,7 @@ pub mod file;
 pub mod hf_json;
 pub mod input;
 pub mod meta;
+mod pieces;
 mod scan;
 pub mod streamed;
 

@@ -11,10 +11,8 @@
 
 use rayon::prelude::*;
 
-use super::file::Record;
+use super::file::{Record, BOM};
 use super::{fields, flat_object, serde_members, Member, RecordSpec};
-
-const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// The records of an `hf-json` file's bytes, or `None` when some part is for the Python reader.
 pub fn read_hf_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<'a>>> {
