@@ -255,14 +255,14 @@ fn _reconcile(
     let (oc, nc) = (columns(old)?, columns(new)?);
     let (mut o, mut n) = (records(&oc), records(&nc));
     let (ot, nt) = py.detach(|| rayon::join(|| normalised(&mut o), || normalised(&mut n)));
-    let opts = snapshot::Options {
+    let opts = options(
         threshold,
         duplicate_threshold,
         include_meta,
         near,
         ignore_fields,
         text_fields,
-    };
+    );
     let out: Outcome = detached(py, || snapshot::compare(&o, &n, &ot, &nt, &opts))?;
     Ok((
         matches(py, &out.unchanged, &oc, &nc)?,
@@ -278,6 +278,26 @@ fn _reconcile(
             threshold,
         },
     ))
+}
+
+/// The engine options of both reconciling entry points (`_reconcile` here, `_diff_files` on files), from
+/// their keyword arguments of the same names.
+pub(crate) fn options(
+    threshold: f64,
+    duplicate_threshold: f64,
+    include_meta: bool,
+    near: bool,
+    ignore_fields: Vec<String>,
+    text_fields: Vec<String>,
+) -> snapshot::Options {
+    snapshot::Options {
+        threshold,
+        duplicate_threshold,
+        include_meta,
+        near,
+        ignore_fields,
+        text_fields,
+    }
 }
 
 type Named = (Option<String>, Option<String>, Option<String>);

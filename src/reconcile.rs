@@ -142,14 +142,14 @@ fn _diff_files(
     let (old_titles, new_titles) =
         crate::errors::guarded(py, || rayon::join(|| finish(&mut old), || finish(&mut new)))?;
     phases.done("normalise titles");
-    let opts = snapshot::Options {
+    let opts = crate::engine::options(
         threshold,
         duplicate_threshold,
         include_meta,
         near,
         ignore_fields,
         text_fields,
-    };
+    );
     let report = detached(py, || {
         let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, &opts)?;
         let source = |path, format, records| Source {
