@@ -6,8 +6,8 @@
 //! [`PARTITION_FROM`] tokens one table would outgrow the caches and every probe would miss them; long
 //! middles are interned by [`super::partitioned`] instead, which gives the same ids.
 
+use super::cleanup::Side;
 use super::partitioned::{self, Partitioned};
-use super::tokens::Token;
 
 /// Bytes `start..start + n` (`1 <= n <= 8`) of `text` as a zero-padded little-endian u64: one unaligned
 /// load and a mask when eight bytes are readable from `start` (nearly always: tokens lie inside a
@@ -88,6 +88,13 @@ pub(crate) fn probe(
     }
 }
 
+/// The token ids of both middles ([`Interner::intern`]), kept across calls.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ids {
+    pub old: Vec<u32>,
+    pub new: Vec<u32>,
+}
+
 /// Token id for a token of the row text (`old`) that never occurs in the column text (`new`).
 pub(crate) const ABSENT: u32 = u32::MAX;
 
@@ -157,43 +164,35 @@ impl Interner {
     /// Ids of the middles of both texts: `new`'s distinct tokens get `0..k` in order of first
     /// appearance (they index the bit-parallel match table); `old`'s tokens absent from `new` get
     /// [`ABSENT`], since they can never be part of a common subsequence. Returns `k`.
-    pub fn intern(
-        &mut self,
-        old: &str,
-        old_toks: &[Token],
-        new: &str,
-        new_toks: &[Token],
-        old_ids: &mut Vec<u32>,
-        new_ids: &mut Vec<u32>,
-    ) -> usize {
-        let total = new_toks.len() + old_toks.len();
+    pub fn intern(&mut self, old: Side<'_>, new: Side<'_>, ids: &mut Ids) -> usize {
+        let total = new.toks.len() + old.toks.len();
         if total >= self.partition_from && partitioned::fits(total) {
-            let k = self
-                .partitioned
-                .intern(old, old_toks, new, new_toks, old_ids, new_ids);
+            let k = self.partitioned.intern(old, new, ids);
             self.last_table = self.partitioned.largest_table;
             return k;
         }
-        self.reset(new_toks.len());
-        new_ids.clear();
-        old_ids.clear();
-        let (old, new) = (old.as_bytes(), new.as_bytes());
+        self.reset(new.toks.len());
+        ids.new.clear();
+        ids.old.clear();
+        let (old_toks, new_toks) = (old.toks, new.toks);
+        let (old, new) = (old.text.as_bytes(), new.text.as_bytes());
         for t in new_toks {
             let h = hash_token(new, t.start, t.end);
             let (slot, found) = self.find(new, new, (t.start, t.end), h);
             if found {
-                new_ids.push(self.slots[slot].1);
+                ids.new.push(self.slots[slot].1);
             } else {
                 let id = self.reps.len() as u32;
                 self.reps.push((t.start, t.end));
                 self.slots[slot] = (h, id, self.generation);
-                new_ids.push(id);
+                ids.new.push(id);
             }
         }
         for t in old_toks {
             let h = hash_token(old, t.start, t.end);
             let (slot, found) = self.find(new, old, (t.start, t.end), h);
-            old_ids.push(if found { self.slots[slot].1 } else { ABSENT });
+            ids.old
+                .push(if found { self.slots[slot].1 } else { ABSENT });
         }
         self.reps.len()
     }
@@ -237,7 +236,7 @@ mod tests {
         assert_eq!(probe(13u64 << 32, 7, |_| false, |_| true), (5, false));
     }
 
-    fn tokens_of(text: &str) -> Vec<Token> {
+    fn tokens_of(text: &str) -> Vec<super::super::tokens::Token> {
         let mut v = Vec::new();
         super::super::tokens::tokenize(text, crate::text::shingle::Unit::Word, &mut v);
         v
@@ -245,9 +244,19 @@ mod tests {
 
     fn ids(interner: &mut Interner, old: &str, new: &str) -> (Vec<u32>, Vec<u32>, usize) {
         let (to, tn) = (tokens_of(old), tokens_of(new));
-        let (mut io, mut inn) = (Vec::new(), Vec::new());
-        let k = interner.intern(old, &to, new, &tn, &mut io, &mut inn);
-        (io, inn, k)
+        let mut ids = Ids::default();
+        let (old, new) = (
+            Side {
+                text: old,
+                toks: &to,
+            },
+            Side {
+                text: new,
+                toks: &tn,
+            },
+        );
+        let k = interner.intern(old, new, &mut ids);
+        (ids.old, ids.new, k)
     }
 
     fn lcg(s: &mut u64) -> u64 {
