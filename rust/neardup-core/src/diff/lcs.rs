@@ -543,6 +543,18 @@ mod tests {
         assert_eq!(common_len(&a, b, &out), naive(&a, b), "{a:?} {b:?}");
     }
 
+    /// `n` ids drawn from `0..k`.
+    fn seq(s: &mut u64, n: usize, k: u32) -> Vec<u32> {
+        (0..n).map(|_| lcg(s, k)).collect()
+    }
+
+    /// The length of the common subsequence `lcs` finds.
+    fn found(lcs: &mut Lcs, a: &[u32], b: &[u32], k: usize) -> usize {
+        let mut out = Vec::new();
+        lcs.matches(a, b, k, &mut out);
+        common_len(a, b, &out)
+    }
+
     fn lcg(seed: &mut u64, k: u32) -> u32 {
         *seed = seed
             .wrapping_mul(6364136223846793005)
@@ -564,8 +576,8 @@ mod tests {
         for round in 0..300 {
             let (n, m) = (lcg(&mut s, 200) as usize, lcg(&mut s, 200) as usize);
             let k = 2 + round % 9;
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
-            let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, k)).collect();
+            let a = seq(&mut s, n, k);
+            let b = seq(&mut s, m, k);
             check(&a, &b);
         }
     }
@@ -575,7 +587,7 @@ mod tests {
         let mut s = 5;
         for _ in 0..60 {
             let n = lcg(&mut s, 400) as usize + 1;
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 6)).collect();
+            let a = seq(&mut s, n, 6);
             let mut b = a.clone();
             for _ in 0..lcg(&mut s, 20) {
                 let p = lcg(&mut s, b.len() as u32 + 1) as usize;
@@ -589,9 +601,7 @@ mod tests {
                 myers_from: 0,
                 ..Lcs::default()
             };
-            let mut out = Vec::new();
-            lcs.matches(&a, &b, 6, &mut out);
-            assert_eq!(common_len(&a, &b, &out), naive(&a, &b));
+            assert_eq!(found(&mut lcs, &a, &b, 6), naive(&a, &b));
         }
     }
 
@@ -607,16 +617,14 @@ mod tests {
         ] {
             for _ in 0..15 {
                 let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize);
-                let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 4)).collect();
-                let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, 4)).collect();
+                let a = seq(&mut s, n, 4);
+                let b = seq(&mut s, m, 4);
                 let mut lcs = Lcs {
                     budget,
                     myers_from,
                     ..Lcs::default()
                 };
-                let mut out = Vec::new();
-                lcs.matches(&a, &b, 4, &mut out);
-                assert_eq!(common_len(&a, &b, &out), naive(&a, &b));
+                assert_eq!(found(&mut lcs, &a, &b, 4), naive(&a, &b));
             }
         }
     }
@@ -634,17 +642,15 @@ mod tests {
             for round in 0..40 {
                 let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize + 1);
                 let k = 3 + round * 20;
-                let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
-                let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, k)).collect();
+                let a = seq(&mut s, n, k);
+                let b = seq(&mut s, m, k);
                 let mut lcs = Lcs {
                     work_cap,
                     mask_cap,
                     work_per_token,
                     ..Lcs::default()
                 };
-                let mut out = Vec::new();
-                lcs.matches(&a, &b, k as usize, &mut out);
-                assert!(common_len(&a, &b, &out) <= naive(&a, &b));
+                assert!(found(&mut lcs, &a, &b, k as usize) <= naive(&a, &b));
             }
         }
     }
@@ -692,7 +698,7 @@ mod tests {
         for round in 0..200 {
             let n = lcg(&mut s, 400) as usize + 2;
             let k = 3 + (round % 10) * 40;
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
+            let a = seq(&mut s, n, k);
             let b: Vec<u32> = if round % 2 == 0 {
                 (0..lcg(&mut s, 400) + 1).map(|_| lcg(&mut s, k)).collect()
             } else {
