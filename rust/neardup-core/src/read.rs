@@ -93,6 +93,15 @@ impl RecordSpec {
     }
 }
 
+/// The spec the readers' tests read with: fields guessed, every member kept (as `neardup diff` reads).
+#[cfg(test)]
+pub(crate) fn spec_keeping_extra() -> RecordSpec {
+    RecordSpec {
+        keep_extra: true,
+        ..RecordSpec::default()
+    }
+}
+
 /// What the reader makes of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fields<'a> {

@@ -438,12 +438,7 @@ mod tests {
     use proptest::prelude::*;
     use rayon::prelude::*;
 
-    fn spec() -> RecordSpec {
-        RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        }
-    }
+    use crate::read::spec_keeping_extra as spec;
 
     #[test]
     fn rows_become_records_with_their_first_line() {

@@ -246,10 +246,7 @@ mod tests {
             "ok.jsonl",
             b"\xef\xbb\xbf{\"id\": \"2101.00001v2\", \"title\": \"A  title\", \"abstract\": \" x \", \"n\": 3}\n\n{\"title\": \"B\"}",
         );
-        let spec = RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        };
+        let spec = crate::read::spec_keeping_extra();
         let data = map(&p).unwrap();
         let recs = read_records(&data, &spec).unwrap();
         assert_eq!(recs.len(), 2);

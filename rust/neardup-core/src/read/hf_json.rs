@@ -155,12 +155,7 @@ fn object_end(b: &[u8], start: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn spec() -> RecordSpec {
-        RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        }
-    }
+    use crate::read::spec_keeping_extra as spec;
 
     #[test]
     fn items_merge_their_paper_and_keep_their_lines() {
