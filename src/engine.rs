@@ -236,34 +236,18 @@ type Found = (
 /// `(title, abstract, authors)` similarities (None for key and title matches), and `reconciled` the
 /// engine's result kept for rendering reports.
 #[pyfunction]
-#[pyo3(signature = (
-    old, new, /, *, threshold, duplicate_threshold, include_meta=false, near=true,
-    ignore_fields=Vec::new(), text_fields=Vec::new(),
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (old, new, /, *, options))]
 fn _reconcile(
     py: Python<'_>,
     old: &Bound<'_, PyTuple>,
     new: &Bound<'_, PyTuple>,
-    threshold: f64,
-    duplicate_threshold: f64,
-    include_meta: bool,
-    near: bool,
-    ignore_fields: Vec<String>,
-    text_fields: Vec<String>,
+    options: &Bound<'_, EngineOptions>,
 ) -> PyResult<Found> {
     let (oc, nc) = (columns(old)?, columns(new)?);
     let (mut o, mut n) = (records(&oc), records(&nc));
     let (ot, nt) = py.detach(|| rayon::join(|| normalised(&mut o), || normalised(&mut n)));
-    let opts = snapshot::Options {
-        threshold,
-        duplicate_threshold,
-        include_meta,
-        near,
-        ignore_fields,
-        text_fields,
-    };
-    let out: Outcome = detached(py, || snapshot::compare(&o, &n, &ot, &nt, &opts))?;
+    let opts = &options.get().0;
+    let out: Outcome = detached(py, || snapshot::compare(&o, &n, &ot, &nt, opts))?;
     Ok((
         matches(py, &out.unchanged, &oc, &nc)?,
         matches(py, &out.changed, &oc, &nc)?,
@@ -275,9 +259,40 @@ fn _reconcile(
             old: o,
             new: n,
             outcome: out,
-            threshold,
+            threshold: opts.threshold,
         },
     ))
+}
+
+/// The engine's options, built once in Python and given to both reconciling entry points: `_reconcile`
+/// (snapshots as columns) and `_diff_files` (snapshot files).
+#[pyclass(module = "neardup._core", name = "_EngineOptions", frozen)]
+pub struct EngineOptions(pub(crate) snapshot::Options);
+
+#[pymethods]
+impl EngineOptions {
+    #[new]
+    #[pyo3(signature = (
+        *, threshold, duplicate_threshold, include_meta=false, near=true, ignore_fields=Vec::new(),
+        text_fields=Vec::new(),
+    ))]
+    fn new(
+        threshold: f64,
+        duplicate_threshold: f64,
+        include_meta: bool,
+        near: bool,
+        ignore_fields: Vec<String>,
+        text_fields: Vec<String>,
+    ) -> EngineOptions {
+        EngineOptions(snapshot::Options {
+            threshold,
+            duplicate_threshold,
+            include_meta,
+            near,
+            ignore_fields,
+            text_fields,
+        })
+    }
 }
 
 type Named = (Option<String>, Option<String>, Option<String>);
@@ -369,6 +384,7 @@ fn _resolve_shared(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_reconcile, m)?)?;
     m.add_class::<Reconciled>()?;
+    m.add_class::<EngineOptions>()?;
     m.add_function(wrap_pyfunction!(_duplicate_groups, m)?)?;
     m.add_function(wrap_pyfunction!(_resolve_shared, m)?)?;
     Ok(())

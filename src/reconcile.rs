@@ -14,6 +14,7 @@ use neardup_core::read::streamed::{self, Spool};
 use neardup_core::read::{csv_table, file, hf_json, input, RecordSpec};
 use neardup_core::trace::Phases;
 
+use crate::engine::EngineOptions;
 use crate::errors::detached;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -70,11 +71,11 @@ pub(crate) fn spec(
 /// closed still learns whether the snapshots differ).
 #[pyfunction]
 #[pyo3(signature = (
-    old_path, new_path, old_name, new_name, /, *, threshold, duplicate_threshold,
-    include_meta=false, near=true, title_field=None, abstract_field=None, id_field=None,
+    old_path, new_path, old_name, new_name, /, *, options, title_field=None, abstract_field=None,
+    id_field=None,
     old_format="jsonl", new_format="jsonl",
     int_max_str_digits=4300, out_fd=None, report_format="json", context=None, word_diff="plain",
-    color=false, ignore_fields=Vec::new(), text_fields=Vec::new(), encoding=None, delimiter=None,
+    color=false, encoding=None, delimiter=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _diff_files(
@@ -83,10 +84,7 @@ fn _diff_files(
     new_path: PathBuf,
     old_name: &str,
     new_name: &str,
-    threshold: f64,
-    duplicate_threshold: f64,
-    include_meta: bool,
-    near: bool,
+    options: &Bound<'_, EngineOptions>,
     title_field: Option<String>,
     abstract_field: Option<String>,
     id_field: Option<String>,
@@ -98,12 +96,11 @@ fn _diff_files(
     context: Option<usize>,
     word_diff: &str,
     color: bool,
-    ignore_fields: Vec<String>,
-    text_fields: Vec<String>,
     encoding: Option<&str>,
     delimiter: Option<char>,
 ) -> PyResult<Option<(Py<PyAny>, bool)>> {
-    let report_opts = report_options(report_format, threshold, context, word_diff, color)?;
+    let opts = &options.get().0;
+    let report_opts = report_options(report_format, opts.threshold, context, word_diff, color)?;
     let delimiter = match delimiter {
         Some(d) if d.is_ascii() => Some(d as u8),
         Some(d) => {
@@ -142,16 +139,8 @@ fn _diff_files(
     let (old_titles, new_titles) =
         crate::errors::guarded(py, || rayon::join(|| finish(&mut old), || finish(&mut new)))?;
     phases.done("normalise titles");
-    let opts = snapshot::Options {
-        threshold,
-        duplicate_threshold,
-        include_meta,
-        near,
-        ignore_fields,
-        text_fields,
-    };
     let report = detached(py, || {
-        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, &opts)?;
+        let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)?;
         let source = |path, format, records| Source {
             path: Some(path),
             format: Some(format),

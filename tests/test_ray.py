@@ -215,3 +215,22 @@ def test_dataset_errors() -> None:
         ray_data.dedup_dataset(ds, threshold=1.5, keep_column="k")
     with pytest.raises(ValueError, match="mix"):
         ray_data.dedup_dataset(["a.jsonl", "b.parquet"])
+
+
+def test_shard_id_layout_helpers() -> None:
+    """The one reading of `shard << 32 | place` ids that the file and dataset engines share."""
+
+    def ids(*pairs: tuple[int, int]) -> np.ndarray:
+        return np.array([s << 32 | p for s, p in pairs], dtype=np.uint64)
+
+    members = [ids((1, 5), (0, 2), (1, 5)), ids((1, 1))]
+    assert ray_engine._needed(1, members).tolist() == ids((1, 1), (1, 5)).tolist()
+    assert ray_engine._needed(2, members).tolist() == []
+    assert ray_engine._needed(0, []).tolist() == []
+    # Two clusters: {0:3, 1:0} and {0:1, 1:2, 2:0} (shard:place).
+    offsets = np.array([0, 2, 5], dtype=np.uint64)
+    flat = ids((0, 3), (1, 0), (0, 1), (1, 2), (2, 0))
+    assert ray_engine._global_clusters([5, 3, 1], offsets, flat) == (9, [[3, 5], [1, 7, 8]])
+    labels = [tuple(a.tolist() for a in label) for label in ray_engine._labels_by_shard(4, offsets, flat)]
+    # Per shard: places, cluster numbers, places dropped (not their cluster's first member).
+    assert labels == [([3, 1], [0, 1], []), ([0, 2], [0, 1], [0, 2]), ([0], [1], [0]), ([], [], [])]

@@ -48,6 +48,7 @@ __all__ = [
     "identity_key",
     "unlatex",
     "_reconcile",
+    "_EngineOptions",
     "_duplicate_groups",
     "_resolve_shared",
     "_diff_files",
@@ -282,17 +283,27 @@ def identity_key(text: str, /) -> tuple[str, int | None] | None:
 def unlatex(text: str, /) -> str:
     """The LaTeX found in titles replaced by the characters it stands for."""
 
+@final
+class _EngineOptions:
+    """The engine's options, given to both reconciling entry points (`_reconcile`, `_diff_files`)."""
+
+    def __new__(
+        cls,
+        *,
+        threshold: float,
+        duplicate_threshold: float,
+        include_meta: bool = False,
+        near: bool = True,
+        ignore_fields: list[str] = ...,
+        text_fields: list[str] = ...,
+    ) -> _EngineOptions: ...
+
 def _reconcile(
     old: _Columns,
     new: _Columns,
     /,
     *,
-    threshold: float,
-    duplicate_threshold: float,
-    include_meta: bool = False,
-    near: bool = True,
-    ignore_fields: list[str] = ...,
-    text_fields: list[str] = ...,
+    options: _EngineOptions,
 ) -> tuple[
     list[_PyMatch],
     list[_PyMatch],
@@ -368,10 +379,7 @@ def _diff_files(
     new_name: str,
     /,
     *,
-    threshold: float,
-    duplicate_threshold: float,
-    include_meta: bool = False,
-    near: bool = True,
+    options: _EngineOptions,
     title_field: str | None = None,
     abstract_field: str | None = None,
     id_field: str | None = None,
@@ -383,8 +391,6 @@ def _diff_files(
     context: int | None = None,
     word_diff: str = "plain",
     color: bool = False,
-    ignore_fields: list[str] = ...,
-    text_fields: list[str] = ...,
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> tuple[Report | OSError | None, bool] | None:

@@ -141,12 +141,14 @@ def compare(
     unchanged, changed, added, removed, dup_old, dup_new, engine = _core._reconcile(
         columns(o),
         columns(n),
-        threshold=threshold,
-        duplicate_threshold=duplicate_threshold,
-        include_meta=include_meta,
-        near=near,
-        ignore_fields=list(ignore_fields),
-        text_fields=list(text_fields),
+        options=_core._EngineOptions(
+            threshold=threshold,
+            duplicate_threshold=duplicate_threshold,
+            include_meta=include_meta,
+            near=near,
+            ignore_fields=list(ignore_fields),
+            text_fields=list(text_fields),
+        ),
     )
 
     def matches(found: list[Any], is_changed: bool) -> tuple[Match, ...]:

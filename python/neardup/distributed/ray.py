@@ -49,6 +49,48 @@ _U64 = npt.NDArray[np.uint64]
 _Store = tuple[_U64, _U64, _U64]
 _SHARD_BITS = 32
 _LOCAL_MASK = (1 << _SHARD_BITS) - 1
+# A document's id is its shard's index (a dataset's block's) shifted by `_SHARD_BITS`, plus its place in
+# the shard. The helpers below are the one reading of that layout, for files and datasets alike.
+
+
+def _needed(shard: int, members: Sequence[_U64]) -> _U64:
+    """The ids of the documents of `shard` that some bucket holds (`members`: each reducer's), sorted."""
+    mine = [m[(m >> _SHARD_BITS) == shard] for m in members]
+    return np.unique(np.concatenate(mine)) if mine else np.zeros(0, np.uint64)
+
+
+def _merged(partial: Sequence[tuple[_U64, _U64]]) -> tuple[_U64, _U64]:
+    """The clusters (`offsets`, `flat` member ids) of the verified `(docs, roots)` pairs of every task."""
+    docs = np.concatenate([p[0] for p in partial]) if partial else np.zeros(0, np.uint64)
+    roots = np.concatenate([p[1] for p in partial]) if partial else np.zeros(0, np.uint64)
+    offsets, flat = _core._components(docs, roots)
+    return offsets, flat
+
+
+def _global_clusters(counts: Sequence[int], offsets: _U64, flat: _U64) -> tuple[int, list[list[int]]]:
+    """The number of documents (`counts`: each shard's) and the clusters as indices over all shards in
+    order, as `neardup.DedupResult.clusters` numbers them."""
+    starts = np.cumsum([0, *counts], dtype=np.int64)
+    glob = starts[(flat >> _SHARD_BITS).astype(np.int64)] + (flat & _LOCAL_MASK).astype(np.int64)
+    bounds = offsets.tolist()
+    members = glob.tolist()
+    return int(starts[-1]), [members[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _labels_by_shard(
+    shards: int, offsets: _U64, flat: _U64
+) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """For each of the `shards` in turn, what its task labels: the places of its clustered documents,
+    their clusters' numbers, and the places of those that are not their cluster's first (dropped)."""
+    sizes = (offsets[1:] - offsets[:-1]).astype(np.int64)
+    number = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    first = np.zeros(len(flat), dtype=np.bool_)
+    first[offsets[:-1].astype(np.int64)] = True
+    shard_of = (flat >> _SHARD_BITS).astype(np.int64)
+    local = (flat & _LOCAL_MASK).astype(np.int64)
+    for i in range(shards):
+        sel = shard_of == i
+        yield local[sel], number[sel], local[sel & ~first]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +205,7 @@ def _shard_sets(
     shard: int, path: str, spec: ReadSpec, threshold: float, ngram: int, num_perm: int, *members: _U64
 ) -> _Store:
     """Shingle sets of the documents of one shard that some bucket holds, as one store."""
-    mine = [m[(m >> _SHARD_BITS) == shard] for m in members]
-    needed = np.unique(np.concatenate(mine)) if mine else np.zeros(0, np.uint64)
+    needed = _needed(shard, members)
     if len(needed) == 0:
         return _concat_stores([])
     local = (needed & _LOCAL_MASK).tolist()
@@ -355,13 +396,9 @@ def dedup(
                 raise
     finally:
         show.done()
-    starts = np.cumsum([0, *counts], dtype=np.int64)
-    glob = starts[(flat >> _SHARD_BITS).astype(np.int64)] + (flat & _LOCAL_MASK).astype(np.int64)
-    bounds = offsets.tolist()
-    members_list = glob.tolist()
-    clusters = [members_list[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    documents, clusters = _global_clusters(counts, offsets, flat)
     return RayDedupSummary(
-        documents=int(starts[-1]),
+        documents=documents,
         clusters=clusters,
         shards=tuple(shards),
         files=tuple(files),
@@ -419,10 +456,7 @@ def _run(
     show("verify: exact Jaccard of bucket members")
     verified = [_verify.remote(threshold, b, *stores) for b in buckets]
     created.extend(verified)
-    partial = _get(verified)
-    docs = np.concatenate([p[0] for p in partial]) if partial else np.zeros(0, np.uint64)
-    roots = np.concatenate([p[1] for p in partial]) if partial else np.zeros(0, np.uint64)
-    offsets, flat = _core._components(docs, roots)
+    offsets, flat = _merged(_get(verified))
     show(f"write: {len(shards)} files")
     written = _write_tasks(shards, spec, (threshold, ngram, num_perm), counts, offsets, flat, files, kept)
     created.extend(written)
@@ -454,26 +488,8 @@ def _write_tasks(
     files: Sequence[str],
     kept: Sequence[str],
 ) -> list[Any]:
-    sizes = (offsets[1:] - offsets[:-1]).astype(np.int64)
-    number = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    first = np.zeros(len(flat), dtype=np.bool_)
-    first[offsets[:-1].astype(np.int64)] = True
-    shard_of = (flat >> _SHARD_BITS).astype(np.int64)
-    local = (flat & _LOCAL_MASK).astype(np.int64)
-    refs = []
-    for i, path in enumerate(shards):
-        sel = shard_of == i
-        refs.append(
-            _write_shard.remote(
-                path,
-                spec,
-                params,
-                counts[i],
-                local[sel],
-                number[sel],
-                local[sel & ~first],
-                files[i],
-                kept[i] if kept else None,
-            )
-        )
-    return refs
+    labels = _labels_by_shard(len(shards), offsets, flat)
+    return [
+        _write_shard.remote(path, spec, params, counts[i], *label, files[i], kept[i] if kept else None)
+        for i, (path, label) in enumerate(zip(shards, labels, strict=True))
+    ]

@@ -41,6 +41,10 @@ from neardup.distributed.ray import (
     _concat_stores,
     _drain,
     _get,
+    _global_clusters,
+    _labels_by_shard,
+    _merged,
+    _needed,
     _reduce,
     _Store,
     _verify,
@@ -136,8 +140,7 @@ def _map_block(
 @ray.remote(scheduling_strategy="SPREAD")
 def _block_sets(index: int, block: Any, column: str, ngram: int, *members: npt.NDArray[np.uint64]) -> _Store:
     """Shingle sets of the rows of one block that some bucket holds."""
-    mine = [m[(m >> _SHARD_BITS) == index] for m in members]
-    needed = np.unique(np.concatenate(mine)) if mine else np.zeros(0, np.uint64)
+    needed = _needed(index, members)
     if len(needed) == 0:
         return _concat_stores([])
     rows = (needed & _LOCAL_MASK).astype(np.int64)
@@ -224,15 +227,11 @@ def dedup_dataset(
     except BaseException:
         _drain(created)
         raise
-    starts = np.cumsum([0, *counts], dtype=np.int64)
-    glob = starts[(flat >> _SHARD_BITS).astype(np.int64)] + (flat & _LOCAL_MASK).astype(np.int64)
-    bounds = offsets.tolist()
-    members = glob.tolist()
-    clusters = [members[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    documents, clusters = _global_clusters(counts, offsets, flat)
     out = ray.data.from_arrow_refs([r[0] for r in labelled]) if labelled else dataset
     return DatasetDedup(
         dataset=out,
-        documents=int(starts[-1]),
+        documents=documents,
         clusters=clusters,
         nodes=tuple(sorted(set(nodes))),
         partitions=parts,
@@ -270,10 +269,7 @@ def _run(
     created.extend(stores)
     verified = [_verify.remote(threshold, r[0], *stores) for r in reduced]
     created.extend(verified)
-    partial = _get(verified)
-    docs = np.concatenate([p[0] for p in partial])
-    roots = np.concatenate([p[1] for p in partial])
-    offsets, flat = _core._components(docs, roots)
+    offsets, flat = _merged(_get(verified))
     return counts, nodes, offsets, flat
 
 
@@ -285,18 +281,8 @@ def _label_tasks(
     cluster_column: str,
     keep_column: str,
 ) -> list[list[Any]]:
-    sizes = (offsets[1:] - offsets[:-1]).astype(np.int64)
-    number = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    first = np.zeros(len(flat), dtype=np.bool_)
-    first[offsets[:-1].astype(np.int64)] = True
-    block_of = (flat >> _SHARD_BITS).astype(np.int64)
-    local = (flat & _LOCAL_MASK).astype(np.int64)
-    refs: list[list[Any]] = []
-    for i, block in enumerate(blocks):
-        sel = block_of == i
-        refs.append(
-            _label_block.remote(  # type: ignore[arg-type]
-                block, local[sel], number[sel], local[sel & ~first], cluster_column, keep_column
-            )
-        )
-    return refs
+    labels = _labels_by_shard(len(blocks), offsets, flat)
+    return [
+        _label_block.remote(block, *label, cluster_column, keep_column)  # type: ignore[misc]
+        for block, label in zip(blocks, labels, strict=True)
+    ]

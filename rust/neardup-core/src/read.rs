@@ -35,6 +35,7 @@ pub mod file;
 pub mod hf_json;
 pub mod input;
 pub mod meta;
+mod pieces;
 mod scan;
 pub mod streamed;
 
@@ -89,6 +90,15 @@ impl RecordSpec {
             .all(|name| {
                 !name.contains('.') && name != "paper" && !META_FIELDS.contains(&name.as_str())
             })
+    }
+}
+
+/// The spec the readers' tests read with: fields guessed, every member kept (as `neardup diff` reads).
+#[cfg(test)]
+pub(crate) fn spec_keeping_extra() -> RecordSpec {
+    RecordSpec {
+        keep_extra: true,
+        ..RecordSpec::default()
     }
 }
 

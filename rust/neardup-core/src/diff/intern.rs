@@ -6,8 +6,8 @@
 //! [`PARTITION_FROM`] tokens one table would outgrow the caches and every probe would miss them; long
 //! middles are interned by [`super::partitioned`] instead, which gives the same ids.
 
+use super::cleanup::Side;
 use super::partitioned::{self, Partitioned};
-use super::tokens::Token;
 
 /// Bytes `start..start + n` (`1 <= n <= 8`) of `text` as a zero-padded little-endian u64: one unaligned
 /// load and a mask when eight bytes are readable from `start` (nearly always: tokens lie inside a
@@ -62,6 +62,37 @@ pub(crate) fn hash_token(text: &[u8], start: usize, end: usize) -> u64 {
     }
     let h = h ^ (h >> 29);
     h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+}
+
+/// The probe step of both interners' open-addressing tables (linear probing): from the slot that bits 32
+/// and up of the hash `h` pick (the partitioned interner spends the low bits on choosing a partition),
+/// forward and round at `mask` (slots minus one, a power of two less one), to the first slot that is not
+/// `live` (empty in this call) or `holds` the token looked up. Returns that slot and whether it holds the
+/// token; the table must have an empty slot.
+#[inline(always)]
+pub(crate) fn probe(
+    h: u64,
+    mask: usize,
+    live: impl Fn(usize) -> bool,
+    holds: impl Fn(usize) -> bool,
+) -> (usize, bool) {
+    let mut i = (h >> 32) as usize & mask;
+    loop {
+        if !live(i) {
+            return (i, false);
+        }
+        if holds(i) {
+            return (i, true);
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/// The token ids of both middles ([`Interner::intern`]), kept across calls.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ids {
+    pub old: Vec<u32>,
+    pub new: Vec<u32>,
 }
 
 /// Token id for a token of the row text (`old`) that never occurs in the column text (`new`).
@@ -122,60 +153,46 @@ impl Interner {
     /// The slot holding `tok` (of `text`) or the empty slot where it would go.
     #[inline(always)]
     fn find(&self, new: &[u8], text: &[u8], tok: (usize, usize), h: u64) -> (usize, bool) {
-        let mask = self.mask;
-        let mut i = (h >> 32) as usize & mask;
-        loop {
-            let (sh, id, g) = self.slots[i];
-            if g != self.generation {
-                return (i, false);
-            }
-            if sh == h && same_bytes(new, self.reps[id as usize], text, tok) {
-                return (i, true);
-            }
-            i = (i + 1) & mask;
-        }
+        let live = |i: usize| self.slots[i].2 == self.generation;
+        let holds = |i: usize| {
+            let (sh, id, _) = self.slots[i];
+            sh == h && same_bytes(new, self.reps[id as usize], text, tok)
+        };
+        probe(h, self.mask, live, holds)
     }
 
     /// Ids of the middles of both texts: `new`'s distinct tokens get `0..k` in order of first
     /// appearance (they index the bit-parallel match table); `old`'s tokens absent from `new` get
     /// [`ABSENT`], since they can never be part of a common subsequence. Returns `k`.
-    pub fn intern(
-        &mut self,
-        old: &str,
-        old_toks: &[Token],
-        new: &str,
-        new_toks: &[Token],
-        old_ids: &mut Vec<u32>,
-        new_ids: &mut Vec<u32>,
-    ) -> usize {
-        let total = new_toks.len() + old_toks.len();
+    pub fn intern(&mut self, old: Side<'_>, new: Side<'_>, ids: &mut Ids) -> usize {
+        let total = new.toks.len() + old.toks.len();
         if total >= self.partition_from && partitioned::fits(total) {
-            let k = self
-                .partitioned
-                .intern(old, old_toks, new, new_toks, old_ids, new_ids);
+            let k = self.partitioned.intern(old, new, ids);
             self.last_table = self.partitioned.largest_table;
             return k;
         }
-        self.reset(new_toks.len());
-        new_ids.clear();
-        old_ids.clear();
-        let (old, new) = (old.as_bytes(), new.as_bytes());
+        self.reset(new.toks.len());
+        ids.new.clear();
+        ids.old.clear();
+        let (old_toks, new_toks) = (old.toks, new.toks);
+        let (old, new) = (old.text.as_bytes(), new.text.as_bytes());
         for t in new_toks {
             let h = hash_token(new, t.start, t.end);
             let (slot, found) = self.find(new, new, (t.start, t.end), h);
             if found {
-                new_ids.push(self.slots[slot].1);
+                ids.new.push(self.slots[slot].1);
             } else {
                 let id = self.reps.len() as u32;
                 self.reps.push((t.start, t.end));
                 self.slots[slot] = (h, id, self.generation);
-                new_ids.push(id);
+                ids.new.push(id);
             }
         }
         for t in old_toks {
             let h = hash_token(old, t.start, t.end);
             let (slot, found) = self.find(new, old, (t.start, t.end), h);
-            old_ids.push(if found { self.slots[slot].1 } else { ABSENT });
+            ids.old
+                .push(if found { self.slots[slot].1 } else { ABSENT });
         }
         self.reps.len()
     }
@@ -205,7 +222,21 @@ mod tests {
         assert!(!same_bytes(a, (3, 8), b, (0, 4)));
     }
 
-    fn tokens_of(text: &str) -> Vec<Token> {
+    #[test]
+    fn probing_starts_at_the_high_hash_bits_and_wraps() {
+        // Eight slots, live 5, 6, 7 and 0; the token sits in 0 or nowhere.
+        let live = |i: usize| matches!(i, 5 | 6 | 7 | 0);
+        let h = 5u64 << 32 | 3; // the low bits (3) must not pick the slot
+        assert_eq!(probe(h, 7, live, |i| i == 0), (0, true));
+        assert_eq!(probe(h, 7, live, |_| false), (1, false));
+        assert_eq!(probe(h, 7, live, |i| i == 6), (6, true));
+        // A token past the first empty slot is not reached: that slot ends the probe.
+        assert_eq!(probe(6u64 << 32, 7, |i| i != 1, |i| i == 3), (1, false));
+        // Only the bits under the mask of the high half count.
+        assert_eq!(probe(13u64 << 32, 7, |_| false, |_| true), (5, false));
+    }
+
+    fn tokens_of(text: &str) -> Vec<super::super::tokens::Token> {
         let mut v = Vec::new();
         super::super::tokens::tokenize(text, crate::text::shingle::Unit::Word, &mut v);
         v
@@ -213,9 +244,19 @@ mod tests {
 
     fn ids(interner: &mut Interner, old: &str, new: &str) -> (Vec<u32>, Vec<u32>, usize) {
         let (to, tn) = (tokens_of(old), tokens_of(new));
-        let (mut io, mut inn) = (Vec::new(), Vec::new());
-        let k = interner.intern(old, &to, new, &tn, &mut io, &mut inn);
-        (io, inn, k)
+        let mut ids = Ids::default();
+        let (old, new) = (
+            Side {
+                text: old,
+                toks: &to,
+            },
+            Side {
+                text: new,
+                toks: &tn,
+            },
+        );
+        let k = interner.intern(old, new, &mut ids);
+        (ids.old, ids.new, k)
     }
 
     fn lcg(s: &mut u64) -> u64 {

@@ -69,16 +69,10 @@ pub(crate) struct Lcs {
     /// Furthest-reaching paths of Myers' search.
     v1: Vec<isize>,
     v2: Vec<isize>,
-    /// The sequences with one-sided tokens dropped, and their original positions.
-    ca: Vec<u32>,
-    cb: Vec<u32>,
-    ia: Vec<usize>,
-    ib: Vec<usize>,
-    /// The same for the gaps between anchors ([`Lcs::trace_shared`]).
-    ga: Vec<u32>,
-    gb: Vec<u32>,
-    gia: Vec<usize>,
-    gib: Vec<usize>,
+    /// The sequences with one-sided tokens dropped ([`Lcs::on_shared`]): whole inputs, and gaps between
+    /// anchors (which are solved while the former are in use).
+    top: Shared,
+    gap: Shared,
     /// Whether gaps between anchors drop their one-sided tokens before the table (tests turn it off to
     /// compare).
     gap_filter: bool,
@@ -101,18 +95,31 @@ impl Default for Lcs {
             fwd: Vec::new(),
             v1: Vec::new(),
             v2: Vec::new(),
-            ca: Vec::new(),
-            cb: Vec::new(),
-            ia: Vec::new(),
-            ib: Vec::new(),
-            ga: Vec::new(),
-            gb: Vec::new(),
-            gia: Vec::new(),
-            gib: Vec::new(),
+            top: Shared::default(),
+            gap: Shared::default(),
             gap_filter: true,
             table_words: 0,
         }
     }
+}
+
+/// Two sequences with their one-sided tokens dropped, and the positions the kept tokens had.
+#[derive(Default)]
+struct Shared {
+    a: Vec<u32>,
+    b: Vec<u32>,
+    ia: Vec<usize>,
+    ib: Vec<usize>,
+}
+
+/// Which rule tells the tokens of `a` found in `b` ([`Lcs::on_shared`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Whole inputs: every id of `a` but [`ABSENT`] occurs in `b` (the interner gives no other), so `b`
+    /// need not be marked.
+    NotAbsent,
+    /// A gap between anchors: its tokens' partners may lie in other gaps, so `a` is checked against `b`.
+    InB,
 }
 
 #[inline]
@@ -150,40 +157,76 @@ impl Lcs {
         if self.slot.len() < k {
             self.slot.resize(k, 0);
         }
-        // Every id of `a` other than ABSENT occurs in `b`; mark them to find the tokens of `b` found in `a`.
-        for &id in a.iter().filter(|&&id| id != ABSENT) {
-            self.slot[id as usize] = 1;
+        self.table_words = 0;
+        self.on_shared(
+            Found::NotAbsent,
+            a,
+            0,
+            b,
+            0,
+            out,
+            |lcs, a, ao, b, bo, out| {
+                lcs.solve(a, ao, b, bo, out, true, 0);
+            },
+        );
+    }
+
+    /// Runs `inner` on the tokens of `a` found in `b` (by the rule `found`) against those of `b` found in
+    /// `a`, and appends its matches as positions of `a` and `b` offset by `ao` and `bo` (as `inner` itself
+    /// is given them); when no token is dropped, runs it on `a` and `b` themselves. Tokens found on one
+    /// side only can never match, so the matches are those of the whole sequences.
+    #[allow(clippy::too_many_arguments)]
+    fn on_shared(
+        &mut self,
+        found: Found,
+        a: &[u32],
+        ao: usize,
+        b: &[u32],
+        bo: usize,
+        out: &mut Vec<(usize, usize)>,
+        inner: impl FnOnce(&mut Self, &[u32], usize, &[u32], usize, &mut Vec<(usize, usize)>),
+    ) {
+        let in_b = found == Found::InB;
+        let mut s = std::mem::take(if in_b { &mut self.gap } else { &mut self.top });
+        s.a.clear();
+        s.b.clear();
+        s.ia.clear();
+        s.ib.clear();
+        // `slot` is all zero between subproblems; mark, filter, unmark, once for each side.
+        if in_b {
+            for &id in b {
+                self.slot[id as usize] = 1;
+            }
         }
-        let (mut ca, mut cb) = (std::mem::take(&mut self.ca), std::mem::take(&mut self.cb));
-        let (mut ia, mut ib) = (std::mem::take(&mut self.ia), std::mem::take(&mut self.ib));
-        ca.clear();
-        cb.clear();
-        ia.clear();
-        ib.clear();
-        for (i, &id) in a.iter().enumerate().filter(|(_, &id)| id != ABSENT) {
-            ca.push(id);
-            ia.push(i);
+        for (i, &id) in a.iter().enumerate() {
+            if id != ABSENT && (!in_b || self.slot[id as usize] != 0) {
+                s.a.push(id);
+                s.ia.push(i);
+            }
+        }
+        if in_b {
+            self.reset_slots(b);
+        }
+        for &id in &s.a {
+            self.slot[id as usize] = 1;
         }
         for (j, &id) in b.iter().enumerate() {
             if self.slot[id as usize] != 0 {
-                cb.push(id);
-                ib.push(j);
+                s.b.push(id);
+                s.ib.push(j);
             }
         }
-        for &id in &ca {
-            self.slot[id as usize] = 0;
-        }
-        let start = out.len();
-        self.table_words = 0;
-        if ca.len() == a.len() && cb.len() == b.len() {
-            self.solve(a, 0, b, 0, out, true, 0);
-        } else if !ca.is_empty() {
-            self.solve(&ca, 0, &cb, 0, out, true, 0);
+        self.reset_slots(&s.a);
+        if s.a.len() == a.len() && s.b.len() == b.len() {
+            inner(self, a, ao, b, bo, out);
+        } else if !s.a.is_empty() {
+            let start = out.len();
+            inner(self, &s.a, 0, &s.b, 0, out);
             for m in &mut out[start..] {
-                *m = (ia[m.0], ib[m.1]);
+                *m = (ao + s.ia[m.0], bo + s.ib[m.1]);
             }
         }
-        (self.ca, self.cb, self.ia, self.ib) = (ca, cb, ia, ib);
+        *(if in_b { &mut self.gap } else { &mut self.top }) = s;
     }
 
     /// Number of distinct ids in `b` (the rows of its match masks), via `slot` (left all zero).
@@ -426,41 +469,7 @@ impl Lcs {
         bo: usize,
         out: &mut Vec<(usize, usize)>,
     ) {
-        let (mut ga, mut gb) = (std::mem::take(&mut self.ga), std::mem::take(&mut self.gb));
-        let (mut gia, mut gib) = (std::mem::take(&mut self.gia), std::mem::take(&mut self.gib));
-        ga.clear();
-        gb.clear();
-        gia.clear();
-        gib.clear();
-        // `slot` is all zero between subproblems; mark, filter, unmark, once for each side.
-        for &id in b {
-            self.slot[id as usize] = 1;
-        }
-        for (i, &id) in a.iter().enumerate() {
-            if id != ABSENT && self.slot[id as usize] != 0 {
-                ga.push(id);
-                gia.push(i);
-            }
-        }
-        self.reset_slots(b);
-        for &id in &ga {
-            self.slot[id as usize] = 1;
-        }
-        for (j, &id) in b.iter().enumerate() {
-            if self.slot[id as usize] != 0 {
-                gb.push(id);
-                gib.push(j);
-            }
-        }
-        self.reset_slots(&ga);
-        if !ga.is_empty() {
-            let start = out.len();
-            self.trace(&ga, 0, &gb, 0, out);
-            for m in &mut out[start..] {
-                *m = (ao + gia[m.0], bo + gib[m.1]);
-            }
-        }
-        (self.ga, self.gb, self.gia, self.gib) = (ga, gb, gia, gib);
+        self.on_shared(Found::InB, a, ao, b, bo, out, Self::trace);
     }
 
     /// Hirschberg's split: a `j` such that an LCS of `a` and `b` is an LCS of `(a[..mid], b[..j])` followed
@@ -534,6 +543,18 @@ mod tests {
         assert_eq!(common_len(&a, b, &out), naive(&a, b), "{a:?} {b:?}");
     }
 
+    /// `n` ids drawn from `0..k`.
+    fn seq(s: &mut u64, n: usize, k: u32) -> Vec<u32> {
+        (0..n).map(|_| lcg(s, k)).collect()
+    }
+
+    /// The length of the common subsequence `lcs` finds.
+    fn found(lcs: &mut Lcs, a: &[u32], b: &[u32], k: usize) -> usize {
+        let mut out = Vec::new();
+        lcs.matches(a, b, k, &mut out);
+        common_len(a, b, &out)
+    }
+
     fn lcg(seed: &mut u64, k: u32) -> u32 {
         *seed = seed
             .wrapping_mul(6364136223846793005)
@@ -555,8 +576,8 @@ mod tests {
         for round in 0..300 {
             let (n, m) = (lcg(&mut s, 200) as usize, lcg(&mut s, 200) as usize);
             let k = 2 + round % 9;
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
-            let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, k)).collect();
+            let a = seq(&mut s, n, k);
+            let b = seq(&mut s, m, k);
             check(&a, &b);
         }
     }
@@ -566,7 +587,7 @@ mod tests {
         let mut s = 5;
         for _ in 0..60 {
             let n = lcg(&mut s, 400) as usize + 1;
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 6)).collect();
+            let a = seq(&mut s, n, 6);
             let mut b = a.clone();
             for _ in 0..lcg(&mut s, 20) {
                 let p = lcg(&mut s, b.len() as u32 + 1) as usize;
@@ -580,9 +601,7 @@ mod tests {
                 myers_from: 0,
                 ..Lcs::default()
             };
-            let mut out = Vec::new();
-            lcs.matches(&a, &b, 6, &mut out);
-            assert_eq!(common_len(&a, &b, &out), naive(&a, &b));
+            assert_eq!(found(&mut lcs, &a, &b, 6), naive(&a, &b));
         }
     }
 
@@ -598,16 +617,14 @@ mod tests {
         ] {
             for _ in 0..15 {
                 let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize);
-                let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, 4)).collect();
-                let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, 4)).collect();
+                let a = seq(&mut s, n, 4);
+                let b = seq(&mut s, m, 4);
                 let mut lcs = Lcs {
                     budget,
                     myers_from,
                     ..Lcs::default()
                 };
-                let mut out = Vec::new();
-                lcs.matches(&a, &b, 4, &mut out);
-                assert_eq!(common_len(&a, &b, &out), naive(&a, &b));
+                assert_eq!(found(&mut lcs, &a, &b, 4), naive(&a, &b));
             }
         }
     }
@@ -625,19 +642,52 @@ mod tests {
             for round in 0..40 {
                 let (n, m) = (lcg(&mut s, 300) as usize + 2, lcg(&mut s, 300) as usize + 1);
                 let k = 3 + round * 20;
-                let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
-                let b: Vec<u32> = (0..m).map(|_| lcg(&mut s, k)).collect();
+                let a = seq(&mut s, n, k);
+                let b = seq(&mut s, m, k);
                 let mut lcs = Lcs {
                     work_cap,
                     mask_cap,
                     work_per_token,
                     ..Lcs::default()
                 };
-                let mut out = Vec::new();
-                lcs.matches(&a, &b, k as usize, &mut out);
-                assert!(common_len(&a, &b, &out) <= naive(&a, &b));
+                assert!(found(&mut lcs, &a, &b, k as usize) <= naive(&a, &b));
             }
         }
+    }
+
+    #[test]
+    fn one_sided_tokens_are_dropped_by_either_rule_and_matches_mapped_back() {
+        // What `inner` is given, and its matches (every pair of equal kept tokens' first ones) mapped back.
+        let run =
+            |found, a: &[u32], b: &[u32]| {
+                let mut lcs = Lcs::default();
+                lcs.slot.resize(8, 0);
+                let (mut seen, mut out) = (Vec::new(), vec![(99, 99)]);
+                lcs.on_shared(found, a, 10, b, 20, &mut out, |_, a, ao, b, bo, out| {
+                    seen = vec![a.to_vec(), b.to_vec(), vec![ao as u32, bo as u32]];
+                    out.extend(a.iter().enumerate().filter_map(|(i, x)| {
+                        b.iter().position(|y| y == x).map(|j| (ao + i, bo + j))
+                    }));
+                });
+                assert!(lcs.slot.iter().all(|&s| s == 0), "slots left marked");
+                (seen, out)
+            };
+        let (a, b) = ([4, ABSENT, 2, 1, 3], [1, 5, 4, 6]);
+        // In a gap, 2 and 3 are not in `b`, and 5 and 6 not in `a`.
+        let (seen, out) = run(Found::InB, &a, &b);
+        assert_eq!(seen, [vec![4, 1], vec![1, 4], vec![0, 0]]);
+        assert_eq!(out, [(99, 99), (10, 22), (13, 20)]);
+        // At the top, ids other than ABSENT are taken to be in `b` (the interner's promise).
+        let (seen, _) = run(Found::NotAbsent, &a, &b);
+        assert_eq!(seen[0], [4, 2, 1, 3]);
+        assert_eq!(seen[1], [1, 4]);
+        // Nothing dropped: the sequences themselves, with their offsets.
+        let (seen, out) = run(Found::InB, &[1, 4], &[4, 1]);
+        assert_eq!(seen, [vec![1, 4], vec![4, 1], vec![10, 20]]);
+        assert_eq!(out, [(99, 99), (10, 21), (11, 20)]);
+        // No token of `a` shared: `inner` is not run.
+        let (seen, out) = run(Found::InB, &[2, 3], &[4]);
+        assert!(seen.is_empty() && out == [(99, 99)]);
     }
 
     #[test]
@@ -648,7 +698,7 @@ mod tests {
         for round in 0..200 {
             let n = lcg(&mut s, 400) as usize + 2;
             let k = 3 + (round % 10) * 40;
-            let a: Vec<u32> = (0..n).map(|_| lcg(&mut s, k)).collect();
+            let a = seq(&mut s, n, k);
             let b: Vec<u32> = if round % 2 == 0 {
                 (0..lcg(&mut s, 400) + 1).map(|_| lcg(&mut s, k)).collect()
             } else {

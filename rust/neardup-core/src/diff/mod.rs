@@ -227,8 +227,7 @@ impl DiffResult {
 pub struct Differ {
     ta: Vec<Token>,
     tb: Vec<Token>,
-    ids_a: Vec<u32>,
-    ids_b: Vec<u32>,
+    ids: intern::Ids,
     interner: Interner,
     lcs: lcs::Lcs,
     matches: Vec<(usize, usize)>,
@@ -280,11 +279,12 @@ impl Differ {
         let (ma, mb) = (&ta[tpre..ta.len() - tsuf], &tb[tpre..tb.len() - tsuf]);
         self.matches.clear();
         if !ma.is_empty() && !mb.is_empty() {
+            let side = |text, toks| Side { text, toks };
             let k = self
                 .interner
-                .intern(old, ma, new, mb, &mut self.ids_a, &mut self.ids_b);
+                .intern(side(old, ma), side(new, mb), &mut self.ids);
             self.lcs
-                .matches(&self.ids_a, &self.ids_b, k, &mut self.matches);
+                .matches(&self.ids.old, &self.ids.new, k, &mut self.matches);
         }
         script::from_matches(
             ta.len(),

@@ -14,8 +14,8 @@
 //! set over `new`'s positions, are numbered by counting the marks before them (a rank query that reads a
 //! few kilobytes per hundred thousand tokens).
 
-use super::intern::{hash_token, load_at, same_bytes, ABSENT};
-use super::tokens::Token;
+use super::cleanup::Side;
+use super::intern::{hash_token, load_at, probe, same_bytes, Ids, ABSENT};
 
 /// Tokens (both sides) a partition holds on average: its items (24 bytes each) and its table (4 bytes a
 /// slot, twice its tokens of `new` rounded up to a power of two) take some 100 KB, well inside L2.
@@ -65,18 +65,11 @@ pub(crate) fn fits(total_tokens: usize) -> bool {
 
 impl Partitioned {
     /// As [`super::intern::Interner::intern`]; `new_toks.len() + old_toks.len()` must satisfy [`fits`].
-    pub fn intern(
-        &mut self,
-        old: &str,
-        old_toks: &[Token],
-        new: &str,
-        new_toks: &[Token],
-        old_ids: &mut Vec<u32>,
-        new_ids: &mut Vec<u32>,
-    ) -> usize {
+    pub fn intern(&mut self, old: Side<'_>, new: Side<'_>, ids: &mut Ids) -> usize {
+        let (old_toks, new_toks) = (old.toks, new.toks);
         let (m, total) = (new_toks.len(), new_toks.len() + old_toks.len());
         debug_assert!(fits(total));
-        let (old, new) = (old.as_bytes(), new.as_bytes());
+        let (old, new) = (old.text.as_bytes(), new.text.as_bytes());
         let parts = total.div_ceil(PART_ITEMS).next_power_of_two();
         let pmask = parts as u64 - 1;
         // The low bits pick the partition; the table slot inside it is taken from bits 32 and up.
@@ -153,26 +146,24 @@ impl Partitioned {
             self.table.clear();
             self.table.resize(slots, EMPTY);
             for (k, it) in items.iter().enumerate() {
-                let mut i = (it.hash >> 32) as usize & mask;
-                let found = loop {
-                    let t = self.table[i];
-                    if t == EMPTY {
-                        if k >= news {
-                            break ABSENT;
-                        }
-                        // A first occurrence: `new`'s tokens come in text order.
-                        self.table[i] = k as u32;
-                        let pos = it.pos as usize;
-                        self.first[pos / 64] |= 1 << (pos % 64);
-                        break it.pos;
-                    }
-                    let rep = &items[t as usize];
-                    if same(rep, it) {
-                        break rep.pos;
-                    }
-                    i = (i + 1) & mask;
+                let table = &self.table;
+                let (i, hit) = probe(
+                    it.hash,
+                    mask,
+                    |i| table[i] != EMPTY,
+                    |i| same(&items[table[i] as usize], it),
+                );
+                self.found[s + k] = if hit {
+                    items[self.table[i] as usize].pos
+                } else if k >= news {
+                    ABSENT
+                } else {
+                    // A first occurrence: `new`'s tokens come in text order.
+                    self.table[i] = k as u32;
+                    let pos = it.pos as usize;
+                    self.first[pos / 64] |= 1 << (pos % 64);
+                    it.pos
                 };
-                self.found[s + k] = found;
             }
         }
 
@@ -191,16 +182,16 @@ impl Partitioned {
         // Gather in text order, walking the partitions' streams again.
         self.cursor.clear();
         self.cursor.extend_from_slice(&self.starts[..parts]);
-        new_ids.clear();
-        old_ids.clear();
+        ids.new.clear();
+        ids.old.clear();
         for (i, &h) in self.hashes.iter().enumerate() {
             let c = &mut self.cursor[part_of(h)];
             let f = self.found[*c];
             *c += 1;
             if i < m {
-                new_ids.push(rank(f));
+                ids.new.push(rank(f));
             } else {
-                old_ids.push(if f == ABSENT { ABSENT } else { rank(f) });
+                ids.old.push(if f == ABSENT { ABSENT } else { rank(f) });
             }
         }
         seen as usize

@@ -18,13 +18,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use rayon::prelude::*;
-
-use super::file::Record;
+use super::file::{Record, BOM};
 use super::{fields, py_strip, Member, RecordSpec, TITLE_FIELDS};
 use crate::text::json::string;
-
-const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Columns renamed to their lower-case spelling when only another spelling is in the header (as
 /// `csv_table.read` does), so that the field rules find them.
@@ -280,20 +276,12 @@ fn read_csv_pieces(
         .filter(|p| p.end > body)
         .map(|p| p.start.max(body)..p.end)
         .collect();
-    let read: Option<Vec<(Vec<Record<'static>>, u64)>> = body
-        .into_par_iter()
-        .map(|p| read_piece(text, p, delimiter, &keys, &spec))
-        .collect();
-    // Line numbers: each piece counted from its first line, then shifted by the lines before it.
-    let mut before = header_lines;
+    // Line numbers: each piece counted from its first line, then shifted by the header's lines and
+    // those of the pieces before it.
     let mut records = Vec::new();
-    for (mut rs, lines) in read? {
-        for r in &mut rs {
-            r.line += before;
-        }
-        before += lines;
-        records.append(&mut rs);
-    }
+    super::pieces::read_in_order(body, header_lines, &mut records, |p| {
+        read_piece(text, p, delimiter, &keys, &spec)
+    })?;
     (!records.is_empty()).then_some(records)
 }
 
@@ -448,13 +436,9 @@ mod tests {
     use super::*;
     use crate::read::Scalar;
     use proptest::prelude::*;
+    use rayon::prelude::*;
 
-    fn spec() -> RecordSpec {
-        RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        }
-    }
+    use crate::read::spec_keeping_extra as spec;
 
     #[test]
     fn rows_become_records_with_their_first_line() {

@@ -15,8 +15,6 @@ use std::io;
 use std::ops::Range;
 use std::path::Path;
 
-use rayon::prelude::*;
-
 use super::{parse_next_line, Fields, Parsed, RecordSpec, Scalar};
 use crate::identify::{id_hash, normalize_title_ascii, Id};
 
@@ -211,22 +209,9 @@ pub(crate) fn read_lines<'a>(
 ) -> Option<u64> {
     // Pieces are read in parallel, each finding its own lines: the line ends are found where the bytes
     // are parsed, while they are in cache, and no thread scans the whole file for them first.
-    let pieces: Option<Vec<(Vec<Record>, u64)>> = pieces(data)
-        .into_par_iter()
-        .map(|piece| read_piece(&data[piece], spec))
-        .collect();
-    let pieces = pieces?;
-    records.reserve(pieces.iter().map(|(rs, _)| rs.len()).sum());
-    // Line numbers: each piece counted from 1, then shifted by the lines before it.
-    let mut before = before;
-    for (mut rs, lines) in pieces {
-        for r in &mut rs {
-            r.line += before;
-        }
-        before += lines;
-        records.append(&mut rs);
-    }
-    Some(before)
+    super::pieces::read_in_order(pieces(data), before, records, |piece| {
+        read_piece(&data[piece], spec)
+    })
 }
 
 /// `data` cut into pieces of about `PIECE` bytes that end at line ends.
@@ -318,10 +303,7 @@ mod tests {
             "ok.jsonl",
             b"\xef\xbb\xbf{\"id\": \"2101.00001v2\", \"title\": \"A  title\", \"abstract\": \" x \", \"n\": 3}\n\n{\"title\": \"B\"}",
         );
-        let spec = RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        };
+        let spec = crate::read::spec_keeping_extra();
         let data = map(&p).unwrap();
         let recs = read_records(&data, &spec).unwrap();
         assert_eq!(recs.len(), 2);

@@ -11,10 +11,8 @@
 
 use rayon::prelude::*;
 
-use super::file::Record;
+use super::file::{Record, BOM};
 use super::{fields, flat_object, serde_members, Member, RecordSpec};
-
-const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// The records of an `hf-json` file's bytes, or `None` when some part is for the Python reader.
 pub fn read_hf_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<'a>>> {
@@ -157,12 +155,7 @@ fn object_end(b: &[u8], start: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn spec() -> RecordSpec {
-        RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        }
-    }
+    use crate::read::spec_keeping_extra as spec;
 
     #[test]
     fn items_merge_their_paper_and_keep_their_lines() {

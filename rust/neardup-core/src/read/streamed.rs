@@ -278,12 +278,7 @@ fn map_run(temp: &File, start: u64, end: u64) -> io::Result<memmap2::Mmap> {
 mod tests {
     use super::*;
 
-    fn spec() -> RecordSpec {
-        RecordSpec {
-            keep_extra: true,
-            ..RecordSpec::default()
-        }
-    }
+    use crate::read::spec_keeping_extra as spec;
 
     /// A text with lines of many lengths, blank lines here and there, a BOM in front, and no line end at
     /// the very end, so that runs end inside lines, at blank lines, and at the end of the text.
