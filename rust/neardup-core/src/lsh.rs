@@ -809,6 +809,41 @@ mod tests {
         );
     }
 
+    /// A fixed index: dense int keys, a removed slot, an empty-set signature, then a str key (the map).
+    fn pinned_index() -> LshIndex {
+        let sig = |i: u32| -> Vec<u32> { (0..16).map(|j| (i * 7 + j * 13) % 11).collect() };
+        let mut idx = LshIndex::new(16, 4, 4).unwrap();
+        let batch: Vec<u32> = (0..5).flat_map(sig).collect();
+        idx.insert_many((0..5).map(Key::Int).collect(), &batch)
+            .unwrap();
+        idx.remove(&Key::Int(2)).unwrap();
+        idx.insert(Key::Int(5), &[u32::MAX; 16]).unwrap();
+        idx.insert(Key::Str("key".into()), &sig(9)).unwrap();
+        idx
+    }
+
+    #[test]
+    fn band_keys_and_saved_bytes_do_not_change() {
+        // Saved indexes hold band keys: a change of the key function or of the format must be deliberate.
+        let sig: Vec<u32> = (0..16u32).map(|j| j.wrapping_mul(2_654_435_761)).collect();
+        let idx = LshIndex::new(16, 4, 4).unwrap();
+        assert_eq!(
+            *idx.band_hashes(&sig).unwrap(),
+            [
+                11_870_550_765_800_801_541,
+                4_949_742_677_267_487_862,
+                558_322_837_521_353_092,
+                17_019_494_968_373_442_799,
+            ]
+        );
+        let bytes = pinned_index().to_bytes();
+        assert_eq!(
+            (bytes.len(), xxhash_rust::xxh3::xxh3_64(&bytes)),
+            (284, 0x8c42_1e3f_8f3f_3cc9)
+        );
+        assert_eq!(LshIndex::from_bytes(&bytes).unwrap().to_bytes(), bytes);
+    }
+
     #[test]
     fn params_match_datasketch_for_common_thresholds() {
         // Values datasketch 2.0 picks with its default weights.
