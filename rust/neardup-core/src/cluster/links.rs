@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use crate::cluster::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, optimal_params, LshIndex};
+use crate::lsh::{check_threshold, hash_bands, optimal_params};
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
 
@@ -88,7 +88,7 @@ pub fn duplicate_links_signed<T: Joined>(
         .par_chunks_mut(bands.max(1))
         .zip(live.par_iter_mut())
         .enumerate()
-        .for_each(|(u, (keys, l))| *l = LshIndex::hash_bands(rows, sig(u as u32), keys));
+        .for_each(|(u, (keys, l))| *l = hash_bands(rows, sig(u as u32), keys));
     let class = text_classes(texts, sigs, k, &live);
     phases.done("duplicates: text classes");
 

@@ -12,7 +12,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use super::links;
 use super::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, optimal_params, LshIndex};
+use crate::lsh::{check_threshold, hash_bands, optimal_params};
 use crate::minhash::MinHasher;
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
@@ -186,7 +186,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
         keys.par_chunks_mut(bands)
             .zip(live.par_iter_mut())
             .zip(members.par_iter())
-            .for_each(|((k, l), &u)| *l = LshIndex::hash_bands(rows, sig(u), k));
+            .for_each(|((k, l), &u)| *l = hash_bands(rows, sig(u), k));
         let mut pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
@@ -262,6 +262,7 @@ fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> 
 mod tests {
     use super::*;
     use crate::cluster::dedup;
+    use crate::lsh::LshIndex;
     use crate::minhash::Scheme;
 
     #[test]
