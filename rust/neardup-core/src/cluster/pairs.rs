@@ -157,6 +157,27 @@ pub(crate) fn shingle_sets<T: Joined>(
     sets
 }
 
+/// The checks of the `*_signed` entry points ([`duplicate_pairs_signed`],
+/// [`super::links::duplicate_links_signed`]), which take signatures computed elsewhere: `threshold` in
+/// (0, 1) (checked first, so a bad threshold is named even when the signatures are off too), one signature
+/// of `k` slots per text, and `k` a usable signature length. Returns the `(bands, rows)` both band with:
+/// the equal-weight rule for `threshold`.
+pub(crate) fn check_signed(
+    texts: usize,
+    sigs: &[u32],
+    k: usize,
+    threshold: f64,
+) -> Result<(usize, usize)> {
+    check_threshold(threshold)?;
+    if Some(sigs.len()) != texts.checked_mul(k) {
+        return Err(invalid(
+            "sigs",
+            "must hold one signature of num_perm slots per text",
+        ));
+    }
+    optimal_params(threshold, k, 0.5, 0.5)
+}
+
 /// [`duplicate_pairs_of`] with the signatures of `distinct` already computed (row-major, `k` a row, by
 /// the same shingles).
 pub fn duplicate_pairs_signed<T: Joined>(
@@ -168,14 +189,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
     k: usize,
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
-    check_threshold(threshold)?;
-    if sigs.len() != distinct.len() * k {
-        return Err(invalid(
-            "sigs",
-            "must hold one signature of num_perm slots per text",
-        ));
-    }
-    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
+    let (bands, rows) = check_signed(distinct.len(), sigs, k, threshold)?;
     let mut phases = Phases::start();
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
