@@ -39,7 +39,7 @@ pub use index::LshIndex;
 pub use keys::Key;
 pub use params::*;
 pub use persist::{load_file, save_file, FileError};
-pub use query::Candidates;
+pub use query::{distinct_pairs, pack_pair, unpack_pair, Candidates};
 
 /// Band hashes are already uniformly mixed: hash them with the identity.
 #[derive(Default)]

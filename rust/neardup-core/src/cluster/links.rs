@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use crate::cluster::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::hash_bands;
+use crate::lsh::{distinct_pairs, hash_bands, pack_pair};
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
 
@@ -106,7 +106,7 @@ pub fn duplicate_links_signed<T: Joined>(
             .then_with(|| texts[x as usize].cmp(texts[y as usize]))
     };
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {
-        let mut pairs: Vec<u64> = (0..bands)
+        let pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
                 let mut out = Vec::new();
@@ -124,19 +124,14 @@ pub fn duplicate_links_signed<T: Joined>(
                     for (x, &a) in chain.iter().enumerate() {
                         for &b in chain[x + 1..].iter().take(reach) {
                             let (a, b) = (a.min(b), a.max(b));
-                            out.push((u64::from(a) << 32) | u64::from(b));
+                            out.push(pack_pair(a, b));
                         }
                     }
                 }
                 out
             })
             .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        pairs
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+        distinct_pairs(pairs)
     };
     let (old_candidates, new_candidates) = rayon::join(
         || candidates(&classes_of(old)),

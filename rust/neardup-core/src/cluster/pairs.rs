@@ -12,7 +12,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use super::links;
 use super::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, hash_bands, optimal_params};
+use crate::lsh::{check_threshold, distinct_pairs, hash_bands, optimal_params, pack_pair};
 use crate::minhash::MinHasher;
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
@@ -201,18 +201,13 @@ pub fn duplicate_pairs_signed<T: Joined>(
             .zip(live.par_iter_mut())
             .zip(members.par_iter())
             .for_each(|((k, l), &u)| *l = hash_bands(rows, sig(u), k));
-        let mut pairs: Vec<u64> = (0..bands)
+        let pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
                 equal_key_pairs(members.len(), |i| live[i].then(|| keys[i * bands + band]))
             })
             .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        pairs
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+        distinct_pairs(pairs)
     };
     let old_candidates = candidates(old_ids);
     let new_candidates = candidates(new_ids);
@@ -258,14 +253,14 @@ pub fn duplicate_pairs_signed<T: Joined>(
 }
 
 /// Every pair `a < b` of members `0..n` whose keys are equal (members without a key take no part), as
-/// `a << 32 | b`, in no particular order.
+/// packed ([`pack_pair`]), in no particular order.
 fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> {
     let mut pairs = Vec::new();
     for chain in links::equal_key_chains(n, key_of) {
         // The chain runs from the last member to the first.
         for (x, &b) in chain.iter().enumerate() {
             for &a in &chain[x + 1..] {
-                pairs.push((u64::from(a) << 32) | u64::from(b));
+                pairs.push(pack_pair(a, b));
             }
         }
     }
@@ -290,7 +285,7 @@ mod tests {
         for b in 0..keys.len() {
             for a in 0..b {
                 if keys[a].is_some() && keys[a] == keys[b] {
-                    want.push(((a as u64) << 32) | b as u64);
+                    want.push(pack_pair(a as u32, b as u32));
                 }
             }
         }

@@ -226,7 +226,7 @@ impl LshIndex {
 
     /// Every pair of slots sharing a band, each once as `(low, high)`, sorted.
     pub fn candidate_pairs(&self) -> Vec<(u32, u32)> {
-        let mut pairs: Vec<u64> = self
+        let pairs: Vec<u64> = self
             .tables
             .par_iter()
             .flat_map_iter(|table| {
@@ -240,19 +240,33 @@ impl LshIndex {
                     }
                     for (i, &a) in members.iter().enumerate() {
                         for &b in &members[i + 1..] {
-                            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-                            local.push(((lo as u64) << 32) | hi as u64);
+                            local.push(pack_pair(a.min(b), a.max(b)));
                         }
                     }
                 }
                 local
             })
             .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        pairs
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+        distinct_pairs(pairs)
     }
+}
+
+/// A pair `(a, b)` packed as `a << 32 | b`. Pairs are gathered packed because a `u64` is compared in one
+/// step where a tuple takes two, and packed pairs sort as the tuples do.
+#[inline]
+pub fn pack_pair(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// The pair [`pack_pair`] packed.
+#[inline]
+pub fn unpack_pair(p: u64) -> (u32, u32) {
+    ((p >> 32) as u32, p as u32)
+}
+
+/// Packed pairs in any order, with repeats, as the distinct pairs, sorted.
+pub fn distinct_pairs(mut packed: Vec<u64>) -> Vec<(u32, u32)> {
+    packed.par_sort_unstable();
+    packed.dedup();
+    packed.into_iter().map(unpack_pair).collect()
 }

@@ -224,3 +224,26 @@ fn band_keys_and_saved_bytes_do_not_change() {
     );
     assert_eq!(LshIndex::from_bytes(&bytes).unwrap().to_bytes(), bytes);
 }
+
+#[test]
+fn packed_pairs_sort_and_unpack_as_tuples() {
+    let mut seed = 5;
+    let mut tuples: Vec<(u32, u32)> = (0..2000)
+        .map(|_| {
+            let v = rng(&mut seed);
+            // Small values repeat (pairs to deduplicate); the extremes check the halves stay apart.
+            match v % 3 {
+                0 => ((v >> 8) as u32 % 7, (v >> 20) as u32 % 7),
+                1 => (u32::MAX - (v >> 8) as u32 % 3, (v >> 20) as u32 % 3),
+                _ => ((v >> 8) as u32, (v >> 40) as u32),
+            }
+        })
+        .collect();
+    let packed: Vec<u64> = tuples.iter().map(|&(a, b)| pack_pair(a, b)).collect();
+    for (&p, &t) in packed.iter().zip(&tuples) {
+        assert_eq!(unpack_pair(p), t);
+    }
+    tuples.sort_unstable();
+    tuples.dedup();
+    assert_eq!(distinct_pairs(packed), tuples);
+}
