@@ -20,12 +20,11 @@
 //!
 //! By concern: [`params`] chooses `(b, r)` for a threshold; [`bands`] computes a signature's band keys and
 //! holds one band's bucket table; [`keys`] maps item keys to slots; [`index`] is the index and its
-//! updates; [`query`] its queries; [`persist`] its saved form (format versions, checksums, files).
-
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+//! updates; [`query`] its queries; [`persist`] its saved form (format versions, checksums, files);
+//! [`hasher`] is the hasher of the core's hash maps.
 
 mod bands;
+mod hasher;
 mod index;
 mod keys;
 mod params;
@@ -35,26 +34,11 @@ mod query;
 mod tests;
 
 pub(crate) use bands::hash_bands;
+/// [`KeyHasher`] under the name the engine imports it by.
+pub use hasher::KeyHasher as IdentityHasher;
+pub use hasher::{BuildKeyHasher, IdHashMap, KeyHasher};
 pub use index::LshIndex;
 pub use keys::Key;
 pub use params::*;
 pub use persist::{load_file, save_file, FileError};
 pub use query::{distinct_pairs, pack_pair, unpack_pair, Candidates};
-
-/// Band hashes are already uniformly mixed: hash them with the identity.
-#[derive(Default)]
-pub struct IdentityHasher(u64);
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-pub type IdHashMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;

@@ -4,36 +4,19 @@
 //! A text is one string or a record's title and abstract ([`Joined`]).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::links;
 use super::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, distinct_pairs, hash_bands, optimal_params, pack_pair};
+use crate::lsh::{
+    check_threshold, distinct_pairs, hash_bands, optimal_params, pack_pair, BuildKeyHasher,
+};
 use crate::minhash::MinHasher;
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
-
-/// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
-/// each key, which made it the main cost of maps keyed by short titles.)
-#[derive(Default)]
-pub struct StrHasher(u64);
-
-impl Hasher for StrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxh3_64_with_seed(bytes, self.0);
-    }
-    fn write_u8(&mut self, byte: u8) {
-        // `str`'s Hash ends with a 0xFF marker byte: fold it in cheaply.
-        self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 /// A verified pair inside one collection: `(a, b, jaccard)` with `a < b`.
 pub type Pair = (u32, u32, f64);
@@ -91,7 +74,7 @@ pub fn duplicate_pairs<T: Joined>(
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
     // Distinct texts, numbered in order of first appearance (old, then new).
-    let mut ids: HashMap<&T, u32, BuildHasherDefault<StrHasher>> = HashMap::default();
+    let mut ids: HashMap<&T, u32, BuildKeyHasher> = HashMap::default();
     ids.reserve(old.len() + new.len());
     let mut distinct: Vec<&T> = Vec::new();
     let mut all_ids: Vec<u32> = Vec::with_capacity(old.len() + new.len());
