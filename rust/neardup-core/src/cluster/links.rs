@@ -30,7 +30,7 @@ use crate::lsh::{distinct_pairs, hash_bands, pack_pair};
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
 
-use super::pairs::{check_signed, shingle_sets, Joined, Pair};
+use super::pairs::{at_least, check_signed, shingle_sets, Joined, Pair};
 
 /// Buckets of at most this many text classes are paired all with all.
 pub(crate) const ALL_PAIRS_UP_TO: usize = 64;
@@ -148,12 +148,7 @@ pub fn duplicate_links_signed<T: Joined>(
     let sets = shingle_sets(texts, involved, shingles);
     let verified = |candidates: Vec<(u32, u32)>| -> Vec<Pair> {
         let sims = verify_pairs(&sets, &candidates);
-        candidates
-            .into_iter()
-            .zip(sims)
-            .filter(|&(_, s)| s >= threshold)
-            .map(|((a, b), s)| (a, b, s))
-            .collect()
+        at_least(candidates, sims, threshold)
     };
     let (old_edges, new_edges) = (verified(old_candidates), verified(new_candidates));
     phases.done("duplicates: verified");

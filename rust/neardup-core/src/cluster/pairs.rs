@@ -161,6 +161,17 @@ pub(crate) fn check_signed(
     optimal_params(threshold, k, 0.5, 0.5)
 }
 
+/// The candidate pairs whose exact similarity (`sims[i]`, of `candidates[i]`) is at least `threshold`, with
+/// it, in their order.
+pub(crate) fn at_least(candidates: Vec<(u32, u32)>, sims: Vec<f64>, threshold: f64) -> Vec<Pair> {
+    candidates
+        .into_iter()
+        .zip(sims)
+        .filter(|&(_, s)| s >= threshold)
+        .map(|((a, b), s)| (a, b, s))
+        .collect()
+}
+
 /// [`duplicate_pairs_of`] with the signatures of `distinct` already computed (row-major, `k` a row, by
 /// the same shingles).
 pub fn duplicate_pairs_signed<T: Joined>(
@@ -221,13 +232,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
             .iter()
             .map(|&(a, b)| (ids[a as usize], ids[b as usize]))
             .collect();
-        let sims = verify_pairs(&sets, &as_distinct);
-        candidates
-            .into_iter()
-            .zip(sims)
-            .filter(|&(_, s)| s >= threshold)
-            .map(|((a, b), s)| (a, b, s))
-            .collect()
+        at_least(candidates, verify_pairs(&sets, &as_distinct), threshold)
     };
     Ok((
         verified(old_ids, old_candidates),
