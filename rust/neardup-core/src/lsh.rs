@@ -18,10 +18,10 @@
 //! stays in cache while every item of the batch probes it, and the probes of a group are issued before any
 //! is used, so their cache misses overlap.
 //!
-//! By concern: [`params`] chooses `(b, r)` for a threshold; [`bands`] computes a signature's band keys and
-//! holds one band's bucket table; [`keys`] maps item keys to slots; [`index`] is the index and its
-//! updates; [`query`] its queries; [`persist`] its saved form (format versions, checksums, files);
-//! [`hasher`] is the hasher of the core's hash maps.
+//! By concern: `params` chooses `(b, r)` for a threshold; `bands` computes a signature's band keys and
+//! holds one band's bucket table; `keys` maps item keys to slots; `index` is the index and its
+//! updates; `query` its queries; `persist` its saved form (format versions, checksums, files);
+//! `hasher` is the hasher of the core's hash maps.
 
 mod bands;
 mod hasher;
