@@ -50,7 +50,7 @@ impl Banding {
     /// Writes the `bands` keys of `sig` into `out`; false (and `out` untouched) for an empty-set signature.
     pub fn keys_into(&self, sig: &[u32], out: &mut [u64]) -> bool {
         // One implementation for both: the band keys here and the LSH index's bucket hashes must agree.
-        crate::lsh::LshIndex::hash_bands(self.rows, sig, &mut out[..self.bands])
+        crate::lsh::hash_bands(self.rows, sig, &mut out[..self.bands])
     }
 }
 

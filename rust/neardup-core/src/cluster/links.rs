@@ -26,11 +26,11 @@ use rayon::prelude::*;
 
 use crate::cluster::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, optimal_params, LshIndex};
+use crate::lsh::{distinct_pairs, hash_bands, pack_pair};
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
 
-use super::pairs::{shingle_sets, Joined, Pair};
+use super::pairs::{at_least, check_signed, shingle_sets, Joined, Pair};
 
 /// Buckets of at most this many text classes are paired all with all.
 pub(crate) const ALL_PAIRS_UP_TO: usize = 64;
@@ -61,13 +61,7 @@ pub fn duplicate_links_signed<T: Joined>(
     k: usize,
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
-    check_threshold(threshold)?;
-    if sigs.len() != texts.len() * k {
-        return Err(invalid(
-            "sigs",
-            "must hold one signature of num_perm slots per text",
-        ));
-    }
+    let (bands, rows) = check_signed(texts.len(), sigs, k, threshold)?;
     for side in [old, new] {
         if side.ids.len() != side.keys.len() || side.ids.iter().any(|&u| u as usize >= texts.len())
         {
@@ -77,7 +71,6 @@ pub fn duplicate_links_signed<T: Joined>(
             ));
         }
     }
-    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
     let mut phases = Phases::start();
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
@@ -88,7 +81,7 @@ pub fn duplicate_links_signed<T: Joined>(
         .par_chunks_mut(bands.max(1))
         .zip(live.par_iter_mut())
         .enumerate()
-        .for_each(|(u, (keys, l))| *l = LshIndex::hash_bands(rows, sig(u as u32), keys));
+        .for_each(|(u, (keys, l))| *l = hash_bands(rows, sig(u as u32), keys));
     let class = text_classes(texts, sigs, k, &live);
     phases.done("duplicates: text classes");
 
@@ -113,7 +106,7 @@ pub fn duplicate_links_signed<T: Joined>(
             .then_with(|| texts[x as usize].cmp(texts[y as usize]))
     };
     let candidates = |members: &[u32]| -> Vec<(u32, u32)> {
-        let mut pairs: Vec<u64> = (0..bands)
+        let pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
                 let mut out = Vec::new();
@@ -131,19 +124,14 @@ pub fn duplicate_links_signed<T: Joined>(
                     for (x, &a) in chain.iter().enumerate() {
                         for &b in chain[x + 1..].iter().take(reach) {
                             let (a, b) = (a.min(b), a.max(b));
-                            out.push((u64::from(a) << 32) | u64::from(b));
+                            out.push(pack_pair(a, b));
                         }
                     }
                 }
                 out
             })
             .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        pairs
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+        distinct_pairs(pairs)
     };
     let (old_candidates, new_candidates) = rayon::join(
         || candidates(&classes_of(old)),
@@ -160,12 +148,7 @@ pub fn duplicate_links_signed<T: Joined>(
     let sets = shingle_sets(texts, involved, shingles);
     let verified = |candidates: Vec<(u32, u32)>| -> Vec<Pair> {
         let sims = verify_pairs(&sets, &candidates);
-        candidates
-            .into_iter()
-            .zip(sims)
-            .filter(|&(_, s)| s >= threshold)
-            .map(|((a, b), s)| (a, b, s))
-            .collect()
+        at_least(candidates, sims, threshold)
     };
     let (old_edges, new_edges) = (verified(old_candidates), verified(new_candidates));
     phases.done("duplicates: verified");
@@ -389,6 +372,54 @@ mod tests {
         links
     }
 
+    /// Both `*_signed` entry points refuse the same inputs with the same message, each check on its own:
+    /// a bad threshold is named before bad signatures, bad signatures before a signature length of 0.
+    #[test]
+    fn signed_entry_points_check_alike() {
+        let texts = ["a b c d e", "a b c d f"];
+        let refs: Vec<&&str> = texts.iter().collect();
+        let ids = [0u32, 1];
+        let keys = [None, None];
+        let side = Side {
+            ids: &ids,
+            keys: &keys,
+        };
+        let both = |sigs: &[u32], k: usize, t: f64| {
+            let links =
+                duplicate_links_signed(&refs, sigs, side, side, ShingleConfig::default(), k, t)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+            let pairs =
+                duplicate_pairs_signed(&refs, sigs, &ids, &ids, ShingleConfig::default(), k, t)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+            assert_eq!(links, pairs, "k {k}, threshold {t}");
+            links
+        };
+        let good = vec![1u32; 2 * 4];
+        assert_eq!(both(&good, 4, 0.5), Ok(()));
+        for t in [0.0, 1.0, f64::NAN, -0.5] {
+            let e = both(&good[1..], 4, t).unwrap_err();
+            assert!(e.starts_with("threshold:"), "{e}");
+        }
+        for short in [&good[1..], &good[..4], &[][..]] {
+            let e = both(short, 4, 0.5).unwrap_err();
+            assert!(e.starts_with("sigs:"), "{e}");
+        }
+        let e = both(&good, 5, 0.5).unwrap_err();
+        assert!(e.starts_with("sigs:"), "{e}");
+        let e = both(&[], 0, 0.5).unwrap_err();
+        assert!(e.starts_with("num_perm:"), "{e}");
+        // The entries' own checks are the links' alone: text indexes in range, one key an entry.
+        let far = [0u32, 2];
+        let bad = Side {
+            ids: &far,
+            keys: &keys,
+        };
+        let e = duplicate_links_signed(&refs, &good, bad, side, ShingleConfig::default(), 4, 0.5);
+        assert!(e.unwrap_err().to_string().starts_with("ids:"));
+    }
+
     /// On ordinary inputs (every bucket small), the links give the groups and weakest links of every
     /// verified pair whose keys do not differ: equal texts, near-identical ones, keys of every kind.
     #[test]
@@ -478,7 +509,7 @@ mod tests {
             .collect();
         let keys = vec![None; k];
         let links = links_of(&texts, &keys);
-        let (bands, _) = optimal_params(0.8, 64, 0.5, 0.5).unwrap();
+        let (bands, _) = crate::lsh::optimal_params(0.8, 64, 0.5, 0.5).unwrap();
         assert!(links.len() <= bands * WINDOW * k, "{} links", links.len());
         let g = groups(k, &links);
         assert_eq!(g.len(), 1);

@@ -4,36 +4,19 @@
 //! A text is one string or a record's title and abstract ([`Joined`]).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::links;
 use super::verify_pairs;
 use crate::error::{invalid, Result};
-use crate::lsh::{check_threshold, optimal_params, LshIndex};
+use crate::lsh::{
+    check_threshold, distinct_pairs, hash_bands, optimal_params, pack_pair, BuildKeyHasher,
+};
 use crate::minhash::MinHasher;
 use crate::text::shingle::ShingleConfig;
 use crate::trace::Phases;
-
-/// Hashes string keys with one-shot xxh3. (The streaming `Xxh3Default` sets up a 600-byte state for
-/// each key, which made it the main cost of maps keyed by short titles.)
-#[derive(Default)]
-pub struct StrHasher(u64);
-
-impl Hasher for StrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxh3_64_with_seed(bytes, self.0);
-    }
-    fn write_u8(&mut self, byte: u8) {
-        // `str`'s Hash ends with a 0xFF marker byte: fold it in cheaply.
-        self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 /// A verified pair inside one collection: `(a, b, jaccard)` with `a < b`.
 pub type Pair = (u32, u32, f64);
@@ -91,7 +74,7 @@ pub fn duplicate_pairs<T: Joined>(
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
     // Distinct texts, numbered in order of first appearance (old, then new).
-    let mut ids: HashMap<&T, u32, BuildHasherDefault<StrHasher>> = HashMap::default();
+    let mut ids: HashMap<&T, u32, BuildKeyHasher> = HashMap::default();
     ids.reserve(old.len() + new.len());
     let mut distinct: Vec<&T> = Vec::new();
     let mut all_ids: Vec<u32> = Vec::with_capacity(old.len() + new.len());
@@ -157,6 +140,38 @@ pub(crate) fn shingle_sets<T: Joined>(
     sets
 }
 
+/// The checks of the `*_signed` entry points ([`duplicate_pairs_signed`],
+/// [`super::links::duplicate_links_signed`]), which take signatures computed elsewhere: `threshold` in
+/// (0, 1) (checked first, so a bad threshold is named even when the signatures are off too), one signature
+/// of `k` slots per text, and `k` a usable signature length. Returns the `(bands, rows)` both band with:
+/// the equal-weight rule for `threshold`.
+pub(crate) fn check_signed(
+    texts: usize,
+    sigs: &[u32],
+    k: usize,
+    threshold: f64,
+) -> Result<(usize, usize)> {
+    check_threshold(threshold)?;
+    if Some(sigs.len()) != texts.checked_mul(k) {
+        return Err(invalid(
+            "sigs",
+            "must hold one signature of num_perm slots per text",
+        ));
+    }
+    optimal_params(threshold, k, 0.5, 0.5)
+}
+
+/// The candidate pairs whose exact similarity (`sims[i]`, of `candidates[i]`) is at least `threshold`, with
+/// it, in their order.
+pub(crate) fn at_least(candidates: Vec<(u32, u32)>, sims: Vec<f64>, threshold: f64) -> Vec<Pair> {
+    candidates
+        .into_iter()
+        .zip(sims)
+        .filter(|&(_, s)| s >= threshold)
+        .map(|((a, b), s)| (a, b, s))
+        .collect()
+}
+
 /// [`duplicate_pairs_of`] with the signatures of `distinct` already computed (row-major, `k` a row, by
 /// the same shingles).
 pub fn duplicate_pairs_signed<T: Joined>(
@@ -168,14 +183,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
     k: usize,
     threshold: f64,
 ) -> Result<(Vec<Pair>, Vec<Pair>)> {
-    check_threshold(threshold)?;
-    if sigs.len() != distinct.len() * k {
-        return Err(invalid(
-            "sigs",
-            "must hold one signature of num_perm slots per text",
-        ));
-    }
-    let (bands, rows) = optimal_params(threshold, k, 0.5, 0.5)?;
+    let (bands, rows) = check_signed(distinct.len(), sigs, k, threshold)?;
     let mut phases = Phases::start();
     let sig = |u: u32| &sigs[u as usize * k..(u as usize + 1) * k];
 
@@ -186,19 +194,14 @@ pub fn duplicate_pairs_signed<T: Joined>(
         keys.par_chunks_mut(bands)
             .zip(live.par_iter_mut())
             .zip(members.par_iter())
-            .for_each(|((k, l), &u)| *l = LshIndex::hash_bands(rows, sig(u), k));
-        let mut pairs: Vec<u64> = (0..bands)
+            .for_each(|((k, l), &u)| *l = hash_bands(rows, sig(u), k));
+        let pairs: Vec<u64> = (0..bands)
             .into_par_iter()
             .flat_map_iter(|band| {
                 equal_key_pairs(members.len(), |i| live[i].then(|| keys[i * bands + band]))
             })
             .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        pairs
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+        distinct_pairs(pairs)
     };
     let old_candidates = candidates(old_ids);
     let new_candidates = candidates(new_ids);
@@ -229,13 +232,7 @@ pub fn duplicate_pairs_signed<T: Joined>(
             .iter()
             .map(|&(a, b)| (ids[a as usize], ids[b as usize]))
             .collect();
-        let sims = verify_pairs(&sets, &as_distinct);
-        candidates
-            .into_iter()
-            .zip(sims)
-            .filter(|&(_, s)| s >= threshold)
-            .map(|((a, b), s)| (a, b, s))
-            .collect()
+        at_least(candidates, verify_pairs(&sets, &as_distinct), threshold)
     };
     Ok((
         verified(old_ids, old_candidates),
@@ -244,14 +241,14 @@ pub fn duplicate_pairs_signed<T: Joined>(
 }
 
 /// Every pair `a < b` of members `0..n` whose keys are equal (members without a key take no part), as
-/// `a << 32 | b`, in no particular order.
+/// packed ([`pack_pair`]), in no particular order.
 fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> {
     let mut pairs = Vec::new();
     for chain in links::equal_key_chains(n, key_of) {
         // The chain runs from the last member to the first.
         for (x, &b) in chain.iter().enumerate() {
             for &a in &chain[x + 1..] {
-                pairs.push((u64::from(a) << 32) | u64::from(b));
+                pairs.push(pack_pair(a, b));
             }
         }
     }
@@ -262,6 +259,7 @@ fn equal_key_pairs(n: usize, key_of: impl Fn(usize) -> Option<u64>) -> Vec<u64> 
 mod tests {
     use super::*;
     use crate::cluster::dedup;
+    use crate::lsh::LshIndex;
     use crate::minhash::Scheme;
 
     #[test]
@@ -275,7 +273,7 @@ mod tests {
         for b in 0..keys.len() {
             for a in 0..b {
                 if keys[a].is_some() && keys[a] == keys[b] {
-                    want.push(((a as u64) << 32) | b as u64);
+                    want.push(pack_pair(a as u32, b as u32));
                 }
             }
         }

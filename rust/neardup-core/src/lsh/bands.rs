@@ -1,29 +1,49 @@
-//! Keys, buckets and band tables of the index: one open-addressing table per band, its buckets chaining
-//! rows through a flat array (see the [`super`] module documentation for the memory per item).
+//! One band of the index: the key a signature takes in it ([`hash_bands`]) and its table, an
+//! open-addressing table whose buckets chain rows through a flat array (see the [`super`] module
+//! documentation for the memory per item).
+//!
+//! The key function is shared by everything that bands signatures (the index, `cluster::bands`,
+//! `cluster::pairs`, `cluster::links`), so that two signatures are candidates everywhere exactly when they
+//! are candidates in the index; saved indexes hold its values, so it must not change.
 
-use std::collections::HashMap;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// A key as Python callers see it: an int or a str.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Key {
-    Int(i64),
-    Str(String),
-}
+use crate::minhash::is_empty_signature;
 
 /// End of a bucket chain; as a slot's row, a removed slot.
 pub(super) const NONE: u32 = u32::MAX;
-pub(super) const REMOVED: u32 = NONE;
-/// The row of a live slot with an empty-set signature: it is in no bucket.
-pub(super) const UNBANDED: u32 = u32::MAX - 1;
 
-/// Queries per block in [`LshIndex::query_many_slots`]: bounds the scratch memory of a block (~20 bytes per
-/// query and band). Large blocks let a band's table, probed by every query of the block in turn, stay in
-/// cache; bands are the unit of parallel work.
-pub(super) const QUERY_BLOCK: usize = 32768;
 /// Lookups whose table entries are loaded together (see [`LshIndex::query_many_slots`]).
+///
+/// [`LshIndex::query_many_slots`]: super::LshIndex::query_many_slots
 pub(super) const PROBE_GROUP: usize = 64;
-/// Queries hashed together (one parallel task) in [`LshIndex::query_many_slots`].
-pub(super) const HASH_CHUNK: usize = 1024;
+
+/// Writes the keys of `out.len()` bands of `rows` rows of `sig` into `out`: band `b` is the XXH3-64 of its
+/// rows' little-endian bytes, seeded with `b`. False (and `out` untouched) for an empty-set signature,
+/// which takes no band: it is nobody's near-duplicate.
+pub(crate) fn hash_bands(rows: usize, sig: &[u32], out: &mut [u64]) -> bool {
+    if is_empty_signature(sig) {
+        return false;
+    }
+    // The bytes of every band at once, then the hashes: hashing each band right after writing its
+    // bytes 4 at a time makes xxh3's 8-byte reads wait on store forwarding (a third of the time).
+    let used = out.len() * rows;
+    let mut stack = [0u8; 4 * 256];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if used <= 256 {
+        &mut stack[..used * 4]
+    } else {
+        heap.resize(used * 4, 0);
+        &mut heap
+    };
+    for (chunk, v) in buf.chunks_exact_mut(4).zip(&sig[..used]) {
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    for (band, (key, bytes)) in out.iter_mut().zip(buf.chunks_exact(rows * 4)).enumerate() {
+        *key = xxh3_64_with_seed(bytes, band as u64);
+    }
+    true
+}
 
 /// A bucket: its key (a band hash), its newest row and its size. `head == NONE` marks a free entry.
 #[derive(Debug, Clone, Copy)]
@@ -200,36 +220,5 @@ impl Band {
 
     pub(super) fn buckets(&self) -> impl Iterator<Item = &Bucket> {
         self.table.iter().filter(|b| b.head != NONE)
-    }
-}
-
-/// How keys map to slots.
-#[derive(Debug, Clone)]
-pub(super) enum Keys {
-    /// Every key is the int equal to its slot number (keys inserted as `0, 1, 2, …`): no map needed.
-    Dense,
-    /// Arbitrary keys: the key of each slot (`None` for removed slots) and the slot of each live key.
-    Map {
-        keys: Vec<Option<Key>>,
-        slots: HashMap<Key, u32>,
-    },
-}
-
-/// Candidates of many queries, compressed: those of query `i` are `slots[offsets[i]..offsets[i + 1]]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Candidates {
-    pub offsets: Vec<usize>,
-    pub slots: Vec<u32>,
-}
-
-impl Candidates {
-    pub fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    pub fn get(&self, i: usize) -> &[u32] {
-        &self.slots[self.offsets[i]..self.offsets[i + 1]]
     }
 }

@@ -105,3 +105,26 @@ pub(crate) fn check_threshold(t: f64) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_match_datasketch_for_common_thresholds() {
+        // Values datasketch 2.0 picks with its default weights.
+        for (t, expected) in [
+            (0.1, (64, 2)),
+            (0.3, (37, 3)),
+            (0.5, (25, 5)),
+            (0.8, (9, 13)),
+            (0.9, (5, 25)),
+        ] {
+            assert_eq!(
+                optimal_params(t, 128, 0.5, 0.5).unwrap(),
+                expected,
+                "threshold {t}"
+            );
+        }
+    }
+}

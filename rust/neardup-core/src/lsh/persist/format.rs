@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::{Key, Keys, LshIndex, NONE, REMOVED, UNBANDED};
 use crate::error::{Error, Result};
+use crate::lsh::bands::NONE;
+use crate::lsh::index::{REMOVED, UNBANDED};
+use crate::lsh::keys::Keys;
+use crate::lsh::{Key, LshIndex};
 
 impl LshIndex {
     pub(super) const MAGIC: &'static [u8; 8] = b"NDUPLSH\0";

@@ -15,8 +15,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::LshIndex;
 use crate::error::Error;
+use crate::lsh::LshIndex;
 
 /// What failed: the file system (an `io::Error`, with the path) or the index format.
 #[derive(Debug)]
@@ -149,7 +149,7 @@ mod tests {
     fn sample() -> LshIndex {
         let mut idx = LshIndex::new(16, 4, 4).unwrap();
         let sig: Vec<u32> = (0..16).collect();
-        idx.insert_many(vec![super::super::Key::Int(7)], &sig)
+        idx.insert_many(vec![crate::lsh::Key::Int(7)], &sig)
             .unwrap();
         idx
     }
