@@ -487,6 +487,9 @@ class _CorpusPart:
         """Bad records: ``(line, start, end, expected, got)``; line 0 concerns the whole file."""
     def skipped(self) -> int:
         """How many bad records were skipped."""
+    def kept(self, spans: list[tuple[int, int]]) -> list[bytes] | None:
+        """The bytes of each ``(start, end)`` span (after a BOM) of the text the first pass kept of a
+        compressed or streamed input; None when it kept none (a plain file: read the spans from it)."""
     def texts_of(self, docs: list[int]) -> list[tuple[str, str | None]]:
         """Texts and titles of documents `docs` (ascending), read again."""
 

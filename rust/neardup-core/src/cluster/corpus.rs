@@ -22,6 +22,7 @@
 use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -34,6 +35,8 @@ use crate::lsh::check_threshold;
 use crate::minhash::MinHasher;
 use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
 use crate::read::file::map;
+use crate::read::input::{self, Mapped, Opened};
+use crate::read::streamed::{self, HeldText};
 use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
 /// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
@@ -215,6 +218,18 @@ pub struct FileDocs {
     pub skipped: u64,
     csv: Option<CsvLayout>,
     stamp: Option<(u64, Option<SystemTime>)>,
+    /// The text read, kept when it is not the file's own bytes (a compressed file, a pipe, text in
+    /// UTF-16): the second pass and the records written come from it, not from decompressing again.
+    text: Option<Arc<Text>>,
+}
+
+/// The text of an input that is not read in place.
+#[derive(Debug)]
+enum Text {
+    /// JSON Lines, as it was streamed ([`streamed::read_chunks`]).
+    Chunks(HeldText),
+    /// Any other format, whole (CSV rows may hold line ends, so a row can straddle chunks).
+    Whole(Mapped),
 }
 
 impl FileDocs {
@@ -235,6 +250,7 @@ impl FileDocs {
             skipped: 0,
             csv: None,
             stamp: None,
+            text: None,
         }
     }
 
@@ -285,6 +301,10 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
 
 /// The first pass over a file: every document's columns, id, line and offset. A bad record stops the
 /// pass (its [`BadRecord`] is the last of `bad`), unless `skip_bad`.
+///
+/// A plain file is read in place. The JSON Lines text of anything else (a compressed file, a pipe, text
+/// in UTF-16) is read as it is decompressed, chunk by chunk ([`streamed::read_chunks`]), and kept for the
+/// second pass; a CSV text is decompressed whole first.
 pub fn read_file(
     path: &Path,
     format: Format,
@@ -295,12 +315,44 @@ pub fn read_file(
     check_params(params)?;
     let mut out = FileDocs::new(path, format);
     out.stamp = stamp(path);
-    let mapped = map(path).map_err(|e| io_error(path, e))?;
+    let io = |e| io_error(path, e);
+    let mapped = match (input::open_text(path, None).map_err(io)?, format) {
+        (Opened::Mapped(m), _) => m,
+        (Opened::Stream { text, .. }, Format::Jsonl) => {
+            let mut held = HeldText::default();
+            let mut lines = Lines::default();
+            streamed::read_chunks(text, &mut held, io, |chunk, at| {
+                read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
+            })?;
+            out.bom = held.bom;
+            out.text = Some(Arc::new(Text::Chunks(held)));
+            lines.check(&mut out);
+            return Ok(out);
+        }
+        (Opened::Stream { .. }, Format::Csv) => {
+            let whole = input::open(path).map_err(io)?;
+            let data: &[u8] = &whole;
+            out.bom = data.starts_with(BOM);
+            read_csv(
+                data.strip_prefix(BOM).unwrap_or(data),
+                spec,
+                params,
+                skip_bad,
+                &mut out,
+            )?;
+            out.text = Some(Arc::new(Text::Whole(whole)));
+            return Ok(out);
+        }
+    };
     let data: &[u8] = &mapped;
     out.bom = data.starts_with(BOM);
     let data = data.strip_prefix(BOM).unwrap_or(data);
     match format {
-        Format::Jsonl => read_jsonl(data, spec, params, skip_bad, &mut out)?,
+        Format::Jsonl => {
+            let mut lines = Lines::default();
+            read_jsonl(data, 0, &mut lines, spec, params, skip_bad, &mut out)?;
+            lines.check(&mut out);
+        }
         Format::Csv => read_csv(data, spec, params, skip_bad, &mut out)?,
     }
     Ok(out)
@@ -339,15 +391,41 @@ fn read_piece<'a>(data: &'a [u8], (from, to): (usize, usize), spec: &CorpusSpec)
     (out, line)
 }
 
+/// Where the reading of a JSON Lines text stands between its runs of lines.
+#[derive(Default)]
+struct Lines {
+    /// Lines read so far.
+    before: u64,
+    /// Whether any of them was not blank.
+    any: bool,
+}
+
+impl Lines {
+    /// A text of blank lines only is no corpus.
+    fn check(&self, out: &mut FileDocs) {
+        if !self.any {
+            out.bad.push(BadRecord {
+                line: 0,
+                start: 0,
+                end: 0,
+                reason: Some(("at least one JSON object".into(), "only blank lines".into())),
+            });
+        }
+    }
+}
+
+/// Reads the documents of `data`, whole lines of a JSON Lines text that begin at its byte `base`;
+/// whether to go on (false: a bad record stopped the pass).
 fn read_jsonl(
     data: &[u8],
+    base: u64,
+    lines: &mut Lines,
     spec: &CorpusSpec,
     params: &Params,
     skip_bad: bool,
     out: &mut FileDocs,
-) -> Result<()> {
-    let (mut at, mut first_line) = (0usize, 1u64);
-    let mut any_line = false;
+) -> Result<bool> {
+    let mut at = 0usize;
     while at < data.len() {
         let window = pieces(data, at, PIECE, WINDOW);
         at = window.last().map_or(data.len(), |&(_, end)| end);
@@ -356,13 +434,14 @@ fn read_jsonl(
             .map(|piece| read_piece(data, piece, spec))
             .collect();
         let mut docs = Vec::new();
-        for (lines, count) in parsed {
-            for (line, start, end, outcome) in lines {
-                any_line = true;
-                let number = first_line + line;
+        for (piece, count) in parsed {
+            for (line, start, end, outcome) in piece {
+                lines.any = true;
+                let number = lines.before + 1 + line;
+                let (start, end) = (base + start as u64, base + end as u64);
                 let reason = match outcome {
                     Outcome::Doc(d) => {
-                        docs.push((number, start as u64, end as u64, d));
+                        docs.push((number, start, end, d));
                         continue;
                     }
                     Outcome::Bad { expected, got } => Some((expected, got)),
@@ -370,27 +449,20 @@ fn read_jsonl(
                 };
                 let bad = BadRecord {
                     line: number,
-                    start: start as u64,
-                    end: end as u64,
+                    start,
+                    end,
                     reason,
                 };
                 if out.bad_record(bad, skip_bad) {
-                    return out.push(docs, params);
+                    out.push(docs, params)?;
+                    return Ok(false);
                 }
             }
-            first_line += count;
+            lines.before += count;
         }
         out.push(docs, params)?;
     }
-    if !any_line {
-        out.bad.push(BadRecord {
-            line: 0,
-            start: 0,
-            end: 0,
-            reason: Some(("at least one JSON object".into(), "only blank lines".into())),
-        });
-    }
-    Ok(())
+    Ok(true)
 }
 
 fn csv_reader(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -529,33 +601,70 @@ fn owned(d: Doc<'_>) -> Doc<'static> {
     }
 }
 
+/// Where a second pass reads a file's text.
+enum Reading<'t> {
+    /// Contiguous bytes (after a BOM).
+    Flat(&'t [u8]),
+    Chunks(&'t HeldText),
+}
+
+impl Reading<'_> {
+    /// The bytes from `start` on (at least to the end of the record there).
+    fn from(&self, start: u64) -> Option<&[u8]> {
+        match self {
+            Reading::Flat(data) => data.get(usize::try_from(start).ok()?..),
+            Reading::Chunks(held) => held.from(start),
+        }
+    }
+}
+
+/// The text of `file` for a second pass: the text kept by the first pass, else the file mapped again
+/// (an error when it changed since).
+fn reading(file: &FileDocs) -> Result<(Option<Mapped>, Option<Arc<Text>>)> {
+    if let Some(text) = &file.text {
+        return Ok((None, Some(text.clone())));
+    }
+    if stamp(&file.path) != file.stamp {
+        return Err(changed(file));
+    }
+    let mapped = map(&file.path).map_err(|e| io_error(&file.path, e))?;
+    Ok((Some(mapped), None))
+}
+
+fn flat(data: &[u8]) -> Reading<'_> {
+    Reading::Flat(data.strip_prefix(BOM).unwrap_or(data))
+}
+
+fn changed(file: &FileDocs) -> Error {
+    invalid(
+        "path",
+        format!(
+            "{}: the file changed while it was read",
+            file.path.display()
+        ),
+    )
+}
+
 /// The texts and titles of some documents of a file read by [`read_file`] (`docs`: their numbers in
-/// the file), read again from the file, in parallel.
+/// the file), read again from the file (or the text kept of it), in parallel.
 pub fn reread(
     file: &FileDocs,
     spec: &CorpusSpec,
     docs: &[usize],
 ) -> Result<Vec<(String, Option<String>)>> {
-    let changed = || {
-        invalid(
-            "path",
-            format!(
-                "{}: the file changed while it was read",
-                file.path.display()
-            ),
-        )
+    let (mapped, text) = reading(file)?;
+    let source = match (&mapped, text.as_deref()) {
+        (Some(m), _) => flat(m),
+        (None, Some(Text::Whole(m))) => flat(m),
+        (None, Some(Text::Chunks(held))) => Reading::Chunks(held),
+        (None, None) => unreachable!("reading gives a text or a mapping"),
     };
-    if stamp(&file.path) != file.stamp {
-        return Err(changed());
-    }
-    let mapped = map(&file.path).map_err(|e| io_error(&file.path, e))?;
-    let data: &[u8] = &mapped;
-    let data = data.strip_prefix(BOM).unwrap_or(data);
+    let changed = || changed(file);
     docs.par_iter()
         .with_min_len(64)
         .map(|&i| {
-            let start = *file.starts.get(i).ok_or_else(changed)? as usize;
-            let rest = data.get(start..).ok_or_else(changed)?;
+            let start = *file.starts.get(i).ok_or_else(changed)?;
+            let rest = source.from(start).ok_or_else(changed)?;
             let doc = match (&file.format, &file.csv) {
                 (Format::Jsonl, _) => {
                     let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
@@ -581,6 +690,36 @@ pub fn reread(
             Ok((doc.text.into_owned(), doc.title.map(Cow::into_owned)))
         })
         .collect()
+}
+
+/// The bytes `start..end` (offsets after a BOM, as [`FileDocs::starts`]) of each span of the text the
+/// first pass kept of `file` (records, the CSV header), or None when it kept none (a plain file, read
+/// in place: read it there).
+pub fn kept_spans<'f>(file: &'f FileDocs, spans: &[(u64, u64)]) -> Option<Result<Vec<&'f [u8]>>> {
+    let text = file.text.as_deref()?;
+    let get = |&(start, end): &(u64, u64)| -> Option<&'f [u8]> {
+        match text {
+            Text::Chunks(held) => held.get(start, end),
+            Text::Whole(m) => {
+                let data: &[u8] = m;
+                let data = data.strip_prefix(BOM).unwrap_or(data);
+                data.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+            }
+        }
+    };
+    Some(
+        spans
+            .iter()
+            .map(|span| {
+                get(span).ok_or_else(|| {
+                    invalid(
+                        "spans",
+                        format!("{span:?} is not a record of the text read"),
+                    )
+                })
+            })
+            .collect(),
+    )
 }
 
 // ---- clustering ------------------------------------------------------------------------------------------

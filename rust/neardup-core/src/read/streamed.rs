@@ -258,6 +258,194 @@ fn parse<'a>(
     }
 }
 
+// ---- a text kept for a second read -----------------------------------------------------------------
+
+/// Decompressed bytes all live [`HeldText`]s of the process hold in memory together: a run reading many
+/// compressed files keeps one bound, not one per file.
+static HELD_IN_MEMORY: AtomicUsize = AtomicUsize::new(0);
+
+/// The text of a streamed input kept so that a later pass can read its records again by byte offset
+/// (the documents a first pass located): its chunks in memory while the texts held by the process stay
+/// within [`HELD`] bytes, every later chunk appended to an unlinked temporary file that is mapped once the
+/// text ends. A record never straddles two chunks (chunks are whole lines), so each one is one slice.
+/// A UTF-8 BOM in front is dropped: offsets count from the first byte after it.
+pub struct HeldText {
+    /// `(offset, chunk)`, ascending, all before `spilled_from`.
+    heap: Vec<(u64, Vec<u8>)>,
+    heap_bytes: usize,
+    /// Most bytes this text holds in memory (beyond the process-wide bound).
+    cap: usize,
+    temp: Option<File>,
+    /// Offset of the first byte in the temporary file (`u64::MAX`: none there).
+    spilled_from: u64,
+    tail: Option<memmap2::Mmap>,
+    len: u64,
+    /// Whether the text began with a UTF-8 BOM (dropped).
+    pub bom: bool,
+}
+
+impl Default for HeldText {
+    fn default() -> Self {
+        HeldText::holding(HELD)
+    }
+}
+
+impl Drop for HeldText {
+    fn drop(&mut self) {
+        HELD_IN_MEMORY.fetch_sub(self.heap_bytes, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for HeldText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldText")
+            .field("len", &self.len)
+            .field("in_memory", &self.heap_bytes)
+            .finish()
+    }
+}
+
+impl HeldText {
+    /// An empty text that holds at most `cap` bytes in memory.
+    pub fn holding(cap: usize) -> HeldText {
+        HeldText {
+            heap: Vec::new(),
+            heap_bytes: 0,
+            cap,
+            temp: None,
+            spilled_from: u64::MAX,
+            tail: None,
+            len: 0,
+            bom: false,
+        }
+    }
+
+    /// The text's length in bytes (after a BOM).
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes from offset `start` to the end of the chunk holding it (a record starting there ends
+    /// within them); None past the text.
+    pub fn from(&self, start: u64) -> Option<&[u8]> {
+        if start >= self.spilled_from {
+            let tail = self.tail.as_deref()?;
+            return tail.get(usize::try_from(start - self.spilled_from).ok()?..);
+        }
+        let at = self.heap.partition_point(|(offset, _)| *offset <= start);
+        let (offset, chunk) = self.heap.get(at.checked_sub(1)?)?;
+        chunk.get((start - offset) as usize..)
+    }
+
+    /// Bytes `start..end` of the text, when they lie in one chunk (a record's do).
+    pub fn get(&self, start: u64, end: u64) -> Option<&[u8]> {
+        let len = usize::try_from(end.checked_sub(start)?).ok()?;
+        self.from(start)?.get(..len)
+    }
+
+    /// Appends a chunk; the buffer back when its bytes went to the temporary file.
+    fn push(&mut self, mut chunk: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
+        let first = self.heap.is_empty() && self.temp.is_none();
+        if first && chunk.starts_with(BOM) {
+            self.bom = true;
+            chunk.drain(..BOM.len());
+        }
+        let n = chunk.len();
+        let room = self.temp.is_none()
+            && self.heap_bytes + n <= self.cap
+            && HELD_IN_MEMORY.load(Ordering::Relaxed) + n <= HELD;
+        if room {
+            HELD_IN_MEMORY.fetch_add(n, Ordering::Relaxed);
+            self.heap_bytes += n;
+            self.heap.push((self.len, chunk));
+            self.len += n as u64;
+            return Ok(None);
+        }
+        if self.temp.is_none() {
+            self.temp = Some(tempfile::tempfile()?);
+            self.spilled_from = self.len;
+        }
+        let file = self.temp.as_mut().expect("just set");
+        file.write_all(&chunk).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot write the temporary copy in {} ({e})",
+                    std::env::temp_dir().display()
+                ),
+            )
+        })?;
+        self.len += n as u64;
+        Ok(Some(chunk))
+    }
+
+    /// Maps what went to the temporary file, once the text has ended.
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(file) = &self.temp {
+            if self.len > self.spilled_from {
+                self.tail = Some(map_run(file, 0, self.len - self.spilled_from)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the text `text` yields in chunks of whole lines (see the module doc), handing each to `each`
+/// with its offset in `held` while the next one is decompressed, then keeping it in `held`. `each`
+/// returns whether to go on; a failure to read the text (corrupt compressed data) is `io(error)`, even
+/// after chunks were handed over.
+pub fn read_chunks<E>(
+    text: Box<dyn Read + Send>,
+    held: &mut HeldText,
+    io: impl Fn(io::Error) -> E,
+    each: impl FnMut(&[u8], u64) -> Result<bool, E>,
+) -> Result<(), E> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || decompress(text, &full_tx, &empty_rx));
+        // Returning drops the receiving end, which stops the decompressor at its next chunk.
+        take_chunks(full_rx, &empty_tx, held, &io, each)
+    })?;
+    held.finish().map_err(io)
+}
+
+fn take_chunks<E>(
+    full: mpsc::Receiver<io::Result<Vec<u8>>>,
+    empty: &mpsc::Sender<Vec<u8>>,
+    held: &mut HeldText,
+    io: &impl Fn(io::Error) -> E,
+    mut each: impl FnMut(&[u8], u64) -> Result<bool, E>,
+) -> Result<(), E> {
+    let mut first = true;
+    loop {
+        let chunk = full
+            .recv()
+            .map_err(|_| io::Error::other("the decompressing thread stopped"))
+            .and_then(|c| c)
+            .map_err(io)?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let skip = match first && chunk.starts_with(BOM) {
+            true => BOM.len(),
+            false => 0,
+        };
+        first = false;
+        let go_on = each(&chunk[skip..], held.len())?;
+        if let Some(buf) = held.push(chunk).map_err(io)? {
+            let _ = empty.send(buf);
+        }
+        if !go_on {
+            return Ok(());
+        }
+    }
+}
+
 /// Bytes `start..end` of the temporary file, mapped (memmap2 aligns the offset to a page itself).
 fn map_run(temp: &File, start: u64, end: u64) -> io::Result<memmap2::Mmap> {
     let len = usize::try_from(end - start).map_err(io::Error::other)?;
