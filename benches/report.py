@@ -263,12 +263,13 @@ def main() -> int:
         # Every input shape × report format against csv-diff (minutes at 100k records: full scale only).
         sys.path.insert(0, str(HERE))
         from inputs import measure as measure_inputs
-        from inputs import measure_memory, measure_parquet
+        from inputs import measure_files, measure_memory, measure_parquet
         from shapes import measure
         from shapes import scaling as shape_scaling
 
         body += ["", *measure(100_000), "", *shape_scaling(100_000), "", *measure_inputs(100_000)]
         body += ["", *measure_parquet(100_000), "", *measure_memory(100_000)]
+        body += ["", *measure_files(200_000)]
     text = "\n".join(body) + "\n"
     print(text)
     results = HERE / "results"

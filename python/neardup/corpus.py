@@ -642,7 +642,8 @@ def read_input(
     )
     bad = part.bad()
     skipped = part.skipped()
-    if bad and (not skipped or bad[0][0] == 0):
+    # Skipping, `bad` holds the first record skipped; a file that cannot be read at all goes last.
+    if bad and (not skipped or bad[-1][0] == 0):
         line, _, _, expected, got = bad[-1]
         if expected is not None:
             raise SnapshotFormatError(shown, line or None, expected, got)

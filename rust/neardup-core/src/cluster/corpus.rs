@@ -256,7 +256,10 @@ impl FileDocs {
 
     /// Whether reading stopped at a bad record (or the file could not be read here).
     pub fn stopped(&self, skip_bad: bool) -> bool {
-        !self.bad.is_empty() && (!skip_bad || self.bad[0].line == 0)
+        // Skipping, `bad` keeps the first record skipped; a file that could not be read goes last.
+        self.bad
+            .last()
+            .is_some_and(|last| !skip_bad || last.line == 0)
     }
 
     fn bad_record(&mut self, bad: BadRecord, skip_bad: bool) -> bool {
@@ -318,15 +321,32 @@ pub fn read_file(
     let io = |e| io_error(path, e);
     let mapped = match (input::open_text(path, None).map_err(io)?, format) {
         (Opened::Mapped(m), _) => m,
-        (Opened::Stream { text, .. }, Format::Jsonl) => {
+        (Opened::Stream { text, compression }, Format::Jsonl) => {
             let mut held = HeldText::default();
             let mut lines = Lines::default();
-            streamed::read_chunks(text, &mut held, io, |chunk, at| {
+            let read = streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
                 read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
-            })?;
+                    .map_err(Stop::Core)
+            });
+            match read {
+                Ok(()) => lines.check(&mut out),
+                Err(Stop::Core(e)) => return Err(e),
+                // Damaged compressed data, worded as the Python readers word it; the documents of the
+                // chunks before the damage are no partial result.
+                Err(Stop::Io(e)) => match compression {
+                    Some(c) if e.kind() == std::io::ErrorKind::InvalidData => {
+                        out.bad.push(BadRecord {
+                            line: 0,
+                            start: 0,
+                            end: 0,
+                            reason: Some((format!("{} data", c.name()), e.to_string())),
+                        })
+                    }
+                    _ => return Err(io(e)),
+                },
+            }
             out.bom = held.bom;
             out.text = Some(Arc::new(Text::Chunks(held)));
-            lines.check(&mut out);
             return Ok(out);
         }
         (Opened::Stream { .. }, Format::Csv) => {
@@ -389,6 +409,12 @@ fn read_piece<'a>(data: &'a [u8], (from, to): (usize, usize), spec: &CorpusSpec)
         at = end;
     }
     (out, line)
+}
+
+/// Why a streamed read stopped: its text could not be read, or the pass failed.
+enum Stop {
+    Io(std::io::Error),
+    Core(Error),
 }
 
 /// Where the reading of a JSON Lines text stands between its runs of lines.
@@ -980,6 +1006,7 @@ impl<T, I: Iterator<Item = (usize, T)>> PartitionMapLike<T> for I {
 mod tests {
     use super::*;
     use crate::minhash::Scheme;
+    use crate::read::corpus::Compared;
     use crate::text::shingle::Unit;
 
     fn params(threshold: f64, keep: Keep, star: bool) -> Params {
@@ -1072,5 +1099,145 @@ mod tests {
         let out = run(&texts, &params(1.0, Keep::First, false));
         assert_eq!(out.clusters, vec![vec![0, 1]]);
         assert_eq!(out.stage[1], STAGE_EXACT);
+    }
+
+    fn spec() -> CorpusSpec {
+        CorpusSpec {
+            compared: Compared::TitleAndAbstract,
+            text_field: None,
+            id_field: None,
+            title_field: None,
+            abstract_field: None,
+            rank_field: None,
+            delimiter: None,
+        }
+    }
+
+    /// A JSON Lines text several decompression chunks long, a BOM in front, blank lines here and there,
+    /// records with and without ids, repeats (so that the second pass has members to read), and
+    /// `bad` before record `at` when given.
+    fn corpus_text(bad: Option<(&str, usize)>) -> Vec<u8> {
+        let mut data = BOM.to_vec();
+        for i in 0..44_000usize {
+            if i % 101 == 7 {
+                data.extend_from_slice(b" \n");
+            }
+            if let Some((bad, at)) = bad {
+                if i == at {
+                    data.extend_from_slice(bad.as_bytes());
+                    data.push(b'\n');
+                }
+            }
+            let body = words(30 + i % 50, i % 9000).join(" ");
+            let line = match i % 3 {
+                0 => format!(
+                    "{{\"id\": \"d{i}\", \"title\": \"T{}\", \"abstract\": \"{body}\"}}\n",
+                    i % 9000
+                ),
+                _ => format!("{{\"text\": \"{body}\", \"n\": {i}}}\n"),
+            };
+            data.extend_from_slice(line.as_bytes());
+        }
+        data
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn written(dir: &tempfile::TempDir, name: &str, data: &[u8]) -> PathBuf {
+        let path = dir.path().join(name);
+        fs::write(&path, data).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_compressed_file_reads_as_the_plain_one_and_is_read_again_from_what_was_kept() {
+        let data = corpus_text(None);
+        assert!(data.len() > 3 * streamed::CHUNK);
+        let dir = tempfile::tempdir().unwrap();
+        let plain = written(&dir, "c.jsonl", &data);
+        let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
+        let p = params(1.0, Keep::First, false);
+        let a = read_file(&plain, Format::Jsonl, &spec(), &p, false).unwrap();
+        let b = read_file(&packed, Format::Jsonl, &spec(), &p, false).unwrap();
+        assert!(a.bad.is_empty() && b.bad.is_empty());
+        assert_eq!(a.lines.len(), 44_000);
+        assert!(a.lines[43_999] > 44_000);
+        assert_eq!(
+            (&a.lines, &a.starts, &a.ends),
+            (&b.lines, &b.starts, &b.ends)
+        );
+        assert_eq!(
+            (&a.id_bytes, &a.id_ends, &a.has_id),
+            (&b.id_bytes, &b.id_ends, &b.has_id)
+        );
+        assert_eq!(
+            (&a.columns.keys, &a.columns.lengths),
+            (&b.columns.keys, &b.columns.lengths)
+        );
+        assert!(a.bom && b.bom && a.text.is_none() && b.text.is_some());
+        // The second pass reads the kept text: the file may even be gone.
+        fs::remove_file(&packed).unwrap();
+        let docs: Vec<usize> = (0..44_000).step_by(997).collect();
+        assert_eq!(
+            reread(&b, &spec(), &docs).unwrap(),
+            reread(&a, &spec(), &docs).unwrap()
+        );
+        let spans: Vec<(u64, u64)> = docs.iter().map(|&d| (b.starts[d], b.ends[d])).collect();
+        let kept = kept_spans(&b, &spans).unwrap().unwrap();
+        for (bytes, &(start, end)) in kept.iter().zip(&spans) {
+            assert_eq!(*bytes, &data[BOM.len()..][start as usize..end as usize]);
+        }
+        assert!(kept_spans(&a, &spans).is_none());
+        assert!(kept_spans(&b, &[(0, data.len() as u64)]).unwrap().is_err());
+    }
+
+    #[test]
+    fn a_bad_record_late_in_a_compressed_file_has_its_line() {
+        let data = corpus_text(Some((r#"{"title": 7}"#, 40_000)));
+        let dir = tempfile::tempdir().unwrap();
+        let plain = written(&dir, "c.jsonl", &data);
+        let packed = written(&dir, "c.x", &gzip(&data));
+        let p = params(1.0, Keep::First, false);
+        for skip in [false, true] {
+            let a = read_file(&plain, Format::Jsonl, &spec(), &p, skip).unwrap();
+            let b = read_file(&packed, Format::Jsonl, &spec(), &p, skip).unwrap();
+            assert_eq!(a.bad, b.bad);
+            assert_eq!(a.bad.len(), 1);
+            assert!(a.bad[0].line > 40_000 && a.bad[0].reason.is_some());
+            assert_eq!((a.lines.len(), a.skipped), (b.lines.len(), b.skipped));
+            let bad = &b.bad[0];
+            assert_eq!(
+                kept_spans(&b, &[(bad.start, bad.end)]).unwrap().unwrap(),
+                [b"{\"title\": 7}\n"]
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_compressed_data_after_many_chunks_stops_the_pass_even_when_skipping() {
+        // A bad record skipped early, then the damage.
+        let packed = gzip(&corpus_text(Some(("[1]", 100))));
+        let dir = tempfile::tempdir().unwrap();
+        let p = params(1.0, Keep::First, false);
+        let cut = written(&dir, "cut.gz", &packed[..packed.len() * 9 / 10]);
+        let n = packed.len();
+        let tail: Vec<u8> = packed[n - 8..].iter().map(|b| b ^ 0xff).collect();
+        let trailer = written(&dir, "trailer.gz", &[&packed[..n - 8], &tail[..]].concat());
+        for (path, what) in [(cut, "truncated gzip data"), (trailer, "corrupt gzip data")] {
+            for skip in [false, true] {
+                let docs = read_file(&path, Format::Jsonl, &spec(), &p, skip).unwrap();
+                assert!(docs.stopped(skip));
+                let last = docs.bad.last().unwrap();
+                let (expected, got) = last.reason.clone().unwrap();
+                assert_eq!((last.line, expected.as_str()), (0, "gzip data"));
+                assert!(got.starts_with(what), "{got}");
+                assert_eq!(docs.bad.len(), 1 + usize::from(skip));
+            }
+        }
     }
 }

@@ -572,4 +572,93 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("gzip"));
     }
+
+    /// Chunks handed over by [`read_chunks`] of `data`, with the text they kept.
+    fn chunks_of(data: &[u8], cap: usize) -> (Vec<(u64, Vec<u8>)>, HeldText) {
+        let mut held = HeldText::holding(cap);
+        let mut got = Vec::new();
+        let text = Box::new(io::Cursor::new(data.to_vec()));
+        read_chunks(
+            text,
+            &mut held,
+            |e| e,
+            |chunk, at| {
+                got.push((at, chunk.to_vec()));
+                Ok(true)
+            },
+        )
+        .unwrap();
+        (got, held)
+    }
+
+    #[test]
+    fn chunks_are_whole_lines_at_their_offsets_and_kept_for_a_second_read() {
+        let data = text(20_000);
+        let body = &data[BOM.len()..];
+        // All in memory, the first two chunks in memory and the rest in the file, all in the file.
+        for cap in [HELD, 2 * CHUNK + CHUNK / 2, 0] {
+            let (got, held) = chunks_of(&data, cap);
+            assert!(got.len() > 5, "{}", got.len());
+            assert!(held.bom);
+            assert_eq!(held.len(), body.len() as u64);
+            let mut at = 0u64;
+            for (offset, chunk) in &got {
+                assert_eq!(*offset, at);
+                assert_eq!(&body[at as usize..][..chunk.len()], &chunk[..]);
+                // A chunk is whole lines: the next one starts a line.
+                let end = at as usize + chunk.len();
+                assert!(end == body.len() || body[end - 1] == b'\n');
+                assert_eq!(held.get(at, end as u64), Some(&chunk[..]), "cap {cap}");
+                at = end as u64;
+            }
+            assert_eq!(at, body.len() as u64);
+            // Every line is read again from where it starts, in memory or in the temporary file.
+            let mut start = 0usize;
+            for line in body.split_inclusive(|&b| b == b'\n') {
+                let rest = held.from(start as u64).unwrap();
+                assert!(rest.starts_with(line), "cap {cap}, line at {start}");
+                start += line.len();
+            }
+            assert_eq!(held.from(body.len() as u64 + 1), None);
+            if cap < HELD {
+                // Another test's text may take the process-wide bound: only the small caps are sure.
+                assert!(held.heap_bytes <= cap);
+                assert!(held.tail.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_stop_when_asked_and_a_read_error_is_an_error() {
+        let data = text(20_000);
+        let mut held = HeldText::holding(HELD);
+        let mut seen = 0;
+        let text = Box::new(io::Cursor::new(data.clone()));
+        read_chunks(
+            text,
+            &mut held,
+            |e| e,
+            |_, _| {
+                seen += 1;
+                Ok(seen < 2)
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, 2);
+        let mut held = HeldText::holding(0);
+        let mut seen = 0;
+        let e = read_chunks(
+            Box::new(FailsAfter(io::Cursor::new(data))),
+            &mut held,
+            |e| e,
+            |_, _| {
+                seen += 1;
+                Ok(true)
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(seen > 5);
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+    }
 }
