@@ -1,9 +1,12 @@
 //! Deduplication of a corpus, from files or texts to columns: which documents a deduplicated copy keeps
 //! and, for each one it drops, the kept document that replaced it.
 //!
-//! Files (JSON Lines, CSV) are read here, memory-mapped, with the field rules of
-//! [`crate::read::corpus`]: no text outlives the window of lines being signed, so memory holds per
-//! document its band keys (8 bytes a band), its id, line and byte offset, and a few bytes of columns.
+//! Files (JSON Lines, CSV) are read here with the field rules of [`crate::read::corpus`]: a plain file
+//! memory-mapped, the JSON Lines text of a compressed file (or a pipe, or UTF-16 text) chunk by chunk
+//! while the next chunk is decompressed ([`streamed::read_chunks`]). No text outlives the window of
+//! lines being signed, so memory holds per document its band keys (8 bytes a band), its id, line and
+//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass ([`HeldText`]:
+//! in memory up to a constant, the rest in an unlinked temporary file), never decompressed twice.
 //!
 //! Stages, in order:
 //! 1. **Band keys** of every document ([`super::bands`]); documents sharing a `(band, key)` form buckets.

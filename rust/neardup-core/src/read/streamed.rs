@@ -11,6 +11,10 @@
 //! in memory up to [`HELD`] bytes of an input, beyond that appended to an unlinked temporary file (as
 //! [`super::input`] spools such inputs) and mapped back. Memory stays within a constant whatever the size
 //! of the input: a 10 GB `.jsonl.zst` costs page cache and temporary disk for all but its first chunks.
+//!
+//! [`read_chunks`] is the same overlap for readers that take each chunk as it comes and keep nothing of
+//! it but what they computed (corpus dedup): the text goes to a [`HeldText`], addressable by byte offset
+//! for a second pass, within the same memory bound (one for the whole process).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
