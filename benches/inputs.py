@@ -50,8 +50,9 @@ CEILINGS = {
     "parquet dedup": 2.0,
     "pyarrow": 1.25,
     "polars": 1.25,
-    # time / time of `neardup.dedup` on the texts in memory (targets 1.25 and 1.43: 0.8x and 0.7x the
-    # speed); the ceilings leave room for a neighbour's load on a shared 2-core machine.
+    # time / time of `neardup.dedup` on the texts in memory at 200k documents (targets 1.25 and 1.43:
+    # 0.8x and 0.7x the speed; measured 0.99-1.01 and 1.43-1.48 on a loaded 2-core machine); the
+    # ceilings leave room for a neighbour's load.
     "files .jsonl": 1.5,
     "files .jsonl.zst": 1.7,
 }
