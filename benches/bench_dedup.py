@@ -156,6 +156,21 @@ def test_dedup_neardup_files(
     assert result.clusters == neardup.dedup(corpus.texts, threshold=THRESHOLD).clusters
 
 
+def test_dedup_neardup_files_zstd(
+    benchmark: Any, corpus: Corpus, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same file as zstd: read as it is decompressed, its text kept for the second pass."""
+    import pyarrow as pa
+
+    body = "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(corpus.texts))
+    path = tmp_path_factory.mktemp("dedup") / "corpus.jsonl.zst"
+    path.write_bytes(pa.Codec("zstd", compression_level=3).compress(body.encode(), asbytes=True))
+    benchmark.group = "dedup"
+    benchmark.extra_info.update(impl="neardup-files-zst", docs=len(corpus.texts))
+    result = benchmark(dedup_files, path, threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert result.clusters == neardup.dedup(corpus.texts, threshold=THRESHOLD).clusters
+
+
 # ---- peers ------------------------------------------------------------------------------------------
 
 

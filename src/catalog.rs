@@ -10,7 +10,7 @@ use pyo3::types::{PyList, PyString, PyTuple};
 use neardup_core::engine::catalog;
 use neardup_core::engine::fields::near_entry;
 use neardup_core::read::file::Record;
-use neardup_core::read::input;
+use neardup_core::read::streamed::Spool;
 
 use crate::engine::normalised;
 use crate::errors::detached;
@@ -102,15 +102,16 @@ fn _catalog_read<'py>(
     let spec = crate::reconcile::spec(title_field, abstract_field, id_field, int_max_str_digits);
     let encoding = crate::input::encoding(encoding)?;
     let _job = crate::BatchJob::start();
-    let Ok(data) = py.detach(|| input::open_with(&path, encoding)) else {
-        return Ok(None); // unreadable: the Python reader says why
-    };
-    let Some(records) = py.detach(|| crate::reconcile::records_of(&data, format, &spec, delimiter))
-    else {
+    // As `neardup diff` reads: JSON Lines parsed while the rest of a compressed input is decompressed.
+    let spool = Spool::new();
+    // None: unreadable (damaged compressed data, say), or a record for the Python reader, which then
+    // reads the file and says why.
+    let read = || crate::reconcile::read_input(&spool, &path, format, encoding, &spec, delimiter);
+    let Some(records) = py.detach(read) else {
         return Ok(None);
     };
     let out = prepared(py, records, None, date, duplicate_threshold)?;
-    py.detach(move || drop(data));
+    py.detach(move || drop(spool));
     Ok(Some(out))
 }
 

@@ -15,6 +15,7 @@ use neardup_core::cluster::verify::{self, SetShards, SetsRef};
 use neardup_core::minhash::{MinHasher, Scheme};
 use neardup_core::text::shingle::{ShingleConfig, Unit};
 
+use crate::arrow::{self, Missing, TextColumn};
 use crate::errors::{detached, to_py};
 use crate::texts::texts;
 
@@ -114,6 +115,19 @@ fn _banding(threshold: f64, num_perm: i64) -> PyResult<(usize, usize)> {
     Ok((b.bands, b.rows))
 }
 
+/// `f` of the texts of `obj`: Arrow strings (an array, a chunked array) borrowed from their buffers, a
+/// null an empty text; else a sequence of `str`. A Ray Data block's column reaches the core without a
+/// Python string per row.
+fn with_texts<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[&str]) -> PyResult<R>) -> PyResult<R> {
+    if arrow::is_arrow(obj) {
+        let column = TextColumn::from_py(obj, None, "texts")?;
+        return f(&column.texts_or(Missing::Empty, "texts")?);
+    }
+    let ts = texts(obj, "texts")?;
+    let borrowed: Vec<&str> = ts.iter().map(|t| t.as_ref()).collect();
+    f(&borrowed)
+}
+
 /// Band keys of texts: `(keys, empty)`, keys `(n, bands)` uint64 and `empty` a bool mask of the texts
 /// without any shingle (their rows are zeros and join no bucket).
 #[pyfunction]
@@ -127,9 +141,11 @@ fn _band_keys<'py>(
 ) -> PyResult<KeysAndEmpty<'py>> {
     let (_, hasher) = config(ngram, num_perm)?;
     let banding = Banding::for_threshold(threshold, hasher.num_perm).map_err(to_py)?;
-    let ts = texts(texts_, "texts")?;
-    let n = ts.len();
-    let (keys, empty) = detached(py, || bands::band_keys(&hasher, &banding, &ts))?;
+    let (keys, empty, n) = with_texts(texts_, |ts| {
+        let n = ts.len();
+        let (keys, empty) = detached(py, || bands::band_keys(&hasher, &banding, ts))?;
+        Ok((keys, empty, n))
+    })?;
     Ok((
         keys.into_pyarray(py).reshape([n, banding.bands])?,
         empty.into_pyarray(py),
@@ -204,9 +220,10 @@ fn _shingle_sets<'py>(
 ) -> PyResult<(U64Array<'py>, U64Array<'py>, U64Array<'py>)> {
     let (cfg, _) = config(ngram, 1)?;
     let ids = arr1::<u64>(ids, "ids", "uint64")?;
-    let ts = texts(texts_, "texts")?;
     let is = ids.as_slice()?;
-    let store = detached(py, || verify::shingle_sets(&cfg, &ts, is))?;
+    let store = with_texts(texts_, |ts| {
+        detached(py, || verify::shingle_sets(&cfg, ts, is))
+    })?;
     Ok((
         u64s(py, store.ids),
         u64s(py, store.offsets),

@@ -169,6 +169,23 @@ impl CorpusPart {
             Part::Texts(..) => 0,
         }
     }
+    /// The bytes of each `(start, end)` span (offsets after a BOM, as `spans` gives them) of the text
+    /// the first pass kept of its input (a compressed file, a pipe, UTF-16 text), or None when it kept
+    /// none (a plain file: read the spans from it).
+    fn kept<'py>(
+        &self,
+        py: Python<'py>,
+        spans: Vec<(u64, u64)>,
+    ) -> PyResult<Option<Vec<Bound<'py, PyBytes>>>> {
+        let Part::File(f, _) = &self.inner else {
+            return Ok(None);
+        };
+        let Some(got) = corpus::kept_spans(f, &spans) else {
+            return Ok(None);
+        };
+        let got = got.map_err(to_py)?;
+        Ok(Some(got.into_iter().map(|b| PyBytes::new(py, b)).collect()))
+    }
     /// Texts and titles of the documents `docs` (numbers in this part, ascending), read again.
     fn texts_of(
         &self,

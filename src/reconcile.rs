@@ -190,7 +190,7 @@ fn _diff_files(
 /// transcoded to UTF-8 as needed by the one input layer, JSON Lines read while the rest of a compressed
 /// input is decompressed ([`streamed`]); `None` when the input cannot be read or some record is for the
 /// Python reader.
-fn read_input<'a>(
+pub(crate) fn read_input<'a>(
     spool: &'a Spool,
     path: &std::path::Path,
     format: &str,

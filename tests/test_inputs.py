@@ -20,6 +20,7 @@ import pytest
 
 import neardup
 from conftest import SEED_NEW, SEED_OLD, neardup_cmd, one_line, paper_lines, paper_pair, run
+from neardup.corpus import ReadSpec
 from neardup.errors import SnapshotFormatError
 from neardup.formats.source import open_source
 
@@ -223,6 +224,45 @@ def test_damage_after_many_chunks_is_one_line_exit_2(
     assert got.returncode == 2, got.stderr
     assert got.stdout == b""
     one_line(got.stderr, str(bad), kind)
+
+
+@pytest.mark.parametrize(("kind", "cut"), [("gzip", "corrupt tail"), ("zstd", "truncated")])
+def test_dedup_and_catalog_add_of_damage_after_many_chunks_is_one_line_exit_2(
+    kind: str, cut: str, large_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # dedup and catalog add read as diff does, chunks parsed while the rest is decompressed: the
+    # documents of the chunks before the damage are no partial result.
+    data = COMPRESSORS[kind](large_pair[0].read_bytes())
+    damaged_tail = data[:-8] + bytes(b ^ 0xFF for b in data[-8:])
+    bad = tmp_path / "corpus.jsonl.x"
+    bad.write_bytes(data[: len(data) * 9 // 10] if cut == "truncated" else damaged_tail)
+    for args in (("dedup", bad), ("dedup", bad, "--records"), ("catalog", "add", tmp_path / "c.db", bad)):
+        got = run(*args)
+        assert got.returncode == 2, (args, got.stderr)
+        assert got.stdout == b""
+        one_line(got.stderr, str(bad), kind)
+    with pytest.raises(SnapshotFormatError, match=f"expected {kind} data, got"):
+        neardup.dedup_files(bad)
+    with pytest.raises(SnapshotFormatError, match=f"expected {kind} data, got"):
+        neardup.dedup_files(bad, spec=ReadSpec(on_bad_record="skip"))
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_dedup_of_a_compressed_input_quotes_its_bad_line(
+    kind: str, large_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # A line that is not JSON, chunks into the decompressed text: the message (the JSON parser's words on
+    # that line) is that of the same file uncompressed.
+    lines = large_pair[0].read_bytes().split(b"\n")
+    lines[50_000] = b'{"title": "A title", "abstract": oops}'
+    body = b"\n".join(lines)
+    plain, packed = tmp_path / "c.jsonl", tmp_path / "c.jsonl.x"
+    plain.write_bytes(body)
+    packed.write_bytes(COMPRESSORS[kind](body))
+    want, got = run("dedup", plain), run("dedup", packed)
+    assert want.returncode == got.returncode == 2, got.stderr
+    one_line(want.stderr, f"{plain}:50001:", "column 34")
+    assert got.stderr.decode() == want.stderr.decode().replace(str(plain), str(packed))
 
 
 def test_bzh_text_is_not_bzip2(tmp_path: Path) -> None:

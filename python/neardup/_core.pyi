@@ -425,9 +425,10 @@ def _banding(*, threshold: float = 0.8, num_perm: int = 128) -> tuple[int, int]:
     """``(bands, rows)`` of the LSH banding used at `threshold`."""
 
 def _band_keys(
-    texts_: Iterable[str], /, *, threshold: float = 0.8, ngram: int = 3, num_perm: int = 128
+    texts_: Iterable[str] | Any, /, *, threshold: float = 0.8, ngram: int = 3, num_perm: int = 128
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-    """Band keys ``(n, bands)`` of texts and the mask of texts without shingles."""
+    """Band keys ``(n, bands)`` of texts (a sequence of str, or Arrow strings, a null an empty text) and
+    the mask of texts without shingles."""
 
 def _partition_band_keys(
     keys: npt.NDArray[np.uint64], empty: npt.NDArray[np.bool_], /, *, doc_base: int, parts: int
@@ -445,7 +446,7 @@ def _buckets_of_keys(
     """Buckets ``(offsets, docs)`` of a key matrix (row i is document i)."""
 
 def _shingle_sets(
-    texts_: Iterable[str], ids: npt.NDArray[np.uint64], /, *, ngram: int = 3
+    texts_: Iterable[str] | Any, ids: npt.NDArray[np.uint64], /, *, ngram: int = 3
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     """Shingle-set store ``(ids, offsets, values)`` of texts stored under `ids` (ascending)."""
 
@@ -493,6 +494,9 @@ class _CorpusPart:
         """Bad records: ``(line, start, end, expected, got)``; line 0 concerns the whole file."""
     def skipped(self) -> int:
         """How many bad records were skipped."""
+    def kept(self, spans: list[tuple[int, int]]) -> list[bytes] | None:
+        """The bytes of each ``(start, end)`` span (after a BOM) of the text the first pass kept of a
+        compressed or streamed input; None when it kept none (a plain file: read the spans from it)."""
     def texts_of(self, docs: list[int]) -> list[tuple[str, str | None]]:
         """Texts and titles of documents `docs` (ascending), read again."""
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import os
 import stat
 import sys
@@ -505,10 +506,8 @@ class Input:
     def records(self, docs: Sequence[int]) -> Iterator[bytes]:
         """The records of documents `docs` as they are in the file (JSONL lines, CSV rows; line end
         included), for the core's formats."""
-        starts, ends, _, bom = self.spans()
-        skip = len(BOM) if bom else 0
-        spans = ((skip + int(starts[i]), skip + int(ends[i])) for i in docs)
-        yield from _read_spans(self.path, spans)
+        starts, ends, _, _ = self.spans()
+        yield from _spans_of(self.part, self.path, ((int(starts[i]), int(ends[i])) for i in docs))
 
     def spans(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], int, bool]:
         spans = self.part.spans()
@@ -518,49 +517,49 @@ class Input:
 
     def header(self) -> bytes:
         """A CSV file's header row, line end included."""
-        _, _, end, bom = self.spans()
-        skip = len(BOM) if bom else 0
-        return next(_read_spans(self.path, [(skip, skip + end)]))
+        _, _, end, _ = self.spans()
+        return next(_spans_of(self.part, self.path, [(0, end)]))
 
 
-def _word_error(name: str, path: str, fmt: str, bad: tuple[int, int, int, str | None, str | None]) -> str:
+def _word_error(
+    name: str, path: str, fmt: str, part: _core._CorpusPart, bad: tuple[int, int, int, str | None, str | None]
+) -> str:
     """The message of a bad record the core met (its own wording, or the Python reader's)."""
     line, start, end, expected, got = bad
     if expected is not None:
         return str(SnapshotFormatError(name, line or None, expected, got))
     if fmt == "csv":
         return str(_csv_error(name, path))
-    head = next(_read_spans(path, [(0, len(BOM))]))
-    skip = len(BOM) if head == BOM else 0
-    raw = next(_read_spans(path, [(skip + start, skip + end)]))
-    return str(_jsonl_error(name, line, raw))
+    return str(_jsonl_error(name, line, next(_spans_of(part, path, [(start, end)]))))
+
+
+_SPANS_AT_ONCE = 4096
+"""Records the core hands over in one call when it kept the text (a bound on the bytes objects alive)."""
+
+
+def _spans_of(part: _core._CorpusPart, path: str, spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+    """The bytes of each `(start, end)` range of the text the core read (offsets after a BOM): from the
+    text the core kept of a compressed or streamed input (never decompressed again), else from the file
+    itself."""
+    spans = iter(spans)
+    first = list(itertools.islice(spans, _SPANS_AT_ONCE))
+    held = part.kept(first)
+    if held is None:
+        yield from _read_spans(path, itertools.chain(first, spans))
+        return
+    while held:
+        yield from held
+        held = part.kept(list(itertools.islice(spans, _SPANS_AT_ONCE)))
+        assert held is not None
 
 
 def _read_spans(path: str, spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
-    """The bytes of each `(start, end)` range (ascending) of the text of `path` as the core read it: the
-    file itself, or for a compressed file its decompressed text (read forward, never held whole), since
-    the core's byte ranges are those of the decompressed text."""
+    """The bytes of each `(start, end)` range (offsets after a BOM) of the plain file `path`."""
     with open(path, "rb") as fh:
-        compressed = _core._compression_of(fh.read(6)) is not None
-    if not compressed:
-        with open(path, "rb") as fh:
-            for start, end in spans:
-                fh.seek(start)
-                yield fh.read(end - start)
-        return
-    with open_source(path) as source:
-        stream, at = source.stream, 0
+        skip = len(BOM) if fh.read(len(BOM)) == BOM else 0
         for start, end in spans:
-            if start < at:
-                raise ValueError("byte ranges of a compressed input are read in ascending order")
-            while at < start:
-                skipped = len(stream.read(min(start - at, 1 << 20)))
-                if not skipped:
-                    break
-                at += skipped
-            data = stream.read(end - start)
-            at += len(data)
-            yield data
+            fh.seek(skip + start)
+            yield fh.read(end - start)
 
 
 def _jsonl_error(name: str, line: int, raw: bytes) -> SnapshotFormatError:
@@ -643,22 +642,16 @@ def read_input(
     )
     bad = part.bad()
     skipped = part.skipped()
-    if bad and (not skipped or bad[0][0] == 0):
+    # Skipping, `bad` holds the first record skipped; a file that cannot be read at all goes last.
+    if bad and (not skipped or bad[-1][0] == 0):
         line, _, _, expected, got = bad[-1]
         if expected is not None:
             raise SnapshotFormatError(shown, line or None, expected, got)
         if fmt == "csv":
             raise _csv_error(shown, real)
-        raise _jsonl_error(shown, line, _raw_line(real, bad[-1]))
-    example = _word_error(shown, real, fmt, bad[0]) if skipped else None
+        raise _jsonl_error(shown, line, next(_spans_of(part, real, [bad[-1][1:3]])))
+    example = _word_error(shown, real, fmt, part, bad[0]) if skipped else None
     return Input(shown, real, fmt, part, None, part.ids()), skipped, example
-
-
-def _raw_line(path: str, bad: tuple[int, int, int, str | None, str | None]) -> bytes:
-    with open(path, "rb") as fh:
-        head = fh.read(len(BOM))
-        fh.seek((len(BOM) if head == BOM else 0) + bad[1])
-        return fh.read(bad[2] - bad[1])
 
 
 def _page_input(

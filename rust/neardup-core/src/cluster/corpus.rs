@@ -1,9 +1,12 @@
 //! Deduplication of a corpus, from files or texts to columns: which documents a deduplicated copy keeps
 //! and, for each one it drops, the kept document that replaced it.
 //!
-//! Files (JSON Lines, CSV) are read here, memory-mapped, with the field rules of
-//! [`crate::read::corpus`]: no text outlives the window of lines being signed, so memory holds per
-//! document its band keys (8 bytes a band), its id, line and byte offset, and a few bytes of columns.
+//! Files (JSON Lines, CSV) are read here with the field rules of [`crate::read::corpus`]: a plain file
+//! memory-mapped, the JSON Lines text of a compressed file (or a pipe, or UTF-16 text) chunk by chunk
+//! while the next chunk is decompressed ([`streamed::read_chunks`]). No text outlives the window of
+//! lines being signed, so memory holds per document its band keys (8 bytes a band), its id, line and
+//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass ([`HeldText`]:
+//! in memory up to a constant, the rest in an unlinked temporary file), never decompressed twice.
 //!
 //! Stages, in order:
 //! 1. **Band keys** of every document ([`super::bands`]); documents sharing a `(band, key)` form buckets.
@@ -22,6 +25,7 @@
 use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -34,6 +38,8 @@ use crate::lsh::check_threshold;
 use crate::minhash::MinHasher;
 use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
 use crate::read::file::map;
+use crate::read::input::{self, Mapped, Opened};
+use crate::read::streamed::{self, HeldText};
 use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
 /// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
@@ -215,6 +221,18 @@ pub struct FileDocs {
     pub skipped: u64,
     csv: Option<CsvLayout>,
     stamp: Option<(u64, Option<SystemTime>)>,
+    /// The text read, kept when it is not the file's own bytes (a compressed file, a pipe, text in
+    /// UTF-16): the second pass and the records written come from it, not from decompressing again.
+    text: Option<Arc<Text>>,
+}
+
+/// The text of an input that is not read in place.
+#[derive(Debug)]
+enum Text {
+    /// JSON Lines, as it was streamed ([`streamed::read_chunks`]).
+    Chunks(HeldText),
+    /// Any other format, whole (CSV rows may hold line ends, so a row can straddle chunks).
+    Whole(Mapped),
 }
 
 impl FileDocs {
@@ -235,12 +253,16 @@ impl FileDocs {
             skipped: 0,
             csv: None,
             stamp: None,
+            text: None,
         }
     }
 
     /// Whether reading stopped at a bad record (or the file could not be read here).
     pub fn stopped(&self, skip_bad: bool) -> bool {
-        !self.bad.is_empty() && (!skip_bad || self.bad[0].line == 0)
+        // Skipping, `bad` keeps the first record skipped; a file that could not be read goes last.
+        self.bad
+            .last()
+            .is_some_and(|last| !skip_bad || last.line == 0)
     }
 
     fn bad_record(&mut self, bad: BadRecord, skip_bad: bool) -> bool {
@@ -285,6 +307,10 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
 
 /// The first pass over a file: every document's columns, id, line and offset. A bad record stops the
 /// pass (its [`BadRecord`] is the last of `bad`), unless `skip_bad`.
+///
+/// A plain file is read in place. The JSON Lines text of anything else (a compressed file, a pipe, text
+/// in UTF-16) is read as it is decompressed, chunk by chunk ([`streamed::read_chunks`]), and kept for the
+/// second pass; a CSV text is decompressed whole first.
 pub fn read_file(
     path: &Path,
     format: Format,
@@ -295,12 +321,61 @@ pub fn read_file(
     check_params(params)?;
     let mut out = FileDocs::new(path, format);
     out.stamp = stamp(path);
-    let mapped = map(path).map_err(|e| io_error(path, e))?;
+    let io = |e| io_error(path, e);
+    let mapped = match (input::open_text(path, None).map_err(io)?, format) {
+        (Opened::Mapped(m), _) => m,
+        (Opened::Stream { text, compression }, Format::Jsonl) => {
+            let mut held = HeldText::default();
+            let mut lines = Lines::default();
+            let read = streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
+                read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
+                    .map_err(Stop::Core)
+            });
+            match read {
+                Ok(()) => lines.check(&mut out),
+                Err(Stop::Core(e)) => return Err(e),
+                // Damaged compressed data, worded as the Python readers word it; the documents of the
+                // chunks before the damage are no partial result.
+                Err(Stop::Io(e)) => match compression {
+                    Some(c) if e.kind() == std::io::ErrorKind::InvalidData => {
+                        out.bad.push(BadRecord {
+                            line: 0,
+                            start: 0,
+                            end: 0,
+                            reason: Some((format!("{} data", c.name()), e.to_string())),
+                        })
+                    }
+                    _ => return Err(io(e)),
+                },
+            }
+            out.bom = held.bom;
+            out.text = Some(Arc::new(Text::Chunks(held)));
+            return Ok(out);
+        }
+        (Opened::Stream { .. }, Format::Csv) => {
+            let whole = input::open(path).map_err(io)?;
+            let data: &[u8] = &whole;
+            out.bom = data.starts_with(BOM);
+            read_csv(
+                data.strip_prefix(BOM).unwrap_or(data),
+                spec,
+                params,
+                skip_bad,
+                &mut out,
+            )?;
+            out.text = Some(Arc::new(Text::Whole(whole)));
+            return Ok(out);
+        }
+    };
     let data: &[u8] = &mapped;
     out.bom = data.starts_with(BOM);
     let data = data.strip_prefix(BOM).unwrap_or(data);
     match format {
-        Format::Jsonl => read_jsonl(data, spec, params, skip_bad, &mut out)?,
+        Format::Jsonl => {
+            let mut lines = Lines::default();
+            read_jsonl(data, 0, &mut lines, spec, params, skip_bad, &mut out)?;
+            lines.check(&mut out);
+        }
         Format::Csv => read_csv(data, spec, params, skip_bad, &mut out)?,
     }
     Ok(out)
@@ -339,15 +414,47 @@ fn read_piece<'a>(data: &'a [u8], (from, to): (usize, usize), spec: &CorpusSpec)
     (out, line)
 }
 
+/// Why a streamed read stopped: its text could not be read, or the pass failed.
+enum Stop {
+    Io(std::io::Error),
+    Core(Error),
+}
+
+/// Where the reading of a JSON Lines text stands between its runs of lines.
+#[derive(Default)]
+struct Lines {
+    /// Lines read so far.
+    before: u64,
+    /// Whether any of them was not blank.
+    any: bool,
+}
+
+impl Lines {
+    /// A text of blank lines only is no corpus.
+    fn check(&self, out: &mut FileDocs) {
+        if !self.any {
+            out.bad.push(BadRecord {
+                line: 0,
+                start: 0,
+                end: 0,
+                reason: Some(("at least one JSON object".into(), "only blank lines".into())),
+            });
+        }
+    }
+}
+
+/// Reads the documents of `data`, whole lines of a JSON Lines text that begin at its byte `base`;
+/// whether to go on (false: a bad record stopped the pass).
 fn read_jsonl(
     data: &[u8],
+    base: u64,
+    lines: &mut Lines,
     spec: &CorpusSpec,
     params: &Params,
     skip_bad: bool,
     out: &mut FileDocs,
-) -> Result<()> {
-    let (mut at, mut first_line) = (0usize, 1u64);
-    let mut any_line = false;
+) -> Result<bool> {
+    let mut at = 0usize;
     while at < data.len() {
         let window = pieces(data, at, PIECE, WINDOW);
         at = window.last().map_or(data.len(), |&(_, end)| end);
@@ -356,13 +463,14 @@ fn read_jsonl(
             .map(|piece| read_piece(data, piece, spec))
             .collect();
         let mut docs = Vec::new();
-        for (lines, count) in parsed {
-            for (line, start, end, outcome) in lines {
-                any_line = true;
-                let number = first_line + line;
+        for (piece, count) in parsed {
+            for (line, start, end, outcome) in piece {
+                lines.any = true;
+                let number = lines.before + 1 + line;
+                let (start, end) = (base + start as u64, base + end as u64);
                 let reason = match outcome {
                     Outcome::Doc(d) => {
-                        docs.push((number, start as u64, end as u64, d));
+                        docs.push((number, start, end, d));
                         continue;
                     }
                     Outcome::Bad { expected, got } => Some((expected, got)),
@@ -370,27 +478,20 @@ fn read_jsonl(
                 };
                 let bad = BadRecord {
                     line: number,
-                    start: start as u64,
-                    end: end as u64,
+                    start,
+                    end,
                     reason,
                 };
                 if out.bad_record(bad, skip_bad) {
-                    return out.push(docs, params);
+                    out.push(docs, params)?;
+                    return Ok(false);
                 }
             }
-            first_line += count;
+            lines.before += count;
         }
         out.push(docs, params)?;
     }
-    if !any_line {
-        out.bad.push(BadRecord {
-            line: 0,
-            start: 0,
-            end: 0,
-            reason: Some(("at least one JSON object".into(), "only blank lines".into())),
-        });
-    }
-    Ok(())
+    Ok(true)
 }
 
 fn csv_reader(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -529,33 +630,70 @@ fn owned(d: Doc<'_>) -> Doc<'static> {
     }
 }
 
+/// Where a second pass reads a file's text.
+enum Reading<'t> {
+    /// Contiguous bytes (after a BOM).
+    Flat(&'t [u8]),
+    Chunks(&'t HeldText),
+}
+
+impl Reading<'_> {
+    /// The bytes from `start` on (at least to the end of the record there).
+    fn from(&self, start: u64) -> Option<&[u8]> {
+        match self {
+            Reading::Flat(data) => data.get(usize::try_from(start).ok()?..),
+            Reading::Chunks(held) => held.from(start),
+        }
+    }
+}
+
+/// The text of `file` for a second pass: the text kept by the first pass, else the file mapped again
+/// (an error when it changed since).
+fn reading(file: &FileDocs) -> Result<(Option<Mapped>, Option<Arc<Text>>)> {
+    if let Some(text) = &file.text {
+        return Ok((None, Some(text.clone())));
+    }
+    if stamp(&file.path) != file.stamp {
+        return Err(changed(file));
+    }
+    let mapped = map(&file.path).map_err(|e| io_error(&file.path, e))?;
+    Ok((Some(mapped), None))
+}
+
+fn flat(data: &[u8]) -> Reading<'_> {
+    Reading::Flat(data.strip_prefix(BOM).unwrap_or(data))
+}
+
+fn changed(file: &FileDocs) -> Error {
+    invalid(
+        "path",
+        format!(
+            "{}: the file changed while it was read",
+            file.path.display()
+        ),
+    )
+}
+
 /// The texts and titles of some documents of a file read by [`read_file`] (`docs`: their numbers in
-/// the file), read again from the file, in parallel.
+/// the file), read again from the file (or the text kept of it), in parallel.
 pub fn reread(
     file: &FileDocs,
     spec: &CorpusSpec,
     docs: &[usize],
 ) -> Result<Vec<(String, Option<String>)>> {
-    let changed = || {
-        invalid(
-            "path",
-            format!(
-                "{}: the file changed while it was read",
-                file.path.display()
-            ),
-        )
+    let (mapped, text) = reading(file)?;
+    let source = match (&mapped, text.as_deref()) {
+        (Some(m), _) => flat(m),
+        (None, Some(Text::Whole(m))) => flat(m),
+        (None, Some(Text::Chunks(held))) => Reading::Chunks(held),
+        (None, None) => unreachable!("reading gives a text or a mapping"),
     };
-    if stamp(&file.path) != file.stamp {
-        return Err(changed());
-    }
-    let mapped = map(&file.path).map_err(|e| io_error(&file.path, e))?;
-    let data: &[u8] = &mapped;
-    let data = data.strip_prefix(BOM).unwrap_or(data);
+    let changed = || changed(file);
     docs.par_iter()
         .with_min_len(64)
         .map(|&i| {
-            let start = *file.starts.get(i).ok_or_else(changed)? as usize;
-            let rest = data.get(start..).ok_or_else(changed)?;
+            let start = *file.starts.get(i).ok_or_else(changed)?;
+            let rest = source.from(start).ok_or_else(changed)?;
             let doc = match (&file.format, &file.csv) {
                 (Format::Jsonl, _) => {
                     let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
@@ -581,6 +719,36 @@ pub fn reread(
             Ok((doc.text.into_owned(), doc.title.map(Cow::into_owned)))
         })
         .collect()
+}
+
+/// The bytes `start..end` (offsets after a BOM, as [`FileDocs::starts`]) of each span of the text the
+/// first pass kept of `file` (records, the CSV header), or None when it kept none (a plain file, read
+/// in place: read it there).
+pub fn kept_spans<'f>(file: &'f FileDocs, spans: &[(u64, u64)]) -> Option<Result<Vec<&'f [u8]>>> {
+    let text = file.text.as_deref()?;
+    let get = |&(start, end): &(u64, u64)| -> Option<&'f [u8]> {
+        match text {
+            Text::Chunks(held) => held.get(start, end),
+            Text::Whole(m) => {
+                let data: &[u8] = m;
+                let data = data.strip_prefix(BOM).unwrap_or(data);
+                data.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+            }
+        }
+    };
+    Some(
+        spans
+            .iter()
+            .map(|span| {
+                get(span).ok_or_else(|| {
+                    invalid(
+                        "spans",
+                        format!("{span:?} is not a record of the text read"),
+                    )
+                })
+            })
+            .collect(),
+    )
 }
 
 // ---- clustering ------------------------------------------------------------------------------------------
@@ -841,6 +1009,7 @@ impl<T, I: Iterator<Item = (usize, T)>> PartitionMapLike<T> for I {
 mod tests {
     use super::*;
     use crate::minhash::Scheme;
+    use crate::read::corpus::Compared;
     use crate::text::shingle::Unit;
 
     fn params(threshold: f64, keep: Keep, star: bool) -> Params {
@@ -933,5 +1102,150 @@ mod tests {
         let out = run(&texts, &params(1.0, Keep::First, false));
         assert_eq!(out.clusters, vec![vec![0, 1]]);
         assert_eq!(out.stage[1], STAGE_EXACT);
+    }
+
+    fn spec() -> CorpusSpec {
+        CorpusSpec {
+            compared: Compared::TitleAndAbstract,
+            text_field: None,
+            id_field: None,
+            title_field: None,
+            abstract_field: None,
+            rank_field: None,
+            delimiter: None,
+        }
+    }
+
+    /// A JSON Lines text several decompression chunks long, a BOM in front, blank lines here and there,
+    /// records with and without ids, repeats (so that the second pass has members to read), and
+    /// `bad` before record `at` when given.
+    fn corpus_text(bad: Option<(&str, usize)>) -> Vec<u8> {
+        let mut data = BOM.to_vec();
+        for i in 0..44_000usize {
+            if i % 101 == 7 {
+                data.extend_from_slice(b" \n");
+            }
+            if let Some((bad, at)) = bad {
+                if i == at {
+                    data.extend_from_slice(bad.as_bytes());
+                    data.push(b'\n');
+                }
+            }
+            let body = words(30 + i % 50, i % 9000).join(" ");
+            let line = match i % 3 {
+                0 => format!(
+                    "{{\"id\": \"d{i}\", \"title\": \"T{}\", \"abstract\": \"{body}\"}}\n",
+                    i % 9000
+                ),
+                _ => format!("{{\"text\": \"{body}\", \"n\": {i}}}\n"),
+            };
+            data.extend_from_slice(line.as_bytes());
+        }
+        data
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn written(dir: &tempfile::TempDir, name: &str, data: &[u8]) -> PathBuf {
+        let path = dir.path().join(name);
+        fs::write(&path, data).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_compressed_file_reads_as_the_plain_one_and_is_read_again_from_what_was_kept() {
+        let data = corpus_text(None);
+        assert!(data.len() > 3 * streamed::CHUNK);
+        let dir = tempfile::tempdir().unwrap();
+        let plain = written(&dir, "c.jsonl", &data);
+        let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
+        let p = params(1.0, Keep::First, false);
+        let a = read_file(&plain, Format::Jsonl, &spec(), &p, false).unwrap();
+        let b = read_file(&packed, Format::Jsonl, &spec(), &p, false).unwrap();
+        assert!(a.bad.is_empty() && b.bad.is_empty());
+        assert_eq!(a.lines.len(), 44_000);
+        assert!(a.lines[43_999] > 44_000);
+        assert_eq!(
+            (&a.lines, &a.starts, &a.ends),
+            (&b.lines, &b.starts, &b.ends)
+        );
+        assert_eq!(
+            (&a.id_bytes, &a.id_ends, &a.has_id),
+            (&b.id_bytes, &b.id_ends, &b.has_id)
+        );
+        assert_eq!(
+            (&a.columns.keys, &a.columns.lengths),
+            (&b.columns.keys, &b.columns.lengths)
+        );
+        assert!(a.bom && b.bom && a.text.is_none() && b.text.is_some());
+        // The second pass reads the kept text: the file may even be gone.
+        fs::remove_file(&packed).unwrap();
+        let docs: Vec<usize> = (0..44_000).step_by(997).collect();
+        assert_eq!(
+            reread(&b, &spec(), &docs).unwrap(),
+            reread(&a, &spec(), &docs).unwrap()
+        );
+        let spans: Vec<(u64, u64)> = docs.iter().map(|&d| (b.starts[d], b.ends[d])).collect();
+        let kept = kept_spans(&b, &spans).unwrap().unwrap();
+        for (bytes, &(start, end)) in kept.iter().zip(&spans) {
+            assert_eq!(*bytes, &data[BOM.len()..][start as usize..end as usize]);
+        }
+        assert!(kept_spans(&a, &spans).is_none());
+        assert!(kept_spans(&b, &[(0, data.len() as u64)]).unwrap().is_err());
+    }
+
+    #[test]
+    fn a_bad_record_late_in_a_compressed_file_has_its_line() {
+        let data = corpus_text(Some((r#"{"title": 7}"#, 40_000)));
+        let dir = tempfile::tempdir().unwrap();
+        let plain = written(&dir, "c.jsonl", &data);
+        let packed = written(&dir, "c.x", &gzip(&data));
+        let p = params(1.0, Keep::First, false);
+        for skip in [false, true] {
+            let a = read_file(&plain, Format::Jsonl, &spec(), &p, skip).unwrap();
+            let b = read_file(&packed, Format::Jsonl, &spec(), &p, skip).unwrap();
+            assert_eq!(a.bad, b.bad);
+            assert_eq!(a.bad.len(), 1);
+            assert!(a.bad[0].line > 40_000 && a.bad[0].reason.is_some());
+            assert_eq!((a.lines.len(), a.skipped), (b.lines.len(), b.skipped));
+            let bad = &b.bad[0];
+            assert_eq!(
+                kept_spans(&b, &[(bad.start, bad.end)]).unwrap().unwrap(),
+                [b"{\"title\": 7}\n"]
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_compressed_data_after_many_chunks_stops_the_pass_even_when_skipping() {
+        // A bad record skipped early, then the damage.
+        let packed = gzip(&corpus_text(Some(("[1]", 100))));
+        let dir = tempfile::tempdir().unwrap();
+        let p = params(1.0, Keep::First, false);
+        let cut = written(&dir, "cut.gz", &packed[..packed.len() * 9 / 10]);
+        let n = packed.len();
+        let tail: Vec<u8> = packed[n - 8..].iter().map(|b| b ^ 0xff).collect();
+        let trailer = written(&dir, "trailer.gz", &[&packed[..n - 8], &tail[..]].concat());
+        for (path, what) in [(cut, "truncated gzip data"), (trailer, "corrupt gzip data")] {
+            // Not skipping, the bad record stops the pass first, as a reader of the text in order sees.
+            let docs = read_file(&path, Format::Jsonl, &spec(), &p, false).unwrap();
+            assert!(docs.stopped(false));
+            assert_eq!(docs.bad.len(), 1);
+            assert_eq!(docs.bad[0].line, 102);
+            let docs = read_file(&path, Format::Jsonl, &spec(), &p, true).unwrap();
+            assert!(docs.stopped(true));
+            assert_eq!(
+                (docs.bad.len(), docs.bad[0].line, docs.skipped),
+                (2, 102, 1)
+            );
+            let (expected, got) = docs.bad[1].reason.clone().unwrap();
+            assert_eq!((docs.bad[1].line, expected.as_str()), (0, "gzip data"));
+            assert!(got.starts_with(what), "{got}");
+        }
     }
 }

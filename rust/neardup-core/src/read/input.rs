@@ -122,6 +122,12 @@ pub struct Mapped {
     compression: Option<Compression>,
 }
 
+impl std::fmt::Debug for Mapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mapped({} bytes)", self.len())
+    }
+}
+
 impl Mapped {
     /// The compression the input came in, if any.
     pub fn compression(&self) -> Option<Compression> {

@@ -11,6 +11,10 @@
 //! in memory up to [`HELD`] bytes of an input, beyond that appended to an unlinked temporary file (as
 //! [`super::input`] spools such inputs) and mapped back. Memory stays within a constant whatever the size
 //! of the input: a 10 GB `.jsonl.zst` costs page cache and temporary disk for all but its first chunks.
+//!
+//! [`read_chunks`] is the same overlap for readers that take each chunk as it comes and keep nothing of
+//! it but what they computed (corpus dedup): the text goes to a [`HeldText`], addressable by byte offset
+//! for a second pass, within the same memory bound (one for the whole process).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -258,6 +262,194 @@ fn parse<'a>(
     }
 }
 
+// ---- a text kept for a second read -----------------------------------------------------------------
+
+/// Decompressed bytes all live [`HeldText`]s of the process hold in memory together: a run reading many
+/// compressed files keeps one bound, not one per file.
+static HELD_IN_MEMORY: AtomicUsize = AtomicUsize::new(0);
+
+/// The text of a streamed input kept so that a later pass can read its records again by byte offset
+/// (the documents a first pass located): its chunks in memory while the texts held by the process stay
+/// within [`HELD`] bytes, every later chunk appended to an unlinked temporary file that is mapped once the
+/// text ends. A record never straddles two chunks (chunks are whole lines), so each one is one slice.
+/// A UTF-8 BOM in front is dropped: offsets count from the first byte after it.
+pub struct HeldText {
+    /// `(offset, chunk)`, ascending, all before `spilled_from`.
+    heap: Vec<(u64, Vec<u8>)>,
+    heap_bytes: usize,
+    /// Most bytes this text holds in memory (beyond the process-wide bound).
+    cap: usize,
+    temp: Option<File>,
+    /// Offset of the first byte in the temporary file (`u64::MAX`: none there).
+    spilled_from: u64,
+    tail: Option<memmap2::Mmap>,
+    len: u64,
+    /// Whether the text began with a UTF-8 BOM (dropped).
+    pub bom: bool,
+}
+
+impl Default for HeldText {
+    fn default() -> Self {
+        HeldText::holding(HELD)
+    }
+}
+
+impl Drop for HeldText {
+    fn drop(&mut self) {
+        HELD_IN_MEMORY.fetch_sub(self.heap_bytes, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for HeldText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldText")
+            .field("len", &self.len)
+            .field("in_memory", &self.heap_bytes)
+            .finish()
+    }
+}
+
+impl HeldText {
+    /// An empty text that holds at most `cap` bytes in memory.
+    pub fn holding(cap: usize) -> HeldText {
+        HeldText {
+            heap: Vec::new(),
+            heap_bytes: 0,
+            cap,
+            temp: None,
+            spilled_from: u64::MAX,
+            tail: None,
+            len: 0,
+            bom: false,
+        }
+    }
+
+    /// The text's length in bytes (after a BOM).
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes from offset `start` to the end of the chunk holding it (a record starting there ends
+    /// within them); None past the text.
+    pub fn from(&self, start: u64) -> Option<&[u8]> {
+        if start >= self.spilled_from {
+            let tail = self.tail.as_deref()?;
+            return tail.get(usize::try_from(start - self.spilled_from).ok()?..);
+        }
+        let at = self.heap.partition_point(|(offset, _)| *offset <= start);
+        let (offset, chunk) = self.heap.get(at.checked_sub(1)?)?;
+        chunk.get((start - offset) as usize..)
+    }
+
+    /// Bytes `start..end` of the text, when they lie in one chunk (a record's do).
+    pub fn get(&self, start: u64, end: u64) -> Option<&[u8]> {
+        let len = usize::try_from(end.checked_sub(start)?).ok()?;
+        self.from(start)?.get(..len)
+    }
+
+    /// Appends a chunk; the buffer back when its bytes went to the temporary file.
+    fn push(&mut self, mut chunk: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
+        let first = self.heap.is_empty() && self.temp.is_none();
+        if first && chunk.starts_with(BOM) {
+            self.bom = true;
+            chunk.drain(..BOM.len());
+        }
+        let n = chunk.len();
+        let room = self.temp.is_none()
+            && self.heap_bytes + n <= self.cap
+            && HELD_IN_MEMORY.load(Ordering::Relaxed) + n <= HELD;
+        if room {
+            HELD_IN_MEMORY.fetch_add(n, Ordering::Relaxed);
+            self.heap_bytes += n;
+            self.heap.push((self.len, chunk));
+            self.len += n as u64;
+            return Ok(None);
+        }
+        if self.temp.is_none() {
+            self.temp = Some(tempfile::tempfile()?);
+            self.spilled_from = self.len;
+        }
+        let file = self.temp.as_mut().expect("just set");
+        file.write_all(&chunk).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot write the temporary copy in {} ({e})",
+                    std::env::temp_dir().display()
+                ),
+            )
+        })?;
+        self.len += n as u64;
+        Ok(Some(chunk))
+    }
+
+    /// Maps what went to the temporary file, once the text has ended.
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(file) = &self.temp {
+            if self.len > self.spilled_from {
+                self.tail = Some(map_run(file, 0, self.len - self.spilled_from)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the text `text` yields in chunks of whole lines (see the module doc), handing each to `each`
+/// with its offset in `held` while the next one is decompressed, then keeping it in `held`. `each`
+/// returns whether to go on; a failure to read the text (corrupt compressed data) is `io(error)`, even
+/// after chunks were handed over.
+pub fn read_chunks<E>(
+    text: Box<dyn Read + Send>,
+    held: &mut HeldText,
+    io: impl Fn(io::Error) -> E,
+    each: impl FnMut(&[u8], u64) -> Result<bool, E>,
+) -> Result<(), E> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || decompress(text, &full_tx, &empty_rx));
+        // Returning drops the receiving end, which stops the decompressor at its next chunk.
+        take_chunks(full_rx, &empty_tx, held, &io, each)
+    })?;
+    held.finish().map_err(io)
+}
+
+fn take_chunks<E>(
+    full: mpsc::Receiver<io::Result<Vec<u8>>>,
+    empty: &mpsc::Sender<Vec<u8>>,
+    held: &mut HeldText,
+    io: &impl Fn(io::Error) -> E,
+    mut each: impl FnMut(&[u8], u64) -> Result<bool, E>,
+) -> Result<(), E> {
+    let mut first = true;
+    loop {
+        let chunk = full
+            .recv()
+            .map_err(|_| io::Error::other("the decompressing thread stopped"))
+            .and_then(|c| c)
+            .map_err(io)?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let skip = match first && chunk.starts_with(BOM) {
+            true => BOM.len(),
+            false => 0,
+        };
+        first = false;
+        let go_on = each(&chunk[skip..], held.len())?;
+        if let Some(buf) = held.push(chunk).map_err(io)? {
+            let _ = empty.send(buf);
+        }
+        if !go_on {
+            return Ok(());
+        }
+    }
+}
+
 /// Bytes `start..end` of the temporary file, mapped (memmap2 aligns the offset to a page itself).
 fn map_run(temp: &File, start: u64, end: u64) -> io::Result<memmap2::Mmap> {
     let len = usize::try_from(end - start).map_err(io::Error::other)?;
@@ -378,5 +570,94 @@ mod tests {
         let e = got.err().unwrap();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("gzip"));
+    }
+
+    /// Chunks handed over by [`read_chunks`] of `data`, with the text they kept.
+    fn chunks_of(data: &[u8], cap: usize) -> (Vec<(u64, Vec<u8>)>, HeldText) {
+        let mut held = HeldText::holding(cap);
+        let mut got = Vec::new();
+        let text = Box::new(io::Cursor::new(data.to_vec()));
+        read_chunks(
+            text,
+            &mut held,
+            |e| e,
+            |chunk, at| {
+                got.push((at, chunk.to_vec()));
+                Ok(true)
+            },
+        )
+        .unwrap();
+        (got, held)
+    }
+
+    #[test]
+    fn chunks_are_whole_lines_at_their_offsets_and_kept_for_a_second_read() {
+        let data = text(20_000);
+        let body = &data[BOM.len()..];
+        // All in memory, the first two chunks in memory and the rest in the file, all in the file.
+        for cap in [HELD, 2 * CHUNK + CHUNK / 2, 0] {
+            let (got, held) = chunks_of(&data, cap);
+            assert!(got.len() > 5, "{}", got.len());
+            assert!(held.bom);
+            assert_eq!(held.len(), body.len() as u64);
+            let mut at = 0u64;
+            for (offset, chunk) in &got {
+                assert_eq!(*offset, at);
+                assert_eq!(&body[at as usize..][..chunk.len()], &chunk[..]);
+                // A chunk is whole lines: the next one starts a line.
+                let end = at as usize + chunk.len();
+                assert!(end == body.len() || body[end - 1] == b'\n');
+                assert_eq!(held.get(at, end as u64), Some(&chunk[..]), "cap {cap}");
+                at = end as u64;
+            }
+            assert_eq!(at, body.len() as u64);
+            // Every line is read again from where it starts, in memory or in the temporary file.
+            let mut start = 0usize;
+            for line in body.split_inclusive(|&b| b == b'\n') {
+                let rest = held.from(start as u64).unwrap();
+                assert!(rest.starts_with(line), "cap {cap}, line at {start}");
+                start += line.len();
+            }
+            assert_eq!(held.from(body.len() as u64 + 1), None);
+            if cap < HELD {
+                // Another test's text may take the process-wide bound: only the small caps are sure.
+                assert!(held.heap_bytes <= cap);
+                assert!(held.tail.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_stop_when_asked_and_a_read_error_is_an_error() {
+        let data = text(20_000);
+        let mut held = HeldText::holding(HELD);
+        let mut seen = 0;
+        let text = Box::new(io::Cursor::new(data.clone()));
+        read_chunks(
+            text,
+            &mut held,
+            |e| e,
+            |_, _| {
+                seen += 1;
+                Ok(seen < 2)
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, 2);
+        let mut held = HeldText::holding(0);
+        let mut seen = 0;
+        let e = read_chunks(
+            Box::new(FailsAfter(io::Cursor::new(data))),
+            &mut held,
+            |e| e,
+            |_, _| {
+                seen += 1;
+                Ok(true)
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(seen > 5);
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
     }
 }
