@@ -392,6 +392,25 @@ def test_a_signal_right_after_a_temporary_file_is_created_removes_it(tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
+def test_temporary_files_have_the_mode_asked_for(tmp_path: Path) -> None:
+    """A copy of someone's data in a shared temporary directory is private; a report to be renamed into
+    place gets a plain ``open()``'s mode."""
+    from neardup import temp_files
+
+    umask = os.umask(0o022)
+    try:
+        fd, private = temp_files.create(str(tmp_path), "spool-", mode=0o600)
+        os.close(fd)
+        fd, report = temp_files.create(str(tmp_path), ".report.", ".tmp")
+        os.close(fd)
+    finally:
+        os.umask(umask)
+    assert (os.stat(private).st_mode & 0o777, os.stat(report).st_mode & 0o777) == (0o600, 0o644)
+    for path in (private, report):
+        temp_files.remove(path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_interrupt_on_the_python_road(big_pair: tuple[Path, Path]) -> None:
     """Ctrl-C while the core works on the Python road used to surface as a 114-line PanicException."""
     # Standard input takes the Python road (files are read by the core, in every report format).

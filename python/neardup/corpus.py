@@ -40,7 +40,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, TypeAlias, overload
 
-from neardup import _core
+from neardup import _core, temp_files
 from neardup._core import NeardupError
 from neardup.errors import SnapshotFormatError
 from neardup.formats import FORMATS
@@ -719,17 +719,10 @@ def _spool(path: PathLike, stack: ExitStack) -> str:
     name = "<stdin>" if path == "-" else os.fspath(path)
     limit = _spool_limit()
     try:
-        fd, tmp = tempfile.mkstemp(prefix="neardup-spool-")
+        fd, tmp = temp_files.create(tempfile.gettempdir(), "neardup-spool-", mode=0o600)
     except OSError as exc:
         raise _spool_failed(name, exc) from None
-    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
-
-    def remove() -> None:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        _core._track_temp(tmp, False)
-
-    stack.callback(remove)
+    stack.callback(temp_files.remove, tmp)
     spooled = stack.enter_context(os.fdopen(fd, "wb", buffering=0))
     try:
         source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))  # noqa: SIM115
@@ -784,17 +777,14 @@ def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Itera
 def _temp(name: str, suffix: str, stack: ExitStack) -> str:
     """A new temporary file, removed at the end of the run (or by the CLI's signal handlers)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix="neardup-", suffix=suffix)
+        fd, tmp = temp_files.create(tempfile.gettempdir(), "neardup-", suffix, mode=0o600)
     except OSError as exc:
         raise _spool_failed(name, exc) from None
     os.close(fd)
-    _core._track_temp(tmp, True)
 
     def remove() -> None:
         _ROWS_AS_JSONL.discard(tmp)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        _core._track_temp(tmp, False)
+        temp_files.remove(tmp)
 
     stack.callback(remove)
     return tmp
@@ -932,21 +922,14 @@ def open_atomic(path: PathLike) -> Iterator[IO[str]]:
         raise NeardupError(str(exc)) from None
     directory = os.path.dirname(target) or "."
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+        fd, tmp = temp_files.create(directory, f".{os.path.basename(target)}.", ".tmp")
     except OSError as exc:
         raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    _core._track_temp(tmp, True)  # removed by the CLI's signal handlers if the run is interrupted
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
-        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except OSError as exc:
         raise NeardupError(f"{target}: cannot write: {exc.strerror or exc}") from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        _core._track_temp(tmp, False)
+        temp_files.remove(tmp)

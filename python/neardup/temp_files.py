@@ -17,16 +17,17 @@ from neardup import _core
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def create(directory: str, prefix: str, suffix: str) -> tuple[int, str]:
+def create(directory: str, prefix: str, suffix: str = "", mode: int = 0o666) -> tuple[int, str]:
     """Creates and opens a new file ``PREFIX<random>SUFFIX`` in `directory`, exclusively (a fresh name on
     a collision, as `tempfile.mkstemp` does, whose module this one does not import) and registered for
-    removal on a signal; returns its descriptor and path. The mode is that of a plain ``open()`` (0o666
-    less the umask). `untrack` (or `remove`) ends the registration."""
+    removal on a signal; returns its descriptor and path. `mode` (less the umask) is the file's: a plain
+    ``open()``'s by default, for a report renamed into place; 0o600 for a copy of someone's data in a
+    shared temporary directory. `untrack` (or `remove`) ends the registration."""
     for _ in range(100):
         path = os.path.join(directory, f"{prefix}{os.urandom(6).hex()}{suffix}")
         _core._track_temp(path, True)
         try:
-            return os.open(path, _FLAGS, 0o666), path
+            return os.open(path, _FLAGS, mode), path
         except FileExistsError:
             _core._track_temp(path, False)
         except BaseException:
