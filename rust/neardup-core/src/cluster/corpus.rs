@@ -1009,7 +1009,6 @@ impl<T, I: Iterator<Item = (usize, T)>> PartitionMapLike<T> for I {
 mod tests {
     use super::*;
     use crate::minhash::Scheme;
-    use crate::read::corpus::Compared;
     use crate::text::shingle::Unit;
 
     fn params(threshold: f64, keep: Keep, star: bool) -> Params {
@@ -1105,15 +1104,7 @@ mod tests {
     }
 
     fn spec() -> CorpusSpec {
-        CorpusSpec {
-            compared: Compared::TitleAndAbstract,
-            text_field: None,
-            id_field: None,
-            title_field: None,
-            abstract_field: None,
-            rank_field: None,
-            delimiter: None,
-        }
+        CorpusSpec::default()
     }
 
     /// A JSON Lines text several decompression chunks long, a BOM in front, blank lines here and there,

@@ -17,7 +17,10 @@ pub(crate) fn unique_anchors(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
     if a.len().max(b.len()) >= 1 << 31 {
         return Vec::new(); // positions would not fit the keys: no anchors (the pair stays unmatched)
     }
-    let key = |id: u32, pos: usize, side: u64| (u64::from(id) << 32) | ((pos as u64) << 1) | side;
+    // The side sits above the position, so that a token's occurrences in `a` sort before those in `b`
+    // wherever they are (with the side below, an occurrence late in `a` sorted after an earlier one in
+    // `b`, and a shifted text lost nearly all its anchors).
+    let key = |id: u32, pos: usize, side: u64| (u64::from(id) << 32) | (side << 31) | pos as u64;
     let mut keys: Vec<u64> = Vec::with_capacity(a.len() + b.len());
     keys.extend(
         a.iter()
@@ -36,8 +39,9 @@ pub(crate) fn unique_anchors(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
             end += 1;
         }
         // Exactly one occurrence on each side: the side bit sorts a's (0) before b's (1).
-        if end - at == 2 && keys[at] & 1 == 0 && keys[at + 1] & 1 == 1 {
-            let pos = |k: u64| ((k & 0xffff_ffff) >> 1) as usize;
+        let side = |k: u64| (k >> 31) & 1;
+        if end - at == 2 && side(keys[at]) == 0 && side(keys[at + 1]) == 1 {
+            let pos = |k: u64| (k & 0x7fff_ffff) as usize;
             pairs.push((pos(keys[at]), pos(keys[at + 1])));
         }
         at = end;
@@ -76,6 +80,14 @@ fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_late_in_a_and_early_in_b_is_an_anchor() {
+        // A shift: each token's position in `a` is past its position in `b`.
+        let a = [7, 8, 0, 1, 2, 3];
+        let b = [0, 1, 2, 3, 9];
+        assert_eq!(unique_anchors(&a, &b), vec![(2, 0), (3, 1), (4, 2), (5, 3)]);
+    }
 
     #[test]
     fn anchors_are_unique_increasing_matches() {

@@ -532,6 +532,47 @@ mod tests {
         out.len()
     }
 
+    /// A shift: `a` is a heavy-tailed token stream, `b` the same stream from a third of the way in,
+    /// followed by as many new tokens; ids as the interner gives them.
+    fn shifted(n: usize) -> (Vec<u32>, Vec<u32>, usize) {
+        let mut s = 7u64;
+        // Ranks with weight about 1/r over a 30k vocabulary, as words in text.
+        let stream: Vec<u32> = (0..n + n / 3)
+            .map(|_| {
+                let u = (f64::from(lcg(&mut s, 1 << 30)) + 0.5) / f64::from(1u32 << 30);
+                (30_000f64.powf(u) as u32).min(29_999)
+            })
+            .collect();
+        let mut b_raw: Vec<u32> = stream[n / 3..].to_vec();
+        b_raw.extend((0..n / 3).map(|i| 40_000 + i as u32));
+        let mut id = std::collections::HashMap::new();
+        let b: Vec<u32> = b_raw
+            .iter()
+            .map(|t| {
+                let next = id.len() as u32;
+                *id.entry(*t).or_insert(next)
+            })
+            .collect();
+        let a: Vec<u32> = stream[..n]
+            .iter()
+            .map(|t| *id.get(t).unwrap_or(&ABSENT))
+            .collect();
+        (a, b, id.len())
+    }
+
+    /// Past the exact solver's budget a long shift is cut at its unique tokens, and nearly all of what
+    /// the two texts share is still matched.
+    #[test]
+    fn a_long_shift_stays_nearly_minimal() {
+        for n in [12_000, 20_000, 40_000] {
+            let (a, b, k) = shifted(n);
+            let mut out = Vec::new();
+            Lcs::default().matches(&a, &b, k, &mut out);
+            let (found, shared) = (common_len(&a, &b, &out), n - n / 3);
+            assert!(found * 100 >= shared * 95, "n {n}: {found} of {shared}");
+        }
+    }
+
     fn check(a: &[u32], b: &[u32]) {
         let k = b.iter().map(|&x| x as usize + 1).max().unwrap_or(0);
         let a: Vec<u32> = a

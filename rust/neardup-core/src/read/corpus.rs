@@ -24,15 +24,17 @@ use super::{ABSTRACT_FIELDS, ID_FIELDS, TITLE_FIELDS};
 pub const TEXT_FIELDS: [&str; 3] = ["text", "content", "body"];
 
 /// Which text of a record is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compared {
     Title,
     Abstract,
+    /// Title and abstract joined, as `neardup dedup` compares them unless told otherwise.
+    #[default]
     TitleAndAbstract,
 }
 
-/// How documents are read from records.
-#[derive(Debug, Clone)]
+/// How documents are read from records; the default is `neardup dedup`'s with no field options.
+#[derive(Debug, Clone, Default)]
 pub struct CorpusSpec {
     pub compared: Compared,
     /// One field holding the whole text (overrides `compared`).
@@ -575,15 +577,7 @@ mod tests {
     use super::*;
 
     fn spec() -> CorpusSpec {
-        CorpusSpec {
-            compared: Compared::TitleAndAbstract,
-            text_field: None,
-            id_field: None,
-            title_field: None,
-            abstract_field: None,
-            rank_field: None,
-            delimiter: None,
-        }
+        CorpusSpec::default()
     }
 
     fn text(line: &str, spec: &CorpusSpec) -> Outcome<'static> {

@@ -310,6 +310,20 @@ fn spooled<R: Read + Send>(input: R, encoding: Option<TextEncoding>) -> io::Resu
     to_temp(input, compression)
 }
 
+/// Appends `bytes` to a temporary copy of an input; a failure says which directory ran out (a full
+/// temporary directory is the usual cause, and not the input's fault).
+pub(crate) fn write_temp(temp: &mut File, bytes: &[u8]) -> io::Result<()> {
+    temp.write_all(bytes).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot write the temporary copy in {} ({e})",
+                std::env::temp_dir().display()
+            ),
+        )
+    })
+}
+
 fn to_temp(
     mut input: Box<dyn Read + Send + '_>,
     compression: Option<Compression>,
@@ -324,15 +338,7 @@ fn to_temp(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        temp.write_all(&buf[..n]).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot write the temporary copy in {} ({e})",
-                    std::env::temp_dir().display()
-                ),
-            )
-        })?;
+        write_temp(&mut temp, &buf[..n])?;
         size += n as u64;
     }
     if size == 0 {

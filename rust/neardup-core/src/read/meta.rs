@@ -523,24 +523,22 @@ pub fn interpret(
 /// members, else the version it gives. A record keeps the members' text and interprets them when asked
 /// (`Record::meta`); reading it only needs to know they will be accepted then, and its version.
 pub fn check(rest: &str, version: Option<u32>, max_digits: usize) -> Option<Option<u32>> {
-    thread_local! {
-        static TEXTS: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    }
-    TEXTS.with_borrow_mut(|texts| {
-        texts.clear();
-        let members = members(rest, max_digits, texts)?;
-        let mut versions = None;
-        // Every interpreted member is parsed by `interpret`, which refuses the record if one fails.
-        for (name, member) in &members {
-            if INTERPRETED.contains(&name.as_ref()) {
-                let value = Json::parse(member.raw, max_digits)?;
-                if name == "versions" {
-                    versions = Some(value);
-                }
+    // A buffer of its own, not a thread-local one: a thread-local with a destructor makes glibc abort
+    // the process when it cannot record the destructor under a memory limit, where an allocation
+    // failing here is the one-line out-of-memory report.
+    let mut texts = String::with_capacity(rest.len());
+    let members = members(rest, max_digits, &mut texts)?;
+    let mut versions = None;
+    // Every interpreted member is parsed by `interpret`, which refuses the record if one fails.
+    for (name, member) in &members {
+        if INTERPRETED.contains(&name.as_ref()) {
+            let value = Json::parse(member.raw, max_digits)?;
+            if name == "versions" {
+                versions = Some(value);
             }
         }
-        Some(version.or_else(|| versions.as_ref().and_then(last_version)))
-    })
+    }
+    Some(version.or_else(|| versions.as_ref().and_then(last_version)))
 }
 
 /// Writes `extra` members (already canonical JSON text) as the body of a JSON object, merged with the

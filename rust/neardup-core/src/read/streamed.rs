@@ -17,7 +17,7 @@
 //! for a second pass, within the same memory bound (one for the whole process).
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -237,15 +237,7 @@ fn parse<'a>(
                 Some(file) => file,
                 None => temp.insert(tempfile::tempfile()?),
             };
-            file.write_all(&chunk).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "cannot write the temporary copy in {} ({e})",
-                        std::env::temp_dir().display()
-                    ),
-                )
-            })?;
+            input::write_temp(file, &chunk)?;
             let start = written;
             written += chunk.len() as u64;
             let _ = empty.send(chunk);
@@ -374,15 +366,7 @@ impl HeldText {
             self.spilled_from = self.len;
         }
         let file = self.temp.as_mut().expect("just set");
-        file.write_all(&chunk).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot write the temporary copy in {} ({e})",
-                    std::env::temp_dir().display()
-                ),
-            )
-        })?;
+        input::write_temp(file, &chunk)?;
         self.len += n as u64;
         Ok(Some(chunk))
     }
