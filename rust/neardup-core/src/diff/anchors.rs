@@ -7,64 +7,90 @@
 //! (every anchor is a real match, in order on both sides), only possibly shorter than the longest, so the
 //! edit script stays exact and becomes at most coarser.
 
-use super::intern::ABSENT;
+/// No occurrence of a token yet.
+const NONE: u32 = u32::MAX;
+/// More than one occurrence.
+const MANY: u32 = u32::MAX - 1;
 
-/// Pairs `(i, j)`, `a[i] == b[j]`, of tokens unique in both `a` and `b`, strictly increasing in both
-/// coordinates, as many as possible. Linear space; `O((n + m) log(n + m))` time.
-pub(crate) fn unique_anchors(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
-    // One sort of (id, position, side) keys groups every token's occurrences: a sequential pass over
-    // memory, where a hash map of this many ids would miss the cache on nearly every access.
-    if a.len().max(b.len()) >= 1 << 31 {
-        return Vec::new(); // positions would not fit the keys: no anchors (the pair stays unmatched)
-    }
-    // The side sits above the position, so that a token's occurrences in `a` sort before those in `b`
-    // wherever they are (with the side below, an occurrence late in `a` sorted after an earlier one in
-    // `b`, and a shifted text lost nearly all its anchors).
-    let key = |id: u32, pos: usize, side: u64| (u64::from(id) << 32) | (side << 31) | pos as u64;
-    let mut keys: Vec<u64> = Vec::with_capacity(a.len() + b.len());
-    keys.extend(
-        a.iter()
-            .enumerate()
-            .filter(|(_, &id)| id != ABSENT)
-            .map(|(i, &id)| key(id, i, 0)),
-    );
-    keys.extend(b.iter().enumerate().map(|(j, &id)| key(id, j, 1)));
-    keys.sort_unstable();
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    let mut at = 0;
-    while at < keys.len() {
-        let id = keys[at] >> 32;
-        let mut end = at + 1;
-        while end < keys.len() && keys[end] >> 32 == id {
-            end += 1;
+/// Scratch kept across calls: for each token id, its one position in `a` and in `b` (or [`NONE`] /
+/// [`MANY`]). Ids are dense (the interner numbers `new`'s tokens `0..k`), so a table indexed by id
+/// replaces a sort or a hash map; only the entries a call touched are reset, so a call on a short gap
+/// costs its own length, not `k`.
+#[derive(Debug, Default)]
+pub(crate) struct Anchors {
+    /// `[position in a, position in b]` side by side: one cache line per token looked up.
+    at: Vec<[u32; 2]>,
+}
+
+impl Anchors {
+    /// Pairs `(i, j)`, `a[i] == b[j]`, of tokens unique in both `a` and `b`, strictly increasing in both
+    /// coordinates, as many as possible. Linear space; linear time to find the unique tokens, then
+    /// `O(u log u)` for the increasing run.
+    pub(crate) fn unique(&mut self, a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
+        if a.len().max(b.len()) >= MANY as usize {
+            return Vec::new(); // positions would collide with the markers: no anchors (the pair stays unmatched)
         }
-        // Exactly one occurrence on each side: the side bit sorts a's (0) before b's (1).
-        let side = |k: u64| (k >> 31) & 1;
-        if end - at == 2 && side(keys[at]) == 0 && side(keys[at + 1]) == 1 {
-            let pos = |k: u64| (k & 0x7fff_ffff) as usize;
-            pairs.push((pos(keys[at]), pos(keys[at + 1])));
+        let Some(top) = b.iter().copied().max() else {
+            return Vec::new();
+        };
+        let size = top as usize + 1;
+        if self.at.len() < size {
+            self.at.resize(size, [NONE; 2]);
         }
-        at = end;
+        for (j, &id) in b.iter().enumerate() {
+            let s = &mut self.at[id as usize][1];
+            *s = if *s == NONE { j as u32 } else { MANY };
+        }
+        // A token of `a` beyond `b`'s largest id (or absent from `new`: `ABSENT` is the largest u32)
+        // cannot be an anchor.
+        let in_b = |id: u32| (id as usize) < size;
+        for (i, &id) in a.iter().enumerate() {
+            if in_b(id) {
+                let s = &mut self.at[id as usize][0];
+                *s = if *s == NONE { i as u32 } else { MANY };
+            }
+        }
+        // In `a`'s order, so the pairs come sorted by their first coordinate.
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for (i, &id) in a.iter().enumerate() {
+            if in_b(id) {
+                let [at_a, j] = self.at[id as usize];
+                if at_a == i as u32 && j < MANY {
+                    pairs.push((i, j as usize));
+                }
+            }
+        }
+        for &id in b {
+            self.at[id as usize] = [NONE; 2];
+        }
+        for &id in a {
+            if in_b(id) {
+                self.at[id as usize] = [NONE; 2];
+            }
+        }
+        longest_increasing(&pairs)
     }
-    // Sorted by position in `a` for the increasing-subsequence pass.
-    pairs.sort_unstable();
-    longest_increasing(&pairs)
 }
 
 /// The longest subsequence of `pairs` (sorted by `.0`, all `.0` and `.1` distinct) increasing in `.1`.
 fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    // tails[k]: index in `pairs` of the smallest `.1` ending an increasing run of length k + 1.
+    // tails[k]: index in `pairs` of the smallest `.1` ending an increasing run of length k + 1; tail_y
+    // holds those `.1`s side by side, so the binary search reads one small array instead of jumping
+    // through `pairs`.
     let mut tails: Vec<usize> = Vec::new();
+    let mut tail_y: Vec<usize> = Vec::new();
     let mut prev: Vec<usize> = vec![usize::MAX; pairs.len()];
     for (idx, &(_, y)) in pairs.iter().enumerate() {
-        let k = tails.partition_point(|&t| pairs[t].1 < y);
+        let k = tail_y.partition_point(|&t| t < y);
         if k > 0 {
             prev[idx] = tails[k - 1];
         }
         if k == tails.len() {
             tails.push(idx);
+            tail_y.push(y);
         } else {
             tails[k] = idx;
+            tail_y[k] = y;
         }
     }
     let mut out = Vec::with_capacity(tails.len());
@@ -80,6 +106,11 @@ fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::intern::ABSENT;
+
+    fn unique_anchors(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
+        Anchors::default().unique(a, b)
+    }
 
     #[test]
     fn a_token_late_in_a_and_early_in_b_is_an_anchor() {
@@ -115,5 +146,63 @@ mod tests {
         let got = longest_increasing(&pairs);
         assert_eq!(got.len(), 4); // e.g. 1 4 5 9 / 3 4 5 6
         assert!(got.windows(2).all(|w| w[0].1 < w[1].1));
+    }
+
+    /// The rule, stated directly: count each token's occurrences on both sides.
+    fn reference(a: &[u32], b: &[u32]) -> Vec<(usize, usize)> {
+        use std::collections::HashMap;
+        let mut seen: HashMap<u32, (usize, usize, usize, usize)> = HashMap::new();
+        for (i, &id) in a.iter().enumerate() {
+            let e = seen.entry(id).or_default();
+            (e.0, e.1) = (e.0 + 1, i);
+        }
+        for (j, &id) in b.iter().enumerate() {
+            let e = seen.entry(id).or_default();
+            (e.2, e.3) = (e.2 + 1, j);
+        }
+        let mut pairs: Vec<(usize, usize)> = seen
+            .values()
+            .filter(|e| e.0 == 1 && e.2 == 1)
+            .map(|e| (e.1, e.3))
+            .collect();
+        pairs.sort_unstable();
+        longest_increasing(&pairs)
+    }
+
+    #[test]
+    fn anchors_are_the_unique_tokens_of_both_sides_across_calls() {
+        // One scratch for many calls, as the solver uses it: entries left over from one call must not
+        // leak into the next.
+        let mut scratch = Anchors::default();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n) as u32
+        };
+        for round in 0..400 {
+            let vocab = 1 + u64::from(next(60));
+            let (la, lb) = (next(50) as usize, next(50) as usize);
+            let a: Vec<u32> = (0..la)
+                .map(|_| {
+                    if next(7) == 0 {
+                        ABSENT
+                    } else {
+                        next(vocab + 5)
+                    }
+                })
+                .collect();
+            let b: Vec<u32> = (0..lb).map(|_| next(vocab)).collect();
+            let got = scratch.unique(&a, &b);
+            let want = reference(&a, &b);
+            assert_eq!(got.len(), want.len(), "round {round}: {a:?} {b:?}");
+            for &(i, j) in &got {
+                assert_eq!(a[i], b[j]);
+                assert_eq!(a.iter().filter(|&&x| x == a[i]).count(), 1);
+                assert_eq!(b.iter().filter(|&&x| x == b[j]).count(), 1);
+            }
+            assert!(got.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        }
     }
 }

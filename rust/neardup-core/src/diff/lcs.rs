@@ -21,7 +21,7 @@
 //! budget with no such anchor is left unmatched (all deleted and inserted). The script then stays exact,
 //! only coarser than the minimal one, and time and memory stay near-linear past the budgets.
 
-use super::anchors::unique_anchors;
+use super::anchors::Anchors;
 use super::intern::ABSENT;
 use super::myers;
 
@@ -73,6 +73,8 @@ pub(crate) struct Lcs {
     /// anchors (which are solved while the former are in use).
     top: Shared,
     gap: Shared,
+    /// Scratch of the unique-token anchors.
+    anchors: Anchors,
     /// Whether gaps between anchors drop their one-sided tokens before the table (tests turn it off to
     /// compare).
     gap_filter: bool,
@@ -97,6 +99,7 @@ impl Default for Lcs {
             v2: Vec::new(),
             top: Shared::default(),
             gap: Shared::default(),
+            anchors: Anchors::default(),
             gap_filter: true,
             table_words: 0,
         }
@@ -255,7 +258,7 @@ impl Lcs {
         if depth >= ANCHOR_DEPTH {
             return;
         }
-        let anchors = unique_anchors(a, b);
+        let anchors = self.anchors.unique(a, b);
         let (mut pa, mut pb) = (0, 0);
         for &(x, y) in &anchors {
             self.solve(&a[pa..x], ao + pa, &b[pb..y], bo + pb, out, true, depth + 1);
