@@ -234,26 +234,26 @@ pub fn sniff_delimiter(first: &[u8]) -> u8 {
 }
 
 /// The records of a CSV snapshot's bytes, or `None` when some part is for the Python reader.
-pub fn read_csv_records(data: &[u8], spec: &RecordSpec) -> Option<Vec<Record<'static>>> {
+pub fn read_csv_records<'a>(data: &'a [u8], spec: &RecordSpec) -> Option<Vec<Record<'a>>> {
     read_csv_records_with(data, spec, None)
 }
 
 /// [`read_csv_records`] with the `delimiter` given (a single ASCII byte), or sniffed when `None`.
-pub fn read_csv_records_with(
-    data: &[u8],
+pub fn read_csv_records_with<'a>(
+    data: &'a [u8],
     spec: &RecordSpec,
     delimiter: Option<u8>,
-) -> Option<Vec<Record<'static>>> {
+) -> Option<Vec<Record<'a>>> {
     read_csv_pieces(data, spec, delimiter, PIECE)
 }
 
 /// [`read_csv_records_with`], the rows parsed in pieces of about `piece` bytes.
-fn read_csv_pieces(
-    data: &[u8],
+fn read_csv_pieces<'a>(
+    data: &'a [u8],
     spec: &RecordSpec,
     delimiter: Option<u8>,
     piece: usize,
-) -> Option<Vec<Record<'static>>> {
+) -> Option<Vec<Record<'a>>> {
     let data = data.strip_prefix(BOM).unwrap_or(data);
     let text = simdutf8::basic::from_utf8(data).ok()?;
     let first = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
@@ -329,13 +329,13 @@ fn columns(header: &[String], spec: &RecordSpec) -> Option<(Vec<String>, RecordS
 
 /// The records of the rows in `piece` of `text`, each numbered by its first line counted from 1 at the
 /// piece's start, and how many line ends the piece holds; `None` when a row is for the Python reader.
-fn read_piece(
-    text: &str,
+fn read_piece<'a>(
+    text: &'a str,
     piece: Range<usize>,
     delimiter: u8,
     keys: &[String],
     spec: &RecordSpec,
-) -> Option<(Vec<Record<'static>>, u64)> {
+) -> Option<(Vec<Record<'a>>, u64)> {
     let data = &text.as_bytes()[..piece.end];
     let (mut cells, mut json, mut records) = (Vec::new(), String::new(), Vec::new());
     let (mut at, mut newlines) = (piece.start, 0u64);
@@ -360,18 +360,22 @@ fn read_piece(
 
 /// A row's record: its cells given to the field rules of JSON Lines ([`fields`]) as the JSON strings of
 /// their text. A quoted cell without escapes whose text needs none in JSON is that JSON string where it
-/// lies (its quotes included); the others are written into `json`.
-fn record(
-    text: &str,
+/// lies (its quotes included); the others are written into `json`. A title or abstract the rules leave
+/// as the cell's text is borrowed from `text`, not copied.
+fn record<'a>(
+    text: &'a str,
     cells: &[Cell],
     keys: &[String],
     spec: &RecordSpec,
     line: u64,
     json: &mut String,
-) -> Option<Record<'static>> {
+) -> Option<Record<'a>> {
     json.clear();
     // Where each cell's JSON text lies: in `text` (a quoted cell as it is) or in `json`.
     let mut spans: Vec<(bool, Range<usize>)> = Vec::with_capacity(cells.len());
+    // Cells written into `json` as they are (an unquoted cell without escapes): the inside of the JSON
+    // string there, and where that text starts in `text`.
+    let mut verbatim: Vec<(Range<usize>, usize)> = Vec::new();
     let mut plain = 0u64;
     for (at, cell) in cells.iter().enumerate() {
         let value = cell.text(text);
@@ -384,6 +388,9 @@ fn record(
             _ => {
                 let from = json.len();
                 string(json, &value);
+                if let (Cell::Plain(r), false) = (cell, escapes) {
+                    verbatim.push((from + 1..json.len() - 1, r.start));
+                }
                 spans.push((false, from..json.len()));
             }
         }
@@ -400,24 +407,71 @@ fn record(
             (Cow::Borrowed(k.as_str()), raw)
         })
         .collect();
-    record_of(&members, plain, spec, line)
+    let origin = Origin {
+        text,
+        json,
+        verbatim: &verbatim,
+    };
+    record_of(&origin, &members, plain, spec, line)
+}
+
+/// Where the text of a row's fields may lie: in the input `text`, or in `json` where some cells were
+/// copied as they are (see [`record`]).
+struct Origin<'a, 'j> {
+    text: &'a str,
+    json: &'j str,
+    verbatim: &'j [(Range<usize>, usize)],
+}
+
+impl<'a> Origin<'a, '_> {
+    /// `value` with the lifetime of `text` when it is the text of some part of the input (a cell the
+    /// field rules took as it lies), else owned: most titles and abstracts are such cells, and copying
+    /// each would double the memory the records hold.
+    fn borrow(&self, value: Cow<'_, str>) -> Cow<'a, str> {
+        if let Cow::Borrowed(v) = value {
+            if let Some(at) = offset_in(self.text, v) {
+                return Cow::Borrowed(&self.text[at..at + v.len()]);
+            }
+            if let Some(at) = offset_in(self.json, v) {
+                let found = self
+                    .verbatim
+                    .iter()
+                    .find(|(r, _)| r.start <= at && at + v.len() <= r.end);
+                if let Some((r, start)) = found {
+                    let from = start + (at - r.start);
+                    if let Some(lies) = self.text.get(from..from + v.len()) {
+                        return Cow::Borrowed(lies);
+                    }
+                }
+            }
+        }
+        Cow::Owned(value.into_owned())
+    }
+}
+
+/// Where `part` starts in `whole` when it is a slice of it.
+fn offset_in(whole: &str, part: &str) -> Option<usize> {
+    let at = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    (at <= whole.len() && part.len() <= whole.len() - at && whole.is_char_boundary(at))
+        .then_some(at)
 }
 
 /// The record of a row's `members` (column key, JSON string of the cell; `plain`: a bit set for each of
 /// the first 64 cells without escapes), or `None` when a field needs the Python reader.
-fn record_of(
+fn record_of<'a>(
+    origin: &Origin<'a, '_>,
     members: &[Member],
     plain: u64,
     spec: &RecordSpec,
     line: u64,
-) -> Option<Record<'static>> {
+) -> Option<Record<'a>> {
     let f = fields(members, plain, spec)?;
     if f.rest.is_some() {
         return None;
     }
     let mut record = Record::from_parts(
-        Cow::Owned(f.title.into_owned()),
-        Cow::Owned(f.abstract_text.into_owned()),
+        origin.borrow(f.title),
+        origin.borrow(f.abstract_text),
         f.key,
         f.version,
         line,
@@ -439,6 +493,34 @@ mod tests {
     use rayon::prelude::*;
 
     use crate::read::spec_keeping_extra as spec;
+
+    #[test]
+    fn quoted_texts_are_borrowed_from_the_input_and_escaped_ones_copied() {
+        let data = b"id,title,abstract\n1,\"T, one\",\"An abstract, quoted.\"\n2,T two,\"Said \"\"hi\"\".\"\n";
+        let rs = read_csv_records(data, &spec()).unwrap();
+        let within = |s: &str| {
+            let at = s.as_ptr() as usize;
+            at >= data.as_ptr() as usize && at + s.len() <= data.as_ptr() as usize + data.len()
+        };
+        assert_eq!(rs[0].abstract_text(), "An abstract, quoted.");
+        assert!(within(rs[0].abstract_text()) && within(rs[0].title()));
+        assert_eq!(rs[1].abstract_text(), "Said \"hi\".");
+        assert!(!within(rs[1].abstract_text()));
+        // An unquoted cell is borrowed too (its JSON form was written elsewhere).
+        assert_eq!(rs[1].title(), "T two");
+        assert!(within(rs[1].title()));
+        // Text that is not a slice of the input is copied, whatever its address.
+        let elsewhere = String::from("An abstract, quoted.");
+        let origin = Origin {
+            text: "",
+            json: "",
+            verbatim: &[],
+        };
+        assert!(matches!(
+            origin.borrow(Cow::Borrowed(&elsewhere)),
+            Cow::Owned(_)
+        ));
+    }
 
     #[test]
     fn rows_become_records_with_their_first_line() {
@@ -564,7 +646,12 @@ mod tests {
                     .zip(&json)
                     .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str()))
                     .collect();
-                record_of(&members, 0, &spec, line)
+                let origin = Origin {
+                    text: "",
+                    json: "",
+                    verbatim: &[],
+                };
+                record_of(&origin, &members, 0, &spec, line)
             })
             .collect();
         records.filter(|rs| !rs.is_empty())
