@@ -39,7 +39,7 @@ use crate::minhash::MinHasher;
 use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
 use crate::read::file::map;
 use crate::read::input::{self, Mapped, Opened};
-use crate::read::streamed::{self, HeldText};
+use crate::read::streamed::{self, HeldText, ReadAgain};
 use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
 /// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
@@ -233,6 +233,8 @@ enum Text {
     Chunks(HeldText),
     /// Any other format, whole (CSV rows may hold line ends, so a row can straddle chunks).
     Whole(Mapped),
+    /// JSON Lines too long to hold, from a regular file: decompressed again for a later pass.
+    Again(ReadAgain),
 }
 
 impl FileDocs {
@@ -318,6 +320,18 @@ pub fn read_file(
     params: &Params,
     skip_bad: bool,
 ) -> Result<FileDocs> {
+    read_file_holding(path, format, spec, params, skip_bad, streamed::HELD)
+}
+
+/// [`read_file`], holding at most `held` bytes of a streamed text in memory.
+fn read_file_holding(
+    path: &Path,
+    format: Format,
+    spec: &CorpusSpec,
+    params: &Params,
+    skip_bad: bool,
+    held: usize,
+) -> Result<FileDocs> {
     check_params(params)?;
     let mut out = FileDocs::new(path, format);
     out.stamp = stamp(path);
@@ -325,7 +339,13 @@ pub fn read_file(
     let mapped = match (input::open_text(path, None).map_err(io)?, format) {
         (Opened::Mapped(m), _) => m,
         (Opened::Stream { text, compression }, Format::Jsonl) => {
-            let mut held = HeldText::default();
+            // A regular file can be decompressed again: past the memory bound its text is dropped
+            // rather than spilled to a temporary file (as a pipe's is).
+            let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
+            let mut held = match regular {
+                true => HeldText::holding_or_dropping(held),
+                false => HeldText::holding(held),
+            };
             let mut lines = Lines::default();
             let read = streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
                 read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
@@ -349,7 +369,10 @@ pub fn read_file(
                 },
             }
             out.bom = held.bom;
-            out.text = Some(Arc::new(Text::Chunks(held)));
+            out.text = Some(Arc::new(match held.dropped() {
+                true => Text::Again(ReadAgain::new(path)),
+                false => Text::Chunks(held),
+            }));
             return Ok(out);
         }
         (Opened::Stream { .. }, Format::Csv) => {
@@ -674,6 +697,33 @@ fn changed(file: &FileDocs) -> Error {
     )
 }
 
+/// The document of the record at the start of `rest` (which holds at least the whole record).
+fn doc_at<'r>(file: &FileDocs, spec: &CorpusSpec, rest: &'r [u8]) -> Result<Doc<'r>> {
+    let changed = || changed(file);
+    match (&file.format, &file.csv) {
+        (Format::Jsonl, _) => {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
+            match jsonl_doc(&rest[..end], spec) {
+                Some(Outcome::Doc(d)) => Ok(d),
+                _ => Err(changed()),
+            }
+        }
+        (Format::Csv, Some(layout)) => {
+            let mut row = csv::StringRecord::new();
+            match csv_reader(rest, layout.delimiter).read_record(&mut row) {
+                Ok(true) if row.len() == layout.width() => {}
+                _ => return Err(changed()),
+            }
+            let cells: Vec<&str> = row.iter().collect();
+            match csv_doc(layout, &cells, spec) {
+                Outcome::Doc(d) => Ok(owned(d)),
+                _ => Err(changed()),
+            }
+        }
+        (Format::Csv, None) => Err(changed()),
+    }
+}
+
 /// The texts and titles of some documents of a file read by [`read_file`] (`docs`: their numbers in
 /// the file), read again from the file (or the text kept of it), in parallel.
 pub fn reread(
@@ -681,12 +731,31 @@ pub fn reread(
     spec: &CorpusSpec,
     docs: &[usize],
 ) -> Result<Vec<(String, Option<String>)>> {
+    let text_of = |d: Doc<'_>| (d.text.into_owned(), d.title.map(Cow::into_owned));
+    if let Some(Text::Again(again)) = file.text.as_deref() {
+        let mut out: Vec<Option<(String, Option<String>)>> = vec![None; docs.len()];
+        for_spans_again(file, again, docs, |found| {
+            let parsed: Vec<(usize, Result<(String, Option<String>)>)> = found
+                .into_par_iter()
+                .with_min_len(64)
+                .map(|(k, bytes)| (k, doc_at(file, spec, bytes).map(text_of)))
+                .collect();
+            for (k, doc) in parsed {
+                out[k] = Some(doc?);
+            }
+            Ok(())
+        })?;
+        return out
+            .into_iter()
+            .map(|d| d.ok_or_else(|| changed(file)))
+            .collect();
+    }
     let (mapped, text) = reading(file)?;
     let source = match (&mapped, text.as_deref()) {
         (Some(m), _) => flat(m),
         (None, Some(Text::Whole(m))) => flat(m),
         (None, Some(Text::Chunks(held))) => Reading::Chunks(held),
-        (None, None) => unreachable!("reading gives a text or a mapping"),
+        (None, Some(Text::Again(_)) | None) => unreachable!("reading gives a text or a mapping"),
     };
     let changed = || changed(file);
     docs.par_iter()
@@ -694,38 +763,100 @@ pub fn reread(
         .map(|&i| {
             let start = *file.starts.get(i).ok_or_else(changed)?;
             let rest = source.from(start).ok_or_else(changed)?;
-            let doc = match (&file.format, &file.csv) {
-                (Format::Jsonl, _) => {
-                    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
-                    match jsonl_doc(&rest[..end], spec) {
-                        Some(Outcome::Doc(d)) => owned(d),
-                        _ => return Err(changed()),
-                    }
-                }
-                (Format::Csv, Some(layout)) => {
-                    let mut row = csv::StringRecord::new();
-                    match csv_reader(rest, layout.delimiter).read_record(&mut row) {
-                        Ok(true) if row.len() == layout.width() => {}
-                        _ => return Err(changed()),
-                    }
-                    let cells: Vec<&str> = row.iter().collect();
-                    match csv_doc(layout, &cells, spec) {
-                        Outcome::Doc(d) => owned(d),
-                        _ => return Err(changed()),
-                    }
-                }
-                (Format::Csv, None) => return Err(changed()),
-            };
-            Ok((doc.text.into_owned(), doc.title.map(Cow::into_owned)))
+            doc_at(file, spec, rest).map(text_of)
         })
         .collect()
+}
+
+/// Reads the records of documents `docs` of `file` again from its compressed text (one pass, in file
+/// order), handing `each` the `(position in docs, record bytes)` of a run of them at a time.
+fn for_spans_again(
+    file: &FileDocs,
+    again: &ReadAgain,
+    docs: &[usize],
+    mut each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
+) -> Result<()> {
+    let span = |i: usize| Some((*file.starts.get(i)?, *file.ends.get(i)?));
+    let mut order: Vec<(u64, u64, usize)> = Vec::with_capacity(docs.len());
+    for (k, &d) in docs.iter().enumerate() {
+        let (start, end) = span(d).ok_or_else(|| changed(file))?;
+        order.push((start, end, k));
+    }
+    order.sort_unstable();
+    spans_again(file, again, &order, |found| each(found))
+}
+
+/// [`ReadAgain::spans`] over `(start, end, tag)` spans sorted by start (a repeated span read once per
+/// tag), erring when the file changed since the first pass.
+fn spans_again<'s>(
+    file: &FileDocs,
+    again: &ReadAgain,
+    order: &'s [(u64, u64, usize)],
+    mut each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
+) -> Result<()> {
+    if stamp(&file.path) != file.stamp {
+        return Err(changed(file));
+    }
+    // Equal spans (a record asked for twice) are read once and handed to each tag.
+    let mut distinct: Vec<(u64, u64)> = order.iter().map(|&(s, e, _)| (s, e)).collect();
+    distinct.dedup();
+    let mut tags_at = 0usize;
+    let complete = again.spans(
+        &distinct,
+        |e| io_error(&file.path, e),
+        |first, run| {
+            let mut found = Vec::with_capacity(run.len());
+            for (j, bytes) in run.into_iter().enumerate() {
+                let span = distinct[first + j];
+                while tags_at < order.len() && (order[tags_at].0, order[tags_at].1) == span {
+                    found.push((order[tags_at].2, bytes));
+                    tags_at += 1;
+                }
+            }
+            each(found)
+        },
+    )?;
+    match complete {
+        true => Ok(()),
+        false => Err(changed(file)),
+    }
 }
 
 /// The bytes `start..end` (offsets after a BOM, as [`FileDocs::starts`]) of each span of the text the
 /// first pass kept of `file` (records, the CSV header), or None when it kept none (a plain file, read
 /// in place: read it there).
-pub fn kept_spans<'f>(file: &'f FileDocs, spans: &[(u64, u64)]) -> Option<Result<Vec<&'f [u8]>>> {
+pub fn kept_spans<'f>(
+    file: &'f FileDocs,
+    spans: &[(u64, u64)],
+) -> Option<Result<Vec<Cow<'f, [u8]>>>> {
     let text = file.text.as_deref()?;
+    let not_read = |span: &(u64, u64)| {
+        invalid(
+            "spans",
+            format!("{span:?} is not a record of the text read"),
+        )
+    };
+    if let Text::Again(again) = text {
+        let mut order: Vec<(u64, u64, usize)> = spans
+            .iter()
+            .enumerate()
+            .map(|(k, &(s, e))| (s, e, k))
+            .collect();
+        order.sort_unstable();
+        let mut out: Vec<Option<Vec<u8>>> = vec![None; spans.len()];
+        let read = spans_again(file, again, &order, |found| {
+            for (k, bytes) in found {
+                out[k] = Some(bytes.to_vec());
+            }
+            Ok(())
+        });
+        return Some(read.and_then(|()| {
+            out.into_iter()
+                .zip(spans)
+                .map(|(b, span)| b.map(Cow::Owned).ok_or_else(|| not_read(span)))
+                .collect()
+        }));
+    }
     let get = |&(start, end): &(u64, u64)| -> Option<&'f [u8]> {
         match text {
             Text::Chunks(held) => held.get(start, end),
@@ -734,19 +865,13 @@ pub fn kept_spans<'f>(file: &'f FileDocs, spans: &[(u64, u64)]) -> Option<Result
                 let data = data.strip_prefix(BOM).unwrap_or(data);
                 data.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
             }
+            Text::Again(_) => None,
         }
     };
     Some(
         spans
             .iter()
-            .map(|span| {
-                get(span).ok_or_else(|| {
-                    invalid(
-                        "spans",
-                        format!("{span:?} is not a record of the text read"),
-                    )
-                })
-            })
+            .map(|span| get(span).map(Cow::Borrowed).ok_or_else(|| not_read(span)))
             .collect(),
     )
 }
@@ -1191,6 +1316,55 @@ mod tests {
     }
 
     #[test]
+    fn a_compressed_file_too_long_to_hold_is_decompressed_again_not_spilled() {
+        let data = corpus_text(None);
+        let dir = tempfile::tempdir().unwrap();
+        let plain = written(&dir, "c.jsonl", &data);
+        let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
+        let p = params(0.8, Keep::First, false);
+        let a = read_file(&plain, Format::Jsonl, &spec(), &p, false).unwrap();
+        let b = read_file_holding(&packed, Format::Jsonl, &spec(), &p, false, 0).unwrap();
+        assert!(matches!(b.text.as_deref(), Some(Text::Again(_))));
+        assert_eq!((&a.starts, &a.columns.keys), (&b.starts, &b.columns.keys));
+        // Documents in any order, one asked for twice: each as the plain file gives it.
+        let mut docs: Vec<usize> = (0..44_000).step_by(997).rev().collect();
+        docs.push(997);
+        assert_eq!(
+            reread(&b, &spec(), &docs).unwrap(),
+            reread(&a, &spec(), &docs).unwrap()
+        );
+        // Ascending calls go on with one stream; a span before its position opens the file again.
+        let spans: Vec<(u64, u64)> = (0..44_000)
+            .step_by(13)
+            .map(|d| (b.starts[d], b.ends[d]))
+            .collect();
+        let half = spans.len() / 2;
+        for part in [&spans[..half], &spans[half..], &spans[..half]] {
+            let kept = kept_spans(&b, part).unwrap().unwrap();
+            for (bytes, &(start, end)) in kept.iter().zip(part) {
+                assert_eq!(&bytes[..], &data[BOM.len()..][start as usize..end as usize]);
+            }
+        }
+        // The clusters are those of the plain file.
+        fn texts_of(f: &FileDocs) -> impl Fn(&[u64]) -> Result<Vec<String>> + Sync + '_ {
+            move |ids: &[u64]| {
+                let docs: Vec<usize> = ids.iter().map(|&i| i as usize).collect();
+                Ok(reread(f, &spec(), &docs)?
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect())
+            }
+        }
+        let want = dedup(&[&a.columns], &p, texts_of(&a)).unwrap();
+        assert!(!want.clusters.is_empty());
+        assert_eq!(dedup(&[&b.columns], &p, texts_of(&b)).unwrap(), want);
+        // A file changed since the first pass is an error, not other records.
+        fs::write(&packed, gzip(&data[..data.len() / 2])).unwrap();
+        let err = reread(&b, &spec(), &[1, 2]).unwrap_err().to_string();
+        assert!(err.contains("changed while it was read"), "{err}");
+    }
+
+    #[test]
     fn a_bad_record_late_in_a_compressed_file_has_its_line() {
         let data = corpus_text(Some((r#"{"title": 7}"#, 40_000)));
         let dir = tempfile::tempdir().unwrap();
@@ -1205,10 +1379,8 @@ mod tests {
             assert!(a.bad[0].line > 40_000 && a.bad[0].reason.is_some());
             assert_eq!((a.lines.len(), a.skipped), (b.lines.len(), b.skipped));
             let bad = &b.bad[0];
-            assert_eq!(
-                kept_spans(&b, &[(bad.start, bad.end)]).unwrap().unwrap(),
-                [b"{\"title\": 7}\n"]
-            );
+            let kept = kept_spans(&b, &[(bad.start, bad.end)]).unwrap().unwrap();
+            assert_eq!(kept, [&b"{\"title\": 7}\n"[..]]);
         }
     }
 
