@@ -920,20 +920,47 @@ fn preference<'c>(
     }
 }
 
+/// Bucket members whose texts are read, shingled and settled together: their texts are alive only
+/// meanwhile, and the shingle sets of a candidate group only until its last member is read.
+const MEMBERS_AT_ONCE: usize = 1 << 16;
+
 /// Deduplicates the documents of `parts` (their columns, concatenated in order). `texts` gives the
-/// texts of some documents (global numbers, ascending), in that order.
+/// texts of some documents (global numbers, ascending), in that order; it is asked for the bucket
+/// members in ascending runs, so a file is read again in one pass.
+///
+/// Everything after the band keys is local to a *candidate group*: the documents connected through
+/// shared buckets (exact copies share every bucket, and only bucket pairs are verified, so exact groups,
+/// near clusters, stars and similarities never reach across two groups). Members are read in ascending
+/// runs of [`MEMBERS_AT_ONCE`]; a group is settled as soon as its last member is read, and its shingle
+/// sets dropped. Memory beyond the keys holds the buckets and the sets of the groups still open (in a
+/// corpus whose copies lie near their originals, a few runs' worth), never every member's text and set.
 pub fn dedup<F, T>(parts: &[&Columns], params: &Params, texts: F) -> Result<Dedup>
+where
+    F: Fn(&[u64]) -> Result<Vec<T>> + Sync,
+    T: AsRef<str> + Sync,
+{
+    dedup_in_runs(parts, params, texts, MEMBERS_AT_ONCE)
+}
+
+fn dedup_in_runs<F, T>(parts: &[&Columns], params: &Params, texts: F, run: usize) -> Result<Dedup>
 where
     F: Fn(&[u64]) -> Result<Vec<T>> + Sync,
     T: AsRef<str> + Sync,
 {
     check_params(params)?;
     let n: usize = parts.iter().map(|c| c.len()).sum();
-    let lengths: Vec<u64> = parts
-        .iter()
-        .flat_map(|c| c.lengths.iter().copied())
-        .collect();
-    let ranks: Vec<f64> = parts.iter().flat_map(|c| c.ranks.iter().copied()).collect();
+    // Only the policy that looks at lengths or ranks needs them as one column.
+    let column = |take: fn(&Columns) -> &[u64]| -> Vec<u64> {
+        parts.iter().flat_map(|c| take(c).iter().copied()).collect()
+    };
+    let lengths: Vec<u64> = match params.keep {
+        Keep::Longest => column(|c| &c.lengths),
+        _ => Vec::new(),
+    };
+    let ranks: Vec<f64> = match params.keep {
+        Keep::Rank => parts.iter().flat_map(|c| c.ranks.iter().copied()).collect(),
+        _ => Vec::new(),
+    };
     let prefer = preference(params.keep, &lengths, &ranks);
     let mut out = Dedup {
         replaced_by: vec![u64::MAX; n],
@@ -941,96 +968,74 @@ where
         similarity: vec![1.0; n],
         ..Dedup::default()
     };
-    // Exact groups among the candidates (all documents with threshold 1.0, else bucket members).
-    let (members, digests, sets, buckets) = if params.exact_only() {
+    if params.exact_only() {
         let digests: Vec<u128> = parts
             .iter()
             .flat_map(|c| c.digests.iter().copied())
             .collect();
-        ((0..n as u64).collect::<Vec<u64>>(), digests, None, None)
+        exact_stage(
+            &(0..n as u64).collect::<Vec<u64>>(),
+            &digests,
+            &prefer,
+            &mut out,
+        );
     } else {
         let banding = params.banding()?;
-        let keys: Vec<u64> = parts.iter().flat_map(|c| c.keys.iter().copied()).collect();
-        let empty: Vec<bool> = parts.iter().flat_map(|c| c.empty.iter().copied()).collect();
-        let buckets = Buckets::from_matrix(&keys, banding.bands, &empty)?;
-        drop(keys);
-        let members = buckets.members();
-        let read = texts(&members)?;
-        if read.len() != members.len() {
-            return Err(invalid("texts", "one text per document asked for"));
-        }
-        let sets = verify::shingle_sets(&params.shingles, &read, &members)?;
-        // Equal texts have equal shingle sets: only members sharing their set with another one can be
-        // exact duplicates, and only their texts are digested.
-        let mut set_hash: Vec<(u64, u32)> = (0..members.len())
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|i| {
-                let v = &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize];
-                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-                (xxh3_64(&bytes), i as u32)
-            })
-            .collect();
-        set_hash.par_sort_unstable();
-        let mut shared = vec![false; members.len()];
-        for run in set_hash.chunk_by(|a, b| a.0 == b.0) {
-            if run.len() > 1 {
-                for &(_, i) in run {
-                    shared[i as usize] = true;
-                }
+        let blocks: Vec<(&[u64], &[bool])> =
+            parts.iter().map(|c| (&c.keys[..], &c.empty[..])).collect();
+        let buckets = Buckets::from_blocks(&blocks, banding.bands)?;
+        let groups = Groups::of(&buckets);
+        let mut open: std::collections::HashMap<u64, (Vec<u64>, u128)> = Default::default();
+        let (mut settled_buckets, mut settled_members) = (0usize, 0usize);
+        for (from, chunk) in groups.members.chunks(run.max(1)).enumerate() {
+            let read = texts(chunk)?;
+            if read.len() != chunk.len() {
+                return Err(invalid("texts", "one text per document asked for"));
             }
-        }
-        let digests: Vec<u128> = read
-            .par_iter()
-            .zip(&shared)
-            .with_min_len(64)
-            .map(|(t, &s)| if s { digest(t.as_ref()) } else { 0 })
-            .collect();
-        (members, digests, Some(sets), Some(buckets))
-    };
-    let mut by_digest: Vec<(u128, u64)> = members
-        .iter()
-        .zip(&digests)
-        .filter(|(_, &d)| d != 0)
-        .map(|(&m, &d)| (d, m))
-        .collect();
-    by_digest.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| prefer(&a.1, &b.1)));
-    let mut exact_groups: Vec<Vec<u64>> = Vec::new();
-    for run in by_digest.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() > 1 {
-            let kept = run[0].1;
-            for &(_, d) in &run[1..] {
-                out.replaced_by[d as usize] = kept;
-                out.stage[d as usize] = STAGE_EXACT;
+            let sets: Vec<(Vec<u64>, u128)> = read
+                .par_iter()
+                .with_min_len(16)
+                .map(|t| (params.shingles.shingle_set(t.as_ref()), digest(t.as_ref())))
+                .collect();
+            drop(read);
+            open.extend(chunk.iter().copied().zip(sets));
+            // The groups whose last member was in this run.
+            let end = from * run.max(1) + chunk.len();
+            let closed = groups.closed_before(end);
+            let closing = &groups.by_close[settled_members..closed];
+            settled_members = closed;
+            let bucket_end = settled_buckets
+                + groups.bucket_order[settled_buckets..]
+                    .partition_point(|&b| groups.last_of_bucket[b as usize] < end as u64);
+            let mut docs: Vec<u64> = closing
+                .iter()
+                .map(|&m| groups.members[m as usize])
+                .collect();
+            docs.sort_unstable();
+            let mut store = SetStore {
+                ids: docs.clone(),
+                offsets: Vec::with_capacity(docs.len() + 1),
+                values: Vec::new(),
+            };
+            store.offsets.push(0);
+            let mut digests = Vec::with_capacity(docs.len());
+            for d in &docs {
+                let (set, dg) = open
+                    .remove(d)
+                    .ok_or_else(|| invalid("texts", "a member was not read"))?;
+                store.values.extend_from_slice(&set);
+                store.offsets.push(store.values.len() as u64);
+                digests.push(dg);
             }
-            exact_groups.push(run.iter().map(|&(_, d)| d).collect());
-        }
-    }
-    drop(by_digest);
-    if let (Some(sets), Some(buckets)) = (&sets, &buckets) {
-        let near = near_clusters(buckets, sets, &out.stage, params, &prefer)?;
-        for cluster in &near {
-            // cluster[0] is the kept one (preference order)
-            let kept = cluster[0];
-            let kept_set = set_of(sets, kept);
-            for &d in &cluster[1..] {
-                out.replaced_by[d as usize] = kept;
-                out.stage[d as usize] = STAGE_NEAR;
-                out.similarity[d as usize] = jaccard_sorted(kept_set, set_of(sets, d)) as f32;
+            let mut offsets = vec![0u64];
+            let mut bucket_docs = Vec::new();
+            for &b in &groups.bucket_order[settled_buckets..bucket_end] {
+                bucket_docs.extend_from_slice(buckets.get(b as usize));
+                offsets.push(bucket_docs.len() as u64);
             }
-        }
-    }
-    // Documents dropped as exact copies of a member that the near stage dropped follow it to its keeper.
-    for d in 0..n {
-        let mut r = out.replaced_by[d];
-        while r != u64::MAX && out.replaced_by[r as usize] != u64::MAX {
-            r = out.replaced_by[r as usize];
-        }
-        if r != u64::MAX && out.stage[d] == STAGE_EXACT {
-            out.replaced_by[d] = r;
-            if let Some(sets) = &sets {
-                out.similarity[d] = jaccard_sorted(set_of(sets, r), set_of(sets, d as u64)) as f32;
-            }
+            settled_buckets = bucket_end;
+            let part = Buckets::new(offsets, bucket_docs)?;
+            settle(&docs, &store, &digests, &part, params, &prefer, &mut out)?;
         }
     }
     // Clusters: every kept document with what it replaced.
@@ -1048,6 +1053,153 @@ where
     out.kept = clusters.iter().map(|&(k, _)| k).collect();
     out.clusters = clusters.into_iter().map(|(_, c)| c).collect();
     Ok(out)
+}
+
+/// The candidate groups of the bucket members: documents connected through shared buckets.
+struct Groups {
+    /// Every bucket member, ascending.
+    members: Vec<u64>,
+    /// Member positions ordered by the position of their group's last member (then by position).
+    by_close: Vec<u32>,
+    /// For each member position, the position of its group's last member.
+    last: Vec<u32>,
+    /// Buckets ordered by the position of their group's last member.
+    bucket_order: Vec<u32>,
+    /// For each bucket, the position of its group's last member.
+    last_of_bucket: Vec<u64>,
+}
+
+impl Groups {
+    fn of(buckets: &Buckets) -> Groups {
+        let members = buckets.members();
+        let at = |d: u64| members.partition_point(|&x| x < d) as u32;
+        let mut uf = super::UnionFind::new(members.len());
+        for b in buckets.iter() {
+            let first = at(b[0]);
+            for &d in &b[1..] {
+                uf.union(first, at(d));
+            }
+        }
+        let mut last_of_root = vec![0u32; members.len()];
+        for i in 0..members.len() as u32 {
+            let r = uf.find(i) as usize;
+            last_of_root[r] = last_of_root[r].max(i);
+        }
+        let last: Vec<u32> = (0..members.len() as u32)
+            .map(|i| last_of_root[uf.find(i) as usize])
+            .collect();
+        let mut by_close: Vec<u32> = (0..members.len() as u32).collect();
+        by_close.sort_unstable_by_key(|&i| (last[i as usize], i));
+        let last_of_bucket: Vec<u64> = buckets
+            .iter()
+            .map(|b| last[at(b[0]) as usize] as u64)
+            .collect();
+        let mut bucket_order: Vec<u32> = (0..buckets.len() as u32).collect();
+        bucket_order.sort_unstable_by_key(|&b| (last_of_bucket[b as usize], b));
+        Groups {
+            members,
+            by_close,
+            last,
+            bucket_order,
+            last_of_bucket,
+        }
+    }
+
+    /// How many of `by_close` belong to groups whose last member is before position `end`.
+    fn closed_before(&self, end: usize) -> usize {
+        self.by_close
+            .partition_point(|&i| (self.last[i as usize] as usize) < end)
+    }
+}
+
+/// Exact groups among `members` (digest 0: no words, nobody's duplicate): each keeps its preferred
+/// member and drops the others.
+fn exact_stage(
+    members: &[u64],
+    digests: &[u128],
+    prefer: &(dyn Fn(&u64, &u64) -> std::cmp::Ordering + Sync),
+    out: &mut Dedup,
+) {
+    let mut by_digest: Vec<(u128, u64)> = members
+        .iter()
+        .zip(digests)
+        .filter(|(_, &d)| d != 0)
+        .map(|(&m, &d)| (d, m))
+        .collect();
+    by_digest.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| prefer(&a.1, &b.1)));
+    for run in by_digest.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            let kept = run[0].1;
+            for &(_, d) in &run[1..] {
+                out.replaced_by[d as usize] = kept;
+                out.stage[d as usize] = STAGE_EXACT;
+            }
+        }
+    }
+}
+
+/// Settles whole candidate groups: `docs` (ascending) are all their members, `sets` and `digests`
+/// theirs, `buckets` all their buckets. Exact copies first, then near clusters among the rest, then
+/// the exact copies of a member dropped as a near duplicate follow it to its keeper.
+fn settle(
+    docs: &[u64],
+    sets: &SetStore,
+    digests: &[u128],
+    buckets: &Buckets,
+    params: &Params,
+    prefer: &(dyn Fn(&u64, &u64) -> std::cmp::Ordering + Sync),
+    out: &mut Dedup,
+) -> Result<()> {
+    // Equal texts have equal shingle sets: only members sharing their set with another one can be
+    // exact duplicates.
+    let mut set_hash: Vec<(u64, u32)> = (0..docs.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|i| {
+            let v = &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize];
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (xxh3_64(&bytes), i as u32)
+        })
+        .collect();
+    set_hash.par_sort_unstable();
+    let mut shared = vec![false; docs.len()];
+    for run in set_hash.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            for &(_, i) in run {
+                shared[i as usize] = true;
+            }
+        }
+    }
+    let digests: Vec<u128> = digests
+        .iter()
+        .zip(&shared)
+        .map(|(&d, &s)| if s { d } else { 0 })
+        .collect();
+    exact_stage(docs, &digests, prefer, out);
+    let near = near_clusters(buckets, sets, &out.stage, params, prefer)?;
+    for cluster in &near {
+        // cluster[0] is the kept one (preference order)
+        let kept = cluster[0];
+        let kept_set = set_of(sets, kept);
+        for &d in &cluster[1..] {
+            out.replaced_by[d as usize] = kept;
+            out.stage[d as usize] = STAGE_NEAR;
+            out.similarity[d as usize] = jaccard_sorted(kept_set, set_of(sets, d)) as f32;
+        }
+    }
+    // Documents dropped as exact copies of a member that the near stage dropped follow it to its keeper.
+    for &d in docs {
+        let d = d as usize;
+        let mut r = out.replaced_by[d];
+        while r != u64::MAX && out.replaced_by[r as usize] != u64::MAX {
+            r = out.replaced_by[r as usize];
+        }
+        if r != u64::MAX && out.stage[d] == STAGE_EXACT {
+            out.replaced_by[d] = r;
+            out.similarity[d] = jaccard_sorted(set_of(sets, r), set_of(sets, d as u64)) as f32;
+        }
+    }
+    Ok(())
 }
 
 fn set_of(sets: &SetStore, doc: u64) -> &[u64] {
@@ -1215,6 +1367,68 @@ mod tests {
             }
         }
         assert_eq!(star.clusters, vec![vec![0, 1]]);
+    }
+
+    /// Families of edited copies (some verbatim, some chained copies of copies) scattered over the
+    /// corpus among distinct documents, so that candidate groups straddle the runs in which members
+    /// are read.
+    fn families(n: usize) -> Vec<String> {
+        let mut texts: Vec<String> = (0..n).map(|i| words(40, 1000 + i).join(" ")).collect();
+        for f in 0..n / 10 {
+            let base = words(40 + f % 20, f);
+            let mut copy = base.clone();
+            for (k, at) in [(f * 7919) % n, (f * 104_729 + 3) % n, (f * 31 + n / 2) % n]
+                .into_iter()
+                .enumerate()
+            {
+                if k > 0 {
+                    let len = copy.len();
+                    copy[(k * 13 + f) % len] = format!("edit{k}");
+                }
+                texts[at] = match (f + k) % 4 {
+                    0 => base.join(" ").to_uppercase(),
+                    _ => copy.join(" "),
+                };
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn members_read_in_short_runs_settle_as_in_one() {
+        let texts = families(600);
+        for (keep, star) in [
+            (Keep::First, false),
+            (Keep::Longest, true),
+            (Keep::First, true),
+        ] {
+            let p = params(0.8, keep, star);
+            let c = columns_of_texts(&texts, &p).unwrap();
+            let asked = std::sync::Mutex::new(Vec::new());
+            let get = |ids: &[u64]| {
+                asked.lock().unwrap().push(ids.to_vec());
+                Ok(ids
+                    .iter()
+                    .map(|&i| texts[i as usize].clone())
+                    .collect::<Vec<_>>())
+            };
+            let whole = dedup_in_runs(&[&c], &p, get, usize::MAX).unwrap();
+            assert!(whole.clusters.len() > 30, "{}", whole.clusters.len());
+            assert!(whole.stage.contains(&STAGE_EXACT) && whole.stage.contains(&STAGE_NEAR));
+            for run in [1, 7, 64] {
+                asked.lock().unwrap().clear();
+                assert_eq!(
+                    dedup_in_runs(&[&c], &p, get, run).unwrap(),
+                    whole,
+                    "run {run}"
+                );
+                // Ascending runs of at most `run` members, each member once.
+                let calls = asked.lock().unwrap();
+                assert!(calls.iter().all(|c| c.len() <= run));
+                let flat: Vec<u64> = calls.iter().flatten().copied().collect();
+                assert!(flat.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
     }
 
     #[test]
