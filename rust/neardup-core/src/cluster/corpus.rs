@@ -92,7 +92,7 @@ pub struct Columns {
     pub empty: Vec<bool>,
     /// Text length in bytes.
     pub lengths: Vec<u64>,
-    /// The rank field's value (NaN: none).
+    /// The rank field's value (NaN: none); empty when no rank field is read.
     pub ranks: Vec<f64>,
     /// With threshold 1.0, each document's digest (0: no words).
     pub digests: Vec<u128>,
@@ -110,11 +110,14 @@ impl Columns {
         &mut self,
         texts: &[S],
         ranks: impl Iterator<Item = Option<f64>>,
+        ranked: bool,
         params: &Params,
     ) -> Result<()> {
         self.lengths
             .extend(texts.iter().map(|t| t.as_ref().len() as u64));
-        self.ranks.extend(ranks.map(|r| r.unwrap_or(f64::NAN)));
+        if ranked {
+            self.ranks.extend(ranks.map(|r| r.unwrap_or(f64::NAN)));
+        }
         if params.exact_only() {
             self.digests.par_extend(
                 texts
@@ -156,7 +159,7 @@ pub fn columns_of_texts<S: AsRef<str> + Sync>(texts: &[S], params: &Params) -> R
     check_params(params)?;
     let mut c = Columns::default();
     for block in texts.chunks(1 << 16) {
-        c.push_docs(block, std::iter::repeat_n(None, block.len()), params)?;
+        c.push_docs(block, std::iter::repeat_n(None, block.len()), false, params)?;
     }
     Ok(c)
 }
@@ -221,6 +224,8 @@ pub struct FileDocs {
     pub skipped: u64,
     csv: Option<CsvLayout>,
     stamp: Option<(u64, Option<SystemTime>)>,
+    /// Whether a rank field is read ([`Columns::ranks`]).
+    ranked: bool,
     /// The text read, kept when it is not the file's own bytes (a compressed file, a pipe, text in
     /// UTF-16): the second pass and the records written come from it, not from decompressing again.
     text: Option<Arc<Text>>,
@@ -255,6 +260,7 @@ impl FileDocs {
             skipped: 0,
             csv: None,
             stamp: None,
+            ranked: false,
             text: None,
         }
     }
@@ -282,8 +288,12 @@ impl FileDocs {
 
     fn push<'a>(&mut self, docs: Vec<(u64, u64, u64, Doc<'a>)>, params: &Params) -> Result<()> {
         let texts: Vec<&str> = docs.iter().map(|(_, _, _, d)| d.text.as_ref()).collect();
-        self.columns
-            .push_docs(&texts, docs.iter().map(|(_, _, _, d)| d.rank), params)?;
+        self.columns.push_docs(
+            &texts,
+            docs.iter().map(|(_, _, _, d)| d.rank),
+            self.ranked,
+            params,
+        )?;
         for (line, start, end, d) in &docs {
             self.lines.push(*line);
             self.starts.push(*start);
@@ -335,6 +345,7 @@ fn read_file_holding(
     check_params(params)?;
     let mut out = FileDocs::new(path, format);
     out.stamp = stamp(path);
+    out.ranked = spec.rank_field.is_some();
     let io = |e| io_error(path, e);
     let mapped = match (input::open_text(path, None).map_err(io)?, format) {
         (Opened::Mapped(m), _) => m,
@@ -343,7 +354,7 @@ fn read_file_holding(
             // rather than spilled to a temporary file (as a pipe's is).
             let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
             let mut held = match regular {
-                true => HeldText::holding_or_dropping(held),
+                true => HeldText::holding_or_dropping(held.min(streamed::HELD_AGAIN)),
                 false => HeldText::holding(held),
             };
             let mut lines = Lines::default();
@@ -922,7 +933,7 @@ fn preference<'c>(
 
 /// Bucket members whose texts are read, shingled and settled together: their texts are alive only
 /// meanwhile, and the shingle sets of a candidate group only until its last member is read.
-const MEMBERS_AT_ONCE: usize = 1 << 16;
+const MEMBERS_AT_ONCE: usize = 1 << 14;
 
 /// Deduplicates the documents of `parts` (their columns, concatenated in order). `texts` gives the
 /// texts of some documents (global numbers, ascending), in that order; it is asked for the bucket
@@ -958,7 +969,14 @@ where
         _ => Vec::new(),
     };
     let ranks: Vec<f64> = match params.keep {
-        Keep::Rank => parts.iter().flat_map(|c| c.ranks.iter().copied()).collect(),
+        // A part read under another policy has no ranks: its documents rank last.
+        Keep::Rank => parts
+            .iter()
+            .flat_map(|c| match c.ranks.len() == c.len() {
+                true => c.ranks.clone(),
+                false => vec![f64::NAN; c.len()],
+            })
+            .collect(),
         _ => Vec::new(),
     };
     let prefer = preference(params.keep, &lengths, &ranks);

@@ -37,6 +37,12 @@ pub const CHUNK: usize = 4 << 20;
 /// the memory of any input within a constant.
 pub const HELD: usize = 256 << 20;
 
+/// Decompressed bytes held in memory of an input that can be decompressed again
+/// ([`HeldText::holding_or_dropping`]): past them the text is dropped, so a small input is read once and
+/// a corpus's shards cost a second decompression rather than hundreds of megabytes held while each is
+/// read.
+pub const HELD_AGAIN: usize = 64 << 20;
+
 /// Chunks decompressed ahead of the parsing: the decompressor never waits on a short hiccup of the
 /// parser, and the chunks in memory stay few.
 const AHEAD: usize = 2;
