@@ -735,6 +735,9 @@ fn doc_at<'r>(file: &FileDocs, spec: &CorpusSpec, rest: &'r [u8]) -> Result<Doc<
     }
 }
 
+/// A document's text and title.
+type TextAndTitle = (String, Option<String>);
+
 /// The texts and titles of some documents of a file read by [`read_file`] (`docs`: their numbers in
 /// the file), read again from the file (or the text kept of it), in parallel.
 pub fn reread(
@@ -744,9 +747,9 @@ pub fn reread(
 ) -> Result<Vec<(String, Option<String>)>> {
     let text_of = |d: Doc<'_>| (d.text.into_owned(), d.title.map(Cow::into_owned));
     if let Some(Text::Again(again)) = file.text.as_deref() {
-        let mut out: Vec<Option<(String, Option<String>)>> = vec![None; docs.len()];
+        let mut out: Vec<Option<TextAndTitle>> = vec![None; docs.len()];
         for_spans_again(file, again, docs, |found| {
-            let parsed: Vec<(usize, Result<(String, Option<String>)>)> = found
+            let parsed: Vec<(usize, Result<TextAndTitle>)> = found
                 .into_par_iter()
                 .with_min_len(64)
                 .map(|(k, bytes)| (k, doc_at(file, spec, bytes).map(text_of)))
@@ -785,7 +788,7 @@ fn for_spans_again(
     file: &FileDocs,
     again: &ReadAgain,
     docs: &[usize],
-    mut each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
+    each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
 ) -> Result<()> {
     let span = |i: usize| Some((*file.starts.get(i)?, *file.ends.get(i)?));
     let mut order: Vec<(u64, u64, usize)> = Vec::with_capacity(docs.len());
@@ -794,15 +797,15 @@ fn for_spans_again(
         order.push((start, end, k));
     }
     order.sort_unstable();
-    spans_again(file, again, &order, |found| each(found))
+    spans_again(file, again, &order, each)
 }
 
 /// [`ReadAgain::spans`] over `(start, end, tag)` spans sorted by start (a repeated span read once per
 /// tag), erring when the file changed since the first pass.
-fn spans_again<'s>(
+fn spans_again(
     file: &FileDocs,
     again: &ReadAgain,
-    order: &'s [(u64, u64, usize)],
+    order: &[(u64, u64, usize)],
     mut each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
 ) -> Result<()> {
     if stamp(&file.path) != file.stamp {
