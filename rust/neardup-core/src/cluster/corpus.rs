@@ -5,8 +5,9 @@
 //! memory-mapped, the JSON Lines text of a compressed file (or a pipe, or UTF-16 text) chunk by chunk
 //! while the next chunk is decompressed ([`streamed::read_chunks`]). No text outlives the window of
 //! lines being signed, so memory holds per document its band keys (8 bytes a band), its id, line and
-//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass ([`HeldText`]:
-//! in memory up to a constant, the rest in an unlinked temporary file), never decompressed twice.
+//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass when it is short
+//! ([`HeldText`], in memory); a longer one is decompressed again from its file ([`ReadAgain`]), or, from a
+//! pipe, kept in an unlinked temporary file.
 //!
 //! Stages, in order:
 //! 1. **Band keys** of every document ([`super::bands`]); documents sharing a `(band, key)` form buckets.
