@@ -180,11 +180,11 @@ impl CorpusPart {
         let Part::File(f, _) = &self.inner else {
             return Ok(None);
         };
-        let Some(got) = corpus::kept_spans(f, &spans) else {
+        // A text too long to keep is decompressed again here: without the GIL.
+        let Some(got) = detached(py, || corpus::kept_spans(f, &spans).transpose())? else {
             return Ok(None);
         };
-        let got = got.map_err(to_py)?;
-        Ok(Some(got.into_iter().map(|b| PyBytes::new(py, b)).collect()))
+        Ok(Some(got.iter().map(|b| PyBytes::new(py, b)).collect()))
     }
     /// Texts and titles of the documents `docs` (numbers in this part, ascending), read again.
     fn texts_of(

@@ -539,8 +539,8 @@ _SPANS_AT_ONCE = 4096
 
 def _spans_of(part: _core._CorpusPart, path: str, spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
     """The bytes of each `(start, end)` range of the text the core read (offsets after a BOM): from the
-    text the core kept of a compressed or streamed input (never decompressed again), else from the file
-    itself."""
+    text the core kept of a compressed or streamed input (or decompressed again by the core when it was
+    too long to keep), else from the file itself."""
     spans = iter(spans)
     first = list(itertools.islice(spans, _SPANS_AT_ONCE))
     held = part.kept(first)

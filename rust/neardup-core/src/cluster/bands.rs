@@ -242,39 +242,45 @@ impl Buckets {
         Ok(out)
     }
 
-    /// Buckets of a whole key matrix (row `i` is document `i`), one band at a time so that only one band's
-    /// entries are sorted at once per thread.
+    /// Buckets of a whole key matrix (row `i` is document `i`).
     pub fn from_matrix(keys: &[u64], bands: usize, empty: &[bool]) -> Result<Self> {
-        check_matrix(keys, bands, empty)?;
-        let per_band: Vec<(Vec<u64>, Vec<u64>)> = (0..bands)
-            .into_par_iter()
-            .map(|band| {
-                let mut e: Vec<(u64, u64)> = keys
-                    .chunks_exact(bands)
-                    .zip(empty)
-                    .enumerate()
-                    .filter(|(_, (_, &em))| !em)
-                    .map(|(i, (row, _))| (row[band], i as u64))
-                    .collect();
-                e.sort_unstable();
-                let (mut offsets, mut docs) = (Vec::new(), Vec::new());
-                for run in e.chunk_by(|x, y| x.0 == y.0) {
-                    if run.len() >= 2 {
-                        docs.extend(run.iter().map(|x| x.1));
-                        offsets.push(docs.len() as u64);
-                    }
-                }
-                (offsets, docs)
-            })
-            .collect();
+        Buckets::from_blocks(&[(keys, empty)], bands)
+    }
+
+    /// Buckets of key matrices read as one (the rows of each block follow those of the blocks before
+    /// it), without concatenating them: one band at a time, its `(key, doc)` entries sorted in
+    /// parallel, so the memory beyond the keys is one band's entries (16 bytes a document) and the
+    /// buckets.
+    pub fn from_blocks(blocks: &[(&[u64], &[bool])], bands: usize) -> Result<Self> {
+        for &(keys, empty) in blocks {
+            check_matrix(keys, bands, empty)?;
+        }
         let mut out = Buckets {
             offsets: vec![0],
-            docs: Vec::with_capacity(per_band.iter().map(|p| p.1.len()).sum()),
+            docs: Vec::new(),
         };
-        for (offsets, docs) in per_band {
-            let base = out.docs.len() as u64;
-            out.offsets.extend(offsets.iter().map(|o| base + o));
-            out.docs.extend(docs);
+        let n: usize = blocks.iter().map(|b| b.1.len()).sum();
+        let mut e: Vec<(u64, u64)> = Vec::with_capacity(n);
+        for band in 0..bands {
+            e.clear();
+            let mut base = 0u64;
+            for &(keys, empty) in blocks {
+                e.par_extend(
+                    keys.par_chunks_exact(bands)
+                        .zip(empty.par_iter())
+                        .enumerate()
+                        .filter(|(_, (_, &em))| !em)
+                        .map(|(i, (row, _))| (row[band], base + i as u64)),
+                );
+                base += empty.len() as u64;
+            }
+            e.par_sort_unstable();
+            for run in e.chunk_by(|x, y| x.0 == y.0) {
+                if run.len() >= 2 {
+                    out.docs.extend(run.iter().map(|x| x.1));
+                    out.offsets.push(out.docs.len() as u64);
+                }
+            }
         }
         Ok(out)
     }

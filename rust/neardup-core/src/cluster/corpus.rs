@@ -5,8 +5,9 @@
 //! memory-mapped, the JSON Lines text of a compressed file (or a pipe, or UTF-16 text) chunk by chunk
 //! while the next chunk is decompressed ([`streamed::read_chunks`]). No text outlives the window of
 //! lines being signed, so memory holds per document its band keys (8 bytes a band), its id, line and
-//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass ([`HeldText`]:
-//! in memory up to a constant, the rest in an unlinked temporary file), never decompressed twice.
+//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass when it is short
+//! ([`HeldText`], in memory); a longer one is decompressed again from its file ([`ReadAgain`]), or, from a
+//! pipe, kept in an unlinked temporary file.
 //!
 //! Stages, in order:
 //! 1. **Band keys** of every document ([`super::bands`]); documents sharing a `(band, key)` form buckets.
@@ -39,7 +40,7 @@ use crate::minhash::MinHasher;
 use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
 use crate::read::file::map;
 use crate::read::input::{self, Mapped, Opened};
-use crate::read::streamed::{self, HeldText};
+use crate::read::streamed::{self, HeldText, ReadAgain};
 use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
 /// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
@@ -92,7 +93,7 @@ pub struct Columns {
     pub empty: Vec<bool>,
     /// Text length in bytes.
     pub lengths: Vec<u64>,
-    /// The rank field's value (NaN: none).
+    /// The rank field's value (NaN: none); empty when no rank field is read.
     pub ranks: Vec<f64>,
     /// With threshold 1.0, each document's digest (0: no words).
     pub digests: Vec<u128>,
@@ -110,11 +111,14 @@ impl Columns {
         &mut self,
         texts: &[S],
         ranks: impl Iterator<Item = Option<f64>>,
+        ranked: bool,
         params: &Params,
     ) -> Result<()> {
         self.lengths
             .extend(texts.iter().map(|t| t.as_ref().len() as u64));
-        self.ranks.extend(ranks.map(|r| r.unwrap_or(f64::NAN)));
+        if ranked {
+            self.ranks.extend(ranks.map(|r| r.unwrap_or(f64::NAN)));
+        }
         if params.exact_only() {
             self.digests.par_extend(
                 texts
@@ -156,7 +160,7 @@ pub fn columns_of_texts<S: AsRef<str> + Sync>(texts: &[S], params: &Params) -> R
     check_params(params)?;
     let mut c = Columns::default();
     for block in texts.chunks(1 << 16) {
-        c.push_docs(block, std::iter::repeat_n(None, block.len()), params)?;
+        c.push_docs(block, std::iter::repeat_n(None, block.len()), false, params)?;
     }
     Ok(c)
 }
@@ -221,6 +225,8 @@ pub struct FileDocs {
     pub skipped: u64,
     csv: Option<CsvLayout>,
     stamp: Option<(u64, Option<SystemTime>)>,
+    /// Whether a rank field is read ([`Columns::ranks`]).
+    ranked: bool,
     /// The text read, kept when it is not the file's own bytes (a compressed file, a pipe, text in
     /// UTF-16): the second pass and the records written come from it, not from decompressing again.
     text: Option<Arc<Text>>,
@@ -233,6 +239,8 @@ enum Text {
     Chunks(HeldText),
     /// Any other format, whole (CSV rows may hold line ends, so a row can straddle chunks).
     Whole(Mapped),
+    /// JSON Lines too long to hold, from a regular file: decompressed again for a later pass.
+    Again(ReadAgain),
 }
 
 impl FileDocs {
@@ -253,6 +261,7 @@ impl FileDocs {
             skipped: 0,
             csv: None,
             stamp: None,
+            ranked: false,
             text: None,
         }
     }
@@ -280,8 +289,12 @@ impl FileDocs {
 
     fn push<'a>(&mut self, docs: Vec<(u64, u64, u64, Doc<'a>)>, params: &Params) -> Result<()> {
         let texts: Vec<&str> = docs.iter().map(|(_, _, _, d)| d.text.as_ref()).collect();
-        self.columns
-            .push_docs(&texts, docs.iter().map(|(_, _, _, d)| d.rank), params)?;
+        self.columns.push_docs(
+            &texts,
+            docs.iter().map(|(_, _, _, d)| d.rank),
+            self.ranked,
+            params,
+        )?;
         for (line, start, end, d) in &docs {
             self.lines.push(*line);
             self.starts.push(*start);
@@ -318,14 +331,33 @@ pub fn read_file(
     params: &Params,
     skip_bad: bool,
 ) -> Result<FileDocs> {
+    read_file_holding(path, format, spec, params, skip_bad, streamed::HELD)
+}
+
+/// [`read_file`], holding at most `held` bytes of a streamed text in memory.
+fn read_file_holding(
+    path: &Path,
+    format: Format,
+    spec: &CorpusSpec,
+    params: &Params,
+    skip_bad: bool,
+    held: usize,
+) -> Result<FileDocs> {
     check_params(params)?;
     let mut out = FileDocs::new(path, format);
     out.stamp = stamp(path);
+    out.ranked = spec.rank_field.is_some();
     let io = |e| io_error(path, e);
     let mapped = match (input::open_text(path, None).map_err(io)?, format) {
         (Opened::Mapped(m), _) => m,
         (Opened::Stream { text, compression }, Format::Jsonl) => {
-            let mut held = HeldText::default();
+            // A regular file can be decompressed again: past the memory bound its text is dropped
+            // rather than spilled to a temporary file (as a pipe's is).
+            let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
+            let mut held = match regular {
+                true => HeldText::holding_or_dropping(held.min(streamed::HELD_AGAIN)),
+                false => HeldText::holding(held),
+            };
             let mut lines = Lines::default();
             let read = streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
                 read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
@@ -349,7 +381,10 @@ pub fn read_file(
                 },
             }
             out.bom = held.bom;
-            out.text = Some(Arc::new(Text::Chunks(held)));
+            out.text = Some(Arc::new(match held.dropped() {
+                true => Text::Again(ReadAgain::new(path)),
+                false => Text::Chunks(held),
+            }));
             return Ok(out);
         }
         (Opened::Stream { .. }, Format::Csv) => {
@@ -674,6 +709,36 @@ fn changed(file: &FileDocs) -> Error {
     )
 }
 
+/// The document of the record at the start of `rest` (which holds at least the whole record).
+fn doc_at<'r>(file: &FileDocs, spec: &CorpusSpec, rest: &'r [u8]) -> Result<Doc<'r>> {
+    let changed = || changed(file);
+    match (&file.format, &file.csv) {
+        (Format::Jsonl, _) => {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
+            match jsonl_doc(&rest[..end], spec) {
+                Some(Outcome::Doc(d)) => Ok(d),
+                _ => Err(changed()),
+            }
+        }
+        (Format::Csv, Some(layout)) => {
+            let mut row = csv::StringRecord::new();
+            match csv_reader(rest, layout.delimiter).read_record(&mut row) {
+                Ok(true) if row.len() == layout.width() => {}
+                _ => return Err(changed()),
+            }
+            let cells: Vec<&str> = row.iter().collect();
+            match csv_doc(layout, &cells, spec) {
+                Outcome::Doc(d) => Ok(owned(d)),
+                _ => Err(changed()),
+            }
+        }
+        (Format::Csv, None) => Err(changed()),
+    }
+}
+
+/// A document's text and title.
+type TextAndTitle = (String, Option<String>);
+
 /// The texts and titles of some documents of a file read by [`read_file`] (`docs`: their numbers in
 /// the file), read again from the file (or the text kept of it), in parallel.
 pub fn reread(
@@ -681,12 +746,31 @@ pub fn reread(
     spec: &CorpusSpec,
     docs: &[usize],
 ) -> Result<Vec<(String, Option<String>)>> {
+    let text_of = |d: Doc<'_>| (d.text.into_owned(), d.title.map(Cow::into_owned));
+    if let Some(Text::Again(again)) = file.text.as_deref() {
+        let mut out: Vec<Option<TextAndTitle>> = vec![None; docs.len()];
+        for_spans_again(file, again, docs, |found| {
+            let parsed: Vec<(usize, Result<TextAndTitle>)> = found
+                .into_par_iter()
+                .with_min_len(64)
+                .map(|(k, bytes)| (k, doc_at(file, spec, bytes).map(text_of)))
+                .collect();
+            for (k, doc) in parsed {
+                out[k] = Some(doc?);
+            }
+            Ok(())
+        })?;
+        return out
+            .into_iter()
+            .map(|d| d.ok_or_else(|| changed(file)))
+            .collect();
+    }
     let (mapped, text) = reading(file)?;
     let source = match (&mapped, text.as_deref()) {
         (Some(m), _) => flat(m),
         (None, Some(Text::Whole(m))) => flat(m),
         (None, Some(Text::Chunks(held))) => Reading::Chunks(held),
-        (None, None) => unreachable!("reading gives a text or a mapping"),
+        (None, Some(Text::Again(_)) | None) => unreachable!("reading gives a text or a mapping"),
     };
     let changed = || changed(file);
     docs.par_iter()
@@ -694,38 +778,100 @@ pub fn reread(
         .map(|&i| {
             let start = *file.starts.get(i).ok_or_else(changed)?;
             let rest = source.from(start).ok_or_else(changed)?;
-            let doc = match (&file.format, &file.csv) {
-                (Format::Jsonl, _) => {
-                    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |e| e + 1);
-                    match jsonl_doc(&rest[..end], spec) {
-                        Some(Outcome::Doc(d)) => owned(d),
-                        _ => return Err(changed()),
-                    }
-                }
-                (Format::Csv, Some(layout)) => {
-                    let mut row = csv::StringRecord::new();
-                    match csv_reader(rest, layout.delimiter).read_record(&mut row) {
-                        Ok(true) if row.len() == layout.width() => {}
-                        _ => return Err(changed()),
-                    }
-                    let cells: Vec<&str> = row.iter().collect();
-                    match csv_doc(layout, &cells, spec) {
-                        Outcome::Doc(d) => owned(d),
-                        _ => return Err(changed()),
-                    }
-                }
-                (Format::Csv, None) => return Err(changed()),
-            };
-            Ok((doc.text.into_owned(), doc.title.map(Cow::into_owned)))
+            doc_at(file, spec, rest).map(text_of)
         })
         .collect()
+}
+
+/// Reads the records of documents `docs` of `file` again from its compressed text (one pass, in file
+/// order), handing `each` the `(position in docs, record bytes)` of a run of them at a time.
+fn for_spans_again(
+    file: &FileDocs,
+    again: &ReadAgain,
+    docs: &[usize],
+    each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
+) -> Result<()> {
+    let span = |i: usize| Some((*file.starts.get(i)?, *file.ends.get(i)?));
+    let mut order: Vec<(u64, u64, usize)> = Vec::with_capacity(docs.len());
+    for (k, &d) in docs.iter().enumerate() {
+        let (start, end) = span(d).ok_or_else(|| changed(file))?;
+        order.push((start, end, k));
+    }
+    order.sort_unstable();
+    spans_again(file, again, &order, each)
+}
+
+/// [`ReadAgain::spans`] over `(start, end, tag)` spans sorted by start (a repeated span read once per
+/// tag), erring when the file changed since the first pass.
+fn spans_again(
+    file: &FileDocs,
+    again: &ReadAgain,
+    order: &[(u64, u64, usize)],
+    mut each: impl FnMut(Vec<(usize, &[u8])>) -> Result<()>,
+) -> Result<()> {
+    if stamp(&file.path) != file.stamp {
+        return Err(changed(file));
+    }
+    // Equal spans (a record asked for twice) are read once and handed to each tag.
+    let mut distinct: Vec<(u64, u64)> = order.iter().map(|&(s, e, _)| (s, e)).collect();
+    distinct.dedup();
+    let mut tags_at = 0usize;
+    let complete = again.spans(
+        &distinct,
+        |e| io_error(&file.path, e),
+        |first, run| {
+            let mut found = Vec::with_capacity(run.len());
+            for (j, bytes) in run.into_iter().enumerate() {
+                let span = distinct[first + j];
+                while tags_at < order.len() && (order[tags_at].0, order[tags_at].1) == span {
+                    found.push((order[tags_at].2, bytes));
+                    tags_at += 1;
+                }
+            }
+            each(found)
+        },
+    )?;
+    match complete {
+        true => Ok(()),
+        false => Err(changed(file)),
+    }
 }
 
 /// The bytes `start..end` (offsets after a BOM, as [`FileDocs::starts`]) of each span of the text the
 /// first pass kept of `file` (records, the CSV header), or None when it kept none (a plain file, read
 /// in place: read it there).
-pub fn kept_spans<'f>(file: &'f FileDocs, spans: &[(u64, u64)]) -> Option<Result<Vec<&'f [u8]>>> {
+pub fn kept_spans<'f>(
+    file: &'f FileDocs,
+    spans: &[(u64, u64)],
+) -> Option<Result<Vec<Cow<'f, [u8]>>>> {
     let text = file.text.as_deref()?;
+    let not_read = |span: &(u64, u64)| {
+        invalid(
+            "spans",
+            format!("{span:?} is not a record of the text read"),
+        )
+    };
+    if let Text::Again(again) = text {
+        let mut order: Vec<(u64, u64, usize)> = spans
+            .iter()
+            .enumerate()
+            .map(|(k, &(s, e))| (s, e, k))
+            .collect();
+        order.sort_unstable();
+        let mut out: Vec<Option<Vec<u8>>> = vec![None; spans.len()];
+        let read = spans_again(file, again, &order, |found| {
+            for (k, bytes) in found {
+                out[k] = Some(bytes.to_vec());
+            }
+            Ok(())
+        });
+        return Some(read.and_then(|()| {
+            out.into_iter()
+                .zip(spans)
+                .map(|(b, span)| b.map(Cow::Owned).ok_or_else(|| not_read(span)))
+                .collect()
+        }));
+    }
     let get = |&(start, end): &(u64, u64)| -> Option<&'f [u8]> {
         match text {
             Text::Chunks(held) => held.get(start, end),
@@ -734,19 +880,13 @@ pub fn kept_spans<'f>(file: &'f FileDocs, spans: &[(u64, u64)]) -> Option<Result
                 let data = data.strip_prefix(BOM).unwrap_or(data);
                 data.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
             }
+            Text::Again(_) => None,
         }
     };
     Some(
         spans
             .iter()
-            .map(|span| {
-                get(span).ok_or_else(|| {
-                    invalid(
-                        "spans",
-                        format!("{span:?} is not a record of the text read"),
-                    )
-                })
-            })
+            .map(|span| get(span).map(Cow::Borrowed).ok_or_else(|| not_read(span)))
             .collect(),
     )
 }
@@ -795,20 +935,54 @@ fn preference<'c>(
     }
 }
 
+/// Bucket members whose texts are read, shingled and settled together: their texts are alive only
+/// meanwhile, and the shingle sets of a candidate group only until its last member is read.
+const MEMBERS_AT_ONCE: usize = 1 << 14;
+
 /// Deduplicates the documents of `parts` (their columns, concatenated in order). `texts` gives the
-/// texts of some documents (global numbers, ascending), in that order.
+/// texts of some documents (global numbers, ascending), in that order; it is asked for the bucket
+/// members in ascending runs, so a file is read again in one pass.
+///
+/// Everything after the band keys is local to a *candidate group*: the documents connected through
+/// shared buckets (exact copies share every bucket, and only bucket pairs are verified, so exact groups,
+/// near clusters, stars and similarities never reach across two groups). Members are read in ascending
+/// runs of [`MEMBERS_AT_ONCE`]; a group is settled as soon as its last member is read, and its shingle
+/// sets dropped. Memory beyond the keys holds the buckets and the sets of the groups still open (in a
+/// corpus whose copies lie near their originals, a few runs' worth), never every member's text and set.
 pub fn dedup<F, T>(parts: &[&Columns], params: &Params, texts: F) -> Result<Dedup>
+where
+    F: Fn(&[u64]) -> Result<Vec<T>> + Sync,
+    T: AsRef<str> + Sync,
+{
+    dedup_in_runs(parts, params, texts, MEMBERS_AT_ONCE)
+}
+
+fn dedup_in_runs<F, T>(parts: &[&Columns], params: &Params, texts: F, run: usize) -> Result<Dedup>
 where
     F: Fn(&[u64]) -> Result<Vec<T>> + Sync,
     T: AsRef<str> + Sync,
 {
     check_params(params)?;
     let n: usize = parts.iter().map(|c| c.len()).sum();
-    let lengths: Vec<u64> = parts
-        .iter()
-        .flat_map(|c| c.lengths.iter().copied())
-        .collect();
-    let ranks: Vec<f64> = parts.iter().flat_map(|c| c.ranks.iter().copied()).collect();
+    // Only the policy that looks at lengths or ranks needs them as one column.
+    let column = |take: fn(&Columns) -> &[u64]| -> Vec<u64> {
+        parts.iter().flat_map(|c| take(c).iter().copied()).collect()
+    };
+    let lengths: Vec<u64> = match params.keep {
+        Keep::Longest => column(|c| &c.lengths),
+        _ => Vec::new(),
+    };
+    let ranks: Vec<f64> = match params.keep {
+        // A part read under another policy has no ranks: its documents rank last.
+        Keep::Rank => parts
+            .iter()
+            .flat_map(|c| match c.ranks.len() == c.len() {
+                true => c.ranks.clone(),
+                false => vec![f64::NAN; c.len()],
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let prefer = preference(params.keep, &lengths, &ranks);
     let mut out = Dedup {
         replaced_by: vec![u64::MAX; n],
@@ -816,96 +990,74 @@ where
         similarity: vec![1.0; n],
         ..Dedup::default()
     };
-    // Exact groups among the candidates (all documents with threshold 1.0, else bucket members).
-    let (members, digests, sets, buckets) = if params.exact_only() {
+    if params.exact_only() {
         let digests: Vec<u128> = parts
             .iter()
             .flat_map(|c| c.digests.iter().copied())
             .collect();
-        ((0..n as u64).collect::<Vec<u64>>(), digests, None, None)
+        exact_stage(
+            &(0..n as u64).collect::<Vec<u64>>(),
+            &digests,
+            &prefer,
+            &mut out,
+        );
     } else {
         let banding = params.banding()?;
-        let keys: Vec<u64> = parts.iter().flat_map(|c| c.keys.iter().copied()).collect();
-        let empty: Vec<bool> = parts.iter().flat_map(|c| c.empty.iter().copied()).collect();
-        let buckets = Buckets::from_matrix(&keys, banding.bands, &empty)?;
-        drop(keys);
-        let members = buckets.members();
-        let read = texts(&members)?;
-        if read.len() != members.len() {
-            return Err(invalid("texts", "one text per document asked for"));
-        }
-        let sets = verify::shingle_sets(&params.shingles, &read, &members)?;
-        // Equal texts have equal shingle sets: only members sharing their set with another one can be
-        // exact duplicates, and only their texts are digested.
-        let mut set_hash: Vec<(u64, u32)> = (0..members.len())
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|i| {
-                let v = &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize];
-                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-                (xxh3_64(&bytes), i as u32)
-            })
-            .collect();
-        set_hash.par_sort_unstable();
-        let mut shared = vec![false; members.len()];
-        for run in set_hash.chunk_by(|a, b| a.0 == b.0) {
-            if run.len() > 1 {
-                for &(_, i) in run {
-                    shared[i as usize] = true;
-                }
+        let blocks: Vec<(&[u64], &[bool])> =
+            parts.iter().map(|c| (&c.keys[..], &c.empty[..])).collect();
+        let buckets = Buckets::from_blocks(&blocks, banding.bands)?;
+        let groups = Groups::of(&buckets);
+        let mut open: std::collections::HashMap<u64, (Vec<u64>, u128)> = Default::default();
+        let (mut settled_buckets, mut settled_members) = (0usize, 0usize);
+        for (from, chunk) in groups.members.chunks(run.max(1)).enumerate() {
+            let read = texts(chunk)?;
+            if read.len() != chunk.len() {
+                return Err(invalid("texts", "one text per document asked for"));
             }
-        }
-        let digests: Vec<u128> = read
-            .par_iter()
-            .zip(&shared)
-            .with_min_len(64)
-            .map(|(t, &s)| if s { digest(t.as_ref()) } else { 0 })
-            .collect();
-        (members, digests, Some(sets), Some(buckets))
-    };
-    let mut by_digest: Vec<(u128, u64)> = members
-        .iter()
-        .zip(&digests)
-        .filter(|(_, &d)| d != 0)
-        .map(|(&m, &d)| (d, m))
-        .collect();
-    by_digest.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| prefer(&a.1, &b.1)));
-    let mut exact_groups: Vec<Vec<u64>> = Vec::new();
-    for run in by_digest.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() > 1 {
-            let kept = run[0].1;
-            for &(_, d) in &run[1..] {
-                out.replaced_by[d as usize] = kept;
-                out.stage[d as usize] = STAGE_EXACT;
+            let sets: Vec<(Vec<u64>, u128)> = read
+                .par_iter()
+                .with_min_len(16)
+                .map(|t| (params.shingles.shingle_set(t.as_ref()), digest(t.as_ref())))
+                .collect();
+            drop(read);
+            open.extend(chunk.iter().copied().zip(sets));
+            // The groups whose last member was in this run.
+            let end = from * run.max(1) + chunk.len();
+            let closed = groups.closed_before(end);
+            let closing = &groups.by_close[settled_members..closed];
+            settled_members = closed;
+            let bucket_end = settled_buckets
+                + groups.bucket_order[settled_buckets..]
+                    .partition_point(|&b| groups.last_of_bucket[b as usize] < end as u64);
+            let mut docs: Vec<u64> = closing
+                .iter()
+                .map(|&m| groups.members[m as usize])
+                .collect();
+            docs.sort_unstable();
+            let mut store = SetStore {
+                ids: docs.clone(),
+                offsets: Vec::with_capacity(docs.len() + 1),
+                values: Vec::new(),
+            };
+            store.offsets.push(0);
+            let mut digests = Vec::with_capacity(docs.len());
+            for d in &docs {
+                let (set, dg) = open
+                    .remove(d)
+                    .ok_or_else(|| invalid("texts", "a member was not read"))?;
+                store.values.extend_from_slice(&set);
+                store.offsets.push(store.values.len() as u64);
+                digests.push(dg);
             }
-            exact_groups.push(run.iter().map(|&(_, d)| d).collect());
-        }
-    }
-    drop(by_digest);
-    if let (Some(sets), Some(buckets)) = (&sets, &buckets) {
-        let near = near_clusters(buckets, sets, &out.stage, params, &prefer)?;
-        for cluster in &near {
-            // cluster[0] is the kept one (preference order)
-            let kept = cluster[0];
-            let kept_set = set_of(sets, kept);
-            for &d in &cluster[1..] {
-                out.replaced_by[d as usize] = kept;
-                out.stage[d as usize] = STAGE_NEAR;
-                out.similarity[d as usize] = jaccard_sorted(kept_set, set_of(sets, d)) as f32;
+            let mut offsets = vec![0u64];
+            let mut bucket_docs = Vec::new();
+            for &b in &groups.bucket_order[settled_buckets..bucket_end] {
+                bucket_docs.extend_from_slice(buckets.get(b as usize));
+                offsets.push(bucket_docs.len() as u64);
             }
-        }
-    }
-    // Documents dropped as exact copies of a member that the near stage dropped follow it to its keeper.
-    for d in 0..n {
-        let mut r = out.replaced_by[d];
-        while r != u64::MAX && out.replaced_by[r as usize] != u64::MAX {
-            r = out.replaced_by[r as usize];
-        }
-        if r != u64::MAX && out.stage[d] == STAGE_EXACT {
-            out.replaced_by[d] = r;
-            if let Some(sets) = &sets {
-                out.similarity[d] = jaccard_sorted(set_of(sets, r), set_of(sets, d as u64)) as f32;
-            }
+            settled_buckets = bucket_end;
+            let part = Buckets::new(offsets, bucket_docs)?;
+            settle(&docs, &store, &digests, &part, params, &prefer, &mut out)?;
         }
     }
     // Clusters: every kept document with what it replaced.
@@ -923,6 +1075,153 @@ where
     out.kept = clusters.iter().map(|&(k, _)| k).collect();
     out.clusters = clusters.into_iter().map(|(_, c)| c).collect();
     Ok(out)
+}
+
+/// The candidate groups of the bucket members: documents connected through shared buckets.
+struct Groups {
+    /// Every bucket member, ascending.
+    members: Vec<u64>,
+    /// Member positions ordered by the position of their group's last member (then by position).
+    by_close: Vec<u32>,
+    /// For each member position, the position of its group's last member.
+    last: Vec<u32>,
+    /// Buckets ordered by the position of their group's last member.
+    bucket_order: Vec<u32>,
+    /// For each bucket, the position of its group's last member.
+    last_of_bucket: Vec<u64>,
+}
+
+impl Groups {
+    fn of(buckets: &Buckets) -> Groups {
+        let members = buckets.members();
+        let at = |d: u64| members.partition_point(|&x| x < d) as u32;
+        let mut uf = super::UnionFind::new(members.len());
+        for b in buckets.iter() {
+            let first = at(b[0]);
+            for &d in &b[1..] {
+                uf.union(first, at(d));
+            }
+        }
+        let mut last_of_root = vec![0u32; members.len()];
+        for i in 0..members.len() as u32 {
+            let r = uf.find(i) as usize;
+            last_of_root[r] = last_of_root[r].max(i);
+        }
+        let last: Vec<u32> = (0..members.len() as u32)
+            .map(|i| last_of_root[uf.find(i) as usize])
+            .collect();
+        let mut by_close: Vec<u32> = (0..members.len() as u32).collect();
+        by_close.sort_unstable_by_key(|&i| (last[i as usize], i));
+        let last_of_bucket: Vec<u64> = buckets
+            .iter()
+            .map(|b| last[at(b[0]) as usize] as u64)
+            .collect();
+        let mut bucket_order: Vec<u32> = (0..buckets.len() as u32).collect();
+        bucket_order.sort_unstable_by_key(|&b| (last_of_bucket[b as usize], b));
+        Groups {
+            members,
+            by_close,
+            last,
+            bucket_order,
+            last_of_bucket,
+        }
+    }
+
+    /// How many of `by_close` belong to groups whose last member is before position `end`.
+    fn closed_before(&self, end: usize) -> usize {
+        self.by_close
+            .partition_point(|&i| (self.last[i as usize] as usize) < end)
+    }
+}
+
+/// Exact groups among `members` (digest 0: no words, nobody's duplicate): each keeps its preferred
+/// member and drops the others.
+fn exact_stage(
+    members: &[u64],
+    digests: &[u128],
+    prefer: &(dyn Fn(&u64, &u64) -> std::cmp::Ordering + Sync),
+    out: &mut Dedup,
+) {
+    let mut by_digest: Vec<(u128, u64)> = members
+        .iter()
+        .zip(digests)
+        .filter(|(_, &d)| d != 0)
+        .map(|(&m, &d)| (d, m))
+        .collect();
+    by_digest.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| prefer(&a.1, &b.1)));
+    for run in by_digest.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            let kept = run[0].1;
+            for &(_, d) in &run[1..] {
+                out.replaced_by[d as usize] = kept;
+                out.stage[d as usize] = STAGE_EXACT;
+            }
+        }
+    }
+}
+
+/// Settles whole candidate groups: `docs` (ascending) are all their members, `sets` and `digests`
+/// theirs, `buckets` all their buckets. Exact copies first, then near clusters among the rest, then
+/// the exact copies of a member dropped as a near duplicate follow it to its keeper.
+fn settle(
+    docs: &[u64],
+    sets: &SetStore,
+    digests: &[u128],
+    buckets: &Buckets,
+    params: &Params,
+    prefer: &(dyn Fn(&u64, &u64) -> std::cmp::Ordering + Sync),
+    out: &mut Dedup,
+) -> Result<()> {
+    // Equal texts have equal shingle sets: only members sharing their set with another one can be
+    // exact duplicates.
+    let mut set_hash: Vec<(u64, u32)> = (0..docs.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|i| {
+            let v = &sets.values[sets.offsets[i] as usize..sets.offsets[i + 1] as usize];
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (xxh3_64(&bytes), i as u32)
+        })
+        .collect();
+    set_hash.par_sort_unstable();
+    let mut shared = vec![false; docs.len()];
+    for run in set_hash.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            for &(_, i) in run {
+                shared[i as usize] = true;
+            }
+        }
+    }
+    let digests: Vec<u128> = digests
+        .iter()
+        .zip(&shared)
+        .map(|(&d, &s)| if s { d } else { 0 })
+        .collect();
+    exact_stage(docs, &digests, prefer, out);
+    let near = near_clusters(buckets, sets, &out.stage, params, prefer)?;
+    for cluster in &near {
+        // cluster[0] is the kept one (preference order)
+        let kept = cluster[0];
+        let kept_set = set_of(sets, kept);
+        for &d in &cluster[1..] {
+            out.replaced_by[d as usize] = kept;
+            out.stage[d as usize] = STAGE_NEAR;
+            out.similarity[d as usize] = jaccard_sorted(kept_set, set_of(sets, d)) as f32;
+        }
+    }
+    // Documents dropped as exact copies of a member that the near stage dropped follow it to its keeper.
+    for &d in docs {
+        let d = d as usize;
+        let mut r = out.replaced_by[d];
+        while r != u64::MAX && out.replaced_by[r as usize] != u64::MAX {
+            r = out.replaced_by[r as usize];
+        }
+        if r != u64::MAX && out.stage[d] == STAGE_EXACT {
+            out.replaced_by[d] = r;
+            out.similarity[d] = jaccard_sorted(set_of(sets, r), set_of(sets, d as u64)) as f32;
+        }
+    }
+    Ok(())
 }
 
 fn set_of(sets: &SetStore, doc: u64) -> &[u64] {
@@ -1092,6 +1391,68 @@ mod tests {
         assert_eq!(star.clusters, vec![vec![0, 1]]);
     }
 
+    /// Families of edited copies (some verbatim, some chained copies of copies) scattered over the
+    /// corpus among distinct documents, so that candidate groups straddle the runs in which members
+    /// are read.
+    fn families(n: usize) -> Vec<String> {
+        let mut texts: Vec<String> = (0..n).map(|i| words(40, 1000 + i).join(" ")).collect();
+        for f in 0..n / 10 {
+            let base = words(40 + f % 20, f);
+            let mut copy = base.clone();
+            for (k, at) in [(f * 7919) % n, (f * 104_729 + 3) % n, (f * 31 + n / 2) % n]
+                .into_iter()
+                .enumerate()
+            {
+                if k > 0 {
+                    let len = copy.len();
+                    copy[(k * 13 + f) % len] = format!("edit{k}");
+                }
+                texts[at] = match (f + k) % 4 {
+                    0 => base.join(" ").to_uppercase(),
+                    _ => copy.join(" "),
+                };
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn members_read_in_short_runs_settle_as_in_one() {
+        let texts = families(600);
+        for (keep, star) in [
+            (Keep::First, false),
+            (Keep::Longest, true),
+            (Keep::First, true),
+        ] {
+            let p = params(0.8, keep, star);
+            let c = columns_of_texts(&texts, &p).unwrap();
+            let asked = std::sync::Mutex::new(Vec::new());
+            let get = |ids: &[u64]| {
+                asked.lock().unwrap().push(ids.to_vec());
+                Ok(ids
+                    .iter()
+                    .map(|&i| texts[i as usize].clone())
+                    .collect::<Vec<_>>())
+            };
+            let whole = dedup_in_runs(&[&c], &p, get, usize::MAX).unwrap();
+            assert!(whole.clusters.len() > 30, "{}", whole.clusters.len());
+            assert!(whole.stage.contains(&STAGE_EXACT) && whole.stage.contains(&STAGE_NEAR));
+            for run in [1, 7, 64] {
+                asked.lock().unwrap().clear();
+                assert_eq!(
+                    dedup_in_runs(&[&c], &p, get, run).unwrap(),
+                    whole,
+                    "run {run}"
+                );
+                // Ascending runs of at most `run` members, each member once.
+                let calls = asked.lock().unwrap();
+                assert!(calls.iter().all(|c| c.len() <= run));
+                let flat: Vec<u64> = calls.iter().flatten().copied().collect();
+                assert!(flat.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+    }
+
     #[test]
     fn threshold_one_groups_equal_normalised_texts() {
         let texts: Vec<String> = ["A b, c", "a  B c!", "a b d", ""]
@@ -1191,6 +1552,55 @@ mod tests {
     }
 
     #[test]
+    fn a_compressed_file_too_long_to_hold_is_decompressed_again_not_spilled() {
+        let data = corpus_text(None);
+        let dir = tempfile::tempdir().unwrap();
+        let plain = written(&dir, "c.jsonl", &data);
+        let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
+        let p = params(0.8, Keep::First, false);
+        let a = read_file(&plain, Format::Jsonl, &spec(), &p, false).unwrap();
+        let b = read_file_holding(&packed, Format::Jsonl, &spec(), &p, false, 0).unwrap();
+        assert!(matches!(b.text.as_deref(), Some(Text::Again(_))));
+        assert_eq!((&a.starts, &a.columns.keys), (&b.starts, &b.columns.keys));
+        // Documents in any order, one asked for twice: each as the plain file gives it.
+        let mut docs: Vec<usize> = (0..44_000).step_by(997).rev().collect();
+        docs.push(997);
+        assert_eq!(
+            reread(&b, &spec(), &docs).unwrap(),
+            reread(&a, &spec(), &docs).unwrap()
+        );
+        // Ascending calls go on with one stream; a span before its position opens the file again.
+        let spans: Vec<(u64, u64)> = (0..44_000)
+            .step_by(13)
+            .map(|d| (b.starts[d], b.ends[d]))
+            .collect();
+        let half = spans.len() / 2;
+        for part in [&spans[..half], &spans[half..], &spans[..half]] {
+            let kept = kept_spans(&b, part).unwrap().unwrap();
+            for (bytes, &(start, end)) in kept.iter().zip(part) {
+                assert_eq!(&bytes[..], &data[BOM.len()..][start as usize..end as usize]);
+            }
+        }
+        // The clusters are those of the plain file.
+        fn texts_of(f: &FileDocs) -> impl Fn(&[u64]) -> Result<Vec<String>> + Sync + '_ {
+            move |ids: &[u64]| {
+                let docs: Vec<usize> = ids.iter().map(|&i| i as usize).collect();
+                Ok(reread(f, &spec(), &docs)?
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect())
+            }
+        }
+        let want = dedup(&[&a.columns], &p, texts_of(&a)).unwrap();
+        assert!(!want.clusters.is_empty());
+        assert_eq!(dedup(&[&b.columns], &p, texts_of(&b)).unwrap(), want);
+        // A file changed since the first pass is an error, not other records.
+        fs::write(&packed, gzip(&data[..data.len() / 2])).unwrap();
+        let err = reread(&b, &spec(), &[1, 2]).unwrap_err().to_string();
+        assert!(err.contains("changed while it was read"), "{err}");
+    }
+
+    #[test]
     fn a_bad_record_late_in_a_compressed_file_has_its_line() {
         let data = corpus_text(Some((r#"{"title": 7}"#, 40_000)));
         let dir = tempfile::tempdir().unwrap();
@@ -1205,10 +1615,8 @@ mod tests {
             assert!(a.bad[0].line > 40_000 && a.bad[0].reason.is_some());
             assert_eq!((a.lines.len(), a.skipped), (b.lines.len(), b.skipped));
             let bad = &b.bad[0];
-            assert_eq!(
-                kept_spans(&b, &[(bad.start, bad.end)]).unwrap().unwrap(),
-                [b"{\"title\": 7}\n"]
-            );
+            let kept = kept_spans(&b, &[(bad.start, bad.end)]).unwrap().unwrap();
+            assert_eq!(kept, [&b"{\"title\": 7}\n"[..]]);
         }
     }
 

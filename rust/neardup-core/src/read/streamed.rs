@@ -18,10 +18,10 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use super::file::{self, Record, BOM};
 use super::input::{self, Mapped, Opened, TextEncoding};
@@ -36,6 +36,12 @@ pub const CHUNK: usize = 4 << 20;
 /// page-cache folios), so a text of usual size is held; the bound keeps a 10 GB input on disk, and
 /// the memory of any input within a constant.
 pub const HELD: usize = 256 << 20;
+
+/// Decompressed bytes held in memory of an input that can be decompressed again
+/// ([`HeldText::holding_or_dropping`]): past them the text is dropped, so a small input is read once and
+/// a corpus's shards cost a second decompression rather than hundreds of megabytes held while each is
+/// read.
+pub const HELD_AGAIN: usize = 64 << 20;
 
 /// Chunks decompressed ahead of the parsing: the decompressor never waits on a short hiccup of the
 /// parser, and the chunks in memory stay few.
@@ -278,6 +284,12 @@ pub struct HeldText {
     len: u64,
     /// Whether the text began with a UTF-8 BOM (dropped).
     pub bom: bool,
+    /// Past the cap, drop the whole text instead of spilling it to a temporary file: the input can be
+    /// read again ([`ReadAgain`]).
+    drop_past_cap: bool,
+    /// The text outgrew the cap and was dropped.
+    dropped: bool,
+    started: bool,
 }
 
 impl Default for HeldText {
@@ -313,7 +325,26 @@ impl HeldText {
             tail: None,
             len: 0,
             bom: false,
+            drop_past_cap: false,
+            dropped: false,
+            started: false,
         }
+    }
+
+    /// An empty text that holds at most `cap` bytes in memory, and past them nothing: an input that
+    /// can be read again ([`ReadAgain`]: a regular file) is decompressed again for a later pass rather
+    /// than written whole to a temporary file (a 10 GB corpus would need 10 GB of temporary disk, and
+    /// its mapped pages count as the process's memory).
+    pub fn holding_or_dropping(cap: usize) -> HeldText {
+        let mut held = HeldText::holding(cap);
+        held.drop_past_cap = true;
+        held
+    }
+
+    /// Whether the text outgrew its cap and was dropped ([`HeldText::holding_or_dropping`]): nothing
+    /// of it is held.
+    pub fn dropped(&self) -> bool {
+        self.dropped
     }
 
     /// The text's length in bytes (after a BOM).
@@ -345,12 +376,16 @@ impl HeldText {
 
     /// Appends a chunk; the buffer back when its bytes went to the temporary file.
     fn push(&mut self, mut chunk: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
-        let first = self.heap.is_empty() && self.temp.is_none();
-        if first && chunk.starts_with(BOM) {
+        if !self.started && chunk.starts_with(BOM) {
             self.bom = true;
             chunk.drain(..BOM.len());
         }
+        self.started = true;
         let n = chunk.len();
+        if self.dropped {
+            self.len += n as u64;
+            return Ok(Some(chunk));
+        }
         let room = self.temp.is_none()
             && self.heap_bytes + n <= self.cap
             && HELD_IN_MEMORY.load(Ordering::Relaxed) + n <= HELD;
@@ -360,6 +395,14 @@ impl HeldText {
             self.heap.push((self.len, chunk));
             self.len += n as u64;
             return Ok(None);
+        }
+        if self.drop_past_cap {
+            HELD_IN_MEMORY.fetch_sub(self.heap_bytes, Ordering::Relaxed);
+            self.heap_bytes = 0;
+            self.heap = Vec::new();
+            self.dropped = true;
+            self.len += n as u64;
+            return Ok(Some(chunk));
         }
         if self.temp.is_none() {
             self.temp = Some(tempfile::tempfile()?);
@@ -434,6 +477,120 @@ fn take_chunks<E>(
     }
 }
 
+/// A compressed (or transcoded) regular file read again, decompressed as it comes, for the spans of its
+/// text that a later pass wants (records located by a first pass whose text was not kept:
+/// [`HeldText::dropped`]). The decompression stream stays open between calls, so spans asked for in
+/// ascending order across calls (the members of a run, then the records written) cost one more pass
+/// over the file, not one per call; a span before the stream's position opens the file again.
+pub struct ReadAgain {
+    path: PathBuf,
+    at: Mutex<Option<Cursor>>,
+}
+
+impl std::fmt::Debug for ReadAgain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadAgain")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// Where a [`ReadAgain`] stream stands: `buf` holds the text from offset `base` on.
+struct Cursor {
+    text: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    base: u64,
+    started: bool,
+    eof: bool,
+}
+
+impl ReadAgain {
+    pub fn new(path: &Path) -> ReadAgain {
+        ReadAgain {
+            path: path.to_owned(),
+            at: Mutex::new(None),
+        }
+    }
+
+    fn open(&self) -> io::Result<Cursor> {
+        let text = match input::open_text(&self.path, None)? {
+            Opened::Stream { text, .. } => text,
+            Opened::Mapped(m) => Box::new(io::Cursor::new(m.to_vec())),
+        };
+        Ok(Cursor {
+            text,
+            buf: Vec::new(),
+            base: 0,
+            started: false,
+            eof: false,
+        })
+    }
+
+    /// Hands `each` the bytes of the spans `start..end` (offsets after a BOM), ascending by start and
+    /// not overlapping, a run at a time: `each(index of the run's first span, its bytes)`. False when
+    /// the text ends before a span does (the file changed).
+    pub fn spans<E>(
+        &self,
+        spans: &[(u64, u64)],
+        io: impl Fn(io::Error) -> E,
+        mut each: impl FnMut(usize, Vec<&[u8]>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let mut guard = self.at.lock().unwrap_or_else(|e| e.into_inner());
+        let restart = match (&*guard, spans.first()) {
+            (_, None) => return Ok(true),
+            (Some(c), Some(&(start, _))) => start < c.base,
+            (None, Some(_)) => true,
+        };
+        if restart {
+            *guard = Some(self.open().map_err(&io)?);
+        }
+        let c = guard.as_mut().expect("opened above");
+        let mut next = 0;
+        while next < spans.len() {
+            if !c.eof {
+                let old = c.buf.len();
+                c.buf.resize(old + CHUNK, 0);
+                let got = input::read_full(&mut c.text, &mut c.buf[old..]).map_err(&io)?;
+                c.buf.truncate(old + got);
+                c.eof = got == 0;
+                if !c.started {
+                    // The first read fills a whole chunk unless the text is shorter.
+                    c.started = true;
+                    if c.buf.starts_with(BOM) {
+                        c.buf.drain(..BOM.len());
+                    }
+                }
+            }
+            let end = c.base + c.buf.len() as u64;
+            let first = next;
+            let mut run = Vec::new();
+            while let Some(&(start, stop)) = spans.get(next) {
+                if stop > end {
+                    break;
+                }
+                if start < c.base || stop < start {
+                    return Ok(false);
+                }
+                run.push(&c.buf[(start - c.base) as usize..(stop - c.base) as usize]);
+                next += 1;
+            }
+            if !run.is_empty() {
+                each(first, run)?;
+            }
+            if c.eof && next < spans.len() {
+                return Ok(false);
+            }
+            // Keep only what a later span may need.
+            let keep = spans
+                .get(next)
+                .map_or(end, |&(start, _)| start.clamp(c.base, end));
+            c.buf.drain(..(keep - c.base) as usize);
+            c.base = keep;
+        }
+        Ok(true)
+    }
+}
+
 /// Bytes `start..end` of the temporary file, mapped (memmap2 aligns the offset to a page itself).
 fn map_run(temp: &File, start: u64, end: u64) -> io::Result<memmap2::Mmap> {
     let len = usize::try_from(end - start).map_err(io::Error::other)?;
@@ -472,6 +629,91 @@ mod tests {
         }
         data.pop();
         data
+    }
+
+    #[test]
+    fn a_text_past_its_cap_is_dropped_when_it_can_be_read_again() {
+        let data = text(3000);
+        assert!(data.len() > 3 * CHUNK);
+        let mut held = HeldText::holding_or_dropping(CHUNK + CHUNK / 2);
+        let mut seen = Vec::new();
+        read_chunks(
+            Box::new(io::Cursor::new(data.clone())),
+            &mut held,
+            |e| e,
+            |chunk, at| {
+                seen.push((at, chunk.len()));
+                Ok(true)
+            },
+        )
+        .unwrap();
+        assert!(held.dropped() && held.bom);
+        assert_eq!(
+            (held.heap_bytes, held.heap.len(), held.temp.is_none()),
+            (0, 0, true)
+        );
+        assert_eq!(held.len(), (data.len() - BOM.len()) as u64);
+        assert!(held.from(0).is_none());
+        // Offsets run on after the drop: they are the text's.
+        let (last_at, last_len) = *seen.last().unwrap();
+        assert_eq!(last_at + last_len as u64, held.len());
+        // Within the cap nothing is dropped.
+        let mut small = HeldText::holding_or_dropping(HELD);
+        read_chunks(
+            Box::new(io::Cursor::new(data[..CHUNK / 2].to_vec())),
+            &mut small,
+            |e| e,
+            |_, _| Ok(true),
+        )
+        .unwrap();
+        assert!(!small.dropped() && small.from(0).is_some());
+    }
+
+    #[test]
+    fn read_again_hands_over_each_span_once_in_order() {
+        let data = text(3000);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, &data).unwrap();
+        std::fs::write(&path, enc.finish().unwrap()).unwrap();
+        let body = &data[BOM.len()..];
+        let again = ReadAgain::new(&path);
+        // Overlapping spans, one reaching across many chunks, the text's last byte.
+        let n = body.len() as u64;
+        let spans = [
+            (0, 5),
+            (3, 9),
+            (100, 3 * CHUNK as u64),
+            (2 * CHUNK as u64, 2 * CHUNK as u64 + 7),
+            (n - 1, n),
+        ];
+        let mut got: Vec<(usize, Vec<u8>)> = Vec::new();
+        let done = again
+            .spans(
+                &spans,
+                |e| e,
+                |first, run| {
+                    got.extend(
+                        run.into_iter()
+                            .enumerate()
+                            .map(|(j, b)| (first + j, b.to_vec())),
+                    );
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert!(done);
+        let want: Vec<(usize, Vec<u8>)> = spans
+            .iter()
+            .enumerate()
+            .map(|(k, &(s, e))| (k, body[s as usize..e as usize].to_vec()))
+            .collect();
+        assert_eq!(got, want);
+        // Past the end of the text: false, not a short span.
+        assert!(!again
+            .spans(&[(n - 2, n + 1)], |e| e, |_, _| Ok(()))
+            .unwrap());
     }
 
     #[test]
