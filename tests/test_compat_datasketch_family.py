@@ -207,6 +207,7 @@ def edge_weights(n: int, dim: int, seed: int) -> np.ndarray[Any, Any]:
     x[3, :3] = [-1.0, 2.0, np.nan]
     x[4, :] = 0.0
     x[4, 5] = -3.0  # only negative: datasketch's minhash_many picks the NaN
+    x[5, 3], x[5, 10] = 4.0, -2.0  # a negative weight after a positive one
     return x
 
 
