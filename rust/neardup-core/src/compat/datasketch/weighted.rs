@@ -274,7 +274,7 @@ impl WeightedParams {
 /// `t` as an integer when it is one in `i64`'s range (it is always integral: a floor).
 fn to_i64(t: f32) -> Option<i64> {
     const LIMIT: f32 = 9_223_372_036_854_775_808.0; // 2**63
-    (t >= -LIMIT && t < LIMIT).then_some(t as i64)
+    (-LIMIT..LIMIT).contains(&t).then_some(t as i64)
 }
 
 /// The instruction set the row kernels run on, detected once per call.
