@@ -7,7 +7,7 @@ use numpy::{
 };
 use std::sync::mpsc;
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyByteArray, PyByteArrayMethods, PyBytes, PyIterator, PyList, PyMemoryView, PyString,
@@ -16,7 +16,7 @@ use pyo3::types::{
 use neardup_core::compat::datasketch::{
     forest::DsForest,
     lsh::{self, DsLsh},
-    weighted::{Variant, WeightedParams},
+    weighted::{RowStatus, Variant, WeightedParams},
     ByteDocs, DsMinHasher, Lane, Scheme, TokenHash,
 };
 
@@ -795,53 +795,125 @@ pub struct PyDsWeighted {
     inner: WeightedParams,
 }
 
+/// A CSR index array as numpy holds it (scipy uses int32 or int64), read in place.
+enum CsrArray<'py> {
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl<'py> CsrArray<'py> {
+    fn extract(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Self> {
+        if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, i32>>() {
+            return Ok(CsrArray::I32(a));
+        }
+        obj.extract::<PyReadonlyArray1<'py, i64>>()
+            .map(CsrArray::I64)
+            .map_err(|_| {
+                PyTypeError::new_err(format!("{what}: a 1-D int32 or int64 array expected"))
+            })
+    }
+}
+
+/// A contiguous 1-D array's values, or a type error naming it.
+fn contiguous<'a, T: numpy::Element>(
+    a: &'a PyReadonlyArray1<'_, T>,
+    what: &str,
+) -> PyResult<&'a [T]> {
+    a.as_slice()
+        .map_err(|_| PyTypeError::new_err(format!("{what}: a contiguous array expected")))
+}
+
 #[pymethods]
 impl PyDsWeighted {
     #[new]
     fn new(
+        py: Python<'_>,
         rs: numpy::PyReadonlyArray2<'_, f32>,
         ln_cs: numpy::PyReadonlyArray2<'_, f32>,
         betas: numpy::PyReadonlyArray2<'_, f32>,
     ) -> PyResult<Self> {
-        let shape = rs.as_array().dim();
-        let flat = |a: &numpy::PyReadonlyArray2<'_, f32>| -> Vec<f32> {
-            a.as_array().iter().copied().collect()
+        let (samples, dim) = rs.as_array().dim();
+        let slice = |a: &'_ numpy::PyReadonlyArray2<'_, f32>| -> PyResult<Vec<f32>> {
+            // Copied once here (the generator's matrices stay the user's to replace), then packed.
+            if a.as_array().dim() != (samples, dim) {
+                return Err(PyValueError::new_err(
+                    "rs, ln_cs and betas must have the same shape",
+                ));
+            }
+            Ok(a.as_array().iter().copied().collect())
         };
-        let inner = WeightedParams::new(shape.1, shape.0, flat(&rs), flat(&ln_cs), flat(&betas))
-            .map_err(to_py)?;
+        let (rs, ln_cs, betas) = (slice(&rs)?, slice(&ln_cs)?, slice(&betas)?);
+        let inner = detached(py, || {
+            WeightedParams::new(dim, samples, &rs, &ln_cs, &betas)
+        })?;
         Ok(PyDsWeighted { inner })
     }
 
-    /// `(rows, sample_size, 2)` int64 `(k, t)` values and a per-row "has a sample" mask, for CSR rows
-    /// (`indptr`, `cols`) whose values' logs are `logs`; `many` picks `minhash_many`'s formula.
+    /// `(rows, sample_size, 2)` int64 `(k, t)` values (`minhash_many`'s formula) and a per-row "has
+    /// a sample" mask, for CSR rows (`indptr`, strictly ascending `cols` per row, int32 or int64)
+    /// whose values' logs are `logs` (−inf, a zero weight, is skipped). Read in place, GIL released.
     fn hash_rows<'py>(
         &self,
         py: Python<'py>,
-        indptr: PyReadonlyArray1<'py, i64>,
-        cols: PyReadonlyArray1<'py, i64>,
+        indptr: &Bound<'py, PyAny>,
+        cols: &Bound<'py, PyAny>,
         logs: PyReadonlyArray1<'py, f32>,
-        many: bool,
     ) -> PyResult<(Bound<'py, PyAny>, Vec<bool>)> {
-        let indptr: Vec<usize> = indptr
-            .as_array()
-            .iter()
-            .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err("negative row pointer")))
-            .collect::<PyResult<_>>()?;
-        let cols: Vec<u32> = cols
-            .as_array()
-            .iter()
-            .map(|&v| u32::try_from(v).map_err(|_| PyValueError::new_err("column out of range")))
-            .collect::<PyResult<_>>()?;
-        let logs: Vec<f32> = logs.as_array().iter().copied().collect();
-        let variant = if many { Variant::Many } else { Variant::Single };
+        let (indptr, cols) = (
+            CsrArray::extract(indptr, "indptr")?,
+            CsrArray::extract(cols, "cols")?,
+        );
+        let logs = contiguous(&logs, "logs")?;
+        let rows = match &indptr {
+            CsrArray::I32(a) => a.len(),
+            CsrArray::I64(a) => a.len(),
+        }
+        .saturating_sub(1);
         let inner = &self.inner;
-        let (flat, ok) = detached(py, || inner.many(&indptr, &cols, &logs, variant))?;
-        let rows = ok.len();
-        let arr = flat
+        let mut out = vec![0i64; rows * 2 * inner.samples];
+        macro_rules! run {
+            ($p:expr, $c:expr) => {{
+                let (p, c) = (contiguous($p, "indptr")?, contiguous($c, "cols")?);
+                detached(py, || inner.many(p, c, logs, Variant::Many, &mut out))?
+            }};
+        }
+        let status = match (&indptr, &cols) {
+            (CsrArray::I32(p), CsrArray::I32(c)) => run!(p, c),
+            (CsrArray::I32(p), CsrArray::I64(c)) => run!(p, c),
+            (CsrArray::I64(p), CsrArray::I32(c)) => run!(p, c),
+            (CsrArray::I64(p), CsrArray::I64(c)) => run!(p, c),
+        };
+        let arr = out
             .into_pyarray(py)
             .reshape([rows, inner.samples, 2])?
             .into_any();
-        Ok((arr, ok))
+        Ok((arr, status.iter().map(|s| *s == RowStatus::Ok).collect()))
+    }
+
+    /// `(sample_size, 2)` int64 `(k, t)` values of one vector (`minhash`'s formula) from its nonzero
+    /// columns `cols` (ascending) and the logs of their weights; raises as datasketch does when some
+    /// sample has nothing but NaN or its `t` is not an integer.
+    fn hash_one<'py>(
+        &self,
+        py: Python<'py>,
+        cols: PyReadonlyArray1<'py, i64>,
+        logs: PyReadonlyArray1<'py, f32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (cols, logs) = (contiguous(&cols, "cols")?, contiguous(&logs, "logs")?);
+        let inner = &self.inner;
+        let mut out = vec![0i64; 2 * inner.samples];
+        let indptr = [0i64, cols.len() as i64];
+        let status = detached(py, || {
+            inner.many(&indptr, cols, logs, Variant::Single, &mut out)
+        })?;
+        match status[0] {
+            RowStatus::Ok => Ok(out.into_pyarray(py).reshape([inner.samples, 2])?.into_any()),
+            RowStatus::Empty => Err(PyValueError::new_err("Input is all zeros")),
+            RowStatus::AllNan => Err(PyValueError::new_err("All-NaN slice encountered")),
+            RowStatus::NotInteger => Err(PyOverflowError::new_err(
+                "cannot convert float infinity to integer",
+            )),
+        }
     }
 
     fn __repr__(&self) -> String {

@@ -190,6 +190,121 @@ def test_weighted_minhash_many_is_bit_identical(kind: str) -> None:
     assert got[1] is None
 
 
+def _hashes(out: list[Any]) -> list[bytes | None]:
+    return [None if m is None else m.hashvalues.tobytes() for m in out]
+
+
+def edge_weights(n: int, dim: int, seed: int) -> np.ndarray[Any, Any]:
+    """Sparse float64 rows of term-like weights with, in some rows, the weights that stress the rule:
+    float32's extremes (tiny, subnormal, huge), values that round to zero in float32, +inf, NaN and
+    negative weights (a NaN log: ignored by ``minhash``, the minimum for ``minhash_many``)."""
+    rng = np.random.RandomState(seed)
+    x = rng.lognormal(0.0, 3.0, (n, dim))
+    x[rng.uniform(size=(n, dim)) < 0.85] = 0.0
+    x[0] = 0.0
+    x[1, :6] = [1e-30, 1e30, 1e-45, 3e38, 1e-50, 7.0]
+    x[2, :2] = [np.inf, 1.0]
+    x[3, :3] = [-1.0, 2.0, np.nan]
+    x[4, :] = 0.0
+    x[4, 5] = -3.0  # only negative: datasketch's minhash_many picks the NaN
+    x[5, 3], x[5, 10] = 4.0, -2.0  # a negative weight after a positive one
+    return x
+
+
+def messy_csr(x: np.ndarray[Any, Any]) -> Any:
+    """``x`` as a CSR matrix with each row's columns in descending order and each normal weight split
+    into two equal halves stored side by side (exact: the halves add back to the weight)."""
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for row in x:
+        for c in np.flatnonzero(row)[::-1]:
+            v = row[c]
+            if np.isfinite(v) and 1e-30 < abs(v) < 1e30:
+                data += [v / 2, v / 2]
+                cols += [c, c]
+            else:
+                data.append(v)
+                cols.append(c)
+        indptr.append(len(cols))
+    return sparse.csr_matrix((np.array(data, dtype=x.dtype), np.array(cols), np.array(indptr)), shape=x.shape)
+
+
+@pytest.mark.parametrize("samples", [1, 17, 128])
+def test_weighted_minhash_many_matches_on_random_and_extreme_weights(samples: int) -> None:
+    dim = 300
+    x = edge_weights(120, dim, seed=samples)
+    # 1e-50 becomes a stored zero in float32, which datasketch's minhash_many misreads (see below).
+    x[1, 4] = 0.5
+    ours = nd.WeightedMinHashGenerator(dim, sample_size=samples, seed=11)
+    theirs = ds.WeightedMinHashGenerator(dim, sample_size=samples, seed=11)
+    with np.errstate(all="ignore"):
+        want = _hashes(theirs.minhash_many(x))
+        for mat in [x, x.astype(np.float32), sparse.csr_matrix(x), sparse.csr_matrix(x, dtype=np.float32)]:
+            assert _hashes(ours.minhash_many(mat)) == want
+        # int64 indices; a CSR whose rows are out of order and hold repeated entries (datasketch sorts
+        # them and reads a repeated entry as the sum of its copies).
+        wide = sparse.csr_matrix(x, dtype=np.float32)
+        wide.indices, wide.indptr = wide.indices.astype(np.int64), wide.indptr.astype(np.int64)
+        assert _hashes(ours.minhash_many(wide)) == want
+        assert _hashes(ours.minhash_many(messy_csr(x.astype(np.float32)))) == want
+    assert want[0] is None and want[4] is not None
+
+
+def test_weighted_minhash_many_skips_explicit_zeros() -> None:
+    # datasketch's minhash_many misreads a CSR matrix holding explicit zeros (its row ends count them,
+    # its column list does not); the drop-in reads them as the zeros they are.
+    x = edge_weights(30, 50, seed=2).astype(np.float32)
+    stored = sparse.csr_matrix(x)
+    stored.data[::3] = 0.0
+    clean = stored.copy()
+    clean.eliminate_zeros()
+    ours = nd.WeightedMinHashGenerator(50, sample_size=20)
+    theirs = ds.WeightedMinHashGenerator(50, sample_size=20)
+    with np.errstate(all="ignore"):
+        assert _hashes(ours.minhash_many(stored)) == _hashes(theirs.minhash_many(clean))
+
+
+def test_weighted_ties_keep_the_first_column() -> None:
+    # Columns 3, 7 and 9 share their parameters and weight, so every sample ties between them exactly:
+    # argmin keeps the first (a `<=` in the core's comparison would pick column 9).
+    dim, samples = 12, 40
+    ours = nd.WeightedMinHashGenerator(dim, sample_size=samples, seed=4)
+    theirs = ds.WeightedMinHashGenerator(dim, sample_size=samples, seed=4)
+    for gen in (ours, theirs):
+        for name in ("rs", "ln_cs", "betas"):
+            m = getattr(gen, name)
+            m[:, 7] = m[:, 9] = m[:, 3]
+    x = np.zeros((2, dim), dtype=np.float32)
+    x[:, [3, 7, 9]] = 2.5
+    x[1, 0] = 1e-30  # a weight that never wins
+    with np.errstate(all="ignore"):
+        got = ours.minhash_many(x)
+        assert _hashes(got) == _hashes(theirs.minhash_many(x))
+        one = ours.minhash(x[1])
+        np.testing.assert_array_equal(one.hashvalues, theirs.minhash(x[1]).hashvalues)
+    assert set(got[0].hashvalues[:, 0]) == {3} and set(one.hashvalues[:, 0]) == {3}
+
+
+@pytest.mark.parametrize("samples", [5, 64])
+def test_weighted_minhash_matches_on_extreme_weights_and_raises_alike(samples: int) -> None:
+    dim = 300
+    x = edge_weights(40, dim, seed=samples)
+    ours = nd.WeightedMinHashGenerator(dim, sample_size=samples, seed=2)
+    theirs = ds.WeightedMinHashGenerator(dim, sample_size=samples, seed=2)
+    for dtype in (np.float64, np.float32):
+        for i, row in enumerate(x.astype(dtype)):
+            try:
+                with np.errstate(all="ignore"):
+                    want = theirs.minhash(row).hashvalues
+            except (ValueError, OverflowError) as e:  # all zeros, all NaN, an infinite weight
+                with pytest.raises(type(e)):
+                    ours.minhash(row)
+                assert i in (0, 2, 4), i
+                continue
+            np.testing.assert_array_equal(ours.minhash(row).hashvalues, want)
+
+
 def test_weighted_jaccard_pickle_and_errors() -> None:
     x = weight_vectors(6, 20)
     ours = nd.WeightedMinHashGenerator(20, sample_size=50)

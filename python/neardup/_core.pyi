@@ -634,12 +634,14 @@ class _DsWeighted:
     ) -> _DsWeighted: ...
     def hash_rows(
         self,
-        indptr: npt.NDArray[np.int64],
-        cols: npt.NDArray[np.int64],
+        indptr: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+        cols: npt.NDArray[np.int32] | npt.NDArray[np.int64],
         logs: npt.NDArray[np.float32],
-        many: bool,
     ) -> tuple[npt.NDArray[np.int64], list[bool]]:
-        """``(rows, sample_size, 2)`` ``(k, t)`` values of CSR rows and a per-row "has a sample" mask."""
+        """``(rows, sample_size, 2)`` ``(k, t)`` values of CSR rows (``minhash_many``'s formula) and a
+        per-row "has a sample" mask."""
+    def hash_one(self, cols: npt.NDArray[np.int64], logs: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
+        """``(sample_size, 2)`` ``(k, t)`` values of one vector (``minhash``'s formula)."""
 
 def _ds_optimal_param(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
     """datasketch's ``(b, r)`` choice."""

@@ -4,7 +4,8 @@ Sampling, Weighted Minhash and L1 Sketching", ICDM 2010), bit-identical.
 The generator draws its parameters exactly as datasketch does (numpy's ``RandomState(seed)``: gamma,
 log-gamma and uniform ``sample_size × dim`` matrices, as float32). Hashing runs in Rust with the GIL
 released, one vector or a whole matrix at a time (``minhash_many``, rows on all cores); the logs of
-the weights are taken by numpy first, as datasketch takes them, so every float32 step matches.
+the weights are taken by numpy first (once per nonzero weight), as datasketch takes them, so every
+float32 step matches.
 """
 
 from __future__ import annotations
@@ -104,20 +105,16 @@ class WeightedMinHashGenerator:
         if not len(v) == self.dim:
             raise ValueError(f"Input dimension mismatch, expecting {self.dim}")
         w = np.asarray(v, dtype=np.float32).reshape(-1)
-        cols = np.flatnonzero(w != 0)
+        cols = np.flatnonzero(w)
         if len(cols) == 0:
             raise ValueError("Input is all zeros")
         with np.errstate(invalid="ignore", divide="ignore"):
             logs = np.log(w[cols])
-        indptr = np.array([0, len(cols)], dtype=np.int64)
-        values, ok = self._core().hash_rows(indptr, cols.astype(np.int64), logs, False)
-        if not ok[0]:
-            raise ValueError("All-NaN slice encountered")
-        return WeightedMinHash(self.seed, values[0])
+        return WeightedMinHash(self.seed, self._core().hash_one(cols, logs))
 
     def minhash_many(self, X: Any) -> list[WeightedMinHash | None]:
         """One weighted MinHash per row of ``X`` (a numpy or scipy sparse matrix); ``None`` for rows
-        that are all zeros. Rows are hashed in Rust on all cores."""
+        that are all zeros. Rows are hashed in Rust on all cores, a CSR float32 matrix in place."""
         try:
             sparse: Any = importlib.import_module("scipy.sparse")
         except ImportError:  # pragma: no cover - scipy comes with datasketch users' installs
@@ -130,21 +127,24 @@ class WeightedMinHashGenerator:
         if X.shape[1] != self.dim:
             raise ValueError(f"Input dimension mismatch, expecting {self.dim}")
         if is_sparse:
-            csr = sparse.csr_matrix(X, dtype=np.float32, copy=True)
-            csr.eliminate_zeros()
-            csr.sort_indices()
-            indptr = csr.indptr.astype(np.int64)
-            cols = csr.indices.astype(np.int64)
-            data = csr.data
+            csr = X if X.format == "csr" and X.dtype == np.float32 else sparse.csr_matrix(X, dtype=np.float32)
+            if not csr.has_canonical_format:
+                # datasketch sorts each row's columns (its argmin keeps the first of equal values) and
+                # reads a repeated entry as the sum of its copies.
+                csr = csr.copy()
+                csr.sum_duplicates()
+            indptr, cols, data = csr.indptr, csr.indices, csr.data
         else:
             dense = np.asarray(X, dtype=np.float32)
             rows, cols = np.nonzero(dense)
             data = dense[rows, cols]
+            cols = np.ascontiguousarray(cols)  # a strided view of nonzero's index pairs
             indptr = np.zeros(dense.shape[0] + 1, dtype=np.int64)
             np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=indptr[1:])
-            cols = cols.astype(np.int64)
+        # One numpy log per nonzero weight (datasketch's, bit for bit); an explicit zero's -inf is
+        # skipped by the core.
         with np.errstate(invalid="ignore", divide="ignore"):
             logs = np.log(data)
-        values, ok = self._core().hash_rows(indptr, cols, logs, True)
+        values, ok = self._core().hash_rows(indptr, cols, logs)
         seed = self.seed
-        return [WeightedMinHash(seed, values[i]) if good else None for i, good in enumerate(ok)]
+        return [WeightedMinHash(seed, h) if good else None for h, good in zip(values, ok, strict=True)]
