@@ -92,6 +92,22 @@ def test_update_batch_matches(scheme: str, num_perm: int, name: str) -> None:
         assert_same(ours, theirs)
 
 
+def test_legacy_slots_above_32_bits_fold_like_datasketch() -> None:
+    # Slots a user set above 2**32 (and above 2**63, beyond a signed compare) meet 32-bit hashes: the
+    # narrow legacy kernel first clamps them, which must not change a result; a hash function wider
+    # than 32 bits takes the full-width kernel.
+    values = np.array([2**64 - 1, 2**63, 2**40, 5, 2**32, 2**32 - 1, 0, 2**63 - 1], dtype=np.uint64)
+    tokens = [b"alpha", b"beta", b"gamma"]
+    for hashfunc in (None, ds.hashfunc.sha1_hash64):
+        kw: dict[str, Any] = {"hashfunc": hashfunc} if hashfunc else {}
+        for batch in ([], tokens[:1], tokens):
+            ours = nd.MinHash(num_perm=8, seed=3, scheme="legacy", hashvalues=values, **kw)
+            theirs = ds.MinHash(num_perm=8, seed=3, scheme="legacy", hashvalues=values.copy(), **kw)
+            ours.update_batch(batch)
+            theirs.update_batch(batch)
+            assert_same(ours, theirs)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     tokens=st.lists(st.binary(max_size=80), max_size=40),

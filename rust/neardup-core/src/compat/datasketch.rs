@@ -272,7 +272,7 @@ impl DsMinHasher {
     /// Folds already-hashed tokens (the outputs of a token hash function) into `sig`.
     pub fn fold_hashes<L: Lane>(&self, sig: &mut [L], hashes: &[u64]) -> Result<()> {
         self.check_sig(sig.len())?;
-        L::fold(self, sig, hashes, &mut Vec::new())
+        L::fold(self, sig, hashes, &mut FoldScratch::default())
     }
 
     /// Hashes byte tokens with `th` and folds them into `sig` (`MinHash.update_batch`).
@@ -302,7 +302,7 @@ impl DsMinHasher {
             .enumerate()
             .with_min_len(16)
             .try_for_each_init(
-                || (Vec::new(), Vec::new()),
+                || (Vec::new(), FoldScratch::default()),
                 |(hashes, scratch), (d, row)| {
                     row.copy_from_slice(init);
                     hashes.clear();
@@ -330,6 +330,14 @@ mod sealed {
     impl Sealed for u64 {}
 }
 
+/// Memory a fold reuses from one document to the next.
+#[derive(Default)]
+pub struct FoldScratch {
+    narrow: Vec<u32>,
+    wide: Vec<u64>,
+    signed: Vec<i64>,
+}
+
 /// A signature slot type: `u32` for "affine32", `u64` for "legacy" and "affine64".
 pub trait Lane: sealed::Sealed + Copy + Default + Send + Sync + 'static {
     /// Fails unless this is the slot type of `h`'s scheme.
@@ -339,7 +347,7 @@ pub trait Lane: sealed::Sealed + Copy + Default + Send + Sync + 'static {
         h: &DsMinHasher,
         sig: &mut [Self],
         hashes: &[u64],
-        scratch: &mut Vec<Self>,
+        scratch: &mut FoldScratch,
     ) -> Result<()>;
 }
 
@@ -362,11 +370,12 @@ impl Lane for u32 {
         h: &DsMinHasher,
         sig: &mut [u32],
         hashes: &[u64],
-        scratch: &mut Vec<u32>,
+        scratch: &mut FoldScratch,
     ) -> Result<()> {
         let Params::Narrow { a, b } = &h.params else {
             return Err(wrong_lane(h, "uint64"));
         };
+        let scratch = &mut scratch.narrow;
         scratch.clear();
         for &v in hashes {
             let v = u32::try_from(v).map_err(|_| {
@@ -394,17 +403,32 @@ impl Lane for u64 {
         h: &DsMinHasher,
         sig: &mut [u64],
         hashes: &[u64],
-        scratch: &mut Vec<u64>,
+        scratch: &mut FoldScratch,
     ) -> Result<()> {
         let Params::Wide { a, b } = &h.params else {
             return Err(wrong_lane(h, "uint32"));
         };
-        if h.scheme == Scheme::Legacy {
+        if h.scheme != Scheme::Legacy {
+            scratch.wide.clear();
+            scratch.wide.extend(hashes.iter().map(|&v| fmix64(v)));
+            kernel::fold_affine64(a, b, &scratch.wide, sig);
+            return Ok(());
+        }
+        if hashes.is_empty() || hashes.iter().any(|&v| v > u32::MAX as u64) {
             kernel::fold_legacy(a, b, hashes, sig);
-        } else {
-            scratch.clear();
-            scratch.extend(hashes.iter().map(|&v| fmix64(v)));
-            kernel::fold_affine64(a, b, scratch, sig);
+            return Ok(());
+        }
+        // Every permuted value is masked below 2**32, so once one hash is folded no slot stays above
+        // that: clamping first changes no result and lets the narrow kernel work in signed lanes.
+        scratch.narrow.clear();
+        scratch.narrow.extend(hashes.iter().map(|&v| v as u32));
+        scratch.signed.clear();
+        scratch
+            .signed
+            .extend(sig.iter().map(|&v| v.min(u32::MAX as u64) as i64));
+        kernel::fold_legacy_narrow(a, b, &scratch.narrow, &mut scratch.signed);
+        for (s, &v) in sig.iter_mut().zip(&scratch.signed) {
+            *s = v as u64;
         }
         Ok(())
     }

@@ -39,16 +39,33 @@ fn legacy(a: u64, b: u64, h: u64) -> u64 {
     mod_mersenne61(a.wrapping_mul(h).wrapping_add(b)) & 0xFFFF_FFFF
 }
 
+/// "legacy" on a hash below `2**32` (datasketch's default `sha1_hash32`), as a non-negative `i64`
+/// below `2**32`. With `h` known to be narrow, `a·h mod 2**64` takes two 32×32→64-bit multiplies
+/// instead of the three a full 64-bit product needs without AVX-512, and the signed result lets the
+/// minimum be one signed compare (AVX2 has no unsigned 64-bit one).
+#[inline(always)]
+fn legacy_narrow(a: u64, b: u64, h: u32) -> i64 {
+    let h = h as u64;
+    let lo = (a & 0xFFFF_FFFF) * h;
+    let hi = ((a >> 32) * h) << 32;
+    let x = lo.wrapping_add(hi).wrapping_add(b);
+    // `r <= P + 7 < 2**62`, so the comparison and the subtraction stay in signed range.
+    let r = ((x & MERSENNE_61) + (x >> 61)) as i64;
+    let p = MERSENNE_61 as i64;
+    let r = if r >= p { r - p } else { r };
+    r & 0xFFFF_FFFF
+}
+
 /// `sig[i] = min(sig[i], perm(a[i], b[i], h))` over all hashes. Slots are processed `N` at a time
 /// with all hashes folded into a block before moving on, so the block's accumulators, `a` and `b`
 /// stay in vector registers instead of round-tripping through memory once per hash.
 #[inline(always)]
-fn fold_blocks<T: Copy + Ord, const N: usize>(
-    a: &[T],
-    b: &[T],
-    hashes: &[T],
+fn fold_blocks<P: Copy, H: Copy, T: Copy + Ord, const N: usize>(
+    a: &[P],
+    b: &[P],
+    hashes: &[H],
     sig: &mut [T],
-    perm: impl Fn(T, T, T) -> T,
+    perm: impl Fn(P, P, H) -> T,
 ) {
     let k = sig.len();
     let (a, b) = (&a[..k], &b[..k]);
@@ -75,17 +92,20 @@ fn fold_blocks<T: Copy + Ord, const N: usize>(
 /// sizes fill the register file of each (32 vector registers on AVX-512, 16 on AVX2).
 macro_rules! multiversion {
     ($(#[$doc:meta])* $name:ident, $perm:ident, $t:ty, $n4:literal, $n3:literal) => {
+        multiversion!($(#[$doc])* $name, $perm, $t, $t, $t, $n4, $n3);
+    };
+    ($(#[$doc:meta])* $name:ident, $perm:ident, $p:ty, $h:ty, $t:ty, $n4:literal, $n3:literal) => {
         $(#[$doc])*
-        pub fn $name(a: &[$t], b: &[$t], hashes: &[$t], sig: &mut [$t]) {
+        pub fn $name(a: &[$p], b: &[$p], hashes: &[$h], sig: &mut [$t]) {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
-                fn v4(a: &[$t], b: &[$t], hashes: &[$t], sig: &mut [$t]) {
-                    fold_blocks::<$t, $n4>(a, b, hashes, sig, $perm)
+                fn v4(a: &[$p], b: &[$p], hashes: &[$h], sig: &mut [$t]) {
+                    fold_blocks::<$p, $h, $t, $n4>(a, b, hashes, sig, $perm)
                 }
                 #[target_feature(enable = "avx2")]
-                fn v3(a: &[$t], b: &[$t], hashes: &[$t], sig: &mut [$t]) {
-                    fold_blocks::<$t, $n3>(a, b, hashes, sig, $perm)
+                fn v3(a: &[$p], b: &[$p], hashes: &[$h], sig: &mut [$t]) {
+                    fold_blocks::<$p, $h, $t, $n3>(a, b, hashes, sig, $perm)
                 }
                 if std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512dq")
@@ -99,7 +119,7 @@ macro_rules! multiversion {
                     return unsafe { v3(a, b, hashes, sig) };
                 }
             }
-            fold_blocks::<$t, 8>(a, b, hashes, sig, $perm)
+            fold_blocks::<$p, $h, $t, 8>(a, b, hashes, sig, $perm)
         }
     };
 }
@@ -127,6 +147,17 @@ multiversion!(
     u64,
     32,
     16
+);
+multiversion!(
+    /// Folds 32-bit token hashes into a "legacy" signature whose slots are all below `2**32` (held as
+    /// `i64`): the common case, as datasketch's default hash function is 32 bits wide.
+    fold_legacy_narrow,
+    legacy_narrow,
+    u64,
+    u32,
+    i64,
+    32,
+    8
 );
 
 #[cfg(test)]
@@ -163,6 +194,28 @@ mod tests {
     }
 
     #[test]
+    fn narrow_legacy_matches_legacy_on_the_reduction_edges() {
+        // (a, b, h) whose `a·h + b mod 2**64` lands on P, P + 1, all ones (r = P + 7) and just below P,
+        // and multipliers with high bits set (the product's second half).
+        let cases = [
+            (0u64, MERSENNE_61, 1u32),
+            (0, MERSENNE_61 + 1, 1),
+            (0, u64::MAX, 1),
+            (0, MERSENNE_61 - 1, 1),
+            (MERSENNE_61 - 1, 0, u32::MAX),
+            (0xFFFF_FFFF_FFFF_FFFF, 12_345, 0x8000_0001),
+            (1 << 60, 1 << 63, 7),
+        ];
+        for (a, b, h) in cases {
+            assert_eq!(
+                legacy_narrow(a, b, h) as u64,
+                legacy(a, b, h as u64),
+                "{a} {b} {h}"
+            );
+        }
+    }
+
+    #[test]
     fn dispatched_kernels_match_a_plain_loop() {
         // Lengths that are not multiples of any block size exercise the remainder loops.
         for k in [1usize, 7, 16, 33, 100, 128, 200] {
@@ -187,6 +240,19 @@ mod tests {
             fold_legacy(&a64, &b64, &h64, &mut x);
             scalar(&a64, &b64, &h64, &mut y, legacy);
             assert_eq!(x, y);
+
+            // Full-width multipliers (datasketch draws `a` below 2**61) on 32-bit hashes.
+            let a61: Vec<u64> = a64
+                .iter()
+                .map(|&v| v.wrapping_mul(0x9E37_79B9_7F4A_7C15) % MERSENNE_61)
+                .collect();
+            let h32w: Vec<u64> = h32.iter().map(|&v| v as u64).collect();
+            let mut narrow = vec![0xFFFF_FFFFi64; k];
+            let mut wide = vec![0xFFFF_FFFFu64; k];
+            fold_legacy_narrow(&a61, &b64, &h32, &mut narrow);
+            scalar(&a61, &b64, &h32w, &mut wide, legacy);
+            let narrow: Vec<u64> = narrow.iter().map(|&v| v as u64).collect();
+            assert_eq!(narrow, wide);
         }
     }
 }
