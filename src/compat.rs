@@ -5,8 +5,6 @@ use numpy::{
     Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1,
     PyUntypedArrayMethods,
 };
-use std::sync::mpsc;
-
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
@@ -17,7 +15,7 @@ use neardup_core::compat::datasketch::{
     forest::DsForest,
     lsh::{self, DsLsh},
     weighted::{RowStatus, Variant, WeightedParams},
-    ByteDocs, DsMinHasher, Lane, Scheme, TokenHash,
+    ByteDocs, DsMinHasher, Lane, Scheme, StreamError, TokenHash,
 };
 
 use crate::errors::{detached, to_py};
@@ -198,17 +196,15 @@ fn fill_chunk(buf: &mut ByteDocs, docs: &mut Bound<'_, PyIterator>) -> PyResult<
     Ok(true)
 }
 
-type ChunkResult<L> = (ByteDocs, neardup_core::Result<Vec<L>>);
-
 /// `(row, slot)` hits as two arrays, as returned by `_DsLsh.query_bands_hits`.
 type SlotPairs<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>);
 
 /// Live slots and their band values, as returned by `_DsLsh.export`.
 type SlotsAndBands<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray2<u64>>);
 
-/// `MinHash.bulk`: signatures of every document of `docs`, row-major. Reading tokens out of Python
-/// objects needs the GIL and runs on this thread; it is pipelined with hashing, which a helper thread
-/// drives on the rayon pool: while chunk `i` is hashed, chunk `i + 1` is read.
+/// `MinHash.bulk`: signatures of every document of `docs`, row-major. Tokens are read out of the
+/// Python objects a chunk at a time, under the GIL, on this thread; the core overlaps that reading
+/// with the hashing (`DsMinHasher::bulk_streamed`).
 fn bulk_rows<L: Lane + Element>(
     h: &DsMinHasher,
     py: Python<'_>,
@@ -216,74 +212,17 @@ fn bulk_rows<L: Lane + Element>(
     init: &[L],
     th: TokenHash,
 ) -> PyResult<(usize, Vec<L>)> {
-    let mut docs = docs.try_iter()?;
-    let mut first = ByteDocs::new();
-    if !fill_chunk(&mut first, &mut docs)? {
-        // One chunk holds everything: no pipeline needed.
-        let out = detached(py, || h.bulk(&first, init, th))?;
-        return Ok((first.len(), out));
-    }
-    let (to_worker, jobs) = mpsc::sync_channel::<ByteDocs>(1);
-    let (to_main, mut results) = mpsc::channel::<ChunkResult<L>>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            for chunk in jobs {
-                let rows = h.bulk(&chunk, init, th);
-                if to_main.send((chunk, rows)).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut out: Vec<L> = Vec::new();
-        let mut n = 0;
-        let mut in_flight = 0;
-        let mut spare = vec![ByteDocs::new()];
-        let mut next = Some(first);
-        let mut exhausted = false;
-        // Two buffers circulate: one being hashed while the other is filled.
-        while let Some(chunk) = next.take() {
-            n += chunk.len();
-            to_worker
-                .send(chunk)
-                .map_err(|_| PyRuntimeError::new_err("the hashing thread stopped"))?;
-            in_flight += 1;
-            if exhausted {
-                break;
-            }
-            let mut buf = match spare.pop() {
-                Some(b) => b,
-                None => {
-                    let (done, rx) = recv_detached(py, results)?;
-                    results = rx;
-                    in_flight -= 1;
-                    out.extend(done.1.map_err(to_py)?);
-                    done.0
-                }
-            };
-            exhausted = !fill_chunk(&mut buf, &mut docs)?;
-            if !buf.is_empty() {
-                next = Some(buf);
-            }
-        }
-        drop(to_worker);
-        for _ in 0..in_flight {
-            let (done, rx) = recv_detached(py, results)?;
-            results = rx;
-            out.extend(done.1.map_err(to_py)?);
-        }
-        Ok((n, out))
+    let docs = docs.try_iter()?.unbind();
+    let rows = py.detach(|| {
+        h.bulk_streamed(init, th, |buf| {
+            Python::attach(|py| fill_chunk(buf, &mut docs.bind(py).clone()))
+        })
+    });
+    rows.map_err(|e| match e {
+        StreamError::Read(e) => e,
+        StreamError::Core(e) => to_py(e),
+        StreamError::HelperStopped => PyRuntimeError::new_err("the hashing thread stopped"),
     })
-}
-
-/// Waits for the hashing thread's next result with the GIL released (the receiver travels along,
-/// as it cannot be shared between threads).
-fn recv_detached<L: Lane>(
-    py: Python<'_>,
-    rx: mpsc::Receiver<ChunkResult<L>>,
-) -> PyResult<(ChunkResult<L>, mpsc::Receiver<ChunkResult<L>>)> {
-    let (msg, rx) = py.detach(move || (rx.recv(), rx));
-    let msg = msg.map_err(|_| PyRuntimeError::new_err("the hashing thread stopped"))?;
-    Ok((msg, rx))
 }
 
 fn bulk<'py, L: Lane + Element>(

@@ -41,6 +41,7 @@ mod quadpack;
 mod sha_avx512;
 #[cfg(target_arch = "x86_64")]
 mod sha_ni;
+mod stream;
 mod tokens;
 pub mod weighted;
 
@@ -51,6 +52,7 @@ use crate::error::{invalid, Error, Result};
 
 pub use hash::{fmix32, fmix64, sha1_hash32, sha1_hash64, sha1_prefixes};
 pub use kernel::MERSENNE_61;
+pub use stream::StreamError;
 pub use tokens::ByteDocs;
 
 /// datasketch's permutation schemes.
@@ -290,10 +292,21 @@ impl DsMinHasher {
     /// One signature per document, each starting from `init` (`MinHash.bulk`): a row-major
     /// `docs.len() × num_perm` matrix, computed on all rayon threads.
     pub fn bulk<L: Lane>(&self, docs: &ByteDocs, init: &[L], th: TokenHash) -> Result<Vec<L>> {
+        self.bulk_range(docs, 0..docs.len(), init, th)
+    }
+
+    /// [`Self::bulk`] of the documents `range` of `docs`.
+    fn bulk_range<L: Lane>(
+        &self,
+        docs: &ByteDocs,
+        range: std::ops::Range<usize>,
+        init: &[L],
+        th: TokenHash,
+    ) -> Result<Vec<L>> {
         let k = self.num_perm();
         self.check_sig(init.len())?;
         L::check(self)?;
-        let total = docs
+        let total = range
             .len()
             .checked_mul(k)
             .ok_or_else(|| invalid("docs", "too many documents"))?;
@@ -306,7 +319,7 @@ impl DsMinHasher {
                 |(hashes, scratch), (d, row)| {
                     row.copy_from_slice(init);
                     hashes.clear();
-                    th.hash_into(docs.doc(d), hashes);
+                    th.hash_into(docs.doc(range.start + d), hashes);
                     L::fold(self, row, hashes, scratch)
                 },
             )?;
