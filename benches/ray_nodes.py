@@ -14,7 +14,6 @@ nodes it started (by process group; no ``ray stop``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -155,11 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         stop_nodes(procs)
         shutil.rmtree(temp, ignore_errors=True)
         shutil.rmtree(args.dir, ignore_errors=True)
-    text = json.dumps(figures, indent=1)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+    from scale_run import emit
+
+    return emit(figures, args.json)
 
 
 if __name__ == "__main__":

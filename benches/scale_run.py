@@ -252,10 +252,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_shards:
             shutil.rmtree(folder, ignore_errors=True)
+    return emit(figures, args.json)
+
+
+def emit(figures: dict[str, Any], path: Path | None) -> int:
+    """Prints `figures` as JSON, also writes them to `path` when given; the exit status."""
     text = json.dumps(figures, indent=1)
     print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    if path:
+        path.write_text(text + "\n")
     return 0
 
 

@@ -238,6 +238,17 @@ fn bulk<'py, L: Lane + Element>(
     Ok(out.into_any())
 }
 
+/// `$call` with `L` the slot type of `$h`'s scheme: `u32` for the narrow one, `u64` for the others.
+macro_rules! by_lane {
+    ($h:expr, $f:ident::<L>($($arg:expr),* $(,)?)) => {
+        if $h.scheme().is_narrow() {
+            $f::<u32>($($arg),*)
+        } else {
+            $f::<u64>($($arg),*)
+        }
+    };
+}
+
 /// The permutations of one datasketch MinHash configuration (private: use
 /// `neardup.compat.datasketch.MinHash`).
 #[pyclass(module = "neardup._core", name = "_DsHasher", frozen)]
@@ -302,11 +313,10 @@ impl PyDsHasher {
         wide_tokens: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let th = token_hash(wide_tokens);
-        if self.inner.scheme().is_narrow() {
-            fold::<u32>(&self.inner, py, hashvalues, Some(tokens), None, th)
-        } else {
-            fold::<u64>(&self.inner, py, hashvalues, Some(tokens), None, th)
-        }
+        by_lane!(
+            self.inner,
+            fold::<L>(&self.inner, py, hashvalues, Some(tokens), None, th)
+        )
     }
 
     /// A new array: `hashvalues` updated with token hashes computed by a user hash function.
@@ -318,11 +328,10 @@ impl PyDsHasher {
     ) -> PyResult<Bound<'py, PyAny>> {
         let hs: Vec<u64> = hashes.as_array().iter().copied().collect();
         let th = TokenHash::default_for(self.inner.scheme());
-        if self.inner.scheme().is_narrow() {
-            fold::<u32>(&self.inner, py, hashvalues, None, Some(hs), th)
-        } else {
-            fold::<u64>(&self.inner, py, hashvalues, None, Some(hs), th)
-        }
+        by_lane!(
+            self.inner,
+            fold::<L>(&self.inner, py, hashvalues, None, Some(hs), th)
+        )
     }
 
     /// `(len(docs), num_perm)` signatures, each document's tokens folded into a copy of `init`.
@@ -334,11 +343,7 @@ impl PyDsHasher {
         wide_tokens: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let th = token_hash(wide_tokens);
-        if self.inner.scheme().is_narrow() {
-            bulk::<u32>(&self.inner, py, docs, init, th)
-        } else {
-            bulk::<u64>(&self.inner, py, docs, init, th)
-        }
+        by_lane!(self.inner, bulk::<L>(&self.inner, py, docs, init, th))
     }
 
     fn __repr__(&self) -> String {
