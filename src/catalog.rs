@@ -13,7 +13,7 @@ use neardup_core::read::file::Record;
 use neardup_core::read::streamed::Spool;
 
 use crate::engine::normalised;
-use crate::errors::detached;
+use crate::errors::{guarded_by, to_py, Reader};
 
 type NearFields = (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Option<i32>>);
 
@@ -34,26 +34,31 @@ fn near_fields(records: &[Record], reps: &[u32]) -> NearFields {
 /// every record's, the near fields each group's.
 fn prepared<'py>(
     py: Python<'py>,
+    reader: &Reader,
     mut records: Vec<Record<'_>>,
     texts: Option<(Bound<'py, PyList>, Bound<'py, PyList>)>,
     date: Option<&str>,
     duplicate_threshold: f64,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let (p, near) = detached(py, || {
+    let (p, near) = guarded_by(py, reader, || {
         let titles = normalised(&mut records);
         let p = catalog::prepare(&records, &titles, date, duplicate_threshold)?;
         let near = near_fields(&records, &p.reps);
         Ok((p, near))
-    })?;
+    })?
+    .map_err(to_py)?;
     let (titles, abstracts) = match texts {
         Some(t) => t,
-        None => (
-            PyList::new(py, records.iter().map(|r| PyString::new(py, r.title())))?,
-            PyList::new(
-                py,
-                records.iter().map(|r| PyString::new(py, r.abstract_text())),
-            )?,
-        ),
+        // The texts may still be the input's mapping: copied into Python under the guard too.
+        None => reader.holding_gil(py, || -> PyResult<_> {
+            Ok((
+                PyList::new(py, records.iter().map(|r| PyString::new(py, r.title())))?,
+                PyList::new(
+                    py,
+                    records.iter().map(|r| PyString::new(py, r.abstract_text())),
+                )?,
+            ))
+        })??,
     };
     (
         p.hash,
@@ -105,12 +110,14 @@ fn _catalog_read<'py>(
     // As `neardup diff` reads: JSON Lines parsed while the rest of a compressed input is decompressed.
     let spool = Spool::new();
     // None: unreadable (damaged compressed data, say), or a record for the Python reader, which then
-    // reads the file and says why.
+    // reads the file and says why. Guarded: a mapped input that shrinks is an `InputChangedError`.
+    let reader = Reader::new();
     let read = || crate::reconcile::read_input(&spool, &path, format, encoding, &spec, delimiter);
-    let Some(records) = py.detach(read) else {
+    let Some(records) = guarded_by(py, &reader, read)? else {
         return Ok(None);
     };
-    let out = prepared(py, records, None, date, duplicate_threshold)?;
+    // Preparing reads the records' text from the mapping too: as the same reader.
+    let out = prepared(py, &reader, records, None, date, duplicate_threshold)?;
     py.detach(move || drop(spool));
     Ok(Some(out))
 }
@@ -127,7 +134,14 @@ fn _catalog_prepare<'py>(
     let c = crate::engine::columns(columns)?;
     let records = crate::engine::records(&c);
     let texts = (c.titles.clone(), c.abstracts.clone());
-    prepared(py, records, Some(texts), date, duplicate_threshold)
+    prepared(
+        py,
+        &Reader::new(),
+        records,
+        Some(texts),
+        date,
+        duplicate_threshold,
+    )
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -44,46 +44,195 @@ where
 /// instead of killing the process with SIGBUS, and the call raises
 /// `neardup.formats.source.InputChangedError` ("PATH changed while being read") whatever `f` returned.
 /// The handler is armed only while some such call runs and the previous one is put back after; a SIGBUS
-/// that is not a mapped input's goes to the previous handler.
+/// that is not a mapped input's goes to the previous handler. The call is its own [`Reader`]: another
+/// call's input changing at the same time is not this call's error.
 pub fn guarded<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     F: FnOnce() -> T + Send,
     T: Send,
 {
-    let (out, changed) = py.detach(|| bus::guarded(f));
-    match changed {
-        None => Ok(out),
-        Some(path) => {
-            drop(out);
-            let error = py
-                .import("neardup.formats.source")
-                .and_then(|m| m.getattr("InputChangedError"))
-                .and_then(|cls| cls.call1((path.clone(),)));
-            Err(match error {
-                Ok(e) => PyErr::from_value(e),
-                Err(_) => {
-                    pyo3::exceptions::PyOSError::new_err(format!("{path} changed while being read"))
-                }
-            })
+    guarded_by(py, &Reader::new(), f)
+}
+
+/// [`guarded`] as a step of `reader`'s work: the inputs `reader`'s steps mapped are its own whichever
+/// step reads them (a mapping outlives the step that opened it), so a fault in one of them is reported
+/// by the step that meets it, or by a later one ([`Reader::check`]).
+pub fn guarded_by<T, F>(py: Python<'_>, reader: &Reader, f: F) -> PyResult<T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    let out = py.detach(|| bus::guarded(&reader.0, f));
+    reader.check(py)?;
+    Ok(out)
+}
+
+/// The inputs one call maps, and the faults met in them (see `bus`). Work the call hands to other
+/// threads (rayon) that opens inputs must run under [`Reader::owning`] there.
+pub struct Reader(bus::Owner);
+
+impl Reader {
+    pub fn new() -> Reader {
+        Reader(bus::Owner::new())
+    }
+
+    /// Runs `f` (on any thread) with the inputs it maps recorded as this reader's.
+    pub fn owning<T>(&self, f: impl FnOnce() -> T) -> T {
+        neardup_core::read::input::owned_by(self.0.token(), f)
+    }
+
+    /// Runs `f` guarded as [`guarded_by`] does, but on this thread with the interpreter held (for work
+    /// that makes Python objects of mapped text).
+    pub fn holding_gil<T>(&self, py: Python<'_>, f: impl FnOnce() -> T) -> PyResult<T> {
+        let out = bus::guarded(&self.0, f);
+        self.check(py)?;
+        Ok(out)
+    }
+
+    /// `InputChangedError` when one of this reader's inputs changed while it was read.
+    pub fn check(&self, py: Python<'_>) -> PyResult<()> {
+        match self.0.changed() {
+            None => Ok(()),
+            Some(path) => Err(input_changed(py, path)),
         }
     }
 }
 
+fn input_changed(py: Python<'_>, path: String) -> PyErr {
+    let error = py
+        .import("neardup.formats.source")
+        .and_then(|m| m.getattr("InputChangedError"))
+        .and_then(|cls| cls.call1((path.clone(),)));
+    match error {
+        Ok(e) => PyErr::from_value(e),
+        Err(_) => pyo3::exceptions::PyOSError::new_err(format!("{path} changed while being read")),
+    }
+}
+
 /// The library's SIGBUS handling (the command line's is `faults`, which ends the process instead).
+///
+/// A fault is charged to one [`Owner`] (one call's inputs), so that calls running at the same time on
+/// other threads never see it: to the owner recorded with the faulting mapping when it was opened
+/// (`neardup_core::read::input::owned_by`) if that owner is still alive, else to the owner whose
+/// guarded work runs on the faulting thread; a fault neither tells is charged to every guarded call
+/// running (a wrong error is better than a silently shortened input).
 #[cfg(unix)]
 mod bus {
-    use std::ffi::{c_int, c_void, CStr};
+    use std::cell::Cell;
+    use std::ffi::{c_char, c_int, c_void, CStr};
     use std::ptr::null_mut;
     use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
     use std::sync::Mutex;
 
-    /// Faults repaired so far, and the file of the last one (a leaked C string of the mapping registry).
-    static REPAIRED: AtomicUsize = AtomicUsize::new(0);
-    static LAST: AtomicPtr<std::ffi::c_char> = AtomicPtr::new(null_mut());
+    /// One live owner's faults: its token (0 = free record), how many, and the file of the last one (a
+    /// leaked C string of the mapping registry).
+    struct Record {
+        token: AtomicUsize,
+        faults: AtomicUsize,
+        name: AtomicPtr<c_char>,
+    }
+
+    /// Owners alive at once that get a record (past this many, their faults count as unattributed).
+    const RECORDS: usize = 64;
+    static OWNERS: [Record; RECORDS] = [const {
+        Record {
+            token: AtomicUsize::new(0),
+            faults: AtomicUsize::new(0),
+            name: AtomicPtr::new(null_mut()),
+        }
+    }; RECORDS];
+    /// Tokens handed out so far (0 is nobody).
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    /// Faults no live owner could be charged with, and the file of the last one.
+    static UNATTRIBUTED: AtomicUsize = AtomicUsize::new(0);
+    static UNATTRIBUTED_NAME: AtomicPtr<c_char> = AtomicPtr::new(null_mut());
     /// The handler in place before ours (leaked, read by the handler), and how many calls are guarded.
     static PREVIOUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(null_mut());
     static GUARDS: Mutex<usize> = Mutex::new(0);
     static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+    thread_local! {
+        /// The owner whose guarded work runs on this thread (0 = none); read by the handler (a
+        /// constant-initialised cell without destructor: a plain thread-local load).
+        static RUNNING: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// One call's inputs: a token recorded with the mappings it opens, and the record its faults go to.
+    pub struct Owner {
+        token: usize,
+        record: Option<usize>,
+        /// Unattributed faults counted when the owner was made: later ones may be its own.
+        unattributed: usize,
+    }
+
+    impl Owner {
+        pub fn new() -> Owner {
+            let token = NEXT.fetch_add(1, Ordering::Relaxed);
+            let unattributed = UNATTRIBUTED.load(Ordering::Acquire);
+            let record = OWNERS.iter().position(|r| {
+                // A free record's counters are reset before it is claimed: the handler finds a record
+                // by its token only.
+                r.token.load(Ordering::Acquire) == 0
+                    && r.token
+                        .compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+            });
+            if let Some(i) = record {
+                OWNERS[i].faults.store(0, Ordering::Release);
+                OWNERS[i].name.store(null_mut(), Ordering::Release);
+                OWNERS[i].token.store(token, Ordering::Release);
+            }
+            Owner {
+                token,
+                record,
+                unattributed,
+            }
+        }
+
+        pub fn token(&self) -> usize {
+            self.token
+        }
+
+        /// The file of a fault charged to this owner, or of one no owner could be charged with since
+        /// this one was made.
+        pub fn changed(&self) -> Option<String> {
+            let name = match self.record {
+                Some(i) if OWNERS[i].faults.load(Ordering::Acquire) > 0 => {
+                    OWNERS[i].name.load(Ordering::Acquire)
+                }
+                _ if UNATTRIBUTED.load(Ordering::Acquire) != self.unattributed => {
+                    UNATTRIBUTED_NAME.load(Ordering::Acquire)
+                }
+                _ => return None,
+            };
+            Some(if name.is_null() {
+                "an input file".to_string()
+            } else {
+                // SAFETY: a leaked C string of the mapping registry, never freed.
+                unsafe { CStr::from_ptr(name) }
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        }
+    }
+
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            if let Some(i) = self.record {
+                OWNERS[i].token.store(0, Ordering::Release);
+            }
+        }
+    }
+
+    /// The live record of the owner `token`. Async-signal-safe (atomic loads).
+    fn record_of(token: usize) -> Option<&'static Record> {
+        if token == 0 {
+            return None;
+        }
+        OWNERS
+            .iter()
+            .find(|r| r.token.load(Ordering::Acquire) == token)
+    }
 
     fn ours() -> usize {
         on_bus_error as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize
@@ -91,8 +240,8 @@ mod bus {
 
     /// A fault inside a registered mapping: the page beyond the file's new end is replaced by a zero page
     /// (mapped over it, so the faulting read resumes and the mapping's unmapping later covers it) and the
-    /// fault counted. Any other fault goes to the previous handler. Async-signal-safe: atomics, `mmap`,
-    /// `sigaction`.
+    /// fault charged (see the module doc). Any other fault goes to the previous handler.
+    /// Async-signal-safe: atomics, a thread-local load, `mmap`, `sigaction`.
     extern "C" fn on_bus_error(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
         let addr = if info.is_null() {
             0
@@ -100,7 +249,7 @@ mod bus {
             // SAFETY: the kernel passes a valid siginfo with SA_SIGINFO; `si_addr` is set for SIGBUS.
             unsafe { (*info).si_addr() as usize }
         };
-        let name = neardup_core::read::input::changed_file_at(addr);
+        let (owner, name) = neardup_core::read::input::changed_mapping_at(addr);
         if !name.is_null() {
             let page = addr & !(PAGE.load(Ordering::Relaxed) - 1);
             // SAFETY: replaces one page of a read-only mapping of ours that no longer has a file behind it.
@@ -115,8 +264,17 @@ mod bus {
                 )
             };
             if got != libc::MAP_FAILED {
-                LAST.store(name.cast_mut(), Ordering::Release);
-                REPAIRED.fetch_add(1, Ordering::AcqRel);
+                let running = RUNNING.try_with(Cell::get).unwrap_or(0);
+                match record_of(owner).or_else(|| record_of(running)) {
+                    Some(r) => {
+                        r.name.store(name.cast_mut(), Ordering::Release);
+                        r.faults.fetch_add(1, Ordering::AcqRel);
+                    }
+                    None => {
+                        UNATTRIBUTED_NAME.store(name.cast_mut(), Ordering::Release);
+                        UNATTRIBUTED.fetch_add(1, Ordering::AcqRel);
+                    }
+                }
                 return;
             }
         }
@@ -195,42 +353,41 @@ mod bus {
         }
     }
 
-    /// `f`'s result and, when a mapped input shrank while it ran, that file's path. The command line's
-    /// handler, when armed, is left alone: it ends the process with one line.
-    pub fn guarded<T>(f: impl FnOnce() -> T) -> (T, Option<String>) {
+    /// Runs `f` with the handler armed and `owner`'s work marked as running on this thread. The command
+    /// line's handler, when armed, is left alone: it ends the process with one line.
+    pub fn guarded<T>(owner: &Owner, f: impl FnOnce() -> T) -> T {
         if super::faults::armed() {
-            return (f(), None);
+            return f();
         }
-        struct Guard;
+        struct Guard(usize);
         impl Drop for Guard {
             fn drop(&mut self) {
+                RUNNING.with(|r| r.set(self.0));
                 disarm();
             }
         }
         arm();
-        let guard = Guard;
-        let before = REPAIRED.load(Ordering::Acquire);
-        let out = f();
-        drop(guard);
-        let changed = (REPAIRED.load(Ordering::Acquire) != before).then(|| {
-            let name = LAST.load(Ordering::Acquire);
-            if name.is_null() {
-                "an input file".to_string()
-            } else {
-                // SAFETY: a leaked C string of the mapping registry, never freed.
-                unsafe { CStr::from_ptr(name) }
-                    .to_string_lossy()
-                    .into_owned()
-            }
-        });
-        (out, changed)
+        let _guard = Guard(RUNNING.with(|r| r.replace(owner.token)));
+        neardup_core::read::input::owned_by(owner.token, f)
     }
 }
 
 #[cfg(not(unix))]
 mod bus {
-    pub fn guarded<T>(f: impl FnOnce() -> T) -> (T, Option<String>) {
-        (f(), None)
+    pub struct Owner;
+    impl Owner {
+        pub fn new() -> Owner {
+            Owner
+        }
+        pub fn token(&self) -> usize {
+            0
+        }
+        pub fn changed(&self) -> Option<String> {
+            None
+        }
+    }
+    pub fn guarded<T>(_owner: &Owner, f: impl FnOnce() -> T) -> T {
+        f()
     }
 }
 

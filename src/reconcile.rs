@@ -15,7 +15,7 @@ use neardup_core::read::{csv_table, file, hf_json, input, RecordSpec};
 use neardup_core::trace::Phases;
 
 use crate::engine::EngineOptions;
-use crate::errors::detached;
+use crate::errors::{guarded_by, to_py, Reader};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_diff_files, m)?)?;
@@ -116,11 +116,23 @@ fn _diff_files(
     let mut phases = Phases::start();
     // What the records borrow from: each input's mapping, or the runs of its temporary copy.
     let (old_data, new_data) = (Spool::new(), Spool::new());
-    // Guarded: a mapped input that shrinks under the reading is an `InputChangedError`, not a SIGBUS.
-    let read = crate::errors::guarded(py, || {
+    // Every step that reads the inputs' mappings is guarded by the one reader of this call: a mapped
+    // input that shrinks under any of them is an `InputChangedError`, not a SIGBUS, and a file changing
+    // under another call running at the same time is not this one's error.
+    let reader = Reader::new();
+    let read = guarded_by(py, &reader, || {
+        // The inputs are opened on rayon's threads: each opening is the reader's.
         let (a, b) = rayon::join(
-            || read_input(&old_data, &old_path, old_format, encoding, &spec, delimiter),
-            || read_input(&new_data, &new_path, new_format, encoding, &spec, delimiter),
+            || {
+                reader.owning(|| {
+                    read_input(&old_data, &old_path, old_format, encoding, &spec, delimiter)
+                })
+            },
+            || {
+                reader.owning(|| {
+                    read_input(&new_data, &new_path, new_format, encoding, &spec, delimiter)
+                })
+            },
         );
         Some((a?, b?)) // unreadable, or some record is not for this path: the Python reader says why
     })?;
@@ -136,10 +148,13 @@ fn _diff_files(
             })
             .collect()
     };
-    let (old_titles, new_titles) =
-        crate::errors::guarded(py, || rayon::join(|| finish(&mut old), || finish(&mut new)))?;
+    let (old_titles, new_titles) = guarded_by(py, &reader, || {
+        rayon::join(|| finish(&mut old), || finish(&mut new))
+    })?;
     phases.done("normalise titles");
-    let report = detached(py, || {
+    // Comparing reads the records' text, and rendering (written out as it goes with `out_fd`) quotes
+    // it: both still read the mappings.
+    let report = guarded_by(py, &reader, || {
         let outcome = snapshot::compare(&old, &new, &old_titles, &new_titles, opts)?;
         let source = |path, format, records| Source {
             path: Some(path),
@@ -165,7 +180,8 @@ fn _diff_files(
         };
         phases.done("render report");
         Ok(Some((made, outcome.has_differences())))
-    })?;
+    })?
+    .map_err(to_py)?;
     phases.done("compare and render");
     // The records go before the maps they borrow from, without the GIL (unmapping is kernel work).
     py.detach(move || drop((old, new, old_titles, new_titles)));

@@ -424,3 +424,83 @@ def test_output_on_a_looping_symlink_is_refused(tmp_path: Path, small_corpus: Pa
     one_line_failure(run(command, *args, "-o", loop))
     assert loop.is_symlink() and os.readlink(loop) == loop.name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "loop.txt"]
+
+
+# ---- 1. a mapped input that shrinks is its own call's error, not a concurrent call's -------------------
+
+_CONCURRENT_SHRINK = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    from neardup import fast_diff
+    from neardup.formats.source import InputChangedError
+
+    big, big_new, small, small_new = sys.argv[1:5]
+    done = threading.Event()
+    outcome = {}
+
+    def truncate_once_mapped():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if big in open("/proc/self/maps").read():
+                os.truncate(big, 100_000)
+                return
+            time.sleep(0.0005)
+
+    def shrinking():
+        try:
+            fast_diff.diff_report(big, big_new, fmt="json")
+            outcome["big"] = "no error"
+        except InputChangedError as e:
+            outcome["big"] = f"raised: {e}"
+        finally:
+            done.set()
+
+    def healthy():
+        # Diffs of two intact files, one after another for as long as the other call runs: each is
+        # guarded at the same time as the call whose input shrinks.
+        calls = 0
+        try:
+            while not done.is_set() or calls == 0:
+                report, _ = fast_diff.diff_report(small, small_new, fmt="json")
+                assert len(report) > 0
+                calls += 1
+            outcome["small"] = "ok"
+        except Exception as e:
+            outcome["small"] = f"{type(e).__name__}: {e}"
+
+    threads = [threading.Thread(target=f) for f in (truncate_once_mapped, shrinking, healthy)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(outcome["big"])
+    print(outcome["small"])
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_a_shrinking_input_fails_its_own_call_only(tmp_path: Path) -> None:
+    """Two library calls on two threads: the one whose input is truncated under it raises
+    `InputChangedError` naming that file; the other, reading intact files all the while, succeeds (it
+    used to be charged with the other call's faults, which were counted for the whole process)."""
+
+    def lines(n: int, salt: str) -> str:
+        return "".join(
+            json.dumps({"id": f"p{i}", "title": f"Paper {i} {salt}", "abstract": f"words {i} of an abstract"})
+            + "\n"
+            for i in range(n)
+        )
+
+    big, big_new = tmp_path / "big.jsonl", tmp_path / "big_new.jsonl"
+    small, small_new = tmp_path / "small.jsonl", tmp_path / "small_new.jsonl"
+    big.write_text(lines(400_000, "on a topic"))
+    big_new.write_text(lines(2_000, "on a topic"))
+    small.write_text(lines(3_000, "intact"))
+    small_new.write_text(lines(3_000, "intact") + lines(10, "added"))
+    paths = [str(p) for p in (big, big_new, small, small_new)]
+    r = subprocess.run(
+        [sys.executable, "-c", _CONCURRENT_SHRINK, *paths], capture_output=True, text=True, timeout=600
+    )
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.splitlines() == [f"raised: {big} changed while being read", "ok"], r.stdout

@@ -35,6 +35,10 @@ CHILD = textwrap.dedent(
     try:
         if how == "diff":
             fast_diff.diff_report(old, new, fmt="json")
+        elif how == "catalog":
+            from neardup.catalog.ingest import prepare_file
+
+            prepare_file(old, "a.jsonl", "jsonl")
         else:
             neardup.dedup_files([old])
     except InputChangedError as e:
@@ -56,7 +60,7 @@ def records(n: int) -> bytes:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
-@pytest.mark.parametrize("how", ["diff", "dedup"])
+@pytest.mark.parametrize("how", ["diff", "dedup", "catalog"])
 @pytest.mark.parametrize("own_handler", [False, True])
 def test_a_mapped_file_that_shrinks_raises_for_a_library_user(
     tmp_path: Path, how: str, own_handler: bool

@@ -50,13 +50,15 @@ impl Anchors {
                 *s = if *s == NONE { i as u32 } else { MANY };
             }
         }
-        // In `a`'s order, so the pairs come sorted by their first coordinate.
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        // In `a`'s order, so the pairs come sorted by their first coordinate. Positions are below
+        // `MANY` (checked above): 32 bits each, as the table holds them, halve what the increasing run
+        // walks (every token of a shuffled text is an anchor candidate).
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
         for (i, &id) in a.iter().enumerate() {
             if in_b(id) {
                 let [at_a, j] = self.at[id as usize];
                 if at_a == i as u32 && j < MANY {
-                    pairs.push((i, j as usize));
+                    pairs.push((i as u32, j));
                 }
             }
         }
@@ -72,32 +74,35 @@ impl Anchors {
     }
 }
 
-/// The longest subsequence of `pairs` (sorted by `.0`, all `.0` and `.1` distinct) increasing in `.1`.
-fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
+/// The longest subsequence of `pairs` (sorted by `.0`, all `.0` and `.1` distinct, fewer than
+/// `u32::MAX`) increasing in `.1`.
+fn longest_increasing(pairs: &[(u32, u32)]) -> Vec<(usize, usize)> {
     // tails[k]: index in `pairs` of the smallest `.1` ending an increasing run of length k + 1; tail_y
     // holds those `.1`s side by side, so the binary search reads one small array instead of jumping
     // through `pairs`.
-    let mut tails: Vec<usize> = Vec::new();
-    let mut tail_y: Vec<usize> = Vec::new();
-    let mut prev: Vec<usize> = vec![usize::MAX; pairs.len()];
+    const END: u32 = u32::MAX;
+    let mut tails: Vec<u32> = Vec::new();
+    let mut tail_y: Vec<u32> = Vec::new();
+    let mut prev: Vec<u32> = vec![END; pairs.len()];
     for (idx, &(_, y)) in pairs.iter().enumerate() {
         let k = tail_y.partition_point(|&t| t < y);
         if k > 0 {
             prev[idx] = tails[k - 1];
         }
         if k == tails.len() {
-            tails.push(idx);
+            tails.push(idx as u32);
             tail_y.push(y);
         } else {
-            tails[k] = idx;
+            tails[k] = idx as u32;
             tail_y[k] = y;
         }
     }
     let mut out = Vec::with_capacity(tails.len());
-    let mut cur = tails.last().copied().unwrap_or(usize::MAX);
-    while cur != usize::MAX {
-        out.push(pairs[cur]);
-        cur = prev[cur];
+    let mut cur = tails.last().copied().unwrap_or(END);
+    while cur != END {
+        let (x, y) = pairs[cur as usize];
+        out.push((x as usize, y as usize));
+        cur = prev[cur as usize];
     }
     out.reverse();
     out
@@ -138,10 +143,10 @@ mod tests {
 
     #[test]
     fn lis_is_longest() {
-        let pairs: Vec<(usize, usize)> = [3, 1, 4, 0, 5, 9, 2, 6]
+        let pairs: Vec<(u32, u32)> = [3, 1, 4, 0, 5, 9, 2, 6]
             .iter()
             .enumerate()
-            .map(|(i, &y)| (i, y))
+            .map(|(i, &y)| (i as u32, y))
             .collect();
         let got = longest_increasing(&pairs);
         assert_eq!(got.len(), 4); // e.g. 1 4 5 9 / 3 4 5 6
@@ -160,10 +165,10 @@ mod tests {
             let e = seen.entry(id).or_default();
             (e.2, e.3) = (e.2 + 1, j);
         }
-        let mut pairs: Vec<(usize, usize)> = seen
+        let mut pairs: Vec<(u32, u32)> = seen
             .values()
             .filter(|e| e.0 == 1 && e.2 == 1)
-            .map(|e| (e.1, e.3))
+            .map(|e| (e.1 as u32, e.3 as u32))
             .collect();
         pairs.sort_unstable();
         longest_increasing(&pairs)

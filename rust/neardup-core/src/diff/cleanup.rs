@@ -19,7 +19,7 @@
 //! way, since only the grouping of tokens changes.
 
 use super::script::{push, Seg};
-use super::tokens::Token;
+use super::tokens::{Offset, Token};
 use crate::text::shingle::{is_space, Unit};
 
 /// Longest equality (in tokens) that folding may swallow in the word unit: "the", "of the", ", and".
@@ -27,21 +27,21 @@ pub(crate) const MAX_FOLD_TOKENS: usize = 2;
 
 /// One side of the diff: a text and its tokens.
 #[derive(Clone, Copy)]
-pub(crate) struct Side<'a> {
+pub(crate) struct Side<'a, O: Offset = u32> {
     pub text: &'a str,
-    pub toks: &'a [Token],
+    pub toks: &'a [Token<O>],
 }
 
-impl<'a> Side<'a> {
+impl<'a, O: Offset> Side<'a, O> {
     #[inline]
     fn tok(&self, k: usize) -> &'a str {
         let t = &self.toks[k];
-        &self.text[t.start..t.end]
+        &self.text[t.start()..t.end()]
     }
 
     /// Code points in tokens `a..a+len` (whitespace between them not counted).
     fn weight(&self, a: usize, len: usize) -> usize {
-        self.toks[a..a + len].iter().map(Token::chars).sum()
+        self.toks[a..a + len].iter().map(Token::<O>::chars).sum()
     }
 
     /// How good a place the boundary before token `k` is for an edit to start or end, on dmp's scale:
@@ -49,8 +49,8 @@ impl<'a> Side<'a> {
     /// the middle of it).
     fn boundary_score(&self, k: usize) -> u8 {
         let pos = match k {
-            0 => self.toks.first().map_or(0, |t| t.start),
-            _ => self.toks[k - 1].end,
+            0 => self.toks.first().map_or(0, |t| t.start()),
+            _ => self.toks[k - 1].end(),
         };
         let (left, right) = self.text.split_at(pos);
         let left = left.trim_end_matches(is_space);
@@ -77,10 +77,10 @@ impl<'a> Side<'a> {
 }
 
 /// Applies both passes to `script` (a script as built by [`super::script::from_matches`]).
-pub(crate) fn semantic(
+pub(crate) fn semantic<O: Offset>(
     script: &mut Vec<Seg>,
-    old: Side<'_>,
-    new: Side<'_>,
+    old: Side<'_, O>,
+    new: Side<'_, O>,
     unit: Unit,
     tmp: &mut Vec<Seg>,
 ) {
@@ -98,7 +98,13 @@ pub(crate) fn semantic(
     std::mem::swap(script, tmp);
 }
 
-fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, cap: usize, out: &mut Vec<Seg>) {
+fn fold<O: Offset>(
+    script: &mut Vec<Seg>,
+    old: Side<'_, O>,
+    new: Side<'_, O>,
+    cap: usize,
+    out: &mut Vec<Seg>,
+) {
     out.clear();
     // (old, new) characters of each run on the stack: merged runs add them up instead of re-summing
     // their tokens, which would make a long chain of folds quadratic.
@@ -127,7 +133,7 @@ fn fold(script: &mut Vec<Seg>, old: Side<'_>, new: Side<'_>, cap: usize, out: &m
     std::mem::swap(script, out);
 }
 
-fn shift(script: &mut [Seg], old: Side<'_>, new: Side<'_>) {
+fn shift<O: Offset>(script: &mut [Seg], old: Side<'_, O>, new: Side<'_, O>) {
     for k in 1..script.len().saturating_sub(1) {
         let (prev, seg, next) = (script[k - 1], script[k], script[k + 1]);
         if !prev.eq || !next.eq || seg.eq || (seg.a_len > 0 && seg.b_len > 0) {

@@ -8,6 +8,7 @@
 
 use super::cleanup::Side;
 use super::partitioned::{self, Partitioned};
+use super::tokens::Offset;
 
 /// Bytes `start..start + n` (`1 <= n <= 8`) of `text` as a zero-padded little-endian u64: one unaligned
 /// load and a mask when eight bytes are readable from `start` (nearly always: tokens lie inside a
@@ -164,7 +165,12 @@ impl Interner {
     /// Ids of the middles of both texts: `new`'s distinct tokens get `0..k` in order of first
     /// appearance (they index the bit-parallel match table); `old`'s tokens absent from `new` get
     /// [`ABSENT`], since they can never be part of a common subsequence. Returns `k`.
-    pub fn intern(&mut self, old: Side<'_>, new: Side<'_>, ids: &mut Ids) -> usize {
+    pub fn intern<O: Offset>(
+        &mut self,
+        old: Side<'_, O>,
+        new: Side<'_, O>,
+        ids: &mut Ids,
+    ) -> usize {
         let total = new.toks.len() + old.toks.len();
         if total >= self.partition_from && partitioned::fits(total) {
             let k = self.partitioned.intern(old, new, ids);
@@ -177,20 +183,20 @@ impl Interner {
         let (old_toks, new_toks) = (old.toks, new.toks);
         let (old, new) = (old.text.as_bytes(), new.text.as_bytes());
         for t in new_toks {
-            let h = hash_token(new, t.start, t.end);
-            let (slot, found) = self.find(new, new, (t.start, t.end), h);
+            let h = hash_token(new, t.start(), t.end());
+            let (slot, found) = self.find(new, new, (t.start(), t.end()), h);
             if found {
                 ids.new.push(self.slots[slot].1);
             } else {
                 let id = self.reps.len() as u32;
-                self.reps.push((t.start, t.end));
+                self.reps.push((t.start(), t.end()));
                 self.slots[slot] = (h, id, self.generation);
                 ids.new.push(id);
             }
         }
         for t in old_toks {
-            let h = hash_token(old, t.start, t.end);
-            let (slot, found) = self.find(new, old, (t.start, t.end), h);
+            let h = hash_token(old, t.start(), t.end());
+            let (slot, found) = self.find(new, old, (t.start(), t.end()), h);
             ids.old
                 .push(if found { self.slots[slot].1 } else { ABSENT });
         }

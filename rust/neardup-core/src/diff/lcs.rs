@@ -60,6 +60,10 @@ pub(crate) struct Lcs {
     pm: Vec<u64>,
     /// Token id → row of `pm` (0 = none); reset after each subproblem.
     slot: Vec<u32>,
+    /// One bit a token id, all clear between uses: the marks of [`Lcs::on_shared`] and
+    /// [`Lcs::distinct`]. Those passes visit the ids in text order, that is at random places of the
+    /// table: a bit each (`slot` takes 32) keeps a long text's table in cache.
+    marks: Vec<u64>,
     /// The current row.
     v: Vec<u64>,
     /// All rows of a traced subproblem.
@@ -92,6 +96,7 @@ impl Default for Lcs {
             mask_cap: MASK_CAP,
             pm: Vec::new(),
             slot: Vec::new(),
+            marks: Vec::new(),
             v: Vec::new(),
             rows: Vec::new(),
             fwd: Vec::new(),
@@ -130,6 +135,22 @@ fn words(m: usize) -> usize {
     m.div_ceil(64)
 }
 
+#[inline(always)]
+fn set_mark(marks: &mut [u64], id: u32) {
+    marks[id as usize / 64] |= 1 << (id % 64);
+}
+
+#[inline(always)]
+fn is_marked(marks: &[u64], id: u32) -> bool {
+    marks[id as usize / 64] >> (id % 64) & 1 == 1
+}
+
+fn clear_marks(marks: &mut [u64], ids: &[u32]) {
+    for &id in ids {
+        marks[id as usize / 64] = 0;
+    }
+}
+
 /// The highest position `z < j` whose bit in `row` is clear.
 #[inline]
 fn highest_zero_below(row: &[u64], j: usize) -> Option<usize> {
@@ -159,6 +180,9 @@ impl Lcs {
     pub fn matches(&mut self, a: &[u32], b: &[u32], k: usize, out: &mut Vec<(usize, usize)>) {
         if self.slot.len() < k {
             self.slot.resize(k, 0);
+        }
+        if self.marks.len() < k.div_ceil(64) {
+            self.marks.resize(k.div_ceil(64), 0);
         }
         self.table_words = 0;
         self.on_shared(
@@ -195,31 +219,32 @@ impl Lcs {
         s.b.clear();
         s.ia.clear();
         s.ib.clear();
-        // `slot` is all zero between subproblems; mark, filter, unmark, once for each side.
+        // `marks` is all clear between subproblems; mark, filter, unmark, once for each side.
+        let marks = &mut self.marks;
         if in_b {
             for &id in b {
-                self.slot[id as usize] = 1;
+                set_mark(marks, id);
             }
         }
         for (i, &id) in a.iter().enumerate() {
-            if id != ABSENT && (!in_b || self.slot[id as usize] != 0) {
+            if id != ABSENT && (!in_b || is_marked(marks, id)) {
                 s.a.push(id);
                 s.ia.push(i);
             }
         }
         if in_b {
-            self.reset_slots(b);
+            clear_marks(marks, b);
         }
         for &id in &s.a {
-            self.slot[id as usize] = 1;
+            set_mark(marks, id);
         }
         for (j, &id) in b.iter().enumerate() {
-            if self.slot[id as usize] != 0 {
+            if is_marked(marks, id) {
                 s.b.push(id);
                 s.ib.push(j);
             }
         }
-        self.reset_slots(&s.a);
+        clear_marks(marks, &s.a);
         if s.a.len() == a.len() && s.b.len() == b.len() {
             inner(self, a, ao, b, bo, out);
         } else if !s.a.is_empty() {
@@ -232,15 +257,14 @@ impl Lcs {
         *(if in_b { &mut self.gap } else { &mut self.top }) = s;
     }
 
-    /// Number of distinct ids in `b` (the rows of its match masks), via `slot` (left all zero).
+    /// Number of distinct ids in `b` (the rows of its match masks), via `marks` (left all clear).
     fn distinct(&mut self, b: &[u32]) -> usize {
         let mut n = 0;
         for &id in b {
-            let s = &mut self.slot[id as usize];
-            n += usize::from(*s == 0);
-            *s = 1;
+            n += usize::from(!is_marked(&self.marks, id));
+            set_mark(&mut self.marks, id);
         }
-        self.reset_slots(b);
+        clear_marks(&mut self.marks, b);
         n
     }
 
@@ -706,6 +730,7 @@ mod tests {
             |found, a: &[u32], b: &[u32]| {
                 let mut lcs = Lcs::default();
                 lcs.slot.resize(8, 0);
+                lcs.marks.resize(1, 0);
                 let (mut seen, mut out) = (Vec::new(), vec![(99, 99)]);
                 lcs.on_shared(found, a, 10, b, 20, &mut out, |_, a, ao, b, bo, out| {
                     seen = vec![a.to_vec(), b.to_vec(), vec![ao as u32, bo as u32]];
@@ -714,6 +739,7 @@ mod tests {
                     }));
                 });
                 assert!(lcs.slot.iter().all(|&s| s == 0), "slots left marked");
+                assert!(lcs.marks.iter().all(|&m| m == 0), "ids left marked");
                 (seen, out)
             };
         let (a, b) = ([4, ABSENT, 2, 1, 3], [1, 5, 4, 6]);

@@ -4,6 +4,8 @@
 //! 1. **Tokens.** Word unit: maximal runs of Python `\w` and every other non-whitespace code point on its
 //!    own; whitespace is not a token (char unit: every code point is one). ASCII text is classified 64
 //!    bytes at a time into bit masks (SSE2 on x86_64), so the tokenizer loops once per token.
+//!    A token holds `u32` byte and code-point offsets (16 bytes), so that long texts' tokens stay in
+//!    cache; texts over 4 GiB are tokenised with `usize` offsets instead and give the same script.
 //! 2. **Trim and intern.** The common prefix and suffix are split off, first as bytes (compared 32 at a
 //!    time, cut back to token boundaries, only counted), then as tokens: most pairs are identical or
 //!    revised in a few places. The middle is interned to dense ids, `new`'s tokens first, in a reusable
@@ -223,8 +225,10 @@ impl DiffResult {
 
 /// A differ with reusable buffers: diffing many pairs one after another through one `Differ` allocates
 /// (almost) nothing after the first few.
-#[derive(Default)]
 pub struct Differ {
+    /// Longest text (bytes) tokenised with `u32` offsets ([`tokens::Offset`]); longer ones take `usize`
+    /// offsets. A field so that tests can reach that path without 4 GiB texts.
+    max_text: usize,
     ta: Vec<Token>,
     tb: Vec<Token>,
     ids: intern::Ids,
@@ -234,6 +238,23 @@ pub struct Differ {
     script: Vec<Seg>,
     tmp: Vec<Seg>,
     ops: Vec<Op>,
+}
+
+impl Default for Differ {
+    fn default() -> Self {
+        Differ {
+            max_text: u32::MAX as usize,
+            ta: Vec::new(),
+            tb: Vec::new(),
+            ids: intern::Ids::default(),
+            interner: Interner::default(),
+            lcs: lcs::Lcs::default(),
+            matches: Vec::new(),
+            script: Vec::new(),
+            tmp: Vec::new(),
+            ops: Vec::new(),
+        }
+    }
 }
 
 impl Differ {
@@ -247,26 +268,47 @@ impl Differ {
             // The most common pair of all in snapshot reconciliation: one equal op.
             return identical(old, unit, cleanup);
         }
+        let fits = |text: &str| tokens::fits_u32(text.len(), self.max_text);
+        if fits(old) && fits(new) {
+            let (mut ta, mut tb) = (std::mem::take(&mut self.ta), std::mem::take(&mut self.tb));
+            let d = self.diff_tokens(old, new, unit, cleanup, &mut ta, &mut tb);
+            (self.ta, self.tb) = (ta, tb);
+            d
+        } else {
+            // Over 4 GiB: the same script from tokens with `usize` offsets, twice the size, in buffers
+            // that are not kept.
+            let (mut ta, mut tb) = (Vec::<Token<usize>>::new(), Vec::new());
+            self.diff_tokens(old, new, unit, cleanup, &mut ta, &mut tb)
+        }
+    }
+
+    /// The diff of two different texts, whose lengths fit the offsets `O`, tokenised into `ta` and `tb`.
+    fn diff_tokens<O: tokens::Offset>(
+        &mut self,
+        old: &str,
+        new: &str,
+        unit: Unit,
+        cleanup: Cleanup,
+        ta: &mut Vec<Token<O>>,
+        tb: &mut Vec<Token<O>>,
+    ) -> DiffResult {
         // Only the middle between the common ends is tokenised; the ends are counted.
         let f = trim::frame(old, new, unit);
         let pre = trim::count_tokens(&old[..f.lo], unit);
         let suf = trim::count_tokens(&old[f.old_hi..], unit);
         let lo_cp = old[..f.lo].chars().count();
-        tokens::tokenize(&old[f.lo..f.old_hi], unit, &mut self.ta);
-        tokens::tokenize(&new[f.lo..f.new_hi], unit, &mut self.tb);
-        for t in self.ta.iter_mut().chain(self.tb.iter_mut()) {
-            t.start += f.lo;
-            t.end += f.lo;
-            t.cp_start += lo_cp;
-            t.cp_end += lo_cp;
+        tokens::tokenize(&old[f.lo..f.old_hi], unit, ta);
+        tokens::tokenize(&new[f.lo..f.new_hi], unit, tb);
+        for t in ta.iter_mut().chain(tb.iter_mut()) {
+            *t = t.shifted(f.lo, lo_cp);
         }
-        let (ta, tb) = (&self.ta, &self.tb);
-        let same = |x: &Token, y: &Token| {
+        let (ta, tb) = (&ta[..], &tb[..]);
+        let same = |x: &Token<O>, y: &Token<O>| {
             intern::same_bytes(
                 old.as_bytes(),
-                (x.start, x.end),
+                (x.start(), x.end()),
                 new.as_bytes(),
-                (y.start, y.end),
+                (y.start(), y.end()),
             )
         };
         let tpre = ta.iter().zip(tb).take_while(|(x, y)| same(x, y)).count();

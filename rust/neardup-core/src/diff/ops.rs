@@ -9,7 +9,7 @@
 
 use super::intern::same_bytes;
 use super::script::Seg;
-use super::tokens::Token;
+use super::tokens::{Offset, Token};
 use super::trim::Frame;
 use super::{Op, Span, Tag};
 use crate::text::shingle::{is_space, Unit};
@@ -139,11 +139,11 @@ pub(crate) struct Ends {
 /// Text ops of `script` into `ops` (cleared first); returns the distance (changed tokens, both sides).
 /// `ta` and `tb` are the tokens of the middles, with offsets into the whole texts.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn build(
+pub(crate) fn build<O: Offset>(
     old: &str,
-    ta: &[Token],
+    ta: &[Token<O>],
     new: &str,
-    tb: &[Token],
+    tb: &[Token<O>],
     unit: Unit,
     script: &[Seg],
     ends: Ends,
@@ -166,15 +166,15 @@ pub(crate) fn build(
         .piece(true, (Pos::default(), lo), (Pos::default(), lo), pre, pre);
     let (mut po, mut pn) = (lo, lo);
     let (mut da, mut db) = (0, 0);
-    let at = |t: &Token| {
+    let at = |t: &Token<O>| {
         (
             Pos {
-                byte: t.start,
-                cp: t.cp_start,
+                byte: t.start(),
+                cp: t.cp_start(),
             },
             Pos {
-                byte: t.end,
-                cp: t.cp_end,
+                byte: t.end(),
+                cp: t.cp_end(),
             },
         )
     };
@@ -213,8 +213,10 @@ pub(crate) fn build(
         (po, pn) = (xe, ye);
     }
     // Between the last token of the middle and its end there is only whitespace: cheap to count.
-    let hi = |s: &str, toks: &[Token], hi: usize| {
-        let (b, c) = toks.last().map_or((lo.byte, lo.cp), |t| (t.end, t.cp_end));
+    let hi = |s: &str, toks: &[Token<O>], hi: usize| {
+        let (b, c) = toks
+            .last()
+            .map_or((lo.byte, lo.cp), |t| (t.end(), t.cp_end()));
         Pos {
             byte: hi,
             cp: c + s[b..hi].chars().count(),

@@ -16,6 +16,7 @@
 
 use super::cleanup::Side;
 use super::intern::{hash_token, load_at, probe, same_bytes, Ids, ABSENT};
+use super::tokens::Offset;
 
 /// Tokens (both sides) a partition holds on average: its items (24 bytes each) and its table (4 bytes a
 /// slot, twice its tokens of `new` rounded up to a power of two) take some 100 KB, well inside L2.
@@ -65,7 +66,12 @@ pub(crate) fn fits(total_tokens: usize) -> bool {
 
 impl Partitioned {
     /// As [`super::intern::Interner::intern`]; `new_toks.len() + old_toks.len()` must satisfy [`fits`].
-    pub fn intern(&mut self, old: Side<'_>, new: Side<'_>, ids: &mut Ids) -> usize {
+    pub fn intern<O: Offset>(
+        &mut self,
+        old: Side<'_, O>,
+        new: Side<'_, O>,
+        ids: &mut Ids,
+    ) -> usize {
         let (old_toks, new_toks) = (old.toks, new.toks);
         let (m, total) = (new_toks.len(), new_toks.len() + old_toks.len());
         debug_assert!(fits(total));
@@ -77,9 +83,9 @@ impl Partitioned {
 
         self.hashes.clear();
         self.hashes
-            .extend(new_toks.iter().map(|t| hash_token(new, t.start, t.end)));
+            .extend(new_toks.iter().map(|t| hash_token(new, t.start(), t.end())));
         self.hashes
-            .extend(old_toks.iter().map(|t| hash_token(old, t.start, t.end)));
+            .extend(old_toks.iter().map(|t| hash_token(old, t.start(), t.end())));
         self.starts.clear();
         self.starts.resize(parts + 1, 0);
         for &h in &self.hashes {
@@ -99,10 +105,10 @@ impl Partitioned {
             for (k, t) in toks.iter().enumerate() {
                 let h = self.hashes[base + k];
                 let c = &mut self.cursor[part_of(h)];
-                let len = t.end - t.start;
+                let len = t.end() - t.start();
                 self.items[*c] = Item {
                     hash: h,
-                    head: load_at(text, t.start, len.min(8)),
+                    head: load_at(text, t.start(), len.min(8)),
                     pos: (base + k) as u32,
                     len: len.min(u32::MAX as usize) as u32,
                 };
@@ -122,7 +128,7 @@ impl Partitioned {
             } else {
                 (old, &old_toks[pos - m])
             };
-            (text, (t.start, t.end))
+            (text, (t.start(), t.end()))
         };
         let same = |x: &Item, y: &Item| {
             x.hash == y.hash

@@ -115,7 +115,7 @@ fn with_context(
         return Vec::new();
     }
     let mut out = Vec::with_capacity(pieces.len());
-    let mut toks: Vec<Token> = Vec::new();
+    let mut toks: Vec<Token<usize>> = Vec::new();
     let mut run = String::new();
     let mut in_run = false;
     let mut seen_change = false;
@@ -130,14 +130,14 @@ fn with_context(
             }
             // head: text up to the end of the n-th token; tail: from the start of the n-th token from the end.
             let head = if n > 0 {
-                toks[n - 1].end
+                toks[n - 1].end()
             } else {
-                toks[0].start
+                toks[0].start()
             };
             let tail = if n > 0 {
-                toks[len - n].start
+                toks[len - n].start()
             } else {
-                toks[len - 1].end
+                toks[len - 1].end()
             };
             let sep = if n > 0 { " " } else { "" };
             let mut s = String::new();

@@ -69,14 +69,14 @@ impl DiffResult {
 /// Walks a text by code points, counting the tokens passed (for [`DiffResult::from_ops`]).
 struct Cursor<'a> {
     text: &'a str,
-    toks: &'a [Token],
+    toks: &'a [Token<usize>],
     byte: usize,
     cp: usize,
     tok: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn new(text: &'a str, toks: &'a [Token]) -> Self {
+    fn new(text: &'a str, toks: &'a [Token<usize>]) -> Self {
         Cursor {
             text,
             toks,
@@ -95,10 +95,14 @@ impl<'a> Cursor<'a> {
             self.cp += 1;
         }
         let first = self.tok;
-        while self.tok < self.toks.len() && self.toks[self.tok].end <= self.byte {
+        while self.tok < self.toks.len() && self.toks[self.tok].end() <= self.byte {
             self.tok += 1;
         }
-        if self.toks.get(self.tok).is_some_and(|t| t.start < self.byte) {
+        if self
+            .toks
+            .get(self.tok)
+            .is_some_and(|t| t.start() < self.byte)
+        {
             return None;
         }
         let span = Span {

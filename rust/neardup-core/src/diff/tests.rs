@@ -192,3 +192,63 @@ fn parse_errors_list_choices() {
     let e = Style::parse("x").unwrap_err().to_string();
     assert!(e.contains("'markdown'"), "{e}");
 }
+
+/// Texts longer than `u32` token offsets allow (over 4 GiB; here a small limit) are tokenised with
+/// `usize` offsets: the same script, no panic, no offset cut to 32 bits.
+#[test]
+fn texts_past_the_offset_limit_get_the_same_script() {
+    let head = "alpha, beta gamma (delta) ".repeat(30);
+    let tail = " épsilon zeta\neta theta".repeat(30);
+    let cases = [
+        (
+            format!("{head}one two three four{tail}"),
+            format!("{head}one 2 three 4 five{tail}"),
+        ),
+        (format!("{head}x  y{tail}"), format!("{head}x y{tail}")),
+        (
+            format!("{head}{tail}"),
+            format!("{head}inserted words{tail}"),
+        ),
+        ("a b c".to_owned(), "c b a d".to_owned()),
+        ("ü".repeat(3000), "ü".repeat(2999) + "x"),
+    ];
+    for (old, new) in &cases {
+        let (old, new) = (old.as_str(), new.as_str());
+        for unit in [Unit::Word, Unit::Char] {
+            for cleanup in [Cleanup::None, Cleanup::Semantic] {
+                let longest = old.len().max(new.len());
+                let mut at_limit = Differ {
+                    max_text: longest,
+                    ..Differ::default()
+                };
+                let narrow = at_limit.diff(old, new, unit, cleanup);
+                assert!(!at_limit.ta.is_empty() || !at_limit.tb.is_empty());
+                let mut past = Differ {
+                    max_text: longest - 1,
+                    ..Differ::default()
+                };
+                let wide = past.diff(old, new, unit, cleanup);
+                // The 32-bit buffers were not used.
+                assert!(past.ta.is_empty() && past.tb.is_empty());
+                assert_eq!(wide, narrow, "{old:?} {new:?}");
+                let ops: Vec<_> = wide
+                    .ops
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.tag,
+                            o.old.cp_start,
+                            o.old.cp_end,
+                            o.new.cp_start,
+                            o.new.cp_end,
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    DiffResult::from_ops(old, new, unit, cleanup, &ops).unwrap(),
+                    wide
+                );
+            }
+        }
+    }
+}

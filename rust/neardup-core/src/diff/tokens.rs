@@ -7,47 +7,138 @@
 
 use crate::text::shingle::{is_space, is_word_char, Unit};
 
-/// One token: `text[start..end]` in bytes, `cp_start..cp_end` in code points (Python `str` indices).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Token {
-    pub start: usize,
-    pub end: usize,
-    pub cp_start: usize,
-    pub cp_end: usize,
+/// The integer type of a token's offsets. The diff engine keeps one token per word of both texts and
+/// walks them again and again (interning, trimming, cleanup, ops): `u32` offsets make a token 16 bytes
+/// instead of 32, so twice as many stay in cache. Texts longer than `u32::MAX` bytes do not fit them:
+/// the differ checks [`fits_u32`] first and takes a coarser path. Rendering and restoring, which may be
+/// given any text and walk it once, use `usize`.
+pub(crate) trait Offset: Copy + std::fmt::Debug + PartialEq + Eq {
+    /// `x`, which the caller has checked to fit (see [`tokenize`]).
+    fn of(x: usize) -> Self;
+    fn get(self) -> usize;
+    /// Whether every offset into a text of `len` bytes fits.
+    fn fits(len: usize) -> bool;
 }
 
-impl Token {
+impl Offset for u32 {
+    #[inline(always)]
+    fn of(x: usize) -> u32 {
+        debug_assert!(x <= u32::MAX as usize);
+        x as u32
+    }
+    #[inline(always)]
+    fn get(self) -> usize {
+        self as usize
+    }
+    #[inline(always)]
+    fn fits(len: usize) -> bool {
+        fits_u32(len, u32::MAX as usize)
+    }
+}
+
+impl Offset for usize {
+    #[inline(always)]
+    fn of(x: usize) -> usize {
+        x
+    }
+    #[inline(always)]
+    fn get(self) -> usize {
+        self
+    }
+    #[inline(always)]
+    fn fits(_: usize) -> bool {
+        true
+    }
+}
+
+/// Whether a text of `len` bytes can be tokenised with offsets of at most `limit` (the end offset of the
+/// last token is `len` itself, and code-point offsets are never larger than byte offsets). A function of
+/// the limit so that the boundary can be tested without a 4 GiB text.
+#[inline]
+pub(crate) fn fits_u32(len: usize, limit: usize) -> bool {
+    len <= limit.min(u32::MAX as usize)
+}
+
+/// One token: `text[start..end]` in bytes, `cp_start..cp_end` in code points (Python `str` indices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token<O: Offset = u32> {
+    start: O,
+    end: O,
+    cp_start: O,
+    cp_end: O,
+}
+
+impl<O: Offset> Token<O> {
+    #[inline(always)]
+    pub fn start(&self) -> usize {
+        self.start.get()
+    }
+    #[inline(always)]
+    pub fn end(&self) -> usize {
+        self.end.get()
+    }
+    #[inline(always)]
+    pub fn cp_start(&self) -> usize {
+        self.cp_start.get()
+    }
+    #[inline(always)]
+    pub fn cp_end(&self) -> usize {
+        self.cp_end.get()
+    }
+
+    /// The token `start..end` in bytes, `cp_start..cp_end` in code points.
+    #[inline(always)]
+    fn new(start: usize, end: usize, cp_start: usize, cp_end: usize) -> Self {
+        Token {
+            start: O::of(start),
+            end: O::of(end),
+            cp_start: O::of(cp_start),
+            cp_end: O::of(cp_end),
+        }
+    }
+
+    /// The same token in a text that holds this one's from byte `bytes`, code point `cps` (both must keep
+    /// the offsets within the whole text's, which the caller has checked to fit).
+    #[inline(always)]
+    pub fn shifted(self, bytes: usize, cps: usize) -> Self {
+        Self::new(
+            self.start() + bytes,
+            self.end() + bytes,
+            self.cp_start() + cps,
+            self.cp_end() + cps,
+        )
+    }
+
     /// The token of the code point `c` at byte `b`, code point `cp`.
     #[inline]
-    fn char(b: usize, c: char, cp: usize) -> Token {
-        Token {
-            start: b,
-            end: b + c.len_utf8(),
-            cp_start: cp,
-            cp_end: cp + 1,
-        }
+    fn char(b: usize, c: char, cp: usize) -> Self {
+        Self::new(b, b + c.len_utf8(), cp, cp + 1)
     }
 
     /// The token of a word run from byte `b`, code point `cp` to byte `end`, code point `cp_end`.
     #[inline]
-    fn run((b, cp): (usize, usize), end: usize, cp_end: usize) -> Token {
-        Token {
-            start: b,
-            end,
-            cp_start: cp,
-            cp_end,
-        }
+    fn run((b, cp): (usize, usize), end: usize, cp_end: usize) -> Self {
+        Self::new(b, end, cp, cp_end)
     }
 
     /// Length in code points: the weight semantic cleanup compares.
     #[inline]
     pub fn chars(&self) -> usize {
-        self.cp_end - self.cp_start
+        self.cp_end() - self.cp_start()
     }
 }
 
 /// Appends the tokens of `text` to `out` (cleared first).
-pub(crate) fn tokenize(text: &str, unit: Unit, out: &mut Vec<Token>) {
+///
+/// # Panics
+/// If `text` is too long for the offsets `O` ([`Offset::fits`]): callers check first, and a panic is
+/// better than offsets silently cut to 32 bits.
+pub(crate) fn tokenize<O: Offset>(text: &str, unit: Unit, out: &mut Vec<Token<O>>) {
+    assert!(
+        O::fits(text.len()),
+        "a text of {} bytes for 32-bit token offsets",
+        text.len()
+    );
     out.clear();
     if text.is_ascii() {
         tokenize_ascii(text.as_bytes(), unit, out);
@@ -95,13 +186,8 @@ pub(crate) fn class_masks(chunk: &[u8]) -> (u64, u64) {
 /// The common case (English abstracts): bytes are code points. Word bytes and whitespace bytes are found
 /// 64 at a time as bit masks; tokens start at punctuation bytes and at word bytes not preceded by one,
 /// so the loop runs once per token instead of branching on every byte.
-fn tokenize_ascii(text: &[u8], unit: Unit, out: &mut Vec<Token>) {
-    let tok = |s, e| Token {
-        start: s,
-        end: e,
-        cp_start: s,
-        cp_end: e,
-    };
+fn tokenize_ascii<O: Offset>(text: &[u8], unit: Unit, out: &mut Vec<Token<O>>) {
+    let tok = |s, e| Token::new(s, e, s, e);
     if unit == Unit::Char {
         out.extend((0..text.len()).map(|i| tok(i, i + 1)));
         return;
@@ -157,9 +243,9 @@ mod tests {
     use super::*;
 
     fn texts(s: &str, unit: Unit) -> Vec<&str> {
-        let mut v = Vec::new();
+        let mut v: Vec<Token> = Vec::new();
         tokenize(s, unit, &mut v);
-        v.iter().map(|t| &s[t.start..t.end]).collect()
+        v.iter().map(|t| &s[t.start()..t.end()]).collect()
     }
 
     #[test]
@@ -180,14 +266,26 @@ mod tests {
     #[test]
     fn code_point_offsets() {
         let s = "é a—b";
-        let mut v = Vec::new();
+        let mut v: Vec<Token> = Vec::new();
         tokenize(s, Unit::Word, &mut v);
-        let cps: Vec<(usize, usize)> = v.iter().map(|t| (t.cp_start, t.cp_end)).collect();
+        let cps: Vec<(usize, usize)> = v.iter().map(|t| (t.cp_start(), t.cp_end())).collect();
         assert_eq!(cps, vec![(0, 1), (2, 3), (3, 4), (4, 5)]);
         tokenize(s, Unit::Char, &mut v);
         assert_eq!(v.len(), 5);
-        assert_eq!(v[4].cp_start, 4);
-        assert_eq!(v[4].start, 7);
+        assert_eq!(v[4].cp_start(), 4);
+        assert_eq!(v[4].start(), 7);
+        // The wide offsets give the same tokens.
+        let mut w: Vec<Token<usize>> = Vec::new();
+        tokenize(s, Unit::Char, &mut w);
+        let wide: Vec<_> = w
+            .iter()
+            .map(|t| (t.start(), t.end(), t.cp_start(), t.cp_end()))
+            .collect();
+        let narrow: Vec<_> = v
+            .iter()
+            .map(|t| (t.start(), t.end(), t.cp_start(), t.cp_end()))
+            .collect();
+        assert_eq!(wide, narrow);
     }
 
     #[test]
@@ -208,7 +306,7 @@ mod tests {
                         })
                     })
                     .collect();
-                let mut fast = Vec::new();
+                let mut fast: Vec<Token> = Vec::new();
                 tokenize(&text, Unit::Word, &mut fast);
                 let mut slow = Vec::new();
                 let mut i = 0;
@@ -235,7 +333,7 @@ mod tests {
                         }
                     }
                 }
-                let fast: Vec<_> = fast.iter().map(|t| (t.start, t.end)).collect();
+                let fast: Vec<_> = fast.iter().map(|t| (t.start(), t.end())).collect();
                 assert_eq!(fast, slow, "{text:?}");
             }
         }
@@ -244,12 +342,28 @@ mod tests {
     #[test]
     fn ascii_and_unicode_paths_agree() {
         let s = "a\x1cb\x0bc_d!  e";
-        let mut fast = Vec::new();
+        let mut fast: Vec<Token> = Vec::new();
         tokenize(s, Unit::Word, &mut fast);
         // Force the general path by appending a non-ASCII space, which is not a token.
         let t = format!("{s}\u{3000}");
         let mut slow = Vec::new();
         tokenize(&t, Unit::Word, &mut slow);
         assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn tokens_are_16_bytes() {
+        assert_eq!(std::mem::size_of::<Token>(), 16);
+    }
+
+    #[test]
+    fn the_u32_boundary() {
+        assert!(fits_u32(10, 10));
+        assert!(!fits_u32(11, 10));
+        assert!(fits_u32(u32::MAX as usize, usize::MAX));
+        assert!(!fits_u32(u32::MAX as usize + 1, usize::MAX));
+        assert!(<u32 as Offset>::fits(u32::MAX as usize));
+        assert!(!<u32 as Offset>::fits(u32::MAX as usize + 1));
+        assert!(<usize as Offset>::fits(usize::MAX));
     }
 }

@@ -190,7 +190,7 @@ mod tests {
         assert_eq!(count_tokens("Wörld — ２０½ café\u{a0}ok", Unit::Word), 5);
         assert_eq!(count_tokens("é a", Unit::Char), 3);
         for t in ["", " ", "a", ",", "a,b  c_d\x1c(e)\t", "ab.cd"] {
-            let mut v = Vec::new();
+            let mut v: Vec<super::super::tokens::Token> = Vec::new();
             super::super::tokens::tokenize(t, Unit::Word, &mut v);
             assert_eq!(count_tokens(t, Unit::Word), v.len(), "{t:?}");
         }

@@ -371,6 +371,9 @@ const SLOTS: usize = 32;
 struct Slot {
     start: AtomicUsize,
     len: AtomicUsize,
+    /// Who reads the mapping ([`owned_by`]; 0 = nobody said), so that a SIGBUS handler can tell the
+    /// call whose input changed from other calls running at the same time.
+    owner: AtomicUsize,
     /// "PATH" as a leaked C string; null = free. Never freed: a handler may read it at any moment.
     name: AtomicPtr<c_char>,
 }
@@ -379,9 +382,34 @@ static MAPS: [Slot; SLOTS] = [const {
     Slot {
         start: AtomicUsize::new(0),
         len: AtomicUsize::new(0),
+        owner: AtomicUsize::new(0),
         name: AtomicPtr::new(null_mut()),
     }
 }; SLOTS];
+
+thread_local! {
+    /// The owner given to the mappings this thread opens ([`owned_by`]).
+    static OWNER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` with `owner` recorded with every mapping of a named file it opens on this thread (see
+/// [`changed_mapping_at`]); threads `f` hands work to record nothing unless they are given the owner
+/// too. The previous owner is put back after, also when `f` panics.
+pub fn owned_by<T>(owner: usize, f: impl FnOnce() -> T) -> T {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OWNER.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OWNER.with(|o| o.replace(owner)));
+    f()
+}
+
+/// The owner this thread gives the mappings it opens (0 = none).
+pub fn owner() -> usize {
+    OWNER.with(|o| o.get())
+}
 
 fn register(path: &Path) -> Option<usize> {
     let name = CString::new(path.to_string_lossy().replace(['\n', '\r'], " ")).ok()?;
@@ -392,6 +420,8 @@ fn register(path: &Path) -> Option<usize> {
             .compare_exchange(null_mut(), name, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
+            // Before the mapping's range is published: the handler matches live ranges only.
+            slot.owner.store(owner(), Ordering::Release);
             return Some(i);
         }
     }
@@ -404,6 +434,7 @@ fn release(slot: usize) {
     let s = &MAPS[slot];
     s.len.store(0, Ordering::Release);
     s.start.store(0, Ordering::Release);
+    s.owner.store(0, Ordering::Release);
     // The name is leaked, not freed: a handler may be reading it.
     s.name.store(null_mut(), Ordering::Release);
 }
@@ -411,16 +442,25 @@ fn release(slot: usize) {
 /// The path of the live mapping holding address `addr`, as a C string, or null when no registered
 /// mapping holds it. Async-signal-safe (atomic loads only): for a SIGBUS handler.
 pub fn changed_file_at(addr: usize) -> *const c_char {
+    changed_mapping_at(addr).1
+}
+
+/// The owner ([`owned_by`]; 0 = none) and path (a C string) of the live mapping holding address `addr`,
+/// or `(0, null)` when no registered mapping holds it. Async-signal-safe (atomic loads only).
+pub fn changed_mapping_at(addr: usize) -> (usize, *const c_char) {
     for slot in &MAPS {
         let (start, len) = (
             slot.start.load(Ordering::Acquire),
             slot.len.load(Ordering::Acquire),
         );
         if start != 0 && addr >= start && addr - start < len {
-            return slot.name.load(Ordering::Acquire);
+            return (
+                slot.owner.load(Ordering::Acquire),
+                slot.name.load(Ordering::Acquire),
+            );
         }
     }
-    std::ptr::null()
+    (0, std::ptr::null())
 }
 
 #[cfg(test)]
@@ -502,9 +542,21 @@ mod tests {
         assert!(!name.is_null());
         let name = unsafe { std::ffi::CStr::from_ptr(name) };
         assert_eq!(name.to_str().unwrap(), p.to_str().unwrap());
+        assert_eq!(changed_mapping_at(m.as_ptr() as usize).0, 0);
         let at = m.as_ptr() as usize;
         drop(m);
         assert!(changed_file_at(at).is_null());
+        // The owner of the thread that opened it is recorded with it; other threads' calls are not.
+        let m = owned_by(7, || open(&p).unwrap());
+        assert_eq!(owner(), 0);
+        assert_eq!(changed_mapping_at(m.as_ptr() as usize).0, 7);
+        let other = std::thread::spawn({
+            let p = p.clone();
+            move || owned_by(9, || open(&p).unwrap().as_ptr() as usize)
+        });
+        let _ = other.join().unwrap();
+        assert_eq!(changed_mapping_at(m.as_ptr() as usize).0, 7);
+        drop(m);
         let empty = temp("empty.jsonl", b"");
         assert!(open(&empty).unwrap().is_empty());
         std::fs::remove_file(p).unwrap();
