@@ -9,6 +9,7 @@ use pyo3::types::PyBytes;
 use neardup_core::cluster::corpus::{self, Columns, Dedup, FileDocs, Format, Keep, Params};
 use neardup_core::minhash::{MinHasher, Scheme};
 use neardup_core::read::corpus::{Compared, CorpusSpec};
+use neardup_core::read::streamed::Budget;
 use neardup_core::text::shingle::{ShingleConfig, Unit};
 
 use crate::arrow::{self, Missing, TextColumn};
@@ -149,6 +150,14 @@ impl CorpusPart {
             f.bom,
         ))
     }
+    /// Bytes of the input's text held in memory for the second pass (from its budget): 0 for a plain
+    /// file, or a compressed one that did not fit and is decompressed again.
+    fn held_bytes(&self) -> usize {
+        match &self.inner {
+            Part::File(f, _) => f.held_bytes(),
+            Part::Texts(..) => 0,
+        }
+    }
     /// Bad records met: `(line, start, end, expected, got)`; line 0 concerns the whole file.
     fn bad(&self) -> Vec<Bad> {
         let Part::File(f, _) = &self.inner else {
@@ -229,11 +238,42 @@ fn spec(
     })
 }
 
-/// The first pass over a JSONL or CSV file, in the core.
+/// The decompressed text one run may hold in memory for its second pass, shared by all of its files
+/// (the files read first are held first); `limit` in bytes, None for the default.
+#[pyclass(module = "neardup", name = "_HeldBudget", frozen)]
+pub struct HeldBudget(Budget);
+
+#[pymethods]
+impl HeldBudget {
+    #[new]
+    #[pyo3(signature = (limit=None, /))]
+    fn new(limit: Option<usize>) -> HeldBudget {
+        HeldBudget(limit.map_or_else(Budget::default, Budget::new))
+    }
+    #[getter]
+    fn limit(&self) -> usize {
+        self.0.limit()
+    }
+    /// Bytes the live texts read with this budget hold.
+    #[getter]
+    fn used(&self) -> usize {
+        self.0.used()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "_HeldBudget(limit={}, used={})",
+            self.0.limit(),
+            self.0.used()
+        )
+    }
+}
+
+/// The first pass over a JSONL or CSV file, in the core; a compressed text is held in memory for the
+/// second pass as long as it fits in `held` (a budget of its own when None).
 #[pyfunction]
 #[pyo3(signature = (path, format, /, *, field="title+abstract", text_field=None, id_field=None,
     title_field=None, abstract_field=None, rank_field=None, skip_bad=false, threshold=0.8, ngram=3,
-    num_perm=128, delimiter=None))]
+    num_perm=128, delimiter=None, held=None))]
 #[allow(clippy::too_many_arguments)]
 fn _corpus_file(
     py: Python<'_>,
@@ -250,6 +290,7 @@ fn _corpus_file(
     ngram: i64,
     num_perm: i64,
     delimiter: Option<char>,
+    held: Option<&Bound<'_, HeldBudget>>,
 ) -> PyResult<CorpusPart> {
     let format = choice("format", format, FORMATS)?;
     let spec = spec(
@@ -262,7 +303,10 @@ fn _corpus_file(
         delimiter,
     )?;
     let p = params(threshold, ngram, num_perm, "first", false)?;
-    let docs = detached(py, || corpus::read_file(&path, format, &spec, &p, skip_bad))?;
+    let budget = held.map_or_else(Budget::default, |h| h.get().0.clone());
+    let docs = detached(py, || {
+        corpus::read_file(&path, format, &spec, &p, skip_bad, &budget)
+    })?;
     Ok(CorpusPart {
         inner: Part::File(Box::new(docs), spec),
     })
@@ -412,6 +456,7 @@ fn dedup_borrowed<'py, S: AsRef<str> + Sync>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CorpusPart>()?;
+    m.add_class::<HeldBudget>()?;
     m.add_function(wrap_pyfunction!(_corpus_file, m)?)?;
     m.add_function(wrap_pyfunction!(_corpus_texts, m)?)?;
     m.add_function(wrap_pyfunction!(_corpus_dedup, m)?)?;

@@ -460,3 +460,54 @@ def test_cli_trouble(
     assert main(["dedup", str(path), "-o", str(tmp_path / "no" / "dir" / "x.txt")]) == 2
     assert "cannot write" in capsys.readouterr().err
     assert main(["dedup"]) == 2
+
+
+# ---- the decompressed text a run holds (issue 22) ---------------------------------------------------------
+
+
+def test_compressed_files_share_one_held_text_budget_taken_in_input_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One budget for the run: the files read first are held first; a file that does not fit in what
+    is left is decompressed again (holding nothing) and a later, shorter one may still be held. The
+    clusters and the records written are those of the plain files whatever the budget."""
+    import gzip
+
+    from conftest import one_line, paper_lines, run
+    from neardup.corpus import dedup_inputs
+
+    small = paper_lines(150).encode()
+    large = (paper_lines(600, seed=1) + paper_lines(40)).encode()  # repeats of the small file's first 40
+    texts = {"a": small, "b": large, "c": small}  # c: the same papers as a
+    plain = [tmp_path / f"{k}.jsonl" for k in texts]
+    packed = [tmp_path / f"{k}.jsonl.gz" for k in texts]
+    for text, p, z in zip(texts.values(), plain, packed, strict=True):
+        p.write_bytes(text)
+        z.write_bytes(gzip.compress(text))
+    want = dedup_files(plain)
+    assert len(want.clusters) >= 150
+    budgets = {
+        # room for both small texts, not for the large one after the first
+        2 * len(small) + len(large) // 2: [len(small), 0, len(small)],
+        # room for one small text and a half: the third finds too little left (a budget per file
+        # would hold it)
+        len(small) + len(small) // 2: [len(small), 0, 0],
+        0: [0, 0, 0],
+        1 << 30: [len(small), len(large), len(small)],
+    }
+    for limit, held in budgets.items():
+        monkeypatch.setenv("NEARDUP_HELD_TEXT", str(limit))
+        got, inputs = dedup_inputs([(str(z), str(z)) for z in packed], 0.8, 3, 128, ReadSpec())
+        assert [i.part.held_bytes() for i in inputs] == held, limit
+        assert (got.clusters, got.kept) == (want.clusters, want.kept)
+        assert got.replaced_by.tolist() == want.replaced_by.tolist()
+    # The records written come from the held text or from decompressing again: the same bytes.
+    plain_out = run("dedup", *plain, "--keep-first")
+    assert plain_out.returncode == 0, plain_out.stderr
+    assert plain_out.stdout.count(b"\n") == int(want.keep.sum())
+    for limit in ("0", str(2 * len(small) + len(large) // 2)):
+        out = run("dedup", *packed, "--keep-first", env={"NEARDUP_HELD_TEXT": limit})
+        assert (out.returncode, out.stdout) == (0, plain_out.stdout), out.stderr
+    bad = run("dedup", *packed, env={"NEARDUP_HELD_TEXT": "lots"})
+    assert bad.returncode == 2
+    one_line(bad.stderr, "NEARDUP_HELD_TEXT", "lots")

@@ -26,6 +26,7 @@ __all__ = [
     "_cluster_buckets",
     "_components",
     "_CorpusPart",
+    "_HeldBudget",
     "_corpus_file",
     "_corpus_texts",
     "_corpus_dedup",
@@ -494,11 +495,27 @@ class _CorpusPart:
         """Bad records: ``(line, start, end, expected, got)``; line 0 concerns the whole file."""
     def skipped(self) -> int:
         """How many bad records were skipped."""
+    def held_bytes(self) -> int:
+        """Bytes of the input's text held in memory for the second pass (from its `_HeldBudget`): 0 for
+        a plain file, or a compressed one that did not fit and is decompressed again."""
     def kept(self, spans: list[tuple[int, int]]) -> list[bytes] | None:
         """The bytes of each ``(start, end)`` span (after a BOM) of the text the first pass kept of a
         compressed or streamed input; None when it kept none (a plain file: read the spans from it)."""
     def texts_of(self, docs: list[int]) -> list[tuple[str, str | None]]:
         """Texts and titles of documents `docs` (ascending), read again."""
+
+@final
+class _HeldBudget:
+    """The decompressed text one run may hold in memory for its second pass, shared by all of its files
+    (the files read first are held first); `limit` in bytes, None for the default (512 MiB, at most a
+    quarter of the machine's memory)."""
+
+    def __new__(cls, limit: int | None = None, /) -> _HeldBudget: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def used(self) -> int:
+        """Bytes the live texts read with this budget hold."""
 
 def _corpus_file(
     path: str | PathLike[str],
@@ -516,8 +533,10 @@ def _corpus_file(
     ngram: int = 3,
     num_perm: int = 128,
     delimiter: str | None = None,
+    held: _HeldBudget | None = None,
 ) -> _CorpusPart:
-    """The first pass over a JSONL or CSV file, in the core."""
+    """The first pass over a JSONL or CSV file, in the core; a compressed text is held in memory for the
+    second pass as long as it fits in `held` (a budget of its own when None)."""
 
 def _corpus_texts(
     texts_: list[str],

@@ -608,8 +608,11 @@ def read_input(
     ngram: int = 3,
     num_perm: int = 128,
     keep: str = "first",
+    held: _core._HeldBudget | None = None,
 ) -> tuple[Input, int, str | None]:
-    """The first pass over one file: ``(input, bad records skipped, the first one's error)``.
+    """The first pass over one file: ``(input, bad records skipped, the first one's error)``. The text
+    of a compressed file is held in memory for the second pass while it fits in `held` (the run's budget,
+    shared by its files: `held_text_budget`; one of its own when None), else decompressed again.
 
     Raises:
         SnapshotFormatError: the file is missing, unreadable or invalid.
@@ -639,6 +642,7 @@ def read_input(
         ngram=ngram,
         num_perm=num_perm,
         delimiter=spec.delimiter,
+        held=held,
     )
     bad = part.bad()
     skipped = part.skipped()
@@ -681,6 +685,28 @@ def _page_input(
         num_perm=num_perm,
     )
     return Input(source.name, path, fmt, part, entries)
+
+
+HELD_TEXT_ENV = "NEARDUP_HELD_TEXT"
+"""Environment variable setting the bytes of decompressed text a run holds in memory (`held_text_budget`)."""
+
+
+def held_text_budget() -> _core._HeldBudget:
+    """The budget of one run: the decompressed text (of compressed JSON Lines inputs) that its files may
+    hold in memory together for the second pass, the files read first held first; a file that does not
+    fit in what is left is decompressed again instead. 512 MiB by default (at most a quarter of the
+    machine's memory: enough for the text of a few hundred thousand abstracts), ``NEARDUP_HELD_TEXT``
+    (bytes; 0 holds nothing) overrides it. The results do not depend on it, only time and memory do."""
+    raw = os.environ.get(HELD_TEXT_ENV)
+    if raw is None:
+        return _core._HeldBudget()
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise NeardupError(f"{HELD_TEXT_ENV}: expected a number of bytes (0 or more), got {raw!r}")
+    return _core._HeldBudget(limit)
 
 
 # ---- inputs that can be read only once ------------------------------------------------------------------
@@ -887,9 +913,10 @@ def dedup_inputs(
     inputs: list[Input] = []
     skipped = 0
     example: str | None = None
+    held = held_text_budget()  # one for the run, taken by the files in input order
     for path, name in sources:
         read, skips, first = read_input(
-            path, spec, name=name, threshold=threshold, ngram=ngram, num_perm=num_perm, keep=keep
+            path, spec, name=name, threshold=threshold, ngram=ngram, num_perm=num_perm, keep=keep, held=held
         )
         inputs.append(read)
         skipped += skips

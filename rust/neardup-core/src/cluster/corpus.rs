@@ -5,9 +5,10 @@
 //! memory-mapped, the JSON Lines text of a compressed file (or a pipe, or UTF-16 text) chunk by chunk
 //! while the next chunk is decompressed ([`streamed::read_chunks`]). No text outlives the window of
 //! lines being signed, so memory holds per document its band keys (8 bytes a band), its id, line and
-//! byte offset, and a few bytes of columns; a streamed text is kept for the second pass when it is short
-//! ([`HeldText`], in memory); a longer one is decompressed again from its file ([`ReadAgain`]), or, from a
-//! pipe, kept in an unlinked temporary file.
+//! byte offset, and a few bytes of columns; a streamed text is kept in memory for the second pass while
+//! it fits in the run's [`Budget`] (one for all of the run's files, taken in input order: [`HeldText`]);
+//! one that does not fit is decompressed again from its file ([`ReadAgain`]), or, from a pipe, kept in
+//! an unlinked temporary file beyond what fits.
 //!
 //! Stages, in order:
 //! 1. **Band keys** of every document ([`super::bands`]); documents sharing a `(band, key)` form buckets.
@@ -40,7 +41,7 @@ use crate::minhash::MinHasher;
 use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
 use crate::read::file::map;
 use crate::read::input::{self, Mapped, Opened};
-use crate::read::streamed::{self, HeldText, ReadAgain};
+use crate::read::streamed::{self, Budget, HeldText, ReadAgain};
 use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
 /// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
@@ -266,6 +267,15 @@ impl FileDocs {
         }
     }
 
+    /// Bytes of its text held in memory for the second pass, taken from the run's [`Budget`]: 0 for a
+    /// file read in place, or one whose text did not fit and is decompressed again.
+    pub fn held_bytes(&self) -> usize {
+        match self.text.as_deref() {
+            Some(Text::Chunks(held)) => held.in_memory(),
+            _ => 0,
+        }
+    }
+
     /// Whether reading stopped at a bad record (or the file could not be read here).
     pub fn stopped(&self, skip_bad: bool) -> bool {
         // Skipping, `bad` keeps the first record skipped; a file that could not be read goes last.
@@ -323,25 +333,15 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
 ///
 /// A plain file is read in place. The JSON Lines text of anything else (a compressed file, a pipe, text
 /// in UTF-16) is read as it is decompressed, chunk by chunk ([`streamed::read_chunks`]), and kept for the
-/// second pass; a CSV text is decompressed whole first.
+/// second pass, in memory as long as it fits in `budget` (the run's, shared by all of its files: the
+/// files read first are held first); a CSV text is decompressed whole first.
 pub fn read_file(
     path: &Path,
     format: Format,
     spec: &CorpusSpec,
     params: &Params,
     skip_bad: bool,
-) -> Result<FileDocs> {
-    read_file_holding(path, format, spec, params, skip_bad, streamed::HELD)
-}
-
-/// [`read_file`], holding at most `held` bytes of a streamed text in memory.
-fn read_file_holding(
-    path: &Path,
-    format: Format,
-    spec: &CorpusSpec,
-    params: &Params,
-    skip_bad: bool,
-    held: usize,
+    budget: &Budget,
 ) -> Result<FileDocs> {
     check_params(params)?;
     let mut out = FileDocs::new(path, format);
@@ -351,12 +351,12 @@ fn read_file_holding(
     let mapped = match (input::open_text(path, None).map_err(io)?, format) {
         (Opened::Mapped(m), _) => m,
         (Opened::Stream { text, compression }, Format::Jsonl) => {
-            // A regular file can be decompressed again: past the memory bound its text is dropped
-            // rather than spilled to a temporary file (as a pipe's is).
+            // A regular file can be decompressed again: past the budget its text is dropped rather
+            // than spilled to a temporary file (as a pipe's is).
             let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
             let mut held = match regular {
-                true => HeldText::holding_or_dropping(held.min(streamed::HELD_AGAIN)),
-                false => HeldText::holding(held),
+                true => HeldText::holding_or_dropping(budget),
+                false => HeldText::holding(budget),
             };
             let mut lines = Lines::default();
             let read = streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
@@ -1517,8 +1517,24 @@ mod tests {
         let plain = written(&dir, "c.jsonl", &data);
         let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
         let p = params(1.0, Keep::First, false);
-        let a = read_file(&plain, Format::Jsonl, &spec(), &p, false).unwrap();
-        let b = read_file(&packed, Format::Jsonl, &spec(), &p, false).unwrap();
+        let a = read_file(
+            &plain,
+            Format::Jsonl,
+            &spec(),
+            &p,
+            false,
+            &Budget::default(),
+        )
+        .unwrap();
+        let b = read_file(
+            &packed,
+            Format::Jsonl,
+            &spec(),
+            &p,
+            false,
+            &Budget::default(),
+        )
+        .unwrap();
         assert!(a.bad.is_empty() && b.bad.is_empty());
         assert_eq!(a.lines.len(), 44_000);
         assert!(a.lines[43_999] > 44_000);
@@ -1558,8 +1574,16 @@ mod tests {
         let plain = written(&dir, "c.jsonl", &data);
         let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
         let p = params(0.8, Keep::First, false);
-        let a = read_file(&plain, Format::Jsonl, &spec(), &p, false).unwrap();
-        let b = read_file_holding(&packed, Format::Jsonl, &spec(), &p, false, 0).unwrap();
+        let a = read_file(
+            &plain,
+            Format::Jsonl,
+            &spec(),
+            &p,
+            false,
+            &Budget::default(),
+        )
+        .unwrap();
+        let b = read_file(&packed, Format::Jsonl, &spec(), &p, false, &Budget::new(0)).unwrap();
         assert!(matches!(b.text.as_deref(), Some(Text::Again(_))));
         assert_eq!((&a.starts, &a.columns.keys), (&b.starts, &b.columns.keys));
         // Documents in any order, one asked for twice: each as the plain file gives it.
@@ -1601,6 +1625,112 @@ mod tests {
     }
 
     #[test]
+    fn the_files_of_a_run_share_one_budget_taken_in_input_order() {
+        let data = corpus_text(None);
+        let cut = |n: usize| {
+            let at = memchr::memchr_iter(b'\n', &data).nth(n).unwrap() + 1;
+            data[..at].to_vec()
+        };
+        let (small, large) = (cut(300), cut(3_000));
+        let dir = tempfile::tempdir().unwrap();
+        let files = [("a", &small), ("b", &large), ("c", &small)].map(|(name, text)| {
+            let plain = written(&dir, &format!("{name}.jsonl"), text);
+            (
+                plain,
+                written(&dir, &format!("{name}.jsonl.gz"), &gzip(text)),
+            )
+        });
+        let p = params(0.8, Keep::First, false);
+        let body = |text: &[u8]| text.len() - BOM.len();
+        // Room for the two small files, not for the large one besides the first: the first is held,
+        // the large one read again (and gives back what it took), the last held in what is left.
+        let budget = Budget::new(2 * body(&small) + body(&large) / 2);
+        let read: Vec<FileDocs> = files
+            .iter()
+            .map(|(_, packed)| {
+                read_file(packed, Format::Jsonl, &spec(), &p, false, &budget).unwrap()
+            })
+            .collect();
+        let held = |f: &FileDocs| match f.text.as_deref() {
+            Some(Text::Chunks(h)) => h.in_memory(),
+            Some(Text::Again(_)) => 0,
+            other => panic!("{other:?}"),
+        };
+        let again = |f: &FileDocs| matches!(f.text.as_deref(), Some(Text::Again(_)));
+        assert_eq!(
+            read.iter().map(again).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        assert_eq!(held(&read[0]), body(&small));
+        assert_eq!(budget.used(), 2 * body(&small));
+        // Room for one small file and a half: the third finds what the first left too short (a
+        // budget per file would hold it).
+        let tight = Budget::new(body(&small) + body(&small) / 2);
+        let tightly: Vec<FileDocs> = files
+            .iter()
+            .map(|(_, packed)| {
+                read_file(packed, Format::Jsonl, &spec(), &p, false, &tight).unwrap()
+            })
+            .collect();
+        assert_eq!(
+            tightly.iter().map(again).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+        drop(tightly);
+        // The same run with a budget that holds everything, and on the plain files: same clusters.
+        let roomy = Budget::new(usize::MAX);
+        let all: Vec<FileDocs> = files
+            .iter()
+            .map(|(_, packed)| {
+                read_file(packed, Format::Jsonl, &spec(), &p, false, &roomy).unwrap()
+            })
+            .collect();
+        assert!(all.iter().all(|f| !again(f)));
+        assert_eq!(roomy.used(), 2 * body(&small) + body(&large));
+        let plain: Vec<FileDocs> = files
+            .iter()
+            .map(|(plain, _)| read_file(plain, Format::Jsonl, &spec(), &p, false, &roomy).unwrap())
+            .collect();
+        let run = |fs: &[FileDocs]| {
+            let starts: Vec<usize> = fs
+                .iter()
+                .scan(0, |at, f| {
+                    let s = *at;
+                    *at += f.columns.len();
+                    Some(s)
+                })
+                .collect();
+            let texts = |ids: &[u64]| -> Result<Vec<String>> {
+                // Each file's documents read together, in the order asked.
+                let file_of = |id: u64| starts.partition_point(|&s| s as u64 <= id) - 1;
+                let mut out = vec![String::new(); ids.len()];
+                for (file, f) in fs.iter().enumerate() {
+                    let (at, docs): (Vec<usize>, Vec<usize>) = ids
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &id)| file_of(id) == file)
+                        .map(|(at, &id)| (at, id as usize - starts[file]))
+                        .unzip();
+                    for (at, (text, _)) in at.into_iter().zip(reread(f, &spec(), &docs)?) {
+                        out[at] = text;
+                    }
+                }
+                Ok(out)
+            };
+            let columns: Vec<&Columns> = fs.iter().map(|f| &f.columns).collect();
+            dedup(&columns, &p, texts).unwrap()
+        };
+        let want = run(&plain);
+        // The first and last files are the same text: every document of the last is a duplicate.
+        let dropped = want.replaced_by.iter().filter(|&&r| r != u64::MAX).count();
+        assert!(dropped >= 301, "{dropped}");
+        assert_eq!(run(&read), want);
+        assert_eq!(run(&all), want);
+        drop((read, all));
+        assert_eq!((budget.used(), roomy.used()), (0, 0));
+    }
+
+    #[test]
     fn a_bad_record_late_in_a_compressed_file_has_its_line() {
         let data = corpus_text(Some((r#"{"title": 7}"#, 40_000)));
         let dir = tempfile::tempdir().unwrap();
@@ -1608,8 +1738,17 @@ mod tests {
         let packed = written(&dir, "c.x", &gzip(&data));
         let p = params(1.0, Keep::First, false);
         for skip in [false, true] {
-            let a = read_file(&plain, Format::Jsonl, &spec(), &p, skip).unwrap();
-            let b = read_file(&packed, Format::Jsonl, &spec(), &p, skip).unwrap();
+            let a =
+                read_file(&plain, Format::Jsonl, &spec(), &p, skip, &Budget::default()).unwrap();
+            let b = read_file(
+                &packed,
+                Format::Jsonl,
+                &spec(),
+                &p,
+                skip,
+                &Budget::default(),
+            )
+            .unwrap();
             assert_eq!(a.bad, b.bad);
             assert_eq!(a.bad.len(), 1);
             assert!(a.bad[0].line > 40_000 && a.bad[0].reason.is_some());
@@ -1632,11 +1771,13 @@ mod tests {
         let trailer = written(&dir, "trailer.gz", &[&packed[..n - 8], &tail[..]].concat());
         for (path, what) in [(cut, "truncated gzip data"), (trailer, "corrupt gzip data")] {
             // Not skipping, the bad record stops the pass first, as a reader of the text in order sees.
-            let docs = read_file(&path, Format::Jsonl, &spec(), &p, false).unwrap();
+            let docs =
+                read_file(&path, Format::Jsonl, &spec(), &p, false, &Budget::default()).unwrap();
             assert!(docs.stopped(false));
             assert_eq!(docs.bad.len(), 1);
             assert_eq!(docs.bad[0].line, 102);
-            let docs = read_file(&path, Format::Jsonl, &spec(), &p, true).unwrap();
+            let docs =
+                read_file(&path, Format::Jsonl, &spec(), &p, true, &Budget::default()).unwrap();
             assert!(docs.stopped(true));
             assert_eq!(
                 (docs.bad.len(), docs.bad[0].line, docs.skipped),

@@ -14,14 +14,14 @@
 //!
 //! [`read_chunks`] is the same overlap for readers that take each chunk as it comes and keep nothing of
 //! it but what they computed (corpus dedup): the text goes to a [`HeldText`], addressable by byte offset
-//! for a second pass, within the same memory bound (one for the whole process).
+//! for a second pass, within the [`Budget`] of the run (one for all of its inputs).
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::file::{self, Record, BOM};
 use super::input::{self, Mapped, Opened, TextEncoding};
@@ -37,11 +37,11 @@ pub const CHUNK: usize = 4 << 20;
 /// the memory of any input within a constant.
 pub const HELD: usize = 256 << 20;
 
-/// Decompressed bytes held in memory of an input that can be decompressed again
-/// ([`HeldText::holding_or_dropping`]): past them the text is dropped, so a small input is read once and
-/// a corpus's shards cost a second decompression rather than hundreds of megabytes held while each is
-/// read.
-pub const HELD_AGAIN: usize = 64 << 20;
+/// Decompressed bytes the texts of one run hold in memory together by default ([`Budget::default`]):
+/// the text of a corpus of a few hundred thousand documents (about 200 MB for 200k abstracts) is held and
+/// read once; past it, a later input is decompressed again (or, from a pipe, spilled to a temporary
+/// file). At most a quarter of the machine's memory ([`Budget::default_limit`]).
+pub const HELD_BUDGET: usize = 512 << 20;
 
 /// Chunks decompressed ahead of the parsing: the decompressor never waits on a short hiccup of the
 /// parser, and the chunks in memory stay few.
@@ -262,21 +262,98 @@ fn parse<'a>(
 
 // ---- a text kept for a second read -----------------------------------------------------------------
 
-/// Decompressed bytes all live [`HeldText`]s of the process hold in memory together: a run reading many
-/// compressed files keeps one bound, not one per file.
-static HELD_IN_MEMORY: AtomicUsize = AtomicUsize::new(0);
+/// The decompressed bytes that the [`HeldText`]s of one run (every input of a corpus dedup) may hold in
+/// memory together: one bound for the run, however many files it reads, rather than one per file.
+///
+/// A text takes its bytes chunk by chunk as it is read and gives them back when it is dropped (or when
+/// it outgrows what is left and drops itself). A run reads its inputs one after the other, so which of
+/// them are held depends only on their order and sizes: the first ones, as long as they fit, and a later
+/// one that fits in what the others left; never on threads or timing. What is not held is read again or
+/// spilled, so the results are the same whatever the budget; only the time and memory differ.
+#[derive(Clone)]
+pub struct Budget(Arc<BudgetState>);
+
+struct BudgetState {
+    limit: usize,
+    used: AtomicUsize,
+}
+
+impl Default for Budget {
+    /// A budget of [`Budget::default_limit`] bytes.
+    fn default() -> Self {
+        Budget::new(Budget::default_limit())
+    }
+}
+
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("limit", &self.limit())
+            .field("used", &self.used())
+            .finish()
+    }
+}
+
+impl Budget {
+    /// A budget of `limit` bytes (0: nothing is held).
+    pub fn new(limit: usize) -> Budget {
+        Budget(Arc::new(BudgetState {
+            limit,
+            used: AtomicUsize::new(0),
+        }))
+    }
+
+    /// [`HELD_BUDGET`], or a quarter of the machine's memory when that is less (the total, not what is
+    /// free at the moment: the same machine gives the same budget).
+    pub fn default_limit() -> usize {
+        physical_memory().map_or(HELD_BUDGET, |m| HELD_BUDGET.min(m / 4))
+    }
+
+    pub fn limit(&self) -> usize {
+        self.0.limit
+    }
+
+    /// Bytes the live texts of this budget hold.
+    pub fn used(&self) -> usize {
+        self.0.used.load(Ordering::Relaxed)
+    }
+
+    /// Takes `n` bytes if they fit.
+    fn take(&self, n: usize) -> bool {
+        let limit = self.0.limit;
+        self.0
+            .used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(n).filter(|&u| u <= limit)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, n: usize) {
+        self.0.used.fetch_sub(n, Ordering::Relaxed);
+    }
+}
+
+/// Total memory of the machine (Linux: `MemTotal` of /proc/meminfo), if known.
+fn physical_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    kb.checked_mul(1024)
+}
 
 /// The text of a streamed input kept so that a later pass can read its records again by byte offset
-/// (the documents a first pass located): its chunks in memory while the texts held by the process stay
-/// within [`HELD`] bytes, every later chunk appended to an unlinked temporary file that is mapped once the
-/// text ends. A record never straddles two chunks (chunks are whole lines), so each one is one slice.
-/// A UTF-8 BOM in front is dropped: offsets count from the first byte after it.
+/// (the documents a first pass located): its chunks in memory while they fit in the run's [`Budget`],
+/// every later chunk appended to an unlinked temporary file that is mapped once the text ends (or, with
+/// [`HeldText::holding_or_dropping`], the whole text dropped). A record never straddles two chunks
+/// (chunks are whole lines), so each one is one slice. A UTF-8 BOM in front is dropped: offsets count from
+/// the first byte after it.
 pub struct HeldText {
     /// `(offset, chunk)`, ascending, all before `spilled_from`.
     heap: Vec<(u64, Vec<u8>)>,
+    /// Bytes of `heap`, taken from `budget`.
     heap_bytes: usize,
-    /// Most bytes this text holds in memory (beyond the process-wide bound).
-    cap: usize,
+    budget: Budget,
     temp: Option<File>,
     /// Offset of the first byte in the temporary file (`u64::MAX`: none there).
     spilled_from: u64,
@@ -284,23 +361,24 @@ pub struct HeldText {
     len: u64,
     /// Whether the text began with a UTF-8 BOM (dropped).
     pub bom: bool,
-    /// Past the cap, drop the whole text instead of spilling it to a temporary file: the input can be
-    /// read again ([`ReadAgain`]).
-    drop_past_cap: bool,
-    /// The text outgrew the cap and was dropped.
+    /// Past the budget, drop the whole text instead of spilling it to a temporary file: the input can
+    /// be read again ([`ReadAgain`]).
+    drop_past_budget: bool,
+    /// The text outgrew the budget and was dropped.
     dropped: bool,
     started: bool,
 }
 
 impl Default for HeldText {
+    /// A text with a budget of its own ([`Budget::default`]).
     fn default() -> Self {
-        HeldText::holding(HELD)
+        HeldText::holding(&Budget::default())
     }
 }
 
 impl Drop for HeldText {
     fn drop(&mut self) {
-        HELD_IN_MEMORY.fetch_sub(self.heap_bytes, Ordering::Relaxed);
+        self.budget.give(self.heap_bytes);
     }
 }
 
@@ -314,37 +392,43 @@ impl std::fmt::Debug for HeldText {
 }
 
 impl HeldText {
-    /// An empty text that holds at most `cap` bytes in memory.
-    pub fn holding(cap: usize) -> HeldText {
+    /// An empty text that holds in memory what fits in `budget`, and spills the rest.
+    pub fn holding(budget: &Budget) -> HeldText {
         HeldText {
             heap: Vec::new(),
             heap_bytes: 0,
-            cap,
+            budget: budget.clone(),
             temp: None,
             spilled_from: u64::MAX,
             tail: None,
             len: 0,
             bom: false,
-            drop_past_cap: false,
+            drop_past_budget: false,
             dropped: false,
             started: false,
         }
     }
 
-    /// An empty text that holds at most `cap` bytes in memory, and past them nothing: an input that
-    /// can be read again ([`ReadAgain`]: a regular file) is decompressed again for a later pass rather
-    /// than written whole to a temporary file (a 10 GB corpus would need 10 GB of temporary disk, and
-    /// its mapped pages count as the process's memory).
-    pub fn holding_or_dropping(cap: usize) -> HeldText {
-        let mut held = HeldText::holding(cap);
-        held.drop_past_cap = true;
+    /// An empty text that holds in memory all of it if it fits in `budget`, else nothing: an input
+    /// that can be read again ([`ReadAgain`]: a regular file) is decompressed again for a later pass
+    /// rather than written to a temporary file (a 10 GB corpus would need 10 GB of temporary disk, and
+    /// its mapped pages count as the process's memory). What it took is given back when it drops, so a
+    /// later, shorter input may still be held.
+    pub fn holding_or_dropping(budget: &Budget) -> HeldText {
+        let mut held = HeldText::holding(budget);
+        held.drop_past_budget = true;
         held
     }
 
-    /// Whether the text outgrew its cap and was dropped ([`HeldText::holding_or_dropping`]): nothing
-    /// of it is held.
+    /// Whether the text outgrew the budget and was dropped ([`HeldText::holding_or_dropping`]):
+    /// nothing of it is held.
     pub fn dropped(&self) -> bool {
         self.dropped
+    }
+
+    /// Bytes of the text held in memory (taken from the budget).
+    pub fn in_memory(&self) -> usize {
+        self.heap_bytes
     }
 
     /// The text's length in bytes (after a BOM).
@@ -386,18 +470,15 @@ impl HeldText {
             self.len += n as u64;
             return Ok(Some(chunk));
         }
-        let room = self.temp.is_none()
-            && self.heap_bytes + n <= self.cap
-            && HELD_IN_MEMORY.load(Ordering::Relaxed) + n <= HELD;
-        if room {
-            HELD_IN_MEMORY.fetch_add(n, Ordering::Relaxed);
+        // Once a chunk has been spilled, the later ones follow it (the file is one run of the text).
+        if self.temp.is_none() && self.budget.take(n) {
             self.heap_bytes += n;
             self.heap.push((self.len, chunk));
             self.len += n as u64;
             return Ok(None);
         }
-        if self.drop_past_cap {
-            HELD_IN_MEMORY.fetch_sub(self.heap_bytes, Ordering::Relaxed);
+        if self.drop_past_budget {
+            self.budget.give(self.heap_bytes);
             self.heap_bytes = 0;
             self.heap = Vec::new();
             self.dropped = true;
@@ -632,10 +713,11 @@ mod tests {
     }
 
     #[test]
-    fn a_text_past_its_cap_is_dropped_when_it_can_be_read_again() {
+    fn a_text_past_the_budget_is_dropped_when_it_can_be_read_again() {
         let data = text(3000);
         assert!(data.len() > 3 * CHUNK);
-        let mut held = HeldText::holding_or_dropping(CHUNK + CHUNK / 2);
+        let budget = Budget::new(CHUNK + CHUNK / 2);
+        let mut held = HeldText::holding_or_dropping(&budget);
         let mut seen = Vec::new();
         read_chunks(
             Box::new(io::Cursor::new(data.clone())),
@@ -657,16 +739,33 @@ mod tests {
         // Offsets run on after the drop: they are the text's.
         let (last_at, last_len) = *seen.last().unwrap();
         assert_eq!(last_at + last_len as u64, held.len());
-        // Within the cap nothing is dropped.
-        let mut small = HeldText::holding_or_dropping(HELD);
-        read_chunks(
-            Box::new(io::Cursor::new(data[..CHUNK / 2].to_vec())),
-            &mut small,
-            |e| e,
-            |_, _| Ok(true),
-        )
-        .unwrap();
+        // The dropped text gave back what it took: a shorter one that fits is held, and takes its
+        // bytes from the same budget.
+        assert_eq!(budget.used(), 0);
+        let read = |len: usize| {
+            let mut held = HeldText::holding_or_dropping(&budget);
+            read_chunks(
+                Box::new(io::Cursor::new(data[..len].to_vec())),
+                &mut held,
+                |e| e,
+                |_, _| Ok(true),
+            )
+            .unwrap();
+            held
+        };
+        let small = read(CHUNK / 2);
         assert!(!small.dropped() && small.from(0).is_some());
+        assert_eq!(budget.used(), small.in_memory());
+        assert_eq!(small.in_memory() as u64, small.len());
+        // The budget is the run's, not the text's: a second text that would fit alone does not fit
+        // in what the first left, and is dropped; the first stays held.
+        let second = read(CHUNK + CHUNK / 4);
+        assert!(second.dropped() && second.in_memory() == 0);
+        assert_eq!(budget.used(), small.in_memory());
+        drop(second);
+        drop(small);
+        assert_eq!(budget.used(), 0);
+        assert!(!read(CHUNK + CHUNK / 4).dropped());
     }
 
     #[test]
@@ -800,7 +899,7 @@ mod tests {
 
     /// Chunks handed over by [`read_chunks`] of `data`, with the text they kept.
     fn chunks_of(data: &[u8], cap: usize) -> (Vec<(u64, Vec<u8>)>, HeldText) {
-        let mut held = HeldText::holding(cap);
+        let mut held = HeldText::holding(&Budget::new(cap));
         let mut got = Vec::new();
         let text = Box::new(io::Cursor::new(data.to_vec()));
         read_chunks(
@@ -845,18 +944,15 @@ mod tests {
                 start += line.len();
             }
             assert_eq!(held.from(body.len() as u64 + 1), None);
-            if cap < HELD {
-                // Another test's text may take the process-wide bound: only the small caps are sure.
-                assert!(held.heap_bytes <= cap);
-                assert!(held.tail.is_some());
-            }
+            assert!(held.heap_bytes <= cap);
+            assert_eq!(held.tail.is_some(), cap < HELD);
         }
     }
 
     #[test]
     fn chunks_stop_when_asked_and_a_read_error_is_an_error() {
         let data = text(20_000);
-        let mut held = HeldText::holding(HELD);
+        let mut held = HeldText::holding(&Budget::new(HELD));
         let mut seen = 0;
         let text = Box::new(io::Cursor::new(data.clone()));
         read_chunks(
@@ -870,7 +966,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(seen, 2);
-        let mut held = HeldText::holding(0);
+        let mut held = HeldText::holding(&Budget::new(0));
         let mut seen = 0;
         let e = read_chunks(
             Box::new(FailsAfter(io::Cursor::new(data))),
