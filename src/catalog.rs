@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
 
 use neardup_core::engine::catalog;
 use neardup_core::engine::fields::near_entry;
@@ -30,8 +31,9 @@ fn near_fields(records: &[Record], reps: &[u32]) -> NearFields {
 }
 
 /// `(hash, reps, group_of, keys, norm_titles, generic, metas, upvotes, too_large, titles, abstracts,
-/// (authors, categories, years))`: see `neardup_core::engine::catalog::Prepared`; `titles` and `abstracts` are
-/// every record's, the near fields each group's.
+/// (authors, categories, years), digests)`: see `neardup_core::engine::catalog::Prepared`; `titles` and
+/// `abstracts` are every record's, the near fields each group's, `digests` the groups' text digests end to
+/// end (16 bytes each).
 fn prepared<'py>(
     py: Python<'py>,
     reader: &Reader,
@@ -60,21 +62,22 @@ fn prepared<'py>(
             ))
         })??,
     };
-    (
-        p.hash,
-        p.reps,
-        p.group_of,
-        p.keys,
-        p.titles,
-        p.generic,
-        p.metas,
-        p.upvotes,
-        p.too_large,
-        titles,
-        abstracts,
-        near,
-    )
-        .into_pyobject(py)
+    let items = [
+        p.hash.into_bound_py_any(py)?,
+        p.reps.into_bound_py_any(py)?,
+        p.group_of.into_bound_py_any(py)?,
+        p.keys.into_bound_py_any(py)?,
+        p.titles.into_bound_py_any(py)?,
+        p.generic.into_bound_py_any(py)?,
+        p.metas.into_bound_py_any(py)?,
+        p.upvotes.into_bound_py_any(py)?,
+        p.too_large.into_bound_py_any(py)?,
+        titles.into_any(),
+        abstracts.into_any(),
+        near.into_bound_py_any(py)?,
+        PyBytes::new(py, p.digests.as_flattened()).into_any(),
+    ];
+    PyTuple::new(py, items)
 }
 
 /// A snapshot file in a format the core reads (`"jsonl"`, `"csv"`, `"hf-json"`) prepared for the
@@ -144,7 +147,31 @@ fn _catalog_prepare<'py>(
     )
 }
 
+/// The catalog's text digests (`neardup_core::engine::catalog::text_digest`) of versions given as two
+/// lists of the same length, end to end (16 bytes each).
+#[pyfunction]
+fn _text_digests<'py>(
+    py: Python<'py>,
+    titles: Vec<String>,
+    abstracts: Vec<String>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if titles.len() != abstracts.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "titles and abstracts differ in length",
+        ));
+    }
+    let out = py.detach(|| {
+        titles
+            .iter()
+            .zip(&abstracts)
+            .flat_map(|(t, a)| catalog::text_digest(t, a))
+            .collect::<Vec<u8>>()
+    });
+    Ok(PyBytes::new(py, &out))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_text_digests, m)?)?;
     m.add_function(wrap_pyfunction!(_catalog_read, m)?)?;
     m.add_function(wrap_pyfunction!(_catalog_prepare, m)?)?;
     Ok(())

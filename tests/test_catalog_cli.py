@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, write_jsonl
-from neardup import Catalog, CatalogError, Entry, Snapshot
+from neardup import Catalog, CatalogError, Entry, Snapshot, _core
 from neardup.catalog import SCHEMA_VERSION, AmbiguousPaperError
 from neardup.catalog.dates import parse_day
 from neardup.cli import main
@@ -344,6 +344,12 @@ def test_add_shows_a_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
 # ---- schema upgrade ----------------------------------------------------------------------------------
 
 
+def _without_digests(conn: sqlite3.Connection) -> None:
+    """The version table as schemas 1 and 2 had it: no digest column."""
+    conn.execute("DROP INDEX version_digest")
+    conn.execute("ALTER TABLE version DROP COLUMN digest")
+
+
 def _as_schema_1(path: Path) -> None:
     """Rewrites a catalog into the schema-1 layout: snapshot hashes unique on their own, version 1."""
     conn = sqlite3.connect(path, isolation_level=None)
@@ -361,13 +367,14 @@ def _as_schema_1(path: Path) -> None:
     conn.execute("CREATE INDEX snapshot_day ON snapshot(day)")
     # Schema 1 followed the order of ingestion: the backfilled snapshot 2 was "last".
     conn.execute("UPDATE paper SET first_snapshot = 1, last_snapshot = 2")
+    _without_digests(conn)
     conn.execute("PRAGMA user_version = 1")
     conn.execute("COMMIT")
     conn.close()
 
 
 def test_a_schema_1_catalog_is_upgraded_in_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     db = tmp_path / "c.db"
     listing = Snapshot([Entry("Alpha", ABSTRACT, key="arxiv:2408.00001")], date="2025-08-27")
     with Catalog(db) as cat:
@@ -390,3 +397,30 @@ def test_a_schema_1_catalog_is_upgraded_in_place(tmp_path: Path, capsys: pytest.
     with Catalog(db) as cat:
         r = cat.add(Snapshot(listing.entries, date="2025-08-27"), date="2025-09-01")
         assert not r.already_ingested and cat.counts()["snapshots"] == 3
+
+
+def test_a_schema_2_catalog_gets_its_version_digests(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    first = Snapshot([Entry("Alpha", ABSTRACT, key="arxiv:2408.00001")], date="2025-08-06")
+    revised = Snapshot([Entry("Alpha", ABSTRACT + " Revised.", key="arxiv:2408.00001")], date="2025-08-07")
+    with Catalog(db) as cat:
+        cat.add(first)
+        cat.add(revised)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    _without_digests(conn)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("COMMIT")
+    conn.close()
+    with Catalog(db) as cat:
+        # Upgraded: each version's digest is that of its text ...
+        conn = sqlite3.connect(db)
+        rows = conn.execute("SELECT title, abstract, digest FROM version ORDER BY id").fetchall()
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        conn.close()
+        assert [d for _, _, d in rows] == [_core._text_digests([t], [a]) for t, a, _ in rows]
+        assert len({d for _, _, d in rows}) == 2
+        # ... so the current text listed again is no new version, and the first one is found again.
+        assert cat.add(Snapshot(revised.entries, date="2025-08-08")).new_versions == 0
+        assert cat.add(Snapshot(first.entries, date="2025-08-09")).new_versions == 0
+        assert [v.number for v in cat.history(1).versions] == [1, 2]

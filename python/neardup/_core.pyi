@@ -66,6 +66,7 @@ __all__ = [
     "_read_jsonl_batch",
     "_catalog_read",
     "_catalog_prepare",
+    "_text_digests",
 ]
 
 class NeardupError(Exception):
@@ -340,7 +341,8 @@ def _duplicate_groups(entries: _Columns, /, *, threshold: float) -> list[tuple[l
 def _resolve_shared(old: _Columns, new: _Columns, /) -> list[tuple[int, int]]: ...
 
 # A snapshot prepared for the catalog: (hash, reps, group_of, keys, norm_titles, generic, metas, upvotes,
-# too_large (line, field, value) or None, titles, abstracts, (authors, categories, years) per group).
+# too_large (line, field, value) or None, titles, abstracts, (authors, categories, years) per group,
+# the groups' text digests end to end).
 _CatalogColumns = tuple[
     str,
     list[int],
@@ -354,6 +356,7 @@ _CatalogColumns = tuple[
     list[str],
     list[str],
     tuple[list[list[str]], list[list[str]], list[int | None]],
+    bytes,
 ]
 
 def _catalog_read(
@@ -373,6 +376,7 @@ def _catalog_read(
 def _catalog_prepare(
     columns: _Columns, /, *, date: str | None, duplicate_threshold: float
 ) -> _CatalogColumns: ...
+def _text_digests(titles: list[str], abstracts: list[str]) -> bytes: ...
 def _diff_files(
     old_path: str | PathLike[str],
     new_path: str | PathLike[str],

@@ -46,7 +46,15 @@ from neardup.catalog.records import (
     SnapshotRecord,
     VersionRecord,
 )
-from neardup.catalog.schema import SCHEMA_VERSION, busy_or_damaged, check_integrity, connect, transaction
+from neardup.catalog.schema import (
+    SCHEMA_VERSION,
+    IntegrityCheck,
+    busy_or_damaged,
+    check_integrity,
+    connect,
+    references_unchecked,
+    transaction,
+)
 from neardup.errors import CatalogError
 from neardup.model import Snapshot
 from neardup.reconcile import TEXT_FIELDS, collapse
@@ -195,11 +203,20 @@ class Catalog:
         """
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"add() expects a neardup.Snapshot, not {type(snapshot).__name__}")
+        return self._add_snapshot(snapshot, date, progress, self._integrity_check())
+
+    def _add_snapshot(
+        self,
+        snapshot: Snapshot,
+        date: str | None,
+        progress: Callable[[str], None] | None,
+        check: IntegrityCheck | None,
+    ) -> AddResult:
         shown = snapshot.date if date is None else date
         day, now = _listing_day(shown, date)
         if progress is not None:
             progress("grouping")
-        return self._add(prepare(snapshot), shown, day, now, progress)
+        return self._add(prepare(snapshot), shown, day, now, progress, check)
 
     def add_file(
         self,
@@ -236,6 +253,7 @@ class Catalog:
             else _core_source(name, from_format, encoding, delimiter)
         )
         prepared = None
+        check = self._integrity_check()
         if source is not None:
             if progress is not None:
                 progress("grouping")
@@ -259,8 +277,15 @@ class Catalog:
                 encoding=encoding,
                 delimiter=delimiter,
             )
-            return self.add(snapshot, date=date, progress=progress)
-        return self._add(prepared, date, day, now, progress)
+            return self._add_snapshot(snapshot, date, progress, check)
+        return self._add(prepared, date, day, now, progress, check)
+
+    def _integrity_check(self) -> IntegrityCheck | None:
+        """The database's integrity check, started beside the snapshot's reading when it has not passed
+        one yet (None when it has, or when the catalog is closed: `_add` says so)."""
+        if self._intact or self._conn is None:
+            return None
+        return IntegrityCheck(self._path, self._timeout)
 
     def _add(
         self,
@@ -269,18 +294,22 @@ class Catalog:
         day: str,
         now: dt.datetime,
         progress: Callable[[str], None] | None,
+        check: IntegrityCheck | None,
     ) -> AddResult:
-        """Adds a prepared snapshot listed on `day` (displayed as `shown`)."""
+        """Adds a prepared snapshot listed on `day` (displayed as `shown`) once `check` has passed."""
         with self._db() as conn:
             if not self._intact:
-                check_integrity(conn, self._path)
+                if check is None:
+                    check_integrity(conn, self._path)
+                else:
+                    check.wait(conn)
                 self._intact = True
             earlier = find_snapshot(conn, prepared, day)
         if earlier is not None:
             return earlier
         if progress is not None:
             progress("matching")
-        with self._db() as conn, transaction(conn):
+        with self._db() as conn, references_unchecked(conn), transaction(conn):
             # (Checks the hash again under the lock: another process may have added it meanwhile.)
             return add_snapshot(conn, prepared, shown=shown, day=day, now=now)
 

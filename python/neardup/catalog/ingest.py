@@ -62,20 +62,52 @@ class Prepared:
     titles: list[str]
     abstracts: list[str]
     near: tuple[list[list[str]], list[list[str]], list[int | None]]
+    #: Each group's text digest (`_core._text_digests` of its title and abstract), 16 bytes each.
+    digests: bytes
+
+    def digest(self, group: int) -> bytes:
+        return self.digests[16 * group : 16 * group + 16]
 
     def __len__(self) -> int:
         return len(self.titles)
 
 
 def _prepared(path: str | None, fmt: str | None, made: tuple[Any, ...]) -> Prepared:
-    hash_, reps, group_of, keys, norm, generic, metas, upvotes, too_large, titles, abstracts, near = made
+    (
+        hash_,
+        reps,
+        group_of,
+        keys,
+        norm,
+        generic,
+        metas,
+        upvotes,
+        too_large,
+        titles,
+        abstracts,
+        near,
+        digests,
+    ) = made
     if too_large is not None:
         # SQLite stores integers of 64 bits: refused here, naming the entry, rather than failing inside
         # the transaction or storing something else.
         line, name, value = too_large
         raise SnapshotFormatError(path or "<snapshot>", line or None, f"{name} within 64 bits", value)
     return Prepared(
-        path, fmt, hash_, reps, group_of, keys, norm, generic, metas, upvotes, titles, abstracts, near
+        path,
+        fmt,
+        hash_,
+        reps,
+        group_of,
+        keys,
+        norm,
+        generic,
+        metas,
+        upvotes,
+        titles,
+        abstracts,
+        near,
+        digests,
     )
 
 
@@ -147,19 +179,21 @@ def _current_versions(
     conn: sqlite3.Connection, prepared: Prepared, matched: list[tuple[int, int]]
 ) -> dict[int, tuple[int, int]]:
     """For the matched groups `(group, paper)`: the paper's current version (id, number) when the
-    group's title and abstract are exactly its text (the common case: a paper listed again unchanged)."""
+    group's title and abstract are exactly its text (the common case: a paper listed again unchanged),
+    told by the versions' digests without reading their texts back (a version without a digest is
+    compared by `_versions_of` like any other)."""
     if not matched:
         return {}
-    reps, titles, abstracts = prepared.reps, prepared.titles, prepared.abstracts
     group_of_paper = {paper: g for g, paper in matched}
     found: dict[int, tuple[int, int]] = {}
-    for paper, vid, number, title, abstract in conn.execute(
-        "SELECT p.id, v.id, v.number, v.title, v.abstract FROM json_each(?) AS j "
-        "JOIN paper AS p ON p.id = j.value JOIN version AS v ON v.id = p.current_version",
+    for paper, vid, number, digest in conn.execute(
+        "SELECT p.id, v.id, v.number, v.digest FROM json_each(?) AS j "
+        "JOIN paper AS p ON p.id = j.value "
+        "JOIN version AS v INDEXED BY version_digest ON v.id = p.current_version",
         (json.dumps(sorted(group_of_paper)),),
     ):
         g = group_of_paper[paper]
-        if title == titles[reps[g]] and abstract == abstracts[reps[g]]:
+        if digest == prepared.digest(g):
             found[g] = (vid, number)
     return found
 
@@ -222,6 +256,7 @@ def add_snapshot(
     paper_updates: list[tuple[Any, ...]] = []
     versions: list[tuple[Any, ...]] = []
     new_titles: list[tuple[str, int]] = []
+    key_updates: list[tuple[str, int]] = []
     paper_of = [0] * groups
     version_of = [0] * groups
     next_paper, next_version = max_paper + 1, max_version + 1
@@ -252,11 +287,16 @@ def add_snapshot(
             else:
                 revised = False
             version, number = same
-            paper_updates.append((snap, sizes[g], int(revised), version, prepared.keys[g], paper))
+            paper_updates.append((snap, sizes[g], int(revised), version, paper))
+            key = prepared.keys[g]
+            if key and matcher.how[g] != "key":
+                # A paper matched by key has that key; only one matched otherwise may gain it.
+                key_updates.append((key, paper))
         paper_of[g], version_of[g] = paper, version
         if revised:
             how, similarity = matcher.how[g], matcher.similarity[g]
-            versions.append((version, paper, number, titles[rep], abstracts[rep], snap, how, similarity))
+            text = (titles[rep], abstracts[rep], snap, how, similarity, prepared.digest(g))
+            versions.append((version, paper, number, *text))
             if prepared.norm_titles[g]:
                 new_titles.append((prepared.norm_titles[g], paper))
 
@@ -268,12 +308,14 @@ def add_snapshot(
     paper_updates.sort(key=lambda u: u[-1])  # in key order: each page of the table is visited once
     conn.executemany(
         "UPDATE paper SET last_snapshot = ?, sightings = sightings + ?, versions = versions + ?, "
-        "current_version = ?, key = coalesce(key, ?) WHERE id = ?",
+        "current_version = ? WHERE id = ?",
         paper_updates,
     )
+    # Apart: an UPDATE that sets `key` rewrites the key's index entry of every row it touches.
+    conn.executemany("UPDATE paper SET key = ? WHERE id = ? AND key IS NULL", key_updates)
     conn.executemany(
-        "INSERT INTO version(id, paper, number, title, abstract, snapshot, how, similarity) "
-        "VALUES(?,?,?,?,?,?,?,?)",
+        "INSERT INTO version(id, paper, number, title, abstract, snapshot, how, similarity, digest) "
+        "VALUES(?,?,?,?,?,?,?,?,?)",
         versions,
     )
     conn.executemany("INSERT OR IGNORE INTO title(norm, paper) VALUES(?,?)", new_titles)

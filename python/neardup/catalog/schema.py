@@ -15,7 +15,8 @@ Tables (ids are SQLite integer keys, assigned in ingestion order, so they are de
 * ``paper``: one row per distinct paper: its stable key when one is known (unique), its current version,
   first and last snapshot it was listed in (by date), and counts of sightings and versions.
 * ``version``: the distinct texts (title, abstract) a paper was listed with, numbered from 1 in date
-  order, with the earliest snapshot that listed each and how it was matched to the paper.
+  order, with the earliest snapshot that listed each, how it was matched to the paper, and the digest
+  of the text (how an unchanged listing is recognised without reading the text back).
 * ``sighting``: one row per listed entry: (snapshot, position) → paper, version, how it was matched,
   and its volatile metadata (upvotes; the rest as JSON).
 * ``title``: normalised titles of every version → paper (the title stage of matching).
@@ -26,19 +27,29 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 
 from neardup.catalog.history import settle
 from neardup.errors import CatalogError
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "busy_or_damaged", "connect", "transaction"]
+__all__ = [
+    "APPLICATION_ID",
+    "IntegrityCheck",
+    "SCHEMA_VERSION",
+    "busy_or_damaged",
+    "connect",
+    "references_unchecked",
+    "transaction",
+]
 
 #: ``PRAGMA application_id`` of a neardup catalog: the ASCII bytes "NDCT".
 APPLICATION_ID = 0x4E444354
 #: The schema version this code writes; older versions are migrated, newer ones refused.
 #: 2: a snapshot is unique by (content hash, day), not by hash alone; papers ordered by date.
-SCHEMA_VERSION = 2
+#: 3: each version keeps the digest of its text (`_core._text_digests`).
+SCHEMA_VERSION = 3
 
 _SNAPSHOT_TABLE = """
 CREATE TABLE {name} (
@@ -54,6 +65,9 @@ CREATE TABLE {name} (
     added_at TEXT NOT NULL,
     UNIQUE (hash, day)
 );"""
+
+# The current versions' digests read without their rows' texts (`ingest._current_versions`).
+_VERSION_DIGEST_INDEX = "CREATE INDEX version_digest ON version(id, number, digest)"
 
 _DDL = """
 CREATE TABLE meta (
@@ -80,8 +94,10 @@ CREATE TABLE version (
     snapshot INTEGER NOT NULL REFERENCES snapshot(id),
     how TEXT NOT NULL,
     similarity REAL,
+    digest BLOB,
     UNIQUE (paper, number)
 );
+{version_digest};
 CREATE TABLE sighting (
     snapshot INTEGER NOT NULL REFERENCES snapshot(id),
     position INTEGER NOT NULL,
@@ -126,6 +142,19 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 @contextlib.contextmanager
+def references_unchecked(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A block in which SQLite does not check foreign keys row by row (the pragma only changes outside a
+    transaction, so this wraps one). For the bulk writes of an ingest, which reference only rows that
+    exist or that the same transaction writes first: checking each of them took half the time of its
+    inserts. The tests hold every ingest to ``PRAGMA foreign_key_check``."""
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield conn
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+@contextlib.contextmanager
 def _reading(conn: sqlite3.Connection) -> Iterator[None]:
     """One read transaction: every statement in the block sees the same committed state."""
     conn.execute("BEGIN")
@@ -154,6 +183,7 @@ def _wal(conn: sqlite3.Connection, timeout: float) -> None:
 
 def _create(conn: sqlite3.Connection) -> None:
     ddl = _DDL.replace("{snapshot}", _SNAPSHOT_TABLE.format(name="snapshot"))
+    ddl = ddl.replace("{version_digest}", _VERSION_DIGEST_INDEX)
     for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -187,6 +217,7 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
 
     1 → 2: the snapshot table is rebuilt with (hash, day) unique instead of hash, and every paper is
     settled in date order (version 1 followed the order of ingestion, so a backfill was misplaced).
+    2 → 3: the versions get their text digests.
     """
     if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
         return
@@ -205,11 +236,31 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
                 conn.execute("ALTER TABLE snapshot_v2 RENAME TO snapshot")
                 conn.execute("CREATE INDEX snapshot_day ON snapshot(day)")
                 settle(conn, [row[0] for row in conn.execute("SELECT id FROM paper")])
+            if version <= 2:
+                conn.execute("ALTER TABLE version ADD COLUMN digest BLOB")
+                _digest_versions(conn)
+                conn.execute(_VERSION_DIGEST_INDEX)
             if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 raise CatalogError(path, "damaged catalog: broken references found while upgrading it")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _digest_versions(conn: sqlite3.Connection, batch: int = 20_000) -> None:
+    """Fills the digest of every version, a batch of texts in memory at a time."""
+    from neardup import _core
+
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, title, abstract FROM version WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+    ).fetchall():
+        digests = _core._text_digests([r[1] for r in rows], [r[2] for r in rows])
+        conn.executemany(
+            "UPDATE version SET digest = ? WHERE id = ?",
+            ((digests[16 * i : 16 * i + 16], r[0]) for i, r in enumerate(rows)),
+        )
+        last = rows[-1][0]
 
 
 def check_integrity(conn: sqlite3.Connection, path: str) -> None:
@@ -219,11 +270,55 @@ def check_integrity(conn: sqlite3.Connection, path: str) -> None:
     SQLite's quick check: every page is read and each b-tree, the free list and the page accounting are
     verified (a page nothing points to, a page used twice, a malformed record), but not that each index
     holds exactly the rows of its table, which the full ``integrity_check`` adds at several times the
-    cost; still linear in the file, and it runs before every add."""
-    rows = conn.execute("PRAGMA quick_check(3)").fetchall()
+    cost; still linear in the file, and it runs before every add (`IntegrityCheck` runs it beside the
+    snapshot's reading)."""
+    _verdict(conn.execute(_QUICK_CHECK).fetchall(), path)
+
+
+_QUICK_CHECK = "PRAGMA quick_check(3)"
+
+
+def _verdict(rows: list[tuple[object, ...]], path: str) -> None:
     if rows != [("ok",)]:
         detail = "; ".join(" ".join(str(r[0]).split()) for r in rows)
         raise CatalogError(path, f"damaged catalog (integrity check failed: {detail}); restore a backup")
+
+
+class IntegrityCheck:
+    """`check_integrity` of the database at `path` on a connection and a thread of its own, started now
+    and awaited by `wait` before the first write: the check reads the whole file and the snapshot's
+    reading is mostly in the core, both outside the GIL, so the two overlap on two cores. An in-memory
+    database (no second connection can see it) is checked by `wait` itself."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self._path = path
+        self._rows: list[tuple[object, ...]] | None = None
+        self._error: sqlite3.Error | None = None
+        self._thread: threading.Thread | None = None
+        if path != ":memory:":
+            self._thread = threading.Thread(target=self._run, args=(timeout,), daemon=True)
+            self._thread.start()
+
+    def _run(self, timeout: float) -> None:
+        try:
+            conn = sqlite3.connect(self._path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            try:
+                self._rows = conn.execute(_QUICK_CHECK).fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            self._error = exc
+
+    def wait(self, conn: sqlite3.Connection) -> None:
+        """Raises CatalogError (or the sqlite3.Error met) when the database is damaged."""
+        if self._thread is None:
+            check_integrity(conn, self._path)
+            return
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._rows is not None
+        _verdict(self._rows, self._path)
 
 
 def connect(path: str, *, timeout: float, create: bool) -> sqlite3.Connection:

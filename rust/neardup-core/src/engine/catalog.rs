@@ -41,6 +41,19 @@ pub struct Prepared {
     pub upvotes: Vec<Option<i64>>,
     /// The first record whose count SQLite cannot store: (line, field, value as given).
     pub too_large: Option<(u64, &'static str, String)>,
+    /// Each group's [`text_digest`] (its representative's title and abstract).
+    pub digests: Vec<[u8; 16]>,
+}
+
+/// The digest the catalog keeps beside each version's text, so that a paper listed again with its
+/// current text is recognised without reading that text back: XXH3-128 of the title's bytes, one 0xFF
+/// byte (never part of UTF-8, so the boundary between the two cannot shift) and the abstract's bytes.
+pub fn text_digest(title: &str, abstract_text: &str) -> [u8; 16] {
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    h.update(title.as_bytes());
+    h.update(&[0xFF]);
+    h.update(abstract_text.as_bytes());
+    h.digest128().to_le_bytes()
 }
 
 /// Prepares `records` (with `titles` their normalised titles) listed on `date`; `threshold` is the
@@ -87,6 +100,13 @@ pub fn prepare(
         .iter()
         .map(|&r| generic_title(records[r as usize].title()))
         .collect();
+    let digests = reps
+        .iter()
+        .map(|&r| {
+            let rep = &records[r as usize];
+            text_digest(rep.title(), rep.abstract_text())
+        })
+        .collect();
     let none = Meta::default();
     let mut metas = Vec::with_capacity(n);
     let mut upvotes = Vec::with_capacity(n);
@@ -132,6 +152,7 @@ pub fn prepare(
         metas,
         upvotes,
         too_large,
+        digests,
     })
 }
 
@@ -308,6 +329,34 @@ mod tests {
             ]
         );
         assert_eq!(p.titles, vec!["graph colouring", "protein folding"]);
+    }
+
+    #[test]
+    fn a_text_digest_is_the_exact_text_of_both_fields() {
+        let d = text_digest("A title", "Text.");
+        assert_eq!(d, text_digest("A title", "Text."));
+        // Any change of either field, of its spacing, or of where one field ends, is another digest.
+        for (t, a) in [
+            ("A title", "Text!"),
+            ("A Title", "Text."),
+            ("A title", "Text. "),
+            ("A titleText.", ""),
+            ("A title T", "ext."),
+            ("", "A titleText."),
+        ] {
+            assert_ne!(d, text_digest(t, a), "{t:?} {a:?}");
+        }
+        // A group's digest is its representative's (the first listing), not a later member's.
+        let rs = [
+            record("Graph colouring", "We colour graphs.", None, 1),
+            record("Graph colouring", "We colour graphs. ", None, 2),
+        ];
+        let p = prepared(&rs, None);
+        assert_eq!(p.group_of, vec![0, 0]);
+        assert_eq!(
+            p.digests,
+            vec![text_digest("Graph colouring", "We colour graphs.")]
+        );
     }
 
     #[test]
