@@ -134,8 +134,12 @@ def _redis(needed: bool) -> Iterator[None]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("rows", nargs="*", default=ROWS, choices=ROWS)
+    # No `choices`: argparse checks a "*" argument's empty default against them and refuses it.
+    parser.add_argument("rows", nargs="*", metavar="ROW", help=f"rows to run (default: all of {ROWS})")
     args = parser.parse_args(argv)
+    unknown = [r for r in args.rows if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown rows {unknown}: choose from {ROWS}")
     rows = args.rows or ROWS
     print(f"scale {bc._SCALE}, {args.rounds} alternating rounds, medians")
     print(

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from neardup._core import _ds_optimal_param, _DsLsh
 
-from ._minhash import HashValues
+from ._minhash import HashValues, MinHash
 
 __all__ = ["MinHashLSH", "MinHashLSHDeletionSession", "MinHashLSHInsertionSession"]
 
@@ -339,7 +339,9 @@ class MinHashLSH:
             return None
         if self._dtype is not None and matrix.dtype != self._dtype:
             return None
-        schemes = {getattr(m, "scheme", None) for m in batch}
+        # neardup's own MinHash is read from its configuration: its `scheme` property costs a Python
+        # call per item, more than the rest of this check.
+        schemes = {m._cfg.scheme if type(m) is MinHash else getattr(m, "scheme", None) for m in batch}
         schemes.discard(None)
         if len(schemes) > 1:
             return None

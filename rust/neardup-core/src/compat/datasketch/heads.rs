@@ -112,13 +112,22 @@ impl Heads {
     /// Makes `slot` the head of `tag`'s chain; returns the previous head (`NIL` for a new chain).
     pub fn push(&mut self, tag: u32, slot: u32) -> u32 {
         self.reserve(1);
-        if let Some(at) = self.find(tag) {
-            return std::mem::replace(&mut self.entries[at].head, slot);
+        // One walk of the probe sequence: the tag's entry, or else the first empty position (where a
+        // lookup of the tag stops), which is where it goes.
+        let mask = self.entries.len() - 1;
+        let mut at = self.home(tag);
+        loop {
+            let e = &mut self.entries[at];
+            if e.head == NIL {
+                *e = Entry { tag, head: slot };
+                self.len += 1;
+                return NIL;
+            }
+            if e.tag == tag {
+                return std::mem::replace(&mut e.head, slot);
+            }
+            at = (at + 1) & mask;
         }
-        let at = self.vacancy(tag);
-        self.entries[at] = Entry { tag, head: slot };
-        self.len += 1;
-        NIL
     }
 
     /// Sets the head of `tag`'s chain (which must exist) to `slot`, or removes the chain when `slot`

@@ -216,6 +216,11 @@ impl DsLsh {
     /// Puts a placed slot at the head of its bucket in `band`.
     fn link(&mut self, band: usize, slot: u32) {
         let tag = tag_of(band_hash(self.band_of(slot, band)));
+        self.link_tagged(band, slot, tag);
+    }
+
+    /// [`DsLsh::link`] with the bucket's tag already computed.
+    fn link_tagged(&mut self, band: usize, slot: u32, tag: u32) {
         let prev = self.tables[band].push(tag, slot);
         self.next[band][slot as usize] = prev;
     }
@@ -345,11 +350,20 @@ impl DsLsh {
                 self.place(&row)
             })
             .collect::<Result<Vec<u32>>>()?;
-        // Band by band: one band's table stays in cache while every item joins it.
-        for band in 0..self.bands {
+        // Every bucket tag first, reading each item's row once in order; then band by band, so that one
+        // band's table stays in cache while every item joins it (reading the values there instead would
+        // touch a cache line of every row in every band).
+        let bands = self.bands;
+        let mut tags = vec![0u32; n * bands];
+        for (i, &slot) in slots.iter().enumerate() {
+            for band in 0..bands {
+                tags[band * n + i] = tag_of(band_hash(self.band_of(slot, band)));
+            }
+        }
+        for (band, tags) in tags.chunks_exact(n.max(1)).enumerate() {
             self.tables[band].reserve(n);
-            for &slot in &slots {
-                self.link(band, slot);
+            for (&slot, &tag) in slots.iter().zip(tags) {
+                self.link_tagged(band, slot, tag);
             }
         }
         self.len += n;
