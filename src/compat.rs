@@ -129,13 +129,58 @@ fn lane_vec<L: Lane + Element>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<V
     Ok(arr.as_array().iter().copied().collect())
 }
 
-/// Tokens per chunk of `update`: a chunk's bytes and hashes stay in cache and its buffers are reused
-/// (reading a long batch whole would touch fresh memory for all of it).
-const CHUNK_TOKENS: usize = 4096;
+/// Tokens per run of `update`: each run is folded into a copy of the signature of its own (a row of
+/// `DsMinHasher::fold_streamed`), so that runs can be hashed on two threads.
+const RUN_TOKENS: usize = 256;
+/// Runs read out of the Python objects at a time: enough for the core to split a chunk between its
+/// two sides, few enough that the chunk's bytes stay in cache.
+const CHUNK_RUNS: usize = 32;
+
+/// Where `update`'s tokens come from: a list (read by index, faster) or any iterator.
+enum TokenSource {
+    List(Py<PyList>, usize),
+    Iter(Py<PyIterator>),
+}
+
+impl TokenSource {
+    fn new(tokens: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(match tokens.cast::<PyList>() {
+            Ok(list) => TokenSource::List(list.clone().unbind(), 0),
+            Err(_) => TokenSource::Iter(tokens.try_iter()?.unbind()),
+        })
+    }
+
+    /// Reads up to `CHUNK_RUNS` runs of tokens into `buf` (cleared first), never an empty one; false
+    /// once the tokens are exhausted.
+    fn fill(&mut self, py: Python<'_>, buf: &mut ByteDocs) -> PyResult<bool> {
+        buf.clear();
+        while buf.len() < CHUNK_RUNS {
+            let before = buf.num_tokens();
+            match self {
+                TokenSource::List(list, next) => {
+                    push_list_range(buf, list.bind(py), *next, *next + RUN_TOKENS)?;
+                    *next += RUN_TOKENS;
+                }
+                TokenSource::Iter(iter) => {
+                    let iter = iter.bind(py);
+                    for tok in iter.clone().take(RUN_TOKENS) {
+                        push_token(buf, &tok?)?;
+                    }
+                }
+            }
+            if buf.num_tokens() == before {
+                return Ok(false);
+            }
+            buf.end_doc();
+        }
+        Ok(true)
+    }
+}
 
 /// `hashvalues` updated with the byte tokens of `tokens` (or with precomputed token `hashes`), as a
-/// new array; tokens are read and folded a chunk at a time.
-fn fold<'py, L: Lane + Element>(
+/// new array. Tokens are read out of the Python objects a chunk at a time, under the GIL, on this
+/// thread, while the core hashes the chunk before (`DsMinHasher::fold_streamed`).
+fn fold<'py, L: Lane + Element + Ord>(
     h: &DsMinHasher,
     py: Python<'py>,
     hashvalues: &Bound<'py, PyAny>,
@@ -148,35 +193,21 @@ fn fold<'py, L: Lane + Element>(
         detached(py, || h.fold_hashes(&mut sig, &hs))?;
         return Ok(sig.into_pyarray(py).into_any());
     }
-    let mut buf = ByteDocs::new();
-    let mut fold_chunk = |buf: &mut ByteDocs| -> PyResult<()> {
-        buf.end_doc();
-        detached(py, || h.fold_tokens(&mut sig, buf.doc(0), th))?;
-        buf.clear();
-        Ok(())
-    };
     if let Some(tokens) = tokens {
-        if let Ok(list) = tokens.cast::<PyList>() {
-            let mut start = 0;
-            loop {
-                push_list_range(&mut buf, list, start, start + CHUNK_TOKENS)?;
-                fold_chunk(&mut buf)?;
-                start += CHUNK_TOKENS;
-                if start >= list.len() {
-                    break;
-                }
-            }
-        } else {
-            for tok in tokens.try_iter()? {
-                push_token(&mut buf, &tok?)?;
-                if buf.num_tokens() >= CHUNK_TOKENS {
-                    fold_chunk(&mut buf)?;
-                }
-            }
-            fold_chunk(&mut buf)?;
-        }
+        let mut source = TokenSource::new(tokens)?;
+        let sig = &mut sig;
+        py.detach(|| h.fold_streamed(sig, th, |buf| Python::attach(|py| source.fill(py, buf))))
+            .map_err(stream_error)?;
     }
     Ok(sig.into_pyarray(py).into_any())
+}
+
+fn stream_error(e: StreamError<PyErr>) -> PyErr {
+    match e {
+        StreamError::Read(e) => e,
+        StreamError::Core(e) => to_py(e),
+        StreamError::HelperStopped => PyRuntimeError::new_err("the hashing thread stopped"),
+    }
 }
 
 /// Documents per chunk of `bulk`: a chunk's tokens stay in cache and its buffer is reused (touching
@@ -218,11 +249,7 @@ fn bulk_rows<L: Lane + Element>(
             Python::attach(|py| fill_chunk(buf, &mut docs.bind(py).clone()))
         })
     });
-    rows.map_err(|e| match e {
-        StreamError::Read(e) => e,
-        StreamError::Core(e) => to_py(e),
-        StreamError::HelperStopped => PyRuntimeError::new_err("the hashing thread stopped"),
-    })
+    rows.map_err(stream_error)
 }
 
 fn bulk<'py, L: Lane + Element>(

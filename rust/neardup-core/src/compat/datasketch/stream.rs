@@ -184,6 +184,30 @@ impl DsMinHasher {
     }
 }
 
+impl DsMinHasher {
+    /// `sig` updated with the tokens `fill` reads a chunk at a time (`MinHash.update_batch` over a
+    /// Python iterable), with the reading and hashing overlapped as in [`Self::bulk_streamed`]: each
+    /// document `fill` closes is a run of the tokens, folded into its own copy of `sig`, and `sig`
+    /// takes their element-wise minimum. A fold is that minimum, so how the tokens are grouped never
+    /// changes the result; `fill` must not close an empty run (a fold of no hash leaves a slot as it
+    /// was read, which is not always the value given). Returns the number of runs.
+    pub fn fold_streamed<L: Lane + Ord, E>(
+        &self,
+        sig: &mut [L],
+        th: TokenHash,
+        fill: impl FnMut(&mut ByteDocs) -> Result<bool, E>,
+    ) -> Result<usize, StreamError<E>> {
+        let init = sig.to_vec();
+        let (runs, rows) = self.bulk_streamed(&init, th, fill)?;
+        for row in rows.chunks_exact(sig.len().max(1)) {
+            for (s, &r) in sig.iter_mut().zip(row) {
+                *s = (*s).min(r);
+            }
+        }
+        Ok(runs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +256,48 @@ mod tests {
             let (n, rows) = streamed(&h, &all, per_chunk);
             assert_eq!(n, 700, "{per_chunk}");
             assert_eq!(rows, expected, "{per_chunk}");
+        }
+    }
+
+    #[test]
+    fn streamed_runs_fold_like_all_tokens_at_once() {
+        for scheme in [Scheme::Legacy, Scheme::Affine64] {
+            let h = DsMinHasher::new(scheme, 5, 16).unwrap();
+            let tokens: Vec<Vec<u8>> = (0..3000).map(|t| format!("t{t}").into_bytes()).collect();
+            // Slots given above any hash (and, for legacy, above 32 bits) and one already low.
+            let mut init = vec![u64::MAX >> 1; 16];
+            init[3] = 7;
+            let mut expected = init.clone();
+            h.fold_tokens(
+                &mut expected,
+                tokens.iter().map(Vec::as_slice),
+                TokenHash::Sha1x32,
+            )
+            .unwrap();
+            for (run, per_chunk) in [(1, 1), (64, 3), (100, 30), (3000, 1), (7, 1000)] {
+                let mut next = 0;
+                let fill = |buf: &mut ByteDocs| -> Result<bool, ()> {
+                    buf.clear();
+                    while buf.len() < per_chunk {
+                        let part = &tokens[next.min(tokens.len())..(next + run).min(tokens.len())];
+                        if part.is_empty() {
+                            return Ok(false);
+                        }
+                        next += part.len();
+                        part.iter().for_each(|t| buf.push_token(t));
+                        buf.end_doc();
+                    }
+                    Ok(true)
+                };
+                let mut sig = init.clone();
+                let runs = h.fold_streamed(&mut sig, TokenHash::Sha1x32, fill).unwrap();
+                assert_eq!(
+                    runs,
+                    tokens.len().div_ceil(run),
+                    "{scheme:?} {run} {per_chunk}"
+                );
+                assert_eq!(sig, expected, "{scheme:?} {run} {per_chunk}");
+            }
         }
     }
 
