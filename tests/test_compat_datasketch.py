@@ -92,6 +92,22 @@ def test_update_batch_matches(scheme: str, num_perm: int, name: str) -> None:
         assert_same(ours, theirs)
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_long_batch_folds_like_datasketch_from_a_list_or_an_iterator(scheme: str) -> None:
+    # Past 100k tokens a list, and any iterator, is read while the core hashes the chunk before, in
+    # runs folded apart and merged by their minimum; slots above every hash (and one below) are kept.
+    tokens = [f"token {i}".encode() for i in range(120_001)]
+    start = ds.MinHash(num_perm=64, seed=3, scheme=scheme).hashvalues.copy()
+    start[5] = 3
+    for batch in (tokens, tokens[:7]):
+        theirs = ds.MinHash(num_perm=64, seed=3, scheme=scheme, hashvalues=start.copy())
+        theirs.update_batch(batch)
+        for source in (batch, iter(batch)):
+            ours = nd.MinHash(num_perm=64, seed=3, scheme=scheme, hashvalues=start.copy())  # type: ignore[arg-type]
+            ours.update_batch(source)
+            assert_same(ours, theirs)
+
+
 def test_legacy_slots_above_32_bits_fold_like_datasketch() -> None:
     # Slots a user set above 2**32 (and above 2**63, beyond a signed compare) meet 32-bit hashes: the
     # narrow legacy kernel first clamps them, which must not change a result; a hash function wider
