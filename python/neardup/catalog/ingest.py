@@ -73,42 +73,16 @@ class Prepared:
 
 
 def _prepared(path: str | None, fmt: str | None, made: tuple[Any, ...]) -> Prepared:
-    (
-        hash_,
-        reps,
-        group_of,
-        keys,
-        norm,
-        generic,
-        metas,
-        upvotes,
-        too_large,
-        titles,
-        abstracts,
-        near,
-        digests,
-    ) = made
+    # `made` is Prepared's fields after `format`, in order, with `too_large` between `upvotes` and
+    # `titles`.
+    fields = list(made)
+    too_large = fields.pop(8)
     if too_large is not None:
         # SQLite stores integers of 64 bits: refused here, naming the entry, rather than failing inside
         # the transaction or storing something else.
         line, name, value = too_large
         raise SnapshotFormatError(path or "<snapshot>", line or None, f"{name} within 64 bits", value)
-    return Prepared(
-        path,
-        fmt,
-        hash_,
-        reps,
-        group_of,
-        keys,
-        norm,
-        generic,
-        metas,
-        upvotes,
-        titles,
-        abstracts,
-        near,
-        digests,
-    )
+    return Prepared(path, fmt, *fields)
 
 
 def prepare(snapshot: Snapshot) -> Prepared:

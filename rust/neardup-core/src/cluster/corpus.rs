@@ -1468,6 +1468,19 @@ mod tests {
         CorpusSpec::default()
     }
 
+    /// `read_file` of a JSON Lines corpus with the default spec and held-text budget.
+    fn jsonl_docs(path: &Path, p: &Params, skip_bad: bool) -> FileDocs {
+        read_file(
+            path,
+            Format::Jsonl,
+            &spec(),
+            p,
+            skip_bad,
+            &Budget::default(),
+        )
+        .unwrap()
+    }
+
     /// A JSON Lines text several decompression chunks long, a BOM in front, blank lines here and there,
     /// records with and without ids, repeats (so that the second pass has members to read), and
     /// `bad` before record `at` when given.
@@ -1517,24 +1530,8 @@ mod tests {
         let plain = written(&dir, "c.jsonl", &data);
         let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
         let p = params(1.0, Keep::First, false);
-        let a = read_file(
-            &plain,
-            Format::Jsonl,
-            &spec(),
-            &p,
-            false,
-            &Budget::default(),
-        )
-        .unwrap();
-        let b = read_file(
-            &packed,
-            Format::Jsonl,
-            &spec(),
-            &p,
-            false,
-            &Budget::default(),
-        )
-        .unwrap();
+        let a = jsonl_docs(&plain, &p, false);
+        let b = jsonl_docs(&packed, &p, false);
         assert!(a.bad.is_empty() && b.bad.is_empty());
         assert_eq!(a.lines.len(), 44_000);
         assert!(a.lines[43_999] > 44_000);
@@ -1574,15 +1571,7 @@ mod tests {
         let plain = written(&dir, "c.jsonl", &data);
         let packed = written(&dir, "c.jsonl.gz", &gzip(&data));
         let p = params(0.8, Keep::First, false);
-        let a = read_file(
-            &plain,
-            Format::Jsonl,
-            &spec(),
-            &p,
-            false,
-            &Budget::default(),
-        )
-        .unwrap();
+        let a = jsonl_docs(&plain, &p, false);
         let b = read_file(&packed, Format::Jsonl, &spec(), &p, false, &Budget::new(0)).unwrap();
         assert!(matches!(b.text.as_deref(), Some(Text::Again(_))));
         assert_eq!((&a.starts, &a.columns.keys), (&b.starts, &b.columns.keys));
@@ -1738,17 +1727,8 @@ mod tests {
         let packed = written(&dir, "c.x", &gzip(&data));
         let p = params(1.0, Keep::First, false);
         for skip in [false, true] {
-            let a =
-                read_file(&plain, Format::Jsonl, &spec(), &p, skip, &Budget::default()).unwrap();
-            let b = read_file(
-                &packed,
-                Format::Jsonl,
-                &spec(),
-                &p,
-                skip,
-                &Budget::default(),
-            )
-            .unwrap();
+            let a = jsonl_docs(&plain, &p, skip);
+            let b = jsonl_docs(&packed, &p, skip);
             assert_eq!(a.bad, b.bad);
             assert_eq!(a.bad.len(), 1);
             assert!(a.bad[0].line > 40_000 && a.bad[0].reason.is_some());
@@ -1771,13 +1751,11 @@ mod tests {
         let trailer = written(&dir, "trailer.gz", &[&packed[..n - 8], &tail[..]].concat());
         for (path, what) in [(cut, "truncated gzip data"), (trailer, "corrupt gzip data")] {
             // Not skipping, the bad record stops the pass first, as a reader of the text in order sees.
-            let docs =
-                read_file(&path, Format::Jsonl, &spec(), &p, false, &Budget::default()).unwrap();
+            let docs = jsonl_docs(&path, &p, false);
             assert!(docs.stopped(false));
             assert_eq!(docs.bad.len(), 1);
             assert_eq!(docs.bad[0].line, 102);
-            let docs =
-                read_file(&path, Format::Jsonl, &spec(), &p, true, &Budget::default()).unwrap();
+            let docs = jsonl_docs(&path, &p, true);
             assert!(docs.stopped(true));
             assert_eq!(
                 (docs.bad.len(), docs.bad[0].line, docs.skipped),
