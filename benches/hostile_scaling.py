@@ -18,7 +18,7 @@ time and peak RSS are printed with the factor from the size before. Shapes:
     python benches/hostile_scaling.py --check diff-shuffled   # exit 1 past DIFF_CEILING
 
 The diff shapes' growth is that of CPU time (one pair runs on the calling thread), robust to a busy
-machine, the fastest of five calls in each child; wall time is printed beside it.
+machine, the fastest of fifteen calls in each child; wall time is printed beside it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ SIZES = {
 }
 ROUNDS = 3
 # Calls of `neardup.diff` in each child, the fastest kept.
-DIFF_CALLS = 5
+DIFF_CALLS = 15
 # `--check`: the largest growth a doubling allowed for the word-diff shapes (CPU time and peak RSS). Linear
 # work measures 2.0-2.1x on a quiet machine (the working set leaving the caches adds a little at the
 # smaller sizes); the quadratic regressions this guards against give 3-4x.

@@ -18,24 +18,36 @@ use super::cleanup::Side;
 use super::intern::{hash_token, load_at, probe, same_bytes, Ids, ABSENT};
 use super::tokens::Offset;
 
-/// Tokens (both sides) a partition holds on average: its items (24 bytes each) and its table (4 bytes a
+/// Tokens (both sides) a partition holds on average: its items (16 bytes each) and its table (4 bytes a
 /// slot, twice its tokens of `new` rounded up to a power of two) take some 100 KB, well inside L2.
 pub(crate) const PART_ITEMS: usize = 4096;
 
 /// Marks an empty table slot.
 const EMPTY: u32 = u32::MAX;
 
-/// One token, as scattered into its partition. Tokens of at most eight bytes compare by `head` and `len`
-/// alone, so the texts are touched only to confirm longer tokens whose hashes agree.
+/// One token, as scattered into its partition: 16 bytes, so that the scatter and the partition passes
+/// move as little memory as possible (past the caches the passes are bound by memory traffic). Tokens of
+/// at most eight bytes compare by `head` and `tag` alone (`tag` holds the exact length), so the texts are
+/// touched only to confirm longer tokens whose tags and heads agree.
 #[derive(Debug, Clone, Copy, Default)]
 struct Item {
-    hash: u64,
     /// The token's first (up to) eight bytes, zero-padded.
     head: u64,
+    /// [`tag`]: hash bits, and the length up to [`LONG`].
+    tag: u32,
     /// `0..m` for the tokens of `new`'s middle, `m..m + n` for those of `old`'s.
     pos: u32,
-    /// Length in bytes (saturated: longer tokens are always confirmed on their bytes).
-    len: u32,
+}
+
+/// The length code of tokens longer than eight bytes (compared on their bytes).
+const LONG: u32 = 9;
+
+/// A token's tag: 28 bits of its hash `h` (bits 32 and up: the low bits chose its partition) under its
+/// length, saturated at [`LONG`], in the top four bits. Equal tokens have equal tags; the table slot is
+/// taken from the tag, so the start of a token's probe depends on the token alone.
+#[inline(always)]
+fn tag(h: u64, len: usize) -> u32 {
+    ((h >> 32) as u32 & 0x0fff_ffff) | (len.min(LONG as usize) as u32) << 28
 }
 
 /// Reusable buffers of the partitioned interner.
@@ -98,8 +110,10 @@ impl Partitioned {
         // Scatter, in text order: within a partition `new`'s tokens precede `old`'s.
         self.cursor.clear();
         self.cursor.extend_from_slice(&self.starts[..parts]);
-        self.items.clear();
-        self.items.resize(total, Item::default());
+        // Every item of `0..total` is written by the scatter: the buffer only grows (no clearing pass).
+        if self.items.len() < total {
+            self.items.resize(total, Item::default());
+        }
         let sides = [(new, new_toks, 0), (old, old_toks, m)];
         for (text, toks, base) in sides {
             for (k, t) in toks.iter().enumerate() {
@@ -107,17 +121,18 @@ impl Partitioned {
                 let c = &mut self.cursor[part_of(h)];
                 let len = t.end() - t.start();
                 self.items[*c] = Item {
-                    hash: h,
                     head: load_at(text, t.start(), len.min(8)),
+                    tag: tag(h, len),
                     pos: (base + k) as u32,
-                    len: len.min(u32::MAX as usize) as u32,
                 };
                 *c += 1;
             }
         }
 
-        self.found.clear();
-        self.found.resize(total, ABSENT);
+        // Written for every item by the partition pass below (also in a partition `new` has no token of).
+        if self.found.len() < total {
+            self.found.resize(total, ABSENT);
+        }
         self.first.clear();
         self.first.resize(m.div_ceil(64), 0);
         self.largest_table = 0;
@@ -131,10 +146,9 @@ impl Partitioned {
             (text, (t.start(), t.end()))
         };
         let same = |x: &Item, y: &Item| {
-            x.hash == y.hash
-                && x.len == y.len
+            x.tag == y.tag
                 && x.head == y.head
-                && (x.len <= 8 || {
+                && (x.tag >> 28 < LONG || {
                     let ((tx, rx), (ty, ry)) = (token(x.pos), token(y.pos));
                     same_bytes(tx, rx, ty, ry)
                 })
@@ -144,7 +158,9 @@ impl Partitioned {
             let items = &self.items[s..e];
             let news = items.partition_point(|it| (it.pos as usize) < m);
             if news == 0 {
-                continue; // nothing of `new` here: every token of `old` stays ABSENT
+                // Nothing of `new` here: every token of `old` is ABSENT.
+                self.found[s..e].fill(ABSENT);
+                continue;
             }
             let slots = (2 * news).next_power_of_two();
             self.largest_table = self.largest_table.max(slots);
@@ -154,7 +170,7 @@ impl Partitioned {
             for (k, it) in items.iter().enumerate() {
                 let table = &self.table;
                 let (i, hit) = probe(
-                    it.hash,
+                    u64::from(it.tag) << 32,
                     mask,
                     |i| table[i] != EMPTY,
                     |i| same(&items[table[i] as usize], it),
