@@ -26,11 +26,8 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import subprocess
-import time
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +36,10 @@ import pytest
 
 from corpus import SCALE, abstracts, size
 from neardup.compat import datasketch as compat
+
+# The redis-server starter is the tests' (tests/servers.py); `compat_ratios.py` uses it as `bc.running_redis`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from servers import running_redis  # noqa: E402
 
 NUM_PERM = 128
 N_DOCS = size(100, 20_000)
@@ -204,49 +205,6 @@ def test_weighted_minhash_many(benchmark: Any, impl: str) -> None:
 
 
 # ---- Redis --------------------------------------------------------------------------------------
-
-
-@contextmanager
-def running_redis(workdir: Path) -> Iterator[dict[str, Any]]:
-    """A throw-away redis-server on a free port, its files in ``workdir``: host, port and a client."""
-    import redis
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise FileNotFoundError("redis-server is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(workdir),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        for _ in range(200):
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.02)
-        yield {"host": "127.0.0.1", "port": port, "client": client}
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

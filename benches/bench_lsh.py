@@ -7,6 +7,7 @@ index must not take more memory than rensa's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,21 @@ def record_memory(corpus: Any, quality: Any) -> None:
     quality(**figures)
 
 
+def peer_build_query(benchmark: Any, impl: str, new_index: Callable[[], Any], hashes: list[Any]) -> None:
+    """Times a peer's build + query: a fresh ``new_index()``, each of ``hashes`` inserted under its
+    position, then a query with each, one call at a time (the peers' APIs have no batch calls)."""
+
+    def run() -> Any:
+        lsh = new_index()
+        for i, m in enumerate(hashes):
+            lsh.insert(i, m)
+        return [lsh.query(m) for m in hashes]
+
+    benchmark.group = "lsh build+query"
+    benchmark.extra_info.update(impl=impl, docs=len(hashes))
+    benchmark(run)
+
+
 def test_lsh_rensa(benchmark: Any, corpus: Any) -> None:
     rensa = pytest.importorskip("rensa")
     from bench_minhash import python_shingles
@@ -84,16 +100,7 @@ def test_lsh_rensa(benchmark: Any, corpus: Any) -> None:
             m.update(python_shingles(t))
             mhs.append(m)
         hashes = mhs
-
-    def run() -> Any:
-        lsh = rensa.RMinHashLSH(THRESHOLD, NUM_PERM, 16)
-        for i, m in enumerate(hashes):
-            lsh.insert(i, m)
-        return [lsh.query(m) for m in hashes]
-
-    benchmark.group = "lsh build+query"
-    benchmark.extra_info.update(impl="rensa", docs=len(hashes))
-    benchmark(run)
+    peer_build_query(benchmark, "rensa", lambda: rensa.RMinHashLSH(THRESHOLD, NUM_PERM, 16), hashes)
 
 
 def test_lsh_datasketch(benchmark: Any, corpus: Any) -> None:
@@ -104,12 +111,6 @@ def test_lsh_datasketch(benchmark: Any, corpus: Any) -> None:
         [[s.encode() for s in python_shingles(t)] for t in corpus.texts], num_perm=NUM_PERM
     )
 
-    def run() -> Any:
-        lsh = datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-        for i, m in enumerate(mhs):
-            lsh.insert(i, m)
-        return [lsh.query(m) for m in mhs]
-
-    benchmark.group = "lsh build+query"
-    benchmark.extra_info.update(impl="datasketch", docs=len(mhs))
-    benchmark(run)
+    peer_build_query(
+        benchmark, "datasketch", lambda: datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM), mhs
+    )

@@ -24,6 +24,7 @@ Targets: zero wrong everywhere, >= 99% found, DBLP-ACM F1 >= 0.99.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -148,12 +149,18 @@ def print_near_quality(q: dict[str, dict[str, float]]) -> None:
         )
 
 
-def test_near_scenarios(benchmark: Any, quality: Any) -> None:
-    if not (evaldata.EVAL / "arxiv-listings").exists():
-        pytest.fail("../shared/eval/arxiv-listings is missing")
+def measure_once(benchmark: Any, measure: Callable[[], Any], needs: str | None = None) -> Any:
+    """``measure()``'s figures, run once under the benchmark (a quality row, not a timing); fails first
+    when ``needs``, a data set of ../shared/eval, is missing."""
+    if needs is not None and not (evaldata.EVAL / needs).exists():
+        pytest.fail(f"../shared/eval/{needs} is missing")
     benchmark.group = "reconcile quality"
     benchmark.extra_info["impl"] = "neardup"
-    q = benchmark.pedantic(near_quality, rounds=1, iterations=1)
+    return benchmark.pedantic(measure, rounds=1, iterations=1)
+
+
+def test_near_scenarios(benchmark: Any, quality: Any) -> None:
+    q = measure_once(benchmark, near_quality, needs="arxiv-listings")
     print_near_quality(q)
     new = {k: v for k, v in q.items() if k.endswith(" new")}
     figures = {
@@ -170,9 +177,7 @@ def test_near_scenarios(benchmark: Any, quality: Any) -> None:
 
 
 def test_revisions(benchmark: Any, quality: Any) -> None:
-    benchmark.group = "reconcile quality"
-    benchmark.extra_info["impl"] = "neardup"
-    q = benchmark.pedantic(revisions_quality, rounds=1, iterations=1)
+    q = measure_once(benchmark, revisions_quality)
     benchmark.extra_info.update(q)
     quality(revisions_found=q["revisions_found"], revisions_wrong=q["revisions_wrong"])
     assert q["revisions_wrong"] == 0
@@ -180,11 +185,7 @@ def test_revisions(benchmark: Any, quality: Any) -> None:
 
 
 def test_dblp_acm(benchmark: Any, quality: Any) -> None:
-    if not (evaldata.EVAL / "dblp-acm").exists():
-        pytest.fail("../shared/eval/dblp-acm is missing")
-    benchmark.group = "reconcile quality"
-    benchmark.extra_info["impl"] = "neardup"
-    q = benchmark.pedantic(dblp_acm_quality, rounds=1, iterations=1)
+    q = measure_once(benchmark, dblp_acm_quality, needs="dblp-acm")
     benchmark.extra_info.update(q)
     quality(**q)
     assert q["dblp_f1"] >= 0.99

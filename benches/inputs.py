@@ -82,26 +82,37 @@ def _time(cmd: list[str]) -> float:
     return elapsed
 
 
+def _commands(old: dict[str, Path], new: dict[str, Path]) -> dict[str, dict[str, list[str]]]:
+    """`neardup diff` of old against new and `neardup dedup` of old, one command a variant of the files
+    (the keys of `old` and `new`)."""
+    neardup = [sys.executable, "-m", "neardup"]
+    return {
+        "diff": {k: [*neardup, "diff", str(old[k]), str(new[k]), "--format", "json"] for k in old},
+        "dedup": {k: [*neardup, "dedup", str(old[k]), "--format", "json"] for k in old},
+    }
+
+
+def _medians(variants: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """Each variant's median time over `rounds`; the variants take turns within a round, so that a
+    neighbour's load weighs on all of them alike."""
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(rounds):
+        for k, cmd in variants.items():
+            times[k].append(_time(cmd))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def measure(n: int, rounds: int = ROUNDS) -> list[str]:
     """The table rows for `n` records."""
-    neardup = [sys.executable, "-m", "neardup"]
     with tempfile.TemporaryDirectory(prefix="neardup-inputs-") as tmp:
         pair = make_pair(Path(tmp), n)
-        old, new = _variants(pair.old_jsonl), _variants(pair.new_jsonl)
-        commands = {
-            "diff": {k: [*neardup, "diff", str(old[k]), str(new[k]), "--format", "json"] for k in old},
-            "dedup": {k: [*neardup, "dedup", str(old[k]), "--format", "json"] for k in old},
-        }
+        commands = _commands(_variants(pair.old_jsonl), _variants(pair.new_jsonl))
         lines = [
             f"| {n:,} records | plain | .jsonl.gz | ratio | .jsonl.zst | ratio |",
             "|---|---:|---:|---:|---:|---:|",
         ]
         for name, variants in commands.items():
-            times: dict[str, list[float]] = {k: [] for k in variants}
-            for _ in range(rounds):
-                for k, cmd in variants.items():
-                    times[k].append(_time(cmd))
-            med = {k: statistics.median(v) for k, v in times.items()}
+            med = _medians(variants, rounds)
             cells = [f"{med['plain']:.2f} s"]
             for k in (".gz", ".zst"):
                 cells += [f"{med[k]:.2f} s", _ceiling(f"{name} {k}", med[k] / med["plain"])]
@@ -119,7 +130,6 @@ def measure_parquet(n: int, rounds: int = ROUNDS) -> list[str]:
     import pyarrow.json as pj
     import pyarrow.parquet as pq
 
-    neardup = [sys.executable, "-m", "neardup"]
     with tempfile.TemporaryDirectory(prefix="neardup-inputs-") as tmp:
         pair = make_pair(Path(tmp), n)
         files = {}
@@ -127,22 +137,9 @@ def measure_parquet(n: int, rounds: int = ROUNDS) -> list[str]:
             parquet = path.with_suffix(".parquet")
             pq.write_table(pj.read_json(path), parquet)
             files[side] = {"jsonl": path, "parquet": parquet}
-        commands = {
-            "diff": {
-                k: [*neardup, "diff", str(files["old"][k]), str(files["new"][k]), "--format", "json"]
-                for k in ("jsonl", "parquet")
-            },
-            "dedup": {
-                k: [*neardup, "dedup", str(files["old"][k]), "--format", "json"] for k in ("jsonl", "parquet")
-            },
-        }
         lines = [f"| {n:,} records | .jsonl | .parquet | ratio |", "|---|---:|---:|---:|"]
-        for name, variants in commands.items():
-            times: dict[str, list[float]] = {k: [] for k in variants}
-            for _ in range(rounds):
-                for k, cmd in variants.items():
-                    times[k].append(_time(cmd))
-            med = {k: statistics.median(v) for k, v in times.items()}
+        for name, variants in _commands(files["old"], files["new"]).items():
+            med = _medians(variants, rounds)
             ratio = _ceiling(f"parquet {name}", med["parquet"] / med["jsonl"])
             lines.append(f"| `neardup {name}` | {med['jsonl']:.2f} s | {med['parquet']:.2f} s | {ratio} |")
     return lines

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -28,13 +27,6 @@ REVISIONS = EVAL / "iterater-arxiv" / "revisions.jsonl"
 def revisions() -> list[dict[str, object]]:
     with REVISIONS.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 free at the time of asking (for a server a test starts)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def neardup_cmd(*args: str | Path) -> list[str]:

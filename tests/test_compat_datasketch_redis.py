@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import pickle
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,51 +15,19 @@ import pytest
 ds = pytest.importorskip("datasketch")
 redis = pytest.importorskip("redis")
 
-from conftest import free_port  # noqa: E402
 from neardup.compat import datasketch as nd  # noqa: E402
+from servers import running_redis  # noqa: E402
 from test_compat_datasketch_family import pairs  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A throw-away redis-server on a free port, its files in a temp dir; stopped at the end."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed (Debian: apt-get install -y redis-server)")
-    workdir: Path = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(workdir),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        for _ in range(200):
-            try:
-                if client.ping():
-                    break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.02)
-        else:
-            pytest.fail("redis-server did not start")
-        yield {"host": "127.0.0.1", "port": port}
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_redis(tmp_path_factory.mktemp("redis")) as started:
+        # Host and port only: the tests open their own clients (`conn`, `config`).
+        yield {"host": started["host"], "port": started["port"]}
 
 
 @pytest.fixture()

@@ -23,6 +23,7 @@ import pytest
 
 import neardup
 from conftest import one_line, run, write_jsonl
+from test_library_sigbus import TRUNCATE_ONCE_MAPPED
 
 # ---- helpers -------------------------------------------------------------------------------------------
 
@@ -428,7 +429,7 @@ def test_output_on_a_looping_symlink_is_refused(tmp_path: Path, small_corpus: Pa
 
 # ---- 1. a mapped input that shrinks is its own call's error, not a concurrent call's -------------------
 
-_CONCURRENT_SHRINK = textwrap.dedent(
+_CONCURRENT_SHRINK = TRUNCATE_ONCE_MAPPED + textwrap.dedent(
     """
     import os, sys, threading, time
     from neardup import fast_diff
@@ -437,14 +438,6 @@ _CONCURRENT_SHRINK = textwrap.dedent(
     big, big_new, small, small_new = sys.argv[1:5]
     done = threading.Event()
     outcome = {}
-
-    def truncate_once_mapped():
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if big in open("/proc/self/maps").read():
-                os.truncate(big, 100_000)
-                return
-            time.sleep(0.0005)
 
     def shrinking():
         try:
@@ -468,7 +461,8 @@ _CONCURRENT_SHRINK = textwrap.dedent(
         except Exception as e:
             outcome["small"] = f"{type(e).__name__}: {e}"
 
-    threads = [threading.Thread(target=f) for f in (truncate_once_mapped, shrinking, healthy)]
+    threads = [threading.Thread(target=truncate_once_mapped, args=(big,))]
+    threads += [threading.Thread(target=f) for f in (shrinking, healthy)]
     for t in threads:
         t.start()
     for t in threads:

@@ -12,7 +12,24 @@ from pathlib import Path
 
 import pytest
 
-CHILD = textwrap.dedent(
+# Child-script source (test_hostile.py's concurrent case runs it too): a function, for a thread of the
+# reading process, that truncates ``path`` to 100,000 bytes as soon as the process has it mapped, that
+# is while the core reads it.
+TRUNCATE_ONCE_MAPPED = textwrap.dedent(
+    """
+    import os, time
+
+    def truncate_once_mapped(path):
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if path in open("/proc/self/maps").read():
+                os.truncate(path, 100_000)
+                return
+            time.sleep(0.0005)
+    """
+)
+
+CHILD = TRUNCATE_ONCE_MAPPED + textwrap.dedent(
     """
     import json, os, signal, sys, threading, time
     import neardup
@@ -23,15 +40,7 @@ CHILD = textwrap.dedent(
     if own_handler:
         signal.signal(signal.SIGBUS, lambda *_: None)
 
-    def truncate_once_mapped():
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if old in open("/proc/self/maps").read():
-                os.truncate(old, 100_000)
-                return
-            time.sleep(0.0005)
-
-    threading.Thread(target=truncate_once_mapped, daemon=True).start()
+    threading.Thread(target=truncate_once_mapped, args=(old,), daemon=True).start()
     try:
         if how == "diff":
             fast_diff.diff_report(old, new, fmt="json")

@@ -28,10 +28,10 @@ import ray
 import ray.data
 
 import neardup
-from conftest import free_port
 from neardup.corpus import dedup_files
 from neardup.distributed import ray as ray_engine
 from neardup.distributed.ray_data import dedup_dataset
+from servers import free_port
 from test_ray import corpus, write_shards
 
 RAY = str(Path(sys.executable).with_name("ray"))

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._lsh import MinHashLSH, _check_scheme_consistency
+from ._lsh import MinHashLSH, _check_scheme_consistency, _check_threshold, _check_weights
 from ._redis import _random_name
 
 __all__ = ["MinHashLSHEnsemble"]
@@ -129,18 +129,13 @@ class MinHashLSHEnsemble:
         storage_config: dict[str, Any] | None = None,
         prepickle: bool | None = None,
     ) -> None:
-        if threshold > 1.0 or threshold < 0.0:
-            raise ValueError("threshold must be in [0.0, 1.0]")
-        if num_perm < 2:
-            raise ValueError("Too few permutation functions")
+        # datasketch's order of checks: the LSH's own two around the ensemble's num_part and m.
+        _check_threshold(threshold, num_perm)
         if num_part < 1:
             raise ValueError("num_part must be at least 1")
         if m < 2 or m > num_perm:
             raise ValueError("m must be in the range of [2, num_perm]")
-        if any(w < 0.0 or w > 1.0 for w in weights):
-            raise ValueError("Weight must be in [0.0, 1.0]")
-        if sum(weights) != 1.0:
-            raise ValueError("Weights must sum to 1.0")
+        _check_weights(weights)
         self.threshold = threshold
         self.h = num_perm
         self.m = m

@@ -59,6 +59,22 @@ def _optimal_param(
     return _PARAMS_CACHE[key]
 
 
+def _check_threshold(threshold: float, num_perm: int) -> None:
+    """datasketch's checks of an index's threshold and number of permutations (LSH and Ensemble)."""
+    if threshold > 1.0 or threshold < 0.0:
+        raise ValueError("threshold must be in [0.0, 1.0]")
+    if num_perm < 2:
+        raise ValueError("Too few permutation functions")
+
+
+def _check_weights(weights: tuple[float, float]) -> None:
+    """datasketch's checks of the ``(false_positive_weight, false_negative_weight)`` pair."""
+    if any(w < 0.0 or w > 1.0 for w in weights):
+        raise ValueError("Weight must be in [0.0, 1.0]")
+    if sum(weights) != 1.0:
+        raise ValueError("Weights must sum to 1.0")
+
+
 class _Hole:
     """Marks a slot whose key was removed."""
 
@@ -66,7 +82,26 @@ class _Hole:
 _HOLE = _Hole()
 
 
-class MinHashLSH:
+class _BufferSized:
+    """datasketch's ``buffer_size`` attribute of an index or a storage: setting it resizes the write
+    buffers behind it (``_resize_buffers``), as datasketch's does for its Redis pipelines."""
+
+    _buffer_size: int
+
+    @property
+    def buffer_size(self) -> int:
+        return self._buffer_size
+
+    @buffer_size.setter
+    def buffer_size(self, value: int) -> None:
+        self._buffer_size = value
+        self._resize_buffers(value)
+
+    def _resize_buffers(self, size: int) -> None:
+        raise NotImplementedError
+
+
+class MinHashLSH(_BufferSized):
     """datasketch's ``MinHashLSH`` (in-memory storage) with the same ``(b, r)`` and candidates.
 
     Args:
@@ -97,6 +132,18 @@ class MinHashLSH:
         prepickle: bool | None = None,
         hashfunc: Callable[[bytes], Any] | None = None,
     ) -> None:
+        # One constructor for every storage (the Redis one overrides the two storage steps): the
+        # storage's checks come first, the storage is opened last as it needs ``b``.
+        config = self._storage_config(storage_config, hashfunc)
+        self._init_params(threshold, num_perm, weights, params)
+        self._minhash_scheme: str | None = None
+        self._query_buffer: list[set[Any]] = []
+        self._open_storage(config, prepickle, hashfunc)
+
+    def _storage_config(
+        self, storage_config: dict[str, Any] | None, hashfunc: Callable[[bytes], Any] | None
+    ) -> dict[str, Any]:
+        """The checked storage configuration: in memory only, band keys kept exact (no hashfunc)."""
         storage_config = storage_config if storage_config else {"type": "dict"}
         if storage_config.get("type") != "dict":
             raise ValueError(
@@ -108,17 +155,20 @@ class MinHashLSH:
                 "neardup.compat.datasketch.MinHashLSH keeps in-memory band keys exact: hashfunc is "
                 "supported with the Redis storage only"
             )
-        self._init_params(threshold, num_perm, weights, params)
+        return storage_config
+
+    def _open_storage(
+        self, config: dict[str, Any], prepickle: bool | None, hashfunc: Callable[[bytes], Any] | None
+    ) -> None:
+        """The in-memory index and its key bookkeeping."""
         self.prepickle = bool(prepickle)
         self.hashfunc = None
-        self._index = _DsLsh(num_perm, self.b, self.r)
+        self._index = _DsLsh(self.h, self.b, self.r)
         self._key_of: list[Any] = []  # slot -> stored key (or _HOLE)
         self._slot_of: dict[Hashable, int] = {}  # stored key -> its first slot
         self._extra: dict[Hashable, list[int]] = {}  # slots of keys inserted more than once
-        self._minhash_scheme: str | None = None
         self._dtype: np.dtype[Any] | None = None  # dtype of indexed hash values (band key width)
         self._width = 0  # values per row: 1 for MinHash, 2 for WeightedMinHash, 0 before the first
-        self._query_buffer: list[set[Any]] = []
         self._version = 0  # bumped on every change, so views rebuild their caches
         self._tables: list[_BandTable] = [_BandTable(self, i) for i in range(self.b)]
 
@@ -131,14 +181,8 @@ class MinHashLSH:
     ) -> None:
         """datasketch's parameter checks and ``(b, r)`` choice."""
         self._buffer_size = 50000
-        if threshold > 1.0 or threshold < 0.0:
-            raise ValueError("threshold must be in [0.0, 1.0]")
-        if num_perm < 2:
-            raise ValueError("Too few permutation functions")
-        if any(w < 0.0 or w > 1.0 for w in weights):
-            raise ValueError("Weight must be in [0.0, 1.0]")
-        if sum(weights) != 1.0:
-            raise ValueError("Weights must sum to 1.0")
+        _check_threshold(threshold, num_perm)
+        _check_weights(weights)
         self.h = num_perm
         if params is not None:
             self.b, self.r = params
@@ -160,13 +204,8 @@ class MinHashLSH:
         """``(b, r)``: number of bands and rows per band."""
         return (self.b, self.r)
 
-    @property
-    def buffer_size(self) -> int:
-        return self._buffer_size
-
-    @buffer_size.setter
-    def buffer_size(self, value: int) -> None:
-        self._buffer_size = value
+    def _resize_buffers(self, size: int) -> None:
+        """The in-memory index buffers nothing."""
 
     @property
     def keys(self) -> _KeysView:
@@ -213,9 +252,14 @@ class MinHashLSH:
         if width != 1:
             self._index = _DsLsh(self.h * width, self.b, self.r * width)
 
-    def _check(self, minhash: Any) -> None:
+    def _check(self, minhash: Any, learn: bool = False) -> None:
+        """datasketch's checks of a MinHash given to the index: its length, and its hash scheme against
+        the one indexed (``learn``: an insert, whose scheme becomes the index's if it has none yet)."""
         if len(minhash) != self.h:
             raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
+        known = _check_scheme_consistency(self._minhash_scheme, minhash)
+        if learn:
+            self._minhash_scheme = known
 
     def insert(self, key: Hashable, minhash: Any, check_duplication: bool = True) -> None:
         """Index ``key`` with the MinHash of its set; a present key raises ValueError."""
@@ -224,8 +268,7 @@ class MinHashLSH:
     def _insert(
         self, key: Hashable, minhash: Any, check_duplication: bool = True, buffer: bool = False
     ) -> None:
-        self._check(minhash)
-        self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
+        self._check(minhash, learn=True)
         if self.prepickle:
             key = pickle.dumps(key)
         if check_duplication and key in self._slot_of:
@@ -266,7 +309,6 @@ class MinHashLSH:
     def query(self, minhash: Any) -> list[Any]:
         """Keys sharing at least one band with ``minhash`` (candidates above the threshold)."""
         self._check(minhash)
-        _check_scheme_consistency(self._minhash_scheme, minhash)
         key_of = self._key_of
         found = [key_of[s] for s in self._index.query(self._sig(minhash))]
         if self._extra:
@@ -293,8 +335,7 @@ class MinHashLSH:
         sigs = []
         fresh: set[Any] = set()
         for key, minhash in pairs:
-            self._check(minhash)
-            self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
+            self._check(minhash, learn=True)
             if self.prepickle:
                 key = pickle.dumps(key)
             if check_duplication and (key in self._slot_of or key in fresh):
@@ -315,7 +356,6 @@ class MinHashLSH:
         if matrix is None:
             for minhash in batch:
                 self._check(minhash)
-                _check_scheme_consistency(self._minhash_scheme, minhash)
             matrix = np.stack([self._sig(m) for m in batch])
         found = self._index.query_many(matrix, self._key_of)
         if self._extra:
@@ -357,7 +397,6 @@ class MinHashLSH:
     def _query_b(self, minhash: Any, b: int) -> set[Any]:
         """Keys sharing one of the first ``b`` bands with ``minhash`` (what LSH Ensemble asks)."""
         self._check(minhash)
-        _check_scheme_consistency(self._minhash_scheme, minhash)
         if b > self.b:
             raise ValueError("b must be less or equal to the number of hash tables")
         key_of = self._key_of
@@ -379,7 +418,6 @@ class MinHashLSH:
     def add_to_query_buffer(self, minhash: Any) -> None:
         """Buffer a query; ``collect_query_buffer`` returns the keys found by all buffered ones."""
         self._check(minhash)
-        _check_scheme_consistency(self._minhash_scheme, minhash)
         key_of = self._key_of
         self._query_buffer.append({key_of[s] for s in self._index.query(self._sig(minhash))})
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._lsh import MinHashLSH, _check_scheme_consistency
+from ._lsh import MinHashLSH, _BufferSized
 
 __all__ = ["RedisMinHashLSH"]
 
@@ -76,7 +76,7 @@ class _Buffer:
         return self._pipe.execute()
 
 
-class RedisListStorage:
+class RedisListStorage(_BufferSized):
     """One named Redis hash of keys, each with a list of values (datasketch's ``RedisListStorage``)."""
 
     def __init__(self, config: dict[str, Any], name: bytes | None = None, client: Any = None) -> None:
@@ -88,14 +88,8 @@ class RedisListStorage:
         self._buffer: Any = _Buffer(self._redis, transaction, self._buffer_size)
         self._name = name if name is not None else _random_name(11)
 
-    @property
-    def buffer_size(self) -> int:
-        return self._buffer_size
-
-    @buffer_size.setter
-    def buffer_size(self, value: int) -> None:
-        self._buffer_size = value
-        self._buffer.buffer_size = value
+    def _resize_buffers(self, size: int) -> None:
+        self._buffer.buffer_size = size
 
     def redis_key(self, key: bytes | str) -> bytes:
         if isinstance(key, str):
@@ -220,25 +214,22 @@ class RedisMinHashLSH(MinHashLSH):
     the pickled keys unless ``prepickle=False`` (then keys must be bytes).
     """
 
-    def __init__(
-        self,
-        threshold: float = 0.9,
-        num_perm: int = 128,
-        weights: tuple[float, float] = (0.5, 0.5),
-        params: tuple[int, int] | None = None,
-        storage_config: dict[str, Any] | None = None,
-        prepickle: bool | None = None,
-        hashfunc: Callable[[bytes], Any] | None = None,
-    ) -> None:
+    def _storage_config(
+        self, storage_config: dict[str, Any] | None, hashfunc: Callable[[bytes], Any] | None
+    ) -> dict[str, Any]:
+        """The checked storage configuration (a copy): Redis, with connection parameters."""
         config = dict(storage_config or {})
         if config.get("type") != "redis" or "redis" not in config:
             raise ValueError('storage_config must be {"type": "redis", "redis": {...connection...}}')
-        self._init_params(threshold, num_perm, weights, params)
+        return config
+
+    def _open_storage(
+        self, config: dict[str, Any], prepickle: bool | None, hashfunc: Callable[[bytes], Any] | None
+    ) -> None:
+        """One client, one storage per band and one for the keys, under ``config``'s basename."""
         self.prepickle = True if prepickle is None else bool(prepickle)
         self._require_bytes_keys = not self.prepickle
         self.hashfunc = hashfunc
-        self._minhash_scheme = None
-        self._query_buffer: list[set[Any]] = []
         basename = config.get("basename", _random_name(11))
         client = _connect(_resolve(config["redis"]))
         self._table_store = [
@@ -259,16 +250,10 @@ class RedisMinHashLSH(MinHashLSH):
         """Per band, bucket key to the set of stored keys (Redis hashes of sets)."""
         return self._table_store
 
-    @property
-    def buffer_size(self) -> int:
-        return self._buffer_size
-
-    @buffer_size.setter
-    def buffer_size(self, value: int) -> None:
-        self._buffer_size = value
-        self._key_store.buffer_size = value
+    def _resize_buffers(self, size: int) -> None:
+        self._key_store.buffer_size = size
         for t in self._table_store:
-            t.buffer_size = value
+            t.buffer_size = size
 
     def _band_keys_of(self, minhash: Any) -> list[Any]:
         """Every band key of ``minhash`` from one byte swap of its banded hash values."""
@@ -293,9 +278,7 @@ class RedisMinHashLSH(MinHashLSH):
     def _insert(
         self, key: Hashable, minhash: Any, check_duplication: bool = True, buffer: bool = False
     ) -> None:
-        if len(minhash) != self.h:
-            raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
-        self._minhash_scheme = _check_scheme_consistency(self._minhash_scheme, minhash)
+        self._check(minhash, learn=True)
         stored = self._stored(key)
         if check_duplication and self._key_store.has_key(stored):
             raise ValueError("The given key already exists")
@@ -323,23 +306,17 @@ class RedisMinHashLSH(MinHashLSH):
         return [set(members) for members in pipe.execute()]
 
     def query(self, minhash: Any) -> list[Any]:
-        if len(minhash) != self.h:
-            raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
-        _check_scheme_consistency(self._minhash_scheme, minhash)
+        self._check(minhash)
         return self._unpickled(set().union(*self._bucket_sets(minhash, self.b)))
 
     def _query_b(self, minhash: Any, b: int) -> set[Any]:
-        if len(minhash) != self.h:
-            raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
-        _check_scheme_consistency(self._minhash_scheme, minhash)
+        self._check(minhash)
         if b > self.b:
             raise ValueError("b must be less or equal to the number of hash tables")
         return set(self._unpickled(set().union(*self._bucket_sets(minhash, b))))
 
     def add_to_query_buffer(self, minhash: Any) -> None:
-        if len(minhash) != self.h:
-            raise ValueError(f"Expecting minhash with length {self.h}, got {len(minhash)}")
-        _check_scheme_consistency(self._minhash_scheme, minhash)
+        self._check(minhash)
         self._query_buffer.append(set().union(*self._bucket_sets(minhash, self.b)))
 
     def collect_query_buffer(self) -> list[Any]:
