@@ -292,17 +292,9 @@ impl PyDiff {
         let me = slf.get();
         let ops: Vec<(&str, usize, usize, usize, usize)> = me
             .inner
-            .ops
-            .iter()
-            .map(|o| {
-                (
-                    o.tag.name(),
-                    o.old.cp_start,
-                    o.old.cp_end,
-                    o.new.cp_start,
-                    o.new.cp_end,
-                )
-            })
+            .cp_ops()
+            .into_iter()
+            .map(|(tag, os, oe, ns, ne)| (tag.name(), os, oe, ns, ne))
             .collect();
         let state = (
             STATE_VERSION,

@@ -151,19 +151,7 @@ fuzz_target!(|input: Input| {
     assert_eq!(many, vec![d.clone(), back]);
 
     // Rebuilding from code-point ops gives the same result.
-    let ops: Vec<_> = d
-        .ops
-        .iter()
-        .map(|o| {
-            (
-                o.tag,
-                o.old.cp_start,
-                o.old.cp_end,
-                o.new.cp_start,
-                o.new.cp_end,
-            )
-        })
-        .collect();
+    let ops = d.cp_ops();
     let rebuilt = DiffResult::from_ops(old, &new, unit, cleanup, &ops)
         .expect("from_ops refuses the ops diff produced");
     assert_eq!(rebuilt, d);

@@ -1,7 +1,7 @@
 //! Properties of `neardup_core::diff`: exact reconstruction of both texts, identical text under equal ops,
 //! minimality of `Cleanup::None` against a naive LCS oracle, and consistency of the counts.
 
-use neardup_core::diff::{diff, diff_many, Cleanup, DiffResult, Style, Tag, Unit};
+use neardup_core::diff::{diff, diff_many, lcs_len, Cleanup, DiffResult, Style, Tag, Unit};
 use neardup_core::text::shingle::{is_space, is_word_char};
 use proptest::prelude::*;
 
@@ -28,19 +28,6 @@ fn tokens(s: &str, unit: Unit) -> Vec<String> {
         out.push(word);
     }
     out
-}
-
-fn lcs_len(a: &[String], b: &[String]) -> usize {
-    let mut row = vec![0usize; b.len() + 1];
-    for x in a {
-        let mut diag = 0;
-        for (j, y) in b.iter().enumerate() {
-            let up = row[j + 1];
-            row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
-            diag = up;
-        }
-    }
-    row[b.len()]
 }
 
 fn check_cover(d: &DiffResult, old: &str, new: &str) {

@@ -64,13 +64,14 @@ use crate::error::{invalid, Result};
 pub use crate::text::shingle::Unit;
 pub(crate) use render::escape_html;
 pub use render::Style;
+pub use restore::CpOp;
 
 use cleanup::Side;
 
-/// The length of a longest common subsequence of `a` and `b` by the textbook table: the reference the
-/// diff modules' tests hold their faster searches to.
-#[cfg(test)]
-pub(crate) fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+/// The length of a longest common subsequence of `a` and `b` by the textbook `O(nm)` table: the
+/// reference the diff tests (unit and property tests) hold the faster searches to.
+#[doc(hidden)]
+pub fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut row = vec![0usize; b.len() + 1];
     for x in a {
         let mut diag = 0;

@@ -5,7 +5,26 @@ use super::tokens::{self, Token};
 use super::{Cleanup, DiffResult, Op, Span, Tag, Unit};
 use crate::error::{invalid, Result};
 
+/// An op in code points: its tag, then the start and end in `old`, then in `new`.
+pub type CpOp = (Tag, usize, usize, usize, usize);
+
 impl DiffResult {
+    /// The ops in code points, as [`DiffResult::from_ops`] takes them back (a pickle's state).
+    pub fn cp_ops(&self) -> Vec<CpOp> {
+        self.ops
+            .iter()
+            .map(|o| {
+                (
+                    o.tag,
+                    o.old.cp_start,
+                    o.old.cp_end,
+                    o.new.cp_start,
+                    o.new.cp_end,
+                )
+            })
+            .collect()
+    }
+
     /// Rebuilds a result from ops given in code points (as a Python pickle holds them), checking that they
     /// cover both texts in order, that equal ops hold identical text and that no op splits a token.
     pub fn from_ops(
@@ -13,7 +32,7 @@ impl DiffResult {
         new: &str,
         unit: Unit,
         cleanup: Cleanup,
-        ops: &[(Tag, usize, usize, usize, usize)],
+        ops: &[CpOp],
     ) -> Result<DiffResult> {
         let (mut ta, mut tb) = (Vec::new(), Vec::new());
         tokens::tokenize(old, unit, &mut ta);

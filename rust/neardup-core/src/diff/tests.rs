@@ -231,19 +231,7 @@ fn texts_past_the_offset_limit_get_the_same_script() {
                 // The 32-bit buffers were not used.
                 assert!(past.ta.is_empty() && past.tb.is_empty());
                 assert_eq!(wide, narrow, "{old:?} {new:?}");
-                let ops: Vec<_> = wide
-                    .ops
-                    .iter()
-                    .map(|o| {
-                        (
-                            o.tag,
-                            o.old.cp_start,
-                            o.old.cp_end,
-                            o.new.cp_start,
-                            o.new.cp_end,
-                        )
-                    })
-                    .collect();
+                let ops = wide.cp_ops();
                 assert_eq!(
                     DiffResult::from_ops(old, new, unit, cleanup, &ops).unwrap(),
                     wide
