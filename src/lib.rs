@@ -13,6 +13,7 @@ mod compat;
 mod corpus;
 mod diff;
 mod engine;
+mod entry;
 mod errors;
 mod identity;
 mod input;
@@ -39,6 +40,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     records::register(m)?;
     reconcile::register(m)?;
     engine::register(m)?;
+    entry::register(m)?;
     identity::register(m)?;
     input::register(m)?;
     arrow_jsonl::register(m)?;

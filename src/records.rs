@@ -1,34 +1,16 @@
 //! Binding of `neardup_core::read`: a batch of JSON Lines read into `Entry` objects in one call.
 //!
-//! Records that need nothing more are built here as instances of the entry class Python passes in,
-//! without running its `__init__` (as `copy` and `pickle` do): the core already produced exactly the
-//! values `__init__` would store and check, and skipping it makes an entry cost a fifth. The rest come
-//! back as tuples for the Python reader to finish, or (when all that is left is `extra`, but not all of it
-//! scalars) with the members to add to their `extra`.
+//! Records that need nothing more are built here by calling the entry class Python passes in (its
+//! constructor is the core's, `src/entry.rs`). The rest come back as tuples for the Python reader to
+//! finish, or (when all that is left is `extra`, but not all of it scalars) with the members to add to
+//! their `extra`.
 
 use neardup_core::read::{self as records, Parsed, RecordSpec, Scalar};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
-use pyo3::{ffi, intern};
 
 use crate::errors::detached;
-
-/// `object.__setattr__(obj, name, value)`: stores into a frozen dataclass's slot.
-fn force_setattr(
-    obj: &Bound<'_, PyAny>,
-    name: &Bound<'_, PyString>,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<()> {
-    // SAFETY: the three pointers are live for the call, and PyObject_GenericSetAttr only borrows them.
-    let status =
-        unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
-    if status == 0 {
-        Ok(())
-    } else {
-        Err(PyErr::fetch(obj.py()))
-    }
-}
 
 /// The Python value `json.loads` gives a JSON scalar.
 fn scalar<'py>(py: Python<'py>, value: Scalar<'_>) -> PyResult<Bound<'py, PyAny>> {
@@ -41,25 +23,10 @@ fn scalar<'py>(py: Python<'py>, value: Scalar<'_>) -> PyResult<Bound<'py, PyAny>
     })
 }
 
-/// Takes a new entry out of the cyclic garbage collector's lists, as CPython does for tuples of atomic
-/// values: it holds strings, numbers, None and its `extra` dict of JSON values, so it cannot be part of
-/// a reference cycle (short of a caller storing the entry into its own `extra`, a read-only mapping by
-/// contract). Otherwise every collection would traverse the 10^5..10^6 entries of each snapshot read;
-/// the first one after reading alone costs a quarter of the reading time.
-fn untrack(entry: &Bound<'_, PyAny>) {
-    // SAFETY: the pointer is live; IsTracked is 0 for objects of non-GC types, which are left alone.
-    unsafe {
-        if ffi::PyObject_GC_IsTracked(entry.as_ptr()) == 1 {
-            ffi::PyObject_GC_UnTrack(entry.as_ptr().cast());
-        }
-    }
-}
-
-/// Builds entry objects from records: the named fields filled, the others set to None.
+/// Builds entries from records by calling the entry class (`neardup.Entry`, whose constructor is
+/// `_core.EntryBase`'s) with the fields the record has; the others are None.
 struct EntryBuilder<'py> {
-    new: Bound<'py, PyAny>,
     entry_type: Bound<'py, PyType>,
-    none_fields: Vec<Bound<'py, PyString>>,
 }
 
 impl<'py> EntryBuilder<'py> {
@@ -69,37 +36,27 @@ impl<'py> EntryBuilder<'py> {
         position: usize,
         line: u64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.new.py();
-        let entry = self.new.call1((&self.entry_type,))?;
-        let none = py.None().into_bound(py);
-        let set = |name: &Bound<'py, PyString>, value: Bound<'py, PyAny>| {
-            force_setattr(&entry, name, &value)
-        };
-        set(intern!(py, "title"), PyString::new(py, &f.title).into_any())?;
-        set(
-            intern!(py, "abstract"),
-            PyString::new(py, &f.abstract_text).into_any(),
-        )?;
-        set(intern!(py, "key"), f.key.into_pyobject(py)?.into_any())?;
-        set(
-            intern!(py, "version"),
-            f.version.into_pyobject(py)?.into_any(),
-        )?;
-        set(
-            intern!(py, "position"),
-            position.into_pyobject(py)?.into_any(),
-        )?;
-        set(intern!(py, "line"), line.into_pyobject(py)?.into_any())?;
+        let py = self.entry_type.py();
         let extra = PyDict::new(py);
         for (name, value) in f.extra {
             extra.set_item(PyString::new(py, &name), scalar(py, value)?)?;
         }
-        set(intern!(py, "extra"), extra.into_any())?;
-        for name in &self.none_fields {
-            force_setattr(&entry, name, &none)?;
-        }
-        untrack(&entry);
-        Ok(entry)
+        let none = py.None().into_bound(py);
+        let fields = [
+            PyString::new(py, &f.title).into_any(),
+            PyString::new(py, &f.abstract_text).into_any(),
+            f.key.into_pyobject(py)?.into_any(),
+            f.version.into_pyobject(py)?.into_any(),
+            none.clone(), // authors
+            none.clone(), // authors_count
+            none.clone(), // organization
+            none.clone(), // published
+            none,         // upvotes
+            position.into_pyobject(py)?.into_any(),
+            line.into_pyobject(py)?.into_any(),
+            extra.into_any(),
+        ];
+        self.entry_type.call1(PyTuple::new(py, fields)?)
     }
 }
 
@@ -114,7 +71,7 @@ type BatchResult<'py> = (
 /// Reads one batch of whole JSON lines (see `_core.pyi`).
 #[pyfunction]
 #[pyo3(signature = (
-    data, end, first_line, first_position, entry_type, none_fields, *,
+    data, end, first_line, first_position, entry_type, *,
     title_field=None, abstract_field=None, id_field=None, keep_extra=true, int_max_str_digits=4300,
 ))]
 #[allow(clippy::too_many_arguments)]
@@ -125,7 +82,6 @@ fn _read_jsonl_batch<'py>(
     first_line: u64,
     first_position: usize,
     entry_type: &Bound<'py, PyType>,
-    none_fields: Vec<Bound<'py, PyString>>,
     title_field: Option<String>,
     abstract_field: Option<String>,
     id_field: Option<String>,
@@ -145,11 +101,8 @@ fn _read_jsonl_batch<'py>(
              are read by the Python reader only",
         ));
     }
-    let new = py.get_type::<PyAny>().getattr(intern!(py, "__new__"))?;
     let builder = EntryBuilder {
-        new,
         entry_type: entry_type.clone(),
-        none_fields,
     };
     let bytes = data
         .as_bytes()

@@ -221,7 +221,6 @@ def test_values_keep_their_types() -> None:
 
 
 def test_entries_built_by_the_core_are_ordinary_entries() -> None:
-    assert jsonl._core_can_build_entries()
     data = b'{"title": "T", "abstract": "A", "id": "2502.00001v2", "x": 1}\n'
     (entry,) = read_snapshot(io.BytesIO(data))
     with _python_path_only():
@@ -229,10 +228,10 @@ def test_entries_built_by_the_core_are_ordinary_entries() -> None:
     assert entry == slow and hash(entry) == hash(slow)
     assert entry == Entry("T", "A", "arxiv:2502.00001", 2, position=0, line=1, extra={"x": 1})
     assert pickle.loads(pickle.dumps(entry)) == entry
-    assert dataclasses.replace(entry, title="U").title == "U"
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    assert entry.replace(title="U").title == "U"
+    with pytest.raises(AttributeError):
         entry.title = "U"  # type: ignore[misc]
-    assert all(getattr(entry, f.name) is not None or f.default is None for f in dataclasses.fields(Entry))
+    assert (entry.authors, entry.authors_count, entry.organization, entry.published, entry.upvotes) == (None,) * 5
 
 
 def test_int_limit_follows_python() -> None:

@@ -102,8 +102,8 @@ def test_modified_seed_classifications(
     new = list(old)
     # 0: abstract edited; 1: title re-cased and re-punctuated; 2: listed twice; 3: removed.
     edited = new[0].abstract.replace(" the ", " THE NEW ", 1) + " We also release code."
-    new[0] = dataclasses.replace(new[0], abstract=edited)
-    new[1] = dataclasses.replace(new[1], title=new[1].title.upper().replace(" ", " - ", 1) + "!")
+    new[0] = new[0].replace(abstract=edited)
+    new[1] = new[1].replace(title=new[1].title.upper().replace(" ", " - ", 1) + "!")
     removed_title = new[3].title
     del new[3]
     new.append(new[2])

@@ -1,8 +1,8 @@
 """Type stubs and user-facing docs of the Rust extension ``neardup._core``."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
-from typing import Any, TypeVar, final
+from typing import Any, Self, TypeVar, final
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +64,7 @@ __all__ = [
     "_DsWeighted",
     "_ds_optimal_param",
     "_read_jsonl_batch",
+    "EntryBase",
     "_catalog_read",
     "_catalog_prepare",
     "_text_digests",
@@ -757,13 +758,56 @@ def diff_many(
 
 _E = TypeVar("_E")
 
+class EntryBase:
+    """The fields of `neardup.Entry` (its base class): immutable; the constructor checks that
+    ``title`` and ``abstract`` are strings and keeps ``authors`` as a tuple."""
+
+    def __new__(
+        cls,
+        title: str,
+        abstract: str = ...,
+        key: str | None = ...,
+        version: int | None = ...,
+        authors: Sequence[str] | None = ...,
+        authors_count: int | None = ...,
+        organization: str | None = ...,
+        published: str | None = ...,
+        upvotes: int | None = ...,
+        position: int = ...,
+        line: int | None = ...,
+        extra: Mapping[str, Any] = ...,
+    ) -> Self: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def abstract(self) -> str: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def version(self) -> int | None: ...
+    @property
+    def authors(self) -> tuple[str, ...] | None: ...
+    @property
+    def authors_count(self) -> int | None: ...
+    @property
+    def organization(self) -> str | None: ...
+    @property
+    def published(self) -> str | None: ...
+    @property
+    def upvotes(self) -> int | None: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def extra(self) -> Mapping[str, Any]: ...
+
 def _read_jsonl_batch(
     data: bytes,
     end: int,
     first_line: int,
     first_position: int,
     entry_type: type[_E],
-    none_fields: Sequence[str],
     *,
     title_field: str | None = None,
     abstract_field: str | None = None,
@@ -783,10 +827,10 @@ def _read_jsonl_batch(
     Lines are parsed in parallel with the GIL released; blank lines are skipped. Returns
     ``(items, rest_json, rest_at, fallback_at, line_count)``, one item per other line, in order:
 
-    * an `entry_type` instance, built without calling its ``__init__``: ``title`` (whitespace
-      collapsed), ``abstract`` (stripped), ``key``, ``version``, ``position`` (`first_position` plus
-      the item's index), ``line`` and a new empty ``extra`` dict set, every field in `none_fields`
-      None;
+    * an `entry_type` instance, `entry_type` called with the twelve fields of `EntryBase` by
+      position: ``title`` (whitespace collapsed), ``abstract`` (stripped), ``key``, ``version``,
+      ``position`` (`first_position` plus the item's index), ``line`` and a new ``extra`` dict, the
+      other fields None;
     * ``(line, title, abstract, key, version)`` for a record whose other members include fields the
       reader interprets (authors, versions, dates, counts);
     * ``(line, raw bytes)`` for a line left to the Python reader (its indices are `fallback_at`): not

@@ -5,7 +5,7 @@ without importing the engine's wrapper."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
 from typing import Any, overload
@@ -17,9 +17,29 @@ from neardup.identity import normalize_title
 __all__ = ["DuplicateGroup", "Entry", "Match", "NearEvidence", "Snapshot", "SnapshotDiff"]
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One paper in a snapshot.
+_ENTRY_FIELDS = (
+    "title",
+    "abstract",
+    "key",
+    "version",
+    "authors",
+    "authors_count",
+    "organization",
+    "published",
+    "upvotes",
+    "position",
+    "line",
+    "extra",
+)
+
+
+class Entry(_core.EntryBase):
+    """One paper in a snapshot: immutable, hashable, compared field by field (as a frozen dataclass).
+
+    Built as ``Entry(title, abstract="", key=None, ..., extra={})``, by position in the order of the
+    attributes below or by name; the constructor is the core's (`_core.EntryBase`, which the readers
+    call for every record), and checks that ``title`` and ``abstract`` are strings and keeps
+    ``authors`` as a tuple. `replace` gives a copy with some fields changed.
 
     Attributes:
         title: the title as listed.
@@ -36,31 +56,51 @@ class Entry:
         line: 1-based line of the entry in its file (the title line for text formats, the
             record's first line for JSONL/CSV, the item's start for JSON/XML), or None when not
             read from a file.
-        extra: anything else the source recorded for the entry.
+        extra: anything else the source recorded for the entry (not part of the hash).
     """
 
-    title: str
-    abstract: str = ""
-    key: str | None = None
-    version: int | None = None
-    authors: tuple[str, ...] | None = None
-    authors_count: int | None = None
-    organization: str | None = None
-    published: str | None = None
-    upvotes: int | None = None
-    position: int = 0
-    line: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    __slots__ = ()
+    __match_args__ = _ENTRY_FIELDS
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.title, str):
-            raise TypeError(f"Entry.title must be a str, not {type(self.title).__name__}")
-        if not isinstance(self.abstract, str):
-            raise TypeError(f"Entry.abstract must be a str, not {type(self.abstract).__name__}")
-        if self.authors is not None and not isinstance(self.authors, tuple):
-            if isinstance(self.authors, str):
-                raise TypeError("Entry.authors must be a sequence of names, not a str")
-            object.__setattr__(self, "authors", tuple(self.authors))
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.title,
+            self.abstract,
+            self.key,
+            self.version,
+            self.authors,
+            self.authors_count,
+            self.organization,
+            self.published,
+            self.upvotes,
+            self.position,
+            self.line,
+            self.extra,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields()[:-1])  # `extra` (a dict) is left out
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={value!r}" for name, value in zip(_ENTRY_FIELDS, self._fields(), strict=True))
+        return f"{type(self).__qualname__}({inner})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._fields())
+
+    def replace(self, **changes: Any) -> Entry:
+        """A copy with the fields named in `changes` set to their values (as `dataclasses.replace`)."""
+        unknown = changes.keys() - set(_ENTRY_FIELDS)
+        if unknown:
+            raise TypeError(f"Entry has no field {sorted(unknown)[0]!r}")
+        values = dict(zip(_ENTRY_FIELDS, self._fields(), strict=True))
+        values.update(changes)
+        return type(self)(**values)
 
     @property
     def norm_title(self) -> str:
@@ -115,7 +155,7 @@ class Snapshot:
                     raise TypeError(f"Snapshot.entries[{index}] is a {type(entry).__name__}, not an Entry")
         if list(map(_position, entries)) != list(range(len(entries))):
             entries = tuple(
-                entry if entry.position == index else replace(entry, position=index)
+                entry if entry.position == index else entry.replace(position=index)
                 for index, entry in enumerate(entries)
             )
         object.__setattr__(self, "entries", entries)

@@ -10,7 +10,6 @@ definition of the format. Both give identical entries and errors.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import sys
@@ -26,25 +25,13 @@ __all__ = ["parse_object", "read"]
 BATCH_SIZE = 4 << 20
 """Bytes read at a time; a batch is the whole lines among them (and the end of the line before)."""
 
-# The entry fields the core fills; it sets every other field of `Entry` to None.
-_FILLED = ("title", "abstract", "key", "version", "position", "line", "extra")
 _Fields = tuple[int, str, str, str | None, int | None]  # line, title, abstract, key, version
-_NONE_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in _FILLED)
-
-
-def _core_can_build_entries() -> bool:
-    """Whether `Entry` still has the fields the core fills, and only None defaults besides them."""
-    fields = {f.name: f for f in dataclasses.fields(Entry)}
-    return set(_FILLED) <= fields.keys() and all(fields[name].default is None for name in _NONE_FIELDS)
-
-
-_CORE_BUILDS_ENTRIES = _core_can_build_entries()
 
 
 def _core_reads(spec: FieldSpec) -> bool:
     """Whether the core can read records for `spec`: explicit fields are plain top-level names."""
     names = (spec.id_field, spec.title_field, spec.abstract_field)
-    return _CORE_BUILDS_ENTRIES and all(
+    return all(
         name is None or ("." not in name and name not in INTERPRETED_FIELDS) for name in names
     )
 
@@ -130,7 +117,6 @@ def _read_batch(
         first,
         position,
         Entry,
-        _NONE_FIELDS,
         title_field=spec.title_field,
         abstract_field=spec.abstract_field,
         id_field=spec.id_field,
