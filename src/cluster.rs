@@ -53,22 +53,22 @@ fn _dedup(
 
 // ---- corpus-scale pieces (neardup.dedup and neardup.distributed) -------------------------------------
 
-fn config(ngram: i64, num_perm: i64) -> PyResult<(ShingleConfig, MinHasher)> {
-    if ngram < 1 {
-        return Err(PyValueError::new_err(format!(
-            "ngram: must be at least 1, got {ngram}"
-        )));
-    }
-    if num_perm < 1 {
-        return Err(PyValueError::new_err(format!(
-            "num_perm: must be at least 1, got {num_perm}"
-        )));
-    }
-    let ngram = usize::try_from(ngram).unwrap_or(usize::MAX);
-    let num_perm = usize::try_from(num_perm).unwrap_or(usize::MAX);
-    let cfg = ShingleConfig::new(ngram, Unit::Word, true, 1).map_err(to_py)?;
+/// The word-shingle OPH configuration of `neardup.dedup` (`corpus.rs`) and `neardup.distributed`, which
+/// must shingle and band alike, from a call's `ngram` and `num_perm`, each at least 1.
+pub(crate) fn config(ngram: i64, num_perm: i64) -> PyResult<(ShingleConfig, MinHasher)> {
+    let cfg =
+        ShingleConfig::new(at_least_one("ngram", ngram)?, Unit::Word, true, 1).map_err(to_py)?;
+    let num_perm = at_least_one("num_perm", num_perm)?;
     let hasher = MinHasher::new(num_perm, cfg, Scheme::Oph).map_err(to_py)?;
     Ok((cfg, hasher))
+}
+
+/// `v` as a count, or a ValueError naming `name` when it is below 1.
+fn at_least_one(name: &str, v: i64) -> PyResult<usize> {
+    usize::try_from(v)
+        .ok()
+        .filter(|&v| v >= 1)
+        .ok_or_else(|| PyValueError::new_err(format!("{name}: must be at least 1, got {v}")))
 }
 
 /// A contiguous 1-D array of `T`, with a ValueError naming `name` for anything else.

@@ -613,40 +613,26 @@ impl<'py> Rows<'py> {
 }
 
 /// Runs `$body` with `$v` bound to the values of `Rows` (a slice of u32 or u64) and `$stride` to
-/// the row length; an empty matrix gives an empty result without calling the core.
+/// the row length; an empty matrix gives an empty result without calling the core. A macro, not a
+/// function: `$body` is compiled once per slice type, so the core's generic loops stay monomorphic.
 macro_rules! with_rows {
     ($rows:expr, |$v:ident, $stride:ident| $body:expr) => {{
-        fn stride_of(values: usize, rows: usize) -> usize {
-            values.checked_div(rows).unwrap_or(0)
+        // One arm's work for `n` rows of `values`; each arm below has its own slice type.
+        macro_rules! run {
+            ($n:expr, $values:expr) => {{
+                let (n, $v) = ($n, $values);
+                let $stride = $v.len().checked_div(n).unwrap_or(0);
+                if n == 0 {
+                    Ok(Default::default())
+                } else {
+                    $body
+                }
+            }};
         }
         match &$rows {
-            Rows::Narrow(a) => {
-                let (n, $v) = (a.as_array().nrows(), a.as_slice()?);
-                let $stride = stride_of($v.len(), n);
-                if n == 0 {
-                    Ok(Default::default())
-                } else {
-                    $body
-                }
-            }
-            Rows::Wide(a) => {
-                let (n, $v) = (a.as_array().nrows(), a.as_slice()?);
-                let $stride = stride_of($v.len(), n);
-                if n == 0 {
-                    Ok(Default::default())
-                } else {
-                    $body
-                }
-            }
-            Rows::Copied(n, values) => {
-                let $v = values.as_slice();
-                let $stride = stride_of($v.len(), *n);
-                if *n == 0 {
-                    Ok(Default::default())
-                } else {
-                    $body
-                }
-            }
+            Rows::Narrow(a) => run!(a.as_array().nrows(), a.as_slice()?),
+            Rows::Wide(a) => run!(a.as_array().nrows(), a.as_slice()?),
+            Rows::Copied(n, values) => run!(*n, values.as_slice()),
         }
     }};
 }

@@ -7,13 +7,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use neardup_core::cluster::corpus::{self, Columns, Dedup, FileDocs, Format, Keep, Params};
-use neardup_core::minhash::{MinHasher, Scheme};
 use neardup_core::read::corpus::{Compared, CorpusSpec};
 use neardup_core::read::streamed::Budget;
-use neardup_core::text::shingle::{ShingleConfig, Unit};
 
 use crate::arrow::{self, Missing, TextColumn};
-use crate::errors::{detached, to_py};
+use crate::cluster::config;
+use crate::errors::detached;
 use crate::texts::texts_or;
 
 /// The names the binding takes for the keep policy, the compared text and the file format.
@@ -44,16 +43,7 @@ fn choice<T: Copy>(param: &str, value: &str, choices: &[(&str, T)]) -> PyResult<
 }
 
 fn params(threshold: f64, ngram: i64, num_perm: i64, keep: &str, star: bool) -> PyResult<Params> {
-    let positive = |name: &str, v: i64| {
-        usize::try_from(v)
-            .ok()
-            .filter(|&v| v >= 1)
-            .ok_or_else(|| PyValueError::new_err(format!("{name}: must be at least 1, got {v}")))
-    };
-    let shingles =
-        ShingleConfig::new(positive("ngram", ngram)?, Unit::Word, true, 1).map_err(to_py)?;
-    let hasher =
-        MinHasher::new(positive("num_perm", num_perm)?, shingles, Scheme::Oph).map_err(to_py)?;
+    let (shingles, hasher) = config(ngram, num_perm)?;
     let keep = choice("keep", keep, KEEPS)?;
     Ok(Params {
         shingles,
@@ -208,34 +198,15 @@ impl CorpusPart {
     }
 }
 
-fn spec(
-    field: &str,
-    text_field: Option<String>,
-    id_field: Option<String>,
-    title_field: Option<String>,
-    abstract_field: Option<String>,
-    rank_field: Option<String>,
-    delimiter: Option<char>,
-) -> PyResult<CorpusSpec> {
-    let delimiter = match delimiter {
-        Some(d) if d.is_ascii() && !matches!(d, '"' | '\r' | '\n') => Some(d as u8),
-        Some(d) => {
-            return Err(PyValueError::new_err(format!(
-                "delimiter {d:?}: expected one ASCII character"
-            )))
-        }
-        None => None,
-    };
-    let compared = choice("field", field, FIELDS)?;
-    Ok(CorpusSpec {
-        compared,
-        text_field,
-        id_field,
-        title_field,
-        abstract_field,
-        rank_field,
-        delimiter,
-    })
+/// The byte of a CSV `delimiter`: one ASCII character that is not a quote or a line break.
+fn delimiter_byte(delimiter: Option<char>) -> PyResult<Option<u8>> {
+    match delimiter {
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\r' | '\n') => Ok(Some(d as u8)),
+        Some(d) => Err(PyValueError::new_err(format!(
+            "delimiter {d:?}: expected one ASCII character"
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// The decompressed text one run may hold in memory for its second pass, shared by all of its files
@@ -293,15 +264,16 @@ fn _corpus_file(
     held: Option<&Bound<'_, HeldBudget>>,
 ) -> PyResult<CorpusPart> {
     let format = choice("format", format, FORMATS)?;
-    let spec = spec(
-        field,
+    let delimiter = delimiter_byte(delimiter)?;
+    let spec = CorpusSpec {
+        compared: choice("field", field, FIELDS)?,
         text_field,
         id_field,
         title_field,
         abstract_field,
         rank_field,
         delimiter,
-    )?;
+    };
     let p = params(threshold, ngram, num_perm, "first", false)?;
     let budget = held.map_or_else(Budget::default, |h| h.get().0.clone());
     let docs = detached(py, || {

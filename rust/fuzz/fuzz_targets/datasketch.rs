@@ -12,7 +12,7 @@ use neardup_core::compat::datasketch::lsh::{optimal_params, DsLsh};
 use neardup_core::compat::datasketch::{
     sha1_hash32, sha1_hash64, ByteDocs, DsMinHasher, Scheme, TokenHash, MERSENNE_61,
 };
-use neardup_fuzz::{ds_permute, sha1_prefix, Bytes};
+use neardup_fuzz::{check_optimal_params, ds_permute, sha1_prefix, Bytes};
 
 const SCHEMES: [Scheme; 3] = [Scheme::Legacy, Scheme::Affine32, Scheme::Affine64];
 
@@ -238,16 +238,6 @@ fn lsh(data: &[u8]) {
     }
 }
 
-fn params(data: &[u8]) {
-    let mut p = Bytes::new(data);
-    let t = f64::from_bits(p.u64());
-    let num_perm = p.u8() as usize;
-    let w = f64::from_bits(p.u64());
-    if let Ok((b, r)) = optimal_params(t, num_perm, w, 1.0 - w) {
-        assert!(b >= 1 && r >= 1 && b * r <= num_perm);
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -255,6 +245,6 @@ fuzz_target!(|data: &[u8]| {
     match mode % 8 {
         0..=4 => minhash(rest),
         5 | 6 => lsh(rest),
-        _ => params(rest),
+        _ => check_optimal_params(rest, |p| p.u8() as usize, optimal_params),
     }
 });

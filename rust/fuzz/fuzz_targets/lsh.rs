@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use libfuzzer_sys::fuzz_target;
 use neardup_core::lsh::{optimal_params, Key, LshIndex};
-use neardup_fuzz::Bytes;
+use neardup_fuzz::{check_optimal_params, Bytes};
 
 /// A live slot of the reference: its number and band hashes (None for an empty-set signature).
 type Live = (u32, Option<Box<[u64]>>);
@@ -126,16 +126,6 @@ fn ops(data: &[u8]) {
     }
 }
 
-fn params(data: &[u8]) {
-    let mut p = Bytes::new(data);
-    let t = f64::from_bits(p.u64());
-    let num_perm = p.u16() as usize % 128;
-    let w = f64::from_bits(p.u64());
-    if let Ok((b, r)) = optimal_params(t, num_perm, w, 1.0 - w) {
-        assert!(b >= 1 && r >= 1 && b * r <= num_perm);
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -143,6 +133,6 @@ fuzz_target!(|data: &[u8]| {
     match mode % 4 {
         0 | 1 => from_bytes(rest),
         2 => ops(rest),
-        _ => params(rest),
+        _ => check_optimal_params(rest, |p| p.u16() as usize % 128, optimal_params),
     }
 });

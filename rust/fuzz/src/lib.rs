@@ -187,6 +187,23 @@ impl<'a> Bytes<'a> {
     }
 }
 
+/// Checks an `optimal_params` (neardup's or datasketch's) on a threshold, a `num_perm` (read by
+/// `num_perm`, each target with its own range) and weights carved from `data`: it may refuse them, but a
+/// banding it returns has at least one band of at least one row and fits in the signature.
+pub fn check_optimal_params<E>(
+    data: &[u8],
+    num_perm: impl FnOnce(&mut Bytes<'_>) -> usize,
+    optimal_params: impl FnOnce(f64, usize, f64, f64) -> Result<(usize, usize), E>,
+) {
+    let mut p = Bytes::new(data);
+    let t = f64::from_bits(p.u64());
+    let num_perm = num_perm(&mut p);
+    let w = f64::from_bits(p.u64());
+    if let Ok((b, r)) = optimal_params(t, num_perm, w, 1.0 - w) {
+        assert!(b >= 1 && r >= 1 && b * r <= num_perm);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

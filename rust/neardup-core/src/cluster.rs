@@ -76,6 +76,29 @@ impl UnionFind {
     }
 }
 
+/// Components (as [`UnionFind::groups`]) of the graph of weighted links `(a, b, similarity)` over
+/// `0..n`, each with its weakest link: a group is only as alike as the least alike pair that joined it,
+/// so that is the similarity it is reported with. Links may come in any order: neither the groups nor
+/// their weakest links depend on it.
+pub fn weakest_link_groups(n: usize, links: &[(u32, u32, f64)]) -> Vec<(Vec<u32>, f64)> {
+    let mut uf = UnionFind::new(n);
+    for &(a, b, _) in links {
+        uf.union(a, b);
+    }
+    let mut weakest = vec![1.0f64; n];
+    for &(a, _, s) in links {
+        let root = uf.find(a) as usize;
+        weakest[root] = weakest[root].min(s);
+    }
+    uf.groups()
+        .into_iter()
+        .map(|members| {
+            let similarity = weakest[uf.find(members[0]) as usize];
+            (members, similarity)
+        })
+        .collect()
+}
+
 /// Exact Jaccard of each candidate pair over precomputed sorted shingle sets, in parallel.
 pub fn verify_pairs(sets: &[Vec<u64>], pairs: &[(u32, u32)]) -> Vec<f64> {
     pairs

@@ -318,28 +318,8 @@ pub(crate) fn equal_key_chains(n: usize, key_of: impl Fn(usize) -> Option<u64>) 
 mod tests {
     use super::*;
     use crate::cluster::pairs::{duplicate_pairs_signed, signatures};
-    use crate::cluster::UnionFind;
+    use crate::cluster::weakest_link_groups;
     use crate::minhash::{MinHasher, Scheme};
-
-    /// Groups (members ascending) with their weakest links, from links in any order.
-    fn groups(n: usize, links: &[Pair]) -> Vec<(Vec<u32>, f64)> {
-        let mut uf = UnionFind::new(n);
-        for &(a, b, _) in links {
-            uf.union(a, b);
-        }
-        let mut weakest = vec![1.0f64; n];
-        for &(a, _, s) in links {
-            let r = uf.find(a) as usize;
-            weakest[r] = weakest[r].min(s);
-        }
-        uf.groups()
-            .into_iter()
-            .map(|g| {
-                let w = weakest[uf.find(g[0]) as usize];
-                (g, w)
-            })
-            .collect()
-    }
 
     fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
         let mut s = seed;
@@ -474,7 +454,11 @@ mod tests {
                     x.is_none() || y.is_none() || x == y
                 })
                 .collect();
-            assert_eq!(groups(n, &got), groups(n, &allowed), "seed {seed}");
+            assert_eq!(
+                weakest_link_groups(n, &got),
+                weakest_link_groups(n, &allowed),
+                "seed {seed}"
+            );
             assert!(got.len() <= allowed.len());
         }
     }
@@ -495,7 +479,10 @@ mod tests {
         let keys = vec![None; k + 1];
         let links = links_of(&texts, &keys);
         assert_eq!(links.len(), k - 1);
-        assert_eq!(groups(k + 1, &links), vec![((0..k as u32).collect(), 1.0)]);
+        assert_eq!(
+            weakest_link_groups(k + 1, &links),
+            vec![((0..k as u32).collect(), 1.0)]
+        );
     }
 
     /// Thousands of distinct near-identical texts fill one bucket: it is windowed, the group is whole,
@@ -511,7 +498,7 @@ mod tests {
         let links = links_of(&texts, &keys);
         let (bands, _) = crate::lsh::optimal_params(0.8, 64, 0.5, 0.5).unwrap();
         assert!(links.len() <= bands * WINDOW * k, "{} links", links.len());
-        let g = groups(k, &links);
+        let g = weakest_link_groups(k, &links);
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].0.len(), k);
 
@@ -522,7 +509,7 @@ mod tests {
             perm.swap(i, r(i as u64 + 1) as usize);
         }
         let shuffled: Vec<(String, String)> = perm.iter().map(|&p| texts[p].clone()).collect();
-        let g2 = groups(k, &links_of(&shuffled, &keys));
+        let g2 = weakest_link_groups(k, &links_of(&shuffled, &keys));
         assert_eq!(g2.len(), 1);
         assert_eq!(g2[0].0.len(), k);
         assert_eq!(g2[0].1, g[0].1);

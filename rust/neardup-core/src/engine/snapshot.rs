@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use crate::cluster::UnionFind;
+use crate::cluster::weakest_link_groups;
 use crate::diff::{diff_many, Cleanup, DiffResult, Unit};
 use crate::engine::near;
 use crate::error::Result;
@@ -733,25 +733,12 @@ fn duplicate_groups(
     links.extend(near.iter().filter(|&&(a, b, _)| {
         papers == Papers::Listed || !keys_differ(&records[a as usize], &records[b as usize])
     }));
-    let mut uf = UnionFind::new(records.len());
-    for &(a, b, _) in &links {
-        uf.union(a, b);
-    }
-    // A group's similarity is its weakest link.
-    let mut weakest = vec![1.0f64; records.len()];
-    for &(a, _, s) in &links {
-        let root = uf.find(a) as usize;
-        weakest[root] = weakest[root].min(s);
-    }
     // Groups come ordered by first member, which for disjoint groups is the order of their members.
-    uf.groups()
+    weakest_link_groups(records.len(), &links)
         .into_iter()
-        .map(|members| {
-            let similarity = weakest[uf.find(members[0]) as usize];
-            Group {
-                members,
-                similarity,
-            }
+        .map(|(members, similarity)| Group {
+            members,
+            similarity,
         })
         .collect()
 }

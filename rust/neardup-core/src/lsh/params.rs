@@ -47,6 +47,22 @@ pub fn error_areas(threshold: f64, bands: usize, rows: usize) -> (f64, f64) {
     (fp, fnr)
 }
 
+/// Every banding `(b, r)` with `b·r ≤ num_perm`, in `b`-then-`r` order, with its false-positive and
+/// false-negative areas at `threshold`: the one search space of [`optimal_params`] and of datasketch's
+/// choice (`compat::datasketch::lsh`), so that both weigh the same candidates and break ties in the
+/// same order.
+pub fn banding_errors(
+    threshold: f64,
+    num_perm: usize,
+) -> impl Iterator<Item = ((usize, usize), f64, f64)> {
+    (1..=num_perm).flat_map(move |b| {
+        (1..=num_perm / b).map(move |r| {
+            let (fp, fnr) = error_areas(threshold, b, r);
+            ((b, r), fp, fnr)
+        })
+    })
+}
+
 /// `(bands, rows)` minimising the weighted error areas (first minimum in `b`-then-`r` order).
 pub fn optimal_params(
     threshold: f64,
@@ -84,13 +100,10 @@ pub fn optimal_params(
         return Ok(hit);
     }
     let mut best = (f64::INFINITY, (1, 1));
-    for b in 1..=num_perm {
-        for r in 1..=num_perm / b {
-            let (fp, fnr) = error_areas(threshold, b, r);
-            let err = fp * fp_weight + fnr * fn_weight;
-            if err < best.0 {
-                best = (err, (b, r));
-            }
+    for ((b, r), fp, fnr) in banding_errors(threshold, num_perm) {
+        let err = fp * fp_weight + fnr * fn_weight;
+        if err < best.0 {
+            best = (err, (b, r));
         }
     }
     if let Ok(mut c) = cache.lock() {

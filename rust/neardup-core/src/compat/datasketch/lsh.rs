@@ -11,7 +11,7 @@ use super::fmix64;
 use super::heads::{tag_of, Heads, NIL};
 use super::quadpack::quad_first_pass;
 use crate::error::{invalid, Error, Result};
-use crate::lsh::error_areas;
+use crate::lsh::banding_errors;
 
 /// datasketch's `_optimal_param`: the `(b, r)` with `b·r ≤ num_perm` minimising
 /// `fp_weight·FP + fn_weight·FN` (first minimum in `b`-then-`r` order), with datasketch's argument
@@ -39,13 +39,7 @@ pub fn optimal_params(
     }
     let weighted = |fp: f64, fnr: f64| fp * fp_weight + fnr * fn_weight;
     // ((b, r), false-positive area, false-negative area) in datasketch's search order.
-    let mut scored = Vec::new();
-    for b in 1..=num_perm {
-        for r in 1..=num_perm / b {
-            let (fp, fnr) = error_areas(threshold, b, r);
-            scored.push(((b, r), fp, fnr));
-        }
-    }
+    let scored: Vec<_> = banding_errors(threshold, num_perm).collect();
     let best = scored
         .iter()
         .map(|&(_, fp, fnr)| weighted(fp, fnr))
