@@ -4,7 +4,6 @@ same errors, on varied and hostile records, for every field configuration and ba
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import pickle
@@ -231,7 +230,8 @@ def test_entries_built_by_the_core_are_ordinary_entries() -> None:
     assert entry.replace(title="U").title == "U"
     with pytest.raises(AttributeError):
         entry.title = "U"  # type: ignore[misc]
-    assert (entry.authors, entry.authors_count, entry.organization, entry.published, entry.upvotes) == (None,) * 5
+    unset = (entry.authors, entry.authors_count, entry.organization, entry.published, entry.upvotes)
+    assert unset == (None,) * 5
 
 
 def test_int_limit_follows_python() -> None:

@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar, final
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
 __version__: str
 __all__ = [
@@ -758,6 +759,7 @@ def diff_many(
 
 _E = TypeVar("_E")
 
+@disjoint_base
 class EntryBase:
     """The fields of `neardup.Entry` (its base class): immutable; the constructor checks that
     ``title`` and ``abstract`` are strings and keeps ``authors`` as a tuple."""

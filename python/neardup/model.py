@@ -4,7 +4,7 @@ without importing the engine's wrapper."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
@@ -15,22 +15,6 @@ from neardup.defaults import DEFAULT_THRESHOLD
 from neardup.identity import normalize_title
 
 __all__ = ["DuplicateGroup", "Entry", "Match", "NearEvidence", "Snapshot", "SnapshotDiff"]
-
-
-_ENTRY_FIELDS = (
-    "title",
-    "abstract",
-    "key",
-    "version",
-    "authors",
-    "authors_count",
-    "organization",
-    "published",
-    "upvotes",
-    "position",
-    "line",
-    "extra",
-)
 
 
 class Entry(_core.EntryBase):
@@ -60,7 +44,20 @@ class Entry(_core.EntryBase):
     """
 
     __slots__ = ()
-    __match_args__ = _ENTRY_FIELDS
+    __match_args__ = (
+        "title",
+        "abstract",
+        "key",
+        "version",
+        "authors",
+        "authors_count",
+        "organization",
+        "published",
+        "upvotes",
+        "position",
+        "line",
+        "extra",
+    )
 
     def _fields(self) -> tuple[Any, ...]:
         return (
@@ -81,13 +78,14 @@ class Entry(_core.EntryBase):
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return self._fields() == other._fields()
 
     def __hash__(self) -> int:
         return hash(self._fields()[:-1])  # `extra` (a dict) is left out
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={value!r}" for name, value in zip(_ENTRY_FIELDS, self._fields(), strict=True))
+        pairs = zip(self.__match_args__, self._fields(), strict=True)
+        inner = ", ".join(f"{name}={value!r}" for name, value in pairs)
         return f"{type(self).__qualname__}({inner})"
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -95,10 +93,10 @@ class Entry(_core.EntryBase):
 
     def replace(self, **changes: Any) -> Entry:
         """A copy with the fields named in `changes` set to their values (as `dataclasses.replace`)."""
-        unknown = changes.keys() - set(_ENTRY_FIELDS)
+        unknown = changes.keys() - set(self.__match_args__)
         if unknown:
             raise TypeError(f"Entry has no field {sorted(unknown)[0]!r}")
-        values = dict(zip(_ENTRY_FIELDS, self._fields(), strict=True))
+        values = dict(zip(self.__match_args__, self._fields(), strict=True))
         values.update(changes)
         return type(self)(**values)
 

@@ -31,9 +31,7 @@ _Fields = tuple[int, str, str, str | None, int | None]  # line, title, abstract,
 def _core_reads(spec: FieldSpec) -> bool:
     """Whether the core can read records for `spec`: explicit fields are plain top-level names."""
     names = (spec.id_field, spec.title_field, spec.abstract_field)
-    return all(
-        name is None or ("." not in name and name not in INTERPRETED_FIELDS) for name in names
-    )
+    return all(name is None or ("." not in name and name not in INTERPRETED_FIELDS) for name in names)
 
 
 class _DuplicateKey(Exception):
