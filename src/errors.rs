@@ -450,6 +450,7 @@ mod faults {
                 }
             }
             // Full: not tracked (the file is still removed by the normal path).
+            // SAFETY: `p` came from `into_raw` above and was published in no slot.
             drop(unsafe { CString::from_raw(p) });
             return;
         }
