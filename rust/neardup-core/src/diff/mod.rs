@@ -298,11 +298,8 @@ impl Differ {
         let pre = trim::count_tokens(&old[..f.lo], unit);
         let suf = trim::count_tokens(&old[f.old_hi..], unit);
         let lo_cp = old[..f.lo].chars().count();
-        tokens::tokenize(&old[f.lo..f.old_hi], unit, ta);
-        tokens::tokenize(&new[f.lo..f.new_hi], unit, tb);
-        for t in ta.iter_mut().chain(tb.iter_mut()) {
-            *t = t.shifted(f.lo, lo_cp);
-        }
+        tokens::tokenize_at(&old[f.lo..f.old_hi], unit, (f.lo, lo_cp), ta);
+        tokens::tokenize_at(&new[f.lo..f.new_hi], unit, (f.lo, lo_cp), tb);
         let (ta, tb) = (&ta[..], &tb[..]);
         let same = |x: &Token<O>, y: &Token<O>| {
             intern::same_bytes(

@@ -134,21 +134,34 @@ impl<O: Offset> Token<O> {
 /// If `text` is too long for the offsets `O` ([`Offset::fits`]): callers check first, and a panic is
 /// better than offsets silently cut to 32 bits.
 pub(crate) fn tokenize<O: Offset>(text: &str, unit: Unit, out: &mut Vec<Token<O>>) {
+    tokenize_at(text, unit, (0, 0), out);
+}
+
+/// [`tokenize`] of a part of a longer text that starts at byte `at.0`, code point `at.1` of it (the
+/// middle of a pair after its common start): the offsets are the longer text's, set as the tokens are
+/// made rather than by another pass over them.
+pub(crate) fn tokenize_at<O: Offset>(
+    text: &str,
+    unit: Unit,
+    at: (usize, usize),
+    out: &mut Vec<Token<O>>,
+) {
     assert!(
-        O::fits(text.len()),
+        O::fits(at.0 + text.len()),
         "a text of {} bytes for 32-bit token offsets",
-        text.len()
+        at.0 + text.len()
     );
     out.clear();
     if text.is_ascii() {
-        tokenize_ascii(text.as_bytes(), unit, out);
+        tokenize_ascii(text.as_bytes(), unit, at, out);
         return;
     }
+    let out_at = |t: Token<O>| t.shifted(at.0, at.1);
     let mut cp = 0;
     match unit {
         Unit::Char => {
             for (b, c) in text.char_indices() {
-                out.push(Token::char(b, c, cp));
+                out.push(out_at(Token::char(b, c, cp)));
                 cp += 1;
             }
         }
@@ -160,16 +173,16 @@ pub(crate) fn tokenize<O: Offset>(text: &str, unit: Unit, out: &mut Vec<Token<O>
                     run.get_or_insert((b, cp));
                 } else {
                     if let Some(start) = run.take() {
-                        out.push(Token::run(start, b, cp));
+                        out.push(out_at(Token::run(start, b, cp)));
                     }
                     if !is_space(c) {
-                        out.push(Token::char(b, c, cp));
+                        out.push(out_at(Token::char(b, c, cp)));
                     }
                 }
                 cp += 1;
             }
             if let Some(start) = run {
-                out.push(Token::run(start, text.len(), cp));
+                out.push(out_at(Token::run(start, text.len(), cp)));
             }
         }
     }
@@ -186,8 +199,14 @@ pub(crate) fn class_masks(chunk: &[u8]) -> (u64, u64) {
 /// The common case (English abstracts): bytes are code points. Word bytes and whitespace bytes are found
 /// 64 at a time as bit masks; tokens start at punctuation bytes and at word bytes not preceded by one,
 /// so the loop runs once per token instead of branching on every byte.
-fn tokenize_ascii<O: Offset>(text: &[u8], unit: Unit, out: &mut Vec<Token<O>>) {
-    let tok = |s, e| Token::new(s, e, s, e);
+fn tokenize_ascii<O: Offset>(
+    text: &[u8],
+    unit: Unit,
+    (bytes, cps): (usize, usize),
+    out: &mut Vec<Token<O>>,
+) {
+    // Bytes are code points here: a token's code-point offsets are its byte offsets shifted alike.
+    let tok = |s, e| Token::new(s + bytes, e + bytes, s + cps, e + cps);
     if unit == Unit::Char {
         out.extend((0..text.len()).map(|i| tok(i, i + 1)));
         return;
@@ -246,6 +265,20 @@ mod tests {
         let mut v: Vec<Token> = Vec::new();
         tokenize(s, unit, &mut v);
         v.iter().map(|t| &s[t.start()..t.end()]).collect()
+    }
+
+    #[test]
+    fn tokens_of_a_part_carry_the_offsets_of_the_whole() {
+        for text in ["state-of-the-art, x_1 (2.5%)", "naïve café — über 3×4", ""] {
+            for unit in [Unit::Word, Unit::Char] {
+                let mut plain: Vec<Token> = Vec::new();
+                tokenize(text, unit, &mut plain);
+                let mut part: Vec<Token> = Vec::new();
+                tokenize_at(text, unit, (17, 9), &mut part);
+                let moved: Vec<Token> = plain.iter().map(|t| t.shifted(17, 9)).collect();
+                assert_eq!(part, moved, "{text:?} {unit:?}");
+            }
+        }
     }
 
     #[test]
