@@ -10,7 +10,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 
 /// One paper of a snapshot: the fields only (see `neardup.Entry` for their meaning).
 #[pyclass(frozen, subclass, module = "neardup._core")]
@@ -134,10 +134,7 @@ impl EntryBase {
             organization: organization.or(none),
             published: published.or(none),
             upvotes: upvotes.or(none),
-            position: position.or(|| {
-                0u8.into_pyobject(py)
-                    .map_or_else(|_| py.None(), |z| z.into_any().unbind())
-            }),
+            position: position.or(|| PyInt::new(py, 0).into_any().unbind()),
             line: line.or(none),
             extra: extra.or(|| PyDict::new(py).into_any().unbind()),
         })

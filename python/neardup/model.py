@@ -17,6 +17,18 @@ from neardup.identity import normalize_title
 __all__ = ["DuplicateGroup", "Entry", "Match", "NearEvidence", "Snapshot", "SnapshotDiff"]
 
 
+TEXT_FIELDS: tuple[str, ...] = ("title", "abstract")
+#: Volatile metadata: differences here never make an entry changed unless asked to.
+META_FIELDS: tuple[str, ...] = (
+    "version",
+    "authors",
+    "authors_count",
+    "organization",
+    "published",
+    "upvotes",
+)
+
+
 class Entry(_core.EntryBase):
     """One paper in a snapshot: immutable, hashable, compared field by field (as a frozen dataclass).
 
@@ -44,20 +56,7 @@ class Entry(_core.EntryBase):
     """
 
     __slots__ = ()
-    __match_args__ = (
-        "title",
-        "abstract",
-        "key",
-        "version",
-        "authors",
-        "authors_count",
-        "organization",
-        "published",
-        "upvotes",
-        "position",
-        "line",
-        "extra",
-    )
+    __match_args__ = (*TEXT_FIELDS, "key", *META_FIELDS, "position", "line", "extra")
 
     def _fields(self) -> tuple[Any, ...]:
         return _entry_fields(self)

@@ -27,7 +27,15 @@ from typing import Any
 
 from neardup import _core, strict_json
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD, threshold_problem
-from neardup.model import DuplicateGroup, Entry, Match, NearEvidence, Snapshot, SnapshotDiff
+from neardup.model import (
+    META_FIELDS,
+    DuplicateGroup,
+    Entry,
+    Match,
+    NearEvidence,
+    Snapshot,
+    SnapshotDiff,
+)
 
 __all__ = [
     "DEFAULT_DUPLICATE_THRESHOLD",
@@ -38,17 +46,6 @@ __all__ = [
     "SnapshotDiff",
     "compare",
 ]
-
-#: Volatile metadata: differences here never make an entry changed unless asked to.
-META_FIELDS: tuple[str, ...] = (
-    "version",
-    "authors",
-    "authors_count",
-    "organization",
-    "published",
-    "upvotes",
-)
-TEXT_FIELDS: tuple[str, ...] = ("title", "abstract")
 
 
 def collapse(text: str) -> str:

@@ -56,8 +56,8 @@ from neardup.catalog.schema import (
     transaction,
 )
 from neardup.errors import CatalogError
-from neardup.model import Snapshot
-from neardup.reconcile import TEXT_FIELDS, collapse
+from neardup.model import TEXT_FIELDS, Snapshot
+from neardup.reconcile import collapse
 
 __all__ = [
     "DEFAULT_TIMEOUT",
