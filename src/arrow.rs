@@ -66,28 +66,6 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<(DataType, Vec<ArrayRef>)> {
     Ok((array.data_type().clone(), vec![array]))
 }
 
-/// The record batches of an `__arrow_c_stream__` exporter, pulled one at a time.
-pub struct Batches(ArrayStreamReader);
-
-impl Batches {
-    /// The next batch (a struct array of the columns), or `None` at the end.
-    pub fn next_batch(&mut self) -> PyResult<Option<ArrayRef>> {
-        self.0.next().transpose().map_err(arrow_err)
-    }
-}
-
-/// The stream of `obj` (an `__arrow_c_stream__` exporter) and its columns when it is a stream of
-/// record batches (`None` for a stream of plain arrays).
-pub fn stream(obj: &Bound<'_, PyAny>) -> PyResult<(Option<arrow_schema::Fields>, Batches)> {
-    let capsule = obj.call_method0("__arrow_c_stream__")?;
-    let reader = stream_reader(capsule.cast::<PyCapsule>()?)?;
-    let fields = match reader.field().data_type() {
-        DataType::Struct(fields) => Some(fields.clone()),
-        _ => None,
-    };
-    Ok((fields, Batches(reader)))
-}
-
 fn stream_reader(capsule: &Bound<'_, PyCapsule>) -> PyResult<ArrayStreamReader> {
     let ptr = capsule_pointer(capsule, STREAM)?.cast::<FFI_ArrowArrayStream>();
     // SAFETY: the capsule holds an `ArrowArrayStream` by the PyCapsule interface's contract (its

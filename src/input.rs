@@ -17,7 +17,20 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TextReader>()?;
     m.add_function(wrap_pyfunction!(_compression_of, m)?)?;
     m.add_function(wrap_pyfunction!(_encoding, m)?)?;
+    m.add_function(wrap_pyfunction!(_columnar_rows, m)?)?;
     Ok(())
+}
+
+/// Whether the core reads the file at `path` as the JSON Lines of its rows: a Parquet or Arrow IPC
+/// file whose columns all have a plain JSON spelling (`read::columnar`). False for any other file, or
+/// one the core cannot open (the Python reader then reads it, or says what is wrong with it).
+#[pyfunction]
+#[pyo3(signature = (path, /, *, text_columns))]
+fn _columnar_rows(py: Python<'_>, path: std::path::PathBuf, text_columns: Vec<String>) -> bool {
+    py.detach(|| {
+        neardup_core::read::columnar::open_path(&path, &text_columns)
+            .is_ok_and(|rows| rows.is_some())
+    })
 }
 
 /// The compression whose magic bytes `head` starts with (`"gzip"`, `"zstd"`, `"bzip2"`, `"xz"`), or

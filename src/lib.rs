@@ -6,7 +6,6 @@ pub(crate) use alloc::BatchJob;
 
 mod alloc;
 mod arrow;
-mod arrow_jsonl;
 mod catalog;
 mod cluster;
 mod compat;
@@ -43,7 +42,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     entry::register(m)?;
     identity::register(m)?;
     input::register(m)?;
-    arrow_jsonl::register(m)?;
     alloc::imported();
     Ok(())
 }

@@ -215,8 +215,8 @@ pub(crate) fn read_input<'a>(
     delimiter: Option<u8>,
 ) -> Option<Vec<file::Record<'a>>> {
     match format {
-        // Parquet and Arrow IPC files arrive as the JSON Lines `neardup.formats.arrow_files.to_jsonl`
-        // wrote of their rows.
+        // Parquet and Arrow IPC files are read as the JSON Lines of their rows (`read::columnar`); one
+        // with a column JSON cannot spell is left to the Python reader.
         "jsonl" | "parquet" | "arrow" => streamed::read_path(spool, path, encoding, spec).ok()?,
         _ => {
             let data = spool.hold(input::open_with(path, encoding).ok()?);
@@ -236,9 +236,7 @@ pub(crate) fn records_of<'a>(
     match format {
         "csv" => csv_table::read_csv_records_with(data, spec, delimiter),
         "hf-json" => hf_json::read_hf_records(data, spec),
-        // Parquet and Arrow IPC files arrive as the JSON Lines `neardup.formats.arrow_files.to_jsonl`
-        // wrote of their rows.
-        "jsonl" | "parquet" | "arrow" => file::read_records(data, spec),
+        "jsonl" => file::read_records(data, spec),
         _ => None,
     }
 }

@@ -1,12 +1,11 @@
-"""Parquet and Arrow IPC files read by the core (issue 18): pyarrow reads the row groups, the binding writes
-the rows as JSON Lines from the Arrow buffers, and the core's JSON Lines readers map them. The rows must
-come out as the same records as the Python reader makes of them (nulls, lists, numbers, slices, string
-types), and `neardup diff` / `dedup` must give the same results as on the same records as JSON Lines."""
+"""Parquet and Arrow IPC files read by the core (issue 18, `read/columnar.rs`): the core decodes the row
+groups or record batches itself (no pyarrow) and its JSON Lines readers read the rows. `neardup diff` and
+`dedup` must give the same results as on the same records as JSON Lines; how each value is written is
+tested in the core (`read/arrow_json.rs`). pyarrow here only writes the files."""
 
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -17,61 +16,9 @@ import pytest
 import neardup
 from neardup import _core
 from neardup.corpus import ReadSpec
-from neardup.formats import arrow_files
-from neardup.formats.arrow_files import to_jsonl
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
-
-
-def _lines(data: Any, tmp_path: Path, texts: tuple[str, ...] = ("title", "abstract")) -> list[dict[str, Any]]:
-    out = tmp_path / "rows.jsonl"
-    assert _core._arrow_jsonl(data, out, text_columns=list(texts))
-    return [json.loads(line) for line in out.read_text().splitlines()]
-
-
-def test_rows_keep_values_and_leave_out_missing_ones(tmp_path: Path) -> None:
-    table = pa.table(
-        {
-            "id": pa.array(["a1", None, "a3"]),
-            "title": pa.array(['T "1"\n', None, "T3"], pa.large_string()),
-            "abstract": pa.array(["x", "y", None], pa.string_view()),
-            "authors": pa.array([["A", "B"], None, ["C", None]]),
-            "n": pa.array([1, None, -(2**62)], pa.int64()),
-            "score": pa.array([0.5, math.nan, None]),
-            "flag": pa.array([True, False, None]),
-            "cat": pa.array(["u", "v", "u"]).dictionary_encode(),
-        }
-    )
-    assert _lines(table, tmp_path) == [
-        {"id": "a1", "title": 'T "1"\n', "abstract": "x", "authors": ["A", "B"], "n": 1, "score": 0.5}
-        | {"flag": True, "cat": "u"},
-        # Missing texts are empty texts; any other missing value is an absent member.
-        {"title": "", "abstract": "y", "flag": False, "cat": "v"},
-        {"id": "a3", "title": "T3", "abstract": "", "authors": ["C", None], "n": -(2**62), "cat": "u"},
-    ]
-
-
-def test_slices_and_batches_are_read_from_their_offsets(tmp_path: Path) -> None:
-    rows = [{"id": f"k{i}", "title": f"title {i}", "tags": [f"t{i}", f"u{i}"]} for i in range(50)]
-    table = pa.Table.from_pylist(rows)
-    batches = table.slice(7, 30).to_batches(max_chunksize=8)
-    assert len(batches) == 4 and any(b.column(0).offset for b in batches)
-    reader = pa.RecordBatchReader.from_batches(table.schema, batches)
-    assert _lines(reader, tmp_path) == rows[7:37]
-    large = table.cast(
-        pa.schema([("id", pa.large_string()), ("title", pa.string()), ("tags", pa.large_list(pa.string()))])
-    )
-    assert _lines(large.slice(40), tmp_path) == rows[40:]
-
-
-def test_types_without_a_json_spelling_are_refused(tmp_path: Path) -> None:
-    when = pa.table({"title": ["t"], "at": pa.array([0], pa.timestamp("s"))})
-    assert not _core._arrow_jsonl(when, tmp_path / "x.jsonl", text_columns=[])
-    nested = pa.table({"title": ["t"], "meta": [{"a": 1}]})
-    assert not _core._arrow_jsonl(nested, tmp_path / "x.jsonl", text_columns=[])
-    with pytest.raises(TypeError, match="record batches"):
-        _core._arrow_jsonl(pa.chunked_array([["a"]]), tmp_path / "x.jsonl", text_columns=[])
 
 
 def _pair(tmp_path: Path, n: int = 60) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -143,21 +90,61 @@ def test_diff_of_files_equals_diff_of_the_same_jsonl(kind: str, tmp_path: Path) 
     assert _strip(got) == _strip(want)
 
 
-def test_diff_of_parquet_takes_the_core_road(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_of_parquet_takes_the_core_road(tmp_path: Path) -> None:
     from neardup.fast_diff import diff_report
 
     old, new = _pair(tmp_path)
     a, b = _write(old, tmp_path / "old.parquet", "parquet"), _write(new, tmp_path / "new.parquet", "parquet")
-    calls: list[str] = []
-    real = arrow_files.to_jsonl
-    monkeypatch.setattr(arrow_files, "to_jsonl", lambda *args: calls.append(args[0]) or real(*args))
     made = diff_report(str(a), str(b), fmt="json")
     assert made is not None and made[1]
-    assert calls == [str(a), str(b)]
-    # With a column the core's road refuses, the Python reader reads the files, to the same report.
+    # With a column the core cannot spell as JSON, the Python reader reads the files, to the same report.
     when = pa.array([0] * len(new), pa.timestamp("s"))
     pq.write_table(pa.Table.from_pylist(new).append_column("at", when), b)
+    assert not _core._columnar_rows(b, text_columns=[])
     assert diff_report(str(a), str(b), fmt="json") is None
+    by_python, by_core = _diff(a, b)["summary"], json.loads(bytes(made[0]))["summary"]
+    # The new column "at" is new metadata for every entry kept (changed or not), and nothing else.
+    assert by_python.pop("meta_changed") == by_core["unchanged"] + by_core["changed"]
+    assert by_core.pop("meta_changed") == 0 and by_python == by_core
+
+
+BLOCK_PYARROW = """
+import sys
+sys.modules["pyarrow"] = None  # any import of pyarrow now fails
+from neardup.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_diff_and_dedup_of_columnar_files_need_no_pyarrow(kind: str, tmp_path: Path) -> None:
+    old, new = _pair(tmp_path)
+    a, b = _write(old, tmp_path / f"old.{kind}", kind), _write(new, tmp_path / f"new.{kind}", kind)
+    run = [sys.executable, "-c", BLOCK_PYARROW]
+    got = subprocess.run([*run, "diff", str(a), str(b), "--format", "json"], capture_output=True)
+    assert got.returncode == 1, got.stderr
+    assert json.loads(got.stdout)["summary"] == _diff(a, b)["summary"]
+    got = subprocess.run([*run, "dedup", str(a), "--format", "json"], capture_output=True)
+    assert got.returncode in (0, 1), got.stderr
+
+
+def test_an_unreadable_parquet_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    old, new = _pair(tmp_path)
+    good = _write(old, tmp_path / "old.parquet", "parquet")
+    data = good.read_bytes()
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(data[:4] + b"\0" * (len(data) - 8) + data[-4:])  # magic at both ends, nothing else
+    assert not _core._columnar_rows(bad, text_columns=[])
+    for cmd in (["diff", str(good), str(bad)], ["dedup", str(bad)]):
+        got = subprocess.run([sys.executable, "-m", "neardup", *cmd], capture_output=True, text=True)
+        assert got.returncode == 2, got
+        assert len(got.stderr.strip().splitlines()) == 1 and "bad.parquet" in got.stderr
+
+
+def test_text_that_begins_with_the_magic_is_not_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("PAR1,title\nx,A title\n")
+    assert not _core._columnar_rows(path, text_columns=[])
 
 
 def test_dedup_files_on_parquet_equals_jsonl(tmp_path: Path) -> None:
@@ -170,9 +157,3 @@ def test_dedup_files_on_parquet_equals_jsonl(tmp_path: Path) -> None:
     got = neardup.dedup_files(_write(rows, tmp_path / "c.parquet", "parquet"), spec=spec)
     assert got.clusters == want.clusters and len(got.clusters) >= 8
     assert [got.ids[i] for i in range(4)] == ["0", "1", "2", "3"]
-
-
-def test_to_jsonl_refuses_what_is_not_arrow(tmp_path: Path) -> None:
-    path = tmp_path / "x.jsonl"
-    path.write_text('{"title": "t"}\n')
-    assert not to_jsonl(str(path), str(tmp_path / "out.jsonl"))

@@ -32,7 +32,7 @@ __all__ = [
     "_corpus_texts",
     "_corpus_dedup",
     "_dedup_texts",
-    "_arrow_jsonl",
+    "_columnar_rows",
     "_install_fault_handlers",
     "_near_cross",
     "_set_activity",
@@ -849,8 +849,7 @@ def _read_jsonl_batch(
     (without `keep_extra`) go back to Python, which refuses them.
     """
 
-def _arrow_jsonl(data: Any, path: str | PathLike[str], /, *, text_columns: list[str]) -> bool:
-    """Writes the rows of `data` (an `__arrow_c_stream__` exporter of record batches) to a new file at
-    `path` as JSON Lines; False when a column's type has no plain JSON spelling (nothing useful is
-    written then). The batches are pulled one at a time (the stream's producer may hold the GIL for
-    each); each is written in parallel with the GIL released."""
+def _columnar_rows(path: str | PathLike[str], /, *, text_columns: list[str]) -> bool:
+    """Whether the core reads the file at `path` as the JSON Lines of its rows: a Parquet or Arrow IPC
+    file whose columns all have a plain JSON spelling. False for any other file, or one the core cannot
+    open."""

@@ -624,8 +624,8 @@ def read_input(
             source.name = name
         shown = source.name
         fmt = detect_format(source.head, path=shown) if spec.format == "auto" else spec.format
-        if real in _ROWS_AS_JSONL:
-            fmt = "jsonl"  # the rows of a Parquet or Arrow file (`rereadable`)
+        if fmt in ("parquet", "arrow") and _core._columnar_rows(real, text_columns=_text_columns(spec)):
+            fmt = "jsonl"  # the core reads the rows as JSON Lines (`read/columnar.rs`)
         if fmt not in ("jsonl", "csv"):
             return _page_input(source, real, fmt, spec, threshold, ngram, num_perm), 0, None
     part = _core._corpus_file(
@@ -782,9 +782,7 @@ def _spool(path: PathLike, stack: ExitStack) -> str:
 def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Iterator[list[tuple[str, str]]]:
     """``(path to read, name to show)`` for each of `paths`: an input that can be read only once (``-``
     for standard input, a FIFO, ``/dev/stdin``, a process substitution) is read once into a temporary
-    file (bounded by `SPOOL_LIMIT`), which the passes then read. A Parquet or Arrow IPC file (by its
-    magic bytes, unless `spec` names another format) is read by pyarrow one row group at a time and
-    its rows written to a temporary JSON Lines file that the core reads (`_rows_as_jsonl`)."""
+    file (bounded by `SPOOL_LIMIT`), which the passes then read."""
     spec = spec or ReadSpec()
     with ExitStack() as stack:
         out: list[tuple[str, str]] = []
@@ -795,7 +793,6 @@ def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Itera
             if key not in spooled:
                 spooled[key] = _spool(p, stack) if _needs_spool(p) else key
                 spooled[key] = _transcoded(spooled[key], name, spec, stack)
-                spooled[key] = _rows_as_jsonl(spooled[key], spec, stack)
             out.append((spooled[key], name))
         yield out
 
@@ -808,11 +805,7 @@ def _temp(name: str, suffix: str, stack: ExitStack) -> str:
         raise _spool_failed(name, exc) from None
     os.close(fd)
 
-    def remove() -> None:
-        _ROWS_AS_JSONL.discard(tmp)
-        temp_files.remove(tmp)
-
-    stack.callback(remove)
+    stack.callback(temp_files.remove, tmp)
     return tmp
 
 
@@ -834,29 +827,9 @@ def _transcoded(path: str, name: str, spec: ReadSpec, stack: ExitStack) -> str:
     return tmp
 
 
-_ROWS_AS_JSONL: set[str] = set()
-"""The temporary JSON Lines files of `_rows_as_jsonl` in use: `read_input` reads them as JSON Lines."""
-
-
-def _rows_as_jsonl(path: str, spec: ReadSpec, stack: ExitStack) -> str:
-    """`path`, or when it is a Parquet or Arrow IPC file whose rows the core can read as JSON Lines, a
-    temporary JSON Lines file of them (removed at the end of the run)."""
-    from neardup.formats.arrow_files import ARROW_FORMATS, to_jsonl
-
-    if spec.format not in ("auto", *ARROW_FORMATS):
-        return path
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(6)
-    except OSError:
-        return path  # the reader says what is wrong with it
-    if not (head.startswith((b"PAR1", b"ARROW1", b"\xff\xff\xff\xff"))):
-        return path
-    tmp = _temp(path, ".jsonl", stack)
-    if not to_jsonl(path, tmp, (spec.title_field, spec.abstract_field, spec.text_field)):
-        return path  # the Python reader reads it (or says why it cannot)
-    _ROWS_AS_JSONL.add(tmp)
-    return tmp
+def _text_columns(spec: ReadSpec) -> list[str]:
+    """The columns of a Parquet or Arrow file whose nulls are empty texts besides the usual ones."""
+    return [c for c in (spec.text_field, spec.title_field, spec.abstract_field) if c]
 
 
 # ---- the run --------------------------------------------------------------------------------------------

@@ -10,12 +10,11 @@ same renderers write, and the readers' precise error messages are reported.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from typing import Any
 
-from neardup import _core, temp_files
+from neardup import _core
 from neardup.defaults import DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_THRESHOLD
 from neardup.errors import SnapshotFormatError
 from neardup.formats.detect import detect_format
@@ -45,7 +44,8 @@ OPTIONS = (
 
 
 _CORE_FORMATS = ("jsonl", "csv", "hf-json")
-#: Formats whose rows pyarrow hands to the core as JSON Lines (`neardup.formats.arrow_files.to_jsonl`).
+#: Formats the core reads as the JSON Lines of their rows (``read/columnar.rs``); a file with a column
+#: the core cannot spell as JSON (dates, binary, …) is left to the Python reader (pyarrow).
 _ARROW_FORMATS = ("parquet", "arrow")
 
 
@@ -103,35 +103,7 @@ def _diff(
     new_source = _core_source(new, from_format, o["encoding"], o["delimiter"])
     if old_source is None or new_source is None:
         return None
-    temps: list[str] = []
-    try:
-        old_path = _rows_as_jsonl(old, old_source[1], o, temps)
-        new_path = _rows_as_jsonl(new, new_source[1], o, temps)
-        if old_path is None or new_path is None:
-            return None
-        return _run(old_path, new_path, old_source, new_source, fd, o)
-    finally:
-        for tmp in temps:
-            with contextlib.suppress(OSError):
-                temp_files.remove(tmp)
-
-
-def _rows_as_jsonl(path: str, fmt: str, o: dict[str, Any], temps: list[str]) -> str | None:
-    """`path` itself, or for a Parquet or Arrow IPC file a temporary JSON Lines file of its rows (None
-    when they are not for this path)."""
-    if fmt not in _ARROW_FORMATS:
-        return path
-    import tempfile
-
-    from neardup.formats.arrow_files import to_jsonl
-
-    try:
-        fd, tmp = temp_files.create(tempfile.gettempdir(), "neardup-rows-", ".jsonl")
-    except OSError:
-        return None  # no room for the rows: the Python reader reads the file
-    os.close(fd)
-    temps.append(tmp)
-    return tmp if to_jsonl(path, tmp, (o["title_field"], o["abstract_field"])) else None
+    return _run(old, new, old_source, new_source, fd, o)
 
 
 def _run(

@@ -27,7 +27,9 @@ use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+pub mod arrow_json;
 mod arxiv;
+pub mod columnar;
 pub mod corpus;
 pub mod csv_table;
 pub mod encoding;
@@ -81,6 +83,16 @@ pub struct RecordSpec {
 }
 
 impl RecordSpec {
+    /// The columns of a Parquet or Arrow file this spec reads as texts besides the usual ones (a null
+    /// there is an empty text): the named title and abstract fields.
+    pub fn text_columns(&self) -> Vec<String> {
+        [&self.title_field, &self.abstract_field]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
     /// Whether an explicit field name can be looked up here: dotted paths and the fields Python
     /// interprets itself are left to the Python reader.
     pub fn supported(&self) -> bool {

@@ -348,7 +348,9 @@ pub fn read_file(
     out.stamp = stamp(path);
     out.ranked = spec.rank_field.is_some();
     let io = |e| io_error(path, e);
-    let mapped = match (input::open_text(path, None).map_err(io)?, format) {
+    let text_columns = spec.text_columns();
+    let opened = input::open_text_with_text_columns(path, None, &text_columns).map_err(io)?;
+    let mapped = match (opened, format) {
         (Opened::Mapped(m), _) => m,
         (Opened::Stream { text, compression }, Format::Jsonl) => {
             // A regular file can be decompressed again: past the budget its text is dropped rather
@@ -382,7 +384,7 @@ pub fn read_file(
             }
             out.bom = held.bom;
             out.text = Some(Arc::new(match held.dropped() {
-                true => Text::Again(ReadAgain::new(path)),
+                true => Text::Again(ReadAgain::new(path, text_columns)),
                 false => Text::Chunks(held),
             }));
             return Ok(out);

@@ -49,6 +49,18 @@ pub struct CorpusSpec {
     pub delimiter: Option<u8>,
 }
 
+impl CorpusSpec {
+    /// The columns of a Parquet or Arrow file this spec reads as texts besides the usual ones (a null
+    /// there is an empty text): the named text, title and abstract fields.
+    pub fn text_columns(&self) -> Vec<String> {
+        [&self.text_field, &self.title_field, &self.abstract_field]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
 /// One document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doc<'a> {

@@ -14,6 +14,8 @@
 //! name the file that changed in one line instead of dying with "Bus error" (the command line installs
 //! one; see the binding's `errors.rs`).
 //!
+//! A Parquet or Arrow IPC file is read as the JSON Lines of its rows ([`super::columnar`]), a stream too.
+//!
 //! Text in another encoding than UTF-8 (named by the caller, or UTF-16 by its byte-order mark) is
 //! transcoded on the way into the temporary file ([`super::encoding`]). [`text_reader`] is the streaming
 //! half on its own, for readers that pull the text as they go (the Python readers, through the binding).
@@ -26,6 +28,7 @@ use std::path::Path;
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
+use super::columnar::{self, Columnar};
 pub use super::encoding::TextEncoding;
 use super::encoding::Transcoder;
 
@@ -179,6 +182,16 @@ pub enum Opened {
 /// compressed file, a pipe, text to transcode) as a stream, so that a reader can take it as it comes
 /// ([`super::streamed`]: the records of the first megabytes are read while the rest is decompressed).
 pub fn open_text(path: &Path, encoding: Option<TextEncoding>) -> io::Result<Opened> {
+    open_text_with_text_columns(path, encoding, &[])
+}
+
+/// [`open_text`], a Parquet or Arrow IPC file's columns `text_columns` (beyond the usual ones) read as
+/// texts: a null there is an empty text, not an absent member ([`super::arrow_json`]).
+pub fn open_text_with_text_columns(
+    path: &Path,
+    encoding: Option<TextEncoding>,
+    text_columns: &[String],
+) -> io::Result<Opened> {
     let mut file = File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_dir() {
@@ -194,6 +207,14 @@ pub fn open_text(path: &Path, encoding: Option<TextEncoding>) -> io::Result<Open
     let mut head = [0u8; MAGIC_LEN];
     let got = read_full(&mut file, &mut head)?;
     let head = &head[..got];
+    if let Some(format) = Columnar::sniff(head, &mut file, meta.len())? {
+        file.rewind()?;
+        let rows = columnar::rows(file, format, text_columns)?;
+        return Ok(Opened::Stream {
+            text: Box::new(rows),
+            compression: None,
+        });
+    }
     if Compression::sniff(head).is_some()
         || encoding.is_some()
         || TextEncoding::of_bom(head).is_some()

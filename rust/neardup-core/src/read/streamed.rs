@@ -130,7 +130,7 @@ pub fn read_path<'a>(
     if !spec.supported() {
         return Ok(None);
     }
-    match input::open_text(path, encoding)? {
+    match input::open_text_with_text_columns(path, encoding, &spec.text_columns())? {
         Opened::Mapped(m) => Ok(file::read_records(spool.hold(m), spec)),
         Opened::Stream { text, .. } => read_stream(spool, text, spec),
     }
@@ -565,6 +565,8 @@ fn take_chunks<E>(
 /// over the file, not one per call; a span before the stream's position opens the file again.
 pub struct ReadAgain {
     path: PathBuf,
+    /// The columns of a Parquet or Arrow file read as texts: the text is written as it was first.
+    text_columns: Vec<String>,
     at: Mutex<Option<Cursor>>,
 }
 
@@ -586,15 +588,17 @@ struct Cursor {
 }
 
 impl ReadAgain {
-    pub fn new(path: &Path) -> ReadAgain {
+    /// `path` read again as [`input::open_text_with_text_columns`] reads it with `text_columns`.
+    pub fn new(path: &Path, text_columns: Vec<String>) -> ReadAgain {
         ReadAgain {
             path: path.to_owned(),
+            text_columns,
             at: Mutex::new(None),
         }
     }
 
     fn open(&self) -> io::Result<Cursor> {
-        let text = match input::open_text(&self.path, None)? {
+        let text = match input::open_text_with_text_columns(&self.path, None, &self.text_columns)? {
             Opened::Stream { text, .. } => text,
             Opened::Mapped(m) => Box::new(io::Cursor::new(m.to_vec())),
         };
@@ -777,7 +781,7 @@ mod tests {
         std::io::Write::write_all(&mut enc, &data).unwrap();
         std::fs::write(&path, enc.finish().unwrap()).unwrap();
         let body = &data[BOM.len()..];
-        let again = ReadAgain::new(&path);
+        let again = ReadAgain::new(&path, Vec::new());
         // Overlapping spans, one reaching across many chunks, the text's last byte.
         let n = body.len() as u64;
         let spans = [
