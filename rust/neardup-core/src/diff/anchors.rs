@@ -7,19 +7,29 @@
 //! (every anchor is a real match, in order on both sides), only possibly shorter than the longest, so the
 //! edit script stays exact and becomes at most coarser.
 
-/// No occurrence of a token yet.
+/// No occurrence of a token in `b` yet.
 const NONE: u32 = u32::MAX;
-/// More than one occurrence.
+/// More than one occurrence in `b`.
 const MANY: u32 = u32::MAX - 1;
 
-/// Scratch kept across calls: for each token id, its one position in `a` and in `b` (or [`NONE`] /
-/// [`MANY`]). Ids are dense (the interner numbers `new`'s tokens `0..k`), so a table indexed by id
-/// replaces a sort or a hash map; only the entries a call touched are reset, so a call on a short gap
-/// costs its own length, not `k`.
+/// Scratch kept across calls. Ids are dense (the interner numbers `new`'s tokens `0..k`), so tables
+/// indexed by id replace a sort or a hash map; only the entries a call touched are reset, so a call on a
+/// short gap costs its own length, not `k`.
+///
+/// `a` is walked in an order unrelated to the ids (every token of a shuffled text is looked up at a
+/// random place of the tables), so what it looks up is kept small: how often each id occurs in `a` is
+/// two bits, in bit sets of `k / 4` bytes that stay in cache however long the text, and only the tokens
+/// found once there read their position in `b`, a `u32`.
 #[derive(Debug, Default)]
 pub(crate) struct Anchors {
-    /// `[position in a, position in b]` side by side: one cache line per token looked up.
-    at: Vec<[u32; 2]>,
+    /// For each token id: its one position in `b`, or [`NONE`] / [`MANY`].
+    at_b: Vec<u32>,
+    /// Bit `id`: `id` occurs in `a`; in `twice`, more than once.
+    once: Vec<u64>,
+    twice: Vec<u64>,
+    /// The candidate pairs and the increasing run's links, reused.
+    pairs: Vec<(u32, u32)>,
+    prev: Vec<u32>,
 }
 
 impl Anchors {
@@ -34,56 +44,74 @@ impl Anchors {
             return Vec::new();
         };
         let size = top as usize + 1;
-        if self.at.len() < size {
-            self.at.resize(size, [NONE; 2]);
+        if self.at_b.len() < size {
+            self.at_b.resize(size, NONE);
+        }
+        let words = size.div_ceil(64);
+        if self.once.len() < words {
+            self.once.resize(words, 0);
+            self.twice.resize(words, 0);
         }
         for (j, &id) in b.iter().enumerate() {
-            let s = &mut self.at[id as usize][1];
+            let s = &mut self.at_b[id as usize];
             *s = if *s == NONE { j as u32 } else { MANY };
         }
         // A token of `a` beyond `b`'s largest id (or absent from `new`: `ABSENT` is the largest u32)
         // cannot be an anchor.
         let in_b = |id: u32| (id as usize) < size;
-        for (i, &id) in a.iter().enumerate() {
+        let bit = |id: u32| (id as usize / 64, 1u64 << (id % 64));
+        for &id in a {
             if in_b(id) {
-                let s = &mut self.at[id as usize][0];
-                *s = if *s == NONE { i as u32 } else { MANY };
+                let (w, m) = bit(id);
+                self.twice[w] |= self.once[w] & m;
+                self.once[w] |= m;
             }
         }
         // In `a`'s order, so the pairs come sorted by their first coordinate. Positions are below
         // `MANY` (checked above): 32 bits each, as the table holds them, halve what the increasing run
         // walks (every token of a shuffled text is an anchor candidate).
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        self.pairs.clear();
         for (i, &id) in a.iter().enumerate() {
             if in_b(id) {
-                let [at_a, j] = self.at[id as usize];
-                if at_a == i as u32 && j < MANY {
-                    pairs.push((i as u32, j));
+                let (w, m) = bit(id);
+                if self.twice[w] & m == 0 {
+                    let j = self.at_b[id as usize];
+                    if j < MANY {
+                        self.pairs.push((i as u32, j));
+                    }
                 }
             }
         }
         for &id in b {
-            self.at[id as usize] = [NONE; 2];
+            self.at_b[id as usize] = NONE;
         }
-        for &id in a {
-            if in_b(id) {
-                self.at[id as usize] = [NONE; 2];
+        if 8 * a.len() >= words {
+            // Clearing the words in use in one sweep is cheaper than one random write per token.
+            self.once[..words].fill(0);
+            self.twice[..words].fill(0);
+        } else {
+            for &id in a {
+                if in_b(id) {
+                    let (w, _) = bit(id);
+                    (self.once[w], self.twice[w]) = (0, 0);
+                }
             }
         }
-        longest_increasing(&pairs)
+        longest_increasing(&self.pairs, &mut self.prev)
     }
 }
 
 /// The longest subsequence of `pairs` (sorted by `.0`, all `.0` and `.1` distinct, fewer than
 /// `u32::MAX`) increasing in `.1`.
-fn longest_increasing(pairs: &[(u32, u32)]) -> Vec<(usize, usize)> {
+fn longest_increasing(pairs: &[(u32, u32)], prev: &mut Vec<u32>) -> Vec<(usize, usize)> {
     // tails[k]: index in `pairs` of the smallest `.1` ending an increasing run of length k + 1; tail_y
     // holds those `.1`s side by side, so the binary search reads one small array instead of jumping
     // through `pairs`.
     const END: u32 = u32::MAX;
     let mut tails: Vec<u32> = Vec::new();
     let mut tail_y: Vec<u32> = Vec::new();
-    let mut prev: Vec<u32> = vec![END; pairs.len()];
+    prev.clear();
+    prev.resize(pairs.len(), END);
     for (idx, &(_, y)) in pairs.iter().enumerate() {
         let k = tail_y.partition_point(|&t| t < y);
         if k > 0 {
@@ -148,7 +176,7 @@ mod tests {
             .enumerate()
             .map(|(i, &y)| (i as u32, y))
             .collect();
-        let got = longest_increasing(&pairs);
+        let got = longest_increasing(&pairs, &mut Vec::new());
         assert_eq!(got.len(), 4); // e.g. 1 4 5 9 / 3 4 5 6
         assert!(got.windows(2).all(|w| w[0].1 < w[1].1));
     }
@@ -171,7 +199,7 @@ mod tests {
             .map(|e| (e.1 as u32, e.3 as u32))
             .collect();
         pairs.sort_unstable();
-        longest_increasing(&pairs)
+        longest_increasing(&pairs, &mut Vec::new())
     }
 
     #[test]

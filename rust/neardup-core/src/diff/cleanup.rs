@@ -106,28 +106,39 @@ fn fold<O: Offset>(
     out: &mut Vec<Seg>,
 ) {
     out.clear();
-    // (old, new) characters of each run on the stack: merged runs add them up instead of re-summing
-    // their tokens, which would make a long chain of folds quadratic.
-    let mut weights: Vec<(usize, usize)> = Vec::with_capacity(script.len());
+    // (old, new) characters of each run on the stack, summed over its tokens only when an equality next
+    // to it is short enough to fold (`None` until then): most equalities are longer than `cap`, and a
+    // long text's change blocks need not be read token by token a second time just to be compared with
+    // nothing. Merged runs add up the weights of their parts (all three are known when they merge)
+    // instead of re-summing their tokens, which would make a long chain of folds quadratic.
+    let mut weights: Vec<Option<(usize, usize)>> = Vec::with_capacity(script.len());
+    let weigh = |seg: &Seg, w: &mut Option<(usize, usize)>| {
+        *w.get_or_insert_with(|| (old.weight(seg.a, seg.a_len), new.weight(seg.b, seg.b_len)))
+    };
     for &seg in script.iter() {
         out.push(seg);
-        weights.push((old.weight(seg.a, seg.a_len), new.weight(seg.b, seg.b_len)));
+        weights.push(None);
         while out.len() >= 3 {
             let n = out.len();
             let (c1, e, c2) = (out[n - 3], out[n - 2], out[n - 1]);
-            if c1.eq || !e.eq || c2.eq {
+            if c1.eq || !e.eq || c2.eq || e.a_len > cap {
                 break;
             }
-            let (w1, we, w2) = (weights[n - 3], weights[n - 2], weights[n - 1]);
+            let w = &mut weights[n - 3..];
+            let (w1, we, w2) = (
+                weigh(&c1, &mut w[0]),
+                weigh(&e, &mut w[1]),
+                weigh(&c2, &mut w[2]),
+            );
             // Equal runs have the same characters on both sides, so `we.0` is the equality's length.
-            if e.a_len > cap || we.0 > w1.0.max(w1.1) || we.0 > w2.0.max(w2.1) {
+            if we.0 > w1.0.max(w1.1) || we.0 > w2.0.max(w2.1) {
                 break;
             }
             let merged = Seg::change(c1.a, c2.a + c2.a_len - c1.a, c1.b, c2.b + c2.b_len - c1.b);
             out.truncate(n - 3);
             weights.truncate(n - 3);
             out.push(merged);
-            weights.push((w1.0 + we.0 + w2.0, w1.1 + we.1 + w2.1));
+            weights.push(Some((w1.0 + we.0 + w2.0, w1.1 + we.1 + w2.1)));
         }
     }
     std::mem::swap(script, out);

@@ -65,11 +65,11 @@ pub(crate) fn hash_token(text: &[u8], start: usize, end: usize) -> u64 {
     h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
 }
 
-/// The probe step of both interners' open-addressing tables (linear probing): from the slot that bits 32
-/// and up of the hash `h` pick (the partitioned interner spends the low bits on choosing a partition),
-/// forward and round at `mask` (slots minus one, a power of two less one), to the first slot that is not
-/// `live` (empty in this call) or `holds` the token looked up. Returns that slot and whether it holds the
-/// token; the table must have an empty slot.
+/// The probe step of both interners' open-addressing tables (linear probing): from the slot that the low
+/// bits of the hash's high half `h >> 32` pick (the partitioned interner keeps only that half, and
+/// chooses a token's partition by its top bits), forward and round at `mask` (slots minus one, a power
+/// of two less one), to the first slot that is not `live` (empty in this call) or `holds` the token
+/// looked up. Returns that slot and whether it holds the token; the table must have an empty slot.
 #[inline(always)]
 pub(crate) fn probe(
     h: u64,

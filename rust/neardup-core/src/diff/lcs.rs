@@ -226,28 +226,58 @@ impl Lcs {
                 set_mark(marks, id);
             }
         }
+        // The kept tokens are copied out only from the first dropped one on: when nothing is dropped
+        // (two texts of the same words), the sequences are used as they are, with no copy and no
+        // position list (12 bytes a token) written and read back.
+        let mut cut_a = false;
         for (i, &id) in a.iter().enumerate() {
-            if id != ABSENT && (!in_b || is_marked(marks, id)) {
-                s.a.push(id);
-                s.ia.push(i);
+            let keep = id != ABSENT && (!in_b || is_marked(marks, id));
+            if cut_a {
+                if keep {
+                    s.a.push(id);
+                    s.ia.push(i);
+                }
+            } else if !keep {
+                cut_a = true;
+                s.a.extend_from_slice(&a[..i]);
+                s.ia.extend(0..i);
             }
         }
         if in_b {
             clear_marks(marks, b);
         }
-        for &id in &s.a {
+        let kept_a = if cut_a { &s.a[..] } else { a };
+        for &id in kept_a {
             set_mark(marks, id);
         }
+        let mut cut_b = false;
         for (j, &id) in b.iter().enumerate() {
-            if is_marked(marks, id) {
-                s.b.push(id);
-                s.ib.push(j);
+            let keep = is_marked(marks, id);
+            if cut_b {
+                if keep {
+                    s.b.push(id);
+                    s.ib.push(j);
+                }
+            } else if !keep {
+                cut_b = true;
+                s.b.extend_from_slice(&b[..j]);
+                s.ib.extend(0..j);
             }
         }
-        clear_marks(marks, &s.a);
-        if s.a.len() == a.len() && s.b.len() == b.len() {
+        clear_marks(marks, kept_a);
+        let kept_a_empty = kept_a.is_empty();
+        if !cut_a && !cut_b {
             inner(self, a, ao, b, bo, out);
-        } else if !s.a.is_empty() {
+        } else if !kept_a_empty {
+            // Only one side cut: the other is copied whole, so that both are taken from `s`.
+            if !cut_a {
+                s.a.extend_from_slice(a);
+                s.ia.extend(0..a.len());
+            }
+            if !cut_b {
+                s.b.extend_from_slice(b);
+                s.ib.extend(0..b.len());
+            }
             let start = out.len();
             inner(self, &s.a, 0, &s.b, 0, out);
             for m in &mut out[start..] {

@@ -42,19 +42,37 @@ struct Item {
 /// The length code of tokens longer than eight bytes (compared on their bytes).
 const LONG: u32 = 9;
 
-/// A token's tag: 28 bits of its hash `h` (bits 32 and up: the low bits chose its partition) under its
-/// length, saturated at [`LONG`], in the top four bits. Equal tokens have equal tags; the table slot is
-/// taken from the tag, so the start of a token's probe depends on the token alone.
+/// A token's key: the high half of its hash (the bits [`probe`] takes the slot from), all that the
+/// partitioned interner keeps of it.
 #[inline(always)]
-fn tag(h: u64, len: usize) -> u32 {
-    ((h >> 32) as u32 & 0x0fff_ffff) | (len.min(LONG as usize) as u32) << 28
+fn key(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
+/// The partition of `parts` (a power of two) that a token of key `key` goes to: the top bits of the key.
+/// The table slot inside the partition is taken from the low bits ([`tag`]), so the two stay independent
+/// as long as partitions and slots together take at most 32 bits (past two billion tokens a few slot
+/// bits are shared, which only lengthens probes).
+#[inline(always)]
+fn part_of(key: u32, parts: usize) -> usize {
+    ((u64::from(key) * parts as u64) >> 32) as usize
+}
+
+/// A token's tag: the low 28 bits of its key under its length, saturated at [`LONG`], in the top four
+/// bits. Equal tokens have equal tags; the table slot is taken from the tag, so the start of a token's
+/// probe depends on the token alone.
+#[inline(always)]
+fn tag(key: u32, len: usize) -> u32 {
+    (key & 0x0fff_ffff) | (len.min(LONG as usize) as u32) << 28
 }
 
 /// Reusable buffers of the partitioned interner.
 #[derive(Default)]
 pub(crate) struct Partitioned {
-    /// Hash of every token, `new`'s then `old`'s (read again to gather the ids back in order).
-    hashes: Vec<u64>,
+    /// [`key`] of every token, `new`'s then `old`'s: it picks the token's partition (read again to
+    /// gather the ids back in order) and gives its tag. 32 bits rather than the whole hash: these passes
+    /// are bound by memory traffic once the text is past the caches.
+    keys: Vec<u32>,
     /// Partition `p` holds `items[starts[p]..starts[p + 1]]`, in text order: `new`'s tokens first.
     starts: Vec<usize>,
     cursor: Vec<usize>,
@@ -89,19 +107,18 @@ impl Partitioned {
         debug_assert!(fits(total));
         let (old, new) = (old.text.as_bytes(), new.text.as_bytes());
         let parts = total.div_ceil(PART_ITEMS).next_power_of_two();
-        let pmask = parts as u64 - 1;
-        // The low bits pick the partition; the table slot inside it is taken from bits 32 and up.
-        let part_of = |h: u64| (h & pmask) as usize;
+        let part_of = |key: u32| part_of(key, parts);
 
-        self.hashes.clear();
-        self.hashes
-            .extend(new_toks.iter().map(|t| hash_token(new, t.start(), t.end())));
-        self.hashes
-            .extend(old_toks.iter().map(|t| hash_token(old, t.start(), t.end())));
+        // One pass hashes the tokens and counts the partitions' sizes.
+        self.keys.clear();
         self.starts.clear();
         self.starts.resize(parts + 1, 0);
-        for &h in &self.hashes {
-            self.starts[part_of(h) + 1] += 1;
+        for (text, toks) in [(new, new_toks), (old, old_toks)] {
+            for t in toks {
+                let k = key(hash_token(text, t.start(), t.end()));
+                self.starts[part_of(k) + 1] += 1;
+                self.keys.push(k);
+            }
         }
         for p in 0..parts {
             self.starts[p + 1] += self.starts[p];
@@ -117,12 +134,12 @@ impl Partitioned {
         let sides = [(new, new_toks, 0), (old, old_toks, m)];
         for (text, toks, base) in sides {
             for (k, t) in toks.iter().enumerate() {
-                let h = self.hashes[base + k];
-                let c = &mut self.cursor[part_of(h)];
+                let key = self.keys[base + k];
+                let c = &mut self.cursor[part_of(key)];
                 let len = t.end() - t.start();
                 self.items[*c] = Item {
                     head: load_at(text, t.start(), len.min(8)),
-                    tag: tag(h, len),
+                    tag: tag(key, len),
                     pos: (base + k) as u32,
                 };
                 *c += 1;
@@ -206,8 +223,8 @@ impl Partitioned {
         self.cursor.extend_from_slice(&self.starts[..parts]);
         ids.new.clear();
         ids.old.clear();
-        for (i, &h) in self.hashes.iter().enumerate() {
-            let c = &mut self.cursor[part_of(h)];
+        for (i, &key) in self.keys.iter().enumerate() {
+            let c = &mut self.cursor[part_of(key)];
             let f = self.found[*c];
             *c += 1;
             if i < m {
