@@ -157,3 +157,20 @@ def test_dedup_files_on_parquet_equals_jsonl(tmp_path: Path) -> None:
     got = neardup.dedup_files(_write(rows, tmp_path / "c.parquet", "parquet"), spec=spec)
     assert got.clusters == want.clusters and len(got.clusters) >= 8
     assert [got.ids[i] for i in range(4)] == ["0", "1", "2", "3"]
+
+
+def test_catalog_add_of_parquet_reads_it_in_the_core_as_the_same_jsonl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neardup import Catalog, formats
+
+    old, new = _pair(tmp_path)
+    listed: dict[str, list[tuple[Any, ...]]] = {}
+    for kind in ("jsonl", "parquet"):
+        with Catalog(tmp_path / f"{kind}.db") as cat:
+            for day, rows in (("2024-01-01", old), ("2024-01-02", new)):
+                cat.add_file(_write(rows, tmp_path / f"{day}.{kind}", kind), date=day)
+            listed[kind] = [(p.title, p.first_day, p.last_day, p.sightings, p.versions) for p in cat.papers()]
+        # The Python reader stays out of it: the core read every file.
+        monkeypatch.setattr(formats, "read_snapshot", None)
+    assert listed["parquet"] == listed["jsonl"] and len(listed["jsonl"]) == len(old) + 1

@@ -249,7 +249,7 @@ class Catalog:
             progress("reading")
         source = (
             None
-            if from_format not in ("auto", "jsonl", "csv", "hf-json")
+            if from_format not in ("auto", "jsonl", "csv", "hf-json", "parquet", "arrow")
             else _core_source(name, from_format, encoding, delimiter)
         )
         prepared = None

@@ -20,8 +20,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::arrow_json::RowWriter;
 
-/// Rows decoded at a time: enough lines for the parser's threads, a few MB of text.
-const BATCH: usize = 8192;
+/// Rows decoded at a time: about a megabyte of text, so that the decoder's buffers are reused from
+/// one batch to the next instead of being mapped and faulted in afresh (as batches of several MB were).
+const BATCH: usize = 1024;
 
 /// The columnar file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
