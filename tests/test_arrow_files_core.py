@@ -174,3 +174,36 @@ def test_catalog_add_of_parquet_reads_it_in_the_core_as_the_same_jsonl(
         # The Python reader stays out of it: the core read every file.
         monkeypatch.setattr(formats, "read_snapshot", None)
     assert listed["parquet"] == listed["jsonl"] and len(listed["jsonl"]) == len(old) + 1
+
+
+def _dump_rows(n: int, revised: int) -> list[dict[str, Any]]:
+    """Rows of the arXiv metadata dump's shape: nested `versions` and `authors_parsed`, nulls in places."""
+    rows = []
+    for i in range(n):
+        version = 2 if i < revised else 1
+        rows.append(
+            {
+                "id": f"2401.{i:05d}",
+                "submitter": None if i % 7 == 0 else f"Author {i}",
+                "authors": f"A. Author{i} and B. Author{i + 1}",
+                "title": f"On the structure of problem {i}\n  and its variants",
+                "doi": None if i % 3 else f"10.1000/x{i}",
+                "abstract": f"  We study problem {i}.\nIt has {version} parts{', new' * (version - 1)}.\n",
+                "versions": [
+                    {"version": f"v{v}", "created": f"Mon, {v} Jan 2024 00:00:00 GMT"}
+                    for v in range(1, version + 1)
+                ],
+                "update_date": "2024-01-02",
+                "authors_parsed": [[f"Author{i}", "A.", ""], [f"Author{i + 1}", "B.", None]],
+            }
+        )
+    return rows
+
+
+def test_diff_of_the_arxiv_dump_shape_as_parquet_equals_jsonl(tmp_path: Path) -> None:
+    old, new = _dump_rows(40, 0), _dump_rows(42, 5)
+    want = _diff(_write(old, tmp_path / "old.jsonl", "jsonl"), _write(new, tmp_path / "new.jsonl", "jsonl"))
+    assert want["summary"]["changed"] == 5 and want["summary"]["added"] == 2
+    a, b = _write(old, tmp_path / "old.parquet", "parquet"), _write(new, tmp_path / "new.parquet", "parquet")
+    assert _core._columnar_rows(b, text_columns=[])  # lists of structs and of lists: the core's road
+    assert _strip(_diff(a, b)) == _strip(want)

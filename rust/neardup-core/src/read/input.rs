@@ -14,7 +14,7 @@
 //! name the file that changed in one line instead of dying with "Bus error" (the command line installs
 //! one; see the binding's `errors.rs`).
 //!
-//! A Parquet or Arrow IPC file is read as the JSON Lines of its rows ([`super::columnar`]), a stream too.
+//! A Parquet or Arrow IPC file opens as a stream of the JSON Lines of its rows ([`super::columnar`]).
 //!
 //! Text in another encoding than UTF-8 (named by the caller, or UTF-16 by its byte-order mark) is
 //! transcoded on the way into the temporary file ([`super::encoding`]). [`text_reader`] is the streaming
