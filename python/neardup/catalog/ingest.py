@@ -104,8 +104,9 @@ def prepare_file(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> Prepared | None:
-    """The snapshot file at `path` (displayed as `name`, in `fmt`: ``jsonl``, ``csv``, ``hf-json``, ``parquet`` or ``arrow``)
-    read by the core into the ingest's columns, or None when some record needs the Python reader."""
+    """The snapshot file at `path` (displayed as `name`, in `fmt`: ``jsonl``, ``csv``, ``hf-json``,
+    ``parquet`` or ``arrow``) read by the core into the ingest's columns, or None when some record needs
+    the Python reader."""
     made = _core._catalog_read(
         path,
         fmt,
