@@ -140,6 +140,29 @@ fn set_mark(marks: &mut [u64], id: u32) {
     marks[id as usize / 64] |= 1 << (id % 64);
 }
 
+/// Copies the tokens of `seq` that `keep` keeps, with their positions, into `kept` and `at` (left
+/// empty when it keeps them all), and says whether any was dropped. Nothing is copied before the first
+/// dropped token is met: a sequence kept whole is used as it is.
+fn keep_from_first_drop(
+    seq: &[u32],
+    kept: &mut Vec<u32>,
+    at: &mut Vec<usize>,
+    keep: impl Fn(u32) -> bool,
+) -> bool {
+    let Some(first) = seq.iter().position(|&id| !keep(id)) else {
+        return false;
+    };
+    kept.extend_from_slice(&seq[..first]);
+    at.extend(0..first);
+    for (i, &id) in seq.iter().enumerate().skip(first + 1) {
+        if keep(id) {
+            kept.push(id);
+            at.push(i);
+        }
+    }
+    true
+}
+
 #[inline(always)]
 fn is_marked(marks: &[u64], id: u32) -> bool {
     marks[id as usize / 64] >> (id % 64) & 1 == 1
@@ -229,20 +252,9 @@ impl Lcs {
         // The kept tokens are copied out only from the first dropped one on: when nothing is dropped
         // (two texts of the same words), the sequences are used as they are, with no copy and no
         // position list (12 bytes a token) written and read back.
-        let mut cut_a = false;
-        for (i, &id) in a.iter().enumerate() {
-            let keep = id != ABSENT && (!in_b || is_marked(marks, id));
-            if cut_a {
-                if keep {
-                    s.a.push(id);
-                    s.ia.push(i);
-                }
-            } else if !keep {
-                cut_a = true;
-                s.a.extend_from_slice(&a[..i]);
-                s.ia.extend(0..i);
-            }
-        }
+        let cut_a = keep_from_first_drop(a, &mut s.a, &mut s.ia, |id| {
+            id != ABSENT && (!in_b || is_marked(marks, id))
+        });
         if in_b {
             clear_marks(marks, b);
         }
@@ -250,20 +262,7 @@ impl Lcs {
         for &id in kept_a {
             set_mark(marks, id);
         }
-        let mut cut_b = false;
-        for (j, &id) in b.iter().enumerate() {
-            let keep = is_marked(marks, id);
-            if cut_b {
-                if keep {
-                    s.b.push(id);
-                    s.ib.push(j);
-                }
-            } else if !keep {
-                cut_b = true;
-                s.b.extend_from_slice(&b[..j]);
-                s.ib.extend(0..j);
-            }
-        }
+        let cut_b = keep_from_first_drop(b, &mut s.b, &mut s.ib, |id| is_marked(marks, id));
         clear_marks(marks, kept_a);
         let kept_a_empty = kept_a.is_empty();
         if !cut_a && !cut_b {
