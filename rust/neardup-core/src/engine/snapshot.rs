@@ -484,7 +484,7 @@ fn meta_differences(a: &Record, b: &Record, ignore: &[String]) -> Vec<Cow<'stati
     let (xm, ym) = if a.same_meta_text(b) {
         (None, None)
     } else {
-        (a.meta(), b.meta())
+        a.metas_to_compare(b)
     };
     let (x, y) = (
         xm.as_deref().unwrap_or(&none),

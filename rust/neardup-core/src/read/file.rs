@@ -130,6 +130,37 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// The metadata of this record and of `other` as far as comparing them needs: the fields and the
+    /// extras in which the two differ are those in which the records' metadata differ. Where both kept
+    /// their members' text, only the members that can differ are interpreted
+    /// ([`super::meta::differing_members`]); the others are equal and left out of both.
+    pub fn metas_to_compare<'s>(
+        &'s self,
+        other: &'s Record<'_>,
+    ) -> (Option<Cow<'s, Meta>>, Option<Cow<'s, Meta>>) {
+        if let (
+            MetaSource::Members {
+                rest: a,
+                max_digits: m,
+            },
+            MetaSource::Members {
+                rest: b,
+                max_digits: n,
+            },
+        ) = (&self.meta, &other.meta)
+        {
+            let cut = super::meta::differing_members(a, b);
+            let interpret = |rest: &str, max_digits: u32| {
+                super::meta::interpret(rest, None, max_digits as usize)
+                    .map(|(meta, _)| Cow::Owned(meta))
+            };
+            if let Some((x, y)) = cut {
+                return (interpret(&x, *m), interpret(&y, *n));
+            }
+        }
+        (self.meta(), other.meta())
+    }
+
     /// Whether the two records certainly carry equal metadata, known without interpreting it: both
     /// have none, or both kept the same members' text.
     pub fn same_meta_text(&self, other: &Record) -> bool {

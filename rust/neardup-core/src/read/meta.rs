@@ -271,11 +271,55 @@ fn decoded(raw: &str) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Where [`write_canonical`] writes: a `String`, or [`Nowhere`] when only its verdict (and where the
+/// value ends) is wanted, as in [`check`], which reads every record's members once and keeps no text.
+trait Out: Default {
+    /// Whether anything is kept: an object's members are put in key order only then.
+    const WRITES: bool;
+    fn push_str(&mut self, s: &str);
+    /// `text` as a JSON string.
+    fn push_json_string(&mut self, text: &str);
+    fn len(&self) -> usize;
+    fn slice(&self, range: Range<usize>) -> &str;
+}
+
+impl Out for String {
+    const WRITES: bool = true;
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+    fn push_json_string(&mut self, text: &str) {
+        string(self, text);
+    }
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+    fn slice(&self, range: Range<usize>) -> &str {
+        &self[range]
+    }
+}
+
+/// Keeps nothing.
+#[derive(Default)]
+struct Nowhere;
+
+impl Out for Nowhere {
+    const WRITES: bool = false;
+    fn push_str(&mut self, _: &str) {}
+    fn push_json_string(&mut self, _: &str) {}
+    fn len(&self) -> usize {
+        0
+    }
+    fn slice(&self, _: Range<usize>) -> &str {
+        ""
+    }
+}
+
 /// Writes the canonical text ([`Json::write`]) of the JSON value starting at `i` of `s` (valid JSON,
 /// as every reader's members are) straight from its text, with no tree: the extras of a record are
 /// mostly written out, rarely looked into. Returns where the value ends; `None` where [`Json::parse`]
 /// gives `None` (lone surrogates, integers longer than `max_digits`).
-fn write_canonical(s: &str, i: usize, max_digits: usize, out: &mut String) -> Option<usize> {
+fn write_canonical<O: Out>(s: &str, i: usize, max_digits: usize, out: &mut O) -> Option<usize> {
     let b = s.as_bytes();
     let i = skip_ws(b, i);
     match *b.get(i)? {
@@ -285,15 +329,15 @@ fn write_canonical(s: &str, i: usize, max_digits: usize, out: &mut String) -> Op
             match decoded(raw)? {
                 // Valid JSON without escapes holds no control character: already canonical.
                 Cow::Borrowed(_) => out.push_str(raw),
-                Cow::Owned(text) => string(out, &text),
+                Cow::Owned(text) => out.push_json_string(&text),
             }
             Some(end)
         }
         b'[' => {
-            out.push('[');
+            out.push_str("[");
             let mut at = skip_ws(b, i + 1);
             if b.get(at) == Some(&b']') {
-                out.push(']');
+                out.push_str("]");
                 return Some(at + 1);
             }
             loop {
@@ -301,7 +345,7 @@ fn write_canonical(s: &str, i: usize, max_digits: usize, out: &mut String) -> Op
                 match *b.get(at)? {
                     b',' => out.push_str(", "),
                     b']' => {
-                        out.push(']');
+                        out.push_str("]");
                         return Some(at + 1);
                     }
                     _ => return None,
@@ -312,7 +356,7 @@ fn write_canonical(s: &str, i: usize, max_digits: usize, out: &mut String) -> Op
         b'{' => {
             // Members written one after another in `texts`, then put in key order (the last of a
             // repeated key wins, as in `json.loads`).
-            let mut texts = String::new();
+            let mut texts = O::default();
             let mut members: Vec<(Cow<'_, str>, Range<usize>)> = Vec::new();
             let mut at = skip_ws(b, i + 1);
             if b.get(at) != Some(&b'}') {
@@ -336,17 +380,19 @@ fn write_canonical(s: &str, i: usize, max_digits: usize, out: &mut String) -> Op
                     }
                 }
             }
-            let members = last_of_each(members);
-            out.push('{');
-            for (n, (key, text)) in members.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
+            if O::WRITES {
+                let members = last_of_each(members);
+                out.push_str("{");
+                for (n, (key, text)) in members.iter().enumerate() {
+                    if n > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_json_string(key);
+                    out.push_str(": ");
+                    out.push_str(texts.slice(text.clone()));
                 }
-                string(out, key);
-                out.push_str(": ");
-                out.push_str(&texts[text.clone()]);
+                out.push_str("}");
             }
-            out.push('}');
             Some(at + 1)
         }
         b't' if s[i..].starts_with("true") => {
@@ -398,10 +444,10 @@ struct Member<'a> {
 
 /// The members of the JSON object `rest`, by key ascending, each with its canonical text written into
 /// `texts`; `None` when `rest` is not an object or some value is one [`Json::parse`] refuses.
-fn members<'a>(
+fn members<'a, O: Out>(
     rest: &'a str,
     max_digits: usize,
-    texts: &mut String,
+    texts: &mut O,
 ) -> Option<Vec<(Cow<'a, str>, Member<'a>)>> {
     let b = rest.as_bytes();
     let mut at = skip_ws(b, 0);
@@ -523,11 +569,8 @@ pub fn interpret(
 /// members, else the version it gives. A record keeps the members' text and interprets them when asked
 /// (`Record::meta`); reading it only needs to know they will be accepted then, and its version.
 pub fn check(rest: &str, version: Option<u32>, max_digits: usize) -> Option<Option<u32>> {
-    // A buffer of its own, not a thread-local one: a thread-local with a destructor makes glibc abort
-    // the process when it cannot record the destructor under a memory limit, where an allocation
-    // failing here is the one-line out-of-memory report.
-    let mut texts = String::with_capacity(rest.len());
-    let members = members(rest, max_digits, &mut texts)?;
+    // The same walk as `interpret`'s, keeping no canonical text.
+    let members = members(rest, max_digits, &mut Nowhere)?;
     let mut versions = None;
     // Every interpreted member is parsed by `interpret`, which refuses the record if one fails.
     for (name, member) in &members {
@@ -539,6 +582,79 @@ pub fn check(rest: &str, version: Option<u32>, max_digits: usize) -> Option<Opti
         }
     }
     Some(version.or_else(|| versions.as_ref().and_then(last_version)))
+}
+
+/// The members [`interpret`] reads together: the fields of each group depend on its members only.
+const GROUPS: [&[&str]; 5] = [
+    &["authors"],
+    &[
+        "published",
+        "publishedAt",
+        "published_at",
+        "date",
+        "pubDate",
+        "versions",
+    ],
+    &["upvotes"],
+    &["authors_count"],
+    &["organization"],
+];
+
+/// Two records' members (`a` and `b`, JSON objects accepted by [`interpret`]) cut down to those that can
+/// make their metadata differ, as two smaller objects: the members whose text differs or that one side
+/// lacks, with the other members of their group ([`GROUPS`]). A member left out has the same text on
+/// both sides, so it gives the same fields and the same extra to both; the two cut objects, interpreted,
+/// differ in exactly the fields and extras in which the whole ones differ. `None` when either is not an
+/// object.
+///
+/// Records compared member by member skip most of the work of [`interpret`]: an arXiv dump record whose
+/// authors changed has its `versions` and `authors_parsed` neither parsed nor written again.
+pub fn differing_members(a: &str, b: &str) -> Option<(String, String)> {
+    let (ma, mb) = (members(a, 0, &mut Nowhere)?, members(b, 0, &mut Nowhere)?);
+    let mut differ: Vec<&str> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < ma.len() || j < mb.len() {
+        let order = match (ma.get(i), mb.get(j)) {
+            (Some(x), Some(y)) => x.0.cmp(&y.0),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Equal => {
+                if ma[i].1.raw != mb[j].1.raw {
+                    differ.push(&ma[i].0);
+                }
+                (i, j) = (i + 1, j + 1);
+            }
+            std::cmp::Ordering::Less => {
+                differ.push(&ma[i].0);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                differ.push(&mb[j].0);
+                j += 1;
+            }
+        }
+    }
+    let groups: Vec<&[&str]> = GROUPS
+        .into_iter()
+        .filter(|g| differ.iter().any(|name| g.contains(name)))
+        .collect();
+    let kept = |name: &str| differ.contains(&name) || groups.iter().any(|g| g.contains(&name));
+    let cut = |members: &[(Cow<'_, str>, Member<'_>)]| {
+        let mut out = String::from("{");
+        for (name, member) in members.iter().filter(|(name, _)| kept(name)) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            string(&mut out, name);
+            out.push(':');
+            out.push_str(member.raw);
+        }
+        out.push('}');
+        out
+    };
+    Some((cut(&ma), cut(&mb)))
 }
 
 /// Writes `extra` members (already canonical JSON text) as the body of a JSON object, merged with the
@@ -622,6 +738,31 @@ mod tests {
         }
     }
 
+    /// The fields and the extras in which two metadata differ.
+    fn differences(x: &Meta, y: &Meta) -> Vec<String> {
+        let mut out: Vec<String> = [
+            ("authors", x.authors != y.authors),
+            ("authors_count", x.authors_count != y.authors_count),
+            ("organization", x.organization != y.organization),
+            ("published", x.published != y.published),
+            ("upvotes", x.upvotes != y.upvotes),
+        ]
+        .into_iter()
+        .filter(|f| f.1)
+        .map(|f| f.0.to_owned())
+        .collect();
+        let names: std::collections::BTreeSet<&String> =
+            x.extra.iter().chain(&y.extra).map(|e| &e.0).collect();
+        let value = |m: &Meta, n: &String| m.extra.iter().find(|e| &e.0 == n).map(|e| e.1.clone());
+        out.extend(
+            names
+                .into_iter()
+                .filter(|n| value(x, n) != value(y, n))
+                .cloned(),
+        );
+        out
+    }
+
     const PIECES: &[&str] = &[
         "\"a\"",
         "\"b\"",
@@ -690,6 +831,46 @@ mod tests {
             prop_assert!(serde_json::from_str::<serde::de::IgnoredAny>(&rest).is_ok(), "{}", rest);
             let got = interpret(&rest, None, max_digits).map(|(meta, _)| meta.extra);
             prop_assert_eq!(got, extra_before(&rest, max_digits), "{}", rest);
+        }
+
+        /// Interpreting the cut members of two records finds the same differences as interpreting
+        /// the whole ones: in every field and in the set of extras.
+        #[test]
+        fn cut_members_differ_where_the_whole_ones_do(
+            values in proptest::collection::vec(json_value(), 1..6),
+            names in proptest::collection::vec(0..9usize, 1..6),
+            changes in proptest::collection::vec((0..6usize, json_value()), 0..3),
+            dropped in proptest::collection::vec(0..6usize, 0..2),
+        ) {
+            let pool = [
+                "versions", "authors", "upvotes", "published", "date", "organization", "authors_count",
+                "x", "y",
+            ];
+            let members: Vec<(usize, String)> =
+                names.iter().zip(&values).map(|(&k, v)| (k, v.clone())).collect();
+            let mut other = members.clone();
+            for (at, v) in &changes {
+                if let Some(m) = other.get_mut(at % members.len()) {
+                    m.1 = v.clone();
+                }
+            }
+            for at in &dropped {
+                if other.len() > 1 {
+                    other.remove(at % other.len());
+                }
+            }
+            let object = |ms: &[(usize, String)]| {
+                let body: Vec<String> = ms.iter().map(|(k, v)| format!("\"{}\": {v}", pool[*k])).collect();
+                format!("{{{}}}", body.join(", "))
+            };
+            let (a, b) = (object(&members), object(&other));
+            let (Some((x, _)), Some((y, _))) = (interpret(&a, None, 0), interpret(&b, None, 0)) else {
+                return Ok(());
+            };
+            let (ca, cb) = differing_members(&a, &b).unwrap();
+            let (p, _) = interpret(&ca, None, 0).unwrap();
+            let (q, _) = interpret(&cb, None, 0).unwrap();
+            prop_assert_eq!(differences(&x, &y), differences(&p, &q), "{} / {}", a, b);
         }
 
         /// The reader's check accepts exactly what `interpret` accepts, with the same version, for
