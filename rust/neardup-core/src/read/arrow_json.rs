@@ -19,7 +19,8 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field};
 
-/// Columns whose nulls are empty texts whatever the caller names (`arrow_files.TEXT_COLUMNS`).
+/// Columns whose nulls are empty texts whatever the caller names: corpus dedup's `text`, and the title
+/// and abstract names of a snapshot (`neardup.formats.names`).
 pub const TEXT_COLUMNS: [&str; 7] = [
     "text",
     "title",
