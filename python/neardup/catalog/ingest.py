@@ -26,7 +26,10 @@ import datetime as dt
 import json
 import sqlite3
 import sys
+from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from neardup import _core
@@ -151,26 +154,20 @@ def _same_text(title: str, abstract: str, old_title: str, old_abstract: str) -> 
 
 
 def _current_versions(
-    conn: sqlite3.Connection, prepared: Prepared, matched: list[tuple[int, int]]
-) -> dict[int, tuple[int, int]]:
-    """For the matched groups `(group, paper)`: the paper's current version (id, number) when the
-    group's title and abstract are exactly its text (the common case: a paper listed again unchanged),
-    told by the versions' digests without reading their texts back (a version without a digest is
-    compared by `_versions_of` like any other)."""
-    if not matched:
-        return {}
-    group_of_paper = {paper: g for g, paper in matched}
-    found: dict[int, tuple[int, int]] = {}
-    for paper, vid, number, digest in conn.execute(
-        "SELECT p.id, v.id, v.number, v.digest FROM json_each(?) AS j "
+    conn: sqlite3.Connection, prepared: Prepared, papers: list[int | None]
+) -> list[tuple[int, int]]:
+    """For the groups matched to a paper (``papers[g]``, None when new): ``(group, version id)`` of the
+    paper's current version when the group's title and abstract are exactly its text (the common case:
+    a paper listed again unchanged), told by the versions' digests without reading their texts back (a
+    version without a digest is compared by `_versions_of` like any other). The digests are compared in
+    SQLite, against the snapshot's as one blob, so that only the matches come back to Python."""
+    return conn.execute(
+        "SELECT j.key, v.id FROM json_each(?) AS j "
         "JOIN paper AS p ON p.id = j.value "
-        "JOIN version AS v INDEXED BY version_digest ON v.id = p.current_version",
-        (json.dumps(sorted(group_of_paper)),),
-    ):
-        g = group_of_paper[paper]
-        if digest == prepared.digest(g):
-            found[g] = (vid, number)
-    return found
+        "JOIN version AS v INDEXED BY version_digest ON v.id = p.current_version "
+        "WHERE v.digest = substr(?, 16 * j.key + 1, 16)",
+        (json.dumps(papers), prepared.digests),
+    ).fetchall()
 
 
 def find_snapshot(conn: sqlite3.Connection, prepared: Prepared, day: str) -> AddResult | None:
@@ -216,61 +213,58 @@ def add_snapshot(
     matcher.by_near()
 
     reps, titles, abstracts = prepared.reps, prepared.titles, prepared.abstracts
+    keys, hows, sims = prepared.keys, matcher.how, matcher.similarity
+    group_of = prepared.group_of
     groups = len(reps)
-    sizes = [0] * groups
-    for g in prepared.group_of:
-        sizes[g] += 1
-    matched = [(g, p) for g, p in enumerate(matcher.paper) if p is not None]
-    exact = _current_versions(conn, prepared, matched)
-    # Groups whose text is not exactly their paper's current version: another version, the same but for
-    # whitespace, or a new one.
-    others = [(g, p) for g, p in matched if g not in exact]
-    known = _versions_of(conn, [p for _, p in others])
+    sizes = Counter(group_of)
+    paper_of: list[int | None] = list(matcher.paper)  # the new papers' ids are filled in below
+    version_of = [0] * groups
+    exact = _current_versions(conn, prepared, paper_of)
+    for g, version in exact:
+        version_of[g] = version
+    # A paper listed again unchanged only gains the sightings; every other group (the new papers, and
+    # the texts that are not their paper's current version: another version, the same but for
+    # whitespace, or a new one) goes through the loop below, in group order, which numbers the new ids.
+    paper_updates: list[tuple[Any, ...]] = [(snap, sizes[g], 0, version, paper_of[g]) for g, version in exact]
+    # A paper matched by key has that key; only one matched otherwise may gain it.
+    key_updates = [
+        (keys[g], p) for g, p in enumerate(paper_of) if p is not None and keys[g] and hows[g] != "key"
+    ]
+    others = [g for g in range(groups) if not version_of[g]]
+    known = _versions_of(conn, [p for g in others if (p := paper_of[g]) is not None])
 
     new_papers: list[tuple[Any, ...]] = []
-    paper_updates: list[tuple[Any, ...]] = []
     versions: list[tuple[Any, ...]] = []
     new_titles: list[tuple[str, int]] = []
-    key_updates: list[tuple[str, int]] = []
-    paper_of = [0] * groups
-    version_of = [0] * groups
     next_paper, next_version = max_paper + 1, max_version + 1
-    for g in range(groups):
-        paper = matcher.paper[g]
+    for g in others:
+        paper = paper_of[g]
         rep = reps[g]
         if paper is None:
             paper, version, number = next_paper, next_version, 1
             next_paper += 1
             next_version += 1
-            new_papers.append((paper, prepared.keys[g], version, snap, snap, sizes[g], 1))
+            new_papers.append((paper, keys[g], version, snap, snap, sizes[g], 1))
+            paper_of[g] = paper
             revised = True
         else:
-            same = exact.get(g)
+            versions_known = known[paper]
+            same = next(
+                (v[:2] for v in versions_known if _same_text(titles[rep], abstracts[rep], v[2], v[3])),
+                None,
+            )
             if same is None:
-                versions_known = known[paper]
-                same = next(
-                    (v[:2] for v in versions_known if _same_text(titles[rep], abstracts[rep], v[2], v[3])),
-                    None,
-                )
-                if same is None:
-                    same = (next_version, versions_known[-1][1] + 1)
-                    next_version += 1
-                    versions_known.append((*same, titles[rep], abstracts[rep]))
-                    revised = True
-                else:
-                    revised = False
+                same = (next_version, versions_known[-1][1] + 1)
+                next_version += 1
+                versions_known.append((*same, titles[rep], abstracts[rep]))
+                revised = True
             else:
                 revised = False
             version, number = same
             paper_updates.append((snap, sizes[g], int(revised), version, paper))
-            key = prepared.keys[g]
-            if key and matcher.how[g] != "key":
-                # A paper matched by key has that key; only one matched otherwise may gain it.
-                key_updates.append((key, paper))
-        paper_of[g], version_of[g] = paper, version
+        version_of[g] = version
         if revised:
-            how, similarity = matcher.how[g], matcher.similarity[g]
-            text = (titles[rep], abstracts[rep], snap, how, similarity, prepared.digest(g))
+            text = (titles[rep], abstracts[rep], snap, hows[g], sims[g], prepared.digest(g))
             versions.append((version, paper, number, *text))
             if prepared.norm_titles[g]:
                 new_titles.append((prepared.norm_titles[g], paper))
@@ -280,7 +274,8 @@ def add_snapshot(
         "VALUES(?,?,?,?,?,?,?)",
         new_papers,
     )
-    paper_updates.sort(key=lambda u: u[-1])  # in key order: each page of the table is visited once
+    # In key order: each page of the table is visited once (a paper is matched by one group at most).
+    paper_updates.sort(key=itemgetter(4))
     conn.executemany(
         "UPDATE paper SET last_snapshot = ?, sightings = sightings + ?, versions = versions + ?, "
         "current_version = ? WHERE id = ?",
@@ -294,16 +289,26 @@ def add_snapshot(
         versions,
     )
     conn.executemany("INSERT OR IGNORE INTO title(norm, paper) VALUES(?,?)", new_titles)
-    hows, sims = matcher.how, matcher.similarity
-    group_of = prepared.group_of
+    # The sightings as columns (one per field, each entry taking its group's values), zipped into rows
+    # without a Python step per entry; a repeat of its group's first entry is a "duplicate".
+    how_of = list(map(hows.__getitem__, group_of))
+    similarity_of = list(map(sims.__getitem__, group_of))
+    if groups != n:
+        for i in sorted(set(range(n)).difference(reps)):
+            how_of[i], similarity_of[i] = "duplicate", None
     conn.executemany(
         "INSERT INTO sighting(snapshot, position, paper, version, how, similarity, upvotes, meta) "
         "VALUES(?,?,?,?,?,?,?,?)",
-        (
-            (snap, i, paper_of[g], version_of[g], hows[g], sims[g], up, meta)
-            if reps[g] == i
-            else (snap, i, paper_of[g], version_of[g], "duplicate", None, up, meta)
-            for i, (g, up, meta) in enumerate(zip(group_of, prepared.upvotes, prepared.metas, strict=True))
+        zip(
+            repeat(snap, n),
+            range(n),
+            map(paper_of.__getitem__, group_of),
+            map(version_of.__getitem__, group_of),
+            how_of,
+            similarity_of,
+            prepared.upvotes,
+            prepared.metas,
+            strict=True,
         ),
     )
     if later:
@@ -313,7 +318,8 @@ def add_snapshot(
         "UPDATE snapshot SET new_papers = ?, new_versions = ? WHERE id = ?",
         (len(new_papers), new_versions, snap),
     )
-    counts = {stage: sum(1 for how in hows if how == stage) for stage in ("key", "title", "near")}
+    tally = Counter(hows)
+    counts = {stage: tally[stage] for stage in ("key", "title", "near")}
     return AddResult(
         snapshot_id=snap,
         hash=prepared.hash,

@@ -130,8 +130,14 @@ class Matcher:
             "SELECT j.key, p.id FROM json_each(?) AS j JOIN paper AS p ON p.key = j.value",
             (json.dumps([keys[g] for g in keyed]),),
         )
+        # (`_assign` inlined: most groups are matched here.)
+        assigned, how, taken = self.paper, self.how, self.taken
         for i, paper in sorted(rows):
-            self._assign(keyed[i], paper, "key")
+            g = keyed[i]
+            assigned[g] = paper
+            how[g] = "key"
+            self.similarity[g] = None
+            taken.add(paper)
 
     def by_title(self) -> None:
         """Stage 2: groups left whose normalised title a known paper's version had."""
@@ -161,7 +167,15 @@ class Matcher:
                 groups_of[titles[g]].append(g)
         entries: dict[int, Entry] = {}
         for title, gs in groups_of.items():  # in order of the first group listing each title
-            ps = sorted(p for p in papers_of[title] if p not in self.taken)
+            candidates = papers_of[title]
+            if len(gs) == 1 and len(candidates) == 1:
+                # The common case, one group and one paper: decided without building the pairs below.
+                g, (p,) = gs[0], candidates
+                if p not in self.taken:
+                    if not (keys[g] and paper_key[p] and keys[g] != paper_key[p]):
+                        self._assign(g, p, "title")
+                    continue
+            ps = sorted(p for p in candidates if p not in self.taken)
             pairs = [
                 (g, p) for g in gs for p in ps if not (keys[g] and paper_key[p] and keys[g] != paper_key[p])
             ]
@@ -180,18 +194,22 @@ class Matcher:
 
     def by_near(self) -> None:
         """Stage 3: groups left against every known paper not matched yet, by the engine's near rule."""
-        rest = [g for g in range(len(self.paper)) if self.paper[g] is None]
+        rest = [g for g, paper in enumerate(self.paper) if paper is None]
         if not rest:
             return
         # The papers matched already are left out in SQLite, and of each paper's latest sighting only the
-        # members the near rule reads are taken (as JSON, parsed only where present).
+        # members the near rule reads are taken (as JSON, parsed only where present). The latest sighting
+        # (highest snapshot id, then lowest position) is found in the covering index `sighting_paper`
+        # (paper, snapshot, position) and its row read once by primary key: sorting the paper's sightings
+        # themselves read each one's row, and a scalar subquery for the metadata ran once per member read.
         pool: list[tuple[int, str | None, str, str, str | None, str | None, str | None]] = self.conn.execute(
-            "SELECT id, key, title, abstract, meta -> '$.authors', meta -> '$.extra.categories', "
-            "meta -> '$.extra.year' FROM (SELECT p.id AS id, p.key AS key, v.title AS title, "
-            "v.abstract AS abstract, (SELECT s.meta FROM sighting AS s WHERE s.paper = p.id "
-            "ORDER BY s.snapshot DESC, s.position LIMIT 1) AS meta "
+            "SELECT p.id, p.key, v.title, v.abstract, s.meta -> '$.authors', "
+            "s.meta -> '$.extra.categories', s.meta -> '$.extra.year' "
             "FROM paper AS p JOIN version AS v ON v.id = p.current_version "
-            "WHERE p.id NOT IN (SELECT value FROM json_each(?))) ORDER BY id",
+            "LEFT JOIN sighting AS s ON (s.snapshot, s.position) = (SELECT l.snapshot, l.position "
+            "FROM sighting AS l INDEXED BY sighting_paper WHERE l.paper = p.id "
+            "ORDER BY l.snapshot DESC, l.position LIMIT 1) "
+            "WHERE p.id NOT IN (SELECT value FROM json_each(?)) ORDER BY p.id",
             (json.dumps(sorted(self.taken)),),
         ).fetchall()
         if not pool:
