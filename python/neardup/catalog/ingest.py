@@ -222,10 +222,12 @@ def add_snapshot(
     exact = _current_versions(conn, prepared, paper_of)
     for g, version in exact:
         version_of[g] = version
-    # A paper listed again unchanged only gains the sightings; every other group (the new papers, and
-    # the texts that are not their paper's current version: another version, the same but for
-    # whitespace, or a new one) goes through the loop below, in group order, which numbers the new ids.
-    paper_updates: list[tuple[Any, ...]] = [(snap, sizes[g], 0, version, paper_of[g]) for g, version in exact]
+    # A paper listed again unchanged only gains the sightings (its current version stays); every other
+    # group (the new papers, and the texts that are not their paper's current version: another version,
+    # the same but for whitespace, or a new one) goes through the loop below, in group order, which
+    # numbers the new ids.
+    seen_again = sorted((paper_of[g], sizes[g], snap) for g, _ in exact)  # in key order, as below
+    paper_updates: list[tuple[Any, ...]] = []
     # A paper matched by key has that key; only one matched otherwise may gain it.
     key_updates = [
         (keys[g], p) for g, p in enumerate(paper_of) if p is not None and keys[g] and hows[g] != "key"
@@ -275,6 +277,9 @@ def add_snapshot(
         new_papers,
     )
     # In key order: each page of the table is visited once (a paper is matched by one group at most).
+    conn.executemany(
+        "UPDATE paper SET last_snapshot = ?3, sightings = sightings + ?2 WHERE id = ?1", seen_again
+    )
     paper_updates.sort(key=itemgetter(4))
     conn.executemany(
         "UPDATE paper SET last_snapshot = ?, sightings = sightings + ?, versions = versions + ?, "
@@ -312,7 +317,7 @@ def add_snapshot(
         ),
     )
     if later:
-        settle(conn, [u[-1] for u in paper_updates])
+        settle(conn, [u[-1] for u in paper_updates] + [paper for paper, _, _ in seen_again])
     new_versions = len(versions) - len(new_papers)
     conn.execute(
         "UPDATE snapshot SET new_papers = ?, new_versions = ? WHERE id = ?",
