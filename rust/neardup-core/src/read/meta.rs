@@ -610,7 +610,7 @@ const GROUPS: [&[&str]; 5] = [
 /// Records compared member by member skip most of the work of [`interpret`]: an arXiv dump record whose
 /// authors changed has its `versions` and `authors_parsed` neither parsed nor written again.
 pub fn differing_members(a: &str, b: &str) -> Option<(String, String)> {
-    let (ma, mb) = (members(a, 0, &mut Nowhere)?, members(b, 0, &mut Nowhere)?);
+    let (ma, mb) = (raw_members(a)?, raw_members(b)?);
     let mut differ: Vec<&str> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < ma.len() || j < mb.len() {
@@ -621,7 +621,7 @@ pub fn differing_members(a: &str, b: &str) -> Option<(String, String)> {
         };
         match order {
             std::cmp::Ordering::Equal => {
-                if ma[i].1.raw != mb[j].1.raw {
+                if ma[i].1 != mb[j].1 {
                     differ.push(&ma[i].0);
                 }
                 (i, j) = (i + 1, j + 1);
@@ -641,20 +641,90 @@ pub fn differing_members(a: &str, b: &str) -> Option<(String, String)> {
         .filter(|g| differ.iter().any(|name| g.contains(name)))
         .collect();
     let kept = |name: &str| differ.contains(&name) || groups.iter().any(|g| g.contains(&name));
-    let cut = |members: &[(Cow<'_, str>, Member<'_>)]| {
+    let cut = |members: &[(Cow<'_, str>, &str)]| {
         let mut out = String::from("{");
-        for (name, member) in members.iter().filter(|(name, _)| kept(name)) {
+        for (name, raw) in members.iter().filter(|(name, _)| kept(name)) {
             if out.len() > 1 {
                 out.push(',');
             }
             string(&mut out, name);
             out.push(':');
-            out.push_str(member.raw);
+            out.push_str(raw);
         }
         out.push('}');
         out
     };
     Some((cut(&ma), cut(&mb)))
+}
+
+/// The members of the JSON object `rest` as `(name, value's text)`, by name ascending (the last of a
+/// repeated name kept): only delimited, since a record's members were checked when it was read.
+fn raw_members(rest: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+    let b = rest.as_bytes();
+    let mut at = skip_ws(b, 0);
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(16);
+    at = skip_ws(b, at + 1);
+    if b.get(at) == Some(&b'}') {
+        return Some(out);
+    }
+    loop {
+        if b.get(at) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(b, at)?;
+        let key = decoded(&rest[at..key_end])?;
+        at = skip_ws(b, key_end);
+        if b.get(at) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, at + 1);
+        let end = value_end(b, start)?;
+        out.push((key, &rest[start..end]));
+        at = skip_ws(b, end);
+        match *b.get(at)? {
+            b',' => at = skip_ws(b, at + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    Some(last_of_each(out))
+}
+
+/// Just past the value at `i` of valid JSON: a string's closing quote, the bracket closing an array or
+/// object (brackets in strings skipped), or a number's or literal's last character.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        b'[' | b'{' => {
+            let (mut depth, mut at) = (0usize, i);
+            loop {
+                match *b.get(at)? {
+                    b'"' => {
+                        at = string_end(b, at)?;
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(at + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+        }
+        _ => Some(
+            b[i..]
+                .iter()
+                .position(|c| matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
+                .map_or(b.len(), |n| i + n),
+        ),
+    }
 }
 
 /// Writes `extra` members (already canonical JSON text) as the body of a JSON object, merged with the
@@ -768,6 +838,7 @@ mod tests {
         "\"b\"",
         "\"\\u00e9\"",
         "\"\\\"x\\/\"",
+        "\"[{x}]\"",
         "\"\\u001F\"",
         "\"\\ud83d\\ude00\"",
         "\"\u{e9}\"",
