@@ -138,24 +138,13 @@ impl<'a> Record<'a> {
         &'s self,
         other: &'s Record<'_>,
     ) -> (Option<Cow<'s, Meta>>, Option<Cow<'s, Meta>>) {
-        if let (
-            MetaSource::Members {
-                rest: a,
-                max_digits: m,
-            },
-            MetaSource::Members {
-                rest: b,
-                max_digits: n,
-            },
-        ) = (&self.meta, &other.meta)
-        {
-            let cut = super::meta::differing_members(a, b);
+        if let (Some((a, m)), Some((b, n))) = (self.members(), other.members()) {
             let interpret = |rest: &str, max_digits: u32| {
                 super::meta::interpret(rest, None, max_digits as usize)
                     .map(|(meta, _)| Cow::Owned(meta))
             };
-            if let Some((x, y)) = cut {
-                return (interpret(&x, *m), interpret(&y, *n));
+            if let Some((x, y)) = super::meta::differing_members(a, b) {
+                return (interpret(&x, m), interpret(&y, n));
             }
         }
         (self.meta(), other.meta())
@@ -166,17 +155,15 @@ impl<'a> Record<'a> {
     pub fn same_meta_text(&self, other: &Record) -> bool {
         match (&self.meta, &other.meta) {
             (MetaSource::None, MetaSource::None) => true,
-            (
-                MetaSource::Members {
-                    rest: a,
-                    max_digits: m,
-                },
-                MetaSource::Members {
-                    rest: b,
-                    max_digits: n,
-                },
-            ) => a == b && m == n,
-            _ => false,
+            _ => self.members().is_some() && self.members() == other.members(),
+        }
+    }
+
+    /// The members' text and integer digit limit of a record that kept them.
+    fn members(&self) -> Option<(&str, u32)> {
+        match &self.meta {
+            MetaSource::Members { rest, max_digits } => Some((rest, *max_digits)),
+            _ => None,
         }
     }
 

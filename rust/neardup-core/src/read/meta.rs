@@ -449,6 +449,32 @@ fn members<'a, O: Out>(
     max_digits: usize,
     texts: &mut O,
 ) -> Option<Vec<(Cow<'a, str>, Member<'a>)>> {
+    let mut written = Vec::with_capacity(16);
+    let walked = walk_members(rest, |start| {
+        let from = texts.len();
+        let end = write_canonical(rest, start, max_digits, texts)?;
+        written.push(from..texts.len());
+        Some(end)
+    })?;
+    let members = walked.into_iter().zip(written).map(|((key, raw), text)| {
+        (
+            key,
+            Member {
+                raw: &rest[raw],
+                text,
+            },
+        )
+    });
+    Some(last_of_each(members.collect()))
+}
+
+/// The members of the JSON object `rest` in file order, as `(name, where its value lies)`, the end of
+/// each value found by `value_end` from its start; `None` when `rest` is not an object (or `value_end`
+/// refuses a value).
+fn walk_members(
+    rest: &str,
+    mut value_end: impl FnMut(usize) -> Option<usize>,
+) -> Option<Vec<(Cow<'_, str>, Range<usize>)>> {
     let b = rest.as_bytes();
     let mut at = skip_ws(b, 0);
     if b.get(at) != Some(&b'{') {
@@ -468,15 +494,8 @@ fn members<'a, O: Out>(
                 return None;
             }
             let start = skip_ws(b, at + 1);
-            let from = texts.len();
-            let end = write_canonical(rest, start, max_digits, texts)?;
-            members.push((
-                key,
-                Member {
-                    raw: &rest[start..end],
-                    text: from..texts.len(),
-                },
-            ));
+            let end = value_end(start)?;
+            members.push((key, start..end));
             at = skip_ws(b, end);
             match *b.get(at)? {
                 b',' => at = skip_ws(b, at + 1),
@@ -485,7 +504,7 @@ fn members<'a, O: Out>(
             }
         }
     }
-    (skip_ws(b, at + 1) == b.len()).then(|| last_of_each(members))
+    (skip_ws(b, at + 1) == b.len()).then_some(members)
 }
 
 /// The metadata of a record's remaining members (`rest`, a JSON object) and the version they give when
@@ -660,37 +679,13 @@ pub fn differing_members(a: &str, b: &str) -> Option<(String, String)> {
 /// The members of the JSON object `rest` as `(name, value's text)`, by name ascending (the last of a
 /// repeated name kept): only delimited, since a record's members were checked when it was read.
 fn raw_members(rest: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
-    let b = rest.as_bytes();
-    let mut at = skip_ws(b, 0);
-    if b.get(at) != Some(&b'{') {
-        return None;
-    }
-    let mut out = Vec::with_capacity(16);
-    at = skip_ws(b, at + 1);
-    if b.get(at) == Some(&b'}') {
-        return Some(out);
-    }
-    loop {
-        if b.get(at) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(b, at)?;
-        let key = decoded(&rest[at..key_end])?;
-        at = skip_ws(b, key_end);
-        if b.get(at) != Some(&b':') {
-            return None;
-        }
-        let start = skip_ws(b, at + 1);
-        let end = value_end(b, start)?;
-        out.push((key, &rest[start..end]));
-        at = skip_ws(b, end);
-        match *b.get(at)? {
-            b',' => at = skip_ws(b, at + 1),
-            b'}' => break,
-            _ => return None,
-        }
-    }
-    Some(last_of_each(out))
+    let walked = walk_members(rest, |start| value_end(rest.as_bytes(), start))?;
+    Some(last_of_each(
+        walked
+            .into_iter()
+            .map(|(key, raw)| (key, &rest[raw]))
+            .collect(),
+    ))
 }
 
 /// Just past the value at `i` of valid JSON: a string's closing quote, the bracket closing an array or
