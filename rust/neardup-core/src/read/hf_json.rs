@@ -117,38 +117,13 @@ fn items(text: &str) -> Option<Vec<&str>> {
     }
 }
 
-/// Just past the object whose `{` is at `start`, by counting brackets outside strings (a valid object's
-/// end; for other text, some end its parse then refuses).
+/// Just past the object whose `{` is at `start` ([`super::meta::bracketed_end`]: a valid object's end;
+/// for other text, some end its parse then refuses).
 fn object_end(b: &[u8], start: usize) -> Option<usize> {
     if b.get(start) != Some(&b'{') {
         return None;
     }
-    let mut depth = 0usize;
-    let mut i = start;
-    loop {
-        match *b.get(i)? {
-            b'"' => {
-                // To the closing quote, past escaped characters.
-                i += 1;
-                loop {
-                    i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
-                    if b[i] == b'"' {
-                        break;
-                    }
-                    i += 2;
-                }
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
+    super::meta::bracketed_end(b, start)
 }
 
 #[cfg(test)]

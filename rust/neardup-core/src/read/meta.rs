@@ -689,36 +689,41 @@ fn raw_members(rest: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
 }
 
 /// Just past the value at `i` of valid JSON: a string's closing quote, the bracket closing an array or
-/// object (brackets in strings skipped), or a number's or literal's last character.
+/// object ([`bracketed_end`]), or a number's or literal's last character.
 fn value_end(b: &[u8], i: usize) -> Option<usize> {
     match *b.get(i)? {
         b'"' => string_end(b, i),
-        b'[' | b'{' => {
-            let (mut depth, mut at) = (0usize, i);
-            loop {
-                match *b.get(at)? {
-                    b'"' => {
-                        at = string_end(b, at)?;
-                        continue;
-                    }
-                    b'[' | b'{' => depth += 1,
-                    b']' | b'}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(at + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                at += 1;
-            }
-        }
+        b'[' | b'{' => bracketed_end(b, i),
         _ => Some(
             b[i..]
                 .iter()
                 .position(|c| matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
                 .map_or(b.len(), |n| i + n),
         ),
+    }
+}
+
+/// Just past the array or object whose opening bracket is at `start`, by counting brackets outside
+/// strings: its end when the text is valid JSON; for other text, some end that its parse then refuses
+/// (or `None` at the end of the text).
+pub(super) fn bracketed_end(b: &[u8], start: usize) -> Option<usize> {
+    let (mut depth, mut at) = (0usize, start);
+    loop {
+        match *b.get(at)? {
+            b'"' => {
+                at = string_end(b, at)?;
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
     }
 }
 
