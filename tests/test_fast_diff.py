@@ -5,6 +5,7 @@ aside (return None) on every input it does not handle, so that the Python path d
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -472,3 +473,70 @@ def test_cli_fast_report_to_a_file_is_atomic(tmp_path: Path, capsys: pytest.Capt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "old.jsonl", "r.json"]
     assert main(["diff", str(old), str(new), "--format", "json", "-o", str(tmp_path / "no" / "r.json")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def _no_python_readers(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the Python reader was used")
+
+    monkeypatch.setattr(neardup.formats, "read_snapshot", refuse)
+
+
+def _temp_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("neardup-"))
+
+
+def test_stdin_and_pipes_take_the_core_road_under_their_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """A read-once input (standard input, a FIFO) is spooled to a temporary file that the core reads, as
+    it reads a file: the same report, with the input shown by the name given, and no copy left."""
+    rng = random.Random(11)
+    records = [record(rng, i) for i in range(300)]
+    old = write(tmp_path / "old.jsonl", records)
+    new = write(tmp_path / "new.jsonl", edited(rng, records))
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spool_dir))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    assert main(["diff", str(old), str(new), "--format", "json"]) == 1
+    want = json.loads(capsysbinary.readouterr().out)
+    _no_python_readers(monkeypatch)
+
+    stdin = type("Stdin", (), {"buffer": open(old, "rb")})()  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["diff", "-", str(new), "--format", "json"]) == 1
+    stdin.buffer.close()
+    got = json.loads(capsysbinary.readouterr().out)
+    assert got["old"]["path"] == "<stdin>"
+    got["old"]["path"] = want["old"]["path"]
+    assert got == want
+
+    fifo = tmp_path / "new.fifo"
+    os.mkfifo(fifo)
+    feeder = subprocess.Popen(["sh", "-c", f'cat "{new}" > "{fifo}"'])
+    assert main(["diff", str(old), str(fifo), "--format", "json"]) == 1
+    assert feeder.wait() == 0
+    got = json.loads(capsysbinary.readouterr().out)
+    assert got["new"]["path"] == str(fifo)
+    got["new"]["path"] = want["new"]["path"]
+    assert got == want
+    assert _temp_files(spool_dir) == []
+
+
+def test_a_piped_record_for_the_python_reader_is_read_from_the_spool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """When the core leaves a record to the Python reader, that reader reads the spooled copy, and its
+    report and errors still name standard input."""
+    new = write(tmp_path / "new.jsonl", [{"title": "A paper", "abstract": "one two four"}])
+    piped = b'{"title": "A paper", "abstract": "one two three"}\n{"title": "B", "abstract": "x", "n": NaN}\n'
+    monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": io.BytesIO(piped)})())
+    assert main(["diff", "-", str(new), "--format", "json"]) == 1
+    got = json.loads(capsysbinary.readouterr().out)
+    assert got["old"]["path"] == "<stdin>"
+    assert (got["summary"]["changed"], got["summary"]["removed"]) == (1, 1)
+    bad = b'{"title": "A paper", "abstract": "one"}\n{"title": \n'
+    monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": io.BytesIO(bad)})())
+    assert main(["diff", "-", str(new)]) == 2
+    assert capsysbinary.readouterr().err.decode().startswith("neardup: <stdin>:2: expected a JSON object")

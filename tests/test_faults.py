@@ -430,10 +430,12 @@ def test_temporary_files_have_the_mode_asked_for(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_interrupt_on_the_python_road(big_pair: tuple[Path, Path]) -> None:
+def test_interrupt_on_the_python_road(big_pair: tuple[Path, Path], tmp_path: Path) -> None:
     """Ctrl-C while the core works on the Python road used to surface as a 114-line PanicException."""
-    # Standard input takes the Python road (files are read by the core, in every report format).
-    with open(big_pair[1], "rb") as stdin:
+    # A record the core's reader leaves to Python (a NaN) sends the input down the Python road.
+    odd = tmp_path / "odd.jsonl"
+    odd.write_bytes(big_pair[1].read_bytes() + b'{"title": "Odd", "abstract": "x", "n": NaN}\n')
+    with open(odd, "rb") as stdin:
         proc = subprocess.Popen(
             neardup_cmd("diff", big_pair[0], "-", "--format", "text"),
             stdin=stdin,

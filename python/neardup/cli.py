@@ -10,12 +10,13 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from contextlib import ExitStack
+from typing import Any, BinaryIO
 
 import click
 
 import neardup
-from neardup import formats
+from neardup import formats, spool
 from neardup.cli_output import (
     EXIT_DIFFERENT,
     EXIT_SAME,
@@ -171,32 +172,51 @@ def diff_command(
         "encoding": encoding,
         "delimiter": delimiter,
     }
-    # JSON Lines, CSV or hf-json files: the core reads, reconciles and renders (no Python object per entry).
-    status = fast_report(
-        old,
-        new,
-        None if quiet else (output or "-"),
-        from_format=from_format,
-        fmt=fmt,
-        **compared,
-        **shown,
-        **fields,
-    )
-    if status is not None:
-        return status
-    from neardup import report
-    from neardup.reconcile import compare
+    with ExitStack() as stack:
+        # Standard input and pipes are copied to temporary files first, read like any file from there.
+        (old_path, old_name), (new_path, new_name) = (_rereadable(p, stack) for p in (old, new))
+        # Files in the formats the core reads: it reads, reconciles and renders (no Python object per entry).
+        status = fast_report(
+            old_path,
+            new_path,
+            None if quiet else (output or "-"),
+            from_format=from_format,
+            names=(old_name, new_name),
+            fmt=fmt,
+            **compared,
+            **shown,
+            **fields,
+        )
+        if status is not None:
+            return status
+        from neardup import report
+        from neardup.reconcile import compare
 
-    progress(f"reading {old}")
-    a = formats.read_snapshot(old, from_format, **fields)
-    progress(f"reading {new}", size=len(a))
-    b = formats.read_snapshot(new, from_format, **fields)
+        progress(f"reading {old_name}")
+        a = formats.read_snapshot(_named(old_path, old_name, stack), from_format, **fields)
+        progress(f"reading {new_name}", size=len(a))
+        b = formats.read_snapshot(_named(new_path, new_name, stack), from_format, **fields)
     progress("reconciling", size=len(a) + len(b))
     result = compare(a, b, **compared)
     progress_done()
     if not quiet:
         write_output(report.report_of(result, fmt, **shown), output)
     return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
+
+
+def _rereadable(path: str, stack: ExitStack) -> tuple[str, str]:
+    """The path to read an input from (a spooled copy of a read-once input) and the name to show."""
+    return (spool.spool(path, stack) if spool.needs_spool(path) else path), spool.display_name(path)
+
+
+def _named(path: str, name: str, stack: ExitStack) -> str | BinaryIO:
+    """`path`, or when it is a spooled copy shown as `name`, the copy opened under that name (the Python
+    readers name their input by its file's name)."""
+    if path == name:
+        return path
+    fh = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - closed with the stack
+    fh.raw.name = name  # type: ignore[attr-defined]
+    return fh
 
 
 def _names(text: str) -> tuple[str, ...]:

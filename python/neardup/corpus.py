@@ -32,8 +32,6 @@ import bisect
 import io
 import itertools
 import os
-import stat
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -46,6 +44,7 @@ from neardup.errors import SnapshotFormatError
 from neardup.formats import FORMATS
 from neardup.formats.detect import detect_format
 from neardup.formats.source import BOM, Source, open_source
+from neardup.spool import display_name, needs_spool, spool, spool_failed
 
 if TYPE_CHECKING:  # numpy is imported where it is used: `import neardup` stays quick for the CLI
     import numpy as np
@@ -711,72 +710,6 @@ def held_text_budget() -> _core._HeldBudget:
 
 # ---- inputs that can be read only once ------------------------------------------------------------------
 
-SPOOL_LIMIT = 1 << 36
-"""Most bytes spooled from a non-seekable input (64 GiB; ``NEARDUP_SPOOL_LIMIT`` overrides it): past it the
-run stops with one line asking for a file, rather than filling the temporary directory."""
-
-
-def _spool_limit() -> int:
-    try:
-        return int(os.environ.get("NEARDUP_SPOOL_LIMIT", SPOOL_LIMIT))
-    except ValueError:
-        return SPOOL_LIMIT
-
-
-def _needs_spool(path: PathLike) -> bool:
-    """Whether `path` cannot be read twice: standard input, a FIFO, a character device, a process
-    substitution (``<(…)``, ``/dev/fd/N``)."""
-    if path == "-":
-        return True
-    try:
-        return not stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False  # missing or odd: the reader says what is wrong with it
-
-
-def _spool_failed(name: str, exc: OSError) -> NeardupError:
-    where = tempfile.gettempdir()
-    return NeardupError(f"{name}: cannot spool to a temporary file in {where}: {exc.strerror or exc}")
-
-
-def _spool(path: PathLike, stack: ExitStack) -> str:
-    """The whole of a read-once input copied to a temporary file (at most `_spool_limit` bytes), removed
-    at the end of the run; returns its path."""
-    name = "<stdin>" if path == "-" else os.fspath(path)
-    limit = _spool_limit()
-    try:
-        fd, tmp = temp_files.create(tempfile.gettempdir(), "neardup-spool-", mode=0o600)
-    except OSError as exc:
-        raise _spool_failed(name, exc) from None
-    stack.callback(temp_files.remove, tmp)
-    spooled = stack.enter_context(os.fdopen(fd, "wb", buffering=0))
-    try:
-        source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))  # noqa: SIM115
-    except OSError as exc:
-        raise SnapshotFormatError(name, None, "a readable file", exc.strerror or str(exc)) from None
-    total = 0
-    while True:
-        try:
-            chunk = source.read(1 << 20)
-        except OSError as exc:
-            raise SnapshotFormatError(name, None, "a readable file", exc.strerror or str(exc)) from None
-        if not chunk:
-            break
-        total += len(chunk)
-        if total > limit:
-            raise NeardupError(
-                f"{name}: more than {limit} bytes to hold for a second pass; save it to a file and name "
-                "the file (or raise NEARDUP_SPOOL_LIMIT)"
-            )
-        # Unbuffered, written in a loop: a write may take only part of the chunk.
-        view = memoryview(chunk)
-        while view:
-            try:
-                view = view[spooled.write(view) or 0 :]
-            except OSError as exc:
-                raise _spool_failed(name, exc) from None
-    return tmp
-
 
 @contextmanager
 def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Iterator[list[tuple[str, str]]]:
@@ -789,9 +722,9 @@ def rereadable(paths: Sequence[PathLike], spec: ReadSpec | None = None) -> Itera
         spooled: dict[str, str] = {}
         for p in paths:
             key = os.fspath(p)
-            name = "<stdin>" if key == "-" else key
+            name = display_name(p)
             if key not in spooled:
-                spooled[key] = _spool(p, stack) if _needs_spool(p) else key
+                spooled[key] = spool(p, stack) if needs_spool(p) else key
                 spooled[key] = _transcoded(spooled[key], name, spec, stack)
             out.append((spooled[key], name))
         yield out
@@ -802,7 +735,7 @@ def _temp(name: str, suffix: str, stack: ExitStack) -> str:
     try:
         fd, tmp = temp_files.create(tempfile.gettempdir(), "neardup-", suffix, mode=0o600)
     except OSError as exc:
-        raise _spool_failed(name, exc) from None
+        raise spool_failed(name, exc) from None
     os.close(fd)
 
     stack.callback(temp_files.remove, tmp)

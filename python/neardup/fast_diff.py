@@ -1,9 +1,10 @@
 """The all-Rust path of ``neardup diff`` on JSON Lines and CSV snapshots.
 
-When both inputs are regular JSON Lines, CSV or hf-json files the core reads by itself (see
-``rust/neardup-core/src/read/``), the core reads them, reconciles them with the engine every road uses
+When both inputs are regular JSON Lines, CSV, hf-json, Parquet or Arrow files the core reads by itself
+(see ``rust/neardup-core/src/read/``; standard input and pipes come here as their spooled copies,
+``neardup.spool``), the core reads them, reconciles them with the engine every road uses
 (``rust/neardup-core/src/engine/``) and renders the report in any format
-(``engine/report.rs``), with no Python object per entry. Otherwise (stdin, other formats, a record the
+(``engine/report.rs``), with no Python object per entry. Otherwise (other formats, a record the
 core's reader leaves to Python) the Python readers read the files into the same engine, whose result the
 same renderers write, and the readers' precise error messages are reported.
 """
@@ -50,28 +51,39 @@ _ARROW_FORMATS = ("parquet", "arrow")
 
 
 def _core_source(
-    path: str, from_format: str, encoding: str | None = None, delimiter: str | None = None
+    path: str,
+    from_format: str,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    name: str | None = None,
 ) -> tuple[str, str] | None:
-    """The display name and format of `path` when it is a regular file in a format the core reads,
-    else None."""
+    """The display name (`name`, else the path) and format of `path` when it is a regular file in a
+    format the core reads, else None."""
     if path == "-" or not os.path.isfile(path):
-        return None  # stdin, FIFOs and devices can only be read once: the Python path reads them
+        return None  # read-once inputs come here as their spooled copies (`neardup.spool`)
     try:
         with open_source(path, encoding) as source:
+            shown = name or source.name
             auto = from_format == "auto"
-            fmt = detect_format(source.head, path=source.name, delimiter=delimiter) if auto else from_format
-            return (source.name, fmt) if fmt in (*_CORE_FORMATS, *_ARROW_FORMATS) else None
+            fmt = detect_format(source.head, path=shown, delimiter=delimiter) if auto else from_format
+            return (shown, fmt) if fmt in (*_CORE_FORMATS, *_ARROW_FORMATS) else None
     except SnapshotFormatError:
         return None  # the Python path reports it
 
 
 def diff_report(
-    old: str, new: str, *, from_format: str = "auto", **options: Any
+    old: str,
+    new: str,
+    *,
+    from_format: str = "auto",
+    names: tuple[str, str] | None = None,
+    **options: Any,
 ) -> tuple[_core.Report, bool] | None:
     """The report of ``neardup diff OLD NEW`` (UTF-8, as a core `Report`: ``bytes(r)`` or
     ``r.write_to(fd)``) and whether the snapshots differ, or None when this path does not apply (then
-    `neardup.compare` and `neardup.report.render` give it). `options` are those of `OPTIONS`."""
-    made = _diff(old, new, None, from_format, options)
+    `neardup.compare` and `neardup.report.render` give it). `options` are those of `OPTIONS`; `names`
+    are the names the inputs are shown by, when not their paths (a spooled copy of standard input)."""
+    made = _diff(old, new, None, from_format, names, options)
     if made is None:
         return None
     report, differ = made
@@ -80,12 +92,18 @@ def diff_report(
 
 
 def write_report(
-    old: str, new: str, fd: int, *, from_format: str = "auto", **options: Any
+    old: str,
+    new: str,
+    fd: int,
+    *,
+    from_format: str = "auto",
+    names: tuple[str, str] | None = None,
+    **options: Any,
 ) -> tuple[OSError | None, bool] | None:
     """`diff_report` with the report written to the open file descriptor `fd` while the core renders it
     (the writing overlaps the rendering). Returns the `OSError` that stopped the writing (or None) and
     whether the snapshots differ; None when this path does not apply, and then nothing was written."""
-    made = _diff(old, new, fd, from_format, options)
+    made = _diff(old, new, fd, from_format, names, options)
     if made is None:
         return None
     error, differ = made
@@ -94,13 +112,19 @@ def write_report(
 
 
 def _diff(
-    old: str, new: str, fd: int | None, from_format: str, options: dict[str, Any]
+    old: str,
+    new: str,
+    fd: int | None,
+    from_format: str,
+    names: tuple[str, str] | None,
+    options: dict[str, Any],
 ) -> tuple[object, bool] | None:
     if from_format not in ("auto", *_CORE_FORMATS, *_ARROW_FORMATS):
         return None
     o = {name: options.get(name) for name in OPTIONS}
-    old_source = _core_source(old, from_format, o["encoding"], o["delimiter"])
-    new_source = _core_source(new, from_format, o["encoding"], o["delimiter"])
+    old_name, new_name = names or (None, None)
+    old_source = _core_source(old, from_format, o["encoding"], o["delimiter"], old_name)
+    new_source = _core_source(new, from_format, o["encoding"], o["delimiter"], new_name)
     if old_source is None or new_source is None:
         return None
     return _run(old, new, old_source, new_source, fd, o)
