@@ -922,6 +922,33 @@ def test_a_file_the_core_reads_is_added_as_its_snapshot_is(
     assert [s.upvotes for s in file_history[0].sightings] == [3, 4]
 
 
+def test_a_pipe_is_added_through_the_core_under_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO (or standard input) is spooled to a temporary file that the core reads: the same papers as
+    from the file, the snapshot named as given, and no copy left behind."""
+    import subprocess
+
+    path = _listing(tmp_path / "s.jsonl", _RECORDS)
+    with Catalog(tmp_path / "a.db") as a:
+        want = a.add_file(path, date="2024-07-01").to_dict()
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spool_dir))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    monkeypatch.setattr(neardup.formats, "read_snapshot", lambda *a, **k: pytest.fail("read by Python"))
+    fifo = tmp_path / "s.fifo"
+    os.mkfifo(fifo)
+    feeder = subprocess.Popen(["sh", "-c", f'cat "{path}" > "{fifo}"'])
+    with Catalog(tmp_path / "b.db") as b:
+        got = b.add_file(str(fifo), date="2024-07-01").to_dict()
+        shown = [s.path for s in b.snapshots()]
+    assert feeder.wait() == 0
+    assert shown == [str(fifo)]
+    assert {k: v for k, v in got.items() if k != "path"} == {k: v for k, v in want.items() if k != "path"}
+    assert list(spool_dir.iterdir()) == []
+
+
 def test_a_text_equal_to_an_older_version_but_for_whitespace_is_that_version(tmp_path: Path) -> None:
     first = {"id": "2401.00001", "title": "Graph networks", "abstract": "We forecast road traffic."}
     revised = {**first, "abstract": "We forecast road and rail traffic."}

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
-from typing import Any, BinaryIO
+from typing import Any
 
 import click
 
@@ -174,7 +174,7 @@ def diff_command(
     }
     with ExitStack() as stack:
         # Standard input and pipes are copied to temporary files first, read like any file from there.
-        (old_path, old_name), (new_path, new_name) = (_rereadable(p, stack) for p in (old, new))
+        (old_path, old_name), (new_path, new_name) = (spool.rereadable(p, stack) for p in (old, new))
         # Files in the formats the core reads: it reads, reconciles and renders (no Python object per entry).
         status = fast_report(
             old_path,
@@ -193,30 +193,15 @@ def diff_command(
         from neardup.reconcile import compare
 
         progress(f"reading {old_name}")
-        a = formats.read_snapshot(_named(old_path, old_name, stack), from_format, **fields)
+        a = formats.read_snapshot(spool.readable(old_path, old_name, stack), from_format, **fields)
         progress(f"reading {new_name}", size=len(a))
-        b = formats.read_snapshot(_named(new_path, new_name, stack), from_format, **fields)
+        b = formats.read_snapshot(spool.readable(new_path, new_name, stack), from_format, **fields)
     progress("reconciling", size=len(a) + len(b))
     result = compare(a, b, **compared)
     progress_done()
     if not quiet:
         write_output(report.report_of(result, fmt, **shown), output)
     return EXIT_DIFFERENT if result.has_differences else EXIT_SAME
-
-
-def _rereadable(path: str, stack: ExitStack) -> tuple[str, str]:
-    """The path to read an input from (a spooled copy of a read-once input) and the name to show."""
-    return (spool.spool(path, stack) if spool.needs_spool(path) else path), spool.display_name(path)
-
-
-def _named(path: str, name: str, stack: ExitStack) -> str | BinaryIO:
-    """`path`, or when it is a spooled copy shown as `name`, the copy opened under that name (the Python
-    readers name their input by its file's name)."""
-    if path == name:
-        return path
-    fh = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - closed with the stack
-    fh.raw.name = name  # type: ignore[attr-defined]
-    return fh
 
 
 def _names(text: str) -> tuple[str, ...]:

@@ -17,13 +17,13 @@ import stat
 import sys
 import tempfile
 from contextlib import ExitStack
-from typing import Union
+from typing import BinaryIO, Union
 
 from neardup import temp_files
 from neardup._core import NeardupError
 from neardup.errors import SnapshotFormatError
 
-__all__ = ["SPOOL_LIMIT", "display_name", "needs_spool", "spool"]
+__all__ = ["SPOOL_LIMIT", "display_name", "needs_spool", "readable", "rereadable", "spool"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -102,3 +102,19 @@ def spool(path: PathLike, stack: ExitStack) -> str:
             except OSError as exc:
                 raise spool_failed(name, exc) from None
     return tmp
+
+
+def rereadable(path: PathLike, stack: ExitStack) -> tuple[str, str]:
+    """The path to read an input from (its spooled copy when it can be read only once, removed when
+    `stack` closes) and the name to show it by."""
+    return (spool(path, stack) if needs_spool(path) else os.fspath(path)), display_name(path)
+
+
+def readable(path: str, name: str, stack: ExitStack) -> str | BinaryIO:
+    """What a Python reader reads for `rereadable`'s ``(path, name)``: the path itself, or a spooled
+    copy opened under the name shown (the readers name their input by its file's name)."""
+    if path == name:
+        return path
+    fh = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - closed with the stack
+    fh.raw.name = name  # type: ignore[attr-defined]
+    return fh

@@ -30,7 +30,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -240,44 +240,46 @@ class Catalog:
             SnapshotFormatError: the file cannot be read or is not valid in its format.
             CatalogError, ValueError: as `add`.
         """
-        from neardup import formats
+        from neardup import formats, spool
         from neardup.fast_diff import _core_source
 
-        name = os.fspath(path)
         day, now = _listing_day(date, date)
         if progress is not None:
             progress("reading")
-        source = (
-            None
-            if from_format not in ("auto", "jsonl", "csv", "hf-json", "parquet", "arrow")
-            else _core_source(name, from_format, encoding, delimiter)
-        )
-        prepared = None
-        check = self._integrity_check()
-        if source is not None:
-            if progress is not None:
-                progress("grouping")
-            prepared = prepare_file(
-                name,
-                source[0],
-                source[1],
-                id_field=id_field,
-                title_field=title_field,
-                abstract_field=abstract_field,
-                encoding=encoding,
-                delimiter=delimiter,
+        with ExitStack() as stack:
+            # Standard input and pipes are copied to a temporary file first, read like any file from there.
+            path, name = spool.rereadable(path, stack)
+            source = (
+                None
+                if from_format not in ("auto", "jsonl", "csv", "hf-json", "parquet", "arrow")
+                else _core_source(path, from_format, encoding, delimiter, name)
             )
-        if prepared is None:  # the Python reader reads it, or says why it cannot
-            snapshot = formats.read_snapshot(
-                name,
-                from_format,
-                id_field=id_field,
-                title_field=title_field,
-                abstract_field=abstract_field,
-                encoding=encoding,
-                delimiter=delimiter,
-            )
-            return self._add_snapshot(snapshot, date, progress, check)
+            prepared = None
+            check = self._integrity_check()
+            if source is not None:
+                if progress is not None:
+                    progress("grouping")
+                prepared = prepare_file(
+                    path,
+                    source[0],
+                    source[1],
+                    id_field=id_field,
+                    title_field=title_field,
+                    abstract_field=abstract_field,
+                    encoding=encoding,
+                    delimiter=delimiter,
+                )
+            if prepared is None:  # the Python reader reads it, or says why it cannot
+                snapshot = formats.read_snapshot(
+                    spool.readable(path, name, stack),
+                    from_format,
+                    id_field=id_field,
+                    title_field=title_field,
+                    abstract_field=abstract_field,
+                    encoding=encoding,
+                    delimiter=delimiter,
+                )
+                return self._add_snapshot(snapshot, date, progress, check)
         return self._add(prepared, date, day, now, progress, check)
 
     def _integrity_check(self) -> IntegrityCheck | None:
