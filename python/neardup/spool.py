@@ -7,7 +7,8 @@ passes) opens it again. A pipe allows neither, so it is copied once, as it comes
 file in the temporary directory, bounded by `SPOOL_LIMIT`; the copy is then one more regular file, and
 the commands show the name the user gave (``<stdin>`` for ``-``).
 
-This module is on the start-up path of ``neardup diff``: it imports only the standard library's basics.
+This module is on the start-up path of ``neardup diff``: `tempfile` (a few milliseconds of imports) is
+imported only when an input is spooled.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from contextlib import ExitStack
 from typing import BinaryIO, Union
 
@@ -61,6 +61,8 @@ def needs_spool(path: PathLike) -> bool:
 
 def spool_failed(name: str, exc: OSError) -> NeardupError:
     """The one-line error of a temporary copy that could not be made."""
+    import tempfile
+
     where = tempfile.gettempdir()
     return NeardupError(f"{name}: cannot spool to a temporary file in {where}: {exc.strerror or exc}")
 
@@ -68,6 +70,8 @@ def spool_failed(name: str, exc: OSError) -> NeardupError:
 def spool(path: PathLike, stack: ExitStack) -> str:
     """The whole of a read-once input copied to a temporary file (at most `SPOOL_LIMIT` bytes), removed
     when `stack` closes (or by the command line's signal handlers); returns its path."""
+    import tempfile
+
     name = display_name(path)
     limit = _spool_limit()
     try:
