@@ -11,6 +11,7 @@ and 2N records of each shape); `report.py` adds both to the report at full scale
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 from snapshots import make_pair
@@ -26,8 +28,13 @@ from snapshots import make_pair
 FORMATS = ("json", "text", "jsonl", "md", "html")
 
 
-def _dump_record(r: dict[str, str], i: int) -> dict[str, object]:
+def _dump_record(r: dict[str, str], i: int, revised: bool) -> dict[str, object]:
+    """The dump's record of paper number `i` (its metadata is the paper's, the same in both snapshots, as
+    in the real dump); a `revised` paper has a second version and a later update date."""
     names = [f"Author{i % 97} Surname{i % 89}", f"B. Second{i % 13}", f"C. Third{i % 7}"]
+    versions = [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}]
+    if revised:
+        versions.append({"version": "v2", "created": "Tue, 3 Jun 2008 10:01:12 GMT"})
     out: dict[str, object] = {
         "id": r.get("id", f"x{i}"),
         "submitter": names[0],
@@ -40,8 +47,8 @@ def _dump_record(r: dict[str, str], i: int) -> dict[str, object]:
         "categories": "cs.LG stat.ML",
         "license": None,
         "abstract": r["abstract"],
-        "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}],
-        "update_date": "2008-11-13",
+        "versions": versions,
+        "update_date": "2008-11-13" if not revised else "2009-01-20",
         "authors_parsed": [n.split(" ")[::-1] + [""] for n in names],
     }
     if "id" not in r:
@@ -49,30 +56,48 @@ def _dump_record(r: dict[str, str], i: int) -> dict[str, object]:
     return out
 
 
-def _hf_item(r: dict[str, str], i: int) -> dict[str, object]:
+def _hf_item(r: dict[str, str], i: int, at: int) -> dict[str, object]:
+    """The Daily Papers item of paper number `i` listed at position `at`: its authors are the paper's;
+    its votes and comments change between snapshots, as the page's do (here with the position)."""
     paper: dict[str, object] = {
         "title": r["title"],
         "summary": r["abstract"],
         "authors": [{"name": f"Author{i % 97}"}, {"name": f"B. Second{i % 13}"}],
         "publishedAt": "2025-06-13T00:00:00.000Z",
-        "upvotes": i % 50,
+        "upvotes": at % 50,
     }
     if "id" in r:
         paper["id"] = r["id"]
-    return {"paper": paper, "numComments": i % 5}
+    return {"paper": paper, "numComments": at % 5}
+
+
+def _paper_ids(csv_path: Path) -> list[str]:
+    """The id of every record, in file order: the CSV form keeps the ids the JSON Lines form drops on
+    half of the records."""
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        return [row["id"] for row in csv.DictReader(fh)]
 
 
 def write_shapes(directory: Path, n: int) -> dict[str, tuple[Path, Path]]:
     pair = make_pair(directory, n)
     shapes = {"jsonl": (pair.old_jsonl, pair.new_jsonl), "csv": (pair.old_csv, pair.new_csv)}
     dump, hf = [], []
-    for src in (pair.old_jsonl, pair.new_jsonl):
+    # Each paper's metadata derives from its id (a number), never from its position in the file: a paper
+    # keeps its authors in the next snapshot, even when papers before it were added or removed.
+    abstracts: dict[str, str] = {}
+    for src, ids in ((pair.old_jsonl, _paper_ids(pair.old_csv)), (pair.new_jsonl, _paper_ids(pair.new_csv))):
         records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+        numbers = [zlib.crc32(pid.encode()) for pid in ids]
+        revised = [
+            pid in abstracts and abstracts[pid] != r["abstract"] for pid, r in zip(ids, records, strict=True)
+        ]
+        abstracts = {pid: r["abstract"] for pid, r in zip(ids, records, strict=True)}
         d, h = directory / f"{src.stem}.dump.jsonl", directory / f"{src.stem}.hf.json"
         with d.open("w", encoding="utf-8") as fh:
-            for i, r in enumerate(records):
-                fh.write(json.dumps(_dump_record(r, i)) + "\n")
-        h.write_text(json.dumps([_hf_item(r, i) for i, r in enumerate(records)]), encoding="utf-8")
+            for r, i, rev in zip(records, numbers, revised, strict=True):
+                fh.write(json.dumps(_dump_record(r, i, rev)) + "\n")
+        items = [_hf_item(r, i, at) for at, (r, i) in enumerate(zip(records, numbers, strict=True))]
+        h.write_text(json.dumps(items), encoding="utf-8")
         dump.append(d)
         hf.append(h)
     shapes["arxiv-dump"] = (dump[0], dump[1])

@@ -46,6 +46,32 @@ const INTERPRETED: [&str; 10] = [
     "organization",
 ];
 
+/// An object's members in the order written, repeated keys included.
+struct InOrder<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for InOrder<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = InOrder<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push(member);
+                }
+                Ok(InOrder(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
 /// A JSON value parsed far enough to interpret it, numbers kept as their text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -65,7 +91,9 @@ impl Json {
         let raw = raw.trim_matches([' ', '\t', '\n', '\r']);
         Some(match raw.as_bytes().first()? {
             b'{' => {
-                let members: BTreeMap<String, &RawValue> = serde_json::from_str(raw).ok()?;
+                // Every member is parsed, a repeated key's earlier values too (as `json.loads` does:
+                // one it refuses refuses the object), and the last value of a key is kept.
+                let InOrder(members) = serde_json::from_str(raw).ok()?;
                 let mut out = BTreeMap::new();
                 for (k, v) in members {
                     out.insert(k, Json::parse(v.get(), max_digits)?);
@@ -219,7 +247,12 @@ fn last_version(versions: &Json) -> Option<u32> {
     let Json::Array(items) = versions else {
         return None;
     };
-    match items.last()? {
+    item_version(items.last()?)
+}
+
+/// The version an item of `versions` gives: `{"version": "v2", …}` or `"v2"`.
+fn item_version(item: &Json) -> Option<u32> {
+    match item {
         Json::Object(o) => match o.get("version") {
             Some(Json::Str(s)) => version_label(s),
             _ => None,
@@ -588,19 +621,35 @@ pub fn interpret(
 /// members, else the version it gives. A record keeps the members' text and interprets them when asked
 /// (`Record::meta`); reading it only needs to know they will be accepted then, and its version.
 pub fn check(rest: &str, version: Option<u32>, max_digits: usize) -> Option<Option<u32>> {
-    // The same walk as `interpret`'s, keeping no canonical text.
-    let members = members(rest, max_digits, &mut Nowhere)?;
-    let mut versions = None;
-    // Every interpreted member is parsed by `interpret`, which refuses the record if one fails.
-    for (name, member) in &members {
-        if INTERPRETED.contains(&name.as_ref()) {
-            let value = Json::parse(member.raw, max_digits)?;
-            if name == "versions" {
-                versions = Some(value);
-            }
+    // The walk `interpret` makes, keeping no canonical text: `write_canonical` refuses exactly the values
+    // `Json::parse` refuses, so the interpreted members need no parse of their own here, and no member
+    // needs sorting (a repeated key's last value is the one read, and every value is checked).
+    let walked = walk_members(rest, |start| {
+        write_canonical(rest, start, max_digits, &mut Nowhere)
+    })?;
+    if version.is_some() {
+        return Some(version);
+    }
+    let versions = walked.iter().rev().find(|(name, _)| name == "versions");
+    Some(versions.and_then(|(_, at)| last_item_version(&rest[at.clone()], max_digits)))
+}
+
+/// [`last_version`] of the array `raw` (a value [`write_canonical`] accepted), parsing only its last item.
+fn last_item_version(raw: &str, max_digits: usize) -> Option<u32> {
+    let b = raw.as_bytes();
+    if b.first() != Some(&b'[') {
+        return None;
+    }
+    let (mut at, mut last) = (skip_ws(b, 1), None);
+    while b.get(at) != Some(&b']') {
+        let end = write_canonical(raw, at, max_digits, &mut Nowhere)?;
+        last = Some(&raw[at..end]);
+        at = skip_ws(b, end);
+        if b.get(at) == Some(&b',') {
+            at = skip_ws(b, at + 1);
         }
     }
-    Some(version.or_else(|| versions.as_ref().and_then(last_version)))
+    item_version(&Json::parse(last?, max_digits)?)
 }
 
 /// The members [`interpret`] reads together: the fields of each group depend on its members only.
@@ -790,6 +839,38 @@ mod tests {
     }
 
     #[test]
+    fn the_check_reads_the_last_versions_and_its_last_item() {
+        for (rest, want) in [
+            (
+                r#"{"versions": ["v1"], "versions": [{"version": "v2"}]}"#,
+                Some(2),
+            ),
+            (r#"{"versions": [{"version": "v3"}], "versions": 7}"#, None),
+            (r#"{"versions": ["v1", " V4 "], "x": 1}"#, Some(4)),
+            (
+                r#"{"versions": [{"version": "v5"}, {"created": "now"}]}"#,
+                None,
+            ),
+        ] {
+            assert_eq!(check(rest, None, 0), Some(want), "{rest}");
+            assert_eq!(
+                interpret(rest, None, 0).map(|(_, v)| v),
+                Some(want),
+                "{rest}"
+            );
+            assert_eq!(check(rest, Some(9), 0), Some(Some(9)), "{rest}");
+        }
+        // A value refused anywhere, an overwritten one too, refuses the record, as `json.loads` does.
+        for rest in [
+            r#"{"versions": ["\ud800"]}"#,
+            r#"{"x": {"a": 123, "a": 1}}"#,
+        ] {
+            assert_eq!(check(rest, None, 2), None, "{rest}");
+            assert_eq!(interpret(rest, None, 2), None, "{rest}");
+        }
+    }
+
+    #[test]
     fn canonical_text_without_a_tree() {
         let rest = "{ \"b\" : [ 1 , -0, 2.50, 1e400, {\"z\": null, \"a\": \"\\u00e9\\n\", \"z\": true} ] ,\r\n \"a\\u0041\": [], \"c\": {}}";
         let (meta, _) = interpret(rest, None, 0).unwrap();
@@ -848,9 +929,13 @@ mod tests {
         "-3.50",
         "1E2",
         "1e400",
+        "123",
         "true",
         "false",
         "null",
+        "\"v2\"",
+        "\" V12 \"",
+        "\"\\ud800\"",
         " ",
         "\n",
     ];
@@ -878,7 +963,9 @@ mod tests {
                 proptest::collection::vec((0..4usize, inner), 0..5).prop_map(|members| {
                     let body: Vec<String> = members
                         .iter()
-                        .map(|(k, v)| format!("\"{}\" :{v}", ["a", "b", "\\u0061", "\u{e9}"][*k]))
+                        .map(|(k, v)| {
+                            format!("\"{}\" :{v}", ["a", "version", "\\u0061", "\u{e9}"][*k])
+                        })
                         .collect();
                     format!("{{{}}}", body.join(","))
                 }),
