@@ -39,17 +39,17 @@ use crate::error::{invalid, Error, Result};
 use crate::lsh::check_threshold;
 use crate::minhash::MinHasher;
 use crate::read::corpus::{csv_doc, jsonl_doc, CorpusSpec, CsvLayout, Doc, Outcome};
+use crate::read::csv_table;
 use crate::read::file::map;
 use crate::read::input::{self, Mapped, Opened};
 use crate::read::streamed::{self, Budget, HeldText, ReadAgain};
 use crate::text::shingle::{for_each_word, jaccard_sorted, normalize, ShingleConfig};
 
-/// Bytes of whole lines read, parsed and signed together: their texts are alive only meanwhile.
+/// Bytes of whole lines (CSV: rows) read, parsed and signed together: their texts are alive only
+/// meanwhile.
 const WINDOW: usize = 16 << 20;
 /// Bytes of a parallel parsing task.
 const PIECE: usize = 256 << 10;
-/// CSV rows parsed and signed together.
-const ROWS: usize = 8192;
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Which member of a cluster is kept.
@@ -531,14 +531,6 @@ fn read_jsonl(
     Ok(true)
 }
 
-fn csv_reader(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(data)
-}
-
 /// The CSV file as a whole cannot be read here: the Python reader words why.
 fn csv_unreadable(out: &mut FileDocs, line: u64) {
     out.bad.push(BadRecord {
@@ -549,6 +541,9 @@ fn csv_unreadable(out: &mut FileDocs, line: u64) {
     });
 }
 
+/// Reads the documents of a CSV text (no BOM) as `neardup diff` reads its rows ([`csv_table::table`]):
+/// the rows cut into pieces at row ends, the pieces parsed in parallel a window at a time, the documents
+/// taken in file order.
 fn read_csv(
     data: &[u8],
     spec: &CorpusSpec,
@@ -561,101 +556,105 @@ fn read_csv(
     // tab in the header row.
     let delimiter = spec
         .delimiter
-        .unwrap_or_else(|| crate::read::csv_table::sniff_delimiter(first));
-    if simdutf8::basic::from_utf8(data).is_err()
-        || memchr::memchr(0, data).is_some()
-        || !crate::read::csv_table::strictly_quoted(data, delimiter)
-    {
-        csv_unreadable(out, 0);
-        return Ok(());
-    }
-    let mut reader = csv_reader(data, delimiter);
-    let mut row = csv::StringRecord::new();
-    match reader.read_record(&mut row) {
-        Ok(true) => {}
+        .unwrap_or_else(|| csv_table::sniff_delimiter(first));
+    let text = match simdutf8::basic::from_utf8(data) {
+        Ok(text) if memchr::memchr(0, data).is_none() => text,
         _ => {
             csv_unreadable(out, 0);
             return Ok(());
         }
-    }
-    let header: Vec<String> = row
-        .iter()
-        .map(|h| crate::text::space::py_strip(h).to_owned())
-        .collect();
-    let layout = CsvLayout::new(delimiter, header);
-    out.header_end = reader.position().byte();
-    let mut block: Vec<(u64, u64, u64, csv::StringRecord)> = Vec::with_capacity(ROWS);
-    let (mut line, mut counted) = (1u64, 0usize);
-    loop {
-        let more = match reader.read_record(&mut row) {
-            Ok(more) => more,
-            Err(_) => {
-                csv_unreadable(out, 0);
-                return Ok(());
-            }
-        };
-        if more {
-            // A record's position may be that of the line ends before it: skip them, and count lines
-            // from the bytes (newlines inside quoted fields count too).
-            let mut byte = row.position().map_or(counted, |p| p.byte() as usize);
-            while matches!(data.get(byte), Some(b'\n' | b'\r')) {
-                byte += 1;
-            }
-            line += memchr::memchr_iter(b'\n', &data[counted..byte]).count() as u64;
-            counted = byte;
-            let byte = byte as u64;
-            let blank = row
-                .iter()
-                .all(|c| crate::text::space::py_strip(c).is_empty());
-            if !blank {
-                let end = reader.position().byte();
-                block.push((line, byte, end, row.clone()));
-            }
-        }
-        if block.len() >= ROWS || (!more && !block.is_empty()) {
-            let outcomes: Vec<Outcome> = block
-                .par_iter()
-                .map(|(_, _, _, r)| {
-                    if r.len() != layout.width() {
-                        return Outcome::Bad {
-                            expected: format!("a row of {} fields like the header", layout.width()),
-                            got: format!("{} fields", r.len()),
-                        };
+    };
+    let Some(table) = csv_table::table(text, delimiter, PIECE) else {
+        csv_unreadable(out, 0);
+        return Ok(());
+    };
+    let layout = CsvLayout::new(delimiter, table.header);
+    out.header_end = table.body_start as u64;
+    let mut before = table.header_lines;
+    for window in table.body.chunks(WINDOW / PIECE) {
+        let parsed: Vec<CsvPiece> = window
+            .par_iter()
+            .map(|piece| csv_piece(text, piece.clone(), &layout, spec))
+            .collect();
+        let mut docs = Vec::new();
+        for (rows, newlines) in parsed {
+            for (line, start, end, outcome) in rows {
+                let line = before + line;
+                let reason = match outcome {
+                    Outcome::Doc(d) => {
+                        docs.push((line, start, end, d));
+                        continue;
                     }
-                    let cells: Vec<&str> = r.iter().collect();
-                    csv_doc(&layout, &cells, spec)
-                })
-                .collect();
-            let mut docs = Vec::with_capacity(block.len());
-            for ((line, start, end, _), outcome) in block.iter().zip(outcomes) {
-                match outcome {
-                    Outcome::Doc(d) => docs.push((*line, *start, *end, owned(d))),
-                    Outcome::Bad { expected, got } => {
-                        let bad = BadRecord {
-                            line: *line,
-                            start: *start,
-                            end: *end,
-                            reason: Some((expected, got)),
-                        };
-                        if out.bad_record(bad, skip_bad) {
-                            return out.push(docs, params);
-                        }
-                    }
+                    Outcome::Bad { expected, got } => (expected, got),
                     Outcome::Unparsed => {
-                        csv_unreadable(out, *line);
+                        csv_unreadable(out, line);
                         return Ok(());
                     }
+                };
+                let bad = BadRecord {
+                    line,
+                    start,
+                    end,
+                    reason: Some(reason),
+                };
+                if out.bad_record(bad, skip_bad) {
+                    return out.push(docs, params);
                 }
             }
-            out.push(docs, params)?;
-            block.clear();
+            before += newlines;
         }
-        if !more {
-            break;
-        }
+        out.push(docs, params)?;
     }
     out.csv = Some(layout);
     Ok(())
+}
+
+/// The rows of a piece (line from 1 at the piece's start, start and end bytes, outcome) and its line ends.
+type CsvPiece<'a> = (Vec<(u64, u64, u64, Outcome<'a>)>, u64);
+
+fn csv_piece<'a>(
+    text: &'a str,
+    piece: std::ops::Range<usize>,
+    layout: &'a CsvLayout,
+    spec: &CorpusSpec,
+) -> CsvPiece<'a> {
+    let mut rows = Vec::with_capacity(piece.len() / 512 + 1);
+    let newlines = csv_table::for_each_row(text, piece, layout.delimiter, |line, at, cells| {
+        let outcome = csv_row(text, cells, layout, spec);
+        rows.push((line, at.start as u64, at.end as u64, outcome));
+        Some(())
+    });
+    (rows, newlines.unwrap_or_default())
+}
+
+/// The outcome of one CSV row: its cells borrowed from `text` where they lie as they read, copied
+/// when they hold `""` escapes.
+fn csv_row<'a>(
+    text: &'a str,
+    cells: &[csv_table::Cell],
+    layout: &'a CsvLayout,
+    spec: &CorpusSpec,
+) -> Outcome<'a> {
+    if cells.len() != layout.width() {
+        return Outcome::Bad {
+            expected: format!("a row of {} fields like the header", layout.width()),
+            got: format!("{} fields", cells.len()),
+        };
+    }
+    if let Some(borrowed) = cells
+        .iter()
+        .map(|c| c.as_str(text))
+        .collect::<Option<Vec<_>>>()
+    {
+        return csv_doc(layout, &borrowed, spec);
+    }
+    let copied: Vec<String> = cells.iter().map(|c| c.text(text).into_owned()).collect();
+    let refs: Vec<&str> = copied.iter().map(String::as_str).collect();
+    match csv_doc(layout, &refs, spec) {
+        Outcome::Doc(d) => Outcome::Doc(owned(d)),
+        Outcome::Bad { expected, got } => Outcome::Bad { expected, got },
+        Outcome::Unparsed => Outcome::Unparsed,
+    }
 }
 
 fn owned(d: Doc<'_>) -> Doc<'static> {
@@ -723,13 +722,10 @@ fn doc_at<'r>(file: &FileDocs, spec: &CorpusSpec, rest: &'r [u8]) -> Result<Doc<
             }
         }
         (Format::Csv, Some(layout)) => {
-            let mut row = csv::StringRecord::new();
-            match csv_reader(rest, layout.delimiter).read_record(&mut row) {
-                Ok(true) if row.len() == layout.width() => {}
-                _ => return Err(changed()),
-            }
-            let cells: Vec<&str> = row.iter().collect();
-            match csv_doc(layout, &cells, spec) {
+            let mut cells = Vec::new();
+            let end = csv_table::row_at(rest, layout.delimiter, &mut cells).ok_or_else(changed)?;
+            let text = std::str::from_utf8(&rest[..end]).map_err(|_| changed())?;
+            match csv_row(text, &cells, layout, spec) {
                 Outcome::Doc(d) => Ok(owned(d)),
                 _ => Err(changed()),
             }
@@ -1719,6 +1715,70 @@ mod tests {
         assert_eq!(run(&all), want);
         drop((read, all));
         assert_eq!((budget.used(), roomy.used()), (0, 0));
+    }
+
+    #[test]
+    fn csv_rows_read_in_parallel_pieces_keep_their_lines_bytes_and_texts() {
+        // Many pieces: rows with quoted line breaks, `""` escapes, CRLF ends and blank lines, then a row
+        // with a field too many, whose line must come out as the file's.
+        let mut data = b"\xef\xbb\xbfid,title,abstract\r\n".to_vec();
+        let mut want: Vec<(u64, String, String)> = Vec::new();
+        let mut line = 2u64;
+        for i in 0..12_000 {
+            let body = words(20 + i % 40, i).join(" ");
+            let row = match i % 4 {
+                0 => format!("d{i},\"T{i}, quoted\",\"{body}\nsecond line\"\n"),
+                1 => format!("d{i},\"Say \"\"hi\"\" {i}\",{body}\r\n"),
+                2 => format!("\n{i},T{i},{body}\n"),
+                _ => format!("d{i},T{i},{body}\n"),
+            };
+            let (title, text) = match i % 4 {
+                0 => (format!("T{i}, quoted"), format!("{body}\nsecond line")),
+                1 => (format!("Say \"hi\" {i}"), body),
+                _ => (format!("T{i}"), body),
+            };
+            let blank = u64::from(i % 4 == 2);
+            want.push((line + blank, format!("{title}\n{text}"), title));
+            line += 1 + blank + u64::from(i % 4 == 0);
+            data.extend_from_slice(row.as_bytes());
+        }
+        data.extend_from_slice(b"d-bad,T,a,extra\n");
+        assert!(data.len() > 10 * PIECE);
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(&dir, "c.csv", &data);
+        let p = params(1.0, Keep::First, false);
+        // Skipping the bad row, so that the pass completes and the rows can be read again.
+        let docs = read_file(&path, Format::Csv, &spec(), &p, true, &Budget::new(0)).unwrap();
+        assert_eq!(docs.lines, want.iter().map(|w| w.0).collect::<Vec<_>>());
+        assert_eq!(docs.bad.len(), 1);
+        assert_eq!(docs.bad[0].line, line);
+        let reason = docs.bad[0].reason.clone().unwrap();
+        assert_eq!(
+            reason,
+            (
+                "a row of 3 fields like the header".into(),
+                "4 fields".into()
+            )
+        );
+        let all: Vec<usize> = (0..want.len()).collect();
+        let texts = reread(&docs, &spec(), &all).unwrap();
+        for (got, w) in texts.iter().zip(&want) {
+            assert_eq!((&got.0, got.1.as_deref()), (&w.1, Some(w.2.as_str())));
+        }
+        // Each row's bytes: from its first cell (past any blank line) to past its line end.
+        let body = &data[BOM.len()..];
+        for (i, (&start, &end)) in docs.starts.iter().zip(&docs.ends).enumerate().step_by(613) {
+            let row = &body[start as usize..end as usize];
+            let id = if i % 4 == 2 {
+                format!("{i},")
+            } else {
+                format!("d{i},")
+            };
+            assert!(
+                row.starts_with(id.as_bytes()) && row.ends_with(b"\n"),
+                "{row:?}"
+            );
+        }
     }
 
     #[test]

@@ -27,7 +27,9 @@ use crate::text::json::string;
 const RENAMED: [&str; 6] = ["title", "abstract", "summary", "id", "authors", "upvotes"];
 
 /// Whether every quoted field closes where Python's strict `csv` reader wants it to (its closing quote
-/// followed by the delimiter, a line end or the end of the data), and no `\r` stands alone.
+/// followed by the delimiter, a line end or the end of the data), and no `\r` stands alone: the plain
+/// statement of the rules [`pieces`] checks as it cuts, which the tests hold it to.
+#[cfg(test)]
 pub(crate) fn strictly_quoted(data: &[u8], delimiter: u8) -> bool {
     let (mut i, mut field_start, mut quoted) = (0, true, false);
     while i < data.len() {
@@ -114,7 +116,7 @@ pub(crate) fn pieces(data: &[u8], delimiter: u8, piece: usize) -> Option<Vec<Ran
 
 /// A cell of a row: where its text lies, and how it is spelled there.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+pub(crate) enum Cell {
     /// Unquoted: the text is the bytes.
     Plain(Range<usize>),
     /// The inside of a quoted field without `""`: the text is the bytes.
@@ -124,12 +126,89 @@ enum Cell {
 }
 
 impl Cell {
-    fn text<'a>(&self, data: &'a str) -> Cow<'a, str> {
+    pub(crate) fn text<'a>(&self, data: &'a str) -> Cow<'a, str> {
         match self {
             Cell::Plain(r) | Cell::Quoted(r) => Cow::Borrowed(&data[r.clone()]),
             Cell::Escaped(r) => Cow::Owned(data[r.clone()].replace("\"\"", "\"")),
         }
     }
+
+    /// The text where it lies, unless the cell holds `""` escapes (then its text is not in `data`).
+    pub(crate) fn as_str<'a>(&self, data: &'a str) -> Option<&'a str> {
+        match self {
+            Cell::Plain(r) | Cell::Quoted(r) => Some(&data[r.clone()]),
+            Cell::Escaped(_) => None,
+        }
+    }
+}
+
+/// A CSV text cut for reading in parallel: its header row's cells (stripped), where the rows after it
+/// start, the line ends the header spans, and those rows in pieces of whole rows.
+pub(crate) struct Table {
+    pub header: Vec<String>,
+    pub body_start: usize,
+    pub header_lines: u64,
+    pub body: Vec<Range<usize>>,
+}
+
+/// [`Table`] of `text` (no BOM) with `delimiter`, cut in pieces of about `piece` bytes; `None` when its
+/// quoting is not what Python's strict reader takes (see [`pieces`]) or it has no row at all.
+pub(crate) fn table(text: &str, delimiter: u8, piece: usize) -> Option<Table> {
+    let data = text.as_bytes();
+    let pieces = pieces(data, delimiter, piece)?;
+    let (mut cells, mut header_lines) = (Vec::new(), 0);
+    let (_, body_start) = next_row(data, 0, delimiter, &mut cells, &mut header_lines)?;
+    let header = cells
+        .iter()
+        .map(|c| py_strip(&c.text(text)).to_owned())
+        .collect();
+    // The pieces of the rows after the header (the header's own piece starting where it ends).
+    let body = pieces
+        .into_iter()
+        .filter(|p| p.end > body_start)
+        .map(|p| p.start.max(body_start)..p.end)
+        .collect();
+    Some(Table {
+        header,
+        body_start,
+        header_lines,
+        body,
+    })
+}
+
+/// Hands `row` each row of `piece` of `text` (whole rows, as [`table`] cuts them) that is not blank:
+/// its first line, counted from 1 at the piece's start, its bytes (up to where the next row starts) and
+/// its cells. Stops with `None` as soon as `row` gives `None`; else the line ends the piece holds.
+pub(crate) fn for_each_row(
+    text: &str,
+    piece: Range<usize>,
+    delimiter: u8,
+    mut row: impl FnMut(u64, Range<usize>, &[Cell]) -> Option<()>,
+) -> Option<u64> {
+    let data = &text.as_bytes()[..piece.end];
+    let mut cells = Vec::new();
+    let (mut at, mut newlines) = (piece.start, 0u64);
+    loop {
+        let before = newlines;
+        let Some((start, next)) = next_row(data, at, delimiter, &mut cells, &mut newlines) else {
+            break;
+        };
+        // The row starts after the empty lines `next_row` skipped.
+        let line = 1 + before + memchr::memchr_iter(b'\n', &data[at..start]).count() as u64;
+        at = next;
+        if cells.iter().all(|c| py_strip(&c.text(text)).is_empty()) {
+            continue;
+        }
+        row(line, start..next, &cells)?;
+    }
+    Some(newlines)
+}
+
+/// The cells of the one row at the start of `data` and where it ends (past its line end), for reading a
+/// record again by its byte offset; `None` when no whole row is there.
+pub(crate) fn row_at(data: &[u8], delimiter: u8, cells: &mut Vec<Cell>) -> Option<usize> {
+    let (start, next) = next_row(data, 0, delimiter, cells, &mut 0u64)?;
+    (start == 0).then_some(next)
 }
 
 /// The cells of the row at `i` of `data` (whose quoting [`pieces`] checked) into `cells`, and where the
@@ -261,21 +340,13 @@ fn read_csv_pieces<'a>(
     if matches!(delimiter, b'"' | b'\r' | b'\n') {
         return None; // the CLI refuses these before the reader sees them
     }
-    let pieces = pieces(data, delimiter, piece)?;
-    let mut cells = Vec::new();
-    let mut header_lines = 0;
-    let (_, body) = next_row(data, 0, delimiter, &mut cells, &mut header_lines)?;
-    let header: Vec<String> = cells
-        .iter()
-        .map(|c| py_strip(&c.text(text)).to_owned())
-        .collect();
+    let Table {
+        header,
+        header_lines,
+        body,
+        ..
+    } = table(text, delimiter, piece)?;
     let (keys, spec) = columns(&header, spec)?;
-    // The pieces of the rows after the header (the header's own piece starting where it ends).
-    let body: Vec<Range<usize>> = pieces
-        .into_iter()
-        .filter(|p| p.end > body)
-        .map(|p| p.start.max(body)..p.end)
-        .collect();
     // Line numbers: each piece counted from its first line, then shifted by the header's lines and
     // those of the pieces before it.
     let mut records = Vec::new();
@@ -336,25 +407,14 @@ fn read_piece<'a>(
     keys: &[String],
     spec: &RecordSpec,
 ) -> Option<(Vec<Record<'a>>, u64)> {
-    let data = &text.as_bytes()[..piece.end];
-    let (mut cells, mut json, mut records) = (Vec::new(), String::new(), Vec::new());
-    let (mut at, mut newlines) = (piece.start, 0u64);
-    loop {
-        let before = newlines;
-        let Some((row, next)) = next_row(data, at, delimiter, &mut cells, &mut newlines) else {
-            break;
-        };
-        // The row starts after the empty lines `next_row` skipped.
-        let line = 1 + before + memchr::memchr_iter(b'\n', &data[at..row]).count() as u64;
-        at = next;
-        if cells.iter().all(|c| py_strip(&c.text(text)).is_empty()) {
-            continue;
-        }
+    let (mut json, mut records) = (String::new(), Vec::new());
+    let newlines = for_each_row(text, piece, delimiter, |line, _, cells| {
         if cells.len() != keys.len() {
             return None;
         }
-        records.push(record(text, &cells, keys, spec, line, &mut json)?);
-    }
+        records.push(record(text, cells, keys, spec, line, &mut json)?);
+        Some(())
+    })?;
     Some((records, newlines))
 }
 
