@@ -236,11 +236,9 @@ pub struct FileDocs {
 /// The text of an input that is not read in place.
 #[derive(Debug)]
 enum Text {
-    /// JSON Lines, as it was streamed ([`streamed::read_chunks`]).
+    /// As it was streamed, in chunks of whole records ([`streamed::read_chunks`]; CSV: of whole rows).
     Chunks(HeldText),
-    /// Any other format, whole (CSV rows may hold line ends, so a row can straddle chunks).
-    Whole(Mapped),
-    /// JSON Lines too long to hold, from a regular file: decompressed again for a later pass.
+    /// A text too long to hold, from a regular file: decompressed again for a later pass.
     Again(ReadAgain),
 }
 
@@ -334,7 +332,7 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
 /// A plain file is read in place. The JSON Lines text of anything else (a compressed file, a pipe, text
 /// in UTF-16) is read as it is decompressed, chunk by chunk ([`streamed::read_chunks`]), and kept for the
 /// second pass, in memory as long as it fits in `budget` (the run's, shared by all of its files: the
-/// files read first are held first); a CSV text is decompressed whole first.
+/// files read first are held first); a CSV text alike, in chunks of whole rows.
 pub fn read_file(
     path: &Path,
     format: Format,
@@ -352,7 +350,7 @@ pub fn read_file(
     let opened = input::open_text_with_text_columns(path, None, &text_columns).map_err(io)?;
     let mapped = match (opened, format) {
         (Opened::Mapped(m), _) => m,
-        (Opened::Stream { text, compression }, Format::Jsonl) => {
+        (Opened::Stream { text, compression }, format) => {
             // A regular file can be decompressed again: past the budget its text is dropped rather
             // than spilled to a temporary file (as a pipe's is).
             let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
@@ -360,13 +358,30 @@ pub fn read_file(
                 true => HeldText::holding_or_dropping(budget),
                 false => HeldText::holding(budget),
             };
-            let mut lines = Lines::default();
-            let read = streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
-                read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
-                    .map_err(Stop::Core)
-            });
+            let (mut lines, mut rows) = (Lines::default(), Rows::default());
+            let read = match format {
+                Format::Jsonl => streamed::read_chunks(text, &mut held, Stop::Io, |chunk, at| {
+                    read_jsonl(chunk, at, &mut lines, spec, params, skip_bad, &mut out)
+                        .map_err(Stop::Core)
+                }),
+                Format::Csv => {
+                    // Chunks end at row ends outside quotes: a quoted line break never splits a row.
+                    let mut delimiter = spec.delimiter;
+                    let cut = move |buf: &[u8], _: usize| {
+                        let d = *delimiter.get_or_insert_with(|| csv_delimiter(buf));
+                        csv_table::last_row_end(buf, d)
+                    };
+                    streamed::read_chunks_cut(text, &mut held, Stop::Io, cut, |chunk, at| {
+                        read_csv(chunk, at, &mut rows, spec, params, skip_bad, &mut out)
+                            .map_err(Stop::Core)
+                    })
+                }
+            };
             match read {
-                Ok(()) => lines.check(&mut out),
+                Ok(()) => match format {
+                    Format::Jsonl => lines.check(&mut out),
+                    Format::Csv => rows.finish(&mut out),
+                },
                 Err(Stop::Core(e)) => return Err(e),
                 // Damaged compressed data, worded as the Python readers word it; the documents of the
                 // chunks before the damage are no partial result.
@@ -389,20 +404,6 @@ pub fn read_file(
             }));
             return Ok(out);
         }
-        (Opened::Stream { .. }, Format::Csv) => {
-            let whole = input::open(path).map_err(io)?;
-            let data: &[u8] = &whole;
-            out.bom = data.starts_with(BOM);
-            read_csv(
-                data.strip_prefix(BOM).unwrap_or(data),
-                spec,
-                params,
-                skip_bad,
-                &mut out,
-            )?;
-            out.text = Some(Arc::new(Text::Whole(whole)));
-            return Ok(out);
-        }
     };
     let data: &[u8] = &mapped;
     out.bom = data.starts_with(BOM);
@@ -413,7 +414,11 @@ pub fn read_file(
             read_jsonl(data, 0, &mut lines, spec, params, skip_bad, &mut out)?;
             lines.check(&mut out);
         }
-        Format::Csv => read_csv(data, spec, params, skip_bad, &mut out)?,
+        Format::Csv => {
+            let mut rows = Rows::default();
+            read_csv(data, 0, &mut rows, spec, params, skip_bad, &mut out)?;
+            rows.finish(&mut out);
+        }
     }
     Ok(out)
 }
@@ -541,45 +546,83 @@ fn csv_unreadable(out: &mut FileDocs, line: u64) {
     });
 }
 
-/// Reads the documents of a CSV text (no BOM) as `neardup diff` reads its rows ([`csv_table::table`]):
-/// the rows cut into pieces at row ends, the pieces parsed in parallel a window at a time, the documents
-/// taken in file order.
+/// Where the reading of a CSV text stands between its chunks.
+#[derive(Default)]
+struct Rows {
+    /// The header's layout, once the first chunk is read.
+    layout: Option<CsvLayout>,
+    /// Lines read so far (the header's included).
+    before: u64,
+    /// Whether a bad or unreadable row stopped the pass.
+    stopped: bool,
+}
+
+impl Rows {
+    /// After the last chunk: the layout the second pass reads rows by, or, when no chunk came (an empty
+    /// text), the text is no table.
+    fn finish(&mut self, out: &mut FileDocs) {
+        match (self.stopped, self.layout.take()) {
+            (true, _) => {}
+            (false, None) => csv_unreadable(out, 0),
+            (false, layout) => out.csv = layout,
+        }
+    }
+}
+
+/// The delimiter of a CSV text starting with `data`: the one named, else the most frequent of comma,
+/// semicolon and tab in the header row's first line, as `neardup diff` reads CSV.
+fn csv_delimiter(data: &[u8]) -> u8 {
+    csv_table::sniff_delimiter(&data[..memchr::memchr(b'\n', data).unwrap_or(data.len())])
+}
+
+/// Reads the documents of `data`, whole rows of a CSV text (no BOM) that begin at its byte `base` (the
+/// first chunk holds the header), as `neardup diff` reads its rows ([`csv_table::table`]): cut into pieces
+/// at row ends, the pieces parsed in parallel a window at a time, the documents taken in file order.
+/// Whether to go on (false: a bad or unreadable row stopped the pass).
 fn read_csv(
     data: &[u8],
+    base: u64,
+    rows: &mut Rows,
     spec: &CorpusSpec,
     params: &Params,
     skip_bad: bool,
     out: &mut FileDocs,
-) -> Result<()> {
-    let first = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
-    // As `neardup diff` reads CSV: the delimiter named, else the most frequent of comma, semicolon and
-    // tab in the header row.
-    let delimiter = spec
-        .delimiter
-        .unwrap_or_else(|| csv_table::sniff_delimiter(first));
+) -> Result<bool> {
+    let mut unreadable = |out: &mut FileDocs, line| {
+        csv_unreadable(out, line);
+        rows.stopped = true;
+        Ok(false)
+    };
     let text = match simdutf8::basic::from_utf8(data) {
         Ok(text) if memchr::memchr(0, data).is_none() => text,
-        _ => {
-            csv_unreadable(out, 0);
-            return Ok(());
+        _ => return unreadable(out, 0),
+    };
+    let pieces = match &rows.layout {
+        None => {
+            let delimiter = spec.delimiter.unwrap_or_else(|| csv_delimiter(data));
+            let Some(table) = csv_table::table(text, delimiter, PIECE) else {
+                return unreadable(out, 0);
+            };
+            out.header_end = base + table.body_start as u64;
+            rows.before = table.header_lines;
+            rows.layout = Some(CsvLayout::new(delimiter, table.header));
+            table.body
         }
+        Some(layout) => match csv_table::pieces(data, layout.delimiter, PIECE) {
+            Some(pieces) => pieces,
+            None => return unreadable(out, 0),
+        },
     };
-    let Some(table) = csv_table::table(text, delimiter, PIECE) else {
-        csv_unreadable(out, 0);
-        return Ok(());
-    };
-    let layout = CsvLayout::new(delimiter, table.header);
-    out.header_end = table.body_start as u64;
-    let mut before = table.header_lines;
-    for window in table.body.chunks(WINDOW / PIECE) {
+    let layout = rows.layout.as_ref().expect("set from the first chunk");
+    for window in pieces.chunks(WINDOW / PIECE) {
         let parsed: Vec<CsvPiece> = window
             .par_iter()
-            .map(|piece| csv_piece(text, piece.clone(), &layout, spec))
+            .map(|piece| csv_piece(text, piece.clone(), layout, spec))
             .collect();
         let mut docs = Vec::new();
-        for (rows, newlines) in parsed {
-            for (line, start, end, outcome) in rows {
-                let line = before + line;
+        for (piece_rows, newlines) in parsed {
+            for (line, start, end, outcome) in piece_rows {
+                let (line, start, end) = (rows.before + line, base + start, base + end);
                 let reason = match outcome {
                     Outcome::Doc(d) => {
                         docs.push((line, start, end, d));
@@ -588,7 +631,8 @@ fn read_csv(
                     Outcome::Bad { expected, got } => (expected, got),
                     Outcome::Unparsed => {
                         csv_unreadable(out, line);
-                        return Ok(());
+                        rows.stopped = true;
+                        return Ok(false);
                     }
                 };
                 let bad = BadRecord {
@@ -598,15 +642,16 @@ fn read_csv(
                     reason: Some(reason),
                 };
                 if out.bad_record(bad, skip_bad) {
-                    return out.push(docs, params);
+                    rows.stopped = true;
+                    out.push(docs, params)?;
+                    return Ok(false);
                 }
             }
-            before += newlines;
+            rows.before += newlines;
         }
         out.push(docs, params)?;
     }
-    out.csv = Some(layout);
-    Ok(())
+    Ok(true)
 }
 
 /// The rows of a piece (line from 1 at the piece's start, start and end bytes, outcome) and its line ends.
@@ -766,7 +811,6 @@ pub fn reread(
     let (mapped, text) = reading(file)?;
     let source = match (&mapped, text.as_deref()) {
         (Some(m), _) => flat(m),
-        (None, Some(Text::Whole(m))) => flat(m),
         (None, Some(Text::Chunks(held))) => Reading::Chunks(held),
         (None, Some(Text::Again(_)) | None) => unreachable!("reading gives a text or a mapping"),
     };
@@ -873,11 +917,6 @@ pub fn kept_spans<'f>(
     let get = |&(start, end): &(u64, u64)| -> Option<&'f [u8]> {
         match text {
             Text::Chunks(held) => held.get(start, end),
-            Text::Whole(m) => {
-                let data: &[u8] = m;
-                let data = data.strip_prefix(BOM).unwrap_or(data);
-                data.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
-            }
             Text::Again(_) => None,
         }
     };
@@ -1719,12 +1758,12 @@ mod tests {
 
     #[test]
     fn csv_rows_read_in_parallel_pieces_keep_their_lines_bytes_and_texts() {
-        // Many pieces: rows with quoted line breaks, `""` escapes, CRLF ends and blank lines, then a row
-        // with a field too many, whose line must come out as the file's.
+        // Many pieces and, compressed, several chunks: rows with quoted line breaks, `""` escapes, CRLF
+        // ends and blank lines, then a row with a field too many, whose line must come out as the file's.
         let mut data = b"\xef\xbb\xbfid,title,abstract\r\n".to_vec();
         let mut want: Vec<(u64, String, String)> = Vec::new();
         let mut line = 2u64;
-        for i in 0..12_000 {
+        for i in 0..40_000 {
             let body = words(20 + i % 40, i).join(" ");
             let row = match i % 4 {
                 0 => format!("d{i},\"T{i}, quoted\",\"{body}\nsecond line\"\n"),
@@ -1743,41 +1782,57 @@ mod tests {
             data.extend_from_slice(row.as_bytes());
         }
         data.extend_from_slice(b"d-bad,T,a,extra\n");
-        assert!(data.len() > 10 * PIECE);
+        assert!(data.len() > 2 * streamed::CHUNK);
         let dir = tempfile::tempdir().unwrap();
-        let path = written(&dir, "c.csv", &data);
+        let plain = written(&dir, "c.csv", &data);
+        let packed = written(&dir, "c.csv.gz", &gzip(&data));
         let p = params(1.0, Keep::First, false);
-        // Skipping the bad row, so that the pass completes and the rows can be read again.
-        let docs = read_file(&path, Format::Csv, &spec(), &p, true, &Budget::new(0)).unwrap();
-        assert_eq!(docs.lines, want.iter().map(|w| w.0).collect::<Vec<_>>());
-        assert_eq!(docs.bad.len(), 1);
-        assert_eq!(docs.bad[0].line, line);
-        let reason = docs.bad[0].reason.clone().unwrap();
-        assert_eq!(
-            reason,
-            (
-                "a row of 3 fields like the header".into(),
-                "4 fields".into()
-            )
-        );
-        let all: Vec<usize> = (0..want.len()).collect();
-        let texts = reread(&docs, &spec(), &all).unwrap();
-        for (got, w) in texts.iter().zip(&want) {
-            assert_eq!((&got.0, got.1.as_deref()), (&w.1, Some(w.2.as_str())));
-        }
-        // Each row's bytes: from its first cell (past any blank line) to past its line end.
-        let body = &data[BOM.len()..];
-        for (i, (&start, &end)) in docs.starts.iter().zip(&docs.ends).enumerate().step_by(613) {
-            let row = &body[start as usize..end as usize];
-            let id = if i % 4 == 2 {
-                format!("{i},")
-            } else {
-                format!("d{i},")
-            };
-            assert!(
-                row.starts_with(id.as_bytes()) && row.ends_with(b"\n"),
-                "{row:?}"
+        // Plain; compressed and held; compressed and read again. Skipping the bad row, so that the
+        // pass completes and the rows can be read again.
+        for (path, budget) in [
+            (&plain, Budget::default()),
+            (&packed, Budget::default()),
+            (&packed, Budget::new(0)),
+        ] {
+            let docs = read_file(path, Format::Csv, &spec(), &p, true, &budget).unwrap();
+            assert_eq!(docs.lines, want.iter().map(|w| w.0).collect::<Vec<_>>());
+            assert_eq!(docs.bad.len(), 1);
+            assert_eq!(docs.bad[0].line, line);
+            let reason = docs.bad[0].reason.clone().unwrap();
+            assert_eq!(
+                reason,
+                (
+                    "a row of 3 fields like the header".into(),
+                    "4 fields".into()
+                )
             );
+            let all: Vec<usize> = (0..want.len()).collect();
+            let texts = reread(&docs, &spec(), &all).unwrap();
+            for (got, w) in texts.iter().zip(&want) {
+                assert_eq!((&got.0, got.1.as_deref()), (&w.1, Some(w.2.as_str())));
+            }
+            // Each row's bytes: from its first cell (past any blank line) to past its line end.
+            let body = &data[BOM.len()..];
+            for (i, (&start, &end)) in docs.starts.iter().zip(&docs.ends).enumerate().step_by(613) {
+                let row = &body[start as usize..end as usize];
+                let id = if i % 4 == 2 {
+                    format!("{i},")
+                } else {
+                    format!("d{i},")
+                };
+                assert!(
+                    row.starts_with(id.as_bytes()) && row.ends_with(b"\n"),
+                    "{row:?}"
+                );
+            }
+            assert_eq!(docs.header_end, "id,title,abstract\r\n".len() as u64);
+        }
+        // Without skipping, the bad row stops the pass at its line, compressed or not.
+        for path in [&plain, &packed] {
+            let docs =
+                read_file(path, Format::Csv, &spec(), &p, false, &Budget::default()).unwrap();
+            assert_eq!((docs.bad.len(), docs.bad[0].line), (1, line));
+            assert_eq!(docs.lines.len(), want.len());
         }
     }
 

@@ -68,25 +68,51 @@ const PIECE: usize = 256 << 10;
 /// ends (counting quotes alone would be misled by a quote inside an unquoted field).
 pub(crate) fn pieces(data: &[u8], delimiter: u8, piece: usize) -> Option<Vec<Range<usize>>> {
     let mut out = Vec::with_capacity(data.len() / piece.max(1) + 1);
-    let (mut i, mut start) = (0, 0);
+    let mut start = 0;
+    walk_rows(data, delimiter, |end| {
+        if end - start >= piece {
+            out.push(start..end);
+            start = end;
+        }
+    })
+    .ok()?;
+    if start < data.len() {
+        out.push(start..data.len());
+    }
+    Some(out)
+}
+
+/// Where the quoting walk of [`walk_rows`] stopped short of the data's end.
+enum Broken {
+    /// A quoted field is still open at the end of the data.
+    Open,
+    /// Quoting Python's strict reader refuses, or a lone `\r`.
+    Refused,
+}
+
+/// Walks the rows of `data` (which starts at a row's start) by their quoting, calling `row_end` with
+/// the offset just past each line end outside quotes (a quoted line break never ends a row).
+fn walk_rows(data: &[u8], delimiter: u8, mut row_end: impl FnMut(usize)) -> Result<(), Broken> {
+    let mut i = 0;
     // Each turn starts at a field's start.
     while i < data.len() {
         if data[i] == b'"' {
             let mut at = i + 1;
             loop {
-                at += memchr::memchr2(b'"', b'\r', &data[at..])?; // none: never closed
+                at += memchr::memchr2(b'"', b'\r', &data[at..]).ok_or(Broken::Open)?;
                 if data[at] == b'\r' {
-                    if data.get(at + 1) != Some(&b'\n') {
-                        return None;
+                    match data.get(at + 1) {
+                        Some(b'\n') => at += 1,
+                        Some(_) => return Err(Broken::Refused),
+                        None => return Err(Broken::Open),
                     }
-                    at += 1;
                     continue;
                 }
                 match data.get(at + 1) {
                     Some(b'"') => at += 2, // an escaped quote
                     Some(&n) if n == delimiter || n == b'\n' || n == b'\r' => break,
                     None => break,
-                    Some(_) => return None,
+                    Some(_) => return Err(Broken::Refused),
                 }
             }
             i = at + 1;
@@ -95,23 +121,31 @@ pub(crate) fn pieces(data: &[u8], delimiter: u8, piece: usize) -> Option<Vec<Ran
         }
         match data.get(i) {
             None => break,
-            Some(b'\r') if data.get(i + 1) != Some(&b'\n') => return None,
-            Some(b'\r') => i += 2,
+            Some(b'\r') => match data.get(i + 1) {
+                Some(b'\n') => i += 2,
+                Some(_) => return Err(Broken::Refused),
+                None => return Err(Broken::Open), // the `\n` may follow in the next chunk
+            },
             Some(b'\n') => i += 1,
             Some(_) => {
                 i += 1; // the delimiter
                 continue;
             }
         }
-        if i - start >= piece {
-            out.push(start..i);
-            start = i;
-        }
+        row_end(i);
     }
-    if start < data.len() {
-        out.push(start..data.len());
+    Ok(())
+}
+
+/// Where the last whole row of `data` (which starts at a row's start) ends, past its line end, so that
+/// a CSV text read in chunks is cut only between rows; `None` when no row ends in `data`. Where the
+/// quoting is one the reader refuses, any line end will do (the text is refused whole).
+pub(crate) fn last_row_end(data: &[u8], delimiter: u8) -> Option<usize> {
+    let mut last = None;
+    match walk_rows(data, delimiter, |end| last = Some(end)) {
+        Err(Broken::Refused) => memchr::memrchr(b'\n', data).map(|at| at + 1),
+        Ok(()) | Err(Broken::Open) => last,
     }
-    Some(out)
 }
 
 /// A cell of a row: where its text lies, and how it is spelled there.
@@ -783,6 +817,19 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(&data)
             );
+        }
+
+        /// Any prefix of a text is cut where its last whole row ends: the last line end of the whole
+        /// text's rows within the prefix (a text read in chunks never has a row split between two).
+        #[test]
+        fn a_prefix_is_cut_at_its_last_row_end(data in csv_text(), k in 0usize..200) {
+            if let Some(rows) = pieces(&data, b',', 1) {
+                let k = k.min(data.len());
+                // The whole text's last piece may end at its end without a line end: no row end.
+                let ends = rows.iter().map(|r| r.end).filter(|&e| data[e - 1] == b'\n');
+                let want = ends.filter(|&e| e <= k).max();
+                prop_assert_eq!(last_row_end(&data[..k], b','), want, "{:?}", &data[..k]);
+            }
         }
 
         /// The walk refuses exactly what the strict rules refuse, and cuts only at row ends.

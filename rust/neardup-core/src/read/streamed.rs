@@ -160,20 +160,29 @@ fn read_stream_holding<'a>(
     let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        scope.spawn(move || decompress(text, &full_tx, &empty_rx));
+        scope.spawn(move || decompress(text, &full_tx, &empty_rx, line_end));
         // Returning drops the receiving end, which stops the decompressor at its next chunk.
         parse(spool, full_rx, &empty_tx, spec, held_at_most)
     })
 }
 
-/// The decompressing side: sends the text in chunks of whole lines of about `CHUNK` bytes (more when a
-/// line is longer; the last chunk may lack its line end), then an empty chunk; an error ends the sending.
-/// The part of a line at a chunk's end is carried to the front of the next chunk. Buffers the parsing
-/// side is done with come back through `empty` to be filled again.
+/// Where the last whole line of `buf` ends (past its line end), looking only at the bytes from `new` on
+/// (those before hold no line end): the cut of JSON Lines chunks.
+fn line_end(buf: &[u8], new: usize) -> Option<usize> {
+    memchr::memrchr(b'\n', &buf[new..]).map(|nl| new + nl + 1)
+}
+
+/// The decompressing side: sends the text in chunks of whole records of about `CHUNK` bytes (more when a
+/// record is longer; the last chunk may lack its line end), then an empty chunk; an error ends the
+/// sending. `cut(buf, new)` says where the last whole record of a chunk (which starts at a record's
+/// start) ends, `new` being where the bytes read last begin: a line end for JSON Lines, a row end
+/// outside quotes for CSV. The part of a record at a chunk's end is carried to the front of the next
+/// chunk. Buffers the parsing side is done with come back through `empty` to be filled again.
 fn decompress(
     mut text: Box<dyn Read + Send>,
     full: &mpsc::SyncSender<io::Result<Vec<u8>>>,
     empty: &mpsc::Receiver<Vec<u8>>,
+    mut cut: impl FnMut(&[u8], usize) -> Option<usize>,
 ) {
     let mut carry = Vec::new();
     loop {
@@ -198,10 +207,10 @@ fn decompress(
                 buf.truncate(filled);
                 break filled; // the end of the text
             }
-            if let Some(nl) = memchr::memrchr(b'\n', &buf[at..filled]) {
-                break at + nl + 1;
+            if let Some(end) = cut(&buf[..filled], at) {
+                break end;
             }
-            (at, size) = (filled, 2 * size); // a line longer than the chunk so far
+            (at, size) = (filled, 2 * size); // a record longer than the chunk so far
         };
         carry.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
@@ -516,10 +525,22 @@ pub fn read_chunks<E>(
     io: impl Fn(io::Error) -> E,
     each: impl FnMut(&[u8], u64) -> Result<bool, E>,
 ) -> Result<(), E> {
+    read_chunks_cut(text, held, io, line_end, each)
+}
+
+/// [`read_chunks`] for records other than lines: `cut` as [`decompress`] takes it (run on the
+/// decompressing thread), so that no chunk splits a record.
+pub fn read_chunks_cut<E>(
+    text: Box<dyn Read + Send>,
+    held: &mut HeldText,
+    io: impl Fn(io::Error) -> E,
+    cut: impl FnMut(&[u8], usize) -> Option<usize> + Send,
+    each: impl FnMut(&[u8], u64) -> Result<bool, E>,
+) -> Result<(), E> {
     let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        scope.spawn(move || decompress(text, &full_tx, &empty_rx));
+        scope.spawn(move || decompress(text, &full_tx, &empty_rx, cut));
         // Returning drops the receiving end, which stops the decompressor at its next chunk.
         take_chunks(full_rx, &empty_tx, held, &io, each)
     })?;
