@@ -13,8 +13,9 @@
 //! of the input: a 10 GB `.jsonl.zst` costs page cache and temporary disk for all but its first chunks.
 //!
 //! [`read_chunks`] is the same overlap for readers that take each chunk as it comes and keep nothing of
-//! it but what they computed (corpus dedup; [`read_chunks_cut`] for CSV, whose chunks end at row ends): the text goes to a [`HeldText`], addressable by byte offset
-//! for a second pass, within the [`Budget`] of the run (one for all of its inputs).
+//! it but what they computed (corpus dedup; [`read_chunks_cut`] for CSV, whose chunks end at row ends):
+//! the text goes to a [`HeldText`], addressable by byte offset for a second pass, within the [`Budget`]
+//! of the run (one for all of its inputs).
 
 use std::fs::File;
 use std::io::{self, Read};
